@@ -1,0 +1,65 @@
+// The kinspect command line: a table of subcommands, each with its own
+// options, help text and examples.
+#pragma once
+
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/plugin/registry.h"
+
+namespace kinspect::cli {
+
+// Exit codes, documented in `kinspect --help` and the README; CI gates on them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;   // findings at or above --fail-on
+inline constexpr int kExitUsage = 2;      // bad usage or configuration
+inline constexpr int kExitIncomplete = 3; // the run could not complete
+
+namespace po = boost::program_options;
+
+struct Command {
+  std::string name;      // "plugins list"
+  std::string summary;   // one line
+  std::string details;   // paragraphs for --help
+  std::string examples;  // lines for --help
+  // Adds the command's options (and positional names) to `desc`/`pos`.
+  std::function<void(po::options_description& desc, po::positional_options_description& pos)> options;
+  std::function<int(const po::variables_map& vm)> run;
+};
+
+// Every command, in the order `kinspect --help` lists them.
+const std::vector<Command>& commands();
+
+// Options shared by commands that load plugins and read data.
+void add_source_options(po::options_description& desc);
+// Loads the plugins the options name; prints each load problem to stderr.
+// `discover`: let drivers contact their sources while describing tables.
+std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
+                                             std::vector<LoadProblem>* problems = nullptr);
+
+// A plain text table for terminals: columns padded to the widest cell.
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string render(bool colour) const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Declared by each cmd_*.cpp; commands() gathers them.
+std::vector<Command> plugin_commands();
+std::vector<Command> table_commands();
+std::vector<Command> version_commands();
+
+// The whole command line, as the executable runs it (tests call it too).
+int main(int argc, char** argv);
+
+}  // namespace kinspect::cli

@@ -1,0 +1,97 @@
+// What several commands share: loading plugins from the command line's
+// options, and text tables.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/cli/cli.h"
+#include "core/util/log.h"
+#include "core/util/terminal.h"
+
+namespace kinspect::cli {
+
+namespace json = boost::json;
+
+void add_source_options(po::options_description& desc) {
+  desc.add_options()
+      ("plugin-dir", po::value<std::vector<std::string>>()->composing(),
+       "load plugins from this folder (repeatable); default: $KINSPECT_PLUGIN_PATH, the build tree, the install folder")
+      ("plugin", po::value<std::vector<std::string>>()->composing(), "load this plugin .so file too (repeatable)")
+      ("kubeconfig", po::value<std::string>(), "kubeconfig file(s), ':'-separated like $KUBECONFIG")
+      ("context", po::value<std::string>(), "kubeconfig context to use")
+      ("snapshot", po::value<std::string>(),
+       "read the cluster from a snapshot (folder, .tar.gz, or kubectl -o json/yaml List files) instead of a live API server")
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50");
+}
+
+std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
+                                             std::vector<LoadProblem>* problems_out) {
+  RegistryOptions opts;
+  if (vm.count("plugin-dir")) opts.dirs = vm["plugin-dir"].as<std::vector<std::string>>();
+  else opts.dirs = default_plugin_dirs();
+  if (vm.count("plugin")) opts.files = vm["plugin"].as<std::vector<std::string>>();
+
+  std::map<std::string, json::object> config;
+  json::object& kube = config["kube-apiserver"];
+  if (vm.count("kubeconfig")) kube["kubeconfig"] = vm["kubeconfig"].as<std::string>();
+  if (vm.count("context")) kube["context"] = vm["context"].as<std::string>();
+  if (vm.count("snapshot")) kube["snapshot"] = vm["snapshot"].as<std::string>();
+  kube["discover"] = discover;
+  if (vm.count("set")) {
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) {
+      size_t eq = s.find('=');
+      size_t dot = s.find('.');
+      if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+        throw po::error("--set takes PLUGIN.KEY=VALUE, got '" + s + "'");
+      std::string plugin = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1), value = s.substr(eq + 1);
+      json::error_code ec;
+      json::value v = json::parse(value, ec);
+      config[plugin][key] = ec ? json::value(value) : v;
+    }
+  }
+  for (auto& [name, obj] : config) opts.config[name] = json::serialize(obj);
+
+  auto reg = std::make_unique<PluginRegistry>();
+  auto problems = reg->load(opts);
+  for (const auto& p : problems) log::error("loader", p.format());
+  if (problems_out) *problems_out = std::move(problems);
+  return reg;
+}
+
+static size_t display_width(const std::string& s) {
+  // Count UTF-8 code points, not bytes, so names with accents line up.
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string TextTable::render(bool colour) const {
+  std::vector<size_t> w(headers_.size());
+  for (size_t i = 0; i < headers_.size(); ++i) w[i] = display_width(headers_[i]);
+  for (const auto& r : rows_)
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], display_width(r[i]));
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells, bool header) {
+    std::string l;
+    for (size_t i = 0; i < w.size(); ++i) {
+      const std::string& c = i < cells.size() ? cells[i] : std::string();
+      l += c;
+      if (i + 1 < w.size()) l += std::string(w[i] - display_width(c) + 2, ' ');
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    if (header && colour) out += std::string(term::kBold) + l + term::kReset;
+    else out += l;
+    out += '\n';
+  };
+  line(headers_, true);
+  for (const auto& r : rows_) line(r, false);
+  return out;
+}
+
+}  // namespace kinspect::cli

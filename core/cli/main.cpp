@@ -1,0 +1,164 @@
+// kinspect: entry point and subcommand dispatch.
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/cli/cli.h"
+#include "core/util/log.h"
+#include "core/util/terminal.h"
+
+namespace kinspect::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = [] {
+    std::vector<Command> v;
+    for (auto part : {plugin_commands(), table_commands(), version_commands()})
+      v.insert(v.end(), part.begin(), part.end());
+    return v;
+  }();
+  return all;
+}
+
+namespace {
+
+constexpr const char* kOverview = R"(kinspect finds what is wrong with a Kubernetes cluster before its operators do.
+
+Data-driver plugins expose tables of facts (k8s.pods, node.mounts, ...);
+checks written in KCQL, a small SQL-like language, run over those tables.
+
+Usage: kinspect <command> [options]
+       kinspect <command> --help     options and examples of one command
+)";
+
+constexpr const char* kExitCodes = R"(Exit codes:
+  0  success, no findings at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or configuration error
+  3  the run could not complete (a needed source failed)
+)";
+
+void print_overview() {
+  std::cout << kOverview << "\nCommands:\n";
+  size_t w = 0;
+  for (const auto& c : commands()) w = std::max(w, c.name.size());
+  for (const auto& c : commands()) std::cout << "  " << c.name << std::string(w + 2 - c.name.size(), ' ') << c.summary << '\n';
+  std::cout << "\nGlobal options (any command):\n"
+               "  -v, --verbose        more log lines on stderr (-vv for debug)\n"
+               "  -q, --quiet          errors only\n"
+               "  --color WHEN         auto (default: colour on a terminal), always, never\n\n"
+            << kExitCodes;
+}
+
+// Finds the longest command name that prefixes argv[1..]: "plugins list"
+// before "plugins".
+const Command* match(const std::vector<std::string>& args, size_t& used) {
+  const Command* best = nullptr;
+  size_t best_words = 0;
+  for (const auto& c : commands()) {
+    std::vector<std::string> words;
+    size_t start = 0;
+    while (start < c.name.size()) {
+      size_t sp = c.name.find(' ', start);
+      words.push_back(c.name.substr(start, sp == std::string::npos ? std::string::npos : sp - start));
+      if (sp == std::string::npos) break;
+      start = sp + 1;
+    }
+    if (words.size() > args.size() || words.size() <= best_words) continue;
+    if (std::equal(words.begin(), words.end(), args.begin())) best = &c, best_words = words.size();
+  }
+  used = best_words;
+  return best;
+}
+
+void add_global(po::options_description& d) {
+  d.add_options()
+      ("help,h", "show this help")
+      ("verbose,v", po::value<std::vector<bool>>()->zero_tokens()->composing(), "more log lines")
+      ("quiet,q", "errors only")
+      ("color", po::value<std::string>()->default_value("auto"), "auto, always or never");
+}
+
+void print_command_help(const Command& c) {
+  po::options_description desc("Options");
+  po::positional_options_description pos;
+  if (c.options) c.options(desc, pos);
+  add_global(desc);
+  std::cout << "Usage: kinspect " << c.name;
+  for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i) std::cout << " [" << pos.name_for_position(i) << "]";
+  if (pos.max_total_count() > 8) std::cout << " [" << pos.name_for_position(0) << "...]";
+  std::cout << " [options]\n\n" << c.summary << "\n";
+  if (!c.details.empty()) std::cout << '\n' << c.details << '\n';
+  std::cout << '\n' << desc << '\n';
+  if (!c.examples.empty()) std::cout << "Examples:\n" << c.examples << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
+    print_overview();
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  bool help_cmd = args[0] == "help";
+  if (help_cmd) args.erase(args.begin());
+  size_t used = 0;
+  const Command* cmd = match(args, used);
+  if (!cmd) {
+    // A group name alone ("plugins") lists its subcommands.
+    bool group = false;
+    for (const auto& c : commands())
+      if (c.name.rfind(args[0] + " ", 0) == 0) {
+        if (!group) std::cout << "Commands under '" << args[0] << "':\n";
+        group = true;
+        std::cout << "  kinspect " << c.name << "  " << c.summary << '\n';
+      }
+    if (group) return help_cmd ? kExitOk : kExitUsage;
+    std::vector<std::string> names;
+    for (const auto& c : commands()) names.push_back(c.name.substr(0, c.name.find(' ')));
+    std::string hint = closest_match(args[0], names);
+    std::cerr << "kinspect: unknown command '" << args[0] << "'"
+              << (hint.empty() ? "" : " (did you mean '" + hint + "'?)") << "; see 'kinspect --help'\n";
+    return kExitUsage;
+  }
+  if (help_cmd) {
+    print_command_help(*cmd);
+    return kExitOk;
+  }
+  std::vector<std::string> rest(args.begin() + static_cast<long>(used), args.end());
+  po::options_description desc("Options");
+  po::positional_options_description pos;
+  if (cmd->options) cmd->options(desc, pos);
+  add_global(desc);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(rest).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "kinspect " << cmd->name << ": " << e.what() << "; see 'kinspect " << cmd->name << " --help'\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    print_command_help(*cmd);
+    return kExitOk;
+  }
+  const std::string colour = vm["color"].as<std::string>();
+  if (colour == "always") term::set_colour_mode(term::ColourMode::Always);
+  else if (colour == "never") term::set_colour_mode(term::ColourMode::Never);
+  else if (colour != "auto") {
+    std::cerr << "kinspect: --color takes auto, always or never, not '" << colour << "'\n";
+    return kExitUsage;
+  }
+  if (vm.count("quiet")) log::set_level(log::Level::Error);
+  if (vm.count("verbose"))
+    log::set_level(vm["verbose"].as<std::vector<bool>>().size() > 1 ? log::Level::Debug : log::Level::Info);
+  try {
+    return cmd->run(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';
+    return kExitIncomplete;
+  }
+}
+
+}  // namespace kinspect::cli

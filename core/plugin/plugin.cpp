@@ -1,0 +1,367 @@
+#include "core/plugin/plugin.h"
+
+#include <boost/dll/shared_library.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstddef>
+#include <cstring>
+#include <fstream>
+
+#include "core/util/log.h"
+
+namespace kinspect {
+
+// The host context a plugin gets back in its callbacks (ki_host_ctx_t).
+struct ScanCtx {
+  LoadedPlugin* plugin = nullptr;
+  HostServices* services = nullptr;
+  const CancelToken* cancel = nullptr;
+  std::string last_error;
+};
+
+struct LoadedPlugin::Impl {
+  boost::dll::shared_library library;
+  ki_host_api host_api{};
+};
+
+namespace {
+
+// ---------------------------------------------------------------- host callbacks
+
+void host_log(ki_host_t* host, uint32_t level, const char* component, const char* message) {
+  auto* p = reinterpret_cast<LoadedPlugin*>(host);
+  std::string tag(p ? p->name() : "plugin");
+  if (component && *component) tag += '/' + std::string(component);
+  log::Level l = level <= KI_LOG_DEBUG ? static_cast<log::Level>(level) : log::Level::Debug;
+  log::write(l, tag, message ? message : "");
+}
+
+ki_bool host_cancelled(ki_host_ctx_t* ctx) {
+  auto* c = reinterpret_cast<ScanCtx*>(ctx);
+  return c && c->cancel && c->cancel->should_stop() ? 1 : 0;
+}
+
+// A native check reading a table: the host buffers the table's batches and
+// hands them out one by one.
+struct HostCursor {
+  std::vector<std::string> batches;
+  size_t next = 0;
+};
+
+
+ki_rc host_table_open(ki_host_ctx_t* ctx, const ki_scan_request* request, ki_host_cursor_t** cursor) {
+  auto* c = reinterpret_cast<ScanCtx*>(ctx);
+  if (!c || !c->services) return KI_UNSUPPORTED;
+  try {
+    ScanSpec spec;
+    spec.table = request->table ? request->table : "";
+    for (uint32_t i = 0; i < request->path_count; ++i) spec.paths.emplace_back(request->paths[i]);
+    auto cur = std::make_unique<HostCursor>();
+    Status st = c->services->scan_table(
+        spec,
+        [&](std::string_view batch) {
+          cur->batches.emplace_back(batch);
+          return Status::Ok();
+        },
+        c->cancel);
+    if (!st.ok()) {
+      c->last_error = st.error().format();
+      return KI_ERROR;
+    }
+    *cursor = reinterpret_cast<ki_host_cursor_t*>(cur.release());
+    return KI_OK;
+  } catch (const std::exception& e) {
+    c->last_error = e.what();
+    return KI_ERROR;
+  }
+}
+
+ki_rc host_table_next(ki_host_cursor_t* cursor, ki_host_buf* batch) {
+  auto* cur = reinterpret_cast<HostCursor*>(cursor);
+  if (cur->next >= cur->batches.size()) {
+    *batch = {nullptr, 0};
+    return KI_EOF;
+  }
+  const std::string& b = cur->batches[cur->next++];
+  *batch = {b.data(), b.size()};
+  return KI_OK;
+}
+
+void host_table_close(ki_host_cursor_t* cursor) { delete reinterpret_cast<HostCursor*>(cursor); }
+
+const char* host_last_error(ki_host_ctx_t* ctx) {
+  auto* c = reinterpret_cast<ScanCtx*>(ctx);
+  return c && !c->last_error.empty() ? c->last_error.c_str() : nullptr;
+}
+
+// ---------------------------------------------------------------- validation
+
+bool is_elf(const std::string& path, std::string& why) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    why = "cannot open: " + std::string(std::strerror(errno));
+    return false;
+  }
+  char magic[4] = {};
+  f.read(magic, 4);
+  if (f.gcount() != 4 || std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
+    why = "not an ELF shared object";
+    return false;
+  }
+  return true;
+}
+
+bool valid_plugin_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+std::string abi_string(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// Every member of ABI 1.0 must be inside the struct the plugin reports.
+constexpr size_t kApi10Size = offsetof(ki_plugin_api, check_open) + sizeof(void*);
+
+}  // namespace
+
+// ---------------------------------------------------------------- LoadedPlugin
+
+LoadedPlugin::~LoadedPlugin() {
+  // Instance first, library last: destroy() runs code from the library.
+  if (instance_ && api_ && api_->destroy) api_->destroy(instance_);
+  instance_ = nullptr;
+}
+
+Expected<std::unique_ptr<LoadedPlugin>> LoadedPlugin::load(const std::string& path, const ConfigLookup& config,
+                                                          HostServices* services) {
+  std::string why;
+  if (!is_elf(path, why)) return Error(why);
+
+  std::unique_ptr<LoadedPlugin> p(new LoadedPlugin());
+  p->path_ = path;
+  p->services_ = services;
+  p->impl_ = std::make_unique<Impl>();
+  try {
+    // RTLD_NOW: an unresolved symbol fails here, not in the middle of a run.
+    // RTLD_LOCAL: two plugins may use different versions of one library.
+    p->impl_->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    return Error(std::string("cannot load shared object: ") + e.what());
+  }
+  if (!p->impl_->library.has(KI_PLUGIN_ENTRY_SYMBOL))
+    return Error(std::string("missing entry symbol '") + KI_PLUGIN_ENTRY_SYMBOL +
+                 "' (a kinspect plugin exports it; the SDK's KINSPECT_PLUGIN macro defines it)");
+  auto entry = p->impl_->library.get<const ki_plugin_api*(uint16_t, uint16_t)>(KI_PLUGIN_ENTRY_SYMBOL);
+  const ki_plugin_api* api = nullptr;
+  try {
+    api = entry(KI_ABI_MAJOR, KI_ABI_MINOR);
+  } catch (...) {
+    return Error("ki_plugin_entry threw an exception (no exception may cross the plugin ABI)");
+  }
+  if (!api) return Error("ki_plugin_entry returned no vtable: the plugin refuses ABI " + abi_string(KI_ABI_MAJOR, KI_ABI_MINOR));
+
+  // The handshake reads only the first three members, which every version has.
+  const std::string theirs = abi_string(api->abi_major, api->abi_minor);
+  const std::string ours = abi_string(KI_ABI_MAJOR, KI_ABI_MINOR);
+  if (api->abi_major != KI_ABI_MAJOR)
+    return Error("plugin ABI " + theirs + " is not compatible with this kinspect's ABI " + ours +
+                 ": major versions differ (rebuild the plugin against kinspect-sdk " + std::to_string(KI_ABI_MAJOR) +
+                 ".x)");
+  if (api->abi_minor > KI_ABI_MINOR)
+    return Error("plugin needs ABI " + theirs + ", newer than this kinspect's ABI " + ours +
+                 " (upgrade kinspect, or build the plugin against an older SDK)");
+  if (api->struct_size < kApi10Size)
+    return Error("plugin vtable is " + std::to_string(api->struct_size) + " bytes, smaller than ABI " + theirs +
+                 " requires (" + std::to_string(kApi10Size) + ")");
+  if (!api->name || !valid_plugin_name(api->name))
+    return Error("plugin name is missing or invalid (want 1-64 characters of [a-z0-9_.-])");
+  const char* missing = !api->create ? "create" : !api->destroy ? "destroy" : !api->last_error ? "last_error"
+                        : !api->describe ? "describe" : nullptr;
+  if (missing) return Error(std::string("plugin '") + api->name + "' lacks required function " + missing);
+  if (api->kinds == 0 || (api->kinds & ~(KI_KIND_DRIVER | KI_KIND_CHECKS | KI_KIND_ADAPTER)))
+    return Error(std::string("plugin '") + api->name + "' declares unknown kinds " + std::to_string(api->kinds));
+  // A capability is all there or the plugin is refused (Falco's CAP_BROKEN).
+  if ((api->kinds & (KI_KIND_DRIVER | KI_KIND_ADAPTER)) && (!api->scan_open || !api->scan_next || !api->scan_close))
+    return Error(std::string("plugin '") + api->name + "' declares kind 'driver' but lacks scan_open/scan_next/scan_close");
+  if ((api->kinds & KI_KIND_CHECKS) && (!api->check_open || !api->scan_next || !api->scan_close))
+    return Error(std::string("plugin '") + api->name + "' declares kind 'checks' but lacks check_open/scan_next/scan_close");
+  p->api_ = api;
+  p->thread_safe_ = (api->flags & KI_FLAG_THREAD_SAFE) != 0;
+
+  ki_host_api& h = p->impl_->host_api;
+  h.struct_size = sizeof(ki_host_api);
+  h.abi_major = KI_ABI_MAJOR;
+  h.abi_minor = KI_ABI_MINOR;
+  h.host = reinterpret_cast<ki_host_t*>(p.get());
+  h.log = host_log;
+  h.cancelled = host_cancelled;
+  h.table_open = host_table_open;
+  h.table_next = host_table_next;
+  h.table_close = host_table_close;
+  h.host_last_error = host_last_error;
+
+  const std::string config_json = config ? config(api->name) : std::string("{}");
+  ki_rc rc = KI_ERROR;
+  try {
+    p->instance_ = api->create(&h, config_json.c_str(), &rc);
+  } catch (...) {
+    return Error(std::string("plugin '") + api->name + "' init threw an exception (no exception may cross the plugin ABI)");
+  }
+  if (rc != KI_OK) {
+    const char* e = p->instance_ ? api->last_error(p->instance_) : nullptr;
+    return Error(std::string("plugin '") + api->name + "' init failed: " + (e ? e : "no reason given"));
+  }
+  if (!p->instance_) return Error(std::string("plugin '") + api->name + "' init returned no instance");
+
+  const char* desc = api->describe(p->instance_);
+  if (!desc) {
+    const char* e = api->last_error(p->instance_);
+    return Error(std::string("plugin '") + api->name + "' describe failed: " + (e ? e : "no reason given"));
+  }
+  auto parsed = parse_description(desc, api->name);
+  if (!parsed) return std::move(parsed).error();
+  p->description_ = std::move(parsed.value());
+  for (auto& t : p->description_.tables) t.plugin = api->name;
+  for (auto& c : p->description_.checks) c.plugin = api->name;
+  return p;
+}
+
+namespace {
+// Owns what a ki_scan_request points to for the duration of scan_open.
+struct RequestStorage {
+  std::vector<std::string> arg_text;
+  std::vector<ki_value> args;
+  std::vector<const char*> paths;
+  ki_scan_request req{};
+
+  explicit RequestStorage(const ScanSpec& spec, ki_host_ctx_t* ctx) {
+    arg_text.reserve(spec.args.size());
+    for (const auto& a : spec.args) {
+      ki_value v{};
+      switch (a.kind()) {
+        case boost::json::kind::null: v.type = KI_VALUE_NULL; break;
+        case boost::json::kind::bool_: v.type = KI_VALUE_BOOL; v.b = a.get_bool(); break;
+        case boost::json::kind::int64: v.type = KI_VALUE_INT; v.i = a.get_int64(); break;
+        case boost::json::kind::uint64: v.type = KI_VALUE_INT; v.i = static_cast<int64_t>(a.get_uint64()); break;
+        case boost::json::kind::double_: v.type = KI_VALUE_REAL; v.r = a.get_double(); break;
+        case boost::json::kind::string:
+          v.type = KI_VALUE_TEXT;
+          arg_text.emplace_back(a.get_string());
+          break;
+        default:
+          v.type = KI_VALUE_JSON;
+          arg_text.emplace_back(boost::json::serialize(a));
+      }
+      if (v.type == KI_VALUE_TEXT || v.type == KI_VALUE_JSON) {
+        v.text = arg_text.back().data();
+        v.text_len = arg_text.back().size();
+      }
+      args.push_back(v);
+    }
+    for (const auto& p : spec.paths) paths.push_back(p.c_str());
+    req.struct_size = sizeof req;
+    req.table = spec.table.c_str();
+    req.args = args.data();
+    req.arg_count = static_cast<uint32_t>(args.size());
+    req.paths = paths.data();
+    req.path_count = static_cast<uint32_t>(paths.size());
+    req.ctx = ctx;
+  }
+};
+}  // namespace
+
+Status LoadedPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink, std::string_view what) {
+  Status result;
+  while (true) {
+    if (ctx.cancel && ctx.cancel->should_stop()) {
+      result = Error(std::string(what) + ": cancelled (time budget exceeded)");
+      break;
+    }
+    ki_plugin_buf batch{nullptr, 0};
+    ki_rc rc;
+    std::string err;
+    {
+      std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
+      if (!thread_safe_) lock.lock();
+      rc = api_->scan_next(instance_, scan, &batch);
+      if (rc == KI_ERROR || rc == KI_CANCELLED) {
+        const char* e = api_->last_error(instance_);
+        err = e ? e : (rc == KI_CANCELLED ? "cancelled" : "no reason given");
+      }
+    }
+    if (rc != KI_OK && rc != KI_EOF) {
+      result = Error(std::string(what) + ": " + err);
+      break;
+    }
+    if (batch.len) {
+      Status st = sink(std::string_view(batch.ptr, batch.len));
+      if (!st.ok()) {
+        result = st;
+        break;
+      }
+    }
+    if (rc == KI_EOF) break;
+  }
+  std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
+  if (!thread_safe_) lock.lock();
+  api_->scan_close(instance_, scan);
+  return result;
+}
+
+Status LoadedPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) {
+  ScanCtx ctx{this, services_, cancel, {}};
+  RequestStorage rs(spec, reinterpret_cast<ki_host_ctx_t*>(&ctx));
+  ki_scan_t* scan = nullptr;
+  const std::string what = "plugin '" + std::string(name()) + "', table " + spec.table;
+  {
+    std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
+    if (!thread_safe_) lock.lock();
+    if (!api_->scan_open) return Error(what + ": plugin has no tables");
+    ki_rc rc = api_->scan_open(instance_, &rs.req, &scan);
+    if (rc != KI_OK) {
+      const char* e = api_->last_error(instance_);
+      return Error(what + ": " + (e ? e : "scan_open failed"));
+    }
+  }
+  return drain(ctx, scan, sink, what);
+}
+
+Status LoadedPlugin::run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
+                               const CancelToken* cancel) {
+  ScanCtx ctx{this, services_, cancel, {}};
+  ki_check_request req{};
+  req.struct_size = sizeof req;
+  req.check_id = check_id.c_str();
+  req.params_json = params_json.c_str();
+  req.ctx = reinterpret_cast<ki_host_ctx_t*>(&ctx);
+  ki_scan_t* scan = nullptr;
+  const std::string what = "plugin '" + std::string(name()) + "', check " + check_id;
+  {
+    std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
+    if (!thread_safe_) lock.lock();
+    if (!api_->check_open) return Error(what + ": plugin has no checks");
+    ki_rc rc = api_->check_open(instance_, &req, &scan);
+    if (rc != KI_OK) {
+      const char* e = api_->last_error(instance_);
+      return Error(what + ": " + (e ? e : "check_open failed"));
+    }
+  }
+  return drain(ctx, scan, sink, what);
+}
+
+std::string kinds_to_string(uint32_t kinds) {
+  std::string s;
+  auto add = [&](const char* n) {
+    if (!s.empty()) s += ',';
+    s += n;
+  };
+  if (kinds & KI_KIND_DRIVER) add("driver");
+  if (kinds & KI_KIND_ADAPTER) add("adapter");
+  if (kinds & KI_KIND_CHECKS) add("checks");
+  return s;
+}
+
+}  // namespace kinspect

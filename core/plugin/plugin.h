@@ -1,0 +1,109 @@
+// A plugin loaded into this process: its shared object, its vtable after the
+// ABI handshake, one instance, and what it declares.
+#pragma once
+
+#include <kinspect/abi.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/table/table.h"
+#include "core/util/error.h"
+
+namespace kinspect {
+
+// A native check a plugin provides (KI_KIND_CHECKS).
+struct NativeCheckSchema {
+  std::string id, title, category, severity, component, remedy, doc;
+  std::vector<std::string> reads;
+  std::string params_json = "{}";
+  std::string plugin;
+};
+
+// What describe() returns, parsed.
+struct PluginDescription {
+  std::vector<TableSchema> tables;
+  std::vector<NativeCheckSchema> checks;
+};
+// Parses and validates a describe() document; errors name the JSON field.
+Expected<PluginDescription> parse_description(std::string_view json, std::string_view plugin);
+
+std::string kinds_to_string(uint32_t kinds);
+
+// Stops a scan from outside: a deadline, or a flag set by the executor.
+struct CancelToken {
+  std::atomic<bool> cancelled{false};
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool should_stop() const {
+    return cancelled.load(std::memory_order_relaxed) || std::chrono::steady_clock::now() >= deadline;
+  }
+};
+
+class LoadedPlugin;
+struct ScanCtx;  // the host context behind ki_host_ctx_t (plugin.cpp)
+
+// Receives a scan's batches; return an error to stop the scan.
+using BatchSink = std::function<Status(std::string_view batch)>;
+
+// What a plugin's host callbacks need to reach the rest of the core (reading
+// other tables from native checks). The registry implements it.
+class HostServices {
+ public:
+  virtual ~HostServices() = default;
+  virtual Status scan_table(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) = 0;
+};
+
+class LoadedPlugin {
+ public:
+  ~LoadedPlugin();  // destroy() the instance, then unload the library
+
+  // Returns the settings (a JSON object text) for the plugin named `name`.
+  using ConfigLookup = std::function<std::string(std::string_view name)>;
+
+  // Opens `path`, checks it is a kinspect plugin whose ABI this core speaks,
+  // creates an instance with the settings `config` gives for its name and
+  // reads its description. Every failure is one line naming the reason (the
+  // caller adds the path).
+  static Expected<std::unique_ptr<LoadedPlugin>> load(const std::string& path, const ConfigLookup& config,
+                                                      HostServices* services);
+
+  const std::string& path() const { return path_; }
+  std::string_view name() const { return api_->name; }
+  std::string_view version() const { return api_->version ? api_->version : ""; }
+  std::string_view description_text() const { return api_->description ? api_->description : ""; }
+  uint16_t abi_major() const { return api_->abi_major; }
+  uint16_t abi_minor() const { return api_->abi_minor; }
+  uint32_t kinds() const { return api_->kinds; }
+  const PluginDescription& description() const { return description_; }
+
+  // Streams the rows of one of this plugin's tables into `sink`.
+  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel);
+  // Runs a native check; findings (JSON objects) stream into `sink`.
+  Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
+                   const CancelToken* cancel);
+
+  struct Impl;
+
+ private:
+  LoadedPlugin() = default;
+  Status drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink, std::string_view what);
+
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  const ki_plugin_api* api_ = nullptr;
+  ki_plugin_t* instance_ = nullptr;
+  PluginDescription description_;
+  HostServices* services_ = nullptr;
+  // Serialises calls unless the plugin says it is thread-safe. Recursive:
+  // a native check may read its own plugin's tables from inside scan_next.
+  std::recursive_mutex call_mutex_;
+  bool thread_safe_ = false;
+};
+
+}  // namespace kinspect

@@ -1,0 +1,75 @@
+// The plugin registry: finds plugin shared objects, loads each one in
+// isolation from the others' failures, and serves the tables they declare.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/plugin/plugin.h"
+#include "core/table/table.h"
+
+namespace kinspect {
+
+struct RegistryOptions {
+  // Folders searched for *.so, in order; a plugin name seen twice keeps the
+  // first. Files listed in `files` load too.
+  std::vector<std::string> dirs;
+  std::vector<std::string> files;
+  // Settings per plugin name, as a JSON object text ("{}" when absent).
+  std::map<std::string, std::string> config;
+  // Load only these plugins (by name), when not empty.
+  std::vector<std::string> only;
+};
+
+// Why one plugin file was not loaded. format(): "<path>: <reason>".
+struct LoadProblem {
+  std::string path;
+  std::string reason;
+  std::string format() const { return path + ": " + reason; }
+};
+
+// The folders kinspect searches when no --plugin-dir is given:
+// $KINSPECT_PLUGIN_PATH (colon-separated), the folder "plugins" beside the
+// executable (the build tree), and the installed plugin folder.
+std::vector<std::string> default_plugin_dirs();
+
+class PluginRegistry final : public Catalog, public TableProvider, public HostServices {
+ public:
+  PluginRegistry() = default;
+  ~PluginRegistry() override;
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+  // Loads every plugin it can; each failure becomes a LoadProblem and the
+  // rest still load. A plugin whose tables clash with an already loaded one
+  // is refused whole (its other tables are not registered either).
+  std::vector<LoadProblem> load(const RegistryOptions& options);
+
+  const std::vector<std::unique_ptr<LoadedPlugin>>& plugins() const { return plugins_; }
+  const LoadedPlugin* plugin(std::string_view name) const;
+  // The plugin that declares table `name`.
+  LoadedPlugin* owner(std::string_view table) const;
+
+  // Catalog
+  const TableSchema* find(std::string_view name) const override;
+  std::vector<std::string> names() const override;
+
+  // TableProvider: scans the table and parses the rows, keeping the
+  // projected paths only.
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec) override;
+  // The same with a cancellation token (time budget).
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec, const CancelToken* cancel);
+
+  // HostServices: raw batches of a table.
+  Status scan_table(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override;
+
+  std::vector<const NativeCheckSchema*> native_checks() const;
+
+ private:
+  std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
+  std::map<std::string, std::pair<const TableSchema*, LoadedPlugin*>, std::less<>> tables_;
+};
+
+}  // namespace kinspect

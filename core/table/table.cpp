@@ -1,0 +1,40 @@
+#include "core/table/table.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace kinspect {
+
+std::string_view to_string(ColumnType t) {
+  switch (t) {
+    case ColumnType::Text: return "text";
+    case ColumnType::Integer: return "integer";
+    case ColumnType::Real: return "real";
+    case ColumnType::Boolean: return "boolean";
+    case ColumnType::Json: return "json";
+    case ColumnType::Timestamp: return "timestamp";
+  }
+  return "text";
+}
+
+bool parse_column_type(std::string_view s, ColumnType& out) {
+  for (ColumnType t : {ColumnType::Text, ColumnType::Integer, ColumnType::Real, ColumnType::Boolean,
+                       ColumnType::Json, ColumnType::Timestamp})
+    if (to_string(t) == s) {
+      out = t;
+      return true;
+    }
+  return false;
+}
+
+std::string ScanSpec::key() const {
+  std::string k = table;
+  k += '(';
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i) k += ',';
+    k += boost::json::serialize(args[i]);
+  }
+  k += ')';
+  return k;
+}
+
+}  // namespace kinspect

@@ -1,0 +1,96 @@
+// Tables as the core sees them: the schema a data driver declares, the catalog
+// of every registered table, and the rows a scan brings back.
+//
+// This header is the contract between the plugin registry (which fills the
+// catalog and fetches rows) and the KCQL engine (which binds names against the
+// catalog and evaluates over rows). Neither depends on the other.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <boost/json/storage_ptr.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/error.h"
+
+namespace kinspect {
+
+enum class ColumnType { Text, Integer, Real, Boolean, Json, Timestamp };
+
+std::string_view to_string(ColumnType t);
+// Accepts the names to_string() produces ("text", "integer", ...).
+bool parse_column_type(std::string_view s, ColumnType& out);
+
+struct ColumnSchema {
+  std::string name;
+  ColumnType type = ColumnType::Text;
+  std::string doc;
+  bool hidden = false;  // not part of SELECT *
+};
+
+// An argument of a table function, e.g. node.file(path).
+struct ArgumentSchema {
+  std::string name;
+  ColumnType type = ColumnType::Text;
+  std::string doc;
+  bool required = true;
+};
+
+struct TableSchema {
+  std::string name;  // "k8s.pods"
+  std::string doc;
+  std::vector<ColumnSchema> columns;
+  std::vector<ArgumentSchema> arguments;  // non-empty: a table function
+  std::vector<std::string> examples;      // example KCQL queries
+  std::string plugin;                     // the plugin that declares it
+
+  const ColumnSchema* column(std::string_view name) const {
+    for (const auto& c : columns)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
+};
+
+// Every table that can be queried. The registry implements it for loaded
+// plugins; tests implement it over fixtures.
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  virtual const TableSchema* find(std::string_view name) const = 0;
+  virtual std::vector<std::string> names() const = 0;
+};
+
+// What a plan needs from one table: the table, its arguments (constants) and
+// the paths it reads. A path is dotted from the column, e.g. "metadata.name" or
+// "status.conditions"; arrays are traversed transparently. A path that is just
+// a column name asks for the whole column. An empty list asks for every column.
+// A provider must return at least these paths and may return more.
+struct ScanSpec {
+  std::string table;
+  std::vector<boost::json::value> args;
+  std::vector<std::string> paths;
+
+  // Identity for fetching each table once per run: table and arguments
+  // (paths are merged across the plans that share a table).
+  std::string key() const;
+};
+
+// Rows of one table, each a JSON object keyed by column name. All row memory
+// lives in `storage` (an arena for the run), so a table is freed at once.
+struct TableData {
+  boost::json::storage_ptr storage;
+  std::vector<boost::json::value> rows;
+};
+
+// Fetches tables for evaluation. The report executor prefetches every table a
+// run needs; `kinspect query` fetches on demand.
+class TableProvider {
+ public:
+  virtual ~TableProvider() = default;
+  virtual Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec) = 0;
+};
+
+}  // namespace kinspect

@@ -1,0 +1,88 @@
+// The header-only SDK: its JSON output must be valid JSON that the core
+// parses back to the same values, and describe() documents must validate.
+#include <gtest/gtest.h>
+
+#include <kinspect/sdk.hpp>
+
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "core/plugin/plugin.h"
+
+namespace ks = kinspect::sdk;
+namespace json = boost::json;
+
+TEST(SdkJson, EscapesEverythingJsonRequires) {
+  std::string buf;
+  {
+    ks::BatchWriter out(buf);
+    out.row().field("s", std::string_view("q\"b\\n\n\t\x01 é ✓", 16)).field("i", -5).field("b", false).null("z");
+  }
+  json::value v = json::parse(buf);
+  EXPECT_EQ(v.at("s").as_string(), std::string_view("q\"b\\n\n\t\x01 é ✓", 16));
+  EXPECT_EQ(v.at("i").as_int64(), -5);
+  EXPECT_FALSE(v.at("b").as_bool());
+  EXPECT_TRUE(v.at("z").is_null());
+}
+
+TEST(SdkJson, NonFiniteNumbersBecomeNull) {
+  std::string buf;
+  {
+    ks::BatchWriter out(buf);
+    out.row().field("nan", std::nan("")).field("inf", HUGE_VAL).field("pi", 3.25);
+  }
+  json::value v = json::parse(buf);
+  EXPECT_TRUE(v.at("nan").is_null());
+  EXPECT_TRUE(v.at("inf").is_null());
+  EXPECT_DOUBLE_EQ(v.at("pi").as_double(), 3.25);
+}
+
+TEST(SdkJson, NestedContainersAndSeveralRows) {
+  std::string buf;
+  {
+    ks::BatchWriter out(buf);
+    for (int i = 0; i < 2; ++i) {
+      auto r = out.row();
+      auto o = r.object("o");
+      o.array("a").value(1).value("x").object().field("k", true);
+    }
+  }
+  std::vector<json::value> rows;
+  json::parser p;
+  size_t pos = 0;
+  while (pos < buf.size()) {
+    if (buf[pos] == '\n') {
+      ++pos;
+      continue;
+    }
+    p.reset();
+    pos += p.write_some(buf.data() + pos, buf.size() - pos);
+    rows.push_back(p.release());
+  }
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(rows[1].at("o").at("a").as_array()[2].at("k").as_bool());
+}
+
+TEST(Describe, MalformedDocumentsNameTheField) {
+  struct Case {
+    const char* doc;
+    const char* expect;
+  } cases[] = {
+      {"not json", "describe() returned invalid JSON"},
+      {"[]", "expected an object"},
+      {R"({"tables":[{"columns":[]}]})", "field 'tables[0].name': error: is required"},
+      {R"({"tables":[{"name":"Bad Name","columns":[{"name":"a","type":"text"}]}]})", "must be lower-case words"},
+      {R"({"tables":[{"name":"t.a","columns":[{"name":"a","type":"blob"}]}]})",
+       "field 'tables[0].columns[0].type': error: unknown type 'blob'"},
+      {R"({"tables":[{"name":"t.a","columns":[]}]})", "a table needs at least one column"},
+      {R"({"tables":[{"name":"t.a","columns":[{"name":"a","type":"text"},{"name":"a","type":"text"}]}]})",
+       "duplicate column 'a'"},
+      {R"({"checks":[{"id":"x","title":"t","category":"nodes","severity":"fatal"}]})",
+       "field 'checks[0].severity': error: must be critical, warning or info, not 'fatal'"},
+  };
+  for (const auto& c : cases) {
+    auto d = kinspect::parse_description(c.doc, "p");
+    ASSERT_FALSE(d.ok()) << c.doc;
+    EXPECT_NE(d.error().message().find(c.expect), std::string::npos) << c.doc << " -> " << d.error().message();
+  }
+}
