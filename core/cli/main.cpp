@@ -96,6 +96,8 @@ void print_command_help(const Command& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A plugin worker (see core/plugin/isolated.h) is this same executable.
+  if (argc == 2 && std::string_view(argv[1]) == kWorkerCommand) return run_plugin_worker(kWorkerFd);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
     print_overview();

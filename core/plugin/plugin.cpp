@@ -13,13 +13,13 @@ namespace kinspect {
 
 // The host context a plugin gets back in its callbacks (ki_host_ctx_t).
 struct ScanCtx {
-  LoadedPlugin* plugin = nullptr;
+  InProcessPlugin* plugin = nullptr;
   HostServices* services = nullptr;
   const CancelToken* cancel = nullptr;
   std::string last_error;
 };
 
-struct LoadedPlugin::Impl {
+struct InProcessPlugin::Impl {
   boost::dll::shared_library library;
   ki_host_api host_api{};
 };
@@ -29,7 +29,7 @@ namespace {
 // ---------------------------------------------------------------- host callbacks
 
 void host_log(ki_host_t* host, uint32_t level, const char* component, const char* message) {
-  auto* p = reinterpret_cast<LoadedPlugin*>(host);
+  auto* p = reinterpret_cast<InProcessPlugin*>(host);
   std::string tag(p ? p->name() : "plugin");
   if (component && *component) tag += '/' + std::string(component);
   log::Level l = level <= KI_LOG_DEBUG ? static_cast<log::Level>(level) : log::Level::Debug;
@@ -127,20 +127,20 @@ constexpr size_t kApi10Size = offsetof(ki_plugin_api, check_open) + sizeof(void*
 
 }  // namespace
 
-// ---------------------------------------------------------------- LoadedPlugin
+// ---------------------------------------------------------------- InProcessPlugin
 
-LoadedPlugin::~LoadedPlugin() {
+InProcessPlugin::~InProcessPlugin() {
   // Instance first, library last: destroy() runs code from the library.
   if (instance_ && api_ && api_->destroy) api_->destroy(instance_);
   instance_ = nullptr;
 }
 
-Expected<std::unique_ptr<LoadedPlugin>> LoadedPlugin::load(const std::string& path, const ConfigLookup& config,
-                                                          HostServices* services) {
+Expected<std::unique_ptr<InProcessPlugin>> InProcessPlugin::load(const std::string& path, const ConfigLookup& config,
+                                                                HostServices* services) {
   std::string why;
   if (!is_elf(path, why)) return Error(why);
 
-  std::unique_ptr<LoadedPlugin> p(new LoadedPlugin());
+  std::unique_ptr<InProcessPlugin> p(new InProcessPlugin());
   p->path_ = path;
   p->services_ = services;
   p->impl_ = std::make_unique<Impl>();
@@ -273,7 +273,7 @@ struct RequestStorage {
 };
 }  // namespace
 
-Status LoadedPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink, std::string_view what) {
+Status InProcessPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink, std::string_view what) {
   Status result;
   while (true) {
     if (ctx.cancel && ctx.cancel->should_stop()) {
@@ -311,7 +311,7 @@ Status LoadedPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink,
   return result;
 }
 
-Status LoadedPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) {
+Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) {
   ScanCtx ctx{this, services_, cancel, {}};
   RequestStorage rs(spec, reinterpret_cast<ki_host_ctx_t*>(&ctx));
   ki_scan_t* scan = nullptr;
@@ -329,7 +329,7 @@ Status LoadedPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const Can
   return drain(ctx, scan, sink, what);
 }
 
-Status LoadedPlugin::run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
+Status InProcessPlugin::run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
                                const CancelToken* cancel) {
   ScanCtx ctx{this, services_, cancel, {}};
   ki_check_request req{};

@@ -59,39 +59,60 @@ class HostServices {
   virtual Status scan_table(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) = 0;
 };
 
+// A plugin the core can use: identity, what it declares, scans and checks.
+// Two implementations: InProcessPlugin (the shared object is loaded into this
+// process) and IsolatedPlugin (it is loaded into a worker process, so a crash
+// or a hang costs only that plugin's tables).
 class LoadedPlugin {
  public:
-  ~LoadedPlugin();  // destroy() the instance, then unload the library
+  virtual ~LoadedPlugin() = default;
+  virtual const std::string& path() const = 0;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view version() const = 0;
+  virtual std::string_view description_text() const = 0;
+  virtual uint16_t abi_major() const = 0;
+  virtual uint16_t abi_minor() const = 0;
+  virtual uint32_t kinds() const = 0;
+  virtual const PluginDescription& description() const = 0;
 
-  // Returns the settings (a JSON object text) for the plugin named `name`.
-  using ConfigLookup = std::function<std::string(std::string_view name)>;
+  // Streams the rows of one of this plugin's tables into `sink`.
+  virtual Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) = 0;
+  // Runs a native check; findings (JSON objects) stream into `sink`.
+  virtual Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
+                           const CancelToken* cancel) = 0;
+};
+
+// Returns the settings (a JSON object text) for the plugin named `name`.
+using ConfigLookup = std::function<std::string(std::string_view name)>;
+
+class InProcessPlugin final : public LoadedPlugin {
+ public:
+  ~InProcessPlugin() override;  // destroy() the instance, then unload the library
 
   // Opens `path`, checks it is a kinspect plugin whose ABI this core speaks,
   // creates an instance with the settings `config` gives for its name and
   // reads its description. Every failure is one line naming the reason (the
   // caller adds the path).
-  static Expected<std::unique_ptr<LoadedPlugin>> load(const std::string& path, const ConfigLookup& config,
-                                                      HostServices* services);
+  static Expected<std::unique_ptr<InProcessPlugin>> load(const std::string& path, const ConfigLookup& config,
+                                                         HostServices* services);
 
-  const std::string& path() const { return path_; }
-  std::string_view name() const { return api_->name; }
-  std::string_view version() const { return api_->version ? api_->version : ""; }
-  std::string_view description_text() const { return api_->description ? api_->description : ""; }
-  uint16_t abi_major() const { return api_->abi_major; }
-  uint16_t abi_minor() const { return api_->abi_minor; }
-  uint32_t kinds() const { return api_->kinds; }
-  const PluginDescription& description() const { return description_; }
+  const std::string& path() const override { return path_; }
+  std::string_view name() const override { return api_->name; }
+  std::string_view version() const override { return api_->version ? api_->version : ""; }
+  std::string_view description_text() const override { return api_->description ? api_->description : ""; }
+  uint16_t abi_major() const override { return api_->abi_major; }
+  uint16_t abi_minor() const override { return api_->abi_minor; }
+  uint32_t kinds() const override { return api_->kinds; }
+  const PluginDescription& description() const override { return description_; }
 
-  // Streams the rows of one of this plugin's tables into `sink`.
-  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel);
-  // Runs a native check; findings (JSON objects) stream into `sink`.
+  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override;
   Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
-                   const CancelToken* cancel);
+                   const CancelToken* cancel) override;
 
   struct Impl;
 
  private:
-  LoadedPlugin() = default;
+  InProcessPlugin() = default;
   Status drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& sink, std::string_view what);
 
   std::unique_ptr<Impl> impl_;

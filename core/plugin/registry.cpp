@@ -83,12 +83,22 @@ std::vector<LoadProblem> PluginRegistry::load(const RegistryOptions& options) {
       auto it = options.config.find(std::string(name));
       return it != options.config.end() ? it->second : std::string("{}");
     };
-    auto loaded = LoadedPlugin::load(file, config, this);
-    if (!loaded) {
-      problems.push_back({file, loaded.error().message()});
-      continue;
+    std::unique_ptr<LoadedPlugin> p;
+    if (options.isolate) {
+      auto loaded = load_isolated(file, config, this, options.isolation);
+      if (!loaded) {
+        problems.push_back({file, loaded.error().message()});
+        continue;
+      }
+      p = std::move(loaded.value());
+    } else {
+      auto loaded = InProcessPlugin::load(file, config, this);
+      if (!loaded) {
+        problems.push_back({file, loaded.error().message()});
+        continue;
+      }
+      p = std::move(loaded.value());
     }
-    std::unique_ptr<LoadedPlugin> p = std::move(loaded.value());
     if (const LoadedPlugin* prev = plugin(p->name())) {
       problems.push_back({file, "plugin '" + std::string(p->name()) + "' is already loaded from " + prev->path()});
       continue;

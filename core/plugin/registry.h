@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/plugin/isolated.h"
 #include "core/plugin/plugin.h"
 #include "core/table/table.h"
 
@@ -21,6 +22,10 @@ struct RegistryOptions {
   std::map<std::string, std::string> config;
   // Load only these plugins (by name), when not empty.
   std::vector<std::string> only;
+  // Run each plugin in worker processes (see isolated.h) rather than in
+  // this one. The report executor does; listing and tests may not.
+  bool isolate = false;
+  IsolationOptions isolation;
 };
 
 // Why one plugin file was not loaded. format(): "<path>: <reason>".

@@ -1,0 +1,508 @@
+#include "core/plugin/isolated.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
+#include <boost/json/value.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "core/util/log.h"
+
+extern char** environ;
+
+namespace kinspect {
+
+namespace json = boost::json;
+
+namespace {
+
+// ---------------------------------------------------------------- framing
+// Each message: one type byte, a 4-byte little-endian length, the payload.
+// Parent to worker: 'L' load, 'S' scan, 'C' check, and replies to table
+// reads ('B', 'E', 'X'). Worker to parent: 'D' description, 'B' batch,
+// 'E' end, 'X' error, 'T' a native check asks for a table.
+
+enum : char { kLoad = 'L', kScan = 'S', kCheck = 'C', kDescription = 'D', kBatch = 'B', kEnd = 'E', kFail = 'X',
+              kTable = 'T' };
+
+bool write_all(int fd, const char* p, size_t n) {
+  while (n) {
+    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool send_frame(int fd, char type, std::string_view payload) {
+  char head[5];
+  head[0] = type;
+  uint32_t len = static_cast<uint32_t>(payload.size());
+  for (int i = 0; i < 4; ++i) head[1 + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+  return write_all(fd, head, 5) && write_all(fd, payload.data(), payload.size());
+}
+
+enum class ReadResult { Ok, Closed, TimedOut, Failed };
+
+// Reads exactly n bytes; waits at most until `deadline` (if cancel given).
+ReadResult read_all(int fd, char* p, size_t n, const CancelToken* cancel) {
+  while (n) {
+    if (cancel) {
+      int wait_ms = 200;  // wake up to notice a cancel flag too
+      auto now = std::chrono::steady_clock::now();
+      if (cancel->should_stop()) return ReadResult::TimedOut;
+      if (cancel->deadline != std::chrono::steady_clock::time_point::max()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(cancel->deadline - now).count();
+        wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(left, wait_ms)));
+      }
+      pollfd pfd{fd, POLLIN, 0};
+      int r = ::poll(&pfd, 1, wait_ms);
+      if (r < 0 && errno != EINTR) return ReadResult::Failed;
+      if (r <= 0) continue;
+    }
+    ssize_t got = ::recv(fd, p, n, 0);
+    if (got == 0) return ReadResult::Closed;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return ReadResult::Failed;
+    }
+    p += got;
+    n -= static_cast<size_t>(got);
+  }
+  return ReadResult::Ok;
+}
+
+ReadResult read_frame(int fd, char& type, std::string& payload, const CancelToken* cancel) {
+  char head[5];
+  ReadResult r = read_all(fd, head, 5, cancel);
+  if (r != ReadResult::Ok) return r;
+  type = head[0];
+  uint32_t len = 0;
+  for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(head[1 + i])) << (8 * i);
+  payload.resize(len);
+  return len ? read_all(fd, payload.data(), len, cancel) : ReadResult::Ok;
+}
+
+json::object spec_to_json(const ScanSpec& spec) {
+  json::array args(spec.args.begin(), spec.args.end());
+  json::array paths;
+  for (const auto& p : spec.paths) paths.emplace_back(p);
+  return json::object{{"table", spec.table}, {"args", std::move(args)}, {"paths", std::move(paths)}};
+}
+
+ScanSpec spec_from_json(const json::value& v) {
+  ScanSpec s;
+  s.table = json::value_to<std::string>(v.at("table"));
+  for (const auto& a : v.at("args").as_array()) s.args.push_back(a);
+  for (const auto& p : v.at("paths").as_array()) s.paths.emplace_back(p.as_string());
+  return s;
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return "crashed (signal " + std::to_string(sig) + ": " + strsignal(sig) + ")";
+  }
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "stopped";
+}
+
+// ---------------------------------------------------------------- worker side
+
+// Inside the worker: a native check's table reads go back to the parent.
+class WorkerServices final : public HostServices {
+ public:
+  explicit WorkerServices(int fd) : fd_(fd) {}
+  Status scan_table(const ScanSpec& spec, const BatchSink& sink, const CancelToken*) override {
+    if (!send_frame(fd_, kTable, json::serialize(spec_to_json(spec)))) return Error("lost the parent process");
+    char type;
+    std::string payload;
+    while (true) {
+      if (read_frame(fd_, type, payload, nullptr) != ReadResult::Ok) return Error("lost the parent process");
+      if (type == kBatch) {
+        Status st = sink(payload);
+        if (!st.ok()) return st;  // the parent still sends the rest; drain it
+      } else if (type == kEnd) {
+        return {};
+      } else if (type == kFail) {
+        return Error(payload);
+      }
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+int run_plugin_worker(int fd) {
+  // A plugin that prints to stdout must not corrupt anything: stdout joins
+  // stderr, and the protocol has its own descriptor.
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  WorkerServices services(fd);
+  std::unique_ptr<InProcessPlugin> plugin;
+  char type;
+  std::string payload;
+  while (read_frame(fd, type, payload, nullptr) == ReadResult::Ok) {
+    try {
+      json::value req = json::parse(payload);
+      if (type == kLoad) {
+        std::string path = json::value_to<std::string>(req.at("path"));
+        std::string config = json::value_to<std::string>(req.at("config"));
+        auto loaded = InProcessPlugin::load(path, [&](std::string_view) { return config; }, &services);
+        if (!loaded) {
+          send_frame(fd, kFail, loaded.error().message());
+          return 1;
+        }
+        plugin = std::move(loaded.value());
+        // Describe again to pass the document as the plugin wrote it.
+        json::object d{{"name", plugin->name()},
+                       {"version", plugin->version()},
+                       {"description", plugin->description_text()},
+                       {"abi_major", plugin->abi_major()},
+                       {"abi_minor", plugin->abi_minor()},
+                       {"kinds", plugin->kinds()}};
+        json::array tables, checks;
+        for (const auto& t : plugin->description().tables) {
+          json::array cols, args, ex;
+          for (const auto& c : t.columns)
+            cols.emplace_back(json::object{{"name", c.name}, {"type", to_string(c.type)}, {"doc", c.doc}, {"hidden", c.hidden}});
+          for (const auto& a : t.arguments)
+            args.emplace_back(json::object{{"name", a.name}, {"type", to_string(a.type)}, {"doc", a.doc}, {"required", a.required}});
+          for (const auto& e : t.examples) ex.emplace_back(e);
+          tables.emplace_back(json::object{{"name", t.name}, {"doc", t.doc}, {"columns", std::move(cols)},
+                                           {"arguments", std::move(args)}, {"examples", std::move(ex)}});
+        }
+        for (const auto& c : plugin->description().checks) {
+          json::array reads(c.reads.begin(), c.reads.end());
+          checks.emplace_back(json::object{{"id", c.id}, {"title", c.title}, {"category", c.category},
+                                           {"severity", c.severity}, {"component", c.component}, {"remedy", c.remedy},
+                                           {"doc", c.doc}, {"reads", std::move(reads)},
+                                           {"params", json::parse(c.params_json)}});
+        }
+        d["describe"] = json::serialize(json::object{{"tables", std::move(tables)}, {"checks", std::move(checks)}});
+        send_frame(fd, kDescription, json::serialize(d));
+        continue;
+      }
+      if (!plugin) {
+        send_frame(fd, kFail, "no plugin loaded");
+        continue;
+      }
+      auto sink = [&](std::string_view batch) {
+        return send_frame(fd, kBatch, batch) ? Status::Ok() : Status(Error("lost the parent process"));
+      };
+      Status st;
+      if (type == kScan) {
+        st = plugin->scan(spec_from_json(req), sink, nullptr);
+      } else if (type == kCheck) {
+        st = plugin->run_check(json::value_to<std::string>(req.at("id")), json::value_to<std::string>(req.at("params")),
+                               sink, nullptr);
+      } else {
+        st = Error(std::string("unknown request '") + type + "'");
+      }
+      if (!(st.ok() ? send_frame(fd, kEnd, "") : send_frame(fd, kFail, st.error().message()))) return 1;
+    } catch (const std::exception& e) {
+      if (!send_frame(fd, kFail, std::string("worker: ") + e.what())) return 1;
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- parent side
+
+class Worker {
+ public:
+  ~Worker() { stop(true); }
+
+  static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return Error(std::string("socketpair: ") + std::strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    // dup2 onto the agreed descriptor clears close-on-exec for the child only.
+    posix_spawn_file_actions_adddup2(&fa, sv[1], kWorkerFd);
+    std::string arg0 = exe, arg1 = kWorkerCommand;
+    char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(sv[1]);
+    if (rc != 0) {
+      ::close(sv[0]);
+      return Error("cannot start plugin worker " + exe + ": " + std::strerror(rc));
+    }
+    auto w = std::make_unique<Worker>();
+    w->fd_ = sv[0];
+    w->pid_ = pid;
+    return w;
+  }
+
+  int fd() const { return fd_; }
+  bool alive() const { return pid_ > 0; }
+
+  // Ends the worker. kill: SIGKILL first (a hung or misbehaving worker).
+  // Returns how it ended, for messages.
+  std::string stop(bool kill) {
+    std::string how;
+    if (fd_ >= 0) ::close(fd_), fd_ = -1;
+    if (pid_ > 0) {
+      if (kill) ::kill(pid_, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      how = describe_exit(status);
+      pid_ = -1;
+    }
+    return how;
+  }
+
+  // After the connection broke: reap without killing and say what happened.
+  std::string reap() {
+    if (fd_ >= 0) ::close(fd_), fd_ = -1;
+    if (pid_ <= 0) return "stopped";
+    int status = 0;
+    // It closed its end, so it is exiting or dead; don't wait forever.
+    for (int i = 0; i < 200; ++i) {
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return describe_exit(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return stop(true);
+  }
+
+ private:
+  int fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+class IsolatedPlugin final : public LoadedPlugin {
+ public:
+  IsolatedPlugin(std::string path, std::string config, HostServices* services, IsolationOptions opts)
+      : path_(std::move(path)), config_(std::move(config)), services_(services), opts_(std::move(opts)) {
+    if (opts_.max_workers_per_plugin == 0) opts_.max_workers_per_plugin = std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  // Starts the first worker and learns what the plugin declares.
+  Status start(const ConfigLookup& config) {
+    auto w = spawn_loaded(nullptr, &config);
+    if (!w) return w.error();
+    idle_.push_back(std::move(w.value()));
+    return {};
+  }
+
+  const std::string& path() const override { return path_; }
+  std::string_view name() const override { return name_; }
+  std::string_view version() const override { return version_; }
+  std::string_view description_text() const override { return text_; }
+  uint16_t abi_major() const override { return abi_major_; }
+  uint16_t abi_minor() const override { return abi_minor_; }
+  uint32_t kinds() const override { return kinds_; }
+  const PluginDescription& description() const override { return description_; }
+
+  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override {
+    return request(kScan, json::serialize(spec_to_json(spec)), "table " + spec.table, sink, cancel);
+  }
+  Status run_check(const std::string& id, const std::string& params, const BatchSink& sink,
+                   const CancelToken* cancel) override {
+    return request(kCheck, json::serialize(json::object{{"id", id}, {"params", params}}), "check " + id, sink, cancel);
+  }
+
+ private:
+  // A worker with the plugin loaded. The first call fills in the identity.
+  Expected<std::unique_ptr<Worker>> spawn_loaded(const CancelToken* cancel, const ConfigLookup* lookup) {
+    std::string exe = opts_.worker_exe;
+    if (exe.empty()) {
+      std::error_code ec;
+      exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    }
+    auto w = Worker::spawn(exe);
+    if (!w) return w.error();
+    Worker& worker = *w.value();
+    // The config depends on the plugin's name, which only the worker can
+    // read; a first load asks with the file name's guess and the worker
+    // reports the real name, then we reload if it differs.
+    if (lookup && name_.empty()) {
+      std::string stem = std::filesystem::path(path_).stem().string();
+      std::replace(stem.begin(), stem.end(), '_', '-');
+      config_ = (*lookup)(stem);
+    }
+    if (!send_frame(worker.fd(), kLoad, json::serialize(json::object{{"path", path_}, {"config", config_}})))
+      return Error("plugin worker " + worker.reap() + " before loading");
+    char type;
+    std::string payload;
+    CancelToken load_deadline;
+    load_deadline.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    ReadResult r = read_frame(worker.fd(), type, payload, cancel ? cancel : &load_deadline);
+    if (r == ReadResult::TimedOut) return Error("plugin did not finish loading in time; " + worker.stop(true));
+    if (r != ReadResult::Ok) return Error("plugin " + worker.reap() + " while loading");
+    if (type == kFail) return Error(payload);
+    if (type != kDescription) return Error("plugin worker sent an unexpected reply while loading");
+    json::value d = json::parse(payload);
+    std::string name = json::value_to<std::string>(d.at("name"));
+    if (name_.empty()) {
+      if (lookup && (*lookup)(name) != config_) {
+        // The guess was wrong: load again with the plugin's own settings.
+        config_ = (*lookup)(name);
+        worker.stop(true);
+        return spawn_loaded(cancel, nullptr);
+      }
+      name_ = name;
+      version_ = json::value_to<std::string>(d.at("version"));
+      text_ = json::value_to<std::string>(d.at("description"));
+      abi_major_ = static_cast<uint16_t>(d.at("abi_major").to_number<int>());
+      abi_minor_ = static_cast<uint16_t>(d.at("abi_minor").to_number<int>());
+      kinds_ = static_cast<uint32_t>(d.at("kinds").to_number<int64_t>());
+      auto desc = parse_description(json::value_to<std::string>(d.at("describe")), name_);
+      if (!desc) return desc.error();
+      description_ = std::move(desc.value());
+      for (auto& t : description_.tables) t.plugin = name_;
+      for (auto& c : description_.checks) c.plugin = name_;
+    }
+    return w;
+  }
+
+  Expected<std::unique_ptr<Worker>> acquire(const CancelToken* cancel) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (idle_.empty() && busy_ >= opts_.max_workers_per_plugin) cv_.wait(lock);
+      ++busy_;
+      if (!idle_.empty()) {
+        auto w = std::move(idle_.back());
+        idle_.pop_back();
+        return w;
+      }
+    }
+    auto w = spawn_loaded(cancel, nullptr);
+    if (!w) release(nullptr);
+    return w;
+  }
+
+  void release(std::unique_ptr<Worker> w) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --busy_;
+    if (w && w->alive()) idle_.push_back(std::move(w));
+    cv_.notify_one();
+  }
+
+  Status request(char type, const std::string& body, const std::string& what, const BatchSink& sink,
+                 const CancelToken* cancel) {
+    const std::string prefix = "plugin '" + name_ + "', " + what;
+    auto acquired = acquire(cancel);
+    if (!acquired) return Error(prefix + ": " + acquired.error().message());
+    std::unique_ptr<Worker> w = std::move(acquired.value());
+    if (!send_frame(w->fd(), type, body)) {
+      std::string how = w->reap();
+      release(nullptr);
+      return Error(prefix + ": plugin worker " + how);
+    }
+    char t;
+    std::string payload;
+    Status result;
+    bool healthy = true;
+    while (true) {
+      ReadResult r = read_frame(w->fd(), t, payload, cancel);
+      if (r == ReadResult::TimedOut) {
+        // A hung plugin is killed: nothing else can stop code in it.
+        w->stop(true);
+        healthy = false;
+        bool flag = cancel && cancel->cancelled.load();
+        result = Error(prefix + (flag ? ": cancelled" : ": timed out; the plugin worker was killed"));
+        break;
+      }
+      if (r != ReadResult::Ok) {
+        result = Error(prefix + ": plugin " + w->reap());
+        healthy = false;
+        break;
+      }
+      if (t == kBatch) {
+        Status st = sink(payload);
+        if (!st.ok()) {
+          // The worker would keep sending; stopping it is the clean way out.
+          w->stop(true);
+          healthy = false;
+          result = st;
+          break;
+        }
+      } else if (t == kEnd) {
+        break;
+      } else if (t == kFail) {
+        result = Error(prefix + ": " + payload);
+        break;
+      } else if (t == kTable) {
+        // A native check reads a table: serve it from the parent's registry.
+        ScanSpec spec = spec_from_json(json::parse(payload));
+        bool ok = true;
+        Status st = services_ ? services_->scan_table(spec, [&](std::string_view b) {
+          ok = ok && send_frame(w->fd(), kBatch, b);
+          return Status::Ok();
+        }, cancel) : Status(Error("tables cannot be read here"));
+        ok = ok && (st.ok() ? send_frame(w->fd(), kEnd, "") : send_frame(w->fd(), kFail, st.error().message()));
+        if (!ok) {
+          result = Error(prefix + ": plugin " + w->reap());
+          healthy = false;
+          break;
+        }
+      } else {
+        w->stop(true);
+        healthy = false;
+        result = Error(prefix + ": plugin worker broke the protocol");
+        break;
+      }
+    }
+    release(healthy ? std::move(w) : nullptr);
+    return result;
+  }
+
+  std::string path_, config_;
+  HostServices* services_;
+  IsolationOptions opts_;
+  std::string name_, version_, text_;
+  uint16_t abi_major_ = 0, abi_minor_ = 0;
+  uint32_t kinds_ = 0;
+  PluginDescription description_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Worker>> idle_;
+  unsigned busy_ = 0;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<LoadedPlugin>> load_isolated(const std::string& path, const ConfigLookup& config,
+                                                      HostServices* services, const IsolationOptions& options) {
+  // The cheap checks run here so a text file never costs a process.
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Error("cannot open: No such file or directory");
+  auto p = std::make_unique<IsolatedPlugin>(path, "{}", services, options);
+  Status st = p->start(config);
+  if (!st.ok()) return st.error();
+  return std::unique_ptr<LoadedPlugin>(std::move(p));
+}
+
+}  // namespace kinspect

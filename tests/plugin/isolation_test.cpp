@@ -1,0 +1,101 @@
+// Plugins in worker processes: a crash, an abort or a hang costs only that
+// plugin's tables, with a message that says what happened.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "core/plugin/registry.h"
+
+using namespace kinspect;
+
+namespace {
+
+std::string safe(const std::string& n) { return std::string(FIXTURE_DIR) + "/" + n + ".so"; }
+std::string unsafe(const std::string& n) { return std::string(UNSAFE_FIXTURE_DIR) + "/" + n + ".so"; }
+
+RegistryOptions isolated(std::vector<std::string> files) {
+  RegistryOptions o;
+  o.files = std::move(files);
+  o.isolate = true;
+  o.isolation.worker_exe = KINSPECT_BIN;
+  return o;
+}
+
+}  // namespace
+
+TEST(Isolation, GoodPluginWorksThroughAWorker) {
+  PluginRegistry reg;
+  auto o = isolated({safe("good")});
+  o.config["good"] = R"({"via":"worker"})";
+  auto problems = reg.load(o);
+  ASSERT_TRUE(problems.empty()) << problems[0].format();
+  ASSERT_NE(reg.plugin("good"), nullptr);
+  EXPECT_EQ(reg.plugin("good")->version(), "1.2.3");
+  auto rows = reg.fetch(ScanSpec{"test.good", {}, {"id", "config"}});
+  ASSERT_TRUE(rows.ok()) << rows.error().format();
+  ASSERT_EQ((*rows)->rows.size(), 3u);
+  EXPECT_EQ((*rows)->rows[0].at("config").as_string(), R"({"via":"worker"})");
+  auto many = reg.fetch(ScanSpec{"test.count", {boost::json::value(5000)}, {}});
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ((*many)->rows.size(), 5000u);
+  EXPECT_EQ((*many)->rows[4999].at("i").as_int64(), 4999);
+}
+
+TEST(Isolation, CrashWhileLoadingIsAProblemNotACrash) {
+  PluginRegistry reg;
+  auto problems = reg.load(isolated({unsafe("unsafe_init_crashes"), safe("other")}));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].reason.find("crashed (signal 11: Segmentation fault) while loading"), std::string::npos)
+      << problems[0].reason;
+  EXPECT_NE(reg.plugin("other"), nullptr);
+}
+
+TEST(Isolation, AbortDuringScanFailsOnlyThatTable) {
+  PluginRegistry reg;
+  ASSERT_TRUE(reg.load(isolated({unsafe("unsafe_scan_aborts"), safe("other")})).empty());
+  auto bad = reg.fetch(ScanSpec{"test.aborts", {}, {}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "plugin 'scan-aborts', table test.aborts: plugin crashed (signal 6: Aborted)");
+  auto good = reg.fetch(ScanSpec{"test.other", {}, {}});
+  ASSERT_TRUE(good.ok()) << good.error().format();
+  EXPECT_EQ((*good)->rows[0].at("x").as_int64(), 42);
+  // A new worker replaces the dead one: the next scan gets the same answer.
+  auto again = reg.fetch(ScanSpec{"test.aborts", {}, {}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message().find("signal 6"), std::string::npos);
+}
+
+TEST(Isolation, HangIsKilledAtTheDeadline) {
+  PluginRegistry reg;
+  ASSERT_TRUE(reg.load(isolated({unsafe("unsafe_scan_hangs")})).empty());
+  CancelToken budget;
+  budget.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = reg.fetch(ScanSpec{"test.hangs", {}, {}}, &budget);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "plugin 'scan-hangs', table test.hangs: timed out; the plugin worker was killed");
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(Isolation, NativeCheckReadsTablesAcrossWorkers) {
+  PluginRegistry reg;
+  ASSERT_TRUE(reg.load(isolated({safe("good"), safe("checks")})).empty());
+  std::string findings;
+  auto* owner = const_cast<LoadedPlugin*>(reg.plugin("checks"));
+  Status st = owner->run_check("test-even-rows", "{}", [&](std::string_view b) {
+    findings += b;
+    return Status::Ok();
+  }, nullptr);
+  ASSERT_TRUE(st.ok()) << st.error().format();
+  EXPECT_EQ(findings, R"({"object":"test/rows","message":"saw 3 rows"})");
+}
+
+TEST(Isolation, BadPluginsGetTheSameMessagesAsInProcess) {
+  PluginRegistry reg;
+  auto problems = reg.load(isolated({safe("abi_major2"), safe("thrower"), safe("good")}));
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].reason.find("major versions differ"), std::string::npos) << problems[0].reason;
+  EXPECT_NE(problems[1].reason.find("init failed: config file /etc/thrower.conf is missing"), std::string::npos)
+      << problems[1].reason;
+}
