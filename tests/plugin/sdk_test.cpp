@@ -86,3 +86,24 @@ TEST(Describe, MalformedDocumentsNameTheField) {
     EXPECT_NE(d.error().message().find(c.expect), std::string::npos) << c.doc << " -> " << d.error().message();
   }
 }
+
+TEST(SdkJson, ChildMayOutliveATemporaryParent) {
+  // `auto t = w.array("taints").object();` keeps writing after the array's
+  // temporary writer is gone; the brackets must still nest.
+  std::string buf;
+  {
+    ks::BatchWriter out(buf);
+    auto row = out.row();
+    {
+      auto taint = row.array("taints").object();
+      taint.field("key", "node-role.kubernetes.io/control-plane");
+      auto deeper = taint.object("a").array("b");
+      deeper.value(1);
+    }
+    row.field("after", true);
+  }
+  json::value v = json::parse(buf);
+  EXPECT_EQ(v.at("taints").as_array()[0].at("key").as_string(), "node-role.kubernetes.io/control-plane");
+  EXPECT_EQ(v.at("taints").as_array()[0].at("a").at("b").as_array()[0].as_int64(), 1);
+  EXPECT_TRUE(v.at("after").as_bool());
+}

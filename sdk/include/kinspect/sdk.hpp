@@ -76,16 +76,40 @@ inline void append_json_string(std::string& out, std::string_view s) {
 }
 
 // Writes one JSON object or array into a buffer, field by field. Containers
-// close when the writer goes out of scope, so a row is one expression:
+// close when their writer goes out of scope, so a row is one expression:
 //   out.row().field("name", n).field("ready", true);
+// A nested writer may outlive its parent (`auto c = w.array("a").object();`):
+// the parent then hands its closing bracket to the child, so the brackets
+// still come out in order.
 class JsonWriter {
  public:
-  JsonWriter(std::string& buf, char open, char close) : buf_(&buf), close_(close) { buf_->push_back(open); }
-  JsonWriter(JsonWriter&& o) noexcept : buf_(std::exchange(o.buf_, nullptr)), close_(o.close_), first_(o.first_) {}
+  JsonWriter(std::string& buf, char open, char close, JsonWriter* parent = nullptr)
+      : buf_(&buf), parent_(parent), close_(1, close) {
+    buf_->push_back(open);
+    if (parent_) parent_->child_ = this;
+  }
+  JsonWriter(JsonWriter&& o) noexcept
+      : buf_(std::exchange(o.buf_, nullptr)),
+        parent_(std::exchange(o.parent_, nullptr)),
+        child_(std::exchange(o.child_, nullptr)),
+        close_(std::move(o.close_)),
+        first_(o.first_) {
+    if (parent_) parent_->child_ = this;
+    if (child_) child_->parent_ = this;
+  }
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
   ~JsonWriter() {
-    if (buf_) buf_->push_back(close_);
+    if (!buf_) return;
+    if (child_) {
+      // Still writing inside us: the child closes us when it closes.
+      child_->close_ += close_;
+      child_->parent_ = parent_;
+      if (parent_) parent_->child_ = child_;
+      return;
+    }
+    buf_->append(close_);
+    if (parent_) parent_->child_ = nullptr;
   }
 
   // Object members.
@@ -103,11 +127,11 @@ class JsonWriter {
   JsonWriter& raw(std::string_view key, std::string_view json) { return key_(key).raw_(json); }
   JsonWriter object(std::string_view key) {
     key_(key);
-    return JsonWriter(*buf_, '{', '}');
+    return JsonWriter(*buf_, '{', '}', this);
   }
   JsonWriter array(std::string_view key) {
     key_(key);
-    return JsonWriter(*buf_, '[', ']');
+    return JsonWriter(*buf_, '[', ']', this);
   }
 
   // Array elements.
@@ -123,11 +147,11 @@ class JsonWriter {
   JsonWriter& raw_value(std::string_view json) { return sep_().raw_(json); }
   JsonWriter object() {
     sep_();
-    return JsonWriter(*buf_, '{', '}');
+    return JsonWriter(*buf_, '{', '}', this);
   }
   JsonWriter array() {
     sep_();
-    return JsonWriter(*buf_, '[', ']');
+    return JsonWriter(*buf_, '[', ']', this);
   }
 
  private:
@@ -159,7 +183,9 @@ class JsonWriter {
   }
 
   std::string* buf_;
-  char close_;
+  JsonWriter* parent_ = nullptr;
+  JsonWriter* child_ = nullptr;  // the open nested writer, if any
+  std::string close_;            // our bracket, plus any handed to us
   bool first_ = true;
 };
 

@@ -1,0 +1,1002 @@
+// kinspect-gen-cluster: writes a realistic cluster snapshot (the
+// kinspect-snapshot/v1 format, one List file per resource) of any size, with
+// anomalies planted at given rates, and `planted.json` saying how many of
+// each it planted. The same seed and options give the same bytes.
+//
+// Objects look like what an API server returns: labels, annotations, owner
+// references, managedFields (which dominate the bytes of real objects),
+// probes, resources, conditions and timestamps.
+//
+//   kinspect-gen-cluster --preset example --out examples/cluster
+//   kinspect-gen-cluster --workers 5000 --pods 150000 --out /tmp/big
+//       --notready-rate 0.002 --crashloop-rate 0.001 --no-endpoints-rate 0.01  (one line)
+#include <kinspect/sdk.hpp>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using kinspect::sdk::JsonWriter;
+
+namespace {
+
+struct Options {
+  std::string out;
+  std::string preset;  // "example" or ""
+  uint64_t seed = 42;
+  int control_planes = 3;
+  int workers = 5;
+  int pods = -1;  // application pods; -1: 8 per worker
+  int namespaces = 4;
+  std::string version = "v1.29.4";
+  std::string now = "2026-11-20T08:00:00Z";  // what "recent" is relative to
+  double notready_rate = 0;     // of worker nodes
+  double crashloop_rate = 0;    // of application pods
+  double no_endpoints_rate = 0; // of application services
+  double removed_api_rate = 0;  // of deployments: last-applied apiVersion extensions/v1beta1
+};
+
+std::time_t parse_time(const std::string& s) {
+  std::tm tm{};
+  strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return timegm(&tm);
+}
+
+std::string fmt_time(std::time_t t) {
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Everything random comes from here, in a fixed order.
+struct Rng {
+  std::mt19937_64 g;
+  explicit Rng(uint64_t seed) : g(seed) {}
+  uint64_t next() { return g(); }
+  int range(int lo, int hi) { return lo + static_cast<int>(next() % static_cast<uint64_t>(hi - lo + 1)); }
+  std::string hex(int n) {
+    static const char* d = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < n; ++i) s += d[next() & 15];
+    return s;
+  }
+  std::string suffix(int n) {  // like the ones controllers add: bcdfghjklmnpqrstvwxz2456789
+    static const char* d = "bcdfghjklmnpqrstvwxz2456789";
+    std::string s;
+    for (int i = 0; i < n; ++i) s += d[next() % 27];
+    return s;
+  }
+  std::string uid() { return hex(8) + "-" + hex(4) + "-" + hex(4) + "-" + hex(4) + "-" + hex(12); }
+};
+
+// One List file, written as objects come.
+class ListFile {
+ public:
+  ListFile(const fs::path& dir, std::string table) : table_(std::move(table)) {
+    std::string name = table_.substr(4) + ".json";
+    out_.open(dir / name, std::ios::binary | std::ios::trunc);
+    file_ = name;
+    out_ << "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"\"},\"items\":[\n";
+  }
+  void add(const std::string& obj) {
+    if (count_) out_ << ",\n";
+    out_ << obj;
+    ++count_;
+    bytes_ += obj.size();
+  }
+  void close() { out_ << "\n]}\n"; out_.close(); }
+  const std::string& table() const { return table_; }
+  const std::string& file() const { return file_; }
+  uint64_t count() const { return count_; }
+
+ private:
+  std::string table_, file_;
+  std::ofstream out_;
+  uint64_t count_ = 0, bytes_ = 0;
+};
+
+struct Node {
+  std::string name;
+  std::string ip;
+  std::string pod_cidr;
+  bool control_plane = false;
+  bool not_ready = false;
+};
+
+struct Generator {
+  Options o;
+  Rng rng;
+  fs::path dir;
+  std::time_t now;
+  std::time_t born;  // cluster creation
+  std::map<std::string, uint64_t> planted;
+  std::vector<Node> nodes;
+  uint64_t rv = 100000;  // resourceVersion counter
+
+  explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out) {
+    now = parse_time(o.now);
+    born = now - 180 * 86400;
+  }
+
+  std::string ts(std::time_t t) { return fmt_time(t); }
+  std::string next_rv() { return std::to_string(++rv); }
+
+  // managedFields: what real objects carry, and what makes them large.
+  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+    auto mf = md.array("managedFields");
+    {
+      auto e = mf.object();
+      e.field("manager", manager).field("operation", "Update").field("apiVersion", api).field("time", ts(t));
+      e.field("fieldsType", "FieldsV1");
+      e.raw("fieldsV1",
+            R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})");
+    }
+    if (with_status) {
+      auto e = mf.object();
+      e.field("manager", "kubelet").field("operation", "Update").field("apiVersion", "v1").field("time", ts(t + 40));
+      e.field("fieldsType", "FieldsV1").field("subresource", "status");
+      e.raw("fieldsV1",
+            R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})");
+    }
+  }
+
+  // ------------------------------------------------------------ nodes
+
+  void make_nodes() {
+    for (int i = 1; i <= o.control_planes; ++i)
+      nodes.push_back({"master-" + std::to_string(i), "10.0.0." + std::to_string(10 + i),
+                       "10.244." + std::to_string(i - 1) + ".0/24", true, false});
+    int notready = static_cast<int>(o.workers * o.notready_rate + 0.5);
+    for (int i = 1; i <= o.workers; ++i) {
+      int idx = o.control_planes + i - 1;
+      Node n{"worker-" + std::to_string(i), "10.0." + std::to_string(1 + idx / 250) + "." + std::to_string(10 + idx % 250),
+             "10.244." + std::to_string(idx % 256) + "." + std::to_string((idx / 256) * 0) + "0/24", false, false};
+      n.pod_cidr = "10." + std::to_string(128 + idx / 256) + "." + std::to_string(idx % 256) + ".0/24";
+      // Spread the broken ones evenly so any sample of the cluster sees them.
+      if (notready > 0 && (i * notready) / o.workers != ((i - 1) * notready) / o.workers) n.not_ready = true;
+      nodes.push_back(n);
+    }
+    if (o.preset == "example") {
+      for (auto& n : nodes) n.not_ready = n.name == "worker-4";
+    }
+    for (auto& n : nodes) planted["notready_nodes"] += n.not_ready;
+  }
+
+  std::string node_object(const Node& n) {
+    std::string s;
+    {
+      JsonWriter o_(s, '{', '}');
+      o_.field("apiVersion", "v1").field("kind", "Node");
+      {
+        auto md = o_.object("metadata");
+        md.field("name", n.name).field("uid", rng.uid()).field("resourceVersion", next_rv());
+        md.field("creationTimestamp", ts(born + (n.control_plane ? 0 : 3600)));
+        {
+          auto l = md.object("labels");
+          l.field("beta.kubernetes.io/arch", "amd64").field("beta.kubernetes.io/os", "linux");
+          l.field("kubernetes.io/arch", "amd64").field("kubernetes.io/hostname", n.name).field("kubernetes.io/os", "linux");
+          l.field("node.kubernetes.io/instance-type", n.control_plane ? "ecs.g7.xlarge" : "ecs.g7.2xlarge");
+          l.field("topology.kubernetes.io/region", "cn-hangzhou").field("topology.kubernetes.io/zone", n.name.back() % 2 ? "cn-hangzhou-h" : "cn-hangzhou-i");
+          if (n.control_plane) {
+            l.field("node-role.kubernetes.io/control-plane", "");
+            l.field("node.kubernetes.io/exclude-from-external-load-balancers", "");
+          }
+        }
+        {
+          auto a = md.object("annotations");
+          a.field("kubeadm.alpha.kubernetes.io/cri-socket", "unix:///var/run/containerd/containerd.sock");
+          a.field("node.alpha.kubernetes.io/ttl", "0");
+          a.field("volumes.kubernetes.io/controller-managed-attach-detach", "true");
+        }
+      }
+      {
+        auto sp = o_.object("spec");
+        sp.field("podCIDR", n.pod_cidr);
+        sp.array("podCIDRs").value(n.pod_cidr);
+        if (n.control_plane) {
+          auto t = sp.array("taints").object();
+          t.field("effect", "NoSchedule").field("key", "node-role.kubernetes.io/control-plane");
+        } else if (n.not_ready) {
+          auto t = sp.array("taints");
+          t.object().field("effect", "NoSchedule").field("key", "node.kubernetes.io/unreachable").field("timeAdded", ts(now - 7200));
+          t.object().field("effect", "NoExecute").field("key", "node.kubernetes.io/unreachable").field("timeAdded", ts(now - 7140));
+        }
+      }
+      {
+        auto st = o_.object("status");
+        {
+          auto addrs = st.array("addresses");
+          addrs.object().field("address", n.ip).field("type", "InternalIP");
+          addrs.object().field("address", n.name).field("type", "Hostname");
+        }
+        const char* cpu = n.control_plane ? "4" : "8";
+        const char* mem = n.control_plane ? "15950012Ki" : "32561048Ki";
+        st.object("allocatable").field("cpu", n.control_plane ? "3800m" : "7600m").field("ephemeral-storage", "113395144565")
+            .field("memory", n.control_plane ? "13751484Ki" : "29362584Ki").field("pods", "110");
+        st.object("capacity").field("cpu", cpu).field("ephemeral-storage", "123036780Ki").field("memory", mem).field("pods", "110");
+        {
+          auto c = st.array("conditions");
+          std::time_t hb = n.not_ready ? now - 7300 : now - 20;
+          const char* unknown = "Kubelet stopped posting node status.";
+          auto cond = [&](const char* type, const char* status, const char* reason, const char* msg, std::time_t since) {
+            c.object().field("lastHeartbeatTime", ts(hb)).field("lastTransitionTime", ts(since)).field("message", msg)
+                .field("reason", reason).field("status", status).field("type", type);
+          };
+          if (n.not_ready) {
+            cond("MemoryPressure", "Unknown", "NodeStatusUnknown", unknown, now - 7200);
+            cond("DiskPressure", "Unknown", "NodeStatusUnknown", unknown, now - 7200);
+            cond("PIDPressure", "Unknown", "NodeStatusUnknown", unknown, now - 7200);
+            cond("Ready", "Unknown", "NodeStatusUnknown", unknown, now - 7200);
+          } else {
+            cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", born);
+            cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", born);
+            cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", born);
+            cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", born + 60);
+          }
+        }
+        st.object("daemonEndpoints").object("kubeletEndpoint").field("Port", 10250);
+        {
+          auto imgs = st.array("images");
+          const char* images[][2] = {{"registry.k8s.io/kube-proxy:" , "91234567"}, {"docker.io/flannel/flannel:v0.24.2", "81234567"},
+                                     {"registry.k8s.io/pause:3.9", "321520"}, {"registry.example.com/shop/checkout:1.4.2", "73410023"},
+                                     {"registry.k8s.io/coredns/coredns:v1.11.1", "18182961"}};
+          for (auto& im : images) {
+            auto e = imgs.object();
+            std::string name = im[0];
+            if (name.back() == ':') name += o.version;
+            e.array("names").value(name.substr(0, name.find(':')) + "@sha256:" + rng.hex(64)).value(name);
+            e.field("sizeBytes", std::atoll(im[1]));
+          }
+        }
+        {
+          auto ni = st.object("nodeInfo");
+          ni.field("architecture", "amd64").field("bootID", rng.uid()).field("containerRuntimeVersion", "containerd://1.7.13");
+          ni.field("kernelVersion", "5.10.134-16.3.al8.x86_64").field("kubeProxyVersion", o.version);
+          ni.field("kubeletVersion", o.version).field("machineID", rng.hex(32)).field("operatingSystem", "linux");
+          ni.field("osImage", "Alibaba Cloud Linux 3.2104 U10 (OpenAnolis Edition)").field("systemUUID", rng.uid());
+        }
+      }
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ pods
+
+  struct PodSpec {
+    std::string name, ns, node, app, owner_kind, owner_name, image, component;
+    std::vector<std::string> containers;
+    bool crashloop = false;
+    bool not_ready = false;  // readiness failing, not restarting
+    int restarts = 0;
+    bool host_network = false;
+    bool privileged = false;
+    bool static_pod = false;
+  };
+
+  std::string pod_object(const PodSpec& p, const Node& n, int ip_index) {
+    std::string s;
+    std::time_t created = born + 86400 + (ip_index % 1000) * 60;
+    std::string pod_ip = p.host_network ? n.ip : n.pod_cidr.substr(0, n.pod_cidr.rfind('.')) + "." + std::to_string(2 + ip_index % 250);
+    bool ready = !p.crashloop && !p.not_ready && !n.not_ready;
+    {
+      JsonWriter o_(s, '{', '}');
+      o_.field("apiVersion", "v1").field("kind", "Pod");
+      {
+        auto md = o_.object("metadata");
+        md.field("name", p.name).field("namespace", p.ns).field("uid", rng.uid()).field("resourceVersion", next_rv());
+        md.field("creationTimestamp", ts(created));
+        if (!p.static_pod && p.owner_kind != "") md.field("generateName", p.name.substr(0, p.name.rfind('-') + 1));
+        {
+          auto l = md.object("labels");
+          if (p.static_pod) {
+            l.field("component", p.app).field("tier", "control-plane");
+          } else {
+            l.field("app", p.app).field("app.kubernetes.io/name", p.app).field("app.kubernetes.io/part-of", p.ns);
+            if (p.owner_kind == "ReplicaSet") l.field("pod-template-hash", p.owner_name.substr(p.owner_name.rfind('-') + 1));
+            if (p.owner_kind == "DaemonSet") l.field("controller-revision-hash", "6b9d8f5c7").field("pod-template-generation", "3");
+            if (!p.component.empty()) l.field("k8s-app", p.component);
+          }
+        }
+        {
+          auto a = md.object("annotations");
+          if (p.static_pod) {
+            a.field("kubernetes.io/config.hash", rng.hex(32)).field("kubernetes.io/config.source", "file");
+            a.field("kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint", n.ip + ":6443");
+          } else {
+            a.field("kubectl.kubernetes.io/restartedAt", ts(created - 3600));
+            a.field("prometheus.io/scrape", "true").field("prometheus.io/port", "9090");
+          }
+        }
+        {
+          auto owners = md.array("ownerReferences");
+          auto ow = owners.object();
+          if (p.static_pod) ow.field("apiVersion", "v1").field("kind", "Node").field("name", n.name).field("uid", rng.uid()).field("controller", true);
+          else ow.field("apiVersion", "apps/v1").field("kind", p.owner_kind).field("name", p.owner_name).field("uid", rng.uid())
+                  .field("controller", true).field("blockOwnerDeletion", true);
+        }
+        managed_fields(md, p.static_pod ? "kubelet" : "kube-controller-manager", "v1", created, true);
+      }
+      {
+        auto sp = o_.object("spec");
+        {
+          auto cs = sp.array("containers");
+          for (size_t ci = 0; ci < p.containers.size(); ++ci) {
+            const std::string& cname = p.containers[ci];
+            auto c = cs.object();
+            c.field("name", cname).field("image", ci == 0 ? p.image : "docker.io/istio/proxyv2:1.20.3");
+            c.field("imagePullPolicy", "IfNotPresent");
+            if (ci == 0 && p.static_pod) {
+              auto cmd = c.array("command");
+              cmd.value(p.app).value("--advertise-address=" + n.ip).value("--allow-privileged=true").value("--authorization-mode=Node,RBAC")
+                  .value("--client-ca-file=/etc/kubernetes/pki/ca.crt").value("--enable-admission-plugins=NodeRestriction")
+                  .value("--secure-port=6443").value("--service-cluster-ip-range=10.96.0.0/12");
+            }
+            {
+              auto env = c.array("env");
+              env.object().field("name", "LOG_LEVEL").field("value", "info");
+              auto pn = env.object();
+              pn.field("name", "POD_NAME");
+              pn.object("valueFrom").object("fieldRef").field("apiVersion", "v1").field("fieldPath", "metadata.name");
+            }
+            {
+              auto ports = c.array("ports");
+              ports.object().field("containerPort", ci == 0 ? 8080 : 15090).field("name", ci == 0 ? "http" : "http-envoy-prom").field("protocol", "TCP");
+            }
+            {
+              auto r = c.object("resources");
+              r.object("requests").field("cpu", ci == 0 ? "250m" : "100m").field("memory", ci == 0 ? "256Mi" : "128Mi");
+              r.object("limits").field("memory", ci == 0 ? "512Mi" : "1Gi");
+            }
+            if (!p.static_pod) {
+              for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+                auto pr = c.object(probe);
+                pr.field("failureThreshold", 3);
+                {
+                  auto hg = pr.object("httpGet");
+                  hg.field("path", ci == 0 ? "/healthz" : "/healthz/ready").field("port", ci == 0 ? 8080 : 15021).field("scheme", "HTTP");
+                }
+                pr.field("periodSeconds", 10).field("successThreshold", 1).field("timeoutSeconds", 1);
+              }
+            }
+            if (p.privileged) c.object("securityContext").field("privileged", true);
+            c.field("terminationMessagePath", "/dev/termination-log").field("terminationMessagePolicy", "File");
+            auto vm = c.array("volumeMounts");
+            vm.object().field("mountPath", "/var/run/secrets/kubernetes.io/serviceaccount").field("name", "kube-api-access-" + rng.suffix(5)).field("readOnly", true);
+          }
+        }
+        sp.field("dnsPolicy", p.host_network ? "ClusterFirstWithHostNet" : "ClusterFirst").field("enableServiceLinks", true);
+        if (p.host_network) sp.field("hostNetwork", true);
+        sp.field("nodeName", n.name).field("preemptionPolicy", "PreemptLowerPriority");
+        sp.field("priority", p.ns == "kube-system" ? 2000001000 : 0);
+        if (p.ns == "kube-system") sp.field("priorityClassName", "system-node-critical");
+        sp.field("restartPolicy", "Always").field("schedulerName", "default-scheduler");
+        sp.object("securityContext");
+        sp.field("serviceAccount", p.ns == "kube-system" ? p.app : "default").field("serviceAccountName", p.ns == "kube-system" ? p.app : "default");
+        sp.field("terminationGracePeriodSeconds", 30);
+        {
+          auto tol = sp.array("tolerations");
+          tol.object().field("effect", "NoExecute").field("key", "node.kubernetes.io/not-ready").field("operator", "Exists").field("tolerationSeconds", 300);
+          tol.object().field("effect", "NoExecute").field("key", "node.kubernetes.io/unreachable").field("operator", "Exists").field("tolerationSeconds", 300);
+        }
+        {
+          auto vols = sp.array("volumes");
+          auto v = vols.object();
+          v.field("name", "kube-api-access-" + rng.suffix(5));
+          auto proj = v.object("projected");
+          proj.field("defaultMode", 420);
+          auto srcs = proj.array("sources");
+          srcs.object().object("serviceAccountToken").field("expirationSeconds", 3607).field("path", "token");
+          auto cm = srcs.object().object("configMap");
+          cm.field("name", "kube-root-ca.crt");
+          cm.array("items").object().field("key", "ca.crt").field("path", "ca.crt");
+        }
+      }
+      {
+        auto st = o_.object("status");
+        st.field("phase", "Running");
+        {
+          auto c = st.array("conditions");
+          auto cond = [&](const char* type, bool ok, std::time_t t, const char* reason = nullptr, const std::string& msg = "") {
+            auto e = c.object();
+            e.null("lastProbeTime").field("lastTransitionTime", ts(t));
+            if (reason) e.field("message", msg).field("reason", reason);
+            e.field("status", ok ? "True" : "False").field("type", type);
+          };
+          cond("Initialized", true, created + 2);
+          if (ready) {
+            cond("Ready", true, created + 15);
+            cond("ContainersReady", true, created + 15);
+          } else {
+            std::string msg = "containers with unready status: [" + p.containers[0] + "]";
+            cond("Ready", false, now - 5400, "ContainersNotReady", msg);
+            cond("ContainersReady", false, now - 5400, "ContainersNotReady", msg);
+          }
+          cond("PodScheduled", true, created);
+        }
+        st.field("hostIP", n.ip);
+        st.array("hostIPs").object().field("ip", n.ip);
+        st.field("podIP", pod_ip);
+        st.array("podIPs").object().field("ip", pod_ip);
+        st.field("qosClass", "Burstable").field("startTime", ts(created + 1));
+        {
+          auto cs = st.array("containerStatuses");
+          for (size_t ci = 0; ci < p.containers.size(); ++ci) {
+            auto c = cs.object();
+            bool bad = ci == 0 && (p.crashloop || p.not_ready);
+            c.field("containerID", "containerd://" + rng.hex(64));
+            c.field("image", ci == 0 ? p.image : "docker.io/istio/proxyv2:1.20.3");
+            c.field("imageID", std::string(ci == 0 ? p.image.substr(0, p.image.find(':')) : "docker.io/istio/proxyv2") + "@sha256:" + rng.hex(64));
+            if (ci == 0 && p.crashloop) {
+              auto ls = c.object("lastState").object("terminated");
+              ls.field("containerID", "containerd://" + rng.hex(64)).field("exitCode", 1).field("finishedAt", ts(now - 95));
+              ls.field("reason", "Error").field("startedAt", ts(now - 101));
+            } else {
+              c.object("lastState");
+            }
+            c.field("name", p.containers[ci]).field("ready", !bad && !n.not_ready).field("restartCount", ci == 0 ? p.restarts : 0);
+            c.field("started", !(ci == 0 && p.crashloop));
+            auto state = c.object("state");
+            if (ci == 0 && p.crashloop) {
+              state.object("waiting").field("message", "back-off 5m0s restarting failed container=" + p.containers[0] + " pod=" + p.name + "_" + p.ns + "(" + rng.uid() + ")")
+                  .field("reason", "CrashLoopBackOff");
+            } else {
+              state.object("running").field("startedAt", ts(created + 10));
+            }
+          }
+        }
+      }
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ workloads
+
+  struct Workload {
+    std::string ns, name, kind, image;
+    int replicas = 0, ready = 0;
+    std::string rs_hash;
+    bool removed_api = false;
+  };
+
+  std::string workload_object(const Workload& w) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apps/v1").field("kind", w.kind);
+    {
+      auto md = o_.object("metadata");
+      md.field("name", w.name).field("namespace", w.ns).field("uid", rng.uid()).field("resourceVersion", next_rv());
+      md.field("generation", 3).field("creationTimestamp", ts(born + 86400));
+      md.object("labels").field("app", w.name).field("app.kubernetes.io/name", w.name);
+      {
+        auto a = md.object("annotations");
+        if (w.kind == "Deployment") a.field("deployment.kubernetes.io/revision", "3");
+        // What `kubectl apply` leaves behind: the manifest as last applied,
+        // with the apiVersion it was written against.
+        std::string api = w.removed_api ? "extensions/v1beta1" : "apps/v1";
+        std::string applied = "{\"apiVersion\":\"" + api + "\",\"kind\":\"" + w.kind + "\",\"metadata\":{\"annotations\":{},\"name\":\"" +
+                              w.name + "\",\"namespace\":\"" + w.ns + "\"},\"spec\":{\"replicas\":" + std::to_string(w.replicas) +
+                              ",\"selector\":{\"matchLabels\":{\"app\":\"" + w.name + "\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"" +
+                              w.name + "\"}},\"spec\":{\"containers\":[{\"image\":\"" + w.image + "\",\"name\":\"app\"}]}}}}\n";
+        a.field("kubectl.kubernetes.io/last-applied-configuration", applied);
+      }
+      managed_fields(md, "kubectl-client-side-apply", "apps/v1", born + 86400, false);
+    }
+    {
+      auto sp = o_.object("spec");
+      if (w.kind != "DaemonSet") sp.field("replicas", w.replicas);
+      sp.field("revisionHistoryLimit", 10);
+      sp.object("selector").object("matchLabels").field("app", w.name);
+      if (w.kind == "Deployment") {
+        auto st = sp.object("strategy");
+        st.object("rollingUpdate").field("maxSurge", "25%").field("maxUnavailable", "25%");
+        st.field("type", "RollingUpdate");
+      } else if (w.kind == "DaemonSet") {
+        auto st = sp.object("updateStrategy");
+        st.object("rollingUpdate").field("maxSurge", 0).field("maxUnavailable", 1);
+        st.field("type", "RollingUpdate");
+      }
+      auto tpl = sp.object("template");
+      tpl.object("metadata").object("labels").field("app", w.name);
+      auto ts_ = tpl.object("spec");
+      auto c = ts_.array("containers").object();
+      c.field("name", "app").field("image", w.image);
+      c.object("resources").object("requests").field("cpu", "250m").field("memory", "256Mi");
+    }
+    {
+      auto st = o_.object("status");
+      if (w.kind == "DaemonSet") {
+        st.field("currentNumberScheduled", w.replicas).field("desiredNumberScheduled", w.replicas);
+        st.field("numberAvailable", w.ready).field("numberMisscheduled", 0).field("numberReady", w.ready);
+        if (w.ready < w.replicas) st.field("numberUnavailable", w.replicas - w.ready);
+        st.field("observedGeneration", 3).field("updatedNumberScheduled", w.replicas);
+      } else {
+        st.field("availableReplicas", w.ready).field("observedGeneration", 3).field("readyReplicas", w.ready);
+        st.field("replicas", w.replicas).field("updatedReplicas", w.replicas);
+        if (w.ready < w.replicas) st.field("unavailableReplicas", w.replicas - w.ready);
+        if (w.kind == "Deployment") {
+          auto cs = st.array("conditions");
+          bool ok = w.ready == w.replicas;
+          cs.object().field("lastTransitionTime", ts(ok ? born + 90000 : now - 5400)).field("lastUpdateTime", ts(ok ? born + 90000 : now - 5400))
+              .field("message", ok ? "Deployment has minimum availability." : "Deployment does not have minimum availability.")
+              .field("reason", ok ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable").field("status", ok ? "True" : "False")
+              .field("type", "Available");
+          cs.object().field("lastTransitionTime", ts(born + 86400)).field("lastUpdateTime", ts(born + 90000))
+              .field("message", "ReplicaSet \"" + w.name + "-" + w.rs_hash + "\" has successfully progressed.")
+              .field("reason", "NewReplicaSetAvailable").field("status", "True").field("type", "Progressing");
+        }
+      }
+    }
+    return s;
+  }
+
+  std::string replicaset_object(const Workload& w) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apps/v1").field("kind", "ReplicaSet");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", w.name + "-" + w.rs_hash).field("namespace", w.ns).field("uid", rng.uid()).field("resourceVersion", next_rv());
+      md.field("creationTimestamp", ts(born + 86400));
+      md.object("labels").field("app", w.name).field("pod-template-hash", w.rs_hash);
+      md.array("ownerReferences").object().field("apiVersion", "apps/v1").field("kind", "Deployment").field("name", w.name)
+          .field("uid", rng.uid()).field("controller", true).field("blockOwnerDeletion", true);
+    }
+    o_.object("spec").field("replicas", w.replicas).object("selector").object("matchLabels").field("app", w.name).field("pod-template-hash", w.rs_hash);
+    o_.object("status").field("availableReplicas", w.ready).field("fullyLabeledReplicas", w.replicas).field("observedGeneration", 1)
+        .field("readyReplicas", w.ready).field("replicas", w.replicas);
+    return s;
+  }
+
+  // ------------------------------------------------------------ services
+
+  struct Service {
+    std::string ns, name, selector_app, cluster_ip;
+    int port = 80;
+    std::vector<std::pair<std::string, std::string>> ready;      // ip, node
+    std::vector<std::pair<std::string, std::string>> not_ready;  // ip, node
+    std::vector<std::string> pod_names, not_ready_pod_names;
+  };
+
+  std::string service_object(const Service& sv) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "Service");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", sv.name).field("namespace", sv.ns).field("uid", rng.uid()).field("resourceVersion", next_rv());
+      md.field("creationTimestamp", ts(born + 86400));
+      if (sv.name != "kubernetes") md.object("labels").field("app", sv.selector_app);
+      else md.object("labels").field("component", "apiserver").field("provider", "kubernetes");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("clusterIP", sv.cluster_ip);
+      sp.array("clusterIPs").value(sv.cluster_ip);
+      sp.field("internalTrafficPolicy", "Cluster");
+      sp.array("ipFamilies").value("IPv4");
+      sp.field("ipFamilyPolicy", "SingleStack");
+      auto port = sp.array("ports").object();
+      port.field("name", sv.name == "kubernetes" ? "https" : "http").field("port", sv.port).field("protocol", "TCP");
+      port.field("targetPort", sv.name == "kubernetes" ? 6443 : 8080);
+      if (!sv.selector_app.empty()) sp.object("selector").field("app", sv.selector_app);
+      sp.field("sessionAffinity", "None").field("type", "ClusterIP");
+    }
+    o_.object("status").object("loadBalancer");
+    return s;
+  }
+
+  std::string endpoints_object(const Service& sv) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "Endpoints");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", sv.name).field("namespace", sv.ns).field("uid", rng.uid()).field("resourceVersion", next_rv());
+      md.field("creationTimestamp", ts(born + 86400));
+      md.object("annotations").field("endpoints.kubernetes.io/last-change-trigger-time", ts(now - 3600));
+    }
+    if (!sv.ready.empty() || !sv.not_ready.empty()) {
+      auto subsets = o_.array("subsets");
+      auto ss = subsets.object();
+      auto addr = [&](const char* key, const std::vector<std::pair<std::string, std::string>>& list,
+                      const std::vector<std::string>& pods) {
+        if (list.empty()) return;
+        auto arr = ss.array(key);
+        for (size_t i = 0; i < list.size(); ++i) {
+          auto a = arr.object();
+          a.field("ip", list[i].first);
+          if (!list[i].second.empty()) a.field("nodeName", list[i].second);
+          if (i < pods.size())
+            a.object("targetRef").field("kind", "Pod").field("name", pods[i]).field("namespace", sv.ns).field("uid", rng.uid());
+        }
+      };
+      addr("addresses", sv.ready, sv.pod_names);
+      addr("notReadyAddresses", sv.not_ready, sv.not_ready_pod_names);
+      ss.array("ports").object().field("name", sv.name == "kubernetes" ? "https" : "http")
+          .field("port", sv.name == "kubernetes" ? 6443 : 8080).field("protocol", "TCP");
+    }
+    return s;
+  }
+
+  std::string webhook_object(const std::string& name, const std::string& ns, const std::string& svc, const char* policy) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "admissionregistration.k8s.io/v1").field("kind", "ValidatingWebhookConfiguration");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", name).field("uid", rng.uid()).field("resourceVersion", next_rv()).field("generation", 1);
+      md.field("creationTimestamp", ts(born + 2 * 86400));
+    }
+    auto whs = o_.array("webhooks");
+    auto wh = whs.object();
+    wh.array("admissionReviewVersions").value("v1");
+    {
+      auto cc = wh.object("clientConfig");
+      cc.field("caBundle", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMuLi4KLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=");
+      cc.object("service").field("name", svc).field("namespace", ns).field("path", "/validate").field("port", 443);
+    }
+    wh.field("failurePolicy", policy).field("matchPolicy", "Equivalent").field("name", name + ".example.com");
+    wh.object("namespaceSelector").array("matchExpressions").object().field("key", "kubernetes.io/metadata.name")
+        .field("operator", "NotIn").array("values").value("kube-system");
+    wh.object("objectSelector");
+    {
+      auto rules = wh.array("rules").object();
+      rules.array("apiGroups").value("").value("apps");
+      rules.array("apiVersions").value("v1");
+      rules.array("operations").value("CREATE").value("UPDATE");
+      rules.array("resources").value("pods").value("deployments");
+      rules.field("scope", "*");
+    }
+    wh.field("sideEffects", "None").field("timeoutSeconds", 10);
+    return s;
+  }
+
+  std::string namespace_object(const std::string& name) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "Namespace");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", name).field("uid", rng.uid()).field("resourceVersion", next_rv()).field("creationTimestamp", ts(born));
+      md.object("labels").field("kubernetes.io/metadata.name", name);
+    }
+    o_.object("spec").array("finalizers").value("kubernetes");
+    o_.object("status").field("phase", "Active");
+    return s;
+  }
+
+  std::string lease_object(const Node& n) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "coordination.k8s.io/v1").field("kind", "Lease");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", n.name).field("namespace", "kube-node-lease").field("uid", rng.uid()).field("resourceVersion", next_rv());
+      md.field("creationTimestamp", ts(born));
+    }
+    o_.object("spec").field("holderIdentity", n.name).field("leaseDurationSeconds", 40)
+        .field("renewTime", fmt_time(n.not_ready ? now - 7300 : now - 8).substr(0, 19) + ".000000Z");
+    return s;
+  }
+
+  // ------------------------------------------------------------ whole cluster
+
+  void run() {
+    fs::create_directories(dir);
+    make_nodes();
+    ListFile fnodes(dir, "k8s.nodes"), fpods(dir, "k8s.pods"), fns(dir, "k8s.namespaces"), fds(dir, "k8s.daemonsets"),
+        fdeps(dir, "k8s.deployments"), frs(dir, "k8s.replicasets"), fsvc(dir, "k8s.services"), fep(dir, "k8s.endpoints"),
+        fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases");
+    for (const auto& n : nodes) fnodes.add(node_object(n));
+    for (const auto& n : nodes) fleases.add(lease_object(n));
+
+    std::vector<std::string> app_namespaces;
+    static const char* ns_names[] = {"shop", "payments", "search", "monitoring", "identity", "media", "ads", "logistics"};
+    for (int i = 0; i < o.namespaces; ++i)
+      app_namespaces.push_back(i < 8 ? ns_names[i] : std::string("team-") + std::to_string(i));
+    for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease", "policy-system"}) fns.add(namespace_object(ns));
+    for (const auto& ns : app_namespaces) fns.add(namespace_object(ns));
+
+    std::vector<Service> services;
+    int ip_index = 0;
+    // The API server's own service: one endpoint per control-plane node.
+    {
+      Service k{"default", "kubernetes", "", "10.96.0.1", 443, {}, {}, {}, {}};
+      for (const auto& n : nodes)
+        if (n.control_plane) k.ready.push_back({n.ip, ""});
+      services.push_back(k);
+    }
+
+    // Control-plane static pods.
+    for (const auto& n : nodes) {
+      if (!n.control_plane) continue;
+      for (const char* comp : {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}) {
+        PodSpec p;
+        p.name = std::string(comp) + "-" + n.name;
+        p.ns = "kube-system";
+        p.app = comp;
+        p.image = std::string(comp == std::string("etcd") ? "registry.k8s.io/etcd:3.5.12-0" : "registry.k8s.io/") +
+                  (comp == std::string("etcd") ? "" : std::string(comp) + ":" + o.version);
+        p.containers = {comp};
+        p.static_pod = true;
+        p.host_network = true;
+        fpods.add(pod_object(p, n, ip_index++));
+      }
+    }
+
+    // DaemonSets: kube-proxy and flannel on every node, csi-plugin on workers.
+    struct Ds {
+      const char* name;
+      const char* image;
+      bool workers_only;
+      bool host_network;
+      bool privileged;
+    };
+    std::vector<Ds> daemonsets = {{"kube-proxy", "registry.k8s.io/kube-proxy:", false, true, true},
+                                  {"kube-flannel-ds", "docker.io/flannel/flannel:v0.24.2", false, true, true},
+                                  {"csi-plugin", "registry.example.com/acs/csi-plugin:v1.30.1", true, true, true}};
+    for (const auto& d : daemonsets) {
+      Workload w{"kube-system", d.name, "DaemonSet", d.image, 0, 0, "", false};
+      if (w.image.back() == ':') w.image += o.version;
+      for (const auto& n : nodes) {
+        if (d.workers_only && n.control_plane) continue;
+        PodSpec p;
+        p.name = std::string(d.name) + "-" + rng.suffix(5);
+        p.ns = "kube-system";
+        p.app = d.name;
+        p.component = d.name;
+        p.owner_kind = "DaemonSet";
+        p.owner_name = d.name;
+        p.image = w.image;
+        p.containers = {d.name == std::string("kube-flannel-ds") ? "kube-flannel" : d.name};
+        p.host_network = d.host_network;
+        p.privileged = d.privileged;
+        if (o.preset == "example" && std::string(d.name) == "kube-proxy") {
+          // kube-proxy broken on one control-plane node and one worker: the
+          // classic "Kube Proxy Master / Kube Proxy Worker abnormal".
+          if (n.name == "master-2") p.crashloop = true, p.restarts = 14;
+          if (n.name == "worker-3") p.crashloop = true, p.restarts = 9;
+        }
+        ++w.replicas;
+        bool ready = !p.crashloop && !p.not_ready && !n.not_ready;
+        if (ready) ++w.ready;
+        if (p.crashloop) ++planted["kube_proxy_unready"];
+        fpods.add(pod_object(p, n, ip_index++));
+      }
+      if (w.ready < w.replicas) ++planted["daemonsets_unavailable"];
+      fds.add(workload_object(w));
+    }
+
+    // Deployments: CoreDNS, metrics-server, the webhook's own service, then apps.
+    std::vector<Node*> workers;
+    for (auto& n : nodes)
+      if (!n.control_plane) workers.push_back(&n);
+    auto place = [&](int i) -> Node& { return *workers[static_cast<size_t>(i) % workers.size()]; };
+    int app_pods = o.pods >= 0 ? o.pods : 8 * o.workers;
+    int crash_total = static_cast<int>(app_pods * o.crashloop_rate + 0.5);
+    struct Dep {
+      std::string ns, name, image;
+      int replicas;
+      int containers;
+    };
+    std::vector<Dep> deps = {{"kube-system", "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", 2, 1},
+                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1},
+                             {"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1}};
+    static const char* app_names[] = {"frontend", "checkout", "cart", "catalog", "recommendations", "inventory", "auth", "notifications"};
+    int per_dep = 4;
+    int n_app_deps = std::max(1, app_pods / per_dep);
+    for (int i = 0; i < n_app_deps; ++i) {
+      const std::string& ns = app_namespaces[static_cast<size_t>(i) % app_namespaces.size()];
+      std::string name = std::string(app_names[i % 8]) + (i >= 8 ? "-" + std::to_string(i / 8) : "");
+      int replicas = i == n_app_deps - 1 ? app_pods - per_dep * (n_app_deps - 1) : per_dep;
+      deps.push_back({ns, name, "registry.example.com/" + ns + "/" + std::string(app_names[i % 8]) + ":1." + std::to_string(i % 7) + ".2",
+                      replicas, 2});
+    }
+    int removed_total = static_cast<int>(n_app_deps * o.removed_api_rate + 0.5);
+    int pod_counter = 0, crash_planted = 0, dep_counter = 0;
+    for (const auto& d : deps) {
+      Workload w{d.ns, d.name, "Deployment", d.image, d.replicas, 0, rng.suffix(9), false};
+      bool is_app = d.ns != "kube-system" && d.ns != "policy-system";
+      if (is_app) {
+        ++dep_counter;
+        if (removed_total > 0 && (dep_counter * removed_total) / n_app_deps != ((dep_counter - 1) * removed_total) / n_app_deps) {
+          w.removed_api = true;
+          ++planted["removed_api_objects"];
+        }
+      }
+      Service sv{d.ns, d.name == "policy-guard" ? "policy-guard-webhook" : d.name, d.name,
+                 "10.96." + std::to_string(1 + services.size() / 250) + "." + std::to_string(services.size() % 250 + 2), 80,
+                 {}, {}, {}, {}};
+      for (int r = 0; r < d.replicas; ++r) {
+        PodSpec p;
+        p.name = d.name + "-" + w.rs_hash + "-" + rng.suffix(5);
+        p.ns = d.ns;
+        p.app = d.name;
+        p.owner_kind = "ReplicaSet";
+        p.owner_name = d.name + "-" + w.rs_hash;
+        p.image = d.image;
+        p.containers = d.containers == 2 ? std::vector<std::string>{"app", "istio-proxy"} : std::vector<std::string>{d.name};
+        if (d.name == "coredns") p.component = "kube-dns";
+        if (is_app) {
+          ++pod_counter;
+          if (o.preset == "example") {
+            if (d.name == "checkout" && r == 0) p.crashloop = true, p.restarts = 23;
+          } else if (crash_total > 0 && (pod_counter * crash_total) / app_pods != ((pod_counter - 1) * crash_total) / app_pods) {
+            p.crashloop = true;
+            p.restarts = 10 + static_cast<int>(rng.next() % 90);
+          }
+        }
+        Node& n = d.ns == "kube-system" ? *workers[static_cast<size_t>(r) % workers.size()] : place(pod_counter * 7 + r);
+        if (p.crashloop) ++planted["crashloop_pods"], ++crash_planted;
+        bool ready = !p.crashloop && !n.not_ready;
+        if (ready) ++w.ready;
+        std::string obj = pod_object(p, n, ip_index++);
+        std::string ip = obj.substr(obj.find("\"podIP\":\"") + 9);
+        ip = ip.substr(0, ip.find('"'));
+        if (ready) sv.ready.push_back({ip, n.name}), sv.pod_names.push_back(p.name);
+        else sv.not_ready.push_back({ip, n.name}), sv.not_ready_pod_names.push_back(p.name);
+        fpods.add(obj);
+      }
+      fdeps.add(workload_object(w));
+      frs.add(replicaset_object(w));
+      services.push_back(sv);
+    }
+    // The example's broken webhook: policy-guard is scaled to zero, so its
+    // service has no endpoints, and the webhook fails closed.
+    if (o.preset == "example") {
+      fvwh.add(webhook_object("policy-guard", "policy-system", "policy-guard-webhook", "Fail"));
+      ++planted["webhooks_without_endpoints"];
+    }
+    fvwh.add(webhook_object("cert-validator", "kube-system", "metrics-server", "Ignore"));
+    // Services whose selector matches nothing (a typo in the selector).
+    int app_services = static_cast<int>(services.size()) - 4;
+    int no_ep_total = static_cast<int>(std::max(0, app_services) * o.no_endpoints_rate + 0.5);
+    int svc_counter = 0;
+    for (auto& sv : services) {
+      bool is_app = sv.ns != "kube-system" && sv.ns != "policy-system" && sv.ns != "default";
+      if (!is_app) continue;
+      ++svc_counter;
+      if (no_ep_total > 0 && (svc_counter * no_ep_total) / app_services != ((svc_counter - 1) * no_ep_total) / app_services) {
+        sv.selector_app += "-v2";  // matches no pod
+        sv.ready.clear();
+        sv.not_ready.clear();
+        sv.pod_names.clear();
+        sv.not_ready_pod_names.clear();
+        ++planted["services_without_endpoints"];
+      }
+    }
+    for (const auto& sv : services) {
+      fsvc.add(service_object(sv));
+      fep.add(endpoints_object(sv));
+    }
+
+    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases};
+    for (auto* f : files) f->close();
+
+    std::string major = o.version.substr(1, o.version.find('.') - 1);
+    std::string minor = o.version.substr(o.version.find('.') + 1);
+    minor = minor.substr(0, minor.find('.'));
+    std::string version = "{\"major\":\"" + major + "\",\"minor\":\"" + minor + "\",\"gitVersion\":\"" + o.version +
+                          "\",\"gitCommit\":\"" + rng.hex(40) + "\",\"gitTreeState\":\"clean\",\"buildDate\":\"2026-04-16T12:31:10Z\"," +
+                          "\"goVersion\":\"go1.22.2\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
+    std::ofstream(dir / "version.json") << version << '\n';
+    std::ofstream(dir / "readyz.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]etcd-readiness ok\n[+]informer-sync ok\n"
+                                         "[+]poststarthook/start-apiserver-admission-initializer ok\n[+]poststarthook/rbac/bootstrap-roles ok\n"
+                                         "[+]shutdown ok\nreadyz check passed\n";
+    std::ofstream(dir / "livez.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/rbac/bootstrap-roles ok\nlivez check passed\n";
+    {
+      std::ofstream m(dir / "manifest.json");
+      m << "{\"format\":\"kinspect-snapshot/v1\",\"created\":\"" << o.now << "\",\"generator\":\"kinspect-gen-cluster seed="
+        << o.seed << (o.preset.empty() ? "" : " preset=" + o.preset) << "\",\"cluster\":{\"version\":" << version
+        << "},\"resources\":[";
+      for (size_t i = 0; i < files.size(); ++i)
+        m << (i ? "," : "") << "\n  {\"table\":\"" << files[i]->table() << "\",\"file\":\"" << files[i]->file()
+          << "\",\"count\":" << files[i]->count() << "}";
+      m << "\n]}\n";
+    }
+    {
+      std::ofstream p(dir / "planted.json");
+      p << "{";
+      bool first = true;
+      for (const char* k : {"notready_nodes", "crashloop_pods", "kube_proxy_unready", "daemonsets_unavailable",
+                            "webhooks_without_endpoints", "services_without_endpoints", "removed_api_objects"}) {
+        p << (first ? "" : ",") << "\n  \"" << k << "\": " << planted[k];
+        first = false;
+      }
+      p << "\n}\n";
+    }
+    std::cerr << "wrote " << dir.string() << ": " << fnodes.count() << " nodes, " << fpods.count() << " pods, "
+              << fsvc.count() << " services\n";
+  }
+};
+
+void usage() {
+  std::cout << R"(kinspect-gen-cluster: write a realistic cluster snapshot with planted anomalies
+
+Usage: kinspect-gen-cluster --out DIR [options]
+
+  --preset example        the bundled example cluster (3 control-plane nodes, 5 workers,
+                          one anomaly of each kind the README demo shows)
+  --seed N                random seed (default 42); same seed and options, same bytes
+  --control-planes N      control-plane nodes (default 3)
+  --workers N             worker nodes (default 5)
+  --pods N                application pods (default 8 per worker)
+  --namespaces N          application namespaces (default 4)
+  --version V             Kubernetes version (default v1.29.4)
+  --now RFC3339           the time the snapshot is "taken" (default 2026-11-20T08:00:00Z)
+  --notready-rate R       fraction of workers NotReady
+  --crashloop-rate R      fraction of application pods in CrashLoopBackOff
+  --no-endpoints-rate R   fraction of application services whose selector matches nothing
+  --removed-api-rate R    fraction of deployments last applied as extensions/v1beta1
+
+Writes DIR/manifest.json, one List file per resource, version.json, readyz.txt,
+livez.txt, and DIR/planted.json with the number of each anomaly planted.
+)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "kinspect-gen-cluster: " << a << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") return usage(), 0;
+    else if (a == "--out") o.out = val();
+    else if (a == "--preset") o.preset = val();
+    else if (a == "--seed") o.seed = std::strtoull(val().c_str(), nullptr, 10);
+    else if (a == "--control-planes") o.control_planes = std::atoi(val().c_str());
+    else if (a == "--workers") o.workers = std::atoi(val().c_str());
+    else if (a == "--pods") o.pods = std::atoi(val().c_str());
+    else if (a == "--namespaces") o.namespaces = std::atoi(val().c_str());
+    else if (a == "--version") o.version = val();
+    else if (a == "--now") o.now = val();
+    else if (a == "--notready-rate") o.notready_rate = std::atof(val().c_str());
+    else if (a == "--crashloop-rate") o.crashloop_rate = std::atof(val().c_str());
+    else if (a == "--no-endpoints-rate") o.no_endpoints_rate = std::atof(val().c_str());
+    else if (a == "--removed-api-rate") o.removed_api_rate = std::atof(val().c_str());
+    else {
+      std::cerr << "kinspect-gen-cluster: unknown option " << a << "; see --help\n";
+      return 2;
+    }
+  }
+  if (o.out.empty()) {
+    std::cerr << "kinspect-gen-cluster: --out DIR is required; see --help\n";
+    return 2;
+  }
+  if (o.preset == "example") {
+    o.control_planes = 3;
+    o.workers = 5;
+    o.pods = 32;
+    o.namespaces = 4;
+  } else if (!o.preset.empty()) {
+    std::cerr << "kinspect-gen-cluster: unknown preset '" << o.preset << "' (known: example)\n";
+    return 2;
+  }
+  if (o.workers < 1 || o.control_planes < 0 || o.namespaces < 1) {
+    std::cerr << "kinspect-gen-cluster: need at least one worker and one namespace\n";
+    return 2;
+  }
+  Generator g(o);
+  g.run();
+  return 0;
+}
