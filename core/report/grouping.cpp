@@ -1,0 +1,153 @@
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "core/report/detail.h"
+
+namespace kinspect::report::detail {
+
+int order_rank(const CheckResult& c) {
+  switch (c.status) {
+    case Status::Fail: return 2 - rank(c.severity);
+    case Status::Error: return kRankError;
+    case Status::Skipped: return kRankSkipped;
+    case Status::Pass: return kRankPass;
+  }
+  return kRankError;
+}
+
+void Counts::add(const CheckResult& c) {
+  ++checks;
+  findings += c.findings.size();
+  switch (c.status) {
+    case Status::Pass: ++passed; break;
+    case Status::Fail:
+      ++failed;
+      (c.severity == Severity::Critical ? critical : c.severity == Severity::Warning ? warning : info)++;
+      break;
+    case Status::Error: ++errors; break;
+    case Status::Skipped: ++skipped; break;
+  }
+}
+
+namespace {
+const char* const kCategories[][2] = {
+    {"nodes", "Nodes"},           {"control-plane", "Control plane"}, {"addons", "Add-ons"},
+    {"network", "Network"},       {"workloads", "Workloads"},         {"storage", "Storage"},
+    {"security", "Security"},     {"upgrade", "Upgrade"},             {"node-host", "Node host"},
+};
+int category_index(std::string_view c) {
+  for (size_t i = 0; i < std::size(kCategories); ++i)
+    if (c == kCategories[i][0]) return static_cast<int>(i);
+  return -1;
+}
+}  // namespace
+
+std::string category_title(std::string_view category) {
+  int i = category_index(category);
+  if (i >= 0) return kCategories[i][1];
+  return category.empty() ? std::string("Other") : std::string(category);
+}
+
+std::string_view group_state(const Counts& c) {
+  if (c.failed) return "abnormal";
+  if (c.errors || c.skipped) return "incomplete";
+  return "normal";
+}
+
+std::vector<CategoryGroup> group_checks(const Report& r) {
+  std::vector<CategoryGroup> cats;
+  std::map<std::string, size_t> cat_at;
+  for (const auto& c : r.checks) {
+    auto [it, added] = cat_at.emplace(c.category, cats.size());
+    if (added) {
+      cats.push_back({c.category, {}, kRankPass, {}});
+    }
+    CategoryGroup& cat = cats[it->second];
+    std::string comp_name = c.component.empty() ? "general" : c.component;
+    auto comp = std::find_if(cat.components.begin(), cat.components.end(),
+                             [&](const ComponentGroup& g) { return g.name == comp_name; });
+    if (comp == cat.components.end()) {
+      cat.components.push_back({comp_name, {}, kRankPass, {}});
+      comp = cat.components.end() - 1;
+    }
+    comp->checks.push_back(&c);
+    comp->worst = std::min(comp->worst, order_rank(c));
+    comp->counts.add(c);
+    cat.worst = std::min(cat.worst, order_rank(c));
+    cat.counts.add(c);
+  }
+  for (auto& cat : cats) {
+    for (auto& comp : cat.components)
+      std::stable_sort(comp.checks.begin(), comp.checks.end(),
+                       [](const CheckResult* a, const CheckResult* b) { return order_rank(*a) < order_rank(*b); });
+    std::stable_sort(cat.components.begin(), cat.components.end(),
+                     [](const ComponentGroup& a, const ComponentGroup& b) { return a.worst < b.worst; });
+  }
+  // Appearance order is kept for unknown categories (stable sort, index 1000).
+  auto key = [](const CategoryGroup& g) {
+    int i = category_index(g.name);
+    return std::pair{g.worst, i < 0 ? 1000 : i};
+  };
+  std::stable_sort(cats.begin(), cats.end(),
+                   [&](const CategoryGroup& a, const CategoryGroup& b) { return key(a) < key(b); });
+  return cats;
+}
+
+std::string format_number(double v) {
+  if (!std::isfinite(v)) return "0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+std::string format_duration(double ms) {
+  char buf[64];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%.0f ms", ms);
+  } else if (ms < 60000) {
+    std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000);
+  } else {
+    long long s = static_cast<long long>(ms / 1000 + 0.5);
+    std::snprintf(buf, sizeof buf, "%lld min %lld s", s / 60, s % 60);
+  }
+  return buf;
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len != 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      // Reject overlong forms, surrogates and code points above U+10FFFF.
+      uint32_t cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string plural(uint64_t n, std::string_view one, std::string_view many) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1) out += one;
+  else if (!many.empty()) out += many;
+  else (out += one) += "s";
+  return out;
+}
+
+}  // namespace kinspect::report::detail

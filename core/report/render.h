@@ -1,0 +1,60 @@
+// Renderers of a Report: terminal text, JSON (docs/report-schema.json), HTML,
+// JUnit XML and Prometheus text exposition; and reading a JSON report back.
+// Every renderer is a pure function of the report: no I/O, no clock, so the
+// same report renders to the same bytes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/report/report.h"
+#include "core/util/error.h"
+
+namespace kinspect::report {
+
+struct TerminalOptions {
+  // ANSI colours; the caller decides (a TTY, no NO_COLOR, --color=...).
+  bool colour = false;
+  // Status symbols: Auto picks Unicode (✓ ✗ ! –) with colour, ASCII words
+  // (ok FAIL ERR skip) without; the caller can force either (e.g. a UTF-8
+  // locale without colour).
+  enum class Symbols { Auto, Unicode, Ascii };
+  Symbols symbols = Symbols::Auto;
+  // List passing checks one by one (and every resolved finding) instead of a
+  // count per group.
+  bool verbose = false;
+  // Findings shown per check before "... and N more"; 0 shows all.
+  std::size_t max_findings = 20;
+};
+
+// A cluster-health page for people: a header with the cluster's facts, then per
+// category and component a status line, failures first (critical, warning,
+// info, error, skipped, pass), each finding with object and message, the
+// check's remedy once, and a final summary line.
+std::string render_terminal(const Report& report, const TerminalOptions& options = {});
+
+// The versioned JSON form ("schema": "kinspect.report/v1", always: this writer
+// produces v1 whatever report.schema says): every field, keys in
+// a fixed order, two-space indentation, summary included, newline at the end.
+std::string render_json(const Report& report);
+
+// Reads render_json's output back. Errors name the file and the field
+// ("checks[2].findings[0].severity"); a report of another major schema version
+// is refused. The summary and fingerprints in the file are ignored (they are
+// recomputed), unknown fields are ignored (minor versions add fields).
+Expected<Report> parse_report_json(std::string_view text, std::string_view file);
+
+// One self-contained HTML page (inline CSS and JS, no network requests) with
+// summary cards, groups by category and component, filters and a search. With
+// JavaScript disabled everything is visible.
+std::string render_html(const Report& report);
+
+// JUnit XML: one testsuite per category, one testcase per check
+// (classname = category.component); failures carry the findings as text.
+std::string render_junit(const Report& report);
+
+// Prometheus text exposition format (version 0.0.4).
+std::string render_prometheus(const Report& report);
+
+}  // namespace kinspect::report
