@@ -1,7 +1,7 @@
 #include "core/table/row_parser.h"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/value_stack.hpp>
 
 #include <map>
 
@@ -34,33 +34,134 @@ Projection::Projection(const std::vector<std::string>& paths) {
   }
 }
 
-static json::value project(const json::value& v, const Projection::Node& n, const json::storage_ptr& sp) {
-  if (n.whole) return json::value(v, sp);
-  if (const json::object* o = v.if_object()) {
-    json::object out(sp);
-    for (const auto& [key, child] : n.children) {
-      auto it = o->find(key);
-      if (it != o->end()) out.emplace(key, project(it->value(), child, sp));
+namespace {
+
+// A SAX handler that builds only the projected parts of a row, straight into
+// the table's storage: what a query does not read is parsed and dropped
+// without ever being allocated. This is the hot path of every run.
+class ProjectingHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using ec = json::error_code;
+
+  // What happens to a value: dropped, built whole, or built through a node.
+  struct Mode {
+    enum Kind : uint8_t { Skip, Whole, Project } kind = Skip;
+    const Projection::Node* node = nullptr;
+  };
+
+  void start(const Projection::Node* root, const json::storage_ptr& sp) {
+    stack_.reset(sp);
+    frames_.clear();
+    next_ = root ? Mode{Mode::Project, root} : Mode{Mode::Whole, nullptr};
+  }
+  json::value release() { return stack_.release(); }
+
+  bool on_document_begin(ec&) { return true; }
+  bool on_document_end(ec&) { return true; }
+
+  bool on_object_begin(ec&) { return open(false); }
+  bool on_object_end(std::size_t, ec&) { return close(); }
+  bool on_array_begin(ec&) { return open(true); }
+  bool on_array_end(std::size_t, ec&) { return close(); }
+
+  bool on_key_part(json::string_view s, std::size_t, ec&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, ec&) {
+    Frame& f = frames_.back();
+    std::string_view key;
+    if (key_.empty()) {
+      key = std::string_view(s.data(), s.size());
+    } else {
+      key_.append(s.data(), s.size());
+      key = key_;
     }
-    return out;
+    if (f.mode.kind == Mode::Whole) {
+      next_ = {Mode::Whole, nullptr};
+    } else if (f.mode.kind == Mode::Project) {
+      auto it = f.mode.node->children.find(key);
+      if (it == f.mode.node->children.end()) next_ = {};
+      else next_ = it->second.whole ? Mode{Mode::Whole, nullptr} : Mode{Mode::Project, &it->second};
+    } else {
+      next_ = {};
+    }
+    if (next_.kind != Mode::Skip) {
+      stack_.push_key(key);
+      ++f.kept;
+    }
+    key_.clear();
+    return true;
   }
-  if (const json::array* a = v.if_array()) {
-    json::array out(sp);
-    out.reserve(a->size());
-    for (const auto& e : *a) out.push_back(project(e, n, sp));
-    return out;
+
+  bool on_string_part(json::string_view s, std::size_t, ec&) {
+    if (keeping()) stack_.push_chars(s);
+    return true;
   }
-  // A scalar where the path expected an object: keep it, the evaluator
-  // treats a path through a scalar as null.
-  return json::value(v, sp);
-}
+  bool on_string(json::string_view s, std::size_t, ec&) { return scalar([&] { stack_.push_string(s); }); }
+  bool on_number_part(json::string_view, ec&) { return true; }
+  bool on_int64(std::int64_t v, json::string_view, ec&) { return scalar([&] { stack_.push_int64(v); }); }
+  bool on_uint64(std::uint64_t v, json::string_view, ec&) { return scalar([&] { stack_.push_uint64(v); }); }
+  bool on_double(double v, json::string_view, ec&) { return scalar([&] { stack_.push_double(v); }); }
+  bool on_bool(bool v, ec&) { return scalar([&] { stack_.push_bool(v); }); }
+  bool on_null(ec&) { return scalar([&] { stack_.push_null(); }); }
+  bool on_comment_part(json::string_view, ec&) { return true; }
+  bool on_comment(json::string_view, ec&) { return true; }
 
-json::value Projection::apply(const json::value& row, const json::storage_ptr& sp) const {
-  if (!root_) return json::value(row, sp);
-  return project(row, *root_, sp);
-}
+ private:
+  struct Frame {
+    Mode mode;
+    bool array = false;
+    std::size_t kept = 0;  // members (objects) or elements (arrays) pushed
+  };
 
-static json::parse_options row_parse_options() {
+  // The mode of the value about to start: in an array, every element gets
+  // the array's own mode (arrays are transparent to paths).
+  Mode current() const {
+    if (!frames_.empty() && frames_.back().array) return frames_.back().mode;
+    return next_;
+  }
+  bool keeping() const { return current().kind != Mode::Skip; }
+
+  template <class Push>
+  bool scalar(Push&& push) {
+    Mode m = current();
+    if (m.kind != Mode::Skip) {
+      push();
+      if (!frames_.empty() && frames_.back().array) ++frames_.back().kept;
+    }
+    next_ = {};
+    return true;
+  }
+  bool open(bool array) {
+    Mode m = current();
+    if (m.kind != Mode::Skip && !frames_.empty() && frames_.back().array) ++frames_.back().kept;
+    frames_.push_back({m, array, 0});
+    next_ = {};
+    return true;
+  }
+  bool close() {
+    Frame f = frames_.back();
+    frames_.pop_back();
+    if (f.mode.kind != Mode::Skip) {
+      if (f.array) stack_.push_array(f.kept);
+      else stack_.push_object(f.kept);
+    }
+    next_ = {};
+    return true;
+  }
+
+  json::value_stack stack_;
+  std::vector<Frame> frames_;
+  Mode next_;
+  std::string key_;
+};
+
+json::parse_options row_parse_options() {
   json::parse_options o;
   // Kubernetes objects nest deeply (CRD schemas, managedFields), far past
   // Boost.JSON's default limit of 32.
@@ -71,49 +172,43 @@ static json::parse_options row_parse_options() {
   return o;
 }
 
+}  // namespace
+
 struct RowParser::Impl {
   Projection projection;
   json::storage_ptr table_storage;
-  json::parser parser{json::storage_ptr(), row_parse_options()};
+  json::basic_parser<ProjectingHandler> parser{row_parse_options()};
+  const Projection::Node* root = nullptr;
 };
 
 RowParser::RowParser(Projection projection, json::storage_ptr table_storage) : impl_(std::make_unique<Impl>()) {
   impl_->projection = std::move(projection);
   impl_->table_storage = std::move(table_storage);
+  impl_->root = impl_->projection.root();
 }
 
 RowParser::~RowParser() = default;
 
 Status RowParser::feed(std::string_view batch, std::vector<json::value>& out, std::string_view source) {
   size_t pos = 0;
-  const bool keep_all = impl_->projection.keeps_all();
   while (true) {
     while (pos < batch.size() && (batch[pos] == ' ' || batch[pos] == '\n' || batch[pos] == '\r' || batch[pos] == '\t'))
       ++pos;
     if (pos >= batch.size()) break;
-    // Without projection the row goes straight into the table's storage; with
-    // it, into a scratch arena that dies with the row.
-    json::storage_ptr scratch;
-    if (keep_all) {
-      impl_->parser.reset(impl_->table_storage);
-    } else {
-      scratch = json::make_shared_resource<json::monotonic_resource>();
-      impl_->parser.reset(scratch);
+    if (batch[pos] != '{') {
+      return Error(std::string(source) + ": row at byte " + std::to_string(bytes_ + pos) + " is not a JSON object");
     }
+    impl_->parser.reset();
+    impl_->parser.handler().start(impl_->root, impl_->table_storage);
     json::error_code ec;
-    // write_some parses one complete value and stops; a value cut off by
-    // the end of the batch is an error (a batch holds whole rows).
-    size_t n = impl_->parser.write_some(batch.data() + pos, batch.size() - pos, ec);
+    // One complete value, then stop; a row cut off by the end of the batch
+    // is an error (a batch holds whole rows).
+    size_t n = impl_->parser.write_some(false, batch.data() + pos, batch.size() - pos, ec);
     if (ec) {
       return Error(std::string(source) + ": invalid JSON row at byte " + std::to_string(bytes_ + pos + n) + ": " +
                    ec.message());
     }
-    json::value row = impl_->parser.release();
-    if (!row.is_object()) {
-      return Error(std::string(source) + ": row at byte " + std::to_string(bytes_ + pos) +
-                   " is not a JSON object");
-    }
-    out.push_back(keep_all ? std::move(row) : impl_->projection.apply(row, impl_->table_storage));
+    out.push_back(impl_->parser.handler().release());
     pos += n;
   }
   bytes_ += batch.size();

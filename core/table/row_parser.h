@@ -21,10 +21,9 @@ class Projection {
   Projection() = default;  // keeps everything
   explicit Projection(const std::vector<std::string>& paths);
   bool keeps_all() const { return root_ == nullptr; }
-  // Copies the projected parts of `row` into storage `sp`.
-  boost::json::value apply(const boost::json::value& row, const boost::json::storage_ptr& sp) const;
 
   struct Node;
+  const Node* root() const { return root_.get(); }
 
  private:
   std::shared_ptr<Node> root_;
@@ -33,8 +32,8 @@ class Projection {
 class RowParser {
  public:
   // Rows are allocated from `table_storage` (normally the run's arena for
-  // this table); each row is parsed in a scratch arena that is reused, so
-  // memory grows with the projected size, not the size of the input.
+  // this table). Only the projected paths are ever built, so memory grows
+  // with what the plan reads, not with the size of the input.
   RowParser(Projection projection, boost::json::storage_ptr table_storage);
   ~RowParser();
   RowParser(const RowParser&) = delete;
@@ -51,5 +50,35 @@ class RowParser {
   std::unique_ptr<Impl> impl_;
   uint64_t bytes_ = 0;
 };
+
+}  // namespace kinspect
+
+namespace kinspect {
+
+// Calls fn(row) for each JSON object in a batch without parsing it: only
+// strings and brackets are tracked. For passing rows through (snapshots).
+// Returns false if the batch ends inside an object.
+template <class Fn>
+bool for_each_row_text(std::string_view batch, Fn&& fn) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  size_t start = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    char c = batch[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (depth++ == 0) start = i;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      fn(batch.substr(start, i + 1 - start));
+    }
+  }
+  return depth == 0 && !in_string;
+}
 
 }  // namespace kinspect

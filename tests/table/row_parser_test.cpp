@@ -1,0 +1,85 @@
+// Parsing row batches with projection: only the requested paths are built,
+// arrays are transparent, and bad rows are reported with their byte offset.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/table/row_parser.h"
+
+using namespace kinspect;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<json::value> parse(std::string_view batch, std::vector<std::string> paths, Status* st = nullptr) {
+  RowParser p(Projection(paths), json::make_shared_resource<json::monotonic_resource>());
+  std::vector<json::value> rows;
+  Status s = p.feed(batch, rows, "table t");
+  if (st) *st = s;
+  else EXPECT_TRUE(s.ok()) << s.error().message();
+  return rows;
+}
+
+}  // namespace
+
+TEST(RowParser, KeepsEverythingWithoutProjection) {
+  auto rows = parse("{\"a\":1,\"b\":{\"c\":[1,2,{\"d\":null}]}}\n{\"a\":2}", {});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(json::serialize(rows[0]), R"({"a":1,"b":{"c":[1,2,{"d":null}]}})");
+  EXPECT_EQ(rows[1].at("a").as_int64(), 2);
+}
+
+TEST(RowParser, ProjectsPathsThroughObjectsAndArrays) {
+  const char* pod = R"({"metadata":{"name":"p","labels":{"app":"x"},"managedFields":[{"big":1}]},
+    "spec":{"containers":[{"name":"a","image":"i1","env":[1,2]},{"name":"b","image":"i2"}]},
+    "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})";
+  auto rows = parse(pod, {"metadata.name", "spec.containers.image", "status.conditions"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(json::serialize(rows[0]),
+            R"({"metadata":{"name":"p"},"spec":{"containers":[{"image":"i1"},{"image":"i2"}]},)"
+            R"("status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+}
+
+TEST(RowParser, WholeColumnSubsumesDeeperPaths) {
+  auto rows = parse(R"({"m":{"a":1,"b":2},"x":3})", {"m.a", "m"});
+  EXPECT_EQ(json::serialize(rows[0]), R"({"m":{"a":1,"b":2}})");
+}
+
+TEST(RowParser, ScalarWhereAnObjectWasExpectedIsKept) {
+  auto rows = parse(R"({"spec":"oops","other":{"spec":1}})", {"spec.containers"});
+  EXPECT_EQ(json::serialize(rows[0]), R"({"spec":"oops"})");
+}
+
+TEST(RowParser, EscapedKeysAndUnicodeSurvive) {
+  auto rows = parse(R"({"metadata":{"labels":{"app.kubernetes.io/name":"caf\u00e9 ✓","a\"b":1}}})", {"metadata.labels"});
+  const auto& labels = rows[0].at("metadata").at("labels");
+  EXPECT_EQ(labels.at("app.kubernetes.io/name").as_string(), "café ✓");
+  EXPECT_EQ(labels.at("a\"b").as_int64(), 1);
+}
+
+TEST(RowParser, BadRowsSayWhere) {
+  Status st;
+  parse("{\"a\":1}\n{\"a\":", {"a"}, &st);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("table t: invalid JSON row at byte"), std::string::npos) << st.error().message();
+  parse("{\"a\":1} [1,2]", {}, &st);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message(), "table t: row at byte 8 is not a JSON object");
+}
+
+TEST(RowParser, DeepNestingIsAllowed) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "{\"k\":";
+  deep += "1";
+  for (int i = 0; i < 200; ++i) deep += "}";
+  auto rows = parse(deep, {});
+  ASSERT_EQ(rows.size(), 1u);
+}
+
+TEST(RowText, SplitsWithoutParsing) {
+  std::vector<std::string> rows;
+  bool whole = for_each_row_text("{\"a\":\"}{\"}\n {\"b\":[1,{}]}", [&](std::string_view r) { rows.emplace_back(r); });
+  EXPECT_TRUE(whole);
+  EXPECT_EQ(rows, (std::vector<std::string>{"{\"a\":\"}{\"}", "{\"b\":[1,{}]}"}));
+  EXPECT_FALSE(for_each_row_text("{\"a\":1", [](std::string_view) {}));
+}
