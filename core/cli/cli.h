@@ -39,8 +39,9 @@ const std::vector<Command>& commands();
 void add_source_options(po::options_description& desc);
 // Loads the plugins the options name; prints each load problem to stderr.
 // `discover`: let drivers contact their sources while describing tables.
+// `isolate`: run plugins in worker processes (see core/plugin/isolated.h).
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
-                                             std::vector<LoadProblem>* problems = nullptr);
+                                             std::vector<LoadProblem>* problems = nullptr, bool isolate = false);
 
 // A plain text table for terminals: columns padded to the widest cell.
 class TextTable {
@@ -58,6 +59,11 @@ class TextTable {
 std::vector<Command> plugin_commands();
 std::vector<Command> table_commands();
 std::vector<Command> version_commands();
+std::vector<Command> run_commands();
+std::vector<Command> query_commands();
+std::vector<Command> check_commands();
+std::vector<Command> profile_commands();
+std::vector<Command> snapshot_commands();
 
 // The whole command line, as the executable runs it (tests call it too).
 int main(int argc, char** argv);

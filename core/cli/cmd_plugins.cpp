@@ -42,8 +42,11 @@ static int plugins_list(const po::variables_map& vm) {
   } else if (format == "table") {
     TextTable t({"NAME", "VERSION", "ABI", "KIND", "TABLES", "PATH"});
     for (const auto& p : reg->plugins()) {
+      // A long list would make the table unreadable; `kinspect tables` has them all.
       std::string tables;
-      for (const auto& tb : p->description().tables) tables += (tables.empty() ? "" : ",") + tb.name;
+      const auto& all = p->description().tables;
+      for (size_t i = 0; i < all.size() && i < 4; ++i) tables += (tables.empty() ? "" : ",") + all[i].name;
+      if (all.size() > 4) tables += ",+" + std::to_string(all.size() - 4) + " more";
       if (!p->description().checks.empty())
         tables += (tables.empty() ? "" : " ") + std::string("+") + std::to_string(p->description().checks.size()) + " checks";
       t.add({std::string(p->name()), std::string(p->version()),

@@ -25,13 +25,19 @@ void add_source_options(po::options_description& desc) {
       ("context", po::value<std::string>(), "kubeconfig context to use")
       ("snapshot", po::value<std::string>(),
        "read the cluster from a snapshot (folder, .tar.gz, or kubectl -o json/yaml List files) instead of a live API server")
+      ("qps", po::value<double>(), "API server requests per second (default 20, like client-go)")
+      ("burst", po::value<int>(), "API server request burst (default 40)")
+      ("request-timeout", po::value<double>(), "seconds per API server request (default 30)")
+      ("consistent-read", "read from etcd rather than the API server's watch cache (slower, heavier on the server)")
+      ("include-secret-data", "read Secret values too (off by default: only keys and metadata)")
       ("set", po::value<std::vector<std::string>>()->composing(),
        "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50");
 }
 
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
-                                             std::vector<LoadProblem>* problems_out) {
+                                             std::vector<LoadProblem>* problems_out, bool isolate) {
   RegistryOptions opts;
+  opts.isolate = isolate;
   if (vm.count("plugin-dir")) opts.dirs = vm["plugin-dir"].as<std::vector<std::string>>();
   else opts.dirs = default_plugin_dirs();
   if (vm.count("plugin")) opts.files = vm["plugin"].as<std::vector<std::string>>();
@@ -41,6 +47,11 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   if (vm.count("kubeconfig")) kube["kubeconfig"] = vm["kubeconfig"].as<std::string>();
   if (vm.count("context")) kube["context"] = vm["context"].as<std::string>();
   if (vm.count("snapshot")) kube["snapshot"] = vm["snapshot"].as<std::string>();
+  if (vm.count("qps")) kube["qps"] = vm["qps"].as<double>();
+  if (vm.count("burst")) kube["burst"] = vm["burst"].as<int>();
+  if (vm.count("request-timeout")) kube["timeout_seconds"] = vm["request-timeout"].as<double>();
+  if (vm.count("consistent-read")) kube["consistent_read"] = true;
+  if (vm.count("include-secret-data")) kube["include_secret_data"] = true;
   kube["discover"] = discover;
   if (vm.count("set")) {
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) {

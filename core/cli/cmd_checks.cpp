@@ -1,0 +1,149 @@
+// kinspect checks list | lint | explain
+#include <boost/json/serialize.hpp>
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+#include "core/cli/cli.h"
+#include "core/kcql/check.h"
+#include "core/run/runner.h"
+#include "core/util/terminal.h"
+
+namespace kinspect::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> check_paths(const po::variables_map& vm, const char* key) {
+  if (vm.count(key)) return vm[key].as<std::vector<std::string>>();
+  return default_check_paths();
+}
+
+// Loads checks from every path; prints every problem; false if any.
+bool load_all(const std::vector<std::string>& paths, std::vector<kcql::CheckDef>& out) {
+  bool ok = true;
+  for (const auto& p : paths) {
+    auto loaded = kcql::load_checks(p);
+    if (!loaded) {
+      std::cerr << loaded.error().format() << '\n';
+      ok = false;
+      continue;
+    }
+    for (auto& c : loaded.value()) out.push_back(std::move(c));
+  }
+  return ok;
+}
+
+int list(const po::variables_map& vm) {
+  std::vector<kcql::CheckDef> checks;
+  if (!load_all(check_paths(vm, "checks"), checks)) return kExitUsage;
+  if (vm["format"].as<std::string>() == "json") {
+    json::array out;
+    for (const auto& c : checks) {
+      json::array tags(c.tags.begin(), c.tags.end());
+      json::object params;
+      for (const auto& p : c.params) params[p.name] = p.default_value;
+      out.emplace_back(json::object{{"id", c.id}, {"title", c.title}, {"category", c.category},
+                                    {"severity", c.severity}, {"component", c.component}, {"tags", std::move(tags)},
+                                    {"params", std::move(params)}, {"doc", c.doc_url},
+                                    {"source", c.file + ":" + std::to_string(c.pos.line)}});
+    }
+    std::cout << json::serialize(out) << '\n';
+    return kExitOk;
+  }
+  TextTable t({"ID", "SEVERITY", "CATEGORY", "TITLE"});
+  for (const auto& c : checks) t.add({c.id, c.severity, c.category, c.title});
+  std::cout << t.render(term::stdout_colour());
+  std::cout << "(" << checks.size() << " checks)\n";
+  return kExitOk;
+}
+
+int lint(const po::variables_map& vm) {
+  std::vector<std::string> paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : default_check_paths();
+  auto reg = load_plugins(vm, false);
+  size_t problems = 0, files = 0;
+  for (const auto& p : paths) {
+    auto diags = kcql::lint_path(p, *reg);
+    ++files;
+    for (const auto& d : diags) std::cerr << d.format() << '\n';
+    problems += diags.size();
+  }
+  if (problems) {
+    std::cerr << problems << (problems == 1 ? " problem" : " problems") << " found\n";
+    return kExitFindings;
+  }
+  std::cout << "ok: every check parses and binds against the loaded tables\n";
+  return kExitOk;
+}
+
+int explain(const po::variables_map& vm) {
+  if (!vm.count("id")) {
+    std::cerr << "kinspect checks explain: give a check id; 'kinspect checks list' shows them\n";
+    return kExitUsage;
+  }
+  const std::string id = vm["id"].as<std::string>();
+  std::vector<kcql::CheckDef> checks;
+  if (!load_all(check_paths(vm, "checks"), checks)) return kExitUsage;
+  std::vector<std::string> ids;
+  for (const auto& c : checks) {
+    ids.push_back(c.id);
+    if (c.id != id) continue;
+    auto reg = load_plugins(vm, false);
+    auto bound = kcql::bind_check(c, *reg);
+    std::cout << "check " << c.id << "  (" << c.file << ":" << c.pos.line << ")\n" << c.title << "\n\n";
+    if (!bound) {
+      std::cerr << bound.error().format() << '\n';
+      return kExitUsage;
+    }
+    std::cout << bound->plan.explain() << '\n';
+    return kExitOk;
+  }
+  std::string hint = closest_match(id, ids);
+  std::cerr << "kinspect checks explain: no check '" << id << "'" << (hint.empty() ? "" : " (did you mean '" + hint + "'?)")
+            << '\n';
+  return kExitUsage;
+}
+
+}  // namespace
+
+std::vector<Command> check_commands() {
+  Command l;
+  l.name = "checks list";
+  l.summary = "List the checks: id, severity, category, title";
+  l.examples = "  kinspect checks list\n  kinspect checks list --checks ./my-checks --format json";
+  l.options = [](po::options_description& d, po::positional_options_description&) {
+    d.add_options()("checks", po::value<std::vector<std::string>>()->composing(), "check files or folders")(
+        "format,o", po::value<std::string>()->default_value("table"), "table or json");
+  };
+  l.run = list;
+
+  Command n;
+  n.name = "checks lint";
+  n.summary = "Parse and bind every check; report every error at once (exit 1 if any)";
+  n.details =
+      "Each problem is printed as file:line:col with the source line and a caret, and a\n"
+      "\"did you mean\" where a name is close to a known table, column, function or parameter.";
+  n.examples = "  kinspect checks lint\n  kinspect checks lint ./my-checks/ --plugin-dir ./build/plugins";
+  n.options = [](po::options_description& d, po::positional_options_description& pos) {
+    add_source_options(d);
+    d.add_options()("paths", po::value<std::vector<std::string>>()->composing(), "check files or folders");
+    pos.add("paths", -1);
+  };
+  n.run = lint;
+
+  Command e;
+  e.name = "checks explain";
+  e.summary = "Show how a check runs: tables and paths fetched, filters, joins, aggregation";
+  e.examples = "  kinspect checks explain node-not-ready";
+  e.options = [](po::options_description& d, po::positional_options_description& pos) {
+    add_source_options(d);
+    d.add_options()("id", po::value<std::string>(), "check id")(
+        "checks", po::value<std::vector<std::string>>()->composing(), "check files or folders");
+    pos.add("id", 1);
+  };
+  e.run = explain;
+  return {l, n, e};
+}
+
+}  // namespace kinspect::cli

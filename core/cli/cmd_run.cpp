@@ -1,0 +1,318 @@
+// kinspect run, kinspect diff
+#include <boost/json/parse.hpp>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <optional>
+#include <iostream>
+#include <sstream>
+
+#include "core/cli/cli.h"
+#include "core/report/baseline.h"
+#include "core/report/render.h"
+#include "core/run/runner.h"
+#include "core/snapshot/manifest.h"
+#include "core/util/log.h"
+#include "core/util/terminal.h"
+
+#ifndef KINSPECT_VERSION
+#define KINSPECT_VERSION "0.0.0"
+#endif
+
+namespace kinspect::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+enum class Format { Terminal, Json, Html, Junit, Prometheus };
+
+bool parse_format(std::string_view s, Format& f) {
+  if (s == "terminal" || s == "text") f = Format::Terminal;
+  else if (s == "json") f = Format::Json;
+  else if (s == "html") f = Format::Html;
+  else if (s == "junit") f = Format::Junit;
+  else if (s == "prometheus") f = Format::Prometheus;
+  else return false;
+  return true;
+}
+
+// The format a file's name asks for.
+bool format_for_file(const std::string& path, Format& f) {
+  auto ends = [&](std::string_view s) { return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0; };
+  if (ends(".json")) f = Format::Json;
+  else if (ends(".html") || ends(".htm")) f = Format::Html;
+  else if (ends(".xml")) f = Format::Junit;
+  else if (ends(".prom")) f = Format::Prometheus;
+  else if (ends(".txt") || ends(".log")) f = Format::Terminal;
+  else return false;
+  return true;
+}
+
+std::string render(const report::Report& r, Format f, const report::TerminalOptions& topts) {
+  switch (f) {
+    case Format::Terminal: return report::render_terminal(r, topts);
+    case Format::Json: return report::render_json(r);
+    case Format::Html: return report::render_html(r);
+    case Format::Junit: return report::render_junit(r);
+    case Format::Prometheus: return report::render_prometheus(r);
+  }
+  return {};
+}
+
+Expected<std::string> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error(path + ": cannot read");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Progress on stderr, one line redrawn in place; only on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on) {}
+  ~Progress() { clear(); }
+  void update(const RunProgress& p) {
+    if (!on_) return;
+    std::string line = "\r\033[K" + std::string(p.phase == "tables" ? "fetching tables " : "running checks ") +
+                       std::to_string(p.done) + "/" + std::to_string(p.total) + "  " + p.current;
+    std::cerr << line << std::flush;
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+};
+
+std::map<std::string, json::value> parse_params(const po::variables_map& vm) {
+  std::map<std::string, json::value> out;
+  if (!vm.count("param")) return out;
+  for (const auto& s : vm["param"].as<std::vector<std::string>>()) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw po::error("--param takes NAME=VALUE or CHECK.NAME=VALUE, got '" + s + "'");
+    json::error_code ec;
+    json::value v = json::parse(s.substr(eq + 1), ec);
+    out[s.substr(0, eq)] = ec ? json::value(s.substr(eq + 1)) : v;
+  }
+  return out;
+}
+
+int run(const po::variables_map& vm) {
+  // Validate the options a user can get wrong before doing any work.
+  Format stdout_format;
+  if (!parse_format(vm["format"].as<std::string>(), stdout_format)) {
+    std::cerr << "kinspect run: --format takes terminal, json, html, junit or prometheus, not '"
+              << vm["format"].as<std::string>() << "'\n";
+    return kExitUsage;
+  }
+  std::vector<std::pair<std::string, Format>> outputs;
+  if (vm.count("output"))
+    for (const auto& o : vm["output"].as<std::vector<std::string>>()) {
+      Format f;
+      if (!format_for_file(o, f)) {
+        std::cerr << "kinspect run: cannot tell the format of --output " << o
+                  << " (name it .json, .html, .xml for JUnit, .prom for Prometheus, or .txt)\n";
+        return kExitUsage;
+      }
+      outputs.emplace_back(o, f);
+    }
+  const std::string fail_on = vm["fail-on"].as<std::string>();
+  report::Severity fail_sev = report::Severity::Critical;
+  if (fail_on != "none" && !report::parse_severity(fail_on, fail_sev)) {
+    std::cerr << "kinspect run: --fail-on takes critical, warning, info or none, not '" << fail_on << "'\n";
+    return kExitUsage;
+  }
+  std::optional<report::Report> baseline;
+  if (vm.count("baseline")) {
+    const std::string path = vm["baseline"].as<std::string>();
+    auto text = read_file(path);
+    if (!text) {
+      std::cerr << "kinspect run: --baseline " << text.error().message() << '\n';
+      return kExitUsage;
+    }
+    auto b = report::parse_report_json(*text, path);
+    if (!b) {
+      std::cerr << "kinspect run: " << b.error().format() << '\n';
+      return kExitUsage;
+    }
+    baseline = std::move(b.value());
+  }
+
+  RunConfig cfg;
+  cfg.kinspect_version = KINSPECT_VERSION;
+  cfg.check_paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
+  cfg.profile_paths = vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>() : default_profile_paths();
+  if (vm.count("profile")) cfg.profile = vm["profile"].as<std::string>();
+  cfg.scenario = vm["scenario"].as<std::string>();
+  if (vm.count("target-version")) cfg.target_version = vm["target-version"].as<std::string>();
+  if ((cfg.scenario == "pre-upgrade") && cfg.target_version.empty())
+    log::warn("run", "--scenario pre-upgrade without --target-version: checks that compare against the target are skipped");
+  if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
+  if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
+  cfg.params = parse_params(vm);
+  cfg.parallelism = vm["parallel"].as<unsigned>();
+  cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
+  cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();
+  if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
+  else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
+  // Ages are judged as of the moment the data describes: the clock for a live
+  // cluster, the capture time for a snapshot (so the report of a snapshot is
+  // the same whenever it is inspected), or --now.
+  std::string as_of;
+  if (vm.count("now")) {
+    as_of = vm["now"].as<std::string>();
+    cfg.now_source = "--now";
+  } else if (vm.count("snapshot")) {
+    if (auto created = snapshot_created(vm["snapshot"].as<std::string>())) as_of = *created;
+    cfg.now_source = "when the snapshot was taken";
+  }
+  if (!as_of.empty()) {
+    auto t = parse_rfc3339(as_of);
+    if (!t) {
+      std::cerr << "kinspect run: --now takes an RFC 3339 time such as 2026-01-02T03:04:05Z, not '" << as_of << "'\n";
+      return kExitUsage;
+    }
+    cfg.now = *t;
+  }
+  const bool show_progress = !vm.count("quiet") && term::stderr_is_tty();
+  Progress progress(show_progress);
+  cfg.progress = [&](const RunProgress& p) { progress.update(p); };
+
+  auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"));
+  auto outcome = run_inspection(*reg, cfg);
+  progress.clear();
+  if (!outcome) {
+    std::cerr << "kinspect run: " << outcome.error().format() << '\n';
+    return kExitUsage;
+  }
+  report::Report& rep = outcome->report;
+  if (baseline) {
+    rep.baseline = vm["baseline"].as<std::string>();
+    report::apply_baseline(rep, *baseline);
+  }
+
+  report::TerminalOptions topts;
+  topts.colour = term::stdout_colour();
+  topts.verbose = vm.count("verbose") > 0;
+  topts.max_findings = vm["max-findings"].as<size_t>();
+  std::cout << render(rep, stdout_format, topts);
+  std::cout.flush();
+  for (const auto& [path, f] : outputs) {
+    report::TerminalOptions plain = topts;
+    plain.colour = false;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << render(rep, f, plain);
+    if (!out) {
+      std::cerr << "kinspect run: cannot write " << path << '\n';
+      return kExitIncomplete;
+    }
+    log::info("run", "wrote " + path);
+  }
+
+  if (outcome->incomplete) return kExitIncomplete;
+  if (fail_on == "none") return kExitOk;
+  for (const auto& c : rep.checks)
+    for (const auto& f : c.findings)
+      if (report::rank(f.severity) >= report::rank(fail_sev)) return kExitFindings;
+  return kExitOk;
+}
+
+int diff(const po::variables_map& vm) {
+  if (!vm.count("reports") || vm["reports"].as<std::vector<std::string>>().size() != 2) {
+    std::cerr << "kinspect diff: give two reports: kinspect diff BEFORE.json AFTER.json\n";
+    return kExitUsage;
+  }
+  const auto& files = vm["reports"].as<std::vector<std::string>>();
+  std::vector<report::Report> reps;
+  for (const auto& f : files) {
+    auto text = read_file(f);
+    if (!text) {
+      std::cerr << "kinspect diff: " << text.error().message() << '\n';
+      return kExitUsage;
+    }
+    auto r = report::parse_report_json(*text, f);
+    if (!r) {
+      std::cerr << "kinspect diff: " << r.error().format() << '\n';
+      return kExitUsage;
+    }
+    reps.push_back(std::move(r.value()));
+  }
+  auto d = report::diff_reports(reps[0], reps[1]);
+  std::cout << report::render_diff(d, term::stdout_colour());
+  return vm.count("fail-on-new") && d.added > 0 ? kExitFindings : kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> run_commands() {
+  Command r;
+  r.name = "run";
+  r.summary = "Inspect a cluster: choose a profile, run its checks, write the report";
+  r.details =
+      "Detects the cluster's version and type, picks the profile that matches them and the\n"
+      "scenario (or the one given with --profile), fetches every table its checks read once,\n"
+      "runs the checks in parallel with time limits, and prints the report. A table that\n"
+      "cannot be read marks only the checks that need it as errors.\n\n"
+      "The cluster is a live API server (--kubeconfig, $KUBECONFIG, ~/.kube/config or the\n"
+      "in-cluster service account) or a snapshot (--snapshot). Reports go to stdout in\n"
+      "--format, and to each --output FILE in the format its name says (.json .html .xml .prom .txt).\n\n"
+      "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
+      "error; 3 the run could not complete (a table a check needed could not be read).";
+  r.examples =
+      "  kinspect run --snapshot examples/cluster\n"
+      "  kinspect run --kubeconfig ~/.kube/config --output report.html --output report.json\n"
+      "  kinspect run --scenario pre-upgrade --target-version 1.31 --fail-on warning\n"
+      "  kinspect run --scenario post-upgrade --baseline pre-upgrade.json\n"
+      "  kinspect run --profile self-hosted-inspection --check 'node-*' --param pod-restarts.max_restarts=10\n"
+      "  kinspect run --format junit > kinspect.xml       # for CI test reports";
+  r.options = [](po::options_description& d, po::positional_options_description&) {
+    add_source_options(d);
+    d.add_options()
+        ("profile,p", po::value<std::string>(), "use this profile instead of matching one")
+        ("scenario,s", po::value<std::string>()->default_value("inspection"),
+         "inspection, pre-upgrade, post-upgrade, or one your profiles define")
+        ("target-version", po::value<std::string>(), "the version an upgrade goes to, e.g. 1.31")
+        ("cluster-type", po::value<std::vector<std::string>>()->composing(),
+         "override detection: managed, self-hosted, serverless, edge, gpu (repeatable)")
+        ("check,c", po::value<std::vector<std::string>>()->composing(),
+         "run only these of the profile's checks: id, glob, tag:NAME or category:NAME (repeatable)")
+        ("param", po::value<std::vector<std::string>>()->composing(),
+         "override a check parameter: CHECK.NAME=VALUE or NAME=VALUE (repeatable)")
+        ("checks", po::value<std::vector<std::string>>()->composing(), "check files or folders (default: the bundled catalog)")
+        ("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders (default: the bundled profiles)")
+        ("format,o", po::value<std::string>()->default_value("terminal"), "stdout: terminal, json, html, junit, prometheus")
+        ("output", po::value<std::vector<std::string>>()->composing(), "also write the report to FILE (repeatable)")
+        ("fail-on", po::value<std::string>()->default_value("critical"), "exit 1 on findings this severe: critical, warning, info, none")
+        ("baseline", po::value<std::string>(), "a previous JSON report: mark findings new, unchanged or resolved")
+        ("max-findings", po::value<size_t>()->default_value(20), "findings shown per check on the terminal (0: all)")
+        ("now", po::value<std::string>(), "judge ages as of this RFC 3339 time (default: the clock, or a snapshot's capture time)")
+        ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")
+        ("check-timeout", po::value<double>()->default_value(0), "seconds per check (0: the profile's, default 30)")
+        ("driver-timeout", po::value<double>()->default_value(0), "seconds per table fetch (0: the profile's, default 120)")
+        ("no-isolation", "load plugins into this process instead of worker processes (faster start, no crash containment)");
+  };
+  r.run = run;
+
+  Command d;
+  d.name = "diff";
+  d.summary = "Compare two JSON reports: new, resolved and unchanged findings per check";
+  d.details = "For the upgrade loop: compare the pre-upgrade report with the post-upgrade one.";
+  d.examples = "  kinspect diff pre-upgrade.json post-upgrade.json\n  kinspect diff yesterday.json today.json --fail-on-new";
+  d.options = [](po::options_description& o, po::positional_options_description& pos) {
+    o.add_options()("reports", po::value<std::vector<std::string>>()->composing(), "BEFORE.json AFTER.json")(
+        "fail-on-new", "exit 1 if AFTER has findings BEFORE did not");
+    pos.add("reports", 2);
+  };
+  d.run = diff;
+  return {r, d};
+}
+
+}  // namespace kinspect::cli

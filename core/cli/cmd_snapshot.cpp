@@ -1,0 +1,120 @@
+// kinspect snapshot
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <set>
+
+#include "core/cli/cli.h"
+#include "core/kcql/check.h"
+#include "core/run/runner.h"
+#include "core/snapshot/writer.h"
+#include "core/util/log.h"
+#include "core/util/terminal.h"
+
+namespace kinspect::cli {
+
+namespace {
+
+int snapshot(const po::variables_map& vm) {
+  if (!vm.count("output")) {
+    std::cerr << "kinspect snapshot: say where: -o DIR or -o FILE.tar.gz\n";
+    return kExitUsage;
+  }
+  if (vm.count("snapshot")) {
+    std::cerr << "kinspect snapshot: --snapshot reads a snapshot; snapshot captures a live cluster (--kubeconfig, --context)\n";
+    return kExitUsage;
+  }
+  auto reg = load_plugins(vm, vm.count("all") > 0, nullptr, !vm.count("no-isolation"));
+  std::set<std::string> tables;
+  if (vm.count("table")) {
+    for (const auto& t : vm["table"].as<std::vector<std::string>>()) {
+      if (!reg->find(t)) {
+        std::string hint = closest_match(t, reg->names());
+        std::cerr << "kinspect snapshot: no table '" << t << "'" << (hint.empty() ? "" : " (did you mean '" + hint + "'?)") << '\n';
+        return kExitUsage;
+      }
+      tables.insert(t);
+    }
+  } else if (vm.count("all")) {
+    for (const auto& name : reg->names()) {
+      const TableSchema* s = reg->find(name);
+      if (name.rfind("k8s.", 0) == 0 && s->arguments.empty()) tables.insert(name);
+    }
+  } else {
+    // What the checks read, so the snapshot answers every check offline.
+    std::vector<std::string> paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
+    for (const auto& p : paths) {
+      auto checks = kcql::load_checks(p);
+      if (!checks) {
+        std::cerr << checks.error().format() << '\n';
+        return kExitUsage;
+      }
+      for (const auto& c : *checks) {
+        auto bound = kcql::bind_check(c, *reg);
+        if (!bound) continue;  // a check for tables this cluster's plugins lack
+        for (const auto& s : bound->plan.scans())
+          if (s.table.rfind("k8s.", 0) == 0 && s.args.empty()) tables.insert(s.table);
+      }
+    }
+    for (const char* always : {"k8s.version", "k8s.nodes"})
+      if (reg->find(always)) tables.insert(always);
+  }
+  if (tables.empty()) {
+    std::cerr << "kinspect snapshot: nothing to capture (is the kube-apiserver plugin loaded? 'kinspect plugins list')\n";
+    return kExitUsage;
+  }
+  const bool progress = !vm.count("quiet") && term::stderr_is_tty();
+  const std::string out = vm["output"].as<std::string>();
+  auto r = write_snapshot(*reg, std::vector<std::string>(tables.begin(), tables.end()), out,
+                          vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
+                            if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
+                          });
+  if (progress) std::cerr << "\r\033[K";
+  if (!r) {
+    std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
+    return kExitIncomplete;
+  }
+  size_t failed = 0, rows = 0;
+  for (const auto& t : r->tables) {
+    if (!t.error.empty()) {
+      ++failed;
+      log::error("snapshot", t.error);
+    }
+    rows += t.rows;
+  }
+  std::cout << "wrote " << out << ": " << (r->tables.size() - failed) << " tables, " << rows << " objects, "
+            << r->bytes / 1024 << " KiB" << (failed ? ", " + std::to_string(failed) + " tables failed (see above)" : "") << '\n';
+  return failed ? kExitIncomplete : kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> snapshot_commands() {
+  Command c;
+  c.name = "snapshot";
+  c.summary = "Capture a live cluster into a snapshot folder or .tar.gz for offline runs";
+  c.details =
+      "By default captures the tables the checks read (and k8s.version, k8s.nodes), so\n"
+      "'kinspect run --snapshot' answers every check offline; --all captures every\n"
+      "resource the API server serves, CRDs included. Secrets keep their keys, not their\n"
+      "values, unless the kube-apiserver plugin is told otherwise (--set\n"
+      "kube-apiserver.include_secret_data=true). A table that cannot be read (403) is\n"
+      "listed in the manifest as failed and the rest is written; the exit code is then 3.";
+  c.examples =
+      "  kinspect snapshot -o cluster.tar.gz\n"
+      "  kinspect snapshot --context prod -o snapshots/prod --all\n"
+      "  kinspect snapshot --table k8s.nodes --table k8s.pods -o /tmp/s && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot /tmp/s";
+  c.options = [](po::options_description& d, po::positional_options_description&) {
+    add_source_options(d);
+    d.add_options()("output,o", po::value<std::string>(), "a folder, or a file ending in .tar.gz")(
+        "all", "every served resource, not only what the checks read")(
+        "table,t", po::value<std::vector<std::string>>()->composing(), "capture only these tables (repeatable)")(
+        "checks", po::value<std::vector<std::string>>()->composing(), "check files or folders whose tables to capture")(
+        "driver-timeout", po::value<double>()->default_value(300), "seconds per table")(
+        "no-isolation", "load plugins into this process instead of worker processes");
+  };
+  c.run = snapshot;
+  return {c};
+}
+
+}  // namespace kinspect::cli

@@ -1,0 +1,910 @@
+#include "core/kcql/binder.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "core/kcql/evaluator.h"
+
+namespace kinspect::kcql {
+
+namespace json = boost::json;
+using ast::ExprKind;
+using plan::Node;
+using plan::NodeKind;
+using plan::NodePtr;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string m = closest_match(word, candidates);
+  return m.empty() ? std::string() : "did you mean '" + m + "'?";
+}
+
+// Which rows of the query an expression reads: bit i for source i of this
+// level; `outer` when it reads an enclosing query's rows.
+struct Refs {
+  uint64_t mask = 0;
+  bool outer = false;
+  bool aggregate = false;
+};
+
+int highest_bit(uint64_t m) { return m ? 63 - __builtin_clzll(m) : -1; }
+
+class Binder {
+ public:
+  explicit Binder(const BindInput& in) : in_(in), source_(in.query->source) {
+    plan_ = std::make_shared<plan::PlanImpl>();
+    plan_->source = source_;
+    plan_->param_names = in.param_names;
+    plan_->param_values = in.param_values;
+  }
+
+  Expected<std::shared_ptr<plan::PlanImpl>> run();
+
+ private:
+  // A FROM item as names see it.
+  struct ScopeSource {
+    std::string alias;
+    const TableSchema* schema = nullptr;  // null for UNNEST and for unknown tables
+    bool unnest = false;
+    bool broken = false;  // unknown table: references to it are already reported
+    int use = -1;         // index in uses_
+    SourcePos pos;
+  };
+  struct Scope {
+    Scope* outer = nullptr;
+    std::vector<ScopeSource> sources;
+    size_t visible = 0;
+    plan::Select* select = nullptr;
+    plan::Subquery* subquery = nullptr;  // null for the top level
+    std::map<std::string, NodePtr> output_aliases;
+  };
+  // What an expression may contain where it appears.
+  struct Ctx {
+    Scope* scope;
+    const char* clause;  // "WHERE", for messages
+    bool aggregates = false;
+    bool aliases = false;
+    bool in_filter = false;
+  };
+  // One table scan being planned: what it reads.
+  struct TableUse {
+    std::string table;
+    std::vector<json::value> args;
+    std::set<std::string> paths;
+    bool all = false;
+  };
+
+  NodePtr error(SourcePos pos, std::string message, std::string hint = {}) {
+    diags_.push_back(source_.at(pos, std::move(message), std::move(hint)));
+    return constant(Value(), pos, "NULL");
+  }
+  NodePtr constant(Value v, SourcePos pos, std::string text) {
+    auto n = std::make_shared<Node>();
+    n->kind = NodeKind::Const;
+    n->value = v;
+    n->pos = pos;
+    n->text = std::move(text);
+    return n;
+  }
+
+  void bind_select(const ast::Select& s, Scope& scope, plan::Select& out, bool root);
+  void bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
+                 std::vector<std::vector<NodePtr>>& on_conjuncts);
+  void bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out);
+  void place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,
+                     const std::vector<NodePtr>& where);
+  int bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos);
+
+  NodePtr bind(const ast::Expr& e, const Ctx& ctx);
+  NodePtr bind_path(const ast::Expr& e, const Ctx& ctx);
+  NodePtr resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps, const Ctx& ctx,
+                  const std::string& text);
+  NodePtr bind_call(const ast::Expr& e, const Ctx& ctx);
+  NodePtr bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx);
+  NodePtr with_steps(NodePtr base, const std::vector<ast::PathStep>& steps, size_t from, const Ctx& ctx,
+                     std::string text, const std::string* leading_field = nullptr);
+  NodePtr fold(std::shared_ptr<Node> n);
+  bool find_alias(const std::string& name, const Ctx& ctx, Scope*& scope, int& depth, int& index);
+  void note_outer(const Ctx& ctx, int depth, int source);
+  void note_path(const ScopeSource& src, const std::string& column, const std::vector<ast::PathStep>& steps,
+                 size_t from);
+
+  Refs refs(const Node& n) const;
+  void split_and(const NodePtr& n, std::vector<NodePtr>& out);
+
+  const BindInput& in_;
+  SourceText source_;
+  std::shared_ptr<plan::PlanImpl> plan_;
+  std::deque<plan::Subquery> subqueries_;
+  std::deque<TableUse> uses_;
+  std::vector<plan::Select*> selects_;
+  std::vector<Diagnostic> diags_;
+};
+
+Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
+  Scope root;
+  root.select = &plan_->root;
+  bind_select(*in_.query->select, root, plan_->root, true);
+  if (!diags_.empty()) return error_from(std::move(diags_));
+
+  // One scan per distinct table and arguments; paths merged.
+  std::map<std::string, int> by_key;
+  std::vector<int> scan_of_use(uses_.size());
+  for (size_t u = 0; u < uses_.size(); ++u) {
+    ScanSpec spec;
+    spec.table = uses_[u].table;
+    spec.args = uses_[u].args;
+    auto [it, inserted] = by_key.emplace(spec.key(), int(plan_->scans.size()));
+    if (inserted) plan_->scans.push_back(std::move(spec));
+    scan_of_use[u] = it->second;
+  }
+  std::vector<std::set<std::string>> paths(plan_->scans.size());
+  std::vector<bool> all(plan_->scans.size(), false);
+  for (size_t u = 0; u < uses_.size(); ++u) {
+    int s = scan_of_use[u];
+    all[size_t(s)] = all[size_t(s)] || uses_[u].all;
+    paths[size_t(s)].insert(uses_[u].paths.begin(), uses_[u].paths.end());
+  }
+  for (size_t s = 0; s < plan_->scans.size(); ++s) {
+    if (all[s]) continue;
+    // "status" covers "status.conditions": keep only the shortest prefixes.
+    std::string last;
+    for (const auto& p : paths[s]) {
+      if (!last.empty() && p.size() > last.size() && p.compare(0, last.size(), last) == 0 && p[last.size()] == '.')
+        continue;
+      plan_->scans[s].paths.push_back(p);
+      last = p;
+    }
+  }
+  for (auto* sel : selects_)
+    for (auto& src : sel->sources)
+      if (src.kind == plan::Source::Kind::Table) src.scan = scan_of_use[size_t(src.scan)];
+  plan_->subqueries.assign(std::make_move_iterator(subqueries_.begin()), std::make_move_iterator(subqueries_.end()));
+  return plan_;
+}
+
+void Binder::split_and(const NodePtr& n, std::vector<NodePtr>& out) {
+  if (n->kind == NodeKind::Binary && n->op == ast::Op::And) {
+    split_and(n->args[0], out);
+    split_and(n->args[1], out);
+  } else if (!(n->kind == NodeKind::Const && n->value.is_bool() && n->value.as_bool())) {
+    out.push_back(n);
+  }
+}
+
+void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, bool root) {
+  selects_.push_back(&out);
+  // Filters are placed with a bit set of the FROM items they read.
+  constexpr size_t kMaxFromItems = 32;
+  if (s.from.size() > kMaxFromItems) {
+    error(s.from[kMaxFromItems].pos, "too many FROM items (limit " + std::to_string(kMaxFromItems) + ")");
+    return;
+  }
+  std::vector<std::vector<NodePtr>> on_conjuncts(s.from.size());
+  for (size_t i = 0; i < s.from.size(); ++i) bind_from(s.from[i], scope, out, i, on_conjuncts);
+  scope.visible = scope.sources.size();
+
+  std::vector<NodePtr> where;
+  if (s.where) split_and(bind(*s.where, Ctx{&scope, "WHERE"}), where);
+
+  // A check's `FROM ... WHERE ...` outputs its template placeholders, not every column.
+  if (!(root && in_.outputs_from_extras)) bind_outputs(s, scope, out);
+
+  Ctx grouping{&scope, "GROUP BY"};
+  grouping.aliases = true;
+  for (const auto& g : s.group_by) out.group_keys.push_back(bind(*g, grouping));
+
+  Ctx late{&scope, "HAVING"};
+  late.aggregates = true;
+  late.aliases = true;
+  if (s.having) out.having = bind(*s.having, late);
+  late.clause = "ORDER BY";
+  for (const auto& o : s.order_by) {
+    // ORDER BY 2: the second output column.
+    if (o.expr->kind == ExprKind::Literal && o.expr->literal.kind == ast::Literal::Kind::Int) {
+      int64_t k = o.expr->literal.i;
+      if (k < 1 || k > int64_t(out.outputs.size())) {
+        error(o.expr->pos, "ORDER BY position " + std::to_string(k) + " is not in the select list (1.." +
+                               std::to_string(out.outputs.size()) + ")");
+        continue;
+      }
+      out.order.emplace_back(out.outputs[size_t(k - 1)].expr, o.desc);
+      continue;
+    }
+    out.order.emplace_back(bind(*o.expr, late), o.desc);
+  }
+  if (root) {
+    late.clause = "a template";
+    for (const auto* e : in_.extras) out.extras.push_back(bind(*e, late));
+    if (in_.outputs_from_extras) {
+      out.outputs.clear();
+      std::set<std::string> named;
+      for (size_t i = 0; i < out.extras.size(); ++i)
+        if (named.insert(in_.extra_names[i]).second) out.outputs.push_back({in_.extra_names[i], out.extras[i]});
+    }
+  }
+  out.distinct = s.distinct;
+  out.limit = s.limit;
+  if (s.limit && *s.limit < 0) error(s.limit_pos, "LIMIT must not be negative");
+  out.aggregate = !out.aggregates.empty() || !out.group_keys.empty();
+  if (s.having && !out.aggregate)
+    error(s.having->pos, "HAVING needs GROUP BY or an aggregate", "use WHERE to filter rows");
+  place_filters(scope, out, on_conjuncts, where);
+}
+
+void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
+                       std::vector<std::vector<NodePtr>>& on_conjuncts) {
+  plan::Source src;
+  src.join = item.join;
+  ScopeSource ss;
+  ss.pos = item.pos;
+  if (item.kind == ast::FromItem::Kind::Unnest) {
+    src.kind = plan::Source::Kind::Unnest;
+    scope.visible = index;
+    src.unnest = bind(*item.unnest, Ctx{&scope, "UNNEST"});
+    ss.unnest = true;
+    src.alias = item.alias;
+  } else {
+    src.table = item.table;
+    ss.schema = in_.catalog->find(item.table);
+    TableUse use;
+    use.table = item.table;
+    if (!ss.schema) {
+      ss.broken = true;
+      error(item.pos, "unknown table '" + item.table + "'", did_you_mean(item.table, in_.catalog->names()));
+    } else {
+      const auto& params = ss.schema->arguments;
+      size_t required = size_t(std::count_if(params.begin(), params.end(), [](const auto& a) { return a.required; }));
+      if (params.empty() && !item.args.empty()) {
+        error(item.args[0]->pos, "table " + item.table + " takes no arguments");
+      } else if (item.args.size() < required || item.args.size() > params.size()) {
+        std::string expected;
+        for (const auto& a : params) {
+          if (!expected.empty()) expected += ", ";
+          expected += a.name + " " + std::string(to_string(a.type)) + (a.required ? "" : " (optional)");
+        }
+        error(item.pos, "table function " + item.table + " takes " +
+                            (required == params.size() ? std::to_string(required)
+                                                       : std::to_string(required) + " to " + std::to_string(params.size())) +
+                            " argument" + (params.size() == 1 ? "" : "s") + " (" + expected + "), got " +
+                            std::to_string(item.args.size()),
+              "write e.g. " + item.table + "(" + (params.empty() ? "" : "'...'") + ")");
+      } else {
+        Scope empty;
+        for (size_t i = 0; i < item.args.size(); ++i) {
+          NodePtr arg = bind(*item.args[i], Ctx{&empty, "a table argument"});
+          Value v = arg->value;
+          if (arg->kind == NodeKind::Param) v = Value::json(&plan_->param_values[size_t(arg->slot)]);
+          else if (arg->kind != NodeKind::Const) {
+            error(item.args[i]->pos, "argument '" + params[i].name + "' of " + item.table + " must be a constant");
+            continue;
+          }
+          bool ok = true;
+          switch (params[i].type) {
+            case ColumnType::Text: ok = v.is_string(); break;
+            case ColumnType::Integer: ok = v.is_int(); break;
+            case ColumnType::Real: case ColumnType::Timestamp: ok = v.is_number(); break;
+            case ColumnType::Boolean: ok = v.is_bool(); break;
+            case ColumnType::Json: ok = true; break;
+          }
+          if (!ok)
+            error(item.args[i]->pos, "argument '" + params[i].name + "' of " + item.table + " must be " +
+                                         std::string(to_string(params[i].type)) + ", got " +
+                                         std::string(kind_name(v)));
+          use.args.push_back(to_json(v));
+        }
+      }
+    }
+    src.alias = item.alias.empty() ? item.table.substr(item.table.rfind('.') + 1) : item.alias;
+    uses_.push_back(std::move(use));
+    ss.use = int(uses_.size() - 1);
+    src.scan = ss.use;
+  }
+  ss.alias = src.alias;
+  for (const auto& other : scope.sources)
+    if (other.alias == ss.alias)
+      error(item.alias.empty() ? item.pos : item.alias_pos, "duplicate alias '" + ss.alias + "' in FROM",
+            "give each table its own alias: FROM k8s.pods a JOIN k8s.pods b ON ...");
+  scope.sources.push_back(ss);
+  scope.visible = scope.sources.size();
+  out.sources.push_back(std::move(src));
+  if (item.on) split_and(bind(*item.on, Ctx{&scope, "ON"}), on_conjuncts[index]);
+}
+
+void Binder::bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out) {
+  Ctx ctx{&scope, "SELECT"};
+  ctx.aggregates = true;
+  auto star_of = [&](size_t i) {
+    const ScopeSource& src = scope.sources[i];
+    if (src.broken) return;
+    auto row = std::make_shared<Node>();
+    row->kind = NodeKind::Row;
+    row->source = int(i);
+    row->text = src.alias;
+    if (src.unnest) {
+      out.outputs.push_back({src.alias, row});
+      return;
+    }
+    uses_[size_t(src.use)].all = true;
+    for (const auto& c : src.schema->columns) {
+      if (c.hidden) continue;
+      auto col = std::make_shared<Node>();
+      col->kind = NodeKind::Column;
+      col->source = int(i);
+      col->column = c.name;
+      col->text = src.alias + "." + c.name;
+      out.outputs.push_back({c.name, col});
+    }
+  };
+  for (const auto& item : s.items) {
+    if (item.star) {
+      if (item.qualifier.empty()) {
+        for (size_t i = 0; i < scope.sources.size(); ++i) star_of(i);
+        continue;
+      }
+      bool found = false;
+      for (size_t i = 0; i < scope.sources.size(); ++i)
+        if (scope.sources[i].alias == item.qualifier) {
+          star_of(i);
+          found = true;
+        }
+      if (!found) {
+        std::vector<std::string> aliases;
+        for (const auto& src : scope.sources) aliases.push_back(src.alias);
+        error(item.pos, "unknown alias '" + item.qualifier + "' in " + item.qualifier + ".*",
+              did_you_mean(item.qualifier, aliases));
+      }
+      continue;
+    }
+    NodePtr e = bind(*item.expr, ctx);
+    std::string name = item.alias;
+    if (name.empty()) {
+      const ast::Expr& x = *item.expr;
+      if (x.kind == ExprKind::Path && !x.steps.empty() && x.steps.back().kind == ast::PathStep::Kind::Field)
+        name = x.steps.back().field;
+      else if (x.kind == ExprKind::Name)
+        name = x.name;
+      else
+        name = ast::render(x);
+    } else {
+      scope.output_aliases[name] = e;
+    }
+    out.outputs.push_back({name, e});
+  }
+}
+
+Refs Binder::refs(const Node& n) const {
+  Refs r;
+  auto merge = [&](const Refs& o) {
+    r.mask |= o.mask;
+    r.outer = r.outer || o.outer;
+    r.aggregate = r.aggregate || o.aggregate;
+  };
+  switch (n.kind) {
+    case NodeKind::Column:
+    case NodeKind::Row:
+      if (n.depth == 0) r.mask |= uint64_t(1) << n.source;
+      else r.outer = true;
+      break;
+    case NodeKind::Aggregate:
+      r.aggregate = true;
+      break;
+    case NodeKind::Exists:
+    case NodeKind::InSubquery:
+    case NodeKind::ScalarSubquery:
+      for (const auto& [depth, source] : subqueries_[size_t(n.slot)].outer_refs) {
+        if (depth == 0) r.mask |= uint64_t(1) << source;
+        else r.outer = true;
+      }
+      break;
+    default:
+      break;
+  }
+  for (const auto& a : n.args) merge(refs(*a));
+  for (const auto& s : n.steps)
+    if (s.filter) merge(refs(*s.filter));
+  return r;
+}
+
+void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,
+                           const std::vector<NodePtr>& where) {
+  auto& sources = out.sources;
+  // A source is nullable when a LEFT JOIN brings it: a WHERE condition on it
+  // must see the NULL-extended rows, so it cannot move into its scan.
+  auto as_key = [&](const NodePtr& c, size_t k, NodePtr& build, NodePtr& probe) {
+    if (c->kind != NodeKind::Binary || c->op != ast::Op::Eq) return false;
+    Refs l = refs(*c->args[0]), r = refs(*c->args[1]);
+    uint64_t self = uint64_t(1) << k, earlier = self - 1;
+    if (l.outer || r.outer || l.aggregate || r.aggregate) return false;
+    if ((l.mask & self) && !(l.mask & ~self) && r.mask && !(r.mask & ~earlier)) {
+      build = c->args[0], probe = c->args[1];
+      return true;
+    }
+    if ((r.mask & self) && !(r.mask & ~self) && l.mask && !(l.mask & ~earlier)) {
+      build = c->args[1], probe = c->args[0];
+      return true;
+    }
+    return false;
+  };
+  for (size_t k = 0; k < sources.size(); ++k) {
+    for (const auto& c : on_conjuncts[k]) {
+      Refs r = refs(*c);
+      if (r.outer) {
+        error(c->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
+        continue;
+      }
+      NodePtr build, probe;
+      if (r.mask == (uint64_t(1) << k) && sources[k].kind == plan::Source::Kind::Table) {
+        sources[k].scan_filter.push_back(c);
+      } else if (sources[k].kind == plan::Source::Kind::Table && as_key(c, k, build, probe)) {
+        sources[k].build_keys.push_back(build);
+        sources[k].probe_keys.push_back(probe);
+      } else {
+        sources[k].join_filter.push_back(c);
+      }
+    }
+    if (sources[k].unnest && refs(*sources[k].unnest).outer && scope.subquery)
+      error(sources[k].unnest->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
+  }
+  plan::Subquery* sub = scope.subquery;
+  for (const auto& c : where) {
+    Refs r = refs(*c);
+    if (r.aggregate) {
+      error(c->pos, "aggregate functions are not allowed in WHERE", "use HAVING");
+      continue;
+    }
+    if (r.outer) {
+      // Only EXISTS is decorrelated; the other kinds were refused earlier.
+      NodePtr inner, outer;
+      if (c->kind == NodeKind::Binary && c->op == ast::Op::Eq) {
+        Refs a = refs(*c->args[0]), b = refs(*c->args[1]);
+        if (a.outer && !a.mask && b.mask && !b.outer) inner = c->args[1], outer = c->args[0];
+        else if (b.outer && !b.mask && a.mask && !a.outer) inner = c->args[0], outer = c->args[1];
+      }
+      if (sub && inner) {
+        sub->inner_keys.push_back(inner);
+        sub->outer_keys.push_back(outer);
+      } else if (sub) {
+        sub->residual.push_back(c);
+      }
+      continue;
+    }
+    int last = highest_bit(r.mask);
+    if (last < 0 && sources.empty()) {
+      error(c->pos, "WHERE needs a FROM clause");
+      continue;
+    }
+    if (last < 0) {
+      sources.front().after.push_back(c);
+      continue;
+    }
+    size_t k = size_t(last);
+    bool nullable = false;
+    for (size_t j = 0; j < sources.size(); ++j)
+      if (sources[j].join == ast::JoinKind::Left && (r.mask >> j) & 1) nullable = true;
+    NodePtr build, probe;
+    if (r.mask == (uint64_t(1) << k) && sources[k].kind == plan::Source::Kind::Table && !nullable) {
+      sources[k].scan_filter.push_back(c);
+    } else if (sources[k].kind == plan::Source::Kind::Table && sources[k].join != ast::JoinKind::Left &&
+               !nullable && as_key(c, k, build, probe)) {
+      sources[k].build_keys.push_back(build);
+      sources[k].probe_keys.push_back(probe);
+    } else {
+      sources[k].after.push_back(c);
+    }
+  }
+}
+
+int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos) {
+  subqueries_.emplace_back();
+  int slot = int(subqueries_.size() - 1);
+  plan::Subquery& sub = subqueries_.back();
+  sub.kind = kind;
+  Scope scope;
+  scope.outer = ctx.scope;
+  scope.select = &sub.select;
+  scope.subquery = &sub;
+  bind_select(s, scope, sub.select, false);
+  if (!sub.outer_refs.empty()) {
+    if (kind != plan::Subquery::Kind::Exists)
+      error(pos, std::string(kind == plan::Subquery::Kind::In ? "IN (SELECT ...)" : "a scalar subquery") +
+                     " cannot refer to the outer query",
+            "use EXISTS (SELECT ... WHERE inner = outer), or a JOIN");
+    else if (sub.select.aggregate || sub.select.limit || sub.select.distinct)
+      error(pos, "a correlated EXISTS cannot aggregate, use DISTINCT or LIMIT",
+            "move the correlation into a JOIN of the outer query");
+  }
+  if (kind != plan::Subquery::Kind::Exists && sub.select.outputs.size() != 1)
+    error(pos, "the subquery must select exactly one column, it selects " + std::to_string(sub.select.outputs.size()));
+  return slot;
+}
+
+NodePtr Binder::fold(std::shared_ptr<Node> n) {
+  for (const auto& a : n->args)
+    if (a->kind != NodeKind::Const) return n;
+  for (const auto& s : n->steps)
+    if (s.filter) return n;
+  if (n->kind == NodeKind::Call && n->fn->is_volatile) return n;
+  Runtime rt;
+  std::string problem;
+  rt.function_error = &problem;
+  Value v = evaluate(*n, Frame{}, rt);
+  if (!problem.empty()) return error(n->pos, problem);
+  // The runtime's arena dies here; keep the value in the plan's.
+  Value kept;
+  if (v.is_string()) kept = plan_->constants->string(v.as_string());
+  else if (v.is_json()) kept = Value::json(plan_->constants->keep(to_json(v, plan_->constants->storage())));
+  else kept = v;
+  return constant(kept, n->pos, n->text);
+}
+
+NodePtr Binder::bind(const ast::Expr& e, const Ctx& ctx) {
+  auto n = std::make_shared<Node>();
+  n->pos = e.pos;
+  n->text = ast::render(e);
+  switch (e.kind) {
+    case ExprKind::Literal: {
+      const auto& l = e.literal;
+      switch (l.kind) {
+        case ast::Literal::Kind::Null: n->value = Value(); break;
+        case ast::Literal::Kind::Bool: n->value = Value::boolean(l.b); break;
+        case ast::Literal::Kind::Int: n->value = Value::integer(l.i); break;
+        case ast::Literal::Kind::Real: n->value = Value::real(l.d); break;
+        case ast::Literal::Kind::String: n->value = plan_->constants->string(l.s); break;
+      }
+      return n;
+    }
+    case ExprKind::Name:
+      return resolve(e.name, e.pos, {}, ctx, e.name);
+    case ExprKind::Element:
+      if (!ctx.in_filter)
+        return error(e.pos, "'@' stands for the element inside an array filter such as args[@ LIKE '--%']");
+      n->kind = NodeKind::Element;
+      return n;
+    case ExprKind::Path:
+      return bind_path(e, ctx);
+    case ExprKind::Unary:
+    case ExprKind::Binary:
+      n->kind = e.kind == ExprKind::Unary ? NodeKind::Unary : NodeKind::Binary;
+      n->op = e.op;
+      for (const auto& a : e.args) n->args.push_back(bind(*a, ctx));
+      return fold(n);
+    case ExprKind::Between:
+    case ExprKind::Like:
+    case ExprKind::IsNull:
+    case ExprKind::InList:
+    case ExprKind::Case:
+      n->kind = e.kind == ExprKind::Between ? NodeKind::Between
+                : e.kind == ExprKind::Like  ? NodeKind::Like
+                : e.kind == ExprKind::IsNull ? NodeKind::IsNull
+                : e.kind == ExprKind::InList ? NodeKind::InList
+                                             : NodeKind::Case;
+      n->negated = e.negated;
+      n->has_operand = e.has_operand;
+      n->has_else = e.has_else;
+      for (const auto& a : e.args) n->args.push_back(bind(*a, ctx));
+      return fold(n);
+    case ExprKind::InSelect:
+      n->kind = NodeKind::InSubquery;
+      n->negated = e.negated;
+      n->args.push_back(bind(*e.args[0], ctx));
+      n->slot = bind_subquery(*e.subquery, plan::Subquery::Kind::In, ctx, e.pos);
+      return n;
+    case ExprKind::Exists:
+      n->kind = NodeKind::Exists;
+      n->slot = bind_subquery(*e.subquery, plan::Subquery::Kind::Exists, ctx, e.pos);
+      return n;
+    case ExprKind::Subquery:
+      n->kind = NodeKind::ScalarSubquery;
+      n->slot = bind_subquery(*e.subquery, plan::Subquery::Kind::Scalar, ctx, e.pos);
+      return n;
+    case ExprKind::Call:
+      return bind_call(e, ctx);
+  }
+  return n;
+}
+
+NodePtr Binder::bind_path(const ast::Expr& e, const Ctx& ctx) {
+  if (e.base->kind == ExprKind::Name) return resolve(e.base->name, e.base->pos, e.steps, ctx, ast::render(e));
+  NodePtr base;
+  if (e.base->kind == ExprKind::Call && lower(e.base->name) == "condition") base = bind_call(*e.base, ctx);
+  else base = bind(*e.base, ctx);
+  return with_steps(base, e.steps, 0, ctx, ast::render(e));
+}
+
+NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps, size_t from, const Ctx& ctx,
+                           std::string text, const std::string* leading_field) {
+  if (from >= steps.size() && !leading_field) return base;
+  auto n = std::make_shared<Node>();
+  n->kind = NodeKind::Path;
+  n->pos = base->pos;
+  n->text = std::move(text);
+  n->args.push_back(base);
+  Ctx filter_ctx = ctx;
+  filter_ctx.in_filter = true;
+  filter_ctx.clause = "an array filter";
+  if (leading_field) {
+    plan::Step s;
+    s.field = *leading_field;
+    n->steps.push_back(std::move(s));
+  }
+  for (size_t i = from; i < steps.size(); ++i) {
+    plan::Step s;
+    s.kind = steps[i].kind;
+    s.field = steps[i].field;
+    s.index = steps[i].index;
+    if (steps[i].filter) s.filter = bind(*steps[i].filter, filter_ctx);
+    n->steps.push_back(std::move(s));
+  }
+  return fold(n);
+}
+
+bool Binder::find_alias(const std::string& name, const Ctx& ctx, Scope*& scope, int& depth, int& index) {
+  depth = 0;
+  for (Scope* s = ctx.scope; s; s = s->outer, ++depth) {
+    for (size_t i = 0; i < s->visible && i < s->sources.size(); ++i)
+      if (s->sources[i].alias == name) {
+        scope = s;
+        index = int(i);
+        return true;
+      }
+  }
+  return false;
+}
+
+void Binder::note_outer(const Ctx& ctx, int depth, int source) {
+  Scope* s = ctx.scope;
+  for (int j = 0; j < depth && s; ++j, s = s->outer)
+    if (s->subquery) s->subquery->outer_refs.emplace_back(depth - j - 1, source);
+}
+
+// Records the JSON path a reference reads so the scan can fetch just that.
+void Binder::note_path(const ScopeSource& src, const std::string& column, const std::vector<ast::PathStep>& steps,
+                       size_t from) {
+  if (src.use < 0) return;
+  std::string path = column;
+  for (size_t i = from; i < steps.size(); ++i) {
+    if (steps[i].kind != ast::PathStep::Kind::Field || steps[i].field.find('.') != std::string::npos ||
+        steps[i].field.empty())
+      break;
+    path += '.';
+    path += steps[i].field;
+  }
+  uses_[size_t(src.use)].paths.insert(path);
+}
+
+NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps,
+                        const Ctx& ctx, const std::string& text) {
+  Scope* scope = nullptr;
+  int depth = 0, index = -1;
+  bool is_alias = find_alias(name, ctx, scope, depth, index);
+
+  // Inside [ ... ] a bare name is a field of the element being tested.
+  if (ctx.in_filter && !is_alias && name != "param") {
+    auto el = std::make_shared<Node>();
+    el->kind = NodeKind::Element;
+    el->pos = pos;
+    el->text = "@";
+    return with_steps(el, steps, 0, ctx, text, &name);
+  }
+
+  if (!is_alias && name == "param") {
+    if (steps.empty() || steps[0].kind != ast::PathStep::Kind::Field)
+      return error(pos, "'param' must be followed by a parameter name, as in param.max_restarts");
+    const std::string& p = steps[0].field;
+    auto it = std::find(in_.param_names.begin(), in_.param_names.end(), p);
+    if (it == in_.param_names.end()) {
+      std::string hint = did_you_mean(p, in_.param_names);
+      if (hint.empty())
+        hint = in_.param_names.empty() ? "declare it with PARAM " + p + " = <default>"
+                                       : "declared parameters: " + [&] {
+                                           std::string s;
+                                           for (const auto& n : in_.param_names) s += (s.empty() ? "" : ", ") + n;
+                                           return s;
+                                         }();
+      return error(steps[0].pos, "unknown parameter '" + p + "'", hint);
+    }
+    auto n = std::make_shared<Node>();
+    n->kind = NodeKind::Param;
+    n->pos = pos;
+    n->slot = int(it - in_.param_names.begin());
+    n->text = "param." + p;
+    return with_steps(n, steps, 1, ctx, text);
+  }
+
+  if (is_alias) {
+    const ScopeSource& src = scope->sources[size_t(index)];
+    if (depth > 0) note_outer(ctx, depth, index);
+    if (src.broken) return constant(Value(), pos, text);
+    auto n = std::make_shared<Node>();
+    n->pos = pos;
+    n->depth = depth;
+    n->source = index;
+    if (src.unnest) {
+      n->kind = NodeKind::Row;
+      n->text = name;
+      return with_steps(n, steps, 0, ctx, text);
+    }
+    if (steps.empty()) {
+      n->kind = NodeKind::Row;
+      n->text = name;
+      uses_[size_t(src.use)].all = true;
+      return n;
+    }
+    if (steps[0].kind != ast::PathStep::Kind::Field)
+      return error(steps[0].pos, "'" + name + "' is a table row; name a column first, as in " + name + ".metadata");
+    const std::string& col = steps[0].field;
+    const ColumnSchema* column = src.schema->column(col);
+    if (!column) {
+      std::vector<std::string> names;
+      for (const auto& c : src.schema->columns) names.push_back(c.name);
+      return error(steps[0].pos, "unknown column '" + col + "' in table " + src.schema->name, did_you_mean(col, names));
+    }
+    if (steps.size() > 1 && column->type != ColumnType::Json)
+      return error(steps[1].pos, "column '" + col + "' of " + src.schema->name + " is " +
+                                     std::string(to_string(column->type)) + " and has no fields");
+    n->kind = NodeKind::Column;
+    n->column = col;
+    n->text = name + "." + col;
+    note_path(src, col, steps, 1);
+    return with_steps(n, steps, 1, ctx, text);
+  }
+
+  // Output aliases (ORDER BY, HAVING, templates) name the selected expression.
+  if (ctx.aliases) {
+    auto it = ctx.scope->output_aliases.find(name);
+    if (it != ctx.scope->output_aliases.end()) return with_steps(it->second, steps, 0, ctx, text);
+  }
+
+  // An unqualified column: it must belong to exactly one table in the nearest
+  // query level that has it.
+  depth = 0;
+  for (Scope* s = ctx.scope; s; s = s->outer, ++depth) {
+    std::vector<size_t> owners;
+    for (size_t i = 0; i < s->visible && i < s->sources.size(); ++i)
+      if (s->sources[i].schema && s->sources[i].schema->column(name)) owners.push_back(i);
+    if (owners.empty()) continue;
+    if (owners.size() > 1) {
+      std::string list;
+      for (size_t i : owners)
+        list += (list.empty() ? "" : ", ") + s->sources[i].alias + " (" + s->sources[i].schema->name + ")";
+      return error(pos, "column '" + name + "' is ambiguous: it is in " + list,
+                   "qualify it, e.g. " + s->sources[owners[0]].alias + "." + name);
+    }
+    const ScopeSource& src = s->sources[owners[0]];
+    const ColumnSchema* column = src.schema->column(name);
+    if (!steps.empty() && column->type != ColumnType::Json)
+      return error(steps[0].pos, "column '" + name + "' of " + src.schema->name + " is " +
+                                     std::string(to_string(column->type)) + " and has no fields");
+    if (depth > 0) note_outer(ctx, depth, int(owners[0]));
+    auto n = std::make_shared<Node>();
+    n->kind = NodeKind::Column;
+    n->pos = pos;
+    n->depth = depth;
+    n->source = int(owners[0]);
+    n->column = name;
+    n->text = name;
+    note_path(src, name, steps, 0);
+    return with_steps(n, steps, 0, ctx, text);
+  }
+
+  // Nothing by that name: suggest what is in scope.
+  std::vector<std::string> candidates;
+  const TableSchema* only_table = nullptr;
+  size_t tables = 0;
+  for (Scope* s = ctx.scope; s; s = s->outer)
+    for (size_t i = 0; i < s->visible && i < s->sources.size(); ++i) {
+      const auto& src = s->sources[i];
+      candidates.push_back(src.alias);
+      if (src.broken) return constant(Value(), pos, text);  // already reported
+      if (src.schema) {
+        ++tables;
+        only_table = src.schema;
+        for (const auto& c : src.schema->columns) candidates.push_back(c.name);
+      }
+    }
+  for (const auto& [alias, node] : ctx.scope->output_aliases) candidates.push_back(alias);
+  if (tables == 1 && ctx.scope->sources.size() == 1)
+    return error(pos, "unknown column '" + name + "' in table " + only_table->name, did_you_mean(name, candidates));
+  return error(pos, "unknown column or alias '" + name + "'", did_you_mean(name, candidates));
+}
+
+NodePtr Binder::bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx) {
+  const AggregateDef* def = find_aggregate(name);
+  if (!ctx.aggregates)
+    return error(e.pos, "aggregate function " + name + "() is not allowed in " + ctx.clause,
+                 std::string(ctx.clause) == "WHERE" ? "filter groups with HAVING" : "");
+  if (e.star && name != "count") return error(e.pos, name + "(*) is not allowed; only count(*) takes *");
+  int n = int(e.args.size());
+  if (!e.star && (n < def->min_args || n > def->max_args))
+    return error(e.pos, name + "() takes " + std::to_string(def->min_args == def->max_args ? def->min_args : def->max_args) +
+                            " argument" + (def->max_args == 1 ? "" : "s") + ", got " + std::to_string(n),
+                 std::string(def->signature));
+  plan::Aggregate agg;
+  agg.name = name;
+  agg.distinct = e.distinct;
+  agg.text = ast::render(e);
+  Ctx inner = ctx;
+  inner.aggregates = false;
+  inner.clause = "an aggregate's argument";
+  if (!e.args.empty()) agg.arg = bind(*e.args[0], inner);
+  if (name == "string_agg") {
+    NodePtr sep = bind(*e.args[1], inner);
+    if (sep->kind != NodeKind::Const || !sep->value.is_string())
+      return error(e.args[1]->pos, "the separator of string_agg() must be a constant string");
+    agg.separator = sep->value;
+  }
+  auto& aggs = ctx.scope->select->aggregates;
+  aggs.push_back(std::move(agg));
+  auto node = std::make_shared<Node>();
+  node->kind = NodeKind::Aggregate;
+  node->pos = e.pos;
+  node->slot = int(aggs.size() - 1);
+  node->text = aggs.back().text;
+  return node;
+}
+
+NodePtr Binder::bind_call(const ast::Expr& e, const Ctx& ctx) {
+  std::string name = lower(e.name);
+  if (find_aggregate(name)) return bind_aggregate(e, name, ctx);
+  const FunctionDef* fn = find_function(name);
+  if (!fn) return error(e.pos, "unknown function '" + e.name + "'", did_you_mean(name, function_names()));
+  if (e.star) return error(e.pos, name + "(*) is not allowed; only count(*) takes *");
+  if (e.distinct) return error(e.pos, "DISTINCT is only allowed in aggregate functions");
+  int n = int(e.args.size());
+  if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
+    std::string takes = fn->max_args < 0 ? "at least " + std::to_string(fn->min_args)
+                        : fn->min_args == fn->max_args
+                            ? std::to_string(fn->min_args)
+                            : std::to_string(fn->min_args) + " to " + std::to_string(fn->max_args);
+    return error(e.pos, "function " + name + "() takes " + takes + " argument" +
+                            (fn->max_args == 1 && fn->min_args == 1 ? "" : "s") + ", got " + std::to_string(n),
+                 "usage: " + std::string(fn->signature));
+  }
+  auto node = std::make_shared<Node>();
+  node->kind = NodeKind::Call;
+  node->pos = e.pos;
+  node->fn = fn;
+  node->text = ast::render(e);
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const ast::Expr& a = *e.args[i];
+    // condition(n, 'Ready') on a table row reads only n.status.conditions.
+    Scope* scope;
+    int depth, index;
+    if (i == 0 && name == "condition" && a.kind == ExprKind::Name && find_alias(a.name, ctx, scope, depth, index) &&
+        scope->sources[size_t(index)].schema && scope->sources[size_t(index)].schema->column("status")) {
+      std::vector<ast::PathStep> steps(2);
+      steps[0].field = "status";
+      steps[1].field = "conditions";
+      steps[0].pos = steps[1].pos = a.pos;
+      node->args.push_back(resolve(a.name, a.pos, steps, ctx, a.name + ".status.conditions"));
+      continue;
+    }
+    node->args.push_back(bind(a, ctx));
+  }
+  if (fn->prepare && fn->prepare_arg < n) {
+    const NodePtr& arg = node->args[size_t(fn->prepare_arg)];
+    if (arg->kind == NodeKind::Const && !arg->value.is_null()) {
+      std::string problem = fn->prepare(arg->value, node->prepared);
+      if (!problem.empty()) return error(arg->pos, problem);
+    }
+  }
+  return fold(node);
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<plan::PlanImpl>> bind_plan(const BindInput& input) {
+  Binder binder(input);
+  return binder.run();
+}
+
+}  // namespace kinspect::kcql

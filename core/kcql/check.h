@@ -1,0 +1,113 @@
+// Checks: the *.kcql files operators write. A file holds any number of
+// checks; each is a block of clauses, one keyword at the start of a line:
+//
+//   CHECK node-not-ready
+//     TITLE    "Node is not Ready"
+//     CATEGORY nodes
+//     SEVERITY critical
+//     FROM     k8s.nodes n
+//     WHERE    condition(n, 'Ready').status != 'True'
+//     OBJECT   "node/{n.metadata.name}"
+//     MESSAGE  "node {n.metadata.name} is not Ready"
+//
+// Every result row of the check's query is a finding; OBJECT and MESSAGE are
+// templates whose {placeholders} are KCQL expressions over that row.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kcql/kcql.h"
+
+namespace kinspect::kcql {
+
+struct ParamDef {
+  std::string name;
+  boost::json::value default_value;
+  std::string doc;
+  SourcePos pos;
+};
+
+// "node {n.metadata.name} not Ready": literal text and placeholders.
+struct Template {
+  struct Part {
+    std::string literal;                     // when expr is null
+    std::shared_ptr<const ast::Expr> expr;   // a placeholder
+    std::string text;                        // the placeholder's source text
+  };
+  std::vector<Part> parts;
+  SourcePos pos;
+  bool empty() const { return parts.empty(); }
+};
+
+struct CheckDef {
+  std::string id;
+  std::string title;
+  std::string category;
+  std::string severity;  // critical, warning or info
+  std::string component;
+  std::string doc_url;
+  std::string description;
+  std::string remedy;
+  std::vector<std::string> tags;
+  std::vector<ParamDef> params;
+  Query query;
+  Template object;
+  Template message;
+  std::string file;
+  SourcePos pos;  // of the CHECK keyword
+};
+
+// The categories a check may name (reports group by them).
+const std::vector<std::string>& known_categories();
+const std::vector<std::string>& known_severities();
+
+// Parses every check of one file; reports every problem found, each with its
+// file:line:col.
+Expected<std::vector<CheckDef>> parse_checks(std::string_view text, std::string_view file,
+                                             const ParseLimits& limits = {});
+// A *.kcql file, or every *.kcql file below a directory (sorted by path).
+// Also reports check ids defined twice across the files.
+Expected<std::vector<CheckDef>> load_checks(const std::filesystem::path& path_or_dir);
+
+struct BoundCheck {
+  std::shared_ptr<const CheckDef> def;
+  Plan plan;
+  // Template parts: literal text, or the index of a plan extra.
+  struct Part {
+    std::string literal;
+    int extra = -1;
+  };
+  std::vector<Part> object;
+  std::vector<Part> message;
+};
+
+// Binds a check with its declared parameters; `overrides` (e.g. from a
+// profile) replace defaults, and naming an undeclared parameter is an error.
+Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, const Params& overrides = {});
+
+struct Finding {
+  std::string check_id;
+  std::string severity;
+  std::string category;
+  std::string component;
+  std::string object;
+  std::string message;
+  boost::json::object row;  // the query's output columns
+};
+
+// ExecOptions::label defaults to "check <id>" when left as "query".
+Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
+                                         const ExecOptions& options = {});
+
+// Binds every check and returns every diagnostic (none: all good).
+std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog);
+// load_checks + lint_checks.
+std::vector<Diagnostic> lint_path(const std::filesystem::path& path_or_dir, const Catalog& catalog);
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,81 @@
+// Expression evaluation over one tuple of rows. The Runtime holds what an
+// execution shares (arena, parameters, budgets); the executor derives from it
+// to answer subqueries. The binder uses a bare Runtime to fold constants.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/kcql/plan.h"
+#include "core/kcql/value.h"
+
+namespace kinspect::kcql {
+
+// The rows bound at one query level: tuple[i] is source i's row (or UNNEST
+// element), nullptr for a NULL-extended row. `outer` is the enclosing query's
+// frame for correlated subqueries.
+struct Frame {
+  const boost::json::value* const* tuple = nullptr;
+  const Frame* outer = nullptr;
+};
+
+class Runtime {
+ public:
+  Runtime() = default;
+  virtual ~Runtime() = default;
+
+  // Where computed values go; a subquery being built switches it to its own
+  // arena so that releasing a filter's scratch memory cannot free its data.
+  Arena* arena = &own_arena_;
+  double now = 0;
+  std::vector<boost::json::value> params;  // by slot
+  std::unordered_map<std::string, std::shared_ptr<const void>> function_cache;
+  // Set while evaluating the outputs of a group: the group's aggregate values.
+  const Value* group = nullptr;
+  // Set while an array filter tests an element.
+  const boost::json::value* element = nullptr;
+  // The first fatal error (budget exceeded...); evaluation stops once set.
+  std::string error;
+  // Where a function's complaint about its input goes; null while evaluating
+  // rows (bad data gives NULL), set when folding constants at bind time.
+  std::string* function_error = nullptr;
+
+  // Counts one examined row; false once a budget is exceeded.
+  bool tick() {
+    ++examined_;
+    if (examined_ > row_budget_) return over_row_budget();
+    if (examined_ % check_interval_ == 0 && !within_deadline()) return false;
+    return error.empty();
+  }
+  bool failed() const { return !error.empty(); }
+  void fail(std::string message) {
+    if (error.empty()) error = std::move(message);
+  }
+  uint64_t examined() const { return examined_; }
+  void set_budget(uint64_t rows, std::chrono::milliseconds time, unsigned interval, std::string label);
+
+  virtual Value exists(int slot, const Frame& frame) { return {}; }
+  virtual Value in_subquery(int slot, const Value& v) { return {}; }
+  virtual Value scalar_subquery(int slot) { return {}; }
+
+ private:
+  Arena own_arena_;
+  bool within_deadline();
+  bool over_row_budget();
+  uint64_t examined_ = 0;
+  uint64_t row_budget_ = UINT64_MAX;
+  unsigned check_interval_ = 1024;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds time_budget_{0};
+  std::string label_ = "query";
+};
+
+Value evaluate(const plan::Node& node, const Frame& frame, Runtime& rt);
+
+// SQL LIKE: % any run, _ one character; case-sensitive.
+bool like_match(std::string_view text, std::string_view pattern);
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,621 @@
+#include "core/kcql/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/kcql/evaluator.h"
+
+namespace kinspect::kcql {
+
+namespace json = boost::json;
+using plan::NodePtr;
+
+namespace {
+
+// Rows of one query level after its joins: `width` row pointers per tuple,
+// stored flat so that a million tuples are one allocation.
+struct Tuples {
+  size_t width = 0;
+  size_t count = 0;  // kept apart: a query without FROM has one tuple of width 0
+  std::vector<const json::value*> data;
+  size_t size() const { return count; }
+  const json::value* const* at(size_t i) const { return data.data() + i * width; }
+  void push(const json::value* const* t) {
+    data.insert(data.end(), t, t + width);
+    ++count;
+  }
+};
+
+// Keys of `width` values with their payloads, found by hash. Used for hash
+// joins (equal(): NULL matches nothing), grouping and DISTINCT (same(): NULL
+// groups with NULL).
+class KeyIndex {
+ public:
+  explicit KeyIndex(size_t width = 1) : width_(width) {}
+
+  void add(const Value* key, uint32_t payload) {
+    uint32_t entry = uint32_t(payloads_.size());
+    keys_.insert(keys_.end(), key, key + width_);
+    payloads_.push_back(payload);
+    next_.push_back(kNone);
+    // Entries of one hash are chained in insertion order, so that join output
+    // follows input order.
+    auto [it, inserted] = chains_.try_emplace(hash(key), Chain{entry, entry});
+    if (!inserted) {
+      next_[it->second.tail] = entry;
+      it->second.tail = entry;
+    }
+  }
+
+  // The payload of a key the same as `key`, or -1.
+  int64_t find_same(const Value* key) const {
+    auto it = chains_.find(hash(key));
+    if (it == chains_.end()) return -1;
+    for (uint32_t e = it->second.head; e != kNone; e = next_[e])
+      if (matches(e, key, true)) return payloads_[e];
+    return -1;
+  }
+
+  // Calls f(payload) for each key equal to `key` until f returns false.
+  template <class F>
+  void for_each_equal(const Value* key, F&& f) const {
+    auto it = chains_.find(hash(key));
+    if (it == chains_.end()) return;
+    for (uint32_t e = it->second.head; e != kNone; e = next_[e])
+      if (matches(e, key, false) && !f(payloads_[e])) return;
+  }
+
+  void reserve(size_t n) {
+    keys_.reserve(n * width_);
+    payloads_.reserve(n);
+    next_.reserve(n);
+    chains_.reserve(n);
+  }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Chain {
+    uint32_t head, tail;
+  };
+  size_t hash(const Value* key) const {
+    size_t h = 0;
+    for (size_t i = 0; i < width_; ++i) h = h * 1000003 ^ hash_value(key[i]);
+    return h;
+  }
+  bool matches(uint32_t entry, const Value* key, bool nulls_match) const {
+    const Value* k = keys_.data() + size_t(entry) * width_;
+    for (size_t i = 0; i < width_; ++i)
+      if (!(nulls_match ? same(k[i], key[i]) : (!k[i].is_null() && !key[i].is_null() && equal(k[i], key[i]))))
+        return false;
+    return true;
+  }
+
+  size_t width_;
+  std::vector<Value> keys_;
+  std::vector<uint32_t> payloads_;
+  std::vector<uint32_t> next_;
+  std::unordered_map<size_t, Chain> chains_;
+};
+
+struct ValueHash {
+  size_t operator()(const Value& v) const { return hash_value(v); }
+};
+struct ValueSame {
+  bool operator()(const Value& a, const Value& b) const { return same(a, b); }
+};
+
+struct AggState {
+  int64_t count = 0;
+  int64_t sum_int = 0;
+  double sum_real = 0;
+  bool real = false;
+  Value best;
+  std::vector<Value> items;
+  std::string text;
+  std::unique_ptr<std::unordered_set<Value, ValueHash, ValueSame>> seen;
+};
+
+// Result rows of one query level, flat: outputs, extras, then ORDER BY keys.
+struct Rows {
+  size_t outputs = 0, extras = 0, keys = 0;
+  std::vector<Value> data;
+  size_t stride() const { return outputs + extras + keys; }
+  size_t size() const { return stride() ? data.size() / stride() : 0; }
+  const Value* at(size_t i) const { return data.data() + i * stride(); }
+};
+
+class Executor : public Runtime {
+ public:
+  Executor(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), provider_(provider) {
+    tables_.resize(plan.scans.size());
+    subs_.resize(plan.subqueries.size());
+  }
+
+  bool run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists = false);
+
+  Value exists(int slot, const Frame& frame) override;
+  Value in_subquery(int slot, const Value& v) override;
+  Value scalar_subquery(int slot) override;
+
+ private:
+  struct SubState {
+    bool built = false;
+    std::unique_ptr<Arena> arena = std::make_unique<Arena>();  // its rows' computed values
+    Tuples inner;
+    KeyIndex index;
+    bool any = false;  // aggregate EXISTS: whether it had rows
+    KeyIndex set;      // IN: the values
+    bool set_has_null = false;
+    Value scalar;
+  };
+
+  const TableData* table(int scan);
+  bool run_sources(const plan::Select& s, const Frame* outer, Tuples& out);
+  // A filter's result is a boolean: whatever it computed on the way is
+  // scratch, released before the next row.
+  bool passes(const std::vector<NodePtr>& filters, const Frame& frame) {
+    if (filters.empty()) return true;
+    Arena::Mark mark = arena->mark();
+    bool ok = true;
+    for (const auto& f : filters) {
+      Value v = evaluate(*f, frame, *this);
+      if (!(v.is_bool() && v.as_bool())) {
+        ok = false;
+        break;
+      }
+    }
+    arena->release(mark);
+    return ok;
+  }
+  void build(int slot);
+  void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
+  void project(const plan::Select& s, const Frame& frame, Rows& out);
+  void finish(const plan::Select& s, Rows& rows);
+
+  const plan::PlanImpl& plan_;
+  TableProvider& provider_;
+  std::vector<std::shared_ptr<const TableData>> tables_;
+  std::vector<SubState> subs_;
+};
+
+const TableData* Executor::table(int scan) {
+  auto& t = tables_[size_t(scan)];
+  if (!t) {
+    auto fetched = provider_.fetch(plan_.scans[size_t(scan)]);
+    if (!fetched) {
+      fail("fetching " + plan_.scans[size_t(scan)].key() + ": " + fetched.error().message());
+      return nullptr;
+    }
+    t = std::move(fetched).value();
+    if (!t) {
+      fail("fetching " + plan_.scans[size_t(scan)].key() + ": the provider returned no table");
+      return nullptr;
+    }
+  }
+  return t.get();
+}
+
+bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& out) {
+  const size_t width = s.sources.size();
+  Tuples cur;
+  cur.width = width;
+  std::vector<const json::value*> buf(width, nullptr);
+  Frame frame{buf.data(), outer};
+  if (width == 0) {
+    // SELECT without FROM: one row, whose WHERE (if any) sits nowhere else.
+    cur.count = 1;
+    out = std::move(cur);
+    return true;
+  }
+
+  for (size_t k = 0; k < width; ++k) {
+    const plan::Source& src = s.sources[k];
+    Tuples next;
+    next.width = width;
+    // Emits buf (rows 0..k set) if the conditions decided at this stage hold.
+    auto emit = [&]() {
+      if (passes(src.after, frame)) next.push(buf.data());
+    };
+    if (src.kind == plan::Source::Kind::Table) {
+      const TableData* data = table(src.scan);
+      if (!data) return false;
+      // The source's own filters, once per row rather than once per pair.
+      std::vector<const json::value*> rows;
+      {
+        std::vector<const json::value*> alone(width, nullptr);
+        Frame alone_frame{alone.data(), outer};
+        for (const auto& row : data->rows) {
+          if (!tick()) return false;
+          alone[k] = &row;
+          if (passes(src.scan_filter, alone_frame)) rows.push_back(&row);
+        }
+      }
+      if (k == 0) {
+        for (const auto* row : rows) {
+          buf[0] = row;
+          emit();
+          if (failed()) return false;
+        }
+      } else {
+        KeyIndex index(src.build_keys.size());
+        bool hashed = !src.build_keys.empty();
+        std::vector<Value> key(src.build_keys.size());
+        if (hashed) {
+          index.reserve(rows.size());
+          std::vector<const json::value*> alone(width, nullptr);
+          Frame alone_frame{alone.data(), outer};
+          for (size_t r = 0; r < rows.size(); ++r) {
+            alone[k] = rows[r];
+            bool null_key = false;
+            for (size_t i = 0; i < key.size(); ++i) {
+              key[i] = evaluate(*src.build_keys[i], alone_frame, *this);
+              null_key = null_key || key[i].is_null();
+            }
+            if (!null_key) index.add(key.data(), uint32_t(r));
+          }
+        }
+        for (size_t t = 0; t < cur.size(); ++t) {
+          std::copy(cur.at(t), cur.at(t) + width, buf.begin());
+          bool matched = false;
+          auto try_row = [&](uint32_t r) {
+            if (!tick()) return false;
+            buf[k] = rows[r];
+            if (passes(src.join_filter, frame)) {
+              matched = true;
+              emit();
+            }
+            return !failed();
+          };
+          if (hashed) {
+            bool null_key = false;
+            for (size_t i = 0; i < key.size(); ++i) {
+              key[i] = evaluate(*src.probe_keys[i], frame, *this);
+              null_key = null_key || key[i].is_null();
+            }
+            if (!null_key) index.for_each_equal(key.data(), try_row);
+          } else {
+            for (uint32_t r = 0; r < rows.size(); ++r)
+              if (!try_row(r)) break;
+          }
+          if (failed()) return false;
+          if (!matched && src.join == ast::JoinKind::Left) {
+            buf[k] = nullptr;
+            emit();
+          }
+        }
+      }
+    } else {
+      // UNNEST: one tuple per element of the array the earlier rows give.
+      size_t inputs = k == 0 ? 1 : cur.size();
+      for (size_t t = 0; t < inputs; ++t) {
+        if (k > 0) std::copy(cur.at(t), cur.at(t) + width, buf.begin());
+        buf[k] = nullptr;
+        Value v = evaluate(*src.unnest, frame, *this);
+        bool matched = false;
+        auto try_element = [&](const json::value* e) {
+          if (!tick()) return false;
+          buf[k] = e;
+          if (passes(src.join_filter, frame)) {
+            matched = true;
+            emit();
+          }
+          return !failed();
+        };
+        if (v.is_array()) {
+          for (const auto& e : v.as_array())
+            if (!try_element(&e)) break;
+        } else if (!v.is_null()) {
+          // A single value unnests to itself.
+          try_element(v.is_json() ? &v.as_json() : arena->keep(to_json(v, arena->storage())));
+        }
+        if (failed()) return false;
+        if (!matched && src.join == ast::JoinKind::Left) {
+          buf[k] = nullptr;
+          emit();
+        }
+      }
+    }
+    if (failed()) return false;
+    cur = std::move(next);
+  }
+  out = std::move(cur);
+  return !failed();
+}
+
+void Executor::project(const plan::Select& s, const Frame& frame, Rows& out) {
+  for (const auto& o : s.outputs) out.data.push_back(evaluate(*o.expr, frame, *this));
+  for (const auto& e : s.extras) out.data.push_back(evaluate(*e, frame, *this));
+  for (const auto& [key, desc] : s.order) out.data.push_back(evaluate(*key, frame, *this));
+}
+
+void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out) {
+  const size_t nkeys = s.group_keys.size(), naggs = s.aggregates.size();
+  KeyIndex groups(nkeys);
+  std::vector<size_t> representative;  // a tuple of each group, for bare columns
+  std::vector<AggState> states;
+  std::vector<Value> key(nkeys);
+  if (nkeys == 0) {
+    // Without GROUP BY there is exactly one group, even over no rows.
+    representative.push_back(SIZE_MAX);
+    states.resize(naggs);
+  }
+  for (size_t t = 0; t < tuples.size(); ++t) {
+    Frame frame{tuples.at(t), outer};
+    size_t g = 0;
+    if (nkeys) {
+      for (size_t i = 0; i < nkeys; ++i) key[i] = evaluate(*s.group_keys[i], frame, *this);
+      int64_t found = groups.find_same(key.data());
+      if (found < 0) {
+        g = representative.size();
+        groups.add(key.data(), uint32_t(g));
+        representative.push_back(t);
+        states.resize(states.size() + naggs);
+      } else {
+        g = size_t(found);
+      }
+    } else if (representative[0] == SIZE_MAX) {
+      representative[0] = t;
+    }
+    for (size_t a = 0; a < naggs; ++a) {
+      const plan::Aggregate& agg = s.aggregates[a];
+      AggState& st = states[g * naggs + a];
+      if (!agg.arg) {
+        ++st.count;
+        continue;
+      }
+      Value v = evaluate(*agg.arg, frame, *this);
+      if (v.is_null()) continue;
+      if (agg.distinct) {
+        if (!st.seen) st.seen = std::make_unique<std::unordered_set<Value, ValueHash, ValueSame>>();
+        if (!st.seen->insert(v).second) continue;
+      }
+      ++st.count;
+      const std::string& fn = agg.name;
+      if (fn == "sum" || fn == "avg") {
+        if (!v.is_number()) continue;
+        if (v.is_int() && !st.real && !__builtin_add_overflow(st.sum_int, v.as_int(), &st.sum_int)) {
+        } else {
+          if (!st.real) st.sum_real = double(st.sum_int), st.real = true;
+          st.sum_real += v.as_double();
+        }
+      } else if (fn == "min" || fn == "max") {
+        bool comparable = true;
+        int c = st.best.is_null() ? 0 : compare(v, st.best, comparable);
+        if (st.best.is_null() || (comparable && (fn == "min" ? c < 0 : c > 0))) st.best = v;
+      } else if (fn == "array_agg") {
+        st.items.push_back(v);
+      } else if (fn == "string_agg") {
+        if (st.count > 1) st.text += agg.separator.as_string();
+        append_text(st.text, v);
+      }
+    }
+    if (failed()) return;
+  }
+  std::vector<Value> values(naggs);
+  std::vector<const json::value*> nulls(std::max<size_t>(tuples.width, 1), nullptr);
+  for (size_t g = 0; g < representative.size(); ++g) {
+    for (size_t a = 0; a < naggs; ++a) {
+      const plan::Aggregate& agg = s.aggregates[a];
+      AggState& st = states[g * naggs + a];
+      const std::string& fn = agg.name;
+      Value v;
+      if (fn == "count") v = Value::integer(st.count);
+      else if (fn == "sum") v = st.count == 0 ? Value() : st.real ? Value::real(st.sum_real) : Value::integer(st.sum_int);
+      else if (fn == "avg") v = st.count == 0 ? Value() : Value::real((st.real ? st.sum_real : double(st.sum_int)) / double(st.count));
+      else if (fn == "min" || fn == "max") v = st.best;
+      else if (fn == "array_agg") v = make_array(*arena, st.items);
+      else if (fn == "string_agg") v = st.count == 0 ? Value() : arena->string(st.text);
+      values[a] = v;
+    }
+    size_t rep = representative[g];
+    Frame frame{rep == SIZE_MAX ? nulls.data() : tuples.at(rep), outer};
+    group = values.data();
+    if (!s.having || truthy(evaluate(*s.having, frame, *this))) project(s, frame, out);
+    group = nullptr;
+    if (failed()) return;
+  }
+}
+
+void Executor::finish(const plan::Select& s, Rows& rows) {
+  const size_t n = rows.size(), stride = rows.stride();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (!s.order.empty()) {
+    size_t first_key = rows.outputs + rows.extras;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const Value* x = rows.at(a) + first_key;
+      const Value* y = rows.at(b) + first_key;
+      for (size_t i = 0; i < s.order.size(); ++i) {
+        int c = sort_compare(x[i], y[i]);
+        if (c != 0) {
+          // NULLs stay last whichever the direction.
+          if (s.order[i].second && !x[i].is_null() && !y[i].is_null()) c = -c;
+          return c < 0;
+        }
+      }
+      return false;
+    });
+  }
+  std::vector<Value> result;
+  result.reserve(rows.data.size());
+  KeyIndex seen(rows.outputs);
+  size_t kept = 0;
+  for (size_t i : order) {
+    if (s.limit && kept >= size_t(*s.limit)) break;
+    const Value* row = rows.at(i);
+    if (s.distinct) {
+      if (seen.find_same(row) >= 0) continue;
+      seen.add(row, 0);
+    }
+    result.insert(result.end(), row, row + stride);
+    ++kept;
+  }
+  rows.data = std::move(result);
+}
+
+bool Executor::run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists) {
+  out.outputs = s.outputs.size();
+  out.extras = s.extras.size();
+  out.keys = s.order.size();
+  Tuples tuples;
+  if (!run_sources(s, outer, tuples)) return false;
+  if (s.aggregate) {
+    aggregate(s, outer, tuples, out);
+  } else {
+    // Without ORDER BY or DISTINCT, LIMIT can stop projecting early.
+    bool early = s.limit && s.order.empty() && !s.distinct;
+    for (size_t t = 0; t < tuples.size(); ++t) {
+      if (early && out.size() >= size_t(*s.limit)) break;
+      if (for_exists && out.size() > 0) break;
+      project(s, Frame{tuples.at(t), outer}, out);
+      if (failed()) return false;
+    }
+  }
+  if (failed()) return false;
+  finish(s, out);
+  return true;
+}
+
+// Subqueries run with no current group or array element of the caller.
+// and with their own arena.
+struct IsolatedRun {
+  Runtime& rt;
+  const Value* group;
+  const json::value* element;
+  Arena* arena;
+  IsolatedRun(Runtime& r, Arena* own) : rt(r), group(r.group), element(r.element), arena(r.arena) {
+    rt.group = nullptr;
+    rt.element = nullptr;
+    rt.arena = own;
+  }
+  ~IsolatedRun() {
+    rt.group = group;
+    rt.element = element;
+    rt.arena = arena;
+  }
+};
+
+void Executor::build(int slot) {
+  SubState& st = subs_[size_t(slot)];
+  if (st.built) return;
+  st.built = true;
+  IsolatedRun isolated(*this, st.arena.get());
+  const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
+  const plan::Select& s = sub.select;
+  if (sub.kind == plan::Subquery::Kind::Exists && !s.aggregate && !s.limit && !s.distinct) {
+    if (!run_sources(s, nullptr, st.inner)) return;
+    if (!sub.inner_keys.empty()) {
+      st.index = KeyIndex(sub.inner_keys.size());
+      std::vector<Value> key(sub.inner_keys.size());
+      for (size_t t = 0; t < st.inner.size(); ++t) {
+        Frame frame{st.inner.at(t), nullptr};
+        bool null_key = false;
+        for (size_t i = 0; i < key.size(); ++i) {
+          key[i] = evaluate(*sub.inner_keys[i], frame, *this);
+          null_key = null_key || key[i].is_null();
+        }
+        if (!null_key) st.index.add(key.data(), uint32_t(t));
+      }
+    }
+    return;
+  }
+  Rows rows;
+  if (!run_select(s, nullptr, rows, sub.kind == plan::Subquery::Kind::Exists)) return;
+  switch (sub.kind) {
+    case plan::Subquery::Kind::Exists:
+      st.any = rows.size() > 0;
+      break;
+    case plan::Subquery::Kind::In:
+      for (size_t r = 0; r < rows.size(); ++r) {
+        const Value& v = rows.at(r)[0];
+        if (v.is_null()) st.set_has_null = true;
+        else if (st.set.find_same(&v) < 0) st.set.add(&v, 0);
+      }
+      break;
+    case plan::Subquery::Kind::Scalar:
+      if (rows.size() > 1)
+        fail("a scalar subquery returned " + std::to_string(rows.size()) + " rows; it must return at most one");
+      else if (rows.size() == 1)
+        st.scalar = rows.at(0)[0];
+      break;
+  }
+}
+
+Value Executor::exists(int slot, const Frame& frame) {
+  build(slot);
+  if (failed()) return {};
+  const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
+  SubState& st = subs_[size_t(slot)];
+  const plan::Select& s = sub.select;
+  if (s.aggregate || s.limit || s.distinct) return Value::boolean(st.any);
+  // Decorrelated: probe the inner rows' hash on the outer row's keys, then
+  // re-check what could not be hashed.
+  Frame probe{nullptr, &frame};
+  bool found = false;
+  auto candidate = [&](uint32_t t) {
+    if (!tick()) return false;
+    Frame both{st.inner.at(t), &frame};
+    if (passes(sub.residual, both)) found = true;
+    return !found && !failed();
+  };
+  if (!sub.outer_keys.empty()) {
+    std::vector<Value> key(sub.outer_keys.size());
+    for (size_t i = 0; i < key.size(); ++i) {
+      key[i] = evaluate(*sub.outer_keys[i], probe, *this);
+      if (key[i].is_null()) return Value::boolean(false);
+    }
+    st.index.for_each_equal(key.data(), candidate);
+  } else {
+    for (uint32_t t = 0; t < st.inner.size(); ++t)
+      if (!candidate(t)) break;
+  }
+  return Value::boolean(found);
+}
+
+Value Executor::in_subquery(int slot, const Value& v) {
+  build(slot);
+  if (v.is_null() || failed()) return {};
+  const SubState& st = subs_[size_t(slot)];
+  if (st.set.find_same(&v) >= 0) return Value::boolean(true);
+  return st.set_has_null ? Value() : Value::boolean(false);
+}
+
+Value Executor::scalar_subquery(int slot) {
+  build(slot);
+  return subs_[size_t(slot)].scalar;
+}
+
+double wall_clock_seconds() {
+  using namespace std::chrono;
+  return double(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()) / 1000.0;
+}
+
+}  // namespace
+
+Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider, const ExecOptions& options,
+                            const RowSink& sink) {
+  Executor ex(plan, provider);
+  ex.now = options.now != 0 ? options.now : std::floor(wall_clock_seconds());
+  ex.params = plan.param_values;
+  for (const auto& [name, value] : options.params) {
+    auto it = std::find(plan.param_names.begin(), plan.param_names.end(), name);
+    if (it == plan.param_names.end()) {
+      std::string declared;
+      for (const auto& n : plan.param_names) declared += (declared.empty() ? "" : ", ") + n;
+      return Error(options.label + ": unknown parameter '" + name + "'" +
+                   (declared.empty() ? " (it declares none)" : " (declared: " + declared + ")"));
+    }
+    ex.params[size_t(it - plan.param_names.begin())] = value;
+  }
+  ex.set_budget(options.row_budget, options.time_budget, options.check_interval, options.label);
+  Rows rows;
+  ex.run_select(plan.root, nullptr, rows);
+  if (ex.failed()) return Error(ex.error);
+  for (size_t r = 0; r < rows.size(); ++r) sink(rows.at(r), rows.at(r) + rows.outputs);
+  return ex.examined();
+}
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,82 @@
+// KCQL: the query language checks are written in. This header is the engine's
+// public face: parse a query, bind it against the catalog into a Plan (which
+// tells what to fetch), execute the plan over fetched tables.
+//
+//   auto q = kcql::parse_query("SELECT n.metadata.name FROM k8s.nodes n");
+//   auto plan = kcql::bind_query(*q, catalog);
+//   for (auto& scan : plan->scans()) ...        // what the drivers must fetch
+//   auto rows = kcql::execute(*plan, provider);
+//
+// Checks (check-file parsing, findings) are in core/kcql/check.h.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kcql/parser.h"
+#include "core/table/table.h"
+#include "core/util/error.h"
+
+namespace kinspect::kcql {
+
+namespace plan {
+struct PlanImpl;
+}
+
+// Parameter values by name (`param.max_restarts`), e.g. from a profile.
+using Params = std::map<std::string, boost::json::value, std::less<>>;
+
+struct ExecOptions {
+  // What now() returns, in epoch seconds; 0 takes the clock once at the start.
+  double now = 0;
+  // Rows examined (scanned, joined, unnested, probed) before the query is stopped.
+  uint64_t row_budget = 10'000'000;
+  // Wall time before the query is stopped; checked every `check_interval` rows.
+  std::chrono::milliseconds time_budget{10'000};
+  unsigned check_interval = 1024;
+  // Overrides of the plan's parameters; naming an unknown one is an error.
+  Params params;
+  // Who is running, for error messages: "check node-not-ready".
+  std::string label = "query";
+};
+
+struct ResultSet {
+  std::vector<std::string> columns;
+  std::vector<boost::json::array> rows;  // one value per column
+  uint64_t rows_examined = 0;
+};
+
+// A bound query. Cheap to copy; immutable.
+class Plan {
+ public:
+  Plan() = default;
+  explicit Plan(std::shared_ptr<const plan::PlanImpl> impl) : impl_(std::move(impl)) {}
+
+  // One spec per distinct table and arguments, with the JSON paths the plan
+  // reads (an empty path list means every column).
+  const std::vector<ScanSpec>& scans() const;
+  std::vector<std::string> columns() const;
+  const std::vector<std::string>& parameters() const;
+  // A readable description of the plan for `kinspect checks explain`.
+  std::string explain() const;
+
+  const plan::PlanImpl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const plan::PlanImpl> impl_;
+};
+
+// Binds a query (named so as not to meet std::bind through argument-dependent
+// lookup): every `param.NAME` it uses must be in `params`.
+Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Params& params = {});
+
+Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const ExecOptions& options = {});
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,147 @@
+// The bound form of a query: names resolved to (scope depth, source, column),
+// functions to their definitions, constants folded, filters placed at the
+// scan or join where they can first be decided, equi-join keys extracted.
+// Built by the binder, read by the executor; immutable once built, so one plan
+// can be executed any number of times, concurrently.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/kcql/ast.h"
+#include "core/kcql/functions.h"
+#include "core/kcql/source.h"
+#include "core/kcql/value.h"
+#include "core/table/table.h"
+
+namespace kinspect::kcql::plan {
+
+enum class NodeKind : uint8_t {
+  Const,      // value
+  Column,     // depth, source, column: a column of a table row
+  Row,        // depth, source: the whole row (table) or element (UNNEST)
+  Element,    // the element an array filter is testing
+  Param,      // slot
+  Path,       // args[0] then steps
+  Unary,      // op: Not, Neg
+  Binary,     // op
+  Between, Like, IsNull, InList,  // as in the AST; negated
+  InSubquery,      // args[0] IN subquery `slot`
+  Exists,          // subquery `slot`
+  ScalarSubquery,  // subquery `slot`
+  Case,            // args as in the AST; has_operand, has_else
+  Call,            // fn(args)
+  Aggregate,       // the value of aggregate `slot` in the current group
+};
+
+struct Node;
+using NodePtr = std::shared_ptr<const Node>;
+
+// Where a key was found in the last object looked at. Rows of one table have
+// their keys in the same order, so checking that slot first usually avoids
+// scanning the object's keys. Only a hint: a race on it costs a lookup, never
+// a wrong answer, which keeps plans shareable between threads.
+struct KeyHint {
+  mutable std::atomic<uint32_t> slot{0};
+  KeyHint() = default;
+  KeyHint(const KeyHint&) {}
+  KeyHint& operator=(const KeyHint&) { return *this; }
+};
+
+struct Step {
+  ast::PathStep::Kind kind = ast::PathStep::Kind::Field;
+  std::string field;
+  KeyHint hint;
+  int64_t index = 0;
+  NodePtr filter;
+};
+
+struct Node {
+  NodeKind kind = NodeKind::Const;
+  SourcePos pos;
+  Value value;                   // Const
+  int depth = 0;                 // Column, Row: scopes outwards (0 = this query)
+  int source = -1;               // Column, Row
+  std::string column;            // Column
+  KeyHint hint;                  // Column
+  int slot = -1;                 // Param, Aggregate, subqueries
+  ast::Op op = ast::Op::Not;
+  std::vector<NodePtr> args;
+  std::vector<Step> steps;       // Path
+  const FunctionDef* fn = nullptr;
+  std::shared_ptr<const void> prepared;  // Call: FunctionDef::prepare's result
+  bool negated = false;
+  bool has_operand = false;
+  bool has_else = false;
+  std::string text;              // canonical text, for EXPLAIN and messages
+};
+
+struct Source {
+  enum class Kind : uint8_t { Table, Unnest } kind = Kind::Table;
+  std::string alias;
+  std::string table;             // Table
+  int scan = -1;                 // Table: index in PlanImpl::scans
+  ast::JoinKind join = ast::JoinKind::First;
+  std::vector<NodePtr> scan_filter;   // Table: conjuncts on this source alone
+  std::vector<NodePtr> build_keys;    // hash join: on this source...
+  std::vector<NodePtr> probe_keys;    // ...equal to these on the earlier ones
+  std::vector<NodePtr> join_filter;   // rest of ON, decided per pair
+  NodePtr unnest;                     // Unnest: the array
+  std::vector<NodePtr> after;         // WHERE conjuncts decided once this source is joined
+};
+
+struct Aggregate {
+  std::string name;  // count, sum, ...
+  NodePtr arg;       // null for count(*)
+  Value separator;   // string_agg
+  bool distinct = false;
+  std::string text;
+};
+
+struct Output {
+  std::string name;
+  NodePtr expr;
+};
+
+struct Select {
+  std::vector<Source> sources;
+  bool aggregate = false;
+  std::vector<NodePtr> group_keys;
+  std::vector<Aggregate> aggregates;
+  NodePtr having;
+  std::vector<Output> outputs;
+  std::vector<NodePtr> extras;  // evaluated with the outputs (check templates)
+  std::vector<std::pair<NodePtr, bool>> order;  // expression, descending
+  bool distinct = false;
+  std::optional<int64_t> limit;
+};
+
+struct Subquery {
+  enum class Kind : uint8_t { Exists, In, Scalar } kind = Kind::Exists;
+  Select select;
+  // Correlated EXISTS, decorrelated: the inner rows are computed once (with
+  // the filters that need no outer row) and hashed on inner_keys; an outer
+  // row probes with outer_keys and re-checks `residual` on each candidate.
+  std::vector<NodePtr> inner_keys;
+  std::vector<NodePtr> outer_keys;
+  std::vector<NodePtr> residual;
+  // (depth from the enclosing query, source) of every outer reference.
+  std::vector<std::pair<int, int>> outer_refs;
+};
+
+struct PlanImpl {
+  SourceText source;
+  Select root;
+  std::vector<Subquery> subqueries;
+  std::vector<ScanSpec> scans;
+  std::vector<std::string> param_names;
+  std::vector<boost::json::value> param_values;
+  std::shared_ptr<Arena> constants = std::make_shared<Arena>();  // folded values and literals
+};
+
+std::string explain(const PlanImpl& plan);
+
+}  // namespace kinspect::kcql::plan

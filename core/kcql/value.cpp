@@ -1,0 +1,249 @@
+#include "core/kcql/value.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+namespace kinspect::kcql {
+
+namespace json = boost::json;
+
+Value Value::json(const json::value* j) {
+  if (!j) return {};
+  switch (j->kind()) {
+    case json::kind::null: return {};
+    case json::kind::bool_: return boolean(j->get_bool());
+    case json::kind::int64: return integer(j->get_int64());
+    case json::kind::uint64: {
+      uint64_t u = j->get_uint64();
+      return u <= uint64_t(INT64_MAX) ? integer(int64_t(u)) : real(double(u));
+    }
+    case json::kind::double_: return real(j->get_double());
+    case json::kind::string: return string(std::string_view(j->get_string()));
+    case json::kind::array:
+    case json::kind::object: {
+      Value v;
+      v.kind_ = ValueKind::Json;
+      v.j_ = j;
+      return v;
+    }
+  }
+  return {};
+}
+
+std::string_view Arena::copy(std::string_view s) {
+  char* p = allocate_chars(s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return {p, s.size()};
+}
+
+const json::value* Arena::keep(json::value&& v) {
+  void* p = do_allocate(sizeof(json::value), alignof(json::value));
+  return new (p) json::value(std::move(v), storage_);
+}
+
+void* Arena::do_allocate(size_t bytes, size_t align) {
+  for (;;) {
+    if (!chunks_.empty()) {
+      Chunk& c = chunks_[current_];
+      size_t start = (c.used + align - 1) & ~(align - 1);
+      if (start + bytes <= c.size) {
+        c.used = start + bytes;
+        return c.data.get() + start;
+      }
+      // Move on to a later chunk kept from before a release, if any.
+      if (current_ + 1 < chunks_.size()) {
+        ++current_;
+        chunks_[current_].used = 0;
+        continue;
+      }
+    }
+    size_t size = std::max<size_t>(bytes + align, chunks_.empty() ? 16 * 1024 : chunks_.back().size * 2);
+    size = std::min<size_t>(size, std::max<size_t>(bytes + align, 16 * 1024 * 1024));
+    chunks_.push_back(Chunk{std::make_unique<char[]>(size), size, 0});
+    current_ = chunks_.size() - 1;
+  }
+}
+
+void Arena::release(Mark m) {
+  if (chunks_.empty()) return;
+  current_ = m.chunk;
+  chunks_[current_].used = m.used;
+}
+
+size_t Arena::bytes_reserved() const {
+  size_t n = 0;
+  for (const auto& c : chunks_) n += c.size;
+  return n;
+}
+
+static bool json_equal(const json::value& a, const json::value& b);
+
+bool equal(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
+    return a.as_double() == b.as_double();
+  }
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case ValueKind::Null: return false;
+    case ValueKind::Bool: return a.as_bool() == b.as_bool();
+    case ValueKind::String: return a.as_string() == b.as_string();
+    case ValueKind::Json: return json_equal(a.as_json(), b.as_json());
+    default: return false;
+  }
+}
+
+// Deep equality with the same number rules as equal() (1 == 1.0).
+static bool json_equal(const json::value& a, const json::value& b) {
+  if (a.is_array() && b.is_array()) {
+    const auto& x = a.get_array();
+    const auto& y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!json_equal(x[i], y[i])) return false;
+    return true;
+  }
+  if (a.is_object() && b.is_object()) {
+    const auto& x = a.get_object();
+    const auto& y = b.get_object();
+    if (x.size() != y.size()) return false;
+    for (const auto& kv : x) {
+      const json::value* other = y.if_contains(kv.key());
+      if (!other || !json_equal(kv.value(), *other)) return false;
+    }
+    return true;
+  }
+  if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  return equal(Value::json(&a), Value::json(&b));
+}
+
+static int three_way(auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); }
+
+int compare(const Value& a, const Value& b, bool& comparable) {
+  comparable = true;
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return three_way(a.as_int(), b.as_int());
+    return three_way(a.as_double(), b.as_double());
+  }
+  if (a.is_string() && b.is_string()) return three_way(a.as_string(), b.as_string());
+  if (a.is_bool() && b.is_bool()) return three_way(int(a.as_bool()), int(b.as_bool()));
+  comparable = false;
+  return 0;
+}
+
+static int kind_rank(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Bool: return 0;
+    case ValueKind::Int:
+    case ValueKind::Real: return 1;
+    case ValueKind::String: return 2;
+    case ValueKind::Json: return 3;
+    case ValueKind::Null: return 4;
+  }
+  return 4;
+}
+
+int sort_compare(const Value& a, const Value& b) {
+  int ra = kind_rank(a), rb = kind_rank(b);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  if (a.is_null()) return 0;
+  bool comparable;
+  int c = compare(a, b, comparable);
+  if (comparable) return c;
+  // JSON documents have no natural order; their text gives a stable one.
+  return three_way(to_text(a), to_text(b));
+}
+
+static size_t mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
+
+static size_t hash_json(const json::value& j);
+
+static size_t hash_number(double d) {
+  if (d == 0) d = 0;  // -0.0 == 0.0
+  return std::hash<double>()(d);
+}
+
+size_t hash_value(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Null: return 0x51ed;
+    case ValueKind::Bool: return v.as_bool() ? 0x7e11 : 0xfa15;
+    case ValueKind::Int:
+    case ValueKind::Real: return hash_number(v.as_double());
+    case ValueKind::String: return std::hash<std::string_view>()(v.as_string());
+    case ValueKind::Json: return hash_json(v.as_json());
+  }
+  return 0;
+}
+
+static size_t hash_json(const json::value& j) {
+  if (j.is_array()) {
+    size_t h = 0xa11a;
+    for (const auto& e : j.get_array()) h = mix(h, hash_json(e));
+    return h;
+  }
+  if (j.is_object()) {
+    // Order-independent, as object equality is.
+    size_t h = 0x0b1ec7;
+    for (const auto& kv : j.get_object())
+      h += mix(std::hash<std::string_view>()(kv.key()), hash_json(kv.value()));
+    return h;
+  }
+  return hash_value(Value::json(&j));
+}
+
+json::value to_json(const Value& v, json::storage_ptr sp) {
+  switch (v.kind()) {
+    case ValueKind::Null: return json::value(nullptr, sp);
+    case ValueKind::Bool: return json::value(v.as_bool(), sp);
+    case ValueKind::Int: return json::value(v.as_int(), sp);
+    case ValueKind::Real: return json::value(v.as_double(), sp);
+    case ValueKind::String: return json::value(json::string_view(v.as_string().data(), v.as_string().size()), sp);
+    case ValueKind::Json: return json::value(v.as_json(), sp);
+  }
+  return json::value(nullptr, sp);
+}
+
+static void append_real(std::string& out, double d) {
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+    out += std::to_string(int64_t(d));
+    return;
+  }
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, r.ptr);
+}
+
+void append_text(std::string& out, const Value& v, std::string_view null_text) {
+  switch (v.kind()) {
+    case ValueKind::Null: out += null_text; break;
+    case ValueKind::Bool: out += v.as_bool() ? "true" : "false"; break;
+    case ValueKind::Int: out += std::to_string(v.as_int()); break;
+    case ValueKind::Real: append_real(out, v.as_double()); break;
+    case ValueKind::String: out += v.as_string(); break;
+    case ValueKind::Json: out += json::serialize(v.as_json()); break;
+  }
+}
+
+std::string to_text(const Value& v, std::string_view null_text) {
+  std::string s;
+  append_text(s, v, null_text);
+  return s;
+}
+
+std::string_view kind_name(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Null: return "null";
+    case ValueKind::Bool: return "boolean";
+    case ValueKind::Int: return "integer";
+    case ValueKind::Real: return "real";
+    case ValueKind::String: return "string";
+    case ValueKind::Json: return v.as_json().is_array() ? "array" : "object";
+  }
+  return "null";
+}
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,134 @@
+// The value the evaluator computes with. A Value is a small view: scalars are
+// held inline, strings are string_views and objects/arrays are pointers into
+// either the table's storage or the per-execution Arena. Copying one never
+// allocates, which keeps the per-row path free of heap traffic; a Value is
+// turned into an owning boost::json::value only for results.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <boost/json/memory_resource.hpp>
+#include <boost/json/storage_ptr.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kinspect::kcql {
+
+enum class ValueKind : uint8_t { Null, Bool, Int, Real, String, Json };
+
+class Value {
+ public:
+  Value() : i_(0) {}
+  static Value boolean(bool b) { Value v; v.kind_ = ValueKind::Bool; v.b_ = b; return v; }
+  static Value integer(int64_t i) { Value v; v.kind_ = ValueKind::Int; v.i_ = i; return v; }
+  static Value real(double d) { Value v; v.kind_ = ValueKind::Real; v.d_ = d; return v; }
+  // `s` must outlive the value: table storage, the Arena or the plan.
+  static Value string(std::string_view s) {
+    Value v; v.kind_ = ValueKind::String; v.s_ = s.data(); v.n_ = s.size(); return v;
+  }
+  // Scalars inside JSON become the matching scalar kind; objects and arrays stay
+  // pointers. A null pointer is SQL NULL (a missing field or a NULL-extended row).
+  static Value json(const boost::json::value* j);
+
+  ValueKind kind() const { return kind_; }
+  bool is_null() const { return kind_ == ValueKind::Null; }
+  bool is_bool() const { return kind_ == ValueKind::Bool; }
+  bool is_int() const { return kind_ == ValueKind::Int; }
+  bool is_number() const { return kind_ == ValueKind::Int || kind_ == ValueKind::Real; }
+  bool is_string() const { return kind_ == ValueKind::String; }
+  bool is_json() const { return kind_ == ValueKind::Json; }
+  bool is_array() const { return kind_ == ValueKind::Json && j_->is_array(); }
+  bool is_object() const { return kind_ == ValueKind::Json && j_->is_object(); }
+
+  bool as_bool() const { return b_; }
+  int64_t as_int() const { return i_; }
+  double as_double() const { return kind_ == ValueKind::Int ? double(i_) : d_; }
+  std::string_view as_string() const { return {s_, n_}; }
+  const boost::json::value& as_json() const { return *j_; }
+  const boost::json::array& as_array() const { return j_->get_array(); }
+  const boost::json::object& as_object() const { return j_->get_object(); }
+
+ private:
+  ValueKind kind_ = ValueKind::Null;
+  union {
+    bool b_;
+    int64_t i_;
+    double d_;
+    const boost::json::value* j_;
+    const char* s_;
+  };
+  size_t n_ = 0;
+};
+
+// Memory for values computed during one execution (concatenated strings,
+// flattened arrays, decoded JSON): a bump allocator, freed at once when the
+// execution ends. mark()/release() drop what a filter computed for one row,
+// so a long scan does not grow the arena with garbage.
+class Arena final : public boost::json::memory_resource {
+ public:
+  struct Mark {
+    size_t chunk = 0;
+    size_t used = 0;
+  };
+
+  Arena() : storage_(this) {}
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  // Non-owning: values placed here are never destroyed one by one.
+  const boost::json::storage_ptr& storage() const { return storage_; }
+  std::string_view copy(std::string_view s);
+  char* allocate_chars(size_t n) { return static_cast<char*>(do_allocate(n ? n : 1, 1)); }
+  // Moves `v` (which must use storage()) into the arena and returns a stable pointer.
+  const boost::json::value* keep(boost::json::value&& v);
+  // A Value that owns nothing outside the arena: strings are copied in.
+  Value string(std::string_view s) { return Value::string(copy(s)); }
+
+  Mark mark() const { return {current_, chunks_.empty() ? 0 : chunks_[current_].used}; }
+  // Frees everything allocated since `m` (the memory is reused).
+  void release(Mark m);
+  size_t bytes_reserved() const;
+
+ private:
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+    size_t used = 0;
+  };
+  void* do_allocate(size_t bytes, size_t align) override;
+  void do_deallocate(void*, size_t, size_t) override {}
+  bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+
+  std::vector<Chunk> chunks_;
+  size_t current_ = 0;
+  boost::json::storage_ptr storage_;
+};
+
+// SQL equality on two non-NULL values: numbers compare by value whatever their
+// kind, strings by bytes, JSON deeply; values of different kinds are unequal.
+bool equal(const Value& a, const Value& b);
+// Ordering of two non-NULL values of comparable kinds (numbers, strings,
+// booleans); `comparable` is false otherwise.
+int compare(const Value& a, const Value& b, bool& comparable);
+// A total order for ORDER BY: NULLs last, then by kind, then by value.
+int sort_compare(const Value& a, const Value& b);
+// Consistent with equal(); NULL hashes to a fixed value so GROUP BY can group NULLs.
+size_t hash_value(const Value& v);
+// Like equal() but NULL is the same as NULL (grouping and DISTINCT).
+inline bool same(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  return equal(a, b);
+}
+
+// An owning JSON copy of `v`.
+boost::json::value to_json(const Value& v, boost::json::storage_ptr sp = {});
+// Text as templates and string() render it: strings verbatim, JSON compact,
+// NULL as `null_text`.
+void append_text(std::string& out, const Value& v, std::string_view null_text = "");
+std::string to_text(const Value& v, std::string_view null_text = "");
+std::string_view kind_name(const Value& v);
+
+}  // namespace kinspect::kcql

@@ -1,0 +1,485 @@
+#include "core/run/runner.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "core/kcql/check.h"
+#include "core/profile/profile.h"
+#include "core/run/detect.h"
+#include "core/util/log.h"
+#include "core/util/parallel.h"
+
+#ifndef KINSPECT_SOURCE_DIR
+#define KINSPECT_SOURCE_DIR ""
+#endif
+#ifndef KINSPECT_DATA_DIR
+#define KINSPECT_DATA_DIR "/usr/local/share/kinspect"
+#endif
+
+namespace kinspect {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::vector<std::string> search_paths(const char* env, const char* sub) {
+  std::vector<std::string> out;
+  if (const char* e = std::getenv(env); e && *e) {
+    std::string s = e;
+    for (size_t start = 0; start <= s.size();) {
+      size_t colon = s.find(':', start);
+      std::string d = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!d.empty()) out.push_back(d);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    return out;
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "kinspect" / sub;
+    if (fs::is_directory(installed, ec)) return {installed.string()};
+  }
+  if (fs::is_directory(fs::path(KINSPECT_DATA_DIR) / sub, ec)) return {(fs::path(KINSPECT_DATA_DIR) / sub).string()};
+  // A binary run from its build tree reads the source tree's files.
+  if (*KINSPECT_SOURCE_DIR && fs::is_directory(fs::path(KINSPECT_SOURCE_DIR) / sub, ec))
+    return {(fs::path(KINSPECT_SOURCE_DIR) / sub).string()};
+  return out;
+}
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string rfc3339_utc(std::time_t t) {
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+report::Severity severity_of(std::string_view s) {
+  report::Severity out = report::Severity::Warning;
+  report::parse_severity(s, out);
+  return out;
+}
+
+// Tables fetched before any check runs; checks read them from here.
+class Prefetched final : public TableProvider {
+ public:
+  struct Entry {
+    std::shared_ptr<const TableData> data;
+    std::string error;
+  };
+  std::map<std::string, Entry> tables;  // by ScanSpec::key()
+
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec) override {
+    auto it = tables.find(spec.key());
+    if (it == tables.end()) return Error("table " + spec.key() + " was not fetched for this run");
+    if (!it->second.error.empty()) return Error(it->second.error);
+    return it->second.data;
+  }
+};
+
+// Everything the run knows about one selected check.
+struct Task {
+  // KCQL check...
+  std::shared_ptr<const kcql::CheckDef> def;
+  std::optional<kcql::BoundCheck> bound;
+  // ...or a plugin's native check.
+  const NativeCheckSchema* native = nullptr;
+  std::string native_params;
+  report::CheckResult result;
+  std::vector<ScanSpec> scans;
+};
+
+bool only_unknown_tables(const Error& e, std::vector<std::string>& tables) {
+  if (e.diagnostics().empty()) return false;
+  for (const auto& d : e.diagnostics()) {
+    const std::string prefix = "unknown table '";
+    if (d.message.rfind(prefix, 0) != 0) return false;
+    tables.push_back(d.message.substr(prefix.size(), d.message.find('\'', prefix.size()) - prefix.size()));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> default_check_paths() { return search_paths("KINSPECT_CHECKS_PATH", "checks"); }
+std::vector<std::string> default_profile_paths() { return search_paths("KINSPECT_PROFILES_PATH", "profiles"); }
+
+Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& cfg) {
+  const auto t0 = Clock::now();
+  const unsigned threads = cfg.parallelism ? cfg.parallelism : default_parallelism();
+  RunOutcome out;
+  report::Report& rep = out.report;
+  rep.kinspect_version = cfg.kinspect_version;
+  const double now = cfg.now ? cfg.now : static_cast<double>(std::time(nullptr));
+  rep.generated_at = rfc3339_utc(std::time(nullptr));
+  rep.scenario = cfg.scenario;
+  rep.target_version = cfg.target_version;
+  rep.cluster.name = cfg.cluster_name;
+
+  // ---- checks and profiles (configuration: errors stop the run)
+  std::vector<kcql::CheckDef> defs;
+  {
+    std::vector<Diagnostic> errors;
+    std::set<std::string> ids;
+    for (const auto& p : cfg.check_paths) {
+      auto loaded = kcql::load_checks(p);
+      if (!loaded) {
+        for (const auto& d : loaded.error().diagnostics()) errors.push_back(d);
+        if (loaded.error().diagnostics().empty()) errors.push_back({p, {}, loaded.error().message(), "", "", ""});
+        continue;
+      }
+      for (auto& d : loaded.value()) {
+        // Name files from the check folder down ("checks/nodes.kcql"), not by
+        // where this machine keeps them.
+        std::error_code ec;
+        fs::path root = fs::is_directory(p, ec) ? fs::path(p) : fs::path(p).parent_path();
+        fs::path rel = fs::relative(d.file, root.parent_path(), ec);
+        if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) d.file = rel.string();
+        if (!ids.insert(d.id).second) {
+          errors.push_back({d.file, d.pos, "check '" + d.id + "' is defined twice", "", "", ""});
+          continue;
+        }
+        defs.push_back(std::move(d));
+      }
+    }
+    if (!errors.empty()) {
+      std::string summary = std::to_string(errors.size()) + (errors.size() == 1 ? " problem" : " problems") + " in checks";
+      return Error(std::move(summary), std::move(errors));
+    }
+  }
+  std::vector<CheckInfo> infos;
+  for (const auto& d : defs) {
+    CheckInfo ci{d.id, d.category, d.tags, {}};
+    for (const auto& p : d.params) ci.params.push_back(p.name);
+    infos.push_back(std::move(ci));
+  }
+  for (const auto* n : registry.native_checks()) {
+    CheckInfo ci{n->id, n->category, {}, {}};
+    json::error_code ec;
+    json::value params = json::parse(n->params_json, ec);
+    if (!ec && params.is_object())
+      for (const auto& kv : params.as_object()) ci.params.emplace_back(kv.key());
+    infos.push_back(std::move(ci));
+  }
+  // A --param nobody declares is a typo: say so rather than ignore it.
+  {
+    std::vector<Diagnostic> errors;
+    std::set<std::string> declared;
+    std::vector<std::string> qualified;
+    for (const auto& ci : infos)
+      for (const auto& p : ci.params) declared.insert(p), qualified.push_back(ci.id + "." + p);
+    for (const auto& [key, _] : cfg.params) {
+      if (declared.count(key) || std::find(qualified.begin(), qualified.end(), key) != qualified.end()) continue;
+      std::vector<std::string> all(declared.begin(), declared.end());
+      all.insert(all.end(), qualified.begin(), qualified.end());
+      std::string hint = closest_match(key, all);
+      errors.push_back({"--param", {}, "no check declares parameter '" + key + "'", hint.empty() ? "" : "did you mean '" + hint + "'?", "", ""});
+    }
+    if (!errors.empty()) {
+      std::string summary = "unknown parameter";
+      return Error(std::move(summary), std::move(errors));
+    }
+  }
+  auto profiles = ProfileSet::load(cfg.profile_paths);
+  if (!profiles) return std::move(profiles).error();
+  if (Status st = profiles->validate(infos); !st.ok()) return st.error();
+
+  // ---- detection
+  CancelToken detect_budget;
+  detect_budget.deadline = Clock::now() + std::chrono::seconds(60);
+  std::shared_ptr<const TableData> version_rows, node_rows;
+  std::string detect_error;
+  if (registry.find("k8s.version")) {
+    auto v = registry.fetch(ScanSpec{"k8s.version", {}, {}}, &detect_budget);
+    if (v) version_rows = *v;
+    else detect_error = v.error().message();
+  }
+  if (registry.find("k8s.nodes")) {
+    auto n = registry.fetch(ScanSpec{"k8s.nodes", {}, detection_node_paths()}, &detect_budget);
+    if (n) node_rows = *n;
+    else if (detect_error.empty()) detect_error = n.error().message();
+  }
+  ClusterDetection det = detect_cluster(version_rows.get(), node_rows.get());
+  if (!detect_error.empty()) det.why.push_back("could not read the cluster: " + detect_error);
+  if (!cfg.cluster_types.empty()) {
+    det.types = cfg.cluster_types;
+    std::string t;
+    for (const auto& s : det.types) t += (t.empty() ? "" : ",") + s;
+    det.why.push_back("type " + t + " (given with --cluster-type)");
+  }
+  rep.cluster.version = det.version_text;
+  rep.cluster.type = det.types.empty() ? "unknown" : det.types[0];
+  for (size_t i = 1; i < det.types.size(); ++i) rep.cluster.type += "," + det.types[i];
+  rep.cluster.detected = det.why;
+  if (cfg.now)
+    rep.cluster.detected.push_back("ages judged as of " + rfc3339_utc(static_cast<std::time_t>(cfg.now)) +
+                                   (cfg.now_source.empty() ? "" : " (" + cfg.now_source + ")"));
+  rep.cluster.nodes = det.nodes;
+
+  // ---- profile
+  const Profile* profile = nullptr;
+  if (!cfg.profile.empty()) {
+    profile = profiles->find(cfg.profile);
+    if (!profile) {
+      std::vector<std::string> names;
+      for (const auto& p : profiles->profiles()) names.push_back(p->name);
+      std::string hint = closest_match(cfg.profile, names);
+      return Error("no profile '" + cfg.profile + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                   "; 'kinspect profiles list' shows them");
+    }
+    rep.cluster.detected.push_back("profile " + profile->name + " (given with --profile)");
+  } else {
+    ProfileTarget target{det.version, det.types, cfg.scenario};
+    auto m = profiles->select(target);
+    if (!m) return std::move(m).error();
+    profile = m->profile;
+    rep.cluster.detected.push_back("profile " + profile->name + ": " + m->why);
+  }
+  rep.profile = profile->name;
+  const double check_timeout = cfg.check_timeout_seconds > 0 ? cfg.check_timeout_seconds : profile->check_timeout_seconds;
+  const double driver_timeout =
+      cfg.driver_timeout_seconds > 0 ? cfg.driver_timeout_seconds : profile->driver_timeout_seconds;
+
+  // ---- selection and binding
+  std::vector<const CheckInfo*> selected = ProfileSet::select_checks(*profile, infos);
+  if (!cfg.checks.empty()) {
+    Profile narrow;
+    narrow.include = cfg.checks;
+    std::vector<CheckInfo> sub;
+    for (const auto* c : selected) sub.push_back(*c);
+    std::set<std::string> keep;
+    for (const auto* c : ProfileSet::select_checks(narrow, sub)) keep.insert(c->id);
+    std::erase_if(selected, [&](const CheckInfo* c) { return !keep.count(c->id); });
+    if (selected.empty()) return Error("--check selects none of the checks of profile '" + profile->name + "'");
+  }
+  auto override_for = [&](std::string_view id, std::string_view param) -> const json::value* {
+    auto it = cfg.params.find(std::string(id) + "." + std::string(param));
+    if (it != cfg.params.end()) return &it->second;
+    it = cfg.params.find(std::string(param));
+    if (it != cfg.params.end()) return &it->second;
+    return ProfileSet::param_override(*profile, id, param);
+  };
+  std::set<std::string> allowed_plugins(profile->plugins.begin(), profile->plugins.end());
+  std::vector<Task> tasks;
+  for (const auto* ci : selected) {
+    Task t;
+    report::CheckResult& r = t.result;
+    r.id = ci->id;
+    auto def_it = std::find_if(defs.begin(), defs.end(), [&](const kcql::CheckDef& d) { return d.id == ci->id; });
+    if (def_it != defs.end()) {
+      auto def = std::make_shared<const kcql::CheckDef>(*def_it);
+      t.def = def;
+      r.title = def->title;
+      r.category = def->category;
+      r.component = def->component;
+      r.severity = severity_of(def->severity);
+      r.remedy = def->remedy;
+      r.doc = def->doc_url;
+      r.source = def->file + ":" + std::to_string(def->pos.line);
+      kcql::Params params;
+      for (const auto& p : def->params) {
+        if (const json::value* v = override_for(def->id, p.name)) params[p.name] = *v;
+        else if (p.name == "target_version" && !cfg.target_version.empty()) params[p.name] = json::value(cfg.target_version);
+      }
+      auto bound = kcql::bind_check(*def, registry, params);
+      std::vector<std::string> missing;
+      if (!bound && only_unknown_tables(bound.error(), missing)) {
+        r.status = report::Status::Skipped;
+        r.reason = "needs table " + missing[0] + ", which no loaded plugin provides";
+      } else if (!bound) {
+        r.status = report::Status::Error;
+        r.reason = bound.error().format();
+      } else {
+        t.bound = std::move(bound.value());
+        t.scans = t.bound->plan.scans();
+      }
+    } else {
+      for (const auto* n : registry.native_checks())
+        if (n->id == ci->id) t.native = n;
+      r.title = t.native->title;
+      r.category = t.native->category;
+      r.component = t.native->component;
+      r.severity = severity_of(t.native->severity);
+      r.remedy = t.native->remedy;
+      r.doc = t.native->doc;
+      r.source = "plugin:" + t.native->plugin;
+      json::value params = json::parse(t.native->params_json);
+      if (params.is_object())
+        for (auto& kv : params.as_object())
+          if (const json::value* v = override_for(ci->id, kv.key())) kv.value() = *v;
+      t.native_params = json::serialize(params);
+      for (const auto& table : t.native->reads) t.scans.push_back(ScanSpec{table, {}, {}});
+    }
+    if (auto sev = ProfileSet::severity_override(*profile, r.id)) r.severity = severity_of(*sev);
+    for (const auto& s : t.scans) {
+      r.tables.push_back(s.table);
+      if (!allowed_plugins.empty() && r.status == report::Status::Pass) {
+        LoadedPlugin* owner = registry.owner(s.table);
+        if (owner && !allowed_plugins.count(std::string(owner->name()))) {
+          r.status = report::Status::Skipped;
+          r.reason = "reads " + s.table + " from plugin '" + std::string(owner->name()) + "', which profile '" +
+                     profile->name + "' does not use";
+        }
+      }
+    }
+    tasks.push_back(std::move(t));
+  }
+
+  // ---- fetch each table once, with the union of the paths the checks read
+  std::map<std::string, ScanSpec> needed;
+  for (const auto& t : tasks) {
+    if (t.result.status != report::Status::Pass || t.native) continue;  // native checks read through the host
+    for (const auto& s : t.scans) {
+      auto [it, fresh] = needed.emplace(s.key(), s);
+      if (fresh) continue;
+      ScanSpec& merged = it->second;
+      if (merged.paths.empty() || s.paths.empty()) {
+        merged.paths.clear();  // someone reads every column
+      } else {
+        std::set<std::string> all(merged.paths.begin(), merged.paths.end());
+        all.insert(s.paths.begin(), s.paths.end());
+        merged.paths.assign(all.begin(), all.end());
+      }
+    }
+  }
+  std::vector<ScanSpec> scans;
+  for (auto& [_, s] : needed) scans.push_back(std::move(s));
+  Prefetched prefetched;
+  std::vector<report::TableFetch> fetches(scans.size());
+  std::mutex progress_mutex;
+  size_t fetched = 0;
+  parallel_for(scans.size(), threads, [&](size_t i) {
+    const ScanSpec& s = scans[i];
+    CancelToken budget;
+    budget.deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(driver_timeout * 1000));
+    auto t1 = Clock::now();
+    auto data = registry.fetch(s, &budget);
+    report::TableFetch& f = fetches[i];
+    f.name = s.key();
+    if (LoadedPlugin* owner = registry.owner(s.table)) f.plugin = std::string(owner->name());
+    f.duration_ms = ms_since(t1);
+    Prefetched::Entry e;
+    if (data) {
+      f.rows = (*data)->rows.size();
+      e.data = *data;
+    } else {
+      f.error = data.error().message();
+      e.error = f.error;
+      log::warn("run", f.error);
+    }
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    prefetched.tables[s.key()] = std::move(e);
+    if (cfg.progress) cfg.progress({"tables", ++fetched, scans.size(), s.table});
+  });
+  rep.tables = std::move(fetches);
+  for (const auto& f : rep.tables) {
+    if (!f.error.empty()) out.incomplete = true;
+    if (f.name == "k8s.pods()") rep.cluster.pods = f.rows;
+  }
+
+  // ---- run the checks
+  size_t checked = 0;
+  parallel_for(tasks.size(), threads, [&](size_t i) {
+    Task& t = tasks[i];
+    report::CheckResult& r = t.result;
+    auto t1 = Clock::now();
+    if (r.status == report::Status::Pass) {
+      // A check whose table failed is an error that names the table.
+      for (const auto& s : t.scans) {
+        auto it = prefetched.tables.find(s.key());
+        if (it != prefetched.tables.end() && !it->second.error.empty()) {
+          r.status = report::Status::Error;
+          r.reason = "needs table " + s.table + ", which could not be read: " + it->second.error;
+          break;
+        }
+      }
+    }
+    if (r.status == report::Status::Pass && t.bound) {
+      kcql::ExecOptions opts;
+      opts.now = now;
+      opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(check_timeout * 1000));
+      opts.label = "check " + r.id;
+      auto findings = kcql::run_check(*t.bound, prefetched, opts);
+      if (!findings) {
+        r.status = report::Status::Error;
+        r.reason = findings.error().format();
+      } else {
+        for (auto& f : *findings) {
+          report::Finding rf;
+          rf.object = std::move(f.object);
+          rf.message = std::move(f.message);
+          rf.severity = f.severity.empty() ? r.severity : severity_of(f.severity);
+          if (auto sev = ProfileSet::severity_override(*profile, r.id)) rf.severity = severity_of(*sev);
+          rf.details = std::move(f.row);
+          r.findings.push_back(std::move(rf));
+        }
+      }
+    } else if (r.status == report::Status::Pass && t.native) {
+      CancelToken budget;
+      budget.deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(check_timeout * 1000));
+      LoadedPlugin* owner = nullptr;
+      for (const auto& p : registry.plugins())
+        if (p->name() == t.native->plugin) owner = p.get();
+      std::string batches;
+      Status st = owner->run_check(r.id, t.native_params, [&](std::string_view b) {
+        batches.append(b).push_back('\n');
+        return Status::Ok();
+      }, &budget);
+      if (!st.ok()) {
+        r.status = report::Status::Error;
+        r.reason = st.error().message();
+      } else {
+        json::parser p;
+        for (size_t pos = 0; pos < batches.size();) {
+          if (std::isspace(static_cast<unsigned char>(batches[pos]))) {
+            ++pos;
+            continue;
+          }
+          json::error_code ec;
+          p.reset();
+          pos += p.write_some(batches.data() + pos, batches.size() - pos, ec);
+          if (ec) {
+            r.status = report::Status::Error;
+            r.reason = "plugin '" + t.native->plugin + "' returned an invalid finding: " + ec.message();
+            break;
+          }
+          json::value v = p.release();
+          report::Finding rf;
+          const json::value* o = v.is_object() ? v.as_object().if_contains("object") : nullptr;
+          const json::value* m = v.is_object() ? v.as_object().if_contains("message") : nullptr;
+          rf.object = o && o->is_string() ? std::string(o->as_string()) : "";
+          rf.message = m && m->is_string() ? std::string(m->as_string()) : "";
+          const json::value* sev = v.is_object() ? v.as_object().if_contains("severity") : nullptr;
+          rf.severity = sev && sev->is_string() ? severity_of(sev->as_string()) : r.severity;
+          if (const json::value* d = v.is_object() ? v.as_object().if_contains("details") : nullptr) rf.details = *d;
+          r.findings.push_back(std::move(rf));
+        }
+      }
+    }
+    if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
+    r.duration_ms = ms_since(t1);
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    if (cfg.progress) cfg.progress({"checks", ++checked, tasks.size(), r.id});
+  });
+  for (auto& t : tasks) rep.checks.push_back(std::move(t.result));
+  rep.duration_ms = ms_since(t0);
+  return out;
+}
+
+}  // namespace kinspect

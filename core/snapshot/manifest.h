@@ -1,0 +1,20 @@
+// Reading a snapshot's manifest from the core, for what the run needs to know
+// about the snapshot itself (when it was taken). The rows are the driver's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace kinspect {
+
+// The manifest's "created" time (RFC 3339) of a snapshot folder or .tar.gz,
+// if it has one. Checks on a snapshot judge ages ("NotReady for more than
+// 5m") against this time, not the clock, so a snapshot gives the same
+// report whenever it is inspected.
+std::optional<std::string> snapshot_created(const std::string& path);
+
+// RFC 3339 ("2026-11-20T08:00:00Z", fractions and offsets allowed) to epoch
+// seconds; nullopt if it does not parse.
+std::optional<double> parse_rfc3339(const std::string& s);
+
+}  // namespace kinspect

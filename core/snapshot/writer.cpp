@@ -1,0 +1,160 @@
+#include "core/snapshot/writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "core/table/row_parser.h"
+#include "plugins/kube-apiserver/snapshot_format.h"
+
+namespace kinspect {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+bool is_tarball(const std::string& p) {
+  auto ends = [&](std::string_view s) { return p.size() >= s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0; };
+  return ends(".tar.gz") || ends(".tgz");
+}
+
+// Packs every file of `dir` (flat) into a gzip'd tar at `out`.
+Status pack(const fs::path& dir, const std::string& out) {
+  struct archive* a = archive_write_new();
+  archive_write_add_filter_gzip(a);
+  archive_write_set_format_pax_restricted(a);
+  if (archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK) {
+    std::string e = archive_error_string(a) ? archive_error_string(a) : "cannot open";
+    archive_write_free(a);
+    return Error(out + ": " + e);
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  // The manifest goes first: a reader learns which members to read and can
+  // stop decompressing as soon as it has the table it wants.
+  std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+    bool am = a.filename() == snapshot::kManifest, bm = b.filename() == snapshot::kManifest;
+    return am != bm ? am : a < b;
+  });
+  std::vector<char> buf(1 << 20);
+  Status result;
+  for (const auto& f : files) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, f.filename().c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(fs::file_size(f)));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, std::time(nullptr), 0);
+    archive_write_header(a, e);
+    std::ifstream in(f, std::ios::binary);
+    while (in) {
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      if (in.gcount() > 0 && archive_write_data(a, buf.data(), static_cast<size_t>(in.gcount())) < 0) {
+        result = Error(out + ": " + (archive_error_string(a) ? archive_error_string(a) : "write failed"));
+        break;
+      }
+    }
+    archive_entry_free(e);
+    if (!result.ok()) break;
+  }
+  if (archive_write_close(a) != ARCHIVE_OK && result.ok())
+    result = Error(out + ": " + (archive_error_string(a) ? archive_error_string(a) : "close failed"));
+  archive_write_free(a);
+  return result;
+}
+
+std::string now_rfc3339() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
+                                        const std::string& output, double driver_timeout_seconds,
+                                        const std::function<void(size_t, size_t, const std::string&)>& progress) {
+  const bool tarball = is_tarball(output);
+  fs::path dir = tarball ? fs::path(output + ".tmp-" + std::to_string(::getpid())) : fs::path(output);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error(dir.string() + ": cannot create: " + ec.message());
+  if (!fs::is_empty(dir, ec) && !tarball && fs::exists(dir / snapshot::kManifest))
+    fs::remove(dir / snapshot::kManifest, ec);  // rewritten at the end
+
+  SnapshotResult result;
+  json::value version;
+  size_t done = 0;
+  for (const auto& table : tables) {
+    SnapshotResult::Table t;
+    t.table = table;
+    t.file = snapshot::file_for_table(table);
+    fs::path path = dir / t.file;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) return Error(path.string() + ": cannot write");
+    out << snapshot::kListOpen;
+    CancelToken budget;
+    budget.deadline = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(static_cast<int64_t>(driver_timeout_seconds * 1000));
+    std::string first_row;
+    Status st = registry.scan_table(
+        ScanSpec{table, {}, {}},
+        [&](std::string_view batch) {
+          bool whole = for_each_row_text(batch, [&](std::string_view row) {
+            if (t.rows++) out << ",\n";
+            out << row;
+            t.bytes += row.size();
+            if (table == "k8s.version" && first_row.empty()) first_row = row;
+          });
+          if (!whole) return Status(Error("table " + table + ": a batch ended inside a row"));
+          return out ? Status::Ok() : Status(Error(path.string() + ": write failed"));
+        },
+        &budget);
+    out << snapshot::kListClose;
+    out.close();
+    if (!st.ok()) {
+      t.error = st.error().message();
+      fs::remove(path, ec);
+    } else if (!first_row.empty()) {
+      version = json::parse(first_row, ec);
+    }
+    result.bytes += t.bytes;
+    result.tables.push_back(std::move(t));
+    if (progress) progress(++done, tables.size(), table);
+  }
+
+  json::object manifest;
+  manifest["format"] = snapshot::kFormat;
+  manifest["created"] = now_rfc3339();
+  manifest["cluster"] = json::object{{"version", version}};
+  json::array resources;
+  for (const auto& t : result.tables)
+    if (t.error.empty()) resources.emplace_back(json::object{{"table", t.table}, {"file", t.file}, {"count", t.rows}});
+  manifest["resources"] = std::move(resources);
+  json::array failed;
+  for (const auto& t : result.tables)
+    if (!t.error.empty()) failed.emplace_back(json::object{{"table", t.table}, {"error", t.error}});
+  if (!failed.empty()) manifest["failed"] = std::move(failed);
+  {
+    std::ofstream m(dir / snapshot::kManifest, std::ios::binary | std::ios::trunc);
+    m << json::serialize(manifest) << '\n';
+    if (!m) return Error((dir / snapshot::kManifest).string() + ": write failed");
+  }
+  if (tarball) {
+    Status st = pack(dir, output);
+    fs::remove_all(dir, ec);
+    if (!st.ok()) return st.error();
+  }
+  return result;
+}
+
+}  // namespace kinspect

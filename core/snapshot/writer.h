@@ -1,0 +1,32 @@
+// Captures tables into a snapshot (kinspect-snapshot/v1, see
+// plugins/kube-apiserver/snapshot_format.h and docs/kube-apiserver.md): one
+// List file per table and a manifest, in a folder or a .tar.gz. Rows are
+// copied as the driver produced them, batch by batch, so memory stays flat
+// however large the cluster.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/plugin/registry.h"
+
+namespace kinspect {
+
+struct SnapshotResult {
+  struct Table {
+    std::string table, file, error;
+    uint64_t rows = 0, bytes = 0;
+  };
+  std::vector<Table> tables;
+  uint64_t bytes = 0;
+};
+
+// Writes `tables` to `output` (a folder, or a file ending in .tar.gz / .tgz).
+// A table that cannot be read is recorded with its error and left out; the
+// snapshot is still written. Fails only when the output cannot be written.
+Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
+                                        const std::string& output, double driver_timeout_seconds,
+                                        const std::function<void(size_t done, size_t total, const std::string&)>& progress);
+
+}  // namespace kinspect

@@ -1,0 +1,1 @@
+SELECT p.spec.containers[*].ports[*].containerPort, p.status.containerStatuses[name = 'c'].restartCount FROM k8s.pods p, UNNEST(p.spec.containers) AS c

@@ -1,0 +1,1 @@
+SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT 1 FROM k8s.pods p WHERE p.spec.nodeName = n.name AND p.name > n.name)

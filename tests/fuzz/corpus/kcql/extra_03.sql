@@ -1,0 +1,1 @@
+SELECT DISTINCT p.namespace, count(*), array_agg(p.name) FROM k8s.pods p LEFT JOIN k8s.nodes n ON n.name = p.spec.nodeName GROUP BY 1 HAVING count(*) > param.n ORDER BY 2 DESC LIMIT 3

@@ -1,0 +1,1 @@
+SELECT f.content FROM node.file('/etc/x') f WHERE regex_match(f.content, param.s)

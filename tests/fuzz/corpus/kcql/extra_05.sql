@@ -1,0 +1,1 @@
+SELECT CASE WHEN 1 BETWEEN 0 AND 2 THEN 'a' || 1 ELSE NULL END, 'x' LIKE '%_', (SELECT max(p.name) FROM k8s.pods p), 1 IN (SELECT 1 FROM k8s.nodes)

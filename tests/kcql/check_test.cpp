@@ -1,0 +1,228 @@
+// The check-file format: parsing, validation, templates, parameters, findings.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fixtures.h"
+
+namespace kinspect::kcql::test {
+namespace {
+
+std::string checks_dir() { return std::string(KCQL_TEST_DATA) + "/checks"; }
+
+std::vector<Finding> findings(const CheckDef& def, const Params& overrides = {}) {
+  FixtureCatalog catalog;
+  auto bound = bind_check(def, catalog, overrides);
+  EXPECT_TRUE(bound.ok()) << bound.error().format();
+  if (!bound) return {};
+  FixtureProvider provider;
+  ExecOptions options;
+  options.now = kNow;
+  auto out = run_check(*bound, provider, options);
+  EXPECT_TRUE(out.ok()) << out.error().format();
+  return out ? *out : std::vector<Finding>{};
+}
+
+const CheckDef& find(const std::vector<CheckDef>& checks, const std::string& id) {
+  for (const auto& c : checks)
+    if (c.id == id) return c;
+  throw std::runtime_error("no check " + id);
+}
+
+TEST(Checks, ParsesEveryField) {
+  auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
+  ASSERT_TRUE(checks.ok()) << checks.error().format();
+  ASSERT_EQ(checks->size(), 2u);
+  const CheckDef& c = (*checks)[0];
+  EXPECT_EQ(c.id, "node-not-ready");
+  EXPECT_EQ(c.title, "Node is not Ready");
+  EXPECT_EQ(c.category, "nodes");
+  EXPECT_EQ(c.severity, "critical");
+  EXPECT_EQ(c.component, "kubelet");
+  EXPECT_EQ(c.tags, (std::vector<std::string>{"availability", "nodes"}));
+  EXPECT_EQ(c.doc_url, "https://kubernetes.io/docs/concepts/architecture/nodes/#condition");
+  EXPECT_EQ(c.remedy, "Check the kubelet on that node: systemctl status kubelet");
+  ASSERT_EQ(c.params.size(), 1u);
+  EXPECT_EQ(c.params[0].name, "grace");
+  EXPECT_EQ(json::serialize(c.params[0].default_value), "\"5m\"");
+  EXPECT_EQ(c.params[0].doc, "how long NotReady before it counts");
+  EXPECT_EQ(c.pos.line, 2u);
+  EXPECT_EQ(c.file, "nodes.kcql");
+  EXPECT_TRUE(c.query.select->implicit_select);
+  EXPECT_EQ(c.message.parts.size(), 6u);
+}
+
+TEST(Checks, ShorthandCheckFindings) {
+  auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
+  ASSERT_TRUE(checks.ok());
+  auto f = findings(find(*checks, "node-not-ready"));
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].object, "node/worker-b");
+  EXPECT_EQ(f[0].message,
+            "node worker-b not Ready since 2026-11-30T22:00:00Z: container runtime network not ready: "
+            "NetworkReady=false reason:NetworkPluginNotReady");
+  EXPECT_EQ(f[0].severity, "critical");
+  EXPECT_EQ(f[0].component, "kubelet");
+  // The row of a shorthand check holds the placeholders' values.
+  EXPECT_EQ(json::serialize(f[0].row.at("n.metadata.name")), "\"worker-b\"");
+  EXPECT_EQ(f[1].object, "node/worker-c");
+}
+
+TEST(Checks, ParameterOverridesAtBindAndExecution) {
+  auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
+  ASSERT_TRUE(checks.ok());
+  // worker-c has been NotReady for 30 minutes, worker-b for 2 hours.
+  EXPECT_EQ(findings(find(*checks, "node-not-ready"), {{"grace", "1h"}}).size(), 1u);
+  FixtureCatalog catalog;
+  auto bound = bind_check(find(*checks, "node-not-ready"), catalog);
+  ASSERT_TRUE(bound.ok());
+  FixtureProvider provider;
+  ExecOptions options;
+  options.now = kNow;
+  options.params["grace"] = "3h";
+  auto none = run_check(*bound, provider, options);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  options.params = {{"grace_period", "3h"}};
+  auto bad = run_check(*bound, provider, options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "check node-not-ready: unknown parameter 'grace_period' (declared: grace)");
+  auto undeclared = bind_check(find(*checks, "node-not-ready"), catalog, {{"graze", "1h"}});
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.error().format().find("nodes.kcql:2:1: error: check node-not-ready has no parameter 'graze'"),
+            std::string::npos) << undeclared.error().format();
+  EXPECT_NE(undeclared.error().format().find("did you mean 'grace'?"), std::string::npos);
+}
+
+TEST(Checks, QueryCheckWithAliasesInTemplates) {
+  auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
+  ASSERT_TRUE(checks.ok());
+  auto f = findings(find(*checks, "kubelet-version-skew"));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].object, "node/worker-b");
+  EXPECT_EQ(f[0].message,
+            "kubelet v1.27.9-eks-5e0fdde on worker-b is 2 minor versions behind the API server (v1.29.3); {max 1}");
+  EXPECT_EQ(json::serialize(f[0].row), R"({"node":"worker-b","kubelet":"v1.27.9-eks-5e0fdde","apiserver":"v1.29.3","skew":2})");
+  EXPECT_EQ(findings(find(*checks, "kubelet-version-skew"), {{"max_skew", 0}}).size(), 2u);
+}
+
+TEST(Checks, LoadDirectoryRecursively) {
+  auto checks = load_checks(checks_dir());
+  ASSERT_TRUE(checks.ok()) << checks.error().format();
+  std::vector<std::string> ids;
+  for (const auto& c : *checks) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"too-many-pending", "container-without-limits", "node-not-ready",
+                                           "kubelet-version-skew"}));
+  auto pending = findings(find(*checks, "too-many-pending"));
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].message, "3 pods Pending in jobs: batch-job-1-q8w7e, batch-job-2-a1s2d, batch-job-3-z9x8c");
+  auto limits = findings(find(*checks, "container-without-limits"));
+  ASSERT_EQ(limits.size(), 2u);  // one finding per container
+  EXPECT_EQ(limits[1].message, "container log-shipper of web-7d4b9c-fghij has no limits (<none>)");
+}
+
+TEST(Checks, DuplicateIdsAcrossFiles) {
+  auto dir = std::filesystem::temp_directory_path() / "kcql-dup-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const char* check = "CHECK same\n  TITLE \"t\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM k8s.nodes n\n  MESSAGE \"x\"\n";
+  for (const char* f : {"a.kcql", "b.kcql"}) {
+    std::ofstream out(dir / f);
+    out << check;
+  }
+  auto checks = load_checks(dir);
+  ASSERT_FALSE(checks.ok());
+  EXPECT_NE(checks.error().format().find("b.kcql:1:1: error: duplicate check id 'same'"), std::string::npos)
+      << checks.error().format();
+  EXPECT_NE(checks.error().format().find("first defined at " + (dir / "a.kcql").string() + ":1"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checks, CollectsErrorsOfEveryCheck) {
+  auto checks = parse_checks("CHECK a\n  TITLE x\nCHECK b\n  SEVERITY huge\n", "f.kcql");
+  ASSERT_FALSE(checks.ok());
+  // a: TITLE not a string, no CATEGORY/SEVERITY/MESSAGE/query; b: bad severity and missing fields.
+  EXPECT_GE(checks.error().diagnostics().size(), 8u) << checks.error().format();
+}
+
+TEST(Checks, LintBindsEverything) {
+  auto checks = load_checks(checks_dir());
+  ASSERT_TRUE(checks.ok());
+  FixtureCatalog catalog;
+  EXPECT_TRUE(lint_checks(*checks, catalog).empty());
+  FixtureCatalog small;
+  small.add(TableSchema{"k8s.extra", "", {}, {}, {}, ""});
+  // A catalog without k8s.version: the skew check no longer binds.
+  struct NoVersion : FixtureCatalog {
+    const TableSchema* find(std::string_view n) const override {
+      return n == "k8s.version" ? nullptr : FixtureCatalog::find(n);
+    }
+  } no_version;
+  auto diags = lint_checks(*checks, no_version);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].message, "unknown table 'k8s.version'");
+  EXPECT_EQ(diags[0].pos.line, 25u);
+  EXPECT_TRUE(lint_path(checks_dir(), catalog).empty());
+  EXPECT_FALSE(lint_path(checks_dir() + "/missing", catalog).empty());
+}
+
+TEST(Checks, ExplainOfACheck) {
+  auto checks = load_checks(checks_dir());
+  ASSERT_TRUE(checks.ok());
+  FixtureCatalog catalog;
+  auto bound = bind_check(find(*checks, "node-not-ready"), catalog);
+  ASSERT_TRUE(bound.ok());
+  std::string e = bound->plan.explain();
+  EXPECT_NE(e.find("parameters: grace = \"5m\""), std::string::npos) << e;
+  EXPECT_NE(e.find("scan k8s.nodes() AS n [metadata.name, status.conditions]"), std::string::npos) << e;
+  ASSERT_EQ(bound->plan.scans().size(), 1u);
+}
+
+TEST(Checks, TemplatesWithBracesAndQuotes) {
+  auto checks = parse_checks(
+      "CHECK t\n  TITLE \"say \"\"hi\"\"\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM k8s.version v\n"
+      "  MESSAGE \"{{literal}} {v.git_version} {semver_minor(v.git_version) + 1} {lower('A}')} \"\"q\"\"\"\n",
+      "t.kcql");
+  ASSERT_TRUE(checks.ok()) << checks.error().format();
+  EXPECT_EQ((*checks)[0].title, "say \"hi\"");
+  auto f = findings((*checks)[0]);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].message, "{literal} v1.29.3 30 a} \"q\"");
+  EXPECT_EQ(f[0].object, "");
+}
+
+TEST(Checks, BudgetErrorNamesTheCheck) {
+  auto checks = parse_checks(
+      "CHECK slow\n  TITLE \"t\"\n  CATEGORY nodes\n  SEVERITY info\n"
+      "  FROM k8s.pods a, k8s.pods b, k8s.pods c, k8s.pods d\n  MESSAGE \"x\"\n",
+      "t.kcql");
+  ASSERT_TRUE(checks.ok());
+  FixtureCatalog catalog;
+  auto bound = bind_check((*checks)[0], catalog);
+  ASSERT_TRUE(bound.ok());
+  FixtureProvider provider;
+  ExecOptions options;
+  options.row_budget = 1000;
+  auto out = run_check(*bound, provider, options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message(), "check slow exceeded its row budget of 1000 rows");
+}
+
+}  // namespace
+}  // namespace kinspect::kcql::test
+
+namespace kinspect::kcql::test {
+namespace {
+
+// The product's checks (checks/**/*.kcql) must at least parse; binding them
+// needs the plugins' catalog and is done by `kinspect checks lint`.
+TEST(Checks, RepositoryChecksParse) {
+  if (!std::filesystem::exists(KCQL_CHECKS_DIR)) GTEST_SKIP() << "no checks/ folder";
+  auto checks = load_checks(KCQL_CHECKS_DIR);
+  ASSERT_TRUE(checks.ok()) << checks.error().format();
+  EXPECT_FALSE(checks->empty());
+}
+
+}  // namespace
+}  // namespace kinspect::kcql::test

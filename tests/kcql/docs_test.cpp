@@ -1,0 +1,96 @@
+// Every example in docs/kcql.md runs against the fixtures: ```kcql blocks are
+// queries (a `-- => rows` line gives the expected rows), ```kcql-check blocks
+// are check files (their finding counts are listed below).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "fixtures.h"
+
+namespace kinspect::kcql::test {
+namespace {
+
+struct Example {
+  std::string lang;
+  std::string text;
+  int line = 0;  // in docs/kcql.md
+};
+
+std::vector<Example> examples() {
+  std::vector<Example> out;
+  std::istringstream in(read_file(KCQL_DOCS));
+  std::string line;
+  int n = 0;
+  Example* open = nullptr;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!open && (line == "```kcql" || line == "```kcql-check")) {
+      out.push_back({line.substr(3), "", n + 1});
+      open = &out.back();
+    } else if (open && line == "```") {
+      open = nullptr;
+    } else if (open) {
+      open->text += line + "\n";
+    }
+  }
+  return out;
+}
+
+TEST(Docs, HasExamples) {
+  auto all = examples();
+  size_t queries = 0, checks = 0;
+  for (const auto& e : all) (e.lang == "kcql" ? queries : checks)++;
+  EXPECT_GE(queries, 15u);
+  EXPECT_GE(checks, 10u);
+}
+
+TEST(Docs, QueryExamplesRun) {
+  for (const auto& e : examples()) {
+    if (e.lang != "kcql") continue;
+    SCOPED_TRACE("docs/kcql.md:" + std::to_string(e.line));
+    ResultSet rs = run(e.text);
+    auto expect = e.text.find("-- => ");
+    if (expect == std::string::npos) continue;
+    std::string want = e.text.substr(expect + 6, e.text.find('\n', expect) - expect - 6);
+    json::array rows;
+    for (const auto& r : rs.rows) rows.push_back(r);
+    EXPECT_EQ(json::serialize(rows), want);
+  }
+}
+
+TEST(Docs, CheckExamplesParseBindAndRun) {
+  // Findings each cookbook check must produce over the fixtures.
+  const std::map<std::string, size_t> expected = {
+      {"node-not-ready", 2},           {"pods-on-not-ready-nodes", 2},   {"webhook-fail-policy-no-endpoints", 1},
+      {"service-selects-nothing", 2},  {"daemonset-not-ready", 1},       {"kubelet-version-skew", 1},
+      {"container-without-limits", 2}, {"namespace-many-pending", 1},    {"image-latest", 3},
+      {"tls-secret-expiring", 1},      {"apiserver-anonymous-auth", 0},
+  };
+  FixtureCatalog catalog;
+  size_t seen = 0;
+  for (const auto& e : examples()) {
+    if (e.lang != "kcql-check") continue;
+    SCOPED_TRACE("docs/kcql.md:" + std::to_string(e.line));
+    auto checks = parse_checks(e.text, "docs/kcql.md");
+    ASSERT_TRUE(checks.ok()) << checks.error().format();
+    for (const auto& c : *checks) {
+      auto bound = bind_check(c, catalog);
+      ASSERT_TRUE(bound.ok()) << bound.error().format();
+      FixtureProvider provider;
+      ExecOptions options;
+      options.now = kNow;
+      auto findings = run_check(*bound, provider, options);
+      ASSERT_TRUE(findings.ok()) << findings.error().format();
+      auto it = expected.find(c.id);
+      ASSERT_NE(it, expected.end()) << "no expected count for " << c.id;
+      EXPECT_EQ(findings->size(), it->second) << c.id;
+      for (const auto& f : *findings) EXPECT_FALSE(f.message.empty());
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, expected.size());
+}
+
+}  // namespace
+}  // namespace kinspect::kcql::test

@@ -1,0 +1,378 @@
+// Queries over the fixture cluster: every construct of the language.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "fixtures.h"
+
+namespace kinspect::kcql::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+TEST(Query, SelectPathsFromOneTable) {
+  auto rs = run("SELECT n.metadata.name, n.status.nodeInfo.kubeletVersion AS kubelet FROM k8s.nodes n");
+  EXPECT_EQ(rs.columns, (Strings{"name", "kubelet"}));
+  EXPECT_EQ(column(rs), (Strings{"\"cp-1\"", "\"worker-a\"", "\"worker-b\"", "\"worker-c\""}));
+  EXPECT_EQ(column(rs, 1)[2], "\"v1.27.9-eks-5e0fdde\"");
+}
+
+TEST(Query, UnqualifiedColumnsWhenUnambiguous) {
+  auto rs = run("SELECT metadata.name FROM k8s.nodes WHERE spec.unschedulable");
+  EXPECT_EQ(column(rs), (Strings{"\"worker-c\""}));
+}
+
+TEST(Query, SelectStarAndAliasStar) {
+  auto rs = run("SELECT * FROM k8s.version");
+  EXPECT_EQ(rs.columns, (Strings{"git_version", "platform", "build_date"}));
+  auto hidden = run("SELECT * FROM k8s.secrets s WHERE s.name = 'app-config'");
+  EXPECT_EQ(hidden.columns, (Strings{"name", "namespace", "type", "metadata"}));  // data is hidden
+  auto qualified = run("SELECT v.*, 1 AS one FROM k8s.version v");
+  EXPECT_EQ(qualified.columns, (Strings{"git_version", "platform", "build_date", "one"}));
+}
+
+TEST(Query, SelectWithoutFrom) {
+  EXPECT_EQ(scalar("SELECT 1 + 2"), "3");
+  EXPECT_EQ(scalar("SELECT 'a' || 'b'"), "\"ab\"");
+}
+
+TEST(Query, MissingFieldsAreNull) {
+  auto rs = run("SELECT n.metadata.nope.deeper, n.status.addresses[7].address, n.metadata.name.x FROM k8s.nodes n LIMIT 1");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), "[null,null,null]");
+}
+
+TEST(Query, BracketKeysAndIndexes) {
+  auto rs = run("SELECT p.metadata.labels['app.kubernetes.io/name'], p.spec.containers[0].ports[0].containerPort, "
+                "p.spec.containers[-1].name FROM k8s.pods p WHERE p.name = 'web-7d4b9c-abcde'");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"(["web",80,"log-shipper"])");
+}
+
+TEST(Query, WildcardFlattens) {
+  auto rs = run("SELECT p.spec.containers[*].image, p.spec.containers[*].ports[*].containerPort "
+                "FROM k8s.pods p WHERE p.name LIKE 'coredns%'");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([["registry.k8s.io/coredns/coredns:v1.11.1"],[53,9153]])");
+  EXPECT_EQ(scalar("SELECT n.metadata.labels[*] FROM k8s.nodes n WHERE n.name = 'worker-a'"),
+            R"(["worker-a","linux"])");
+}
+
+TEST(Query, ArrayFilterYieldsFirstMatch) {
+  auto rs = run("SELECT p.status.containerStatuses[name = 'web'].restartCount AS restarts, "
+                "p.status.containerStatuses[restartCount > 0].name AS first_restarted "
+                "FROM k8s.pods p WHERE p.name = 'web-7d4b9c-fghij'");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([7,"web"])");
+  // `@` is the element itself; names of FROM aliases still mean the row.
+  auto args = run("SELECT p.spec.containers[0].args[@ LIKE '-%'] FROM k8s.pods p WHERE p.name LIKE 'coredns%'");
+  EXPECT_EQ(column(args), (Strings{"\"-conf\""}));
+  auto correlated = run("SELECT p.name FROM k8s.pods p WHERE p.spec.containers[image = p.status.containerStatuses[0].image] IS NOT NULL");
+  EXPECT_EQ(column(correlated), (Strings{"\"web-7d4b9c-abcde\"", "\"web-7d4b9c-fghij\"", "\"cart-5f6d7-xyz12\"",
+                                         "\"coredns-76f75df574-4bz2k\"", "\"kube-proxy-h7j8k\""}));
+}
+
+TEST(Query, WhereThreeValuedLogic) {
+  // spec.podCIDR is null on no node; unschedulable is false or true.
+  EXPECT_EQ(run("SELECT 1 FROM k8s.nodes n WHERE n.metadata.missing = 'x'").rows.size(), 0u);
+  EXPECT_EQ(run("SELECT 1 FROM k8s.nodes n WHERE NOT (n.metadata.missing = 'x')").rows.size(), 0u);
+  EXPECT_EQ(run("SELECT 1 FROM k8s.nodes n WHERE n.metadata.missing = 'x' OR TRUE").rows.size(), 4u);
+  EXPECT_EQ(scalar("SELECT NULL AND FALSE"), "false");
+  EXPECT_EQ(scalar("SELECT NULL OR TRUE"), "true");
+  EXPECT_EQ(scalar("SELECT NULL AND TRUE"), "null");
+  EXPECT_EQ(scalar("SELECT NOT NULL"), "null");
+  EXPECT_EQ(scalar("SELECT 1 IN (2, NULL)"), "null");
+  EXPECT_EQ(scalar("SELECT 1 NOT IN (2, 3)"), "true");
+  EXPECT_EQ(scalar("SELECT NULL IS NULL"), "true");
+  EXPECT_EQ(scalar("SELECT 3 BETWEEN 1 AND 5"), "true");
+  EXPECT_EQ(scalar("SELECT 3 NOT BETWEEN 1 AND NULL"), "null");
+}
+
+TEST(Query, TypeMismatchesAreNullOrFalse) {
+  EXPECT_EQ(scalar("SELECT 1 = '1'"), "false");
+  EXPECT_EQ(scalar("SELECT 1 != '1'"), "true");
+  EXPECT_EQ(scalar("SELECT 1 < 'a'"), "null");
+  EXPECT_EQ(scalar("SELECT 1 + 'a'"), "null");
+  EXPECT_EQ(scalar("SELECT 'x' LIKE 1"), "null");
+  EXPECT_EQ(scalar("SELECT 1 = 1.0"), "true");
+  EXPECT_EQ(scalar("SELECT NOT 'yes'"), "null");
+}
+
+TEST(Query, Arithmetic) {
+  EXPECT_EQ(scalar("SELECT 7 / 2"), "3.5E0");
+  EXPECT_EQ(scalar("SELECT 8 / 2"), "4");
+  EXPECT_EQ(scalar("SELECT 7 % 3"), "1");
+  EXPECT_EQ(scalar("SELECT 1 / 0"), "null");
+  EXPECT_EQ(scalar("SELECT -(2 * 3) + 1"), "-5");
+  EXPECT_EQ(scalar("SELECT 9223372036854775807 + 1"), "9.223372036854776E18");
+  EXPECT_EQ(scalar("SELECT 'n=' || 3 || ' ok=' || TRUE"), "\"n=3 ok=true\"");
+  EXPECT_EQ(scalar("SELECT 'x' || NULL"), "null");
+}
+
+TEST(Query, CaseWhen) {
+  auto rs = run("SELECT CASE condition(n, 'Ready').status WHEN 'True' THEN 'ok' WHEN 'False' THEN 'down' ELSE 'unknown' END, "
+                "CASE WHEN n.spec.unschedulable THEN 'cordoned' END FROM k8s.nodes n");
+  EXPECT_EQ(column(rs), (Strings{"\"ok\"", "\"ok\"", "\"down\"", "\"unknown\""}));
+  EXPECT_EQ(column(rs, 1), (Strings{"null", "null", "null", "\"cordoned\""}));
+}
+
+TEST(Query, LikeIsUnicodeAware) {
+  auto rs = run("SELECT p.name FROM k8s.pods p WHERE p.name LIKE 'caf_-%'");
+  EXPECT_EQ(column(rs), (Strings{"\"café-ünïcode-0\""}));
+  EXPECT_EQ(scalar("SELECT 'abc' LIKE 'a%c'"), "true");
+  EXPECT_EQ(scalar("SELECT 'abc' NOT LIKE '%b'"), "true");
+  EXPECT_EQ(scalar("SELECT '100%' LIKE '100%'"), "true");
+}
+
+TEST(Query, InnerHashJoinOnExpressions) {
+  FixtureProvider provider;
+  auto rs = run("SELECT p.name, n.status.nodeInfo.kubeletVersion FROM k8s.pods p JOIN k8s.nodes n "
+                "ON n.metadata.name = p.spec.nodeName WHERE p.metadata.namespace = 'kube-system'",
+                {}, &provider);
+  EXPECT_EQ(column(rs), (Strings{"\"coredns-76f75df574-4bz2k\"", "\"kube-proxy-h7j8k\""}));
+  EXPECT_EQ(column(rs, 1), (Strings{"\"v1.29.3\"", "\"v1.27.9-eks-5e0fdde\""}));
+  // Projection: each table is asked for just the paths the query reads.
+  ASSERT_EQ(provider.requests.size(), 2u);
+  EXPECT_EQ(provider.requests[0].paths, (Strings{"metadata.namespace", "name", "spec.nodeName"}));
+  EXPECT_EQ(provider.requests[1].paths, (Strings{"metadata.name", "status.nodeInfo.kubeletVersion"}));
+}
+
+TEST(Query, CommaJoinWithWhereEqualityIsHashed) {
+  auto q = parse_query("SELECT p.name FROM k8s.nodes n, k8s.pods p WHERE n.metadata.name = p.spec.nodeName AND "
+                       "condition(n, 'Ready').status != 'True'");
+  ASSERT_TRUE(q.ok());
+  FixtureCatalog catalog;
+  auto plan = bind_query(*q, catalog);
+  ASSERT_TRUE(plan.ok()) << plan.error().format();
+  EXPECT_NE(plan->explain().find("hash join"), std::string::npos) << plan->explain();
+  FixtureProvider provider;
+  auto rs = execute(*plan, provider);
+  ASSERT_TRUE(rs.ok());
+  EXPECT_EQ(column(*rs), (Strings{"\"web-7d4b9c-fghij\"", "\"kube-proxy-h7j8k\""}));
+}
+
+TEST(Query, LeftJoinKeepsUnmatchedRows) {
+  auto rs = run("SELECT s.name, e.name AS endpoints FROM k8s.services s LEFT JOIN k8s.endpoints e "
+                "ON e.namespace = s.namespace AND e.name = s.name WHERE s.namespace = 'shop' ORDER BY s.name");
+  EXPECT_EQ(column(rs), (Strings{"\"cart\"", "\"checkout\"", "\"external-db\"", "\"web\""}));
+  EXPECT_EQ(column(rs, 1), (Strings{"\"cart\"", "\"checkout\"", "null", "\"web\""}));
+  // A WHERE condition on the right side sees the NULL-extended rows.
+  auto missing = run("SELECT s.name FROM k8s.services s LEFT JOIN k8s.endpoints e ON e.name = s.name "
+                     "WHERE e.name IS NULL");
+  EXPECT_EQ(column(missing), (Strings{"\"external-db\""}));
+}
+
+TEST(Query, JoinWithNonEquiConditionUsesNestedLoop) {
+  auto rs = run("SELECT a.name, b.name FROM k8s.nodes a JOIN k8s.nodes b ON a.name < b.name "
+                "WHERE a.name LIKE 'worker%' ORDER BY 1, 2");
+  EXPECT_EQ(rs.rows.size(), 3u);
+}
+
+TEST(Query, UnnestOneRowPerElement) {
+  auto rs = run("SELECT p.name, c.name, c.resources.limits.memory FROM k8s.pods p, UNNEST(p.spec.containers) AS c "
+                "WHERE p.metadata.namespace = 'shop' AND c.resources.limits IS NULL");
+  EXPECT_EQ(column(rs, 1), (Strings{"\"log-shipper\"", "\"log-shipper\""}));
+  auto scalars = run("SELECT a FROM k8s.pods p, UNNEST(p.spec.containers[0].args) AS a WHERE p.name LIKE 'coredns%'");
+  EXPECT_EQ(column(scalars), (Strings{"\"-conf\"", "\"/etc/coredns/Corefile\""}));
+}
+
+TEST(Query, LeftUnnestKeepsRowsWithEmptyArrays) {
+  auto inner = run("SELECT p.name FROM k8s.pods p, UNNEST(p.status.containerStatuses) cs WHERE p.metadata.namespace = 'jobs'");
+  EXPECT_TRUE(inner.rows.empty());
+  auto outer = run("SELECT p.name, cs.name FROM k8s.pods p LEFT JOIN UNNEST(p.status.containerStatuses) AS cs "
+                   "WHERE p.metadata.namespace = 'jobs'");
+  EXPECT_EQ(outer.rows.size(), 3u);
+  EXPECT_EQ(column(outer, 1), (Strings{"null", "null", "null"}));
+}
+
+TEST(Query, ExistsAndNotExistsAreDecorrelated) {
+  const char* q =
+      "SELECT s.name FROM k8s.services s WHERE s.spec.selector IS NOT NULL AND NOT EXISTS ("
+      "  SELECT 1 FROM k8s.pods p WHERE p.metadata.namespace = s.namespace AND "
+      "  selector_matches(s.spec.selector, p.metadata.labels))";
+  auto rs = run(q);
+  EXPECT_EQ(column(rs), (Strings{"\"checkout\"", "\"policy-webhook\""}));
+  auto parsed = parse_query(q);
+  FixtureCatalog catalog;
+  auto plan = bind_query(*parsed, catalog);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_NE(plan->explain().find("hash semi-join on p.metadata.namespace = s.namespace"), std::string::npos)
+      << plan->explain();
+  auto with = run("SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT 1 FROM k8s.pods p WHERE p.spec.nodeName = n.name "
+                  "AND p.status.phase = 'Running') ORDER BY n.name");
+  EXPECT_EQ(column(with), (Strings{"\"cp-1\"", "\"worker-a\"", "\"worker-b\""}));
+}
+
+TEST(Query, NestedCorrelationThroughTwoSubqueries) {
+  // Nodes hosting a pod of a namespace that has a Service: the innermost
+  // subquery refers to the outer subquery's pod.
+  auto rs = run("SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT 1 FROM k8s.pods p WHERE p.spec.nodeName = n.name "
+                "AND EXISTS (SELECT 1 FROM k8s.services s WHERE s.namespace = p.metadata.namespace AND s.name = 'kube-dns')) "
+                "ORDER BY n.name");
+  EXPECT_EQ(column(rs), (Strings{"\"cp-1\"", "\"worker-b\""}));
+  // ...and to the outermost query.
+  auto deep = run("SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT 1 FROM k8s.namespaces ns WHERE EXISTS ("
+                  "SELECT 1 FROM k8s.pods p WHERE p.spec.nodeName = n.name AND p.metadata.namespace = ns.name "
+                  "AND ns.name = 'kube-system')) ORDER BY n.name");
+  EXPECT_EQ(column(deep), (Strings{"\"cp-1\"", "\"worker-b\""}));
+}
+
+TEST(Query, ExistsInsideSelectAndCase) {
+  auto rs = run("SELECT n.name, CASE WHEN EXISTS (SELECT 1 FROM k8s.pods p WHERE p.spec.nodeName = n.name) "
+                "THEN 'busy' ELSE 'idle' END FROM k8s.nodes n");
+  EXPECT_EQ(column(rs, 1), (Strings{"\"busy\"", "\"busy\"", "\"busy\"", "\"idle\""}));
+}
+
+TEST(Query, TooManyFromItems) {
+  std::string q = "SELECT 1 FROM k8s.version v0";
+  for (int i = 1; i < 40; ++i) q += ", k8s.version v" + std::to_string(i);
+  EXPECT_NE(error_of(q).find("too many FROM items (limit 32)"), std::string::npos);
+}
+
+TEST(Query, UncorrelatedExists) {
+  EXPECT_EQ(run("SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT 1 FROM k8s.pods p WHERE p.status.phase = 'Failed')").rows.size(), 0u);
+  EXPECT_EQ(run("SELECT n.name FROM k8s.nodes n WHERE EXISTS (SELECT count(*) FROM k8s.pods p)").rows.size(), 4u);
+}
+
+TEST(Query, InSubqueryAndScalarSubquery) {
+  auto rs = run("SELECT n.name FROM k8s.nodes n WHERE n.name IN (SELECT p.spec.nodeName FROM k8s.pods p "
+                "WHERE p.metadata.namespace = 'kube-system') ORDER BY n.name");
+  EXPECT_EQ(column(rs), (Strings{"\"cp-1\"", "\"worker-b\""}));
+  auto not_in = run("SELECT n.name FROM k8s.nodes n WHERE n.name NOT IN (SELECT p.spec.nodeName FROM k8s.pods p)");
+  // The pending pods have no nodeName: NULL in the set makes NOT IN unknown.
+  EXPECT_TRUE(not_in.rows.empty());
+  auto scalar_sub = run("SELECT n.name FROM k8s.nodes n WHERE semver_compare(n.status.nodeInfo.kubeletVersion, "
+                        "(SELECT max(v.git_version) FROM k8s.version v)) < 0");
+  EXPECT_EQ(column(scalar_sub), (Strings{"\"worker-b\"", "\"worker-c\""}));
+}
+
+TEST(Query, GroupByHavingAndAggregates) {
+  auto rs = run("SELECT p.metadata.namespace AS ns, count(*) AS pods, count(p.spec.nodeName) AS scheduled, "
+                "count(DISTINCT p.spec.nodeName) AS nodes, sum(array_length(p.spec.containers)) AS containers, "
+                "min(p.name) AS first, max(p.name) AS last "
+                "FROM k8s.pods p GROUP BY p.metadata.namespace HAVING count(*) > 1 ORDER BY pods DESC, ns");
+  EXPECT_EQ(rs.columns, (Strings{"ns", "pods", "scheduled", "nodes", "containers", "first", "last"}));
+  ASSERT_EQ(rs.rows.size(), 3u);
+  EXPECT_EQ(json::serialize(rs.rows[0]), R"(["shop",4,4,2,6,"café-ünïcode-0","web-7d4b9c-fghij"])");
+  EXPECT_EQ(json::serialize(rs.rows[1]), R"(["jobs",3,0,0,3,"batch-job-1-q8w7e","batch-job-3-z9x8c"])");
+  EXPECT_EQ(json::serialize(rs.rows[2]), R"(["kube-system",2,2,2,2,"coredns-76f75df574-4bz2k","kube-proxy-h7j8k"])");
+}
+
+TEST(Query, AggregatesOverNoRows) {
+  auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
+  auto grouped = run("SELECT count(*) FROM k8s.pods p WHERE FALSE GROUP BY p.name");
+  EXPECT_TRUE(grouped.rows.empty());
+}
+
+TEST(Query, ArrayAggAndStringAgg) {
+  auto rs = run("SELECT p.spec.nodeName AS node, array_agg(p.name) AS pods, string_agg(DISTINCT p.metadata.namespace, ', ') AS ns, "
+                "avg(p.status.containerStatuses[0].restartCount) AS avg_restarts "
+                "FROM k8s.pods p WHERE p.spec.nodeName = 'worker-b' GROUP BY node");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)),
+            R"(["worker-b",["web-7d4b9c-fghij","kube-proxy-h7j8k"],"shop, kube-system",3.5E0])");
+}
+
+TEST(Query, GroupByAliasAndBareColumns) {
+  // Bare columns in an aggregate query take the group's first row (as SQLite does).
+  auto rs = run("SELECT image_repo(c.image) AS repo, count(*) AS n, p.name FROM k8s.pods p, UNNEST(p.spec.containers) c "
+                "GROUP BY repo ORDER BY n DESC, repo LIMIT 2");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"(["busybox",3,"batch-job-1-q8w7e"])");
+}
+
+TEST(Query, DistinctOrderLimit) {
+  auto rs = run("SELECT DISTINCT p.metadata.namespace FROM k8s.pods p ORDER BY 1 DESC LIMIT 2");
+  EXPECT_EQ(column(rs), (Strings{"\"shop\"", "\"kube-system\""}));
+  auto nulls = run("SELECT p.spec.nodeName FROM k8s.pods p ORDER BY p.spec.nodeName DESC");
+  EXPECT_EQ(column(nulls).front(), "\"worker-b\"");
+  EXPECT_EQ(column(nulls).back(), "null");  // NULLs last either way
+}
+
+TEST(Query, InputOrderWithoutOrderBy) {
+  auto rs = run("SELECT n.name FROM k8s.nodes n");
+  EXPECT_EQ(column(rs), (Strings{"\"cp-1\"", "\"worker-a\"", "\"worker-b\"", "\"worker-c\""}));
+}
+
+TEST(Query, EmptyTable) {
+  FixtureProvider provider;
+  provider.set_rows("k8s.nodes", {});
+  EXPECT_TRUE(run("SELECT n.name FROM k8s.nodes n", {}, &provider).rows.empty());
+  EXPECT_EQ(json::serialize(run("SELECT count(*) FROM k8s.nodes", {}, &provider).rows.at(0)), "[0]");
+  EXPECT_EQ(run("SELECT p.name FROM k8s.pods p LEFT JOIN k8s.nodes n ON n.name = p.spec.nodeName", {}, &provider).rows.size(), 9u);
+}
+
+TEST(Query, TableFunctionsTakeConstantArguments) {
+  FixtureProvider provider;
+  auto rs = run("SELECT f.node, regex_match(f.content, '--anonymous-auth=false') FROM "
+                "node.file('/etc/kubernetes/manifests/kube-apiserver.yaml') f", {}, &provider);
+  EXPECT_EQ(rs.rows.size(), 2u);
+  EXPECT_EQ(column(rs, 1), (Strings{"true", "true"}));
+  ASSERT_EQ(provider.requests.size(), 1u);
+  EXPECT_EQ(provider.requests[0].key(), "node.file(\"/etc/kubernetes/manifests/kube-apiserver.yaml\")");
+  auto probe = run("SELECT reachable FROM net.tcp_probe('10.0.0.1', 6443)");
+  EXPECT_EQ(column(probe), (Strings{"true"}));
+  auto with_param = run("SELECT t.reachable FROM net.tcp_probe(param.host, param.port) t",
+                        {{"host", "10.0.0.2"}, {"port", 10250}});
+  EXPECT_EQ(column(with_param), (Strings{"false"}));
+}
+
+TEST(Query, ParametersInExpressions) {
+  auto rs = run("SELECT p.name FROM k8s.pods p WHERE p.status.containerStatuses[0].restartCount > param.max_restarts",
+                {{"max_restarts", 5}});
+  EXPECT_EQ(column(rs), (Strings{"\"web-7d4b9c-fghij\""}));
+  // Overrides at execution time.
+  ExecOptions options;
+  options.params["max_restarts"] = 100;
+  auto none = run("SELECT p.name FROM k8s.pods p WHERE p.status.containerStatuses[0].restartCount > param.max_restarts",
+                  {{"max_restarts", 5}}, nullptr, options);
+  EXPECT_TRUE(none.rows.empty());
+}
+
+TEST(Query, ExplainShowsPushdownAndPaths) {
+  auto q = parse_query("SELECT p.name FROM k8s.nodes n JOIN k8s.pods p ON p.spec.nodeName = n.name "
+                       "WHERE n.spec.unschedulable AND p.status.phase = 'Running'");
+  FixtureCatalog catalog;
+  auto plan = bind_query(*q, catalog);
+  ASSERT_TRUE(plan.ok());
+  std::string e = plan->explain();
+  EXPECT_NE(e.find("scan k8s.nodes() AS n [name, spec.unschedulable]\n  filter: n.spec.unschedulable"), std::string::npos) << e;
+  EXPECT_NE(e.find("hash join scan k8s.pods() AS p [name, spec.nodeName, status.phase]\n  filter: p.status.phase = 'Running'"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("keys: p.spec.nodeName = n.name"), std::string::npos) << e;
+}
+
+TEST(Query, ConditionReadsOnlyConditions) {
+  FixtureProvider provider;
+  run("SELECT n.name FROM k8s.nodes n WHERE condition(n, 'Ready').status = 'True'", {}, &provider);
+  ASSERT_EQ(provider.requests.size(), 1u);
+  EXPECT_EQ(provider.requests[0].paths, (Strings{"name", "status.conditions"}));
+}
+
+TEST(Query, RealKindClusterNodes) {
+  FixtureProvider provider;
+  provider.set_rows("k8s.nodes", load_rows("kind_core_v1_nodes.json"));
+  auto rs = run("SELECT n.name, condition(n, 'Ready').reason FROM k8s.nodes n "
+                "WHERE condition(n, 'Ready').status != 'True'", {}, &provider);
+  EXPECT_EQ(column(rs), (Strings{"\"kind-worker\""}));
+}
+
+TEST(Query, RealPendingPods) {
+  FixtureProvider provider;
+  provider.set_rows("k8s.pods", load_rows("troubleshoot_pods_pending.json"));
+  auto rs = run("SELECT p.name, condition(p, 'PodScheduled').reason FROM k8s.pods p WHERE p.status.phase = 'Pending'",
+                {}, &provider);
+  ASSERT_EQ(rs.rows.size(), 1u);
+  EXPECT_EQ(column(rs, 1), (Strings{"\"Unschedulable\""}));
+}
+
+TEST(Query, PlanIsReusableAcrossExecutions) {
+  auto q = parse_query("SELECT count(*) FROM k8s.pods p WHERE p.status.phase = param.phase");
+  FixtureCatalog catalog;
+  auto plan = bind_query(*q, catalog, {{"phase", "Pending"}});
+  ASSERT_TRUE(plan.ok());
+  FixtureProvider provider;
+  for (int i = 0; i < 3; ++i) {
+    auto rs = execute(*plan, provider);
+    ASSERT_TRUE(rs.ok());
+    EXPECT_EQ(json::serialize(rs->rows.at(0)), "[3]");
+  }
+}
+
+}  // namespace
+}  // namespace kinspect::kcql::test
