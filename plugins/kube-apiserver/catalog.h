@@ -1,0 +1,42 @@
+// The well-known Kubernetes resources the kube-apiserver driver exposes as
+// k8s.<resource> tables, with their real top-level fields as columns.
+#pragma once
+
+#include <kinspect/sdk.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kapi {
+
+struct Resource {
+  std::string table;     // "k8s.pods"
+  std::string group;     // "" for the core group
+  std::string version;   // "v1"
+  std::string resource;  // "pods"
+  std::string kind;      // "Pod"
+  bool namespaced = true;
+  std::vector<kinspect::sdk::ColumnSpec> columns;  // all columns incl. apiVersion/kind/metadata
+  std::string doc;
+
+  std::string group_version() const { return group.empty() ? version : group + "/" + version; }
+  // "/api/v1/pods" or "/apis/apps/v1/deployments"; with a namespace, the namespaced path.
+  std::string list_path(std::string_view ns = {}) const;
+};
+
+// Every well-known resource, in a stable order.
+const std::vector<Resource>& well_known();
+const Resource* find_by_table(std::string_view table);
+const Resource* find_by_kind(std::string_view kind);
+
+// Columns of generic objects (k8s.resource and discovered tables).
+std::vector<kinspect::sdk::ColumnSpec> generic_columns();
+
+// Special tables.
+std::vector<kinspect::sdk::TableSpec> special_tables();
+
+// "pods" for "Pod": the usual English plural Kubernetes uses for kinds.
+std::string guess_plural(std::string_view kind);
+
+}  // namespace kapi

@@ -1,0 +1,662 @@
+// The only translation unit of the plugin that includes Beast/Asio.
+#include "http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <openssl/x509v3.h>
+
+#ifdef KAPI_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace kapi {
+struct HttpConn;
+namespace {
+
+struct Url {
+  std::string scheme, host, port, path;
+  std::string userinfo;
+};
+
+Url parse_url(const std::string& s, const std::string& what) {
+  Url u;
+  size_t p = s.find("://");
+  if (p == std::string::npos) throw std::runtime_error(what + ": not a URL: " + s);
+  u.scheme = s.substr(0, p);
+  std::string rest = s.substr(p + 3);
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  u.path = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
+  size_t at = authority.rfind('@');
+  if (at != std::string::npos) {
+    u.userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+  }
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) throw std::runtime_error(what + ": bad IPv6 address in " + s);
+    u.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') u.port = authority.substr(close + 2);
+  } else {
+    size_t colon = authority.rfind(':');
+    if (colon != std::string::npos) {
+      u.host = authority.substr(0, colon);
+      u.port = authority.substr(colon + 1);
+    } else {
+      u.host = authority;
+    }
+  }
+  if (u.port.empty()) u.port = u.scheme == "https" ? "443" : "80";
+  if (u.host.empty()) throw std::runtime_error(what + ": no host in " + s);
+  return u;
+}
+
+bool is_ip(const std::string& h) {
+  boost::system::error_code ec;
+  asio::ip::make_address(h, ec);
+  return !ec;
+}
+
+std::string b64(const std::string& s) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b;
+  size_t i = 0;
+  for (; i + 2 < s.size(); i += 3) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += k[v & 63];
+  }
+  if (i + 1 == s.size()) {
+    uint32_t v = uint8_t(s[i]) << 16;
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += "==";
+  } else if (i + 2 == s.size()) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += '=';
+  }
+  return b;
+}
+
+// client-go's token bucket: `burst` tokens, refilled at `qps` per second.
+class TokenBucket {
+ public:
+  TokenBucket(double qps, int burst) : qps_(qps), burst_(burst < 1 ? 1 : burst), tokens_(burst_), last_(Clock::now()) {}
+  void take() {
+    if (qps_ <= 0) return;
+    auto now = Clock::now();
+    tokens_ = std::min<double>(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * qps_);
+    last_ = now;
+    if (tokens_ >= 1) {
+      tokens_ -= 1;
+      return;
+    }
+    double wait = (1 - tokens_) / qps_;
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    tokens_ = 0;
+    last_ = Clock::now();
+  }
+
+ private:
+  double qps_;
+  int burst_;
+  double tokens_;
+  Clock::time_point last_;
+};
+
+std::string status_message(const std::string& body) {
+  try {
+    auto v = boost::json::parse(body);
+    if (auto* o = v.if_object())
+      if (auto* m = o->if_contains("message"); m && m->is_string()) return std::string(m->as_string());
+  } catch (...) {
+  }
+  std::string s = body.substr(0, 300);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+// Shared by all connections of a client: credentials, TLS context, limits.
+struct ApiClient::Impl {
+  Connection conn;
+  ClientOptions opts;
+  LogFn log;
+  Url url;
+  std::optional<Url> proxy;
+  std::shared_ptr<ssl::context> ctx;
+  std::string ctx_cert;  // the client cert the SSL context was built with
+  TokenBucket bucket;
+  size_t requests = 0;
+  std::optional<ExecCredential> exec_cred;
+  std::string token_cache;
+  Clock::time_point token_read{};
+  std::vector<std::unique_ptr<HttpConn>> idle;  // kept-alive connections
+
+  Impl(Connection c, ClientOptions o, LogFn l)
+      : conn(std::move(c)), opts(o), log(std::move(l)), bucket(o.qps, o.burst) {
+    url = parse_url(conn.server, "cluster server");
+    if (url.scheme != "https" && url.scheme != "http")
+      throw std::runtime_error("cluster server " + conn.server + ": expected an https:// or http:// URL");
+    if (url.scheme == "http") {
+      // e.g. `kubectl proxy`: no TLS, so no credentials should travel this way.
+      if (log)
+        log(1, "cluster server " + conn.server + " is plain http: the connection is not encrypted" +
+                   (conn.token.empty() && conn.token_file.empty() && conn.username.empty() && !conn.exec
+                        ? std::string()
+                        : std::string(", and credentials are sent in clear")));
+      if (!conn.proxy_url.empty())
+        throw std::runtime_error("proxy-url with a plain http:// server is not supported");
+    }
+    if (!conn.proxy_url.empty()) {
+      proxy = parse_url(conn.proxy_url, "proxy-url");
+      if (proxy->scheme != "http")
+        throw std::runtime_error("proxy-url " + conn.proxy_url + ": only http:// (CONNECT) proxies are supported");
+    }
+    if (!conn.client_cert_pem.empty())
+      check_client_certificate(conn.client_cert_pem, "user '" + conn.user_name + "' (" + conn.origin + ")");
+  }
+
+  std::chrono::seconds timeout() const { return std::chrono::seconds(opts.timeout_seconds > 0 ? opts.timeout_seconds : 30); }
+  static std::string authority(const Url& u) {
+    return (u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" + u.port;
+  }
+  std::string where() const { return authority(url); }
+
+  void ensure_credentials() {
+    if (!conn.exec) return;
+    bool fresh = exec_cred && (!exec_cred->expires || *exec_cred->expires > std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (fresh) return;
+    if (exec_cred && log) log(3, "exec credential expired; running the plugin again");
+    exec_cred = run_exec(*conn.exec, conn);
+    if (!exec_cred->cert_pem.empty()) {
+      check_client_certificate(exec_cred->cert_pem, "exec credential plugin '" + conn.exec->command + "'");
+      if (exec_cred->cert_pem != ctx_cert) {
+        idle.clear();  // connections made with the old certificate
+        ctx.reset();
+      }
+    }
+  }
+
+  std::shared_ptr<ssl::context> context() {
+    if (ctx) return ctx;
+    auto c = std::make_shared<ssl::context>(ssl::context::tls_client);
+    c->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    if (conn.insecure) {
+      c->set_verify_mode(ssl::verify_none);
+    } else {
+      c->set_verify_mode(ssl::verify_peer);
+      if (!conn.ca_pem.empty()) {
+        c->add_certificate_authority(asio::buffer(conn.ca_pem), ec);
+        if (ec) throw std::runtime_error("certificate-authority for cluster '" + conn.cluster_name + "': " + ec.message());
+      } else {
+        c->set_default_verify_paths(ec);
+      }
+    }
+    std::string cert = conn.client_cert_pem, key = conn.client_key_pem;
+    if (exec_cred && !exec_cred->cert_pem.empty()) {
+      cert = exec_cred->cert_pem;
+      key = exec_cred->key_pem;
+    }
+    if (!cert.empty()) {
+      c->use_certificate_chain(asio::buffer(cert), ec);
+      if (ec) throw std::runtime_error("client certificate of user '" + conn.user_name + "': " + ec.message());
+      c->use_private_key(asio::buffer(key), ssl::context::pem, ec);
+      if (ec) throw std::runtime_error("client key of user '" + conn.user_name + "': " + ec.message());
+    }
+    ctx_cert = cert;
+    ctx = c;
+    return ctx;
+  }
+
+  std::string auth_header() {
+    if (exec_cred && !exec_cred->token.empty()) return "Bearer " + exec_cred->token;
+    if (!conn.token_file.empty()) {
+      if (token_cache.empty() || Clock::now() - token_read > std::chrono::minutes(1)) {
+        std::ifstream in(conn.token_file);
+        if (!in) throw std::runtime_error("cannot read token file " + conn.token_file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        token_cache = ss.str();
+        while (!token_cache.empty() && std::isspace(static_cast<unsigned char>(token_cache.back()))) token_cache.pop_back();
+        token_read = Clock::now();
+      }
+      if (!token_cache.empty()) return "Bearer " + token_cache;
+    }
+    if (!conn.token.empty()) return "Bearer " + conn.token;
+    if (!conn.username.empty()) return "Basic " + b64(conn.username + ":" + conn.password);
+    return {};
+  }
+
+  double backoff(int attempt, const std::string& retry_after) const {
+    if (!retry_after.empty()) {
+      char* end = nullptr;
+      double v = std::strtod(retry_after.c_str(), &end);
+      if (end && *end == '\0' && v >= 0) return std::min(v, opts.backoff_max_seconds);
+    }
+    double d = opts.backoff_base_seconds * double(1 << std::min(attempt, 10));
+    return std::min(d, opts.backoff_max_seconds);
+  }
+
+  std::unique_ptr<HttpConn> take();
+  void give_back(std::unique_ptr<HttpConn> c);
+};
+
+// One TLS connection: a request at a time, its body streamed.
+struct HttpConn {
+  ApiClient::Impl& m;
+  asio::io_context ioc;
+  std::shared_ptr<ssl::context> ctx;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;  // https
+  std::unique_ptr<beast::tcp_stream> plain;                       // http
+  bool open() const { return stream || plain; }
+  beast::tcp_stream& tcp() { return stream ? beast::get_lowest_layer(*stream) : *plain; }
+  template <class F>
+  void with(F&& f) {
+    if (stream) f(*stream);
+    else f(*plain);
+  }
+  beast::flat_buffer buffer;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser;
+  bool busy = false;  // a body is open
+#ifdef KAPI_HAVE_ZLIB
+  z_stream zs{};
+  bool gz = false, gz_init = false, gz_in_eof = false;
+  std::vector<char> gz_in = std::vector<char>(64 * 1024);
+#endif
+
+  explicit HttpConn(ApiClient::Impl& impl) : m(impl) {}
+  ~HttpConn() {
+    close();
+#ifdef KAPI_HAVE_ZLIB
+    if (gz_init) inflateEnd(&zs);
+#endif
+  }
+
+  template <class Start>
+  boost::system::error_code run(Start&& start) {
+    boost::system::error_code ec = asio::error::would_block;
+    start(ec);
+    ioc.restart();
+    ioc.run();
+    return ec;
+  }
+
+  void close() {
+    if (open()) {
+      boost::system::error_code ec;
+      tcp().socket().close(ec);
+    }
+    stream.reset();
+    plain.reset();
+    parser.reset();
+    buffer.clear();
+    busy = false;
+  }
+
+  void connect() {
+    const Connection& conn = m.conn;
+    const Url& url = m.url;
+    const bool tls = url.scheme == "https";
+    if (tls) {
+      ctx = m.context();
+      stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *ctx);
+    } else {
+      plain = std::make_unique<beast::tcp_stream>(ioc);
+    }
+    buffer.clear();
+    const Url& dial = m.proxy ? *m.proxy : url;
+    tcp::resolver resolver(ioc);
+    tcp::resolver::results_type results;
+    auto ec = run([&](boost::system::error_code& out) {
+      resolver.async_resolve(dial.host, dial.port, [&](boost::system::error_code e, tcp::resolver::results_type r) {
+        out = e;
+        results = r;
+      });
+    });
+    if (ec) {
+      close();
+      throw std::runtime_error("cannot resolve " + dial.host + ": " + ec.message());
+    }
+    auto& tcps = tcp();
+    tcps.expires_after(m.timeout());
+    ec = run([&](boost::system::error_code& out) {
+      tcps.async_connect(results, [&](boost::system::error_code e, const tcp::endpoint&) { out = e; });
+    });
+    if (ec) {
+      close();
+      std::string what = ec == beast::error::timeout ? "timed out" : ec.message();
+      throw std::runtime_error("cannot connect to " +
+                               (m.proxy ? "proxy " + ApiClient::Impl::authority(dial) + " for " : std::string()) +
+                               conn.server + ": " + what);
+    }
+    if (m.proxy) {
+      http::request<http::empty_body> req{http::verb::connect, ApiClient::Impl::authority(url), 11};
+      req.set(http::field::host, ApiClient::Impl::authority(url));
+      if (!m.proxy->userinfo.empty()) req.set(http::field::proxy_authorization, "Basic " + b64(m.proxy->userinfo));
+      tcps.expires_after(m.timeout());
+      ec = run([&](boost::system::error_code& out) {
+        http::async_write(tcps, req, [&](boost::system::error_code e, size_t) { out = e; });
+      });
+      http::response_parser<http::empty_body> p;
+      p.skip(true);
+      if (!ec)
+        ec = run([&](boost::system::error_code& out) {
+          http::async_read(tcps, buffer, p, [&](boost::system::error_code e, size_t) { out = e; });
+        });
+      std::string pname = "proxy " + ApiClient::Impl::authority(*m.proxy);
+      if (ec) {
+        close();
+        throw std::runtime_error(pname + ": " + ec.message());
+      }
+      if (p.get().result_int() != 200) {
+        int st = static_cast<int>(p.get().result_int());
+        close();
+        throw std::runtime_error(pname + " refused CONNECT to " + ApiClient::Impl::authority(url) + " (HTTP " +
+                                 std::to_string(st) + ")");
+      }
+      buffer.clear();
+    }
+    if (!tls) return;
+    SSL* ssl = stream->native_handle();
+    std::string name = conn.tls_server_name.empty() ? url.host : conn.tls_server_name;
+    if (!is_ip(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
+    if (!conn.insecure) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      if (is_ip(name)) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      else X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+    }
+    tcps.expires_after(m.timeout());
+    ec = run([&](boost::system::error_code& out) {
+      stream->async_handshake(ssl::stream_base::client, [&](boost::system::error_code e) { out = e; });
+    });
+    if (ec) {
+      long vr = SSL_get_verify_result(ssl);
+      std::string msg = "TLS handshake with " + conn.server + " failed: ";
+      if (ec == beast::error::timeout) msg += "timed out";
+      else {
+        msg += ec.message();
+        if (vr != X509_V_OK) {
+          msg += ": ";
+          msg += X509_verify_cert_error_string(vr);
+          msg += " (check certificate-authority";
+          if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) msg += " and tls-server-name";
+          msg += " for cluster '" + conn.cluster_name + "')";
+        }
+      }
+      close();
+      throw std::runtime_error(msg);
+    }
+  }
+
+  // Sends the request and reads the response header. Throws on transport errors.
+  int send(const std::string& target, std::string& retry_after, const std::string& accept = "application/json") {
+    if (busy) close();  // an unfinished body: the connection cannot be reused
+    m.ensure_credentials();
+    if (stream && ctx != m.context()) close();  // made with an older client certificate
+    bool reused = open();
+    const Url& url = m.url;
+    for (int attempt = 0;; ++attempt) {
+      if (!open()) connect();
+      http::request<http::empty_body> req{http::verb::get, url.path + target, 11};
+      std::string host = ApiClient::Impl::authority(url);
+      req.set(http::field::host, url.port == "443" ? host.substr(0, host.rfind(':')) : host);
+      req.set(http::field::user_agent, "kinspect/0.1 (kube-apiserver driver)");
+      req.set(http::field::accept, accept);
+#ifdef KAPI_HAVE_ZLIB
+      req.set(http::field::accept_encoding, "gzip");
+#endif
+      req.keep_alive(true);
+      std::string auth = m.auth_header();
+      if (!auth.empty()) req.set(http::field::authorization, auth);
+      ++m.requests;
+      auto& tcps = tcp();
+      tcps.expires_after(m.timeout());
+      auto ec = run([&](boost::system::error_code& out) {
+        with([&](auto& s) { http::async_write(s, req, [&](boost::system::error_code e, size_t) { out = e; }); });
+      });
+      parser = std::make_unique<http::response_parser<http::buffer_body>>();
+      parser->body_limit(boost::none);
+      parser->header_limit(64 * 1024);
+      if (!ec) {
+        tcps.expires_after(m.timeout());
+        ec = run([&](boost::system::error_code& out) {
+          with([&](auto& s) {
+            http::async_read_header(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; });
+          });
+        });
+      }
+      if (ec) {
+        close();
+        // A kept-alive connection the server closed meanwhile: reconnect once.
+        if (reused && attempt == 0 && ec != beast::error::timeout) {
+          if (m.log) m.log(3, "connection to " + m.where() + " was closed; reconnecting");
+          continue;
+        }
+        throw std::runtime_error("GET " + m.conn.server + target + ": " +
+                                 (ec == beast::error::timeout
+                                      ? std::string("timed out after ") + std::to_string(m.opts.timeout_seconds) + "s"
+                                      : ec.message()));
+      }
+      busy = true;
+      auto& h = parser->get();
+      auto ra = h.find(http::field::retry_after);
+      retry_after = ra == h.end() ? std::string() : std::string(ra->value());
+      auto ce = h.find(http::field::content_encoding);
+#ifdef KAPI_HAVE_ZLIB
+      gz = ce != h.end() && beast::iequals(ce->value(), "gzip");
+      if (gz) {
+        if (gz_init) inflateEnd(&zs);
+        zs = z_stream{};
+        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
+        gz_init = true;
+        gz_in_eof = false;
+      }
+#else
+      if (ce != h.end() && !beast::iequals(ce->value(), "identity")) {
+        close();
+        throw std::runtime_error("GET " + target + ": unsupported Content-Encoding " + std::string(ce->value()));
+      }
+#endif
+      return static_cast<int>(h.result_int());
+    }
+  }
+
+  size_t read_body(char* buf, size_t n) {
+#ifdef KAPI_HAVE_ZLIB
+    if (gz) return read_gzip(buf, n);
+#endif
+    return read_raw(buf, n);
+  }
+
+#ifdef KAPI_HAVE_ZLIB
+  size_t read_gzip(char* buf, size_t n) {
+    for (;;) {
+      if (zs.avail_in == 0 && !gz_in_eof) {
+        size_t r = read_raw(gz_in.data(), gz_in.size());
+        if (r == 0) gz_in_eof = true;
+        zs.next_in = reinterpret_cast<Bytef*>(gz_in.data());
+        zs.avail_in = static_cast<uInt>(r);
+      }
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = static_cast<uInt>(n);
+      int rc = inflate(&zs, Z_NO_FLUSH);
+      size_t produced = n - zs.avail_out;
+      if (rc == Z_STREAM_END) {
+        if (produced > 0) return produced;
+        // Drain whatever follows so the connection can be reused.
+        while (!gz_in_eof) {
+          if (read_raw(gz_in.data(), gz_in.size()) == 0) gz_in_eof = true;
+        }
+        gz = false;
+        return 0;
+      }
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        close();
+        throw std::runtime_error("corrupt gzip response body from " + m.conn.server);
+      }
+      if (produced > 0) return produced;
+      if (gz_in_eof) {
+        close();
+        throw std::runtime_error("truncated gzip response body from " + m.conn.server);
+      }
+    }
+  }
+#endif
+
+  size_t read_raw(char* buf, size_t n) {
+    if (!parser || !busy) return 0;
+    for (;;) {
+      if (parser->is_done()) {
+        finish_body();
+        return 0;
+      }
+      auto& body = parser->get().body();
+      body.data = buf;
+      body.size = n;
+      auto& tcps = tcp();
+      tcps.expires_after(m.timeout());
+      auto ec = run([&](boost::system::error_code& out) {
+        with([&](auto& s) { http::async_read(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
+      });
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) {
+        close();
+        throw std::runtime_error("reading the response from " + m.conn.server + ": " +
+                                 (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
+      }
+      size_t got = n - body.size;
+      if (got > 0) return got;
+    }
+  }
+
+  void finish_body() {
+    bool keep = parser && parser->is_done() && parser->get().keep_alive();
+    busy = false;
+    parser.reset();
+    if (!keep) close();
+  }
+
+  std::string read_all_body() {
+    std::string s;
+    char tmp[16384];
+    size_t n;
+    while ((n = read_body(tmp, sizeof tmp)) > 0) {
+      if (s.size() < (64u << 20)) s.append(tmp, n);
+    }
+    return s;
+  }
+};
+
+std::unique_ptr<HttpConn> ApiClient::Impl::take() {
+  if (!idle.empty()) {
+    auto c = std::move(idle.back());
+    idle.pop_back();
+    return c;
+  }
+  return std::make_unique<HttpConn>(*this);
+}
+
+void ApiClient::Impl::give_back(std::unique_ptr<HttpConn> c) {
+  if (c && c->open() && !c->busy && c->ctx == ctx && idle.size() < 4) idle.push_back(std::move(c));
+}
+
+namespace {
+// A body being read; its connection goes back to the pool when it was read to the end.
+class Reader : public BodyReader {
+ public:
+  Reader(ApiClient::Impl* impl, std::unique_ptr<HttpConn> c) : impl_(impl), c_(std::move(c)) {}
+  ~Reader() override {
+    if (c_->busy) c_->close();  // abandoned mid-body: not reusable
+    else impl_->give_back(std::move(c_));
+  }
+  size_t read(char* buf, size_t n) override { return c_->read_body(buf, n); }
+
+ private:
+  ApiClient::Impl* impl_;
+  std::unique_ptr<HttpConn> c_;
+};
+}  // namespace
+
+ApiClient::ApiClient(Connection conn, ClientOptions opts, LogFn log)
+    : impl_(std::make_unique<Impl>(std::move(conn), opts, std::move(log))) {}
+ApiClient::~ApiClient() = default;
+
+const Connection& ApiClient::connection() const { return impl_->conn; }
+size_t ApiClient::requests() const { return impl_->requests; }
+
+std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std::string& accept) {
+  Impl& m = *impl_;
+  bool reauth = false;
+  auto c = m.take();
+  for (int attempt = 0;; ++attempt) {
+    m.bucket.take();
+    std::string retry_after;
+    int status = c->send(target, retry_after, accept);
+    if (status >= 200 && status < 300) return std::make_unique<Reader>(impl_.get(), std::move(c));
+    std::string body = c->read_all_body();
+    if (status == 401 && m.conn.exec && !reauth) {
+      // The credential may have been revoked early: ask the plugin again, once.
+      reauth = true;
+      m.exec_cred.reset();
+      --attempt;
+      continue;
+    }
+    bool retryable = status == 429 || (status >= 500 && status != 501);
+    if (retryable && attempt < m.opts.max_retries) {
+      double d = m.backoff(attempt, retry_after);
+      if (m.log)
+        m.log(status == 429 ? 2 : 1, "GET " + target + ": HTTP " + std::to_string(status) +
+                                         (status == 429 ? " (too many requests)" : "") + "; retrying in " +
+                                         std::to_string(d).substr(0, 4) + "s (attempt " + std::to_string(attempt + 1) +
+                                         " of " + std::to_string(m.opts.max_retries) + ")");
+      std::this_thread::sleep_for(std::chrono::duration<double>(d));
+      continue;
+    }
+    m.give_back(std::move(c));
+    throw HttpError(status, target, status_message(body));
+  }
+}
+
+std::string ApiClient::get_all(const std::string& target, int* status) {
+  if (status) {
+    Impl& m = *impl_;
+    auto c = m.take();
+    m.bucket.take();
+    std::string retry_after;
+    *status = c->send(target, retry_after);
+    std::string body = c->read_all_body();
+    m.give_back(std::move(c));
+    return body;
+  }
+  auto r = get(target);
+  std::string s;
+  char tmp[16384];
+  size_t n;
+  while ((n = r->read(tmp, sizeof tmp)) > 0) {
+    if (s.size() < (64u << 20)) s.append(tmp, n);
+  }
+  return s;
+}
+
+}  // namespace kapi

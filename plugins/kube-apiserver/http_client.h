@@ -1,0 +1,74 @@
+// HTTPS client for the Kubernetes API (Boost.Beast + OpenSSL behind a pimpl:
+// this header includes no Boost). One connection, kept alive and reused;
+// client-side token-bucket rate limiting; retries with exponential backoff
+// on 429 (honouring Retry-After) and 5xx; connect and I/O timeouts; bodies
+// are streamed as they arrive (chunked or not).
+#pragma once
+
+#include "kubeconfig.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace kapi {
+
+struct ClientOptions {
+  double qps = 20;
+  int burst = 40;
+  int timeout_seconds = 30;  // connect, and each read/write on the connection
+  int max_retries = 5;       // for 429 / 5xx / a dropped keep-alive connection
+  double backoff_base_seconds = 0.5;
+  double backoff_max_seconds = 30;
+};
+
+// A non-2xx answer (after retries). message() is the Status object's message when present.
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, std::string target, std::string message)
+      : std::runtime_error("HTTP " + std::to_string(status) + " for " + target + ": " + message),
+        status_(status), target_(std::move(target)), message_(std::move(message)) {}
+  int status() const { return status_; }
+  const std::string& target() const { return target_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  int status_;
+  std::string target_, message_;
+};
+
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Reads up to n body bytes; 0 at the end of the body.
+  virtual size_t read(char* buf, size_t n) = 0;
+};
+
+class ApiClient {
+ public:
+  ApiClient(Connection conn, ClientOptions opts, LogFn log);
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  // GET target (path and query, relative to the server URL). On 2xx returns
+  // the body as a stream; only one body may be open at a time (a new get()
+  // abandons an unfinished one and its connection). Throws HttpError for
+  // other statuses, std::runtime_error for transport/TLS problems.
+  std::unique_ptr<BodyReader> get(const std::string& target, const std::string& accept = "application/json");
+  // The whole body, for small documents (discovery, /version, /readyz).
+  // With `status`, any HTTP status is returned there instead of thrown, and
+  // nothing is retried (for /readyz, which answers 500 with its report).
+  std::string get_all(const std::string& target, int* status = nullptr);
+
+  const Connection& connection() const;
+  // Requests sent so far (retries included), for tests and logs.
+  size_t requests() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kapi

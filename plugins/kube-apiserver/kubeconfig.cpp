@@ -1,0 +1,536 @@
+#include "kubeconfig.h"
+
+#include <boost/json.hpp>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace kapi {
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  auto val = [](unsigned char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0, pad = 0, n = 0;
+  for (unsigned char c : in) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad) return std::nullopt;  // data after padding
+    int v = val(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    ++n;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  if (n % 4 == 1 || pad > 2) return std::nullopt;
+  return out;
+}
+
+std::string display_path(const std::string& p) {
+  const char* home = std::getenv("HOME");
+  if (home && *home) {
+    std::string h = home;
+    if (h.back() == '/') h.pop_back();
+    if (p.size() > h.size() && p.compare(0, h.size(), h) == 0 && p[h.size()] == '/') return "~" + p.substr(h.size());
+  }
+  return p;
+}
+
+namespace {
+
+std::string read_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(what + ": cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> v;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t e = s.find(':', pos);
+    if (e == std::string::npos) e = s.size();
+    if (e > pos) v.push_back(s.substr(pos, e - pos));
+    pos = e + 1;
+  }
+  return v;
+}
+
+std::string expand_home(const std::string& p) {
+  if (p.rfind("~/", 0) == 0) {
+    const char* home = std::getenv("HOME");
+    if (home) return std::string(home) + p.substr(1);
+  }
+  return p;
+}
+
+// One named entry (cluster, user or context) and where it came from.
+struct Entry {
+  YAML::Node node;  // the inner "cluster"/"user"/"context" map
+  std::string file;  // display path
+  std::string dir;   // for relative paths
+  std::string where;  // "users[2].user"
+};
+
+struct Merged {
+  std::map<std::string, Entry> clusters, users, contexts;
+  std::string current_context;
+  std::vector<std::string> files;
+};
+
+[[noreturn]] void field_error(const Entry& e, const std::string& field, const std::string& problem) {
+  throw std::runtime_error(e.file + ": field '" + e.where + (field.empty() ? "" : "." + field) + "': " + problem);
+}
+
+void load_file(const std::string& path, Merged& m) {
+  std::string disp = display_path(path);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw std::runtime_error(disp + ": cannot read kubeconfig");
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(disp + ": invalid YAML: " + e.what());
+  }
+  m.files.push_back(disp);
+  if (!root || root.IsNull()) return;
+  if (!root.IsMap()) throw std::runtime_error(disp + ": not a kubeconfig (expected a YAML mapping)");
+  std::string dir = fs::absolute(fs::path(path)).parent_path().string();
+  auto section = [&](const char* key, const char* inner, std::map<std::string, Entry>& into) {
+    YAML::Node list = root[key];
+    if (!list || list.IsNull()) return;
+    if (!list.IsSequence()) throw std::runtime_error(disp + ": field '" + std::string(key) + "': expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      YAML::Node item = list[i];
+      std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+      if (!item.IsMap()) throw std::runtime_error(disp + ": field '" + where + "': expected a mapping");
+      YAML::Node name = item["name"];
+      if (!name || !name.IsScalar() || name.Scalar().empty())
+        throw std::runtime_error(disp + ": field '" + where + ".name': missing");
+      YAML::Node in = item[inner];
+      if (in && !in.IsNull() && !in.IsMap())
+        throw std::runtime_error(disp + ": field '" + where + "." + inner + "': expected a mapping");
+      // kubectl: the first file to set a key wins.
+      if (!into.count(name.Scalar())) into[name.Scalar()] = Entry{in ? in : YAML::Node(YAML::NodeType::Map), disp, dir, where + "." + inner};
+    }
+  };
+  section("clusters", "cluster", m.clusters);
+  section("users", "user", m.users);
+  section("contexts", "context", m.contexts);
+  if (m.current_context.empty()) {
+    YAML::Node cc = root["current-context"];
+    if (cc && cc.IsScalar()) m.current_context = cc.Scalar();
+  }
+}
+
+std::string str(const Entry& e, const char* key) {
+  YAML::Node n = e.node[key];
+  if (!n || n.IsNull()) return {};
+  if (!n.IsScalar()) field_error(e, key, "expected a string");
+  return n.Scalar();
+}
+
+bool boolean(const Entry& e, const char* key) {
+  YAML::Node n = e.node[key];
+  if (!n || n.IsNull()) return false;
+  if (!n.IsScalar()) field_error(e, key, "expected true or false");
+  const std::string& s = n.Scalar();
+  if (s == "true" || s == "True") return true;
+  if (s == "false" || s == "False") return false;
+  field_error(e, key, "expected true or false, got '" + s + "'");
+}
+
+std::string rel(const Entry& e, const std::string& p) {
+  if (p.empty()) return p;
+  std::string x = expand_home(p);
+  if (fs::path(x).is_absolute()) return x;
+  return (fs::path(e.dir) / x).string();
+}
+
+// "<key>-data" (base64, inline) or "<key>" (file path).
+std::string data_or_file(const Entry& e, const std::string& key) {
+  std::string data = str(e, (key + "-data").c_str());
+  if (!data.empty()) {
+    auto d = base64_decode(data);
+    if (!d) field_error(e, key + "-data", "invalid base64");
+    return *d;
+  }
+  std::string file = str(e, key.c_str());
+  if (file.empty()) return {};
+  std::string path = rel(e, file);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) field_error(e, key, "cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void check_pem(const Entry& e, const std::string& field, const std::string& pem, const char* marker) {
+  if (!pem.empty() && pem.find(marker) == std::string::npos)
+    field_error(e, field, std::string("not PEM data (no '") + marker + "' block)");
+}
+
+std::optional<Connection> in_cluster(const ResolveOptions& o, const LogFn& log) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  if (!host || !*host || !port || !*port) return std::nullopt;
+  Connection c;
+  std::string h = host;
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  c.server = "https://" + h + ":" + port;
+  std::string dir = o.service_account_dir;
+  c.token_file = dir + "/token";
+  if (!fs::exists(c.token_file))
+    throw std::runtime_error("in-cluster: KUBERNETES_SERVICE_HOST is set but " + c.token_file + " does not exist");
+  std::string ca = dir + "/ca.crt";
+  if (fs::exists(ca)) c.ca_pem = read_file(ca, "in-cluster");
+  c.origin = "in-cluster service account (" + dir + ")";
+  c.context = "in-cluster";
+  return c;
+}
+
+}  // namespace
+
+std::optional<Connection> resolve_connection(const ResolveOptions& o, const LogFn& log) {
+  std::vector<std::string> files;
+  bool explicit_ = false;
+  if (!o.kubeconfig.empty()) {
+    for (auto& f : split_list(o.kubeconfig)) files.push_back(expand_home(f));
+    explicit_ = true;
+  } else if (const char* kc = std::getenv("KUBECONFIG"); kc && *kc) {
+    for (auto& f : split_list(kc)) files.push_back(expand_home(f));
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    std::string def = std::string(home) + "/.kube/config";
+    if (fs::exists(def)) files.push_back(def);
+  }
+  Merged m;
+  for (const auto& f : files) {
+    if (!fs::exists(f)) {
+      if (explicit_ && files.size() == 1) throw std::runtime_error("kubeconfig not found: " + display_path(f));
+      continue;  // kubectl ignores missing files of a KUBECONFIG list
+    }
+    load_file(f, m);
+  }
+  if (m.files.empty()) return in_cluster(o, log);
+
+  std::string files_desc;
+  for (const auto& f : m.files) files_desc += (files_desc.empty() ? "" : ":") + f;
+  std::string ctx_name = o.context.empty() ? m.current_context : o.context;
+  if (ctx_name.empty())
+    throw std::runtime_error("kubeconfig " + files_desc + " has no current-context; pass --context");
+  auto ci = m.contexts.find(ctx_name);
+  if (ci == m.contexts.end()) throw std::runtime_error("context '" + ctx_name + "' not found in kubeconfig " + files_desc);
+  const Entry& ctx = ci->second;
+  std::string cluster_name = str(ctx, "cluster");
+  std::string user_name = str(ctx, "user");
+  if (cluster_name.empty()) field_error(ctx, "cluster", "missing");
+  auto cli = m.clusters.find(cluster_name);
+  if (cli == m.clusters.end())
+    throw std::runtime_error(ctx.file + ": field '" + ctx.where + ".cluster': cluster '" + cluster_name +
+                             "' not found in kubeconfig " + files_desc);
+  const Entry& cl = cli->second;
+
+  Connection c;
+  c.context = ctx_name;
+  c.cluster_name = cluster_name;
+  c.user_name = user_name;
+  c.origin = "kubeconfig " + files_desc + ", context " + ctx_name;
+  c.server = str(cl, "server");
+  if (c.server.empty()) field_error(cl, "server", "missing");
+  if (c.server.rfind("https://", 0) != 0 && c.server.rfind("http://", 0) != 0)
+    field_error(cl, "server", "expected an https:// URL, got '" + c.server + "'");
+  c.insecure = boolean(cl, "insecure-skip-tls-verify");
+  c.tls_server_name = str(cl, "tls-server-name");
+  c.proxy_url = str(cl, "proxy-url");
+  c.ca_pem = data_or_file(cl, "certificate-authority");
+  check_pem(cl, str(cl, "certificate-authority-data").empty() ? "certificate-authority" : "certificate-authority-data",
+            c.ca_pem, "-----BEGIN CERTIFICATE-----");
+
+  if (!user_name.empty()) {
+    auto ui = m.users.find(user_name);
+    if (ui == m.users.end())
+      throw std::runtime_error(ctx.file + ": field '" + ctx.where + ".user': user '" + user_name +
+                               "' not found in kubeconfig " + files_desc);
+    const Entry& u = ui->second;
+    c.client_cert_pem = data_or_file(u, "client-certificate");
+    c.client_key_pem = data_or_file(u, "client-key");
+    const char* cert_field = str(u, "client-certificate-data").empty() ? "client-certificate" : "client-certificate-data";
+    const char* key_field = str(u, "client-key-data").empty() ? "client-key" : "client-key-data";
+    check_pem(u, cert_field, c.client_cert_pem, "-----BEGIN CERTIFICATE-----");
+    check_pem(u, key_field, c.client_key_pem, "PRIVATE KEY-----");
+    if (c.client_cert_pem.empty() != c.client_key_pem.empty())
+      field_error(u, c.client_cert_pem.empty() ? cert_field : key_field,
+                  "missing (client-certificate and client-key go together)");
+    c.token = str(u, "token");
+    std::string tf = str(u, "tokenFile");
+    if (!tf.empty()) {
+      c.token_file = rel(u, tf);
+      if (!fs::exists(c.token_file)) field_error(u, "tokenFile", "cannot read " + c.token_file);
+    }
+    c.username = str(u, "username");
+    c.password = str(u, "password");
+    if (YAML::Node ex = u.node["exec"]; ex && !ex.IsNull()) {
+      Entry e{ex, u.file, u.dir, u.where + ".exec"};
+      if (!ex.IsMap()) field_error(u, "exec", "expected a mapping");
+      ExecConfig x;
+      x.where = u.file + ": " + e.where;
+      x.command = str(e, "command");
+      if (x.command.empty()) field_error(e, "command", "missing");
+      if (x.command.find('/') != std::string::npos) x.command = rel(e, x.command);
+      x.api_version = str(e, "apiVersion");
+      if (x.api_version.empty()) field_error(e, "apiVersion", "missing");
+      if (x.api_version != "client.authentication.k8s.io/v1" && x.api_version != "client.authentication.k8s.io/v1beta1")
+        field_error(e, "apiVersion", "unsupported '" + x.api_version +
+                                         "' (want client.authentication.k8s.io/v1 or v1beta1)");
+      if (YAML::Node args = ex["args"]; args && !args.IsNull()) {
+        if (!args.IsSequence()) field_error(e, "args", "expected a list");
+        for (const auto& a : args) x.args.push_back(a.Scalar());
+      }
+      if (YAML::Node env = ex["env"]; env && !env.IsNull()) {
+        if (!env.IsSequence()) field_error(e, "env", "expected a list");
+        size_t i = 0;
+        for (const auto& kv : env) {
+          if (!kv.IsMap() || !kv["name"]) field_error(e, "env[" + std::to_string(i) + "].name", "missing");
+          x.env.emplace_back(kv["name"].Scalar(), kv["value"] ? kv["value"].Scalar() : "");
+          ++i;
+        }
+      }
+      x.provide_cluster_info = boolean(e, "provideClusterInfo");
+      x.install_hint = str(e, "installHint");
+      x.interactive_mode = str(e, "interactiveMode");
+      if (!x.interactive_mode.empty() && x.interactive_mode != "Never" && x.interactive_mode != "IfAvailable" &&
+          x.interactive_mode != "Always")
+        field_error(e, "interactiveMode", "expected Never, IfAvailable or Always, got '" + x.interactive_mode + "'");
+      c.exec = std::move(x);
+    }
+    if (YAML::Node ap = u.node["auth-provider"]; ap && !ap.IsNull())
+      field_error(u, "auth-provider", "auth-provider plugins were removed from kubectl 1.26; use an exec plugin");
+  }
+  if (c.insecure && log)
+    log(1, "insecure-skip-tls-verify is set for cluster '" + cluster_name + "': the server's certificate is NOT verified");
+  return c;
+}
+
+namespace {
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& s) {
+  std::tm tm{};
+  const char* p = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!p) return std::nullopt;
+  if (*p == '.') {
+    ++p;
+    while (*p >= '0' && *p <= '9') ++p;
+  }
+  long off = 0;
+  if (*p == '+' || *p == '-') {
+    int hh = 0, mm = 0;
+    if (std::sscanf(p + 1, "%d:%d", &hh, &mm) < 1) return std::nullopt;
+    off = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
+  } else if (*p != 'Z' && *p != 'z') {
+    return std::nullopt;
+  }
+  time_t t = timegm(&tm) - off;
+  return std::chrono::system_clock::from_time_t(t);
+}
+
+}  // namespace
+
+ExecCredential run_exec(const ExecConfig& x, const Connection& cluster) {
+  if (x.interactive_mode == "Always")
+    throw std::runtime_error("exec credential plugin '" + x.command + "' (" + x.where +
+                             ") needs an interactive terminal (interactiveMode: Always), which kinspect does not "
+                             "provide; log in with kubectl first or use a non-interactive credential");
+  boost::json::object info{{"kind", "ExecCredential"}, {"apiVersion", x.api_version}};
+  boost::json::object spec{{"interactive", false}};
+  if (x.provide_cluster_info) {
+    boost::json::object cl{{"server", cluster.server}};
+    if (!cluster.tls_server_name.empty()) cl["tls-server-name"] = cluster.tls_server_name;
+    if (cluster.insecure) cl["insecure-skip-tls-verify"] = true;
+    if (!cluster.ca_pem.empty()) {
+      // base64 of the CA bundle, as client-go does.
+      static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      std::string b;
+      const std::string& s = cluster.ca_pem;
+      size_t i = 0;
+      for (; i + 2 < s.size(); i += 3) {
+        uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
+        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += k[v & 63];
+      }
+      if (i + 1 == s.size()) {
+        uint32_t v = uint8_t(s[i]) << 16;
+        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += "==";
+      } else if (i + 2 == s.size()) {
+        uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
+        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += '=';
+      }
+      cl["certificate-authority-data"] = b;
+    }
+    spec["cluster"] = cl;
+  }
+  info["spec"] = spec;
+
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    bool overridden = kv.rfind("KUBERNETES_EXEC_INFO=", 0) == 0;
+    for (auto& [k, v] : x.env)
+      if (kv.rfind(k + "=", 0) == 0) overridden = true;
+    if (!overridden) envs.push_back(kv);
+  }
+  for (auto& [k, v] : x.env) envs.push_back(k + "=" + v);
+  envs.push_back("KUBERNETES_EXEC_INFO=" + boost::json::serialize(info));
+  std::vector<char*> envp, argv;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string cmd = x.command;
+  argv.push_back(cmd.data());
+  std::vector<std::string> args = x.args;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int out[2], err[2];
+  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("exec plugin: pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("exec plugin: fork failed");
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+    int devnull = open("/dev/null", 0);
+    if (devnull >= 0) dup2(devnull, 0);
+    execvpe(cmd.c_str(), argv.data(), envp.data());
+    std::fprintf(stderr, "cannot run: %s\n", std::strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  std::string sout, serr;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (open_fds > 0) {
+    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (ms <= 0) {
+      kill(pid, SIGKILL);
+      break;
+    }
+    int r = poll(fds, 2, ms);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    for (auto& f : fds) {
+      if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t n = read(f.fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(f.fd);
+        f.fd = -1;
+        --open_fds;
+      } else {
+        (f.fd == out[0] ? sout : serr).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::string who = "exec credential plugin '" + x.command + "' (" + x.where + ")";
+  while (!serr.empty() && (serr.back() == '\n' || serr.back() == '\r')) serr.pop_back();
+  if (serr.size() > 500) serr = serr.substr(0, 500) + "...";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string m = who + " failed: " +
+                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : std::string("killed"));
+    if (!serr.empty()) m += ": " + serr;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !x.install_hint.empty()) m += " (" + x.install_hint + ")";
+    throw std::runtime_error(m);
+  }
+  boost::json::value v;
+  try {
+    v = boost::json::parse(sout);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + " printed invalid JSON: " + e.what());
+  }
+  auto* o = v.if_object();
+  if (!o || !o->if_contains("kind") || o->at("kind") != "ExecCredential")
+    throw std::runtime_error(who + " did not print an ExecCredential");
+  if (auto* av = o->if_contains("apiVersion"); av && av->is_string() && av->as_string() != x.api_version)
+    throw std::runtime_error(who + " returned apiVersion " + std::string(av->as_string()) + ", expected " + x.api_version);
+  auto* st = o->if_contains("status");
+  if (!st || !st->is_object()) throw std::runtime_error(who + " returned an ExecCredential without status");
+  ExecCredential c;
+  auto& so = st->as_object();
+  auto s = [&](const char* k) -> std::string {
+    auto* p = so.if_contains(k);
+    return p && p->is_string() ? std::string(p->as_string()) : std::string();
+  };
+  c.token = s("token");
+  c.cert_pem = s("clientCertificateData");
+  c.key_pem = s("clientKeyData");
+  std::string exp = s("expirationTimestamp");
+  if (!exp.empty()) {
+    c.expires = parse_rfc3339(exp);
+    if (!c.expires) throw std::runtime_error(who + ": invalid status.expirationTimestamp '" + exp + "'");
+  }
+  if (c.token.empty() && c.cert_pem.empty())
+    throw std::runtime_error(who + " returned neither status.token nor status.clientCertificateData");
+  if (c.cert_pem.empty() != c.key_pem.empty())
+    throw std::runtime_error(who + " returned clientCertificateData without clientKeyData or the reverse");
+  return c;
+}
+
+void check_client_certificate(const std::string& pem, const std::string& who) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!x) throw std::runtime_error(who + ": cannot parse the client certificate (PEM)");
+  int after = X509_cmp_current_time(X509_get0_notAfter(x));
+  int before = X509_cmp_current_time(X509_get0_notBefore(x));
+  std::string na;
+  {
+    BIO* b = BIO_new(BIO_s_mem());
+    ASN1_TIME_print(b, X509_get0_notAfter(x));
+    char* d = nullptr;
+    long n = BIO_get_mem_data(b, &d);
+    na.assign(d, static_cast<size_t>(n));
+    BIO_free(b);
+  }
+  X509_free(x);
+  if (after < 0) throw std::runtime_error(who + ": the client certificate expired (notAfter " + na + ")");
+  if (before > 0) throw std::runtime_error(who + ": the client certificate is not valid yet");
+}
+
+}  // namespace kapi

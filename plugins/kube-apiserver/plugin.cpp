@@ -1,0 +1,518 @@
+// kube-apiserver data driver: Kubernetes objects as k8s.* tables, from a live
+// cluster (as kubectl connects to it) or from a snapshot.
+#include "catalog.h"
+#include "http_client.h"
+#include "kubeconfig.h"
+#include "rows.h"
+#include "snapshot.h"
+#include "splitter.h"
+
+#include <kinspect/sdk.hpp>
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <optional>
+#include <unordered_set>
+
+namespace ks = kinspect::sdk;
+namespace json = boost::json;
+
+namespace kapi {
+namespace {
+
+constexpr const char* kNoCluster = "no cluster: pass --kubeconfig, set KUBECONFIG, or --snapshot";
+
+struct Config {
+  std::string kubeconfig, context, snapshot;
+  double qps = 20;
+  int burst = 40;
+  int timeout_seconds = 30;
+  bool consistent_read = false;
+  bool include_secret_data = false;
+  bool discover = false;
+  int page_size = 500;
+  int max_retries = 5;
+  double backoff_base_seconds = 0.5;
+  std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+};
+
+Config parse_config(std::string_view text, const ks::Host& host) {
+  Config c;
+  json::value v;
+  try {
+    v = json::parse(text.empty() ? std::string_view("{}") : text);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("kube-apiserver config: invalid JSON: ") + e.what());
+  }
+  if (!v.is_object()) throw std::runtime_error("kube-apiserver config: expected a JSON object");
+  for (auto& kv : v.as_object()) {
+    std::string k(kv.key());
+    const json::value& x = kv.value();
+    auto bad = [&](const char* want) {
+      throw std::runtime_error("kube-apiserver config: '" + k + "' must be " + want);
+    };
+    auto str = [&](std::string& into) {
+      if (x.is_null()) return;
+      if (!x.is_string()) bad("a string");
+      into = std::string(x.as_string());
+    };
+    auto num = [&]() -> double {
+      if (x.is_int64()) return double(x.as_int64());
+      if (x.is_uint64()) return double(x.as_uint64());
+      if (x.is_double()) return x.as_double();
+      bad("a number");
+      return 0.0;
+    };
+    auto boolean = [&]() -> bool {
+      if (!x.is_bool()) {
+        bad("true or false");
+        return false;
+      }
+      return x.as_bool();
+    };
+    if (k == "kubeconfig") str(c.kubeconfig);
+    else if (k == "context") str(c.context);
+    else if (k == "snapshot") str(c.snapshot);
+    else if (k == "service_account_dir") str(c.service_account_dir);
+    else if (k == "qps") c.qps = num();
+    else if (k == "burst") c.burst = int(num());
+    else if (k == "timeout_seconds") c.timeout_seconds = int(num());
+    else if (k == "page_size") c.page_size = int(num());
+    else if (k == "max_retries") c.max_retries = int(num());
+    else if (k == "backoff_base_seconds") c.backoff_base_seconds = num();
+    else if (k == "consistent_read") c.consistent_read = boolean();
+    else if (k == "include_secret_data") c.include_secret_data = boolean();
+    else if (k == "discover") c.discover = boolean();
+    else host.warn("kube-apiserver config: unknown key '" + k + "' ignored");
+  }
+  if (c.page_size < 1) c.page_size = 500;
+  return c;
+}
+
+// A resource to LIST live.
+struct ListTarget {
+  std::string table;
+  std::string path;     // "/api/v1/pods"
+  std::string resource; // "pods"
+  std::string ns;       // namespace the LIST is narrowed to
+  std::string kind, api_version;  // fallbacks for items
+  bool optional_api = false;      // a 404 means "not served": no rows
+};
+
+std::string scope_desc(const ListTarget& t) {
+  return t.ns.empty() ? "at the cluster scope" : "in namespace " + t.ns;
+}
+
+[[noreturn]] void rethrow_http(const HttpError& e, const ListTarget& t, const Connection& c) {
+  int s = e.status();
+  std::string m = e.message();
+  if (s == 403)
+    throw std::runtime_error("forbidden: cannot list " + t.resource + " " + scope_desc(t) + " (403): " + m +
+                             " — see deploy/rbac.yaml for the read-only role kinspect needs");
+  if (s == 401)
+    throw std::runtime_error("unauthorized (401): the credentials of user '" + c.user_name + "' (" + c.origin +
+                             ") were rejected while listing " + t.resource + ": " + m);
+  throw std::runtime_error("listing " + t.resource + " " + scope_desc(t) + " failed: HTTP " + std::to_string(s) + ": " + m);
+}
+
+class ListScan : public ks::Scan {
+ public:
+  ListScan(ApiClient& client, ListTarget t, const Config& cfg, const ks::Host& host, CancelCheck cancel, RowOptions opts)
+      : client_(client), t_(std::move(t)), cfg_(cfg), host_(host), cancel_(cancel), opts_(std::move(opts)), buf_(64 * 1024) {
+    // A query that reads only metadata gets PartialObjectMetadata from the
+    // server: no spec/status (nor Secret values) cross the network.
+    metadata_only_ = opts_.metadata_only() && !t_.kind.empty() && !t_.api_version.empty();
+  }
+
+  bool next(ks::BatchWriter& out) override {
+    cancel_.check();
+    while (!out.full()) {
+      if (!body_) {
+        if (done_) return false;
+        if (!open_page()) return false;
+      }
+      size_t n = 0;
+      try {
+        n = body_->read(buf_.data(), buf_.size());
+      } catch (const std::exception& e) {
+        // The connection dropped mid-page: read the page again (same
+        // continue token), skipping the objects already produced.
+        if (++body_retries_ > cfg_.max_retries) throw;
+        host_.log(KI_LOG_WARNING, "kube-apiserver",
+                  std::string(e.what()) + "; reading the page of " + t_.resource + " again");
+        body_.reset();
+        relisted_ = true;
+        continue;
+      }
+      if (n == 0) {
+        splitter_->finish(sink(out));
+        body_.reset();
+        std::string cont = continue_token();
+        if (cont.empty()) {
+          done_ = true;
+          return false;
+        }
+        continue_ = cont;
+        continue;
+      }
+      splitter_->feed(buf_.data(), n, sink(out));
+    }
+    return true;
+  }
+
+ private:
+  ListSplitter::Sink sink(ks::BatchWriter& out) {
+    return [this, &out](const SplitItem& it) {
+      if (relisted_ || track_uids_) {
+        if (!it.uid.empty()) {
+          // 64-bit hashes of uids: ~6 MB for 150,000 objects.
+          uint64_t h = std::hash<std::string_view>()(it.uid);
+          if (relisted_ && seen_.count(h)) return;
+          if (track_uids_) seen_.insert(h);
+        }
+      }
+      if (metadata_only_) {
+        // PartialObjectMetadata items: give them their real identity.
+        write_item(out, it, ItemIdentity{t_.kind, t_.api_version}, opts_, true);
+        return;
+      }
+      ItemIdentity id = identify(it, t_.kind, t_.api_version);
+      write_item(out, it, id, opts_);
+    };
+  }
+
+  std::string continue_token() const {
+    const std::string& meta = splitter_->root_metadata();
+    if (meta.empty()) return {};
+    try {
+      auto v = json::parse(meta);
+      if (auto* c = v.as_object().if_contains("continue"); c && c->is_string()) return std::string(c->as_string());
+    } catch (...) {
+    }
+    return {};
+  }
+
+  bool open_page() {
+    std::string target = t_.path + "?limit=" + std::to_string(cfg_.page_size);
+    if (!continue_.empty()) target += "&continue=" + url_encode(continue_);
+    else if (!cfg_.consistent_read) target += "&resourceVersion=0";
+    for (;;) {
+      try {
+        body_ = metadata_only_ ? client_.get(target, "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json")
+                               : client_.get(target);
+        break;
+      } catch (const HttpError& e) {
+        if (e.status() == 410 && !continue_.empty() && relists_ < 3) {
+          ++relists_;
+          host_.log(KI_LOG_WARNING, "kube-apiserver",
+                    "continue token for " + t_.resource + " expired (410 Gone); relisting from scratch, skipping the " +
+                        std::to_string(seen_.size()) + " objects already read");
+          relisted_ = true;
+          continue_.clear();
+          target = t_.path + "?limit=" + std::to_string(cfg_.page_size);
+          if (!cfg_.consistent_read) target += "&resourceVersion=0";
+          continue;
+        }
+        if (e.status() == 404 && t_.optional_api && continue_.empty() && pages_ == 0) {
+          host_.log(KI_LOG_INFO, "kube-apiserver",
+                    "the server does not serve " + t_.path + " (404); " + t_.table + " is empty");
+          done_ = true;
+          return false;
+        }
+        rethrow_http(e, t_, client_.connection());
+      }
+    }
+    ++pages_;
+    // After the first page we know whether more pages follow; uids are only
+    // tracked when they do (to survive a 410 relist without duplicates).
+    splitter_ = std::make_unique<ListSplitter>(t_.resource + " (GET " + t_.path + ")");
+    track_uids_ = true;
+    return true;
+  }
+
+  ApiClient& client_;
+  ListTarget t_;
+  const Config& cfg_;
+  const ks::Host& host_;
+  CancelCheck cancel_;
+  RowOptions opts_;
+  std::vector<char> buf_;
+  std::unique_ptr<BodyReader> body_;
+  int body_retries_ = 0;
+  bool metadata_only_ = false;
+  std::unique_ptr<ListSplitter> splitter_;
+  std::string continue_;
+  bool done_ = false;
+  bool relisted_ = false;
+  bool track_uids_ = false;
+  int relists_ = 0;
+  int pages_ = 0;
+  std::unordered_set<uint64_t> seen_;
+};
+
+struct Discovered {
+  std::string group, version, resource, kind, singular;
+  bool namespaced = false;
+  bool preferred = false;
+  json::value verbs, short_names, categories;
+  std::string group_version() const { return group.empty() ? version : group + "/" + version; }
+};
+
+class KubeApiserver : public ks::Plugin {
+ public:
+  KubeApiserver(const ks::Host& host, std::string_view config) : host_(host), cfg_(parse_config(config, host)) {
+    if (!cfg_.snapshot.empty()) {
+      RowOptions ro;
+      ro.include_secret_data = cfg_.include_secret_data;
+      snap_ = std::make_unique<Snapshot>(cfg_.snapshot, ro, host_);
+    }
+  }
+
+  std::vector<ks::TableSpec> tables() const override {
+    std::vector<ks::TableSpec> v;
+    for (const auto& r : well_known()) {
+      ks::TableSpec t{r.table, r.doc + (r.namespaced ? " Namespaced." : " Cluster-scoped."), r.columns, {}, {}};
+      t.examples.push_back("SELECT metadata.name FROM " + r.table);
+      v.push_back(std::move(t));
+    }
+    for (auto& s : special_tables()) v.push_back(std::move(s));
+    std::unordered_set<std::string> names;
+    for (const auto& t : v) names.insert(t.name);
+    if (snap_) {
+      for (const auto& t : snap_->manifest_tables())
+        if (names.insert(t).second)
+          v.push_back({t, "Objects of " + t + " from the snapshot's manifest.", generic_columns(), {}, {}});
+    } else if (cfg_.discover) {
+      try {
+        const_cast<KubeApiserver*>(this)->discover();
+        for (const auto& d : discovered_) {
+          std::string t = "k8s." + d.resource;
+          if (!d.preferred || !names.insert(t).second) continue;
+          v.push_back({t, d.kind + " (" + d.group_version() + "), discovered.", generic_columns(), {}, {}});
+        }
+      } catch (const std::exception& e) {
+        host_.warn(std::string("discovery failed: ") + e.what());
+      }
+    }
+    return v;
+  }
+
+  std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
+    std::string table(ctx.table());
+    Target t;
+    t.table = table;
+    if (table == "k8s.version") t.special = Target::kVersion;
+    else if (table == "k8s.readyz") t.special = Target::kReadyz;
+    else if (table == "k8s.livez") t.special = Target::kLivez;
+    else if (table == "k8s.api_resources") t.special = Target::kApiResources;
+    else if (table == "k8s.resource") {
+      if (ctx.arg_count() < 2 || !ctx.arg(0).is_text() || !ctx.arg(1).is_text())
+        throw std::runtime_error("k8s.resource(group_version, resource) needs two text arguments, e.g. k8s.resource('apps/v1', 'deployments')");
+      t.group_version = std::string(ctx.arg(0).text());
+      t.resource = std::string(ctx.arg(1).text());
+      if (t.group_version.empty() || t.resource.empty() || t.resource.find('/') != std::string::npos ||
+          t.group_version.find("..") != std::string::npos)
+        throw std::runtime_error("k8s.resource: invalid arguments '" + t.group_version + "', '" + t.resource + "'");
+      // A well-known resource through the generic function behaves the same.
+      for (const auto& r : well_known())
+        if (r.resource == t.resource && r.group_version() == t.group_version) t.kind = r.kind;
+    } else if (const Resource* r = find_by_table(table)) {
+      t.kind = r->kind;
+      t.resource = r->resource;
+      t.group_version = r->group_version();
+    } else if (table.rfind("k8s.", 0) == 0) {
+      t.resource = table.substr(4);
+    } else {
+      throw std::runtime_error("kube-apiserver has no table " + table);
+    }
+    if (snap_) return snap_->scan(t, CancelCheck(ctx), row_options(ctx, cfg_.include_secret_data));
+    return live_scan(ctx, t);
+  }
+
+ private:
+  ApiClient& client() {
+    if (client_) return *client_;
+    if (!conn_error_.empty()) throw std::runtime_error(conn_error_);
+    try {
+      ResolveOptions ro;
+      ro.kubeconfig = cfg_.kubeconfig;
+      ro.context = cfg_.context;
+      ro.service_account_dir = cfg_.service_account_dir;
+      auto conn = resolve_connection(ro, [this](int level, const std::string& m) {
+        host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
+      });
+      if (!conn) throw std::runtime_error(kNoCluster);
+      ClientOptions co;
+      co.qps = cfg_.qps;
+      co.burst = cfg_.burst;
+      co.timeout_seconds = cfg_.timeout_seconds;
+      co.max_retries = cfg_.max_retries;
+      co.backoff_base_seconds = cfg_.backoff_base_seconds;
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + conn->server + " (" + conn->origin + ")");
+      client_ = std::make_unique<ApiClient>(std::move(*conn), co, [this](int level, const std::string& m) {
+        host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
+      });
+    } catch (const std::exception& e) {
+      conn_error_ = e.what();
+      throw;
+    }
+    return *client_;
+  }
+
+  void discover() {
+    if (discovered_done_) return;
+    ApiClient& c = client();
+    std::vector<std::tuple<std::string, std::string, bool>> gvs;  // group, version, preferred
+    {
+      auto v = json::parse(c.get_all("/api"));
+      if (auto* vs = v.as_object().if_contains("versions"); vs && vs->is_array()) {
+        bool first = true;
+        for (auto& x : vs->as_array()) {
+          gvs.emplace_back("", std::string(x.as_string()), first);
+          first = false;
+        }
+      }
+    }
+    {
+      auto v = json::parse(c.get_all("/apis"));
+      if (auto* gs = v.as_object().if_contains("groups"); gs && gs->is_array())
+        for (auto& g : gs->as_array()) {
+          auto& go = g.as_object();
+          std::string name(go.at("name").as_string());
+          if (name.empty()) continue;  // the core group is /api's
+          std::string pref;
+          if (auto* p = go.if_contains("preferredVersion"); p && p->is_object())
+            pref = std::string(p->as_object().at("version").as_string());
+          for (auto& ver : go.at("versions").as_array()) {
+            std::string vv(ver.as_object().at("version").as_string());
+            gvs.emplace_back(name, vv, vv == pref);
+          }
+        }
+    }
+    for (auto& [group, version, preferred] : gvs) {
+      std::string path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+      json::value v;
+      try {
+        v = json::parse(c.get_all(path));
+      } catch (const std::exception& e) {
+        host_.warn("discovery of " + path + " failed (skipped): " + e.what());
+        continue;
+      }
+      auto* rs = v.as_object().if_contains("resources");
+      if (!rs || !rs->is_array()) continue;
+      for (auto& r : rs->as_array()) {
+        auto& ro = r.as_object();
+        Discovered d;
+        d.group = group;
+        d.version = version;
+        d.preferred = preferred;
+        d.resource = std::string(ro.at("name").as_string());
+        if (d.resource.find('/') != std::string::npos) continue;  // subresource
+        if (auto* k = ro.if_contains("kind"); k && k->is_string()) d.kind = std::string(k->as_string());
+        if (auto* s = ro.if_contains("singularName"); s && s->is_string()) d.singular = std::string(s->as_string());
+        if (auto* n = ro.if_contains("namespaced"); n && n->is_bool()) d.namespaced = n->as_bool();
+        d.verbs = ro.contains("verbs") ? ro.at("verbs") : json::array();
+        d.short_names = ro.contains("shortNames") ? ro.at("shortNames") : json::array();
+        d.categories = ro.contains("categories") ? ro.at("categories") : json::array();
+        discovered_.push_back(std::move(d));
+      }
+    }
+    discovered_done_ = true;
+  }
+
+  std::unique_ptr<ks::Scan> live_scan(const ks::ScanContext& ctx, const Target& t) {
+    ApiClient& c = client();
+    switch (t.special) {
+      case Target::kVersion: {
+        std::string body = c.get_all("/version");
+        return ks::rows([body](ks::BatchWriter& out) {
+          auto v = json::parse(body);
+          if (v.is_object()) out.raw_row(json::serialize(v));
+        });
+      }
+      case Target::kReadyz:
+      case Target::kLivez: {
+        std::string path = t.special == Target::kReadyz ? "/readyz?verbose" : "/livez?verbose";
+        int status = 0;
+        std::string body = c.get_all(path, &status);
+        if (status == 401 || status == 403)
+          throw std::runtime_error(std::string(status == 403 ? "forbidden" : "unauthorized") + ": cannot get " + path +
+                                   " (" + std::to_string(status) + ")");
+        if (status == 404) return ks::rows([](ks::BatchWriter&) {});
+        return ks::rows([body](ks::BatchWriter& out) { write_health_rows(out, body); });
+      }
+      case Target::kApiResources: {
+        discover();
+        return ks::rows([this](ks::BatchWriter& out) {
+          for (const auto& d : discovered_) {
+            auto r = out.row();
+            r.field("group", d.group).field("version", d.version).field("groupVersion", d.group_version());
+            r.field("resource", d.resource).field("singularName", d.singular).field("kind", d.kind);
+            r.field("namespaced", d.namespaced);
+            r.raw("verbs", json::serialize(d.verbs));
+            r.raw("shortNames", json::serialize(d.short_names));
+            r.raw("categories", json::serialize(d.categories));
+            r.field("preferred", d.preferred);
+          }
+        });
+      }
+      case Target::kNone:
+        break;
+    }
+    ListTarget lt;
+    lt.table = t.table;
+    std::string ns;
+    if (const ki_value* v = ctx.equals("metadata.namespace"); v && v->type == KI_VALUE_TEXT)
+      ns.assign(v->text, v->text_len);
+    if (const Resource* r = find_by_table(t.table); r && t.table != "k8s.resource") {
+      lt.resource = r->resource;
+      lt.kind = r->kind;
+      lt.api_version = r->group_version();
+      lt.optional_api = true;
+      if (r->namespaced && !ns.empty()) lt.ns = ns;
+      lt.path = r->list_path(lt.ns);
+    } else {
+      std::string gv = t.group_version;
+      lt.resource = t.resource;
+      lt.kind = t.kind;
+      bool namespaced = false;
+      if (gv.empty()) {
+        // A discovered table: find its group/version.
+        discover();
+        const Discovered* best = nullptr;
+        for (const auto& d : discovered_)
+          if (d.resource == t.resource && (!best || (d.preferred && !best->preferred))) best = &d;
+        if (!best) throw std::runtime_error("the server does not serve a resource named " + t.resource);
+        gv = best->group_version();
+        lt.kind = best->kind;
+        namespaced = best->namespaced;
+      } else if (!lt.kind.empty()) {
+        namespaced = find_by_kind(lt.kind) && find_by_kind(lt.kind)->namespaced;
+      }
+      lt.api_version = gv;
+      std::string base = gv.find('/') == std::string::npos ? "/api/" + gv : "/apis/" + gv;
+      if (namespaced && !ns.empty()) {
+        lt.ns = ns;
+        base += "/namespaces/" + url_encode(ns);
+      }
+      lt.path = base + "/" + t.resource;
+    }
+    return std::make_unique<ListScan>(c, std::move(lt), cfg_, host_, CancelCheck(ctx),
+                                      row_options(ctx, cfg_.include_secret_data));
+  }
+
+  const ks::Host& host_;
+  Config cfg_;
+  std::unique_ptr<Snapshot> snap_;
+  std::unique_ptr<ApiClient> client_;
+  std::string conn_error_;
+  std::vector<Discovered> discovered_;
+  bool discovered_done_ = false;
+};
+
+}  // namespace
+}  // namespace kapi
+
+KINSPECT_PLUGIN(kapi::KubeApiserver, "kube-apiserver", "0.1.0",
+                "Kubernetes objects from the API server (as kubectl connects) or from a snapshot", KI_KIND_DRIVER)

@@ -1,0 +1,200 @@
+#include "rows.h"
+
+#include "catalog.h"
+#include "splitter.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace kapi {
+
+ItemIdentity identify(const SplitItem& it, std::string_view fallback_kind, std::string_view fallback_api) {
+  ItemIdentity id;
+  if (it.has_kind && !it.kind.empty()) id.kind = it.kind;
+  else if (it.list_kind.size() > 4 && it.list_kind.substr(it.list_kind.size() - 4) == "List")
+    id.kind = it.list_kind.substr(0, it.list_kind.size() - 4);
+  else id.kind = fallback_kind;
+  if (it.has_api_version && !it.api_version.empty()) id.api_version = it.api_version;
+  else if (!it.list_api_version.empty() && it.list_kind != "List" && !it.list_kind.empty())
+    id.api_version = it.list_api_version;
+  else if (const Resource* r = find_by_kind(id.kind)) id.api_version = r->group_version();
+  else id.api_version = fallback_api;
+  return id;
+}
+
+namespace {
+
+void strip_secret(boost::json::object& o) {
+  for (const char* k : {"data", "stringData"}) {
+    auto* v = o.if_contains(k);
+    if (v && v->is_object())
+      for (auto& kv : v->as_object()) kv.value() = nullptr;
+  }
+}
+
+}  // namespace
+
+bool RowOptions::keeps(std::string_view key) const {
+  if (key == "apiVersion" || key == "kind") return !drop_identity;
+  if (!project) return true;
+  for (const auto& k : keep)
+    if (k == key) return true;
+  return false;
+}
+
+RowOptions row_options(const kinspect::sdk::ScanContext& ctx, bool include_secret_data) {
+  RowOptions o;
+  o.include_secret_data = include_secret_data;
+  auto paths = ctx.paths();
+  if (paths.empty()) return o;
+  o.project = true;
+  bool mf = false;
+  auto add = [&](std::string_view p) {
+    std::string_view top = p.substr(0, p.find('.'));
+    if (std::find(o.keep.begin(), o.keep.end(), top) == o.keep.end()) o.keep.emplace_back(top);
+    if (p.rfind("metadata.managedFields", 0) == 0) mf = true;
+  };
+  for (auto p : paths) add(p);
+  const auto& req = ctx.request();
+  for (uint32_t i = 0; i < req.constraint_count; ++i)
+    if (req.constraints[i].path) add(req.constraints[i].path);
+  o.strip_managed_fields = !mf;
+  return o;
+}
+
+bool RowOptions::metadata_only() const {
+  if (!project) return false;
+  for (const auto& k : keep)
+    if (k != "metadata" && k != "apiVersion" && k != "kind") return false;
+  return true;
+}
+
+void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const ItemIdentity& id, const RowOptions& opts,
+                bool override_identity) {
+  if (override_identity && it.members) {
+    // Rebuild from the members, dropping the item's own identity.
+    SplitItem copy = it;
+    copy.has_kind = copy.has_api_version = false;
+    RowOptions o = opts;
+    o.project = true;
+    if (!opts.project) {
+      for (const auto& m : *it.members) o.keep.push_back(m.key);
+    }
+    o.keep.erase(std::remove_if(o.keep.begin(), o.keep.end(), [](const std::string& k) { return k == "apiVersion" || k == "kind"; }),
+                 o.keep.end());
+    o.drop_identity = true;
+    write_item(out, copy, id, o, false);
+    return;
+  }
+  bool add_kind = !it.has_kind && !id.kind.empty();
+  bool add_api = !it.has_api_version && !id.api_version.empty();
+  if (id.kind == "Secret" && (!opts.include_secret_data || opts.project)) {
+    boost::json::value v = boost::json::parse(it.json);
+    if (!v.is_object()) return;
+    auto& o = v.as_object();
+    if (!opts.include_secret_data) strip_secret(o);
+    if (opts.project) {
+      std::vector<std::string> drop;
+      for (auto& kv : o)
+        if (!opts.keeps(kv.key())) drop.emplace_back(kv.key());
+      for (auto& k : drop) o.erase(k);
+    }
+    if (opts.strip_managed_fields)
+      if (auto* m = o.if_contains("metadata"); m && m->is_object()) m->as_object().erase("managedFields");
+    if (add_kind) o["kind"] = id.kind;
+    if (add_api) o["apiVersion"] = id.api_version;
+    out.raw_row(boost::json::serialize(v));
+    return;
+  }
+  bool cut_mf = opts.strip_managed_fields && it.has_managed_fields;
+  if ((opts.project || cut_mf) && it.members) {
+    std::string row = "{";
+    bool first = true;
+    auto sep = [&] {
+      if (!first) row += ',';
+      first = false;
+    };
+    if (add_api) {
+      sep();
+      row += "\"apiVersion\":";
+      kinspect::sdk::append_json_string(row, id.api_version);
+    }
+    if (add_kind) {
+      sep();
+      row += "\"kind\":";
+      kinspect::sdk::append_json_string(row, id.kind);
+    }
+    for (const auto& m : *it.members) {
+      if (!opts.keeps(m.key)) continue;
+      sep();
+      if (cut_mf && it.mf_cut_start >= m.start && it.mf_cut_end <= m.end) {
+        row.append(it.json.substr(m.start, it.mf_cut_start - m.start));
+        row.append(it.json.substr(it.mf_cut_end, m.end - it.mf_cut_end));
+      } else {
+        row.append(it.json.substr(m.start, m.end - m.start));
+      }
+    }
+    row += '}';
+    out.raw_row(row);
+    return;
+  }
+  if (!add_kind && !add_api) {
+    out.raw_row(it.json);
+    return;
+  }
+  std::string head = "{";
+  if (add_api) {
+    head += "\"apiVersion\":";
+    kinspect::sdk::append_json_string(head, id.api_version);
+  }
+  if (add_kind) {
+    if (add_api) head += ',';
+    head += "\"kind\":";
+    kinspect::sdk::append_json_string(head, id.kind);
+  }
+  std::string_view body = it.json.substr(1);  // after '{'
+  size_t k = body.find_first_not_of(" \t\r\n");
+  bool empty = k != std::string_view::npos && body[k] == '}';
+  if (!empty) head += ',';
+  std::string row;
+  row.reserve(head.size() + body.size());
+  row += head;
+  row += body;
+  out.raw_row(row);
+}
+
+void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.size() < 4 || line[0] != '[' || line[2] != ']' || (line[1] != '+' && line[1] != '-')) continue;
+    bool ok = line[1] == '+';
+    std::string_view rest = line.substr(3);
+    size_t sp = rest.find(' ');
+    std::string_view name = rest.substr(0, sp);
+    std::string_view msg = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    if (msg.rfind("failed: ", 0) == 0) msg.remove_prefix(8);
+    out.row().field("name", name).field("ok", ok).field("message", msg);
+  }
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') o += static_cast<char>(c);
+    else {
+      o += '%';
+      o += kHex[c >> 4];
+      o += kHex[c & 15];
+    }
+  }
+  return o;
+}
+
+}  // namespace kapi

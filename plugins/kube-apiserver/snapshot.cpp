@@ -1,0 +1,547 @@
+#include "snapshot.h"
+
+#include "catalog.h"
+#include "snapshot_format.h"
+#include "splitter.h"
+#include "yaml_json.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+namespace ks = kinspect::sdk;
+namespace snap = kinspect::snapshot;
+
+namespace kapi {
+
+bool safe_member_path(const std::string& p) {
+  if (p.empty() || p[0] == '/' || p[0] == '\\') return false;
+  if (p.size() > 1 && p[1] == ':') return false;  // C:...
+  size_t pos = 0;
+  while (pos <= p.size()) {
+    size_t e = p.find_first_of("/\\", pos);
+    if (e == std::string::npos) e = p.size();
+    if (p.compare(pos, e - pos, "..") == 0 && e - pos == 2) return false;
+    pos = e + 1;
+  }
+  return true;
+}
+
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+
+[[noreturn]] void throw_not_captured(const std::string& snapshot, const std::string& table, const std::string& why) {
+  throw std::runtime_error("snapshot " + snapshot + ": " + table + " was not captured: " + why);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string base_name(const std::string& p) {
+  size_t s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+bool ends_with(const std::string& s, std::string_view suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+bool is_yaml(const std::string& p) {
+  std::string l = lower(p);
+  return ends_with(l, ".yaml") || ends_with(l, ".yml");
+}
+bool is_json(const std::string& p) { return ends_with(lower(p), ".json"); }
+bool is_archive(const std::string& p) {
+  std::string l = lower(p);
+  return ends_with(l, ".tar.gz") || ends_with(l, ".tgz") || ends_with(l, ".tar");
+}
+
+// Sequential access to the files of a snapshot.
+class Walker {
+ public:
+  virtual ~Walker() = default;
+  // Advances to the next member; false at the end. `path` is relative.
+  virtual bool next(std::string& path) = 0;
+  // Reads from the current member; 0 at its end.
+  virtual size_t read(char* buf, size_t n) = 0;
+  std::string read_all() {
+    std::string s;
+    char buf[65536];
+    size_t n;
+    while ((n = read(buf, sizeof buf)) > 0) s.append(buf, n);
+    return s;
+  }
+};
+
+class FileWalker : public Walker {
+ public:
+  explicit FileWalker(std::vector<std::string> files, std::string root)
+      : files_(std::move(files)), root_(std::move(root)) {}
+  ~FileWalker() override { close(); }
+  bool next(std::string& path) override {
+    close();
+    if (i_ >= files_.size()) return false;
+    path = files_[i_++];
+    std::string full = root_.empty() ? path : root_ + "/" + path;
+    f_ = std::fopen(full.c_str(), "rb");
+    if (!f_) throw std::runtime_error("cannot open " + full + ": " + std::strerror(errno));
+    return true;
+  }
+  size_t read(char* buf, size_t n) override {
+    if (!f_) return 0;
+    size_t r = std::fread(buf, 1, n, f_);
+    if (r == 0 && std::ferror(f_)) throw std::runtime_error("read error");
+    return r;
+  }
+
+ private:
+  void close() {
+    if (f_) std::fclose(f_);
+    f_ = nullptr;
+  }
+  std::vector<std::string> files_;
+  std::string root_;
+  size_t i_ = 0;
+  std::FILE* f_ = nullptr;
+};
+
+class ArchiveWalker : public Walker {
+ public:
+  explicit ArchiveWalker(const std::string& file) : file_(file) {
+    a_ = archive_read_new();
+    archive_read_support_filter_all(a_);
+    archive_read_support_format_tar(a_);
+    archive_read_support_format_gnutar(a_);
+    if (archive_read_open_filename(a_, file.c_str(), kChunk) != ARCHIVE_OK) {
+      std::string e = archive_error_string(a_) ? archive_error_string(a_) : "unknown error";
+      archive_read_free(a_);
+      a_ = nullptr;
+      throw std::runtime_error("cannot open snapshot archive " + file + ": " + e);
+    }
+  }
+  ~ArchiveWalker() override {
+    if (a_) archive_read_free(a_);
+  }
+  bool next(std::string& path) override {
+    for (;;) {
+      archive_entry* e = nullptr;
+      int r = archive_read_next_header(a_, &e);
+      if (r == ARCHIVE_EOF) return false;
+      if (r < ARCHIVE_WARN) throw std::runtime_error(file_ + ": " + err());
+      const char* name = archive_entry_pathname(e);
+      std::string p = name ? name : "";
+      if (!safe_member_path(p))
+        throw std::runtime_error(file_ + ": refusing archive member with an absolute or '..' path: " + p);
+      if (archive_entry_filetype(e) != AE_IFREG) continue;
+      while (p.rfind("./", 0) == 0) p = p.substr(2);
+      path = p;
+      return true;
+    }
+  }
+  size_t read(char* buf, size_t n) override {
+    la_ssize_t r = archive_read_data(a_, buf, n);
+    if (r < 0) throw std::runtime_error(file_ + ": " + err());
+    return static_cast<size_t>(r);
+  }
+
+ private:
+  std::string err() const {
+    const char* s = archive_error_string(a_);
+    return s ? s : "archive error";
+  }
+  std::string file_;
+  archive* a_ = nullptr;
+};
+
+std::vector<std::string> list_dir(const std::string& root) {
+  std::vector<std::string> files;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied);
+       it != fs::recursive_directory_iterator(); ++it) {
+    std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) files.push_back(fs::relative(it->path(), root).generic_string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool is_special_file(const std::string& base) {
+  return base == snap::kManifest || base == snap::kVersionFile || base == snap::kApiResourcesFile ||
+         base == "api_resources.json" || base == "readyz.json" || base == "livez.json";
+}
+
+// The table a member's file name conventionally holds ("pods.json" -> k8s.pods).
+std::string table_of_file(const std::string& base) {
+  std::string b = lower(base);
+  for (std::string_view ext : {".json", ".yaml", ".yml"})
+    if (ends_with(b, ext)) {
+      b.resize(b.size() - ext.size());
+      break;
+    }
+  if (b == "api-resources") b = "api_resources";
+  std::string t = "k8s." + b;
+  if (find_by_table(t)) return t;
+  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources"})
+    if (t == s) return t;
+  return {};
+}
+
+class SnapshotScan : public ks::Scan {
+ public:
+  SnapshotScan(std::unique_ptr<Walker> w, Target t, RowOptions opts, std::string display_root,
+               std::vector<std::string> only_files, std::vector<std::string> skip_files,
+               std::string manifest_version, bool by_name = true)
+      : by_name_(by_name),
+        w_(std::move(w)),
+        t_(std::move(t)),
+        opts_(opts),
+        root_(std::move(display_root)),
+        only_(std::move(only_files)),
+        skip_(std::move(skip_files)),
+        manifest_version_(std::move(manifest_version)),
+        buf_(kChunk) {
+    file_table_ = t_.table == "k8s.resource" ? "k8s." + t_.resource : t_.table;
+    generic_ = t_.table == "k8s.resource";
+  }
+
+  CancelCheck cancel_;
+  bool archive_ = false;  // a tarball: learn the manifest when it streams by
+
+  bool next(ks::BatchWriter& out) override {
+    cancel_.check();
+    while (!out.full()) {
+      if (!open_) {
+        if (done_) {
+          finish_special(out);
+          return false;
+        }
+        std::string p;
+        if (!w_->next(p)) {
+          finish_special(out);
+          return false;
+        }
+        if (!select(p, out)) continue;
+      }
+      if (yaml_) {
+        std::string json;
+        if (!yaml_->next(json)) {
+          yaml_.reset();
+          open_ = false;
+          member_done();
+          continue;
+        }
+        ListSplitter s(yaml_name_);
+        s.feed(json.data(), json.size(), sink(out));
+        s.finish(sink(out));
+        continue;
+      }
+      size_t n = w_->read(buf_.data(), buf_.size());
+      if (n == 0) {
+        splitter_->finish(sink(out));
+        open_ = false;
+        splitter_.reset();
+        member_done();
+        continue;
+      }
+      splitter_->feed(buf_.data(), n, sink(out));
+    }
+    return true;
+  }
+
+ private:
+  ListSplitter::Sink sink(ks::BatchWriter& out) {
+    return [this, &out](const SplitItem& it) {
+      // Rows of the special tables are not Kubernetes objects: no identity.
+      ItemIdentity id = t_.special != Target::kNone ? ItemIdentity{} : identify(it, hint_kind_, hint_api_);
+      if (!matches(id)) return;
+      write_item(out, it, id, opts_);
+      ++rows_;
+    };
+  }
+
+  bool matches(const ItemIdentity& id) const {
+    if (accept_all_) return true;
+    if (t_.special != Target::kNone) return false;
+    if (!t_.kind.empty()) return id.kind == t_.kind;
+    if (!t_.group_version.empty() && id.api_version != t_.group_version) return false;
+    return !id.kind.empty() && (guess_plural(id.kind) == t_.resource || lower(id.kind) == t_.resource);
+  }
+
+  // Decides whether to read member `p`, and opens it if so.
+  bool select(const std::string& p, ks::BatchWriter& out) {
+    std::string base = base_name(p);
+    std::string own = file_table(p);
+    accept_all_ = false;
+    hint_kind_.clear();
+    hint_api_.clear();
+    listed_ = false;
+    if (base == snap::kManifest) {
+      bool learn = archive_ && only_.empty() && !manifest_mode_;
+      if ((t_.special == Target::kVersion && manifest_version_.empty()) || learn) {
+        std::string where = root_ + ":" + p;
+        boost::json::value v;
+        try {
+          v = boost::json::parse(w_->read_all());
+        } catch (const std::exception& e) {
+          throw std::runtime_error(where + ": invalid JSON: " + e.what());
+        }
+        if (!v.is_object()) throw std::runtime_error(where + ": not a JSON object");
+        if (auto* c = v.as_object().if_contains("cluster"); c && c->is_object())
+          if (auto* ver = c->as_object().if_contains("version")) manifest_version_ = boost::json::serialize(*ver);
+        if (learn) {
+          // In a tarball the manifest tells which members hold this table:
+          // once they are read, the rest need not be decompressed.
+          std::string prefix = p.substr(0, p.size() - base.size());
+          if (auto* r = v.as_object().if_contains("resources"); r && r->is_array())
+            for (auto& e : r->as_array()) {
+              auto* eo = e.if_object();
+              auto* t = eo ? eo->if_contains("table") : nullptr;
+              auto* f = eo ? eo->if_contains("file") : nullptr;
+              if (!t || !f || !t->is_string() || !f->is_string()) continue;
+              std::string file(f->as_string());
+              if (!safe_member_path(file))
+                throw std::runtime_error(where + ": refusing absolute or '..' path " + file);
+              (t->as_string() == file_table_ ? only_ : skip_).push_back(prefix + file);
+            }
+          if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
+            for (auto& e : f->as_array())
+              if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
+                throw_not_captured(root_, file_table_,
+                                   eo->contains("error") && eo->at("error").is_string()
+                                       ? std::string(eo->at("error").as_string())
+                                       : std::string("unknown error"));
+          manifest_mode_ = true;
+          remaining_ = only_.size();
+          if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured: empty
+        }
+      }
+      return false;
+    }
+    if (t_.special == Target::kReadyz || t_.special == Target::kLivez) {
+      const char* txt = t_.special == Target::kReadyz ? "readyz.txt" : "livez.txt";
+      if (base == txt && rows_ == 0) {
+        std::string text = w_->read_all();
+        size_t before = out.size();
+        write_health_rows(out, text);
+        if (out.size() != before) ++rows_;
+        return false;
+      }
+    }
+    if (!only_.empty()) {
+      if (std::find(only_.begin(), only_.end(), p) == only_.end()) return false;
+      accept_all_ = !generic_;
+      listed_ = true;
+    } else {
+      if (std::find(skip_.begin(), skip_.end(), p) != skip_.end()) return false;
+      if (by_name_ && !is_json(p) && !is_yaml(p)) return false;
+      if (own == file_table_) {
+        // The file conventionally holding this table: items without a kind are ours.
+        if (t_.special != Target::kNone) accept_all_ = true;
+      } else if (!own.empty()) {
+        return false;  // another table's file
+      } else if ((by_name_ && is_special_file(base)) || t_.special != Target::kNone) {
+        return false;
+      }
+    }
+    if (const Resource* r = find_by_table(file_table_)) {
+      hint_kind_ = r->kind;
+      hint_api_ = r->group_version();
+    }
+    std::string display = root_.empty() ? p : root_ + "/" + p;
+    if (is_yaml(p)) {
+      Walker* w = w_.get();
+      yaml_ = std::make_unique<YamlReader>([w](char* b, size_t n) { return w->read(b, n); }, display);
+      yaml_name_ = display;
+      open_ = true;
+      return true;
+    }
+    splitter_ = std::make_unique<ListSplitter>(display);
+    open_ = true;
+    return true;
+  }
+
+  void member_done() {
+    if (manifest_mode_ && listed_ && remaining_ > 0 && --remaining_ == 0) done_ = true;
+    listed_ = false;
+  }
+
+  std::string file_table(const std::string& p) const { return by_name_ ? table_of_file(base_name(p)) : std::string(); }
+
+  void finish_special(ks::BatchWriter& out) {
+    if (t_.special == Target::kVersion && rows_ == 0 && !manifest_version_.empty() && manifest_version_ != "null")
+      out.raw_row(manifest_version_);
+  }
+
+  bool by_name_;
+  std::string file_table_;  // the table whose files this scan reads ("k8s.resource" -> "k8s.<plural>")
+  bool generic_ = false;
+  std::unique_ptr<Walker> w_;
+  Target t_;
+  RowOptions opts_;
+  std::string root_;
+  std::vector<std::string> only_, skip_;
+  std::string manifest_version_;
+  std::vector<char> buf_;
+  std::unique_ptr<ListSplitter> splitter_;
+  std::unique_ptr<YamlReader> yaml_;
+  std::string yaml_name_;
+  bool open_ = false;
+  bool accept_all_ = false;
+  bool manifest_mode_ = false, listed_ = false, done_ = false;
+  size_t remaining_ = 0;
+  std::string hint_kind_, hint_api_;
+  size_t rows_ = 0;
+};
+
+}  // namespace
+
+Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host)
+    : path_(std::move(path)), opts_(opts), host_(host) {
+  std::error_code ec;
+  auto st = fs::status(path_, ec);
+  if (ec || !fs::exists(st)) throw std::runtime_error("snapshot not found: " + path_);
+  if (fs::is_directory(st)) {
+    kind_ = Kind::kDir;
+    fs::path m = fs::path(path_) / std::string(snap::kManifest);
+    if (fs::exists(m)) {
+      std::ifstream in(m);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      boost::json::value v;
+      try {
+        v = boost::json::parse(ss.str());
+      } catch (const std::exception& e) {
+        throw std::runtime_error(m.string() + ": invalid JSON: " + e.what());
+      }
+      if (!v.is_object()) throw std::runtime_error(m.string() + ": not a JSON object");
+      auto& o = v.as_object();
+      if (auto* f = o.if_contains("format"); f && f->is_string() && f->as_string() != snap::kFormat)
+        host_.warn(m.string() + ": unknown snapshot format '" + std::string(f->as_string()) + "', reading anyway");
+      if (auto* c = o.if_contains("cluster"); c && c->is_object())
+        if (auto* ver = c->as_object().if_contains("version")) manifest_version_ = boost::json::serialize(*ver);
+      if (auto* r = o.if_contains("resources"); r && r->is_array()) {
+        size_t i = 0;
+        for (auto& e : r->as_array()) {
+          auto* eo = e.if_object();
+          auto* t = eo ? eo->if_contains("table") : nullptr;
+          auto* f = eo ? eo->if_contains("file") : nullptr;
+          if (!t || !f || !t->is_string() || !f->is_string())
+            throw std::runtime_error(m.string() + ": field 'resources[" + std::to_string(i) +
+                                     "]' needs string 'table' and 'file'");
+          std::string file(f->as_string());
+          if (!safe_member_path(file))
+            throw std::runtime_error(m.string() + ": field 'resources[" + std::to_string(i) +
+                                     "].file': refusing absolute or '..' path " + file);
+          manifest_files_.emplace_back(std::string(t->as_string()), file);
+          manifest_tables_.push_back(std::string(t->as_string()));
+          ++i;
+        }
+      }
+      if (auto* f = o.if_contains("failed"); f && f->is_array())
+        for (auto& e : f->as_array())
+          if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table").is_string())
+            manifest_failed_.emplace_back(std::string(eo->at("table").as_string()),
+                                          eo->contains("error") && eo->at("error").is_string()
+                                              ? std::string(eo->at("error").as_string())
+                                              : std::string("unknown error"));
+    }
+  } else if (is_archive(path_)) {
+    kind_ = Kind::kArchive;
+    // A manifest written first (as the snapshot writer does) names the
+    // tables: read just that member, for the table list. Problems with the
+    // archive are reported by the scans, not here.
+    try {
+      ArchiveWalker w(path_);
+      std::string first;
+      if (w.next(first) && base_name(first) == snap::kManifest) {
+        auto v = boost::json::parse(w.read_all());
+        if (auto* o = v.if_object())
+          if (auto* r = o->if_contains("resources"); r && r->is_array())
+            for (auto& e : r->as_array())
+              if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table").is_string())
+                manifest_tables_.emplace_back(eo->at("table").as_string());
+      }
+    } catch (const std::exception& e) {
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", path_ + ": no manifest read up front: " + e.what());
+    }
+  } else if (is_yaml(path_)) {
+    kind_ = Kind::kYaml;
+  } else {
+    kind_ = Kind::kJson;
+  }
+}
+
+std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, RowOptions opts) {
+  std::vector<std::string> only, skip;
+  std::unique_ptr<Walker> w;
+  std::string root;
+  switch (kind_) {
+    case Kind::kDir: {
+      std::string lookup = t.table == "k8s.resource" ? "k8s." + t.resource : t.table;
+      for (auto& [table, why] : manifest_failed_)
+        if (table == lookup) throw_not_captured(path_, table, why);
+      for (auto& [table, file] : manifest_files_) {
+        if (table == lookup) only.push_back(file);
+        else skip.push_back(file);
+      }
+      std::vector<std::string> files;
+      if (!only.empty()) {
+        for (const auto& f : only)
+          if (!fs::exists(fs::path(path_) / f))
+            throw std::runtime_error(path_ + "/" + std::string(snap::kManifest) + " lists " + f +
+                                     " for " + t.table + " but the file is missing");
+        files = only;
+        // The manifest itself still feeds k8s.version's fallback.
+      } else if (manifest_files_.empty()) {
+        files = list_dir(path_);  // a folder of manifests: route every file by kind
+      } else {
+        // With a manifest, a table it does not list was not captured: no
+        // rows. Only the snapshot's optional files (version.json, readyz.txt,
+        // ...) are still read; other files in the folder (notes,
+        // planted.json) never are.
+        for (std::string_view f : {snap::kVersionFile, snap::kReadyzFile, snap::kLivezFile, snap::kApiResourcesFile})
+          if (fs::exists(fs::path(path_) / f)) files.emplace_back(f);
+      }
+      root = path_;
+      w = std::make_unique<FileWalker>(std::move(files), path_);
+      break;
+    }
+    case Kind::kArchive: {
+      auto scan = std::make_unique<SnapshotScan>(std::make_unique<ArchiveWalker>(path_), t, opts, path_,
+                                                 std::vector<std::string>{}, std::vector<std::string>{},
+                                                 manifest_version_);
+      scan->archive_ = true;
+      scan->cancel_ = cancel;
+      return scan;
+    }
+    case Kind::kJson:
+    case Kind::kYaml: {
+      fs::path p(path_);
+      root = p.parent_path().string();
+      w = std::make_unique<FileWalker>(std::vector<std::string>{p.filename().string()}, root);
+      // A single file holds whatever it holds: route by kind, never by name.
+      Target tt = t;
+      auto scan = std::make_unique<SnapshotScan>(std::move(w), std::move(tt), opts, root, std::vector<std::string>{},
+                                                 std::vector<std::string>{}, manifest_version_, false);
+      scan->cancel_ = cancel;
+      return scan;
+    }
+  }
+  auto scan = std::make_unique<SnapshotScan>(std::move(w), t, opts, root, std::move(only), std::move(skip),
+                                             manifest_version_);
+  scan->cancel_ = cancel;
+  return scan;
+}
+
+}  // namespace kapi

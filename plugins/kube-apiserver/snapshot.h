@@ -1,0 +1,47 @@
+// Reading snapshots: a kinspect snapshot directory or .tar.gz, kubectl
+// `get -o json|yaml` List files, or directories of manifests.
+#pragma once
+
+#include "rows.h"
+
+#include <kinspect/sdk.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kapi {
+
+// What one scan wants from the objects.
+struct Target {
+  std::string table;          // requested table, e.g. "k8s.pods" or "k8s.resource"
+  std::string kind;           // kind to match ("" for special tables)
+  std::string group_version;  // for k8s.resource: apiVersion to match
+  std::string resource;       // plural resource name (k8s.resource / discovered tables)
+  enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources } special = kNone;
+};
+
+class Snapshot {
+ public:
+  Snapshot(std::string path, RowOptions opts, const kinspect::sdk::Host& host);
+  std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts);
+  const std::string& path() const { return path_; }
+  // Tables listed in a directory snapshot's manifest (empty otherwise).
+  const std::vector<std::string>& manifest_tables() const { return manifest_tables_; }
+
+ private:
+  std::string path_;
+  RowOptions opts_;
+  const kinspect::sdk::Host& host_;
+  enum class Kind { kDir, kArchive, kJson, kYaml } kind_;
+  // Directory snapshots with a manifest: table -> files.
+  std::vector<std::pair<std::string, std::string>> manifest_files_;
+  std::vector<std::pair<std::string, std::string>> manifest_failed_;  // table -> why it was not captured
+  std::vector<std::string> manifest_tables_;
+  std::string manifest_version_;  // raw JSON of manifest.cluster.version, if any
+};
+
+// Whether a tar member path is safe (relative, no "..").
+bool safe_member_path(const std::string& p);
+
+}  // namespace kapi

@@ -1,0 +1,265 @@
+#include "splitter.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace kapi {
+
+namespace {
+constexpr uint8_t kObj = 1, kKey = 2;
+}
+
+void ListSplitter::fail(const char* what) const {
+  throw std::runtime_error(std::string(what) + " in " + name_ + " at byte " + std::to_string(total_));
+}
+
+void ListSplitter::end_string(const char* p, size_t i) {
+  // The string just ended at p[i] (the closing quote).
+  str_.append(p + str_start_, i - str_start_);
+  size_t depth = stack_.size();
+  if (depth == 4) {
+    if (str_is_key_) {
+      meta_key_ = str_;
+      if (str_ == "managedFields") {
+        mf_ = true;
+        mf_first_ = meta_members_ == 1;
+        mf_start_ = meta_key_start_;
+        mf_comma_ = meta_key_comma_;
+        mf_end_ = npos;
+      }
+    }
+    else if (meta_key_ == "uid") item_uid_ = str_;
+    return;
+  }
+  if (str_is_key_) {
+    if (depth == 1) root_key_ = str_;
+    else {
+      item_key_ = str_;
+      if (!members_.empty()) members_.back().key = str_;
+      if (str_ == "kind") item_has_kind_ = true;
+      else if (str_ == "apiVersion") item_has_api_ = true;
+    }
+  } else if (depth == 1) {
+    if (root_key_ == "kind") root_kind_ = str_;
+    else if (root_key_ == "apiVersion") root_api_ = str_;
+  } else {
+    if (item_key_ == "kind") item_kind_ = str_;
+    else if (item_key_ == "apiVersion") item_api_ = str_;
+  }
+}
+
+void ListSplitter::emit_item(const Sink& sink) {
+  SplitItem it;
+  it.json = item_.buf;
+  it.has_kind = item_has_kind_;
+  it.has_api_version = item_has_api_;
+  it.kind = item_kind_;
+  it.api_version = item_api_;
+  it.uid = item_uid_;
+  it.list_kind = root_kind_;
+  it.list_api_version = root_api_;
+  bool ok = !members_.empty();
+  for (const auto& m : members_) ok = ok && m.end != npos && m.end <= item_.buf.size();
+  if (ok) it.members = &members_;
+  if (mf_ && mf_end_ != npos && mf_start_ != npos) {
+    it.has_managed_fields = true;
+    if (!mf_first_ && mf_comma_ != npos) {
+      it.mf_cut_start = mf_comma_;
+      it.mf_cut_end = mf_end_;
+    } else {
+      it.mf_cut_start = mf_start_;
+      it.mf_cut_end = item_.buf[mf_end_] == ',' ? mf_end_ + 1 : mf_end_;
+    }
+  }
+  ++items_;
+  sink(it);
+  // Keep memory bounded: do not keep a huge buffer after one huge item.
+  if (item_.buf.capacity() > (8u << 20)) std::string().swap(item_.buf);
+  else item_.buf.clear();
+}
+
+void ListSplitter::end_root(const Sink& sink) {
+  if (!saw_items_ && !root_.buf.empty()) {
+    // A single object: it is its own item.
+    SplitItem it;
+    it.json = root_.buf;
+    it.has_kind = !root_kind_.empty();
+    it.kind = root_kind_;
+    it.has_api_version = !root_api_.empty();
+    it.api_version = root_api_;
+    ++items_;
+    sink(it);
+  }
+  std::string().swap(root_.buf);
+}
+
+void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
+  offset_ = total_;
+  item_.start = meta_.start = root_.start = 0;
+  size_t i = 0;
+  // A UTF-8 byte order mark at the very start (some editors write one).
+  if (total_ == 0 && n >= 3 && static_cast<unsigned char>(p[0]) == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&
+      static_cast<unsigned char>(p[2]) == 0xBF)
+    i = 3;
+  while (i < n) {
+    if (in_str_) {
+      if (esc_) {
+        esc_ = false;
+        ++i;
+        continue;
+      }
+      // Fast scan to the next quote or backslash.
+      const char* q = p + i;
+      const char* end = p + n;
+      while (q < end && *q != '"' && *q != '\\') ++q;
+      i = static_cast<size_t>(q - p);
+      if (i >= n) break;
+      if (*q == '\\') {
+        esc_ = true;
+        ++i;
+        continue;
+      }
+      in_str_ = false;
+      if (str_capture_) end_string(p, i);
+      ++i;
+      continue;
+    }
+    char c = p[i];
+    switch (c) {
+      case ' ': case '\n': case '\r': case '\t':
+        break;
+      case '"': {
+        if (stack_.empty()) { total_ = offset_ + i; fail("malformed JSON"); }
+        in_str_ = true;
+        uint8_t& top = stack_.back();
+        str_is_key_ = (top & kObj) && (top & kKey);
+        size_t depth = stack_.size();
+        str_capture_ = depth == 1 || (in_items_ && depth == 3) || (in_items_ && depth == 4 && item_key_ == "metadata");
+        if (str_capture_) {
+          str_.clear();
+          str_start_ = i + 1;
+        }
+        if (str_is_key_ && in_items_ && item_.active) {
+          if (depth == 3) {
+            members_.push_back(SplitMember{std::string(), item_pos(i), npos});
+          } else if (depth == 4 && item_key_ == "metadata") {
+            ++meta_members_;
+            meta_key_start_ = item_pos(i);
+            meta_key_comma_ = last_meta_comma_;
+          }
+        }
+        break;
+      }
+      case '{':
+      case '[': {
+        size_t depth = stack_.size();
+        if (depth == 0) {
+          // A new top-level document.
+          if (c != '{') { total_ = offset_ + i; fail("malformed JSON (expected an object)"); }
+          saw_items_ = false;
+          in_items_ = false;
+          root_kind_.clear();
+          root_api_.clear();
+          root_key_.clear();
+          meta_.buf.clear();
+          root_.active = true;
+          root_.buf.clear();
+          root_.start = i;
+        } else if (depth == 1 && c == '[' && root_key_ == "items") {
+          in_items_ = true;
+          saw_items_ = true;
+          if (root_.active) {
+            root_.active = false;
+            std::string().swap(root_.buf);
+          }
+        } else if (depth == 1 && c == '{' && root_key_ == "metadata") {
+          meta_.active = true;
+          meta_.buf.clear();
+          meta_.start = i;
+        } else if (depth == 2 && in_items_ && c == '{') {
+          item_.active = true;
+          item_.buf.clear();
+          item_.start = i;
+          item_has_kind_ = item_has_api_ = false;
+          item_kind_.clear();
+          item_api_.clear();
+          item_key_.clear();
+          item_uid_.clear();
+          meta_key_.clear();
+          members_.clear();
+          meta_members_ = 0;
+          last_meta_comma_ = meta_key_start_ = meta_key_comma_ = npos;
+          mf_ = mf_first_ = false;
+          mf_start_ = mf_end_ = mf_comma_ = npos;
+        }
+        stack_.push_back(c == '{' ? (kObj | kKey) : 0);
+        break;
+      }
+      case '}':
+      case ']': {
+        if (stack_.empty() || ((stack_.back() & kObj) != 0) != (c == '}')) {
+          total_ = offset_ + i;
+          fail("malformed JSON (mismatched bracket)");
+        }
+        if (in_items_ && item_.active) {
+          if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) members_.back().end = item_pos(i);
+          else if (stack_.size() == 4 && item_key_ == "metadata" && mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
+        }
+        stack_.pop_back();
+        size_t depth = stack_.size();
+        if (depth == 2 && item_.active) {
+          item_.buf.append(p + item_.start, i + 1 - item_.start);
+          item_.active = false;
+          emit_item(sink);
+        } else if (depth == 1 && meta_.active) {
+          meta_.buf.append(p + meta_.start, i + 1 - meta_.start);
+          meta_.active = false;
+        } else if (depth == 1 && in_items_ && c == ']') {
+          in_items_ = false;
+        } else if (depth == 0) {
+          if (root_.active) {
+            root_.buf.append(p + root_.start, i + 1 - root_.start);
+            root_.active = false;
+          }
+          end_root(sink);
+        }
+        break;
+      }
+      case ':':
+        if (!stack_.empty()) stack_.back() &= static_cast<uint8_t>(~kKey);
+        break;
+      case ',':
+        if (!stack_.empty() && (stack_.back() & kObj)) stack_.back() |= kKey;
+        if (in_items_ && item_.active) {
+          if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) {
+            members_.back().end = item_pos(i);
+          } else if (stack_.size() == 4 && item_key_ == "metadata") {
+            if (mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
+            last_meta_comma_ = item_pos(i);
+          }
+        }
+        break;
+      default:
+        if (stack_.empty()) {
+          total_ = offset_ + i;
+          fail("malformed JSON (expected an object)");
+        }
+        break;
+    }
+    ++i;
+  }
+  // Carry the open captures over to the next chunk.
+  if (in_str_ && str_capture_) {
+    str_.append(p + str_start_, n - str_start_);
+    str_start_ = 0;
+  }
+  for (Capture* c : {&item_, &meta_, &root_})
+    if (c->active) c->buf.append(p + c->start, n - c->start);
+  total_ = offset_ + n;
+}
+
+void ListSplitter::finish(const Sink& sink) {
+  if (in_str_ || !stack_.empty()) fail("truncated JSON");
+}
+
+}  // namespace kapi

@@ -1,0 +1,99 @@
+// Streaming splitter for Kubernetes List JSON: feed bytes as they arrive,
+// get each element of the top-level "items" array as its own serialized
+// object, without building a DOM and without holding the whole document.
+// A document that is a single object (no "items" array) yields itself.
+// Several concatenated top-level documents are accepted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kapi {
+
+// A top-level member of an item: `"key": value`, as [start, end) in the item's json.
+struct SplitMember {
+  std::string key;
+  size_t start = 0;
+  size_t end = static_cast<size_t>(-1);
+};
+
+struct SplitItem {
+  std::string_view json;         // the serialized object
+  std::string_view kind;         // its own "kind", if has_kind
+  std::string_view api_version;  // its own "apiVersion", if has_api_version
+  bool has_kind = false;
+  bool has_api_version = false;
+  std::string_view uid;  // metadata.uid when present
+  std::string_view list_kind;         // the enclosing List's kind when known ("PodList"), else ""
+  std::string_view list_api_version;  // the enclosing List's apiVersion when known
+  // Members of List items (empty for a single top-level object).
+  const std::vector<SplitMember>* members = nullptr;
+  // The bytes to cut to drop metadata.managedFields (with one comma), if present.
+  bool has_managed_fields = false;
+  size_t mf_cut_start = 0, mf_cut_end = 0;
+};
+
+class ListSplitter {
+ public:
+  using Sink = std::function<void(const SplitItem&)>;
+  // `name` is used in error messages ("truncated JSON in pods.json at byte N").
+  explicit ListSplitter(std::string name) : name_(std::move(name)) {}
+
+  void feed(const char* p, size_t n, const Sink& sink);
+  // Call at end of input; throws std::runtime_error if the document is truncated.
+  void finish(const Sink& sink);
+
+  uint64_t bytes() const { return total_; }
+  // The last top-level document's "metadata" object (raw JSON), kind and apiVersion.
+  const std::string& root_metadata() const { return meta_.buf; }
+  const std::string& root_kind() const { return root_kind_; }
+  const std::string& root_api_version() const { return root_api_; }
+  size_t items() const { return items_; }
+  // Bytes currently held (for memory accounting in tests).
+  size_t held() const { return item_.buf.capacity() + root_.buf.capacity() + meta_.buf.capacity() + str_.capacity(); }
+
+ private:
+  struct Capture {
+    bool active = false;
+    size_t start = 0;  // offset in the current chunk
+    std::string buf;
+  };
+  [[noreturn]] void fail(const char* what) const;
+  void end_string(const char* p, size_t i);
+  void emit_item(const Sink& sink);
+  void end_root(const Sink& sink);
+
+  std::string name_;
+  uint64_t total_ = 0;   // bytes consumed before the current chunk
+  uint64_t offset_ = 0;  // offset of the current chunk
+  std::vector<uint8_t> stack_;  // bit0 object, bit1 expecting key
+  bool in_str_ = false;
+  bool esc_ = false;
+  bool str_capture_ = false;
+  bool str_is_key_ = false;
+  size_t str_start_ = 0;
+  std::string str_;
+  std::string root_key_;
+  std::string item_key_;
+  bool in_items_ = false;  // inside the root's "items" array
+  bool saw_items_ = false;
+  std::string root_kind_, root_api_;
+  std::string item_kind_, item_api_;
+  std::string meta_key_, item_uid_;
+  // Member spans (positions in the item's bytes).
+  size_t item_pos(size_t i) const { return item_.buf.size() + i - item_.start; }
+  std::vector<SplitMember> members_;
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  size_t meta_members_ = 0, last_meta_comma_ = npos, meta_key_start_ = npos, meta_key_comma_ = npos;
+  bool mf_ = false, mf_first_ = false;
+  size_t mf_start_ = npos, mf_end_ = npos, mf_comma_ = npos;
+  bool item_has_kind_ = false, item_has_api_ = false;
+  Capture item_, root_, meta_;
+  size_t items_ = 0;
+};
+
+}  // namespace kapi

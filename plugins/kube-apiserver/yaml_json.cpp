@@ -1,0 +1,266 @@
+#include "yaml_json.h"
+
+#include <kinspect/sdk.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <regex>
+#include <stdexcept>
+#include <vector>
+
+namespace kapi {
+namespace {
+
+bool is_int(const std::string& s) {
+  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (i >= s.size()) return false;
+  if (s.size() > i + 1 && s[i] == '0') {
+    // 0x / 0o are YAML 1.2 ints but rare in manifests; treat leading zeros as strings.
+    return false;
+  }
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return s.size() < 19;
+}
+
+bool is_float(const std::string& s) {
+  static const std::regex re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  return std::regex_match(s, re);
+}
+
+void scalar(const YAML::Node& n, std::string& out) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") {
+    kinspect::sdk::append_json_string(out, s);
+    return;
+  }
+  if (n.Tag() == "?" || n.Tag().empty()) {
+    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
+      out += "null";
+      return;
+    }
+    // YAML 1.1 booleans, as sigs.k8s.io/yaml (go-yaml v2) reads them for kubectl.
+    for (const char* t : {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"})
+      if (s == t) {
+        out += "true";
+        return;
+      }
+    for (const char* f : {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})
+      if (s == f) {
+        out += "false";
+        return;
+      }
+    if (is_int(s)) {
+      out += (s[0] == '+') ? s.substr(1) : s;
+      return;
+    }
+    if (is_float(s) && s.find_first_of("0123456789") != std::string::npos) {
+      std::string v = s;
+      if (v[0] == '+') v = v.substr(1);
+      if (v[0] == '.') v = "0" + v;
+      else if (v.size() > 1 && v[0] == '-' && v[1] == '.') v = "-0" + v.substr(1);
+      if (v.back() == '.') v += "0";
+      size_t dot = v.find(".e");
+      if (dot == std::string::npos) dot = v.find(".E");
+      if (dot != std::string::npos) v.insert(dot + 1, "0");
+      out += v;
+      return;
+    }
+  }
+  kinspect::sdk::append_json_string(out, s);
+}
+
+}  // namespace
+
+void yaml_to_json(const YAML::Node& node, std::string& out) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out += "null";
+      break;
+    case YAML::NodeType::Scalar:
+      scalar(node, out);
+      break;
+    case YAML::NodeType::Sequence: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : node) {
+        if (!first) out += ',';
+        first = false;
+        yaml_to_json(e, out);
+      }
+      out += ']';
+      break;
+    }
+    case YAML::NodeType::Map: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : node) {
+        if (!first) out += ',';
+        first = false;
+        kinspect::sdk::append_json_string(out, kv.first.Scalar());
+        out += ':';
+        yaml_to_json(kv.second, out);
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+YamlReader::YamlReader(std::function<size_t(char*, size_t)> read, std::string name)
+    : read_(std::move(read)), name_(std::move(name)) {}
+
+bool YamlReader::getline(std::string& line) {
+  for (;;) {
+    size_t nl = buf_.find('\n', pos_);
+    if (nl != std::string::npos) {
+      line.assign(buf_, pos_, nl - pos_);
+      pos_ = nl + 1;
+      ++line_no_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      return true;
+    }
+    if (eof_) {
+      if (pos_ >= buf_.size()) return false;
+      line.assign(buf_, pos_, std::string::npos);
+      pos_ = buf_.size();
+      ++line_no_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      return true;
+    }
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    char tmp[65536];
+    size_t n = read_(tmp, sizeof tmp);
+    if (n == 0) eof_ = true;
+    else buf_.append(tmp, n);
+  }
+}
+
+void YamlReader::convert(const std::string& text, size_t first_line, bool only_maps) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return;
+  YAML::Node n;
+  try {
+    n = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(name_ + ": invalid YAML in the " + std::string(only_maps ? "List item" : "document") +
+                             " starting at line " + std::to_string(first_line) + ": " + e.what());
+  }
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (only_maps && !n.IsMap()) return;
+  std::string json;
+  yaml_to_json(n, json);
+  ready_.push_back(std::move(json));
+}
+
+void YamlReader::flush_item() {
+  if (item_.empty()) return;
+  // Drop the item's indentation (the "- " column is already blanked).
+  std::string text;
+  size_t cut = item_indent_ + 2, pos = 0;
+  while (pos < item_.size()) {
+    size_t nl = item_.find('\n', pos);
+    if (nl == std::string::npos) nl = item_.size();
+    size_t len = nl - pos;
+    if (len > cut) text.append(item_, pos + cut, len - cut);
+    text += '\n';
+    pos = nl + 1;
+  }
+  item_.clear();
+  convert(text, item_line_, true);
+}
+
+void YamlReader::flush_doc() {
+  flush_item();
+  std::string head;
+  head.swap(head_);
+  convert(head, head_line_, false);
+  mode_ = Mode::kHead;
+  head_line_ = line_no_ + 1;
+}
+
+namespace {
+size_t indent_of(const std::string& l) {
+  size_t i = 0;
+  while (i < l.size() && l[i] == ' ') ++i;
+  return i;
+}
+bool blank_or_comment(const std::string& l) {
+  size_t i = l.find_first_not_of(" \t");
+  return i == std::string::npos || l[i] == '#';
+}
+bool is_items_key(const std::string& l) {
+  if (l.compare(0, 6, "items:") != 0) return false;
+  size_t i = l.find_first_not_of(" \t", 6);
+  return i == std::string::npos || l[i] == '#';
+}
+bool seq_entry_at(const std::string& l, size_t k) {
+  return l.size() > k && l[k] == '-' && (l.size() == k + 1 || l[k + 1] == ' ');
+}
+}  // namespace
+
+bool YamlReader::next(std::string& json) {
+  while (ready_pos_ >= ready_.size()) {
+    ready_.clear();
+    ready_pos_ = 0;
+    if (done_) return false;
+    std::string line;
+    if (!getline(line)) {
+      flush_doc();
+      done_ = true;
+      continue;
+    }
+    bool sep = (line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t')) ||
+               (line.rfind("...", 0) == 0 && line.find_first_not_of(". \t") == std::string::npos);
+    if (sep) {
+      flush_doc();
+      continue;
+    }
+    if (mode_ == Mode::kItemsStart) {
+      if (blank_or_comment(line)) continue;
+      size_t k = indent_of(line);
+      if (seq_entry_at(line, k)) {
+        mode_ = Mode::kItems;
+        item_indent_ = k;
+      } else {
+        // Not a block sequence after all: keep the document whole.
+        mode_ = Mode::kHead;
+        head_ += "items:\n";
+      }
+    }
+    if (mode_ == Mode::kItems) {
+      if (line.find_first_not_of(" \t") == std::string::npos) {
+        if (!item_.empty()) item_ += '\n';  // may belong to a block scalar
+        continue;
+      }
+      size_t k = indent_of(line);
+      if (k > item_indent_) {  // inside the item (comments too: they may be block scalar text)
+        item_ += line;
+        item_ += '\n';
+        continue;
+      }
+      if (k == item_indent_ && seq_entry_at(line, k)) {
+        flush_item();
+        item_line_ = line_no_;
+        line[k] = ' ';
+        item_ += line;
+        item_ += '\n';
+        continue;
+      }
+      if (line[k] == '#') continue;  // a comment at the sequence's level
+      flush_item();
+      mode_ = Mode::kHead;
+    }
+    if (is_items_key(line)) {
+      mode_ = Mode::kItemsStart;
+      continue;
+    }
+    head_ += line;
+    head_ += '\n';
+  }
+  json = std::move(ready_[ready_pos_++]);
+  return true;
+}
+
+}  // namespace kapi

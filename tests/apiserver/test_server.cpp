@@ -1,0 +1,758 @@
+// The only test translation unit that includes Beast/Asio.
+#include "test_server.h"
+
+#include "catalog.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#ifdef KAPI_TEST_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+namespace kapitest {
+
+// ------------------------------------------------------------------ files
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& data) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << data;
+}
+
+std::string base64(const std::string& s) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b;
+  size_t i = 0;
+  for (; i + 2 < s.size(); i += 3) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += k[v & 63];
+  }
+  if (i + 1 == s.size()) {
+    uint32_t v = uint8_t(s[i]) << 16;
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += "==";
+  } else if (i + 2 == s.size()) {
+    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
+    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += '=';
+  }
+  return b;
+}
+
+std::string temp_dir(const std::string& name) {
+  // Removed at exit unless KAPI_KEEP_TMP is set.
+  struct Base {
+    std::string path;
+    Base() {
+      path = (std::filesystem::temp_directory_path() / ("kapi-test-" + std::to_string(::getpid()))).string();
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directories(path);
+    }
+    ~Base() {
+      std::error_code ec;
+      if (!std::getenv("KAPI_KEEP_TMP")) std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Base b;
+  const std::string& base = b.path;
+  std::string d = base + "/" + name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+std::string write_kubeconfig(const std::string& path, const std::string& server, const std::string& cluster_yaml,
+                             const std::string& user_yaml, const std::string& context) {
+  std::string y = "apiVersion: v1\nkind: Config\ncurrent-context: " + context +
+                  "\nclusters:\n- name: test-cluster\n  cluster:\n    server: " + server + "\n" + cluster_yaml +
+                  "contexts:\n- name: " + context + "\n  context:\n    cluster: test-cluster\n    user: test-user\n" +
+                  "users:\n- name: test-user\n  user:\n" + user_yaml;
+  write_file(path, y);
+  return path;
+}
+
+// ------------------------------------------------------------------ certs
+
+namespace {
+
+struct KeyCert {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+};
+
+std::string pem_cert(X509* c) {
+  BIO* b = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(b, c);
+  char* d;
+  long n = BIO_get_mem_data(b, &d);
+  std::string s(d, size_t(n));
+  BIO_free(b);
+  return s;
+}
+
+std::string pem_key(EVP_PKEY* k) {
+  BIO* b = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(b, k, nullptr, nullptr, 0, nullptr, nullptr);
+  char* d;
+  long n = BIO_get_mem_data(b, &d);
+  std::string s(d, size_t(n));
+  BIO_free(b);
+  return s;
+}
+
+void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ex = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  if (!ex) throw std::runtime_error("X509V3_EXT_conf_nid failed");
+  X509_add_ext(cert, ex, -1);
+  X509_EXTENSION_free(ex);
+}
+
+KeyCert make_cert(const char* cn, const char* org, const KeyCert* issuer, bool ca, const char* san, long from_s,
+                  long to_s) {
+  static long serial = 1;
+  KeyCert kc;
+  kc.key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  if (!kc.key) throw std::runtime_error("keygen failed");
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+  X509_gmtime_adj(X509_getm_notBefore(x), from_s);
+  X509_gmtime_adj(X509_getm_notAfter(x), to_s);
+  X509_set_pubkey(x, kc.key);
+  X509_NAME* name = X509_get_subject_name(x);
+  if (org) X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(org), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509* iss = issuer ? issuer->cert : x;
+  X509_set_issuer_name(x, X509_get_subject_name(iss));
+  if (ca) {
+    add_ext(x, iss, NID_basic_constraints, "critical,CA:TRUE");
+    add_ext(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
+    add_ext(x, iss, NID_subject_key_identifier, "hash");
+  } else {
+    add_ext(x, iss, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(x, iss, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    add_ext(x, iss, NID_ext_key_usage, san ? "serverAuth" : "clientAuth");
+    if (san) add_ext(x, iss, NID_subject_alt_name, san);
+  }
+  if (!X509_sign(x, issuer ? issuer->key : kc.key, EVP_sha256())) throw std::runtime_error("X509_sign failed");
+  kc.cert = x;
+  return kc;
+}
+
+void free_kc(KeyCert& k) {
+  X509_free(k.cert);
+  EVP_PKEY_free(k.key);
+}
+
+}  // namespace
+
+Certs make_certs(const std::string& dir) {
+  Certs c;
+  c.dir = dir;
+  const long day = 86400;
+  KeyCert ca = make_cert("kinspect-test-ca", nullptr, nullptr, true, nullptr, -day, 30 * day);
+  KeyCert other = make_cert("some-other-ca", nullptr, nullptr, true, nullptr, -day, 30 * day);
+  KeyCert server = make_cert("kube-apiserver", nullptr, &ca, false, "IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kubernetes", -day, 30 * day);
+  KeyCert client = make_cert("admin", "system:masters", &ca, false, nullptr, -day, 30 * day);
+  KeyCert expired = make_cert("old-admin", "system:masters", &ca, false, nullptr, -10 * day, -day);
+  c.ca_pem = pem_cert(ca.cert);
+  c.other_ca_pem = pem_cert(other.cert);
+  c.client_cert_pem = pem_cert(client.cert);
+  c.client_key_pem = pem_key(client.key);
+  c.expired_cert_pem = pem_cert(expired.cert);
+  c.expired_key_pem = pem_key(expired.key);
+  c.ca_file = dir + "/ca.crt";
+  c.other_ca_file = dir + "/other-ca.crt";
+  c.server_cert_file = dir + "/server.crt";
+  c.server_key_file = dir + "/server.key";
+  c.client_cert_file = dir + "/client.crt";
+  c.client_key_file = dir + "/client.key";
+  c.expired_cert_file = dir + "/expired.crt";
+  c.expired_key_file = dir + "/expired.key";
+  write_file(c.ca_file, c.ca_pem);
+  write_file(c.other_ca_file, c.other_ca_pem);
+  write_file(c.server_cert_file, pem_cert(server.cert) + c.ca_pem);
+  write_file(c.server_key_file, pem_key(server.key));
+  write_file(c.client_cert_file, c.client_cert_pem);
+  write_file(c.client_key_file, c.client_key_pem);
+  write_file(c.expired_cert_file, c.expired_cert_pem);
+  write_file(c.expired_key_file, c.expired_key_pem);
+  for (KeyCert* k : {&ca, &other, &server, &client, &expired}) free_kc(*k);
+  return c;
+}
+
+// ------------------------------------------------------------------ server
+
+namespace {
+
+std::string url_decode(const std::string& s) {
+  std::string o;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      o += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else if (s[i] == '+') {
+      o += ' ';
+    } else {
+      o += s[i];
+    }
+  }
+  return o;
+}
+
+std::string status_json(int code, const std::string& reason, const std::string& message) {
+  json::object o{{"kind", "Status"},   {"apiVersion", "v1"},   {"metadata", json::object()},
+                 {"status", "Failure"}, {"message", message}, {"reason", reason},
+                 {"code", code}};
+  return json::serialize(o);
+}
+
+std::string resource_list(const std::string& gv) {
+  json::array res;
+  auto add = [&](const std::string& name, const std::string& singular, bool ns, const std::string& kind,
+                 std::vector<std::string> shorts = {}) {
+    json::array sn;
+    for (auto& s : shorts) sn.push_back(json::string(s));
+    json::object r{{"name", name},   {"singularName", singular}, {"namespaced", ns},
+                   {"kind", kind},   {"verbs", json::array{"get", "list", "watch"}}};
+    if (!sn.empty()) r["shortNames"] = sn;
+    res.push_back(r);
+  };
+  for (const auto& r : kapi::well_known())
+    if (r.group_version() == gv) {
+      std::string singular = r.kind;
+      for (char& ch : singular) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      add(r.resource, singular, r.namespaced, r.kind, r.resource == "nodes" ? std::vector<std::string>{"no"} : std::vector<std::string>{});
+    }
+  if (gv == "v1") add("pods/log", "", true, "Pod");
+  if (gv == "crd-publish-openapi-test-foo.example.com/v1") add("foos", "foo", true, "Foo");
+  json::object o{{"kind", "APIResourceList"}, {"apiVersion", "v1"}, {"groupVersion", gv}, {"resources", res}};
+  return json::serialize(o);
+}
+
+#ifdef KAPI_TEST_HAVE_ZLIB
+std::string gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+#endif
+
+std::string strip_identity(const json::value& item) {
+  json::object o = item.as_object();
+  o.erase("apiVersion");
+  o.erase("kind");
+  return json::serialize(o);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Server& self;
+  const Certs& certs;
+  asio::io_context ioc;
+  ssl::context ctx{ssl::context::tls_server};
+  tcp::acceptor acceptor{ioc};
+  std::thread accept_thread;
+  std::mutex threads_mu;
+  std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<tcp::socket>> sockets;
+  std::atomic<bool> stopping{false};
+
+  Impl(Server& s, const Certs& c) : self(s), certs(c) {
+    ctx.use_certificate_chain_file(c.server_cert_file);
+    ctx.use_private_key_file(c.server_key_file, ssl::context::pem);
+    ctx.add_certificate_authority(asio::buffer(c.ca_pem));
+    ctx.set_verify_mode(ssl::verify_peer);  // ask for a client cert, but don't require one
+    ctx.set_verify_callback([](bool preverified, ssl::verify_context&) { return preverified; });
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen();
+    self.port_ = acceptor.local_endpoint().port();
+    accept_thread = std::thread([this] { accept_loop(); });
+  }
+
+  ~Impl() {
+    stopping = true;
+    {
+      // Wake the blocking accept() with a connection of our own.
+      boost::system::error_code ec;
+      tcp::socket s(ioc);
+      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(self.port_)), ec);
+    }
+    accept_thread.join();
+    {
+      std::lock_guard<std::mutex> l(threads_mu);
+      for (auto& s : sockets) {
+        boost::system::error_code ec;
+        s->shutdown(tcp::socket::shutdown_both, ec);
+        s->close(ec);
+      }
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  void accept_loop() {
+    for (;;) {
+      auto sock = std::make_shared<tcp::socket>(ioc);
+      boost::system::error_code ec;
+      acceptor.accept(*sock, ec);
+      if (stopping) return;
+      if (ec) continue;
+      ++self.connections_;
+      std::lock_guard<std::mutex> l(threads_mu);
+      sockets.push_back(sock);
+      threads.emplace_back([this, sock] { serve(sock); });
+    }
+  }
+
+  void serve(std::shared_ptr<tcp::socket> sock) {
+    try {
+      if (self.plain_) {
+        serve_loop(*sock, sock, std::string());
+        return;
+      }
+      ssl::stream<tcp::socket&> stream(*sock, ctx);
+      boost::system::error_code ec;
+      stream.handshake(ssl::stream_base::server, ec);
+      if (ec) return;
+      std::string cn;
+      if (X509* peer = SSL_get1_peer_certificate(stream.native_handle())) {
+        if (SSL_get_verify_result(stream.native_handle()) == X509_V_OK) {
+          char buf[256];
+          if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, sizeof buf) > 0) cn = buf;
+        }
+        X509_free(peer);
+      }
+      serve_loop(stream, sock, cn);
+    } catch (const std::exception&) {
+    }
+  }
+
+  template <class Stream>
+  void serve_loop(Stream& stream, std::shared_ptr<tcp::socket> sock, const std::string& cn) {
+    boost::system::error_code ec;
+    {
+      beast::flat_buffer buffer;
+      for (;;) {
+        http::request<http::string_body> req;
+        http::read(stream, buffer, req, ec);
+        if (ec) return;
+        Request r;
+        r.method = std::string(req.method_string());
+        r.target = std::string(req.target());
+        size_t q = r.target.find('?');
+        r.path = r.target.substr(0, q);
+        if (q != std::string::npos) {
+          r.query = r.target.substr(q + 1);
+          std::stringstream ss(r.query);
+          std::string kv;
+          while (std::getline(ss, kv, '&')) {
+            size_t eq = kv.find('=');
+            r.params[url_decode(kv.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(kv.substr(eq + 1));
+          }
+        }
+        r.accept = std::string(req[http::field::accept]);
+        r.accept_encoding = std::string(req[http::field::accept_encoding]);
+        std::string auth(req[http::field::authorization]);
+        if (!cn.empty()) r.user = cn;
+        else if (auth.rfind("Bearer ", 0) == 0) {
+          auto it = self.tokens_.find(auth.substr(7));
+          if (it != self.tokens_.end()) r.user = it->second;
+        } else if (auth.rfind("Basic ", 0) == 0) {
+          for (auto& [u, p] : self.basic_)
+            if (auth.substr(6) == base64(u + ":" + p)) r.user = u;
+        }
+        {
+          std::lock_guard<std::mutex> l(self.mu_);
+          self.log_.push_back(r.method + " " + r.target + " user=" + r.user);
+        }
+        Response out;
+        if (r.user.empty() && !self.anonymous_) {
+          out.status = 401;
+          out.body = status_json(401, "Unauthorized", "Unauthorized");
+        } else {
+          self.route(r, out);
+        }
+        if (out.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(out.delay_ms));
+#ifdef KAPI_TEST_HAVE_ZLIB
+        if (self.gzip_ && r.accept_encoding.find("gzip") != std::string::npos && !out.body.empty()) {
+          out.body = gzip(out.body);
+          out.headers.push_back({"Content-Encoding", "gzip"});
+          ++self.gzipped_;
+        }
+#endif
+        bool keep = req.keep_alive();
+        if (out.cut_after) {
+          std::string raw = "HTTP/1.1 " + std::to_string(out.status) + " OK\r\nContent-Type: " + out.content_type +
+                            "\r\nContent-Length: " + std::to_string(out.body.size()) + "\r\n\r\n" +
+                            out.body.substr(0, out.cut_after);
+          asio::write(stream, asio::buffer(raw), ec);
+          sock->shutdown(tcp::socket::shutdown_both, ec);
+          return;
+        }
+        if (!out.chunked) {
+          http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+          res.set(http::field::content_type, out.content_type);
+          for (auto& [k, v] : out.headers) res.set(k, v);
+          res.body() = out.body;
+          res.keep_alive(keep);
+          res.prepare_payload();
+          http::write(stream, res, ec);
+          if (ec) return;
+        } else {
+          http::response<http::empty_body> res{static_cast<http::status>(out.status), 11};
+          res.set(http::field::content_type, out.content_type);
+          for (auto& [k, v] : out.headers) res.set(k, v);
+          res.keep_alive(keep);
+          res.chunked(true);
+          http::response_serializer<http::empty_body> sr{res};
+          http::write_header(stream, sr, ec);
+          if (ec) return;
+          for (size_t off = 0; off < out.body.size(); off += out.chunk_size) {
+            std::string piece = out.body.substr(off, out.chunk_size);
+            asio::write(stream, http::make_chunk(asio::buffer(piece)), ec);
+            if (ec) return;
+            if (out.chunk_delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(out.chunk_delay_ms));
+          }
+          asio::write(stream, http::make_chunk_last(), ec);
+          if (ec) return;
+        }
+        if (!keep) {
+          if constexpr (std::is_same_v<Stream, tcp::socket>) sock->shutdown(tcp::socket::shutdown_both, ec);
+          else stream.shutdown(ec);
+          return;
+        }
+      }
+    }
+  }
+};
+
+bool Server::gzip_supported() {
+#ifdef KAPI_TEST_HAVE_ZLIB
+  return true;
+#else
+  return false;
+#endif
+}
+
+Server::Server(const Certs& certs, bool plain) : plain_(plain) {
+  version_ = R"({"major":"1","minor":"32","gitVersion":"v1.32.0","gitCommit":"0000000000000000000000000000000000000000","gitTreeState":"clean","buildDate":"2024-12-11T00:00:00Z","goVersion":"go1.23.3","compiler":"gc","platform":"linux/amd64"})";
+  readyz_ = "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]informer-sync ok\nreadyz check passed\n";
+  impl_ = std::make_unique<Impl>(*this, certs);
+}
+
+Server::~Server() { impl_.reset(); }
+
+void Server::hook(Hook h) {
+  std::lock_guard<std::mutex> l(mu_);
+  hooks_.push_back(std::move(h));
+}
+
+std::vector<std::string> Server::log() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return log_;
+}
+
+size_t Server::count(const std::string& prefix) const {
+  std::lock_guard<std::mutex> l(mu_);
+  size_t n = 0;
+  for (auto& s : log_)
+    if (s.compare(0, prefix.size(), prefix) == 0) ++n;
+  return n;
+}
+
+void Server::add_collection(const std::string& path, const std::string& list_kind, const std::string& api_version,
+                            const std::vector<std::string>& items_json) {
+  Collection c;
+  c.list_kind = list_kind;
+  c.api_version = api_version;
+  for (auto& s : items_json) {
+    json::value v = json::parse(s);
+    std::string ns;
+    if (auto* m = v.as_object().if_contains("metadata"))
+      if (auto* n = m->as_object().if_contains("namespace")) ns = std::string(n->as_string());
+    c.items.push_back(strip_identity(v));
+    c.namespaces.push_back(ns);
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  collections_[path] = std::move(c);
+}
+
+void Server::add_collection_file(const std::string& path, const std::string& file) {
+  json::value v = json::parse(read_file(file));
+  std::vector<std::string> items;
+  for (auto& i : v.as_object().at("items").as_array()) items.push_back(json::serialize(i));
+  std::string kind(v.as_object().at("kind").as_string());
+  std::string api(v.as_object().at("apiVersion").as_string());
+  add_collection(path, kind, api, items);
+}
+
+// ------------------------------------------------------------------ proxy
+
+struct ConnectProxy::Impl {
+  ConnectProxy& self;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::thread accept_thread;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  std::vector<std::shared_ptr<tcp::socket>> sockets;
+  std::atomic<bool> stopping{false};
+
+  explicit Impl(ConnectProxy& p) : self(p) {
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor.open(ep.protocol());
+    acceptor.bind(ep);
+    acceptor.listen();
+    self.port_ = acceptor.local_endpoint().port();
+    accept_thread = std::thread([this] {
+      for (;;) {
+        auto sock = std::make_shared<tcp::socket>(ioc);
+        boost::system::error_code ec;
+        acceptor.accept(*sock, ec);
+        if (stopping) return;
+        if (ec) continue;
+        std::lock_guard<std::mutex> l(mu);
+        sockets.push_back(sock);
+        threads.emplace_back([this, sock] { tunnel(sock); });
+      }
+    });
+  }
+  ~Impl() {
+    stopping = true;
+    {
+      boost::system::error_code ec;
+      tcp::socket s(ioc);
+      s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(self.port_)), ec);
+    }
+    accept_thread.join();
+    {
+      std::lock_guard<std::mutex> l(mu);
+      for (auto& s : sockets) {
+        boost::system::error_code ec;
+        s->shutdown(tcp::socket::shutdown_both, ec);
+        s->close(ec);
+      }
+    }
+    for (auto& t : threads) t.join();
+  }
+  void tunnel(std::shared_ptr<tcp::socket> client) {
+    boost::system::error_code ec;
+    beast::flat_buffer buf;
+    http::request<http::empty_body> req;
+    http::read(*client, buf, req, ec);
+    if (ec || req.method() != http::verb::connect) return;
+    std::string target(req.target());
+    {
+      std::lock_guard<std::mutex> l(self.mu_);
+      self.targets_.push_back(target);
+    }
+    size_t colon = target.rfind(':');
+    auto upstream = std::make_shared<tcp::socket>(ioc);
+    upstream->connect(tcp::endpoint(asio::ip::make_address(target.substr(0, colon)),
+                                    static_cast<unsigned short>(std::stoi(target.substr(colon + 1)))), ec);
+    if (ec) {
+      asio::write(*client, asio::buffer(std::string("HTTP/1.1 502 Bad Gateway\r\n\r\n")), ec);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> l(mu);
+      sockets.push_back(upstream);
+    }
+    ++self.tunnels_;
+    asio::write(*client, asio::buffer(std::string("HTTP/1.1 200 Connection established\r\n\r\n")), ec);
+    if (buf.size()) asio::write(*upstream, buf.data(), ec);
+    std::thread back([client, upstream] {
+      char b[16384];
+      boost::system::error_code e;
+      for (;;) {
+        size_t n = upstream->read_some(asio::buffer(b), e);
+        if (e) break;
+        asio::write(*client, asio::buffer(b, n), e);
+        if (e) break;
+      }
+      client->shutdown(tcp::socket::shutdown_both, e);
+    });
+    char b[16384];
+    for (;;) {
+      size_t n = client->read_some(asio::buffer(b), ec);
+      if (ec) break;
+      asio::write(*upstream, asio::buffer(b, n), ec);
+      if (ec) break;
+    }
+    upstream->shutdown(tcp::socket::shutdown_both, ec);
+    back.join();
+  }
+};
+
+ConnectProxy::ConnectProxy() { impl_ = std::make_unique<Impl>(*this); }
+ConnectProxy::~ConnectProxy() { impl_.reset(); }
+std::vector<std::string> ConnectProxy::targets() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return targets_;
+}
+
+bool Server::route(const Request& r, Response& out) {
+  std::vector<Hook> hooks;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    hooks = hooks_;
+  }
+  for (auto& h : hooks)
+    if (h(r, out)) return true;
+  if (r.path == "/version") {
+    out.body = version_;
+    return true;
+  }
+  if (r.path == "/readyz" || r.path == "/livez") {
+    out.status = readyz_status_;
+    out.content_type = "text/plain; charset=utf-8";
+    out.body = readyz_;
+    return true;
+  }
+  if (r.path == "/api") {
+    out.body = R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1:)" +
+               std::to_string(port_) + "\"}]}";
+    return true;
+  }
+  if (r.path == "/apis") {
+    if (groups_.empty()) {
+      out.body = R"({"kind":"APIGroupList","apiVersion":"v1","groups":[]})";
+    } else {
+      json::value v = json::parse(groups_);
+      json::array keep;
+      for (auto& g : v.as_object()["groups"].as_array())
+        if (!g.as_object().at("name").as_string().empty()) keep.push_back(g);
+      v.as_object()["groups"] = keep;
+      out.body = json::serialize(v);
+    }
+    return true;
+  }
+  if (r.path == "/api/v1") {
+    out.body = resource_list("v1");
+    return true;
+  }
+  // Collections, possibly narrowed to a namespace.
+  std::string path = r.path, ns;
+  size_t nsp = path.find("/namespaces/");
+  if (nsp != std::string::npos) {
+    size_t end = path.find('/', nsp + 12);
+    if (end != std::string::npos) {
+      ns = path.substr(nsp + 12, end - nsp - 12);
+      path = path.substr(0, nsp) + path.substr(end);
+    }
+  }
+  Collection* c = nullptr;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = collections_.find(path);
+    if (it != collections_.end()) c = &it->second;
+  }
+  if (c) {
+    size_t limit = r.params.count("limit") ? std::stoul(r.params.at("limit")) : 0;
+    size_t offset = 0;
+    if (r.params.count("continue")) {
+      const std::string& t = r.params.at("continue");
+      if (t.rfind("off:", 0) != 0) {
+        out.status = 400;
+        out.body = status_json(400, "BadRequest", "invalid continue token");
+        return true;
+      }
+      offset = std::stoul(t.substr(4));
+    }
+    std::vector<const std::string*> sel;
+    for (size_t i = 0; i < c->items.size(); ++i)
+      if (ns.empty() || c->namespaces[i] == ns) sel.push_back(&c->items[i]);
+    size_t end = limit ? std::min(sel.size(), offset + limit) : sel.size();
+    bool partial = r.accept.find("as=PartialObjectMetadataList") != std::string::npos;
+    if (partial) ++metadata_lists_;
+    std::string body = "{\"kind\":\"" + (partial ? std::string("PartialObjectMetadataList") : c->list_kind) +
+                       "\",\"apiVersion\":\"" + (partial ? std::string("meta.k8s.io/v1") : c->api_version) +
+                       "\",\"metadata\":{\"resourceVersion\":\"12345\"";
+    if (end < sel.size()) body += ",\"continue\":\"off:" + std::to_string(end) + "\",\"remainingItemCount\":" + std::to_string(sel.size() - end);
+    body += "},\"items\":[";
+    for (size_t i = offset; i < end; ++i) {
+      if (i > offset) body += ',';
+      if (partial) {
+        json::value v = json::parse(*sel[i]);
+        body += json::serialize(json::object{{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"},
+                                             {"metadata", v.as_object()["metadata"]}});
+      } else {
+        body += *sel[i];
+      }
+    }
+    body += "]}";
+    out.body = std::move(body);
+    if (list_chunk_) {
+      out.chunked = true;
+      out.chunk_size = list_chunk_;
+      out.chunk_delay_ms = list_chunk_delay_;
+    }
+    return true;
+  }
+  if (r.path.rfind("/apis/", 0) == 0) {
+    std::string gv = r.path.substr(6);
+    if (std::count(gv.begin(), gv.end(), '/') == 1) {
+      bool served = false;
+      if (!groups_.empty()) {
+        json::value v = json::parse(groups_);
+        for (auto& g : v.as_object()["groups"].as_array())
+          for (auto& ver : g.as_object()["versions"].as_array())
+            if (ver.as_object()["groupVersion"].as_string() == gv) served = true;
+      }
+      if (served) {
+        out.body = resource_list(gv);
+        return true;
+      }
+    }
+  }
+  out.status = 404;
+  out.body = status_json(404, "NotFound", "the server could not find the requested resource");
+  return false;
+}
+
+}  // namespace kapitest

@@ -1,0 +1,151 @@
+// A test Kubernetes API server over real TLS (Boost.Beast + OpenSSL), for the
+// kube-apiserver driver's tests and for the real kubectl. No Beast in this
+// header: only test_server.cpp includes it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kapitest {
+
+// PEM files generated at run time with the OpenSSL API.
+struct Certs {
+  std::string dir;
+  std::string ca_pem, ca_file;                  // the cluster CA
+  std::string server_cert_file, server_key_file;  // SAN 127.0.0.1, ::1, localhost
+  std::string client_cert_pem, client_key_pem, client_cert_file, client_key_file;  // CN=admin, O=system:masters
+  std::string expired_cert_pem, expired_key_pem, expired_cert_file, expired_key_file;
+  std::string other_ca_pem, other_ca_file;      // a CA that signed nothing here
+};
+Certs make_certs(const std::string& dir);
+
+struct Request {
+  std::string method, target, path, query;
+  std::map<std::string, std::string> params;  // decoded query parameters
+  std::string user;                           // authenticated user ("" if none)
+  std::string accept;
+  std::string accept_encoding;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  int delay_ms = 0;      // before the header
+  bool chunked = false;  // send the body in chunks of chunk_size
+  size_t chunk_size = 4096;
+  int chunk_delay_ms = 0;
+  size_t cut_after = 0;  // >0: send only this many body bytes, then drop the connection
+};
+
+// Returns true when it handled the request (fault injection, overrides).
+using Hook = std::function<bool(const Request&, Response&)>;
+
+class Server {
+ public:
+  // plain: serve http:// without TLS (like `kubectl proxy`).
+  explicit Server(const Certs& certs, bool plain = false);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return (plain_ ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_); }
+
+  // Authentication. A verified client certificate (CN) always works.
+  void add_token(const std::string& token, const std::string& user) { tokens_[token] = user; }
+  void add_basic(const std::string& user, const std::string& password) { basic_[user] = password; }
+  void allow_anonymous(bool v) { anonymous_ = v; }
+
+  // A collection served with LIST, limit and continue. Items are stored
+  // without apiVersion/kind, as a real LIST returns them.
+  void add_collection(const std::string& path, const std::string& list_kind, const std::string& api_version,
+                      const std::vector<std::string>& items_json);
+  // Loads a List JSON file and serves it at `path` (and per-namespace paths).
+  void add_collection_file(const std::string& path, const std::string& file);
+  void set_version_json(const std::string& v) { version_ = v; }
+  void set_groups_json(const std::string& v) { groups_ = v; }
+  void set_readyz(const std::string& text, int status) { readyz_ = text; readyz_status_ = status; }
+  // All list bodies chunked (chunk size, delay between chunks).
+  void set_chunked_lists(size_t chunk, int delay_ms) { list_chunk_ = chunk; list_chunk_delay_ = delay_ms; }
+
+  // gzip bodies when the client accepts it (only with zlib; see gzip_supported()).
+  void set_gzip(bool v) { gzip_ = v; }
+  static bool gzip_supported();
+  size_t gzipped() const { return gzipped_; }
+  // LISTs answered as PartialObjectMetadataList (asked for with Accept).
+  size_t metadata_lists() const { return metadata_lists_; }
+
+  // Hooks run first, in order.
+  void hook(Hook h);
+
+  // "GET /api/v1/nodes?limit=500 user=admin" per request.
+  std::vector<std::string> log() const;
+  size_t count(const std::string& path_prefix) const;
+  size_t connections() const { return connections_; }
+
+ private:
+  struct Impl;
+  friend struct Impl;
+  bool route(const Request& r, Response& out);
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+  bool plain_ = false;
+  std::map<std::string, std::string> tokens_, basic_;
+  bool anonymous_ = false;
+  struct Collection {
+    std::string list_kind, api_version;
+    std::vector<std::string> items;
+    std::vector<std::string> namespaces;
+  };
+  std::map<std::string, Collection> collections_;
+  std::string version_, groups_;
+  std::string readyz_;
+  int readyz_status_ = 200;
+  size_t list_chunk_ = 0;
+  int list_chunk_delay_ = 0;
+  bool gzip_ = false;
+  std::atomic<size_t> gzipped_{0};
+  std::atomic<size_t> metadata_lists_{0};
+  std::vector<Hook> hooks_;
+  mutable std::mutex mu_;
+  std::vector<std::string> log_;
+  std::atomic<size_t> connections_{0};
+};
+
+// An HTTP CONNECT proxy on 127.0.0.1 (for proxy-url), counting tunnels.
+class ConnectProxy {
+ public:
+  ConnectProxy();
+  ~ConnectProxy();
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  size_t tunnels() const { return tunnels_; }
+  std::vector<std::string> targets() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+  std::atomic<size_t> tunnels_{0};
+  mutable std::mutex mu_;
+  std::vector<std::string> targets_;
+};
+
+// Writes a kubeconfig; `user_yaml` is the body of the user entry, indented 4.
+std::string write_kubeconfig(const std::string& path, const std::string& server, const std::string& cluster_yaml,
+                             const std::string& user_yaml, const std::string& context = "test");
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& data);
+std::string base64(const std::string& s);
+// A fresh empty directory under the test's temp dir.
+std::string temp_dir(const std::string& name);
+
+}  // namespace kapitest
