@@ -1,0 +1,335 @@
+// The check catalog: every check binds against the real table schemas, is
+// documented, and has a fixture where it fires with the expected messages and
+// one where it stays silent. Set KINSPECT_CHECKS_PRINT=1 to print what each
+// fire case actually produced (for writing expectations).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include <unistd.h>
+
+#include "core/profile/profile.h"
+#include "harness.h"
+
+namespace fs = std::filesystem;
+using namespace checks_test;
+
+namespace {
+
+std::vector<std::string> check_ids() {
+  std::vector<std::string> ids;
+  for (const auto& c : checks()) ids.push_back(c.id);
+  return ids;
+}
+
+std::string describe(const std::vector<kcql::Finding>& fs) {
+  std::string s;
+  for (const auto& f : fs) s += "  - object:  " + f.object + "\n    message: " + f.message + "\n";
+  return s.empty() ? "  (no findings)\n" : s;
+}
+
+bool print_mode() { return std::getenv("KINSPECT_CHECKS_PRINT") != nullptr; }
+
+}  // namespace
+
+TEST(Catalog, EveryCheckBindsAgainstThePluginSchemas) {
+  ASSERT_FALSE(checks().empty());
+  auto diags = kcql::lint_checks(checks(), registry());
+  std::string all;
+  for (const auto& d : diags) all += d.format() + "\n";
+  EXPECT_TRUE(diags.empty()) << all;
+}
+
+TEST(Catalog, CoversEveryCategoryWithAtLeast80Checks) {
+  std::map<std::string, int> per_category;
+  for (const auto& c : checks()) ++per_category[c.category];
+  EXPECT_GE(checks().size(), 80u);
+  for (const char* cat : {"nodes", "control-plane", "addons", "network", "workloads", "storage", "security", "upgrade"})
+    EXPECT_GT(per_category[cat], 0) << "no check in category " << cat;
+}
+
+TEST(Catalog, EveryCheckIsDocumented) {
+  for (const auto& c : checks()) {
+    SCOPED_TRACE(c.id + " (" + c.file + ":" + std::to_string(c.pos.line) + ")");
+    EXPECT_FALSE(c.title.empty());
+    EXPECT_FALSE(c.component.empty()) << "COMPONENT groups findings in reports";
+    EXPECT_FALSE(c.remedy.empty()) << "REMEDY tells the operator what to do";
+    EXPECT_EQ(c.doc_url.rfind("https://", 0), 0u) << "DOC must link to the concept's documentation";
+    EXPECT_FALSE(c.object.empty()) << "OBJECT names what is wrong";
+    EXPECT_FALSE(c.message.empty());
+    EXPECT_EQ(c.remedy.find('{'), std::string::npos) << "REMEDY is not a template; write <name> instead of {placeholders}";
+    // The file is named after the category.
+    EXPECT_EQ(fs::path(c.file).stem().string(), c.category);
+  }
+}
+
+TEST(Catalog, EveryCheckHasFireAndSilentFixtures) {
+  std::set<std::string> ids;
+  for (const auto& c : checks()) {
+    ids.insert(c.id);
+    if (!has_fixture(c.id)) {
+      ADD_FAILURE() << "check " << c.id << " has no fixture tests/data/checks/" << c.id << ".yaml";
+      continue;
+    }
+    try {
+      Fixture f = load_fixture(c.id);
+      EXPECT_FALSE(f.fire.empty()) << c.id << ": no fire case";
+      EXPECT_FALSE(f.silent.empty()) << c.id << ": no silent case";
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  for (const auto& e : fs::directory_iterator(data_dir())) {
+    std::string stem = e.path().stem().string();
+    if (e.path().extension() == ".yaml" && stem[0] != '_') EXPECT_TRUE(ids.count(stem)) << "fixture for unknown check " << stem;
+  }
+}
+
+class CheckFixture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckFixture, FiresWithTheExpectedMessagesAndStaysSilent) {
+  const std::string id = GetParam();
+  const kcql::CheckDef* check = find_check(id);
+  ASSERT_NE(check, nullptr);
+  if (!has_fixture(id)) GTEST_SKIP() << "no fixture (reported by EveryCheckHasFireAndSilentFixtures)";
+  Fixture f;
+  try {
+    f = load_fixture(id);
+  } catch (const std::exception& e) {
+    FAIL() << e.what();
+  }
+  for (const auto& c : f.fire) {
+    SCOPED_TRACE(f.file + " " + c.label);
+    auto got = run_check(*check, c.tables, c.params);
+    ASSERT_TRUE(got.ok()) << got.error().format();
+    if (print_mode()) std::cout << id << " " << c.label << ":\n" << describe(*got);
+    std::vector<std::string> messages, objects;
+    for (const auto& fd : *got) {
+      messages.push_back(fd.message);
+      objects.push_back(fd.object);
+    }
+    auto want = c.expect;
+    std::sort(messages.begin(), messages.end());
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(messages, want) << "findings:\n" << describe(*got);
+    if (c.check_objects) {
+      auto want_objects = c.objects;
+      std::sort(objects.begin(), objects.end());
+      std::sort(want_objects.begin(), want_objects.end());
+      EXPECT_EQ(objects, want_objects);
+    }
+    for (const auto& fd : *got) {
+      EXPECT_EQ(fd.object.find("<none>"), std::string::npos) << "object with a missing value: " << fd.object;
+      EXPECT_EQ(fd.message.find("<none>"), std::string::npos) << "message with a missing value: " << fd.message;
+    }
+  }
+  for (const auto& c : f.silent) {
+    SCOPED_TRACE(f.file + " " + c.label);
+    auto got = run_check(*check, c.tables, c.params);
+    ASSERT_TRUE(got.ok()) << got.error().format();
+    EXPECT_TRUE(got->empty()) << "expected no finding, got:\n" << describe(*got);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Checks, CheckFixture, ::testing::ValuesIn(check_ids()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+TEST(Catalog, HealthyClusterIsSilent) {
+  // Without a target version and with the cluster's own version as target
+  // (nothing to upgrade): no check finds anything.
+  for (const kcql::Params& params : {kcql::Params{}, kcql::Params{{"target_version", "v1.29.4"}}}) {
+    for (const auto& c : checks()) {
+      auto got = run_check(c, healthy(), params);
+      ASSERT_TRUE(got.ok()) << c.id << ": " << got.error().format();
+      EXPECT_TRUE(got->empty()) << c.id << " fires on the healthy cluster:\n" << describe(*got);
+    }
+  }
+}
+
+TEST(Catalog, NoCheckErrorsOnAnyFixture) {
+  auto fixtures = all_fixture_tables();
+  size_t runs = 0;
+  for (const kcql::Params& base : {kcql::Params{}, kcql::Params{{"target_version", "v1.31.0"}}}) {
+    for (const auto& c : checks()) {
+      kcql::Params params;
+      for (const auto& p : c.params)
+        if (base.count(p.name)) params[p.name] = base.at(p.name);
+      auto bound = kcql::bind_check(c, registry(), params);
+      ASSERT_TRUE(bound.ok()) << c.id << ": " << bound.error().format();
+      kcql::ExecOptions o;
+      o.now = kNow;
+      for (const auto& [name, tables] : fixtures) {
+        FixtureProvider provider(tables);
+        auto got = kcql::run_check(*bound, provider, o);
+        EXPECT_TRUE(got.ok()) << c.id << " on " << name << ": " << got.error().format();
+        ++runs;
+      }
+    }
+  }
+  EXPECT_GT(runs, 1000u);
+}
+
+TEST(Catalog, RunsOverTheExampleClusterSnapshot) {
+  // examples/cluster (the lead's generated snapshot): no check errors, and the
+  // planted problems (examples/cluster/README.md) are found. now() is the
+  // snapshot's creation time.
+  std::string dir = source_dir() + "/examples/cluster";
+  if (!fs::exists(dir + "/manifest.json")) GTEST_SKIP() << "examples/cluster is not there yet";
+  std::ifstream in(dir + "/manifest.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto manifest = json::parse(text);
+  double now = epoch_of(std::string(manifest.at("created").as_string()));
+  ASSERT_GT(now, 0);
+  // The snapshot reader turns extra JSON files (examples/cluster/planted.json,
+  // an object without kind) into a phantom row of every table missing from the
+  // manifest; read a copy with the manifest's files only.
+  fs::path copy = fs::temp_directory_path() / ("kinspect-example-" + std::to_string(::getpid()));
+  fs::create_directories(copy);
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename() != "planted.json" && e.path().extension() != ".md") fs::copy(e.path(), copy / e.path().filename());
+  auto reg = snapshot_registry(copy.string());
+  std::map<std::string, size_t> per_check;
+  for (const auto& c : checks()) {
+    kcql::Params params;
+    for (const auto& p : c.params)
+      if (p.name == "target_version") params[p.name] = "v1.29.4";
+    auto got = run_check(c, *reg, params, now);
+    EXPECT_TRUE(got.ok()) << c.id << ": " << got.error().format();
+    if (!got.ok()) continue;
+    per_check[c.id] = got->size();
+    if (print_mode() && !got->empty()) std::cout << c.id << ":\n" << describe(*got);
+  }
+  // The planted problems.
+  EXPECT_EQ(per_check["node-status-unknown"] + per_check["node-not-ready"], 1u);
+  EXPECT_EQ(per_check["kube-proxy-pod-not-ready-control-plane"], 1u);
+  EXPECT_EQ(per_check["kube-proxy-pod-not-ready-workers"], 1u);
+  EXPECT_EQ(per_check["addon-daemonset-incomplete"], 3u);
+  EXPECT_EQ(per_check["validating-webhook-no-endpoints"], 1u);
+  EXPECT_EQ(per_check["pod-crashloop"], 1u);
+  fs::remove_all(copy);
+}
+
+// ---------------------------------------------------------------- profiles
+
+namespace {
+
+std::vector<kinspect::CheckInfo> check_infos() {
+  std::vector<kinspect::CheckInfo> v;
+  for (const auto& c : checks()) {
+    kinspect::CheckInfo i{c.id, c.category, c.tags, {}};
+    for (const auto& p : c.params) i.params.push_back(p.name);
+    v.push_back(std::move(i));
+  }
+  return v;
+}
+
+std::string selected(const kinspect::ProfileSet& set, const char* version, std::vector<std::string> types, const char* scenario) {
+  kinspect::ProfileTarget t;
+  t.version = kinspect::KubeVersion::parse(version);
+  t.types = std::move(types);
+  t.scenario = scenario;
+  auto m = set.select(t);
+  return m.ok() ? m->profile->name : "error: " + m.error().message();
+}
+
+std::set<std::string> ids_of(const kinspect::ProfileSet& set, const std::string& profile) {
+  std::set<std::string> ids;
+  auto infos = check_infos();
+  const auto* p = set.find(profile);
+  if (!p) return ids;
+  for (const auto* c : kinspect::ProfileSet::select_checks(*p, infos)) ids.insert(c->id);
+  return ids;
+}
+
+}  // namespace
+
+TEST(ShippedProfiles, LoadAndValidateAgainstTheChecks) {
+  auto set = kinspect::ProfileSet::load({source_dir() + "/profiles"});
+  ASSERT_TRUE(set.ok()) << set.error().format();
+  auto st = set->validate(check_infos());
+  EXPECT_TRUE(st.ok()) << st.error().format();
+}
+
+TEST(ShippedProfiles, SelectionByTypeVersionAndScenario) {
+  auto set = kinspect::ProfileSet::load({source_dir() + "/profiles"});
+  ASSERT_TRUE(set.ok()) << set.error().format();
+  EXPECT_EQ(selected(*set, "v1.30.2", {"self-hosted"}, "inspection"), "self-hosted-inspection");
+  EXPECT_EQ(selected(*set, "v1.26.9", {"self-hosted"}, "inspection"), "self-hosted-inspection-pre-1.28");
+  EXPECT_EQ(selected(*set, "v1.30.2-eks-1", {"managed"}, "inspection"), "managed-inspection");
+  EXPECT_EQ(selected(*set, "v1.27.3-gke.100", {"managed"}, "inspection"), "managed-inspection-pre-1.28");
+  EXPECT_EQ(selected(*set, "v1.30.2", {"serverless"}, "inspection"), "serverless-inspection");
+  EXPECT_EQ(selected(*set, "v1.30.2", {"self-hosted"}, "pre-upgrade"), "self-hosted-pre-upgrade");
+  EXPECT_EQ(selected(*set, "v1.30.2", {"managed"}, "pre-upgrade"), "managed-pre-upgrade");
+  EXPECT_EQ(selected(*set, "v1.30.2", {"serverless"}, "pre-upgrade"), "serverless-pre-upgrade");
+  EXPECT_EQ(selected(*set, "v1.31.0", {"self-hosted"}, "post-upgrade"), "self-hosted-post-upgrade");
+  EXPECT_EQ(selected(*set, "v1.31.0", {"managed"}, "post-upgrade"), "managed-post-upgrade");
+  EXPECT_EQ(selected(*set, "v1.31.0", {"serverless"}, "post-upgrade"), "serverless-post-upgrade");
+  // Unknown type (a directory of manifests, no nodes): the scenario's fallback.
+  for (const char* scenario : {"inspection", "pre-upgrade", "post-upgrade"}) {
+    kinspect::ProfileTarget t;
+    t.scenario = scenario;
+    auto m = set->select(t);
+    ASSERT_TRUE(m.ok()) << scenario << ": " << m.error().message();
+    EXPECT_EQ(m->profile->name, std::string("default-") + scenario);
+  }
+}
+
+TEST(ShippedProfiles, ManagedClustersSkipControlPlaneStaticPods) {
+  auto set = kinspect::ProfileSet::load({source_dir() + "/profiles"});
+  ASSERT_TRUE(set.ok()) << set.error().format();
+  auto self_hosted = ids_of(*set, "self-hosted-inspection");
+  auto managed = ids_of(*set, "managed-inspection");
+  EXPECT_TRUE(self_hosted.count("control-plane-etcd-pod-not-ready"));
+  EXPECT_TRUE(self_hosted.count("node-not-ready"));
+  EXPECT_FALSE(managed.count("control-plane-etcd-pod-not-ready"));
+  EXPECT_FALSE(managed.count("kubernetes-service-endpoints-short"));
+  EXPECT_TRUE(managed.count("node-not-ready"));
+  EXPECT_TRUE(managed.count("coredns-unavailable"));
+  // Inspection does not run upgrade checks; pre-upgrade runs them with the
+  // health checks that block an upgrade.
+  EXPECT_FALSE(self_hosted.count("removed-api-deployments"));
+  auto pre = ids_of(*set, "self-hosted-pre-upgrade");
+  for (const char* id : {"removed-api-deployments", "upgrade-pdb-blocks-drain", "node-not-ready", "csr-pending",
+                         "validating-webhook-no-endpoints", "upgrade-kubelet-skew-after-upgrade"})
+    EXPECT_TRUE(pre.count(id)) << id;
+  EXPECT_FALSE(pre.count("post-upgrade-node-version"));
+  auto post = ids_of(*set, "self-hosted-post-upgrade");
+  EXPECT_TRUE(post.count("post-upgrade-node-version"));
+  EXPECT_TRUE(post.count("post-upgrade-daemonset-not-rolled-out"));
+  EXPECT_FALSE(post.count("removed-api-deployments"));
+}
+
+TEST(ShippedProfiles, KubeletSkewFollowsThePolicyOfTheVersion) {
+  auto set = kinspect::ProfileSet::load({source_dir() + "/profiles"});
+  ASSERT_TRUE(set.ok()) << set.error().format();
+  for (const char* name : {"self-hosted-inspection-pre-1.28", "managed-inspection-pre-1.28"}) {
+    const auto* p = set->find(name);
+    ASSERT_NE(p, nullptr) << name;
+    const auto* v = kinspect::ProfileSet::param_override(*p, "node-kubelet-version-skew", "max_kubelet_skew");
+    ASSERT_NE(v, nullptr) << name;
+    EXPECT_EQ(v->to_number<int64_t>(), 2) << name;
+  }
+  const auto* p = set->find("self-hosted-inspection");
+  ASSERT_NE(p, nullptr);
+  const auto* v = kinspect::ProfileSet::param_override(*p, "node-kubelet-version-skew", "max_kubelet_skew");
+  if (v) EXPECT_EQ(v->to_number<int64_t>(), 3);
+}
+
+TEST(Catalog, DocsListEveryCheck) {
+  std::ifstream in(source_dir() + "/docs/checks.md");
+  ASSERT_TRUE(in) << "docs/checks.md is missing; run python3 tests/checks/gen_checks_doc.py";
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& c : checks())
+    EXPECT_NE(doc.find("| `" + c.id + "` |"), std::string::npos)
+        << c.id << " is not in docs/checks.md; run python3 tests/checks/gen_checks_doc.py";
+}
