@@ -588,9 +588,11 @@ struct Generator {
       sp.field("internalTrafficPolicy", "Cluster");
       sp.array("ipFamilies").value("IPv4");
       sp.field("ipFamilyPolicy", "SingleStack");
-      auto port = sp.array("ports").object();
-      port.field("name", sv.name == "kubernetes" ? "https" : "http").field("port", sv.port).field("protocol", "TCP");
-      port.field("targetPort", sv.name == "kubernetes" ? 6443 : 8080);
+      {
+        auto port = sp.array("ports").object();
+        port.field("name", sv.name == "kubernetes" ? "https" : "http").field("port", sv.port).field("protocol", "TCP");
+        port.field("targetPort", sv.name == "kubernetes" ? 6443 : 8080);
+      }
       if (!sv.selector_app.empty()) sp.object("selector").field("app", sv.selector_app);
       sp.field("sessionAffinity", "None").field("type", "ClusterIP");
     }
@@ -793,8 +795,10 @@ struct Generator {
       int containers;
     };
     std::vector<Dep> deps = {{"kube-system", "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", 2, 1},
-                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1},
-                             {"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1}};
+                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1}};
+    // The example's webhook backend, scaled to zero (see the webhook below).
+    if (o.preset == "example")
+      deps.push_back({"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1});
     static const char* app_names[] = {"frontend", "checkout", "cart", "catalog", "recommendations", "inventory", "auth", "notifications"};
     int per_dep = 4;
     int n_app_deps = std::max(1, app_pods / per_dep);

@@ -294,8 +294,9 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
       r.source = def->file + ":" + std::to_string(def->pos.line);
       kcql::Params params;
       for (const auto& p : def->params) {
-        if (const json::value* v = override_for(def->id, p.name)) params[p.name] = *v;
-        else if (p.name == "target_version" && !cfg.target_version.empty()) params[p.name] = json::value(cfg.target_version);
+        // --target-version is what this run is about: it beats any profile value.
+        if (p.name == "target_version" && !cfg.target_version.empty()) params[p.name] = json::value(cfg.target_version);
+        else if (const json::value* v = override_for(def->id, p.name)) params[p.name] = *v;
       }
       auto bound = kcql::bind_check(*def, registry, params);
       std::vector<std::string> missing;

@@ -107,3 +107,14 @@ TEST(SdkJson, ChildMayOutliveATemporaryParent) {
   EXPECT_EQ(v.at("taints").as_array()[0].at("a").at("b").as_array()[0].as_int64(), 1);
   EXPECT_TRUE(v.at("after").as_bool());
 }
+
+TEST(SdkJson, WritingAroundAnOpenChildIsRefused) {
+  std::string buf;
+  ks::BatchWriter out(buf);
+  auto row = out.row();
+  auto port = row.array("ports").object();
+  // `row` now has an open grandchild: a member written to it would land
+  // inside `port`. The writer refuses instead of producing wrong JSON.
+  EXPECT_THROW(row.field("selector", "x"), std::logic_error);
+  port.field("port", 80);
+}

@@ -156,6 +156,9 @@ class JsonWriter {
 
  private:
   JsonWriter& sep_() {
+    // Writing here while a nested container is still open would put this
+    // member inside that container: a bug in the caller, never valid JSON.
+    if (child_) throw std::logic_error("JsonWriter: a nested object or array is still open; close it first");
     if (!first_) buf_->push_back(',');
     first_ = false;
     return *this;

@@ -1,0 +1,80 @@
+// The driver as a user reaches it: `kinspect query` against the test API
+// server, `kinspect snapshot` of it to a folder and a .tar.gz, and the same
+// query on each snapshot giving the same answer.
+#include "fixture.h"
+
+#include <chrono>
+
+#include "tests/common/run_command.h"
+
+using namespace kapitest;
+using kinspect::testing::run_command;
+using kinspect::testing::sh_quote;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kQuery = "SELECT metadata.name, status.nodeInfo.kubeletVersion FROM k8s.nodes ORDER BY metadata.name";
+
+std::string kinspect_cmd(const std::string& args) {
+  return std::string(KINSPECT_BIN) + " " + args + " --plugin-dir " + sh_quote(KAPI_PLUGIN_DIR);
+}
+
+}  // namespace
+
+TEST(Cli, QueryLiveSnapshotAndSnapshotAgree) {
+  Cluster c("cli");
+  std::string kc = c.cert_kubeconfig();
+  auto live = run_command(kinspect_cmd("query " + sh_quote(kQuery) + " --format json --kubeconfig " + sh_quote(kc)));
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  json::value rows = json::parse(live.out);
+  ASSERT_EQ(rows.as_array().size(), 3u) << live.out;
+  // The replayed kind cluster's kubelets (tests/data/apiserver/kind_nodes_NodeList.json).
+  for (const auto& r : rows.as_array()) EXPECT_EQ(r.at("kubeletVersion").as_string().subview(0, 3), "v1.") << r;
+
+  for (const std::string& out : {c.dir + "/snap", c.dir + "/snap.tar.gz"}) {
+    auto snap = run_command(kinspect_cmd("snapshot -o " + sh_quote(out) + " --table k8s.nodes --table k8s.version --kubeconfig " +
+                                     sh_quote(kc)));
+    ASSERT_EQ(snap.exit_code, 0) << snap.err;
+    EXPECT_NE(snap.out.find("wrote " + out + ": 2 tables"), std::string::npos) << snap.out;
+    auto offline = run_command(kinspect_cmd("query " + sh_quote(kQuery) + " --format json --snapshot " + sh_quote(out)));
+    ASSERT_EQ(offline.exit_code, 0) << offline.err;
+    EXPECT_EQ(offline.out, live.out) << "snapshot " << out << " answers differently";
+    auto version = run_command(kinspect_cmd("query \"SELECT gitVersion FROM k8s.version\" --format csv --snapshot " + sh_quote(out)));
+    EXPECT_EQ(version.out, "gitVersion\r\nv1.21.1\r\n");
+  }
+}
+
+TEST(Cli, ForbiddenTableFailsOnlyItsChecksAndTheRunSaysIncomplete) {
+  Cluster c("cli-403");
+  c.server->hook([](const Request& r, Response& out) {
+    if (r.path != "/api/v1/pods") return false;
+    out.status = 403;
+    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"admin\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","code":403})";
+    return true;
+  });
+  std::string kc = c.cert_kubeconfig();
+  auto run = run_command(kinspect_cmd("run --format json --fail-on none --kubeconfig " + sh_quote(kc) +
+                                  " --check pod-crashloop --check node-not-ready"));
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  json::value rep = json::parse(run.out);
+  for (const auto& ch : rep.at("checks").as_array()) {
+    if (ch.at("id").as_string() == "pod-crashloop") {
+      EXPECT_EQ(ch.at("status").as_string(), "error");
+      EXPECT_NE(std::string(ch.at("reason").as_string()).find("forbidden"), std::string::npos) << ch.at("reason");
+    } else {
+      // node-not-ready reads only nodes: it ran and gave its verdict.
+      EXPECT_NE(ch.at("status").as_string(), "error") << ch.at("id") << ": " << ch.at("reason");
+    }
+  }
+}
+
+TEST(Cli, NoClusterIsAClearError) {
+  EnvGuard env{"KUBECONFIG", "HOME", "KUBERNETES_SERVICE_HOST"};
+  setenv("HOME", "/nonexistent", 1);
+  unsetenv("KUBECONFIG");
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  auto r = run_command(kinspect_cmd("query \"SELECT * FROM k8s.nodes\""));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no cluster: pass --kubeconfig, set KUBECONFIG, or --snapshot"), std::string::npos) << r.err;
+}
