@@ -57,6 +57,11 @@ class Binder {
     bool broken = false;  // unknown table: references to it are already reported
     int use = -1;         // index in uses_
     SourcePos pos;
+    // UNNEST of a plain path into a table (p.spec.containers): the elements'
+    // fields that are read become paths below it, so the scan keeps
+    // spec.containers.image rather than whole containers.
+    int origin_use = -1;
+    std::string origin_path;
   };
   struct Scope {
     Scope* outer = nullptr;
@@ -116,6 +121,8 @@ class Binder {
   void note_outer(const Ctx& ctx, int depth, int source);
   void note_path(const ScopeSource& src, const std::string& column, const std::vector<ast::PathStep>& steps,
                  size_t from);
+  void record_path(int use, std::string path, bool complete);
+  bool element_fields(const ast::Expr& e, const std::string& base, std::vector<std::string>& out);
 
   Refs refs(const Node& n) const;
   void split_and(const NodePtr& n, std::vector<NodePtr>& out);
@@ -125,6 +132,10 @@ class Binder {
   std::shared_ptr<plan::PlanImpl> plan_;
   std::deque<plan::Subquery> subqueries_;
   std::deque<TableUse> uses_;
+  // While an UNNEST expression binds, the paths it reads are held here to
+  // decide whether the UNNEST can project its elements' fields.
+  std::vector<std::pair<int, std::string>>* capture_ = nullptr;
+  bool capture_complete_ = true;
   std::vector<plan::Select*> selects_;
   std::vector<Diagnostic> diags_;
 };
@@ -249,7 +260,31 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
   if (item.kind == ast::FromItem::Kind::Unnest) {
     src.kind = plan::Source::Kind::Unnest;
     scope.visible = index;
+    std::vector<std::pair<int, std::string>> captured;
+    auto* saved = capture_;
+    bool saved_complete = capture_complete_;
+    capture_ = &captured;
+    capture_complete_ = true;
     src.unnest = bind(*item.unnest, Ctx{&scope, "UNNEST"});
+    bool complete = capture_complete_;
+    capture_ = saved;
+    capture_complete_ = saved_complete;
+    // A plain path (fields only) can project its elements; anything else
+    // (a function, a filter, [*]) needs what it read, whole.
+    bool plain = src.unnest->kind == NodeKind::Column ||
+                 (src.unnest->kind == NodeKind::Path && !src.unnest->args.empty() &&
+                  (src.unnest->args[0]->kind == NodeKind::Column || src.unnest->args[0]->kind == NodeKind::Row) &&
+                  std::all_of(src.unnest->steps.begin(), src.unnest->steps.end(),
+                              [](const plan::Step& st) { return st.kind == ast::PathStep::Kind::Field && !st.filter; }));
+    if (plain && complete && captured.size() == 1) {
+      ss.origin_use = captured[0].first;
+      ss.origin_path = captured[0].second;
+      // "#" is a key no object has: it keeps the array and every element
+      // (as {}), so UNNEST yields as many rows even if no field is read.
+      record_path(ss.origin_use, ss.origin_path + ".#", true);
+    } else {
+      for (auto& [use, path] : captured) record_path(use, std::move(path), true);
+    }
     ss.unnest = true;
     src.alias = item.alias;
   } else {
@@ -671,14 +706,81 @@ void Binder::note_path(const ScopeSource& src, const std::string& column, const 
                        size_t from) {
   if (src.use < 0) return;
   std::string path = column;
+  bool fields_only = true;
   for (size_t i = from; i < steps.size(); ++i) {
-    if (steps[i].kind != ast::PathStep::Kind::Field || steps[i].field.find('.') != std::string::npos ||
-        steps[i].field.empty())
-      break;
-    path += '.';
-    path += steps[i].field;
+    const ast::PathStep& st = steps[i];
+    if (st.kind == ast::PathStep::Kind::Field) {
+      // A key with dots ('app.kubernetes.io/name') cannot be a path step:
+      // keep the map it is in.
+      if (st.field.empty() || st.field.find('.') != std::string::npos) {
+        record_path(src.use, std::move(path), false);
+        return;
+      }
+      path += '.';
+      path += st.field;
+      continue;
+    }
+    fields_only = false;
+    // Arrays are transparent to projection: [0] and [*] keep every element's
+    // fields below. A filter [pred] also needs the fields pred reads.
+    if (st.kind == ast::PathStep::Kind::Filter) {
+      std::vector<std::string> fields;
+      if (!st.filter || !element_fields(*st.filter, path, fields)) {
+        record_path(src.use, std::move(path), false);
+        return;
+      }
+      for (auto& f : fields) record_path(src.use, std::move(f), false);
+    }
   }
-  uses_[size_t(src.use)].paths.insert(path);
+  record_path(src.use, std::move(path), fields_only);
+}
+
+// The paths below `base` that an array filter's predicate reads of the
+// element (bare names and @.x are element fields); false if it reads the
+// element whole or in a way not followed here.
+bool Binder::element_fields(const ast::Expr& e, const std::string& base, std::vector<std::string>& out) {
+  switch (e.kind) {
+    case ast::ExprKind::Literal:
+      return true;
+    case ast::ExprKind::Element:
+      return false;
+    case ast::ExprKind::Name:
+      if (e.name != "param") out.push_back(base + "." + e.name);
+      return true;
+    case ast::ExprKind::Path: {
+      if (e.base && (e.base->kind == ast::ExprKind::Name || e.base->kind == ast::ExprKind::Element)) {
+        if (e.base->kind == ast::ExprKind::Name && e.base->name == "param") return true;
+        std::string p = e.base->kind == ast::ExprKind::Name ? base + "." + e.base->name : base;
+        size_t fields = 0;
+        for (const auto& st : e.steps) {
+          if (st.kind != ast::PathStep::Kind::Field || st.field.empty() || st.field.find('.') != std::string::npos) break;
+          p += "." + st.field;
+          ++fields;
+        }
+        if (e.base->kind == ast::ExprKind::Element && fields == 0) return false;
+        out.push_back(std::move(p));
+        return true;
+      }
+      return false;
+    }
+    case ast::ExprKind::Exists:
+    case ast::ExprKind::Subquery:
+    case ast::ExprKind::InSelect:
+      return false;
+    default:
+      for (const auto& a : e.args)
+        if (a && !element_fields(*a, base, out)) return false;
+      return !e.base || element_fields(*e.base, base, out);
+  }
+}
+
+void Binder::record_path(int use, std::string path, bool complete) {
+  if (capture_) {
+    capture_->emplace_back(use, std::move(path));
+    capture_complete_ = capture_complete_ && complete;
+    return;
+  }
+  uses_[size_t(use)].paths.insert(std::move(path));
 }
 
 NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps,
@@ -731,6 +833,11 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     if (src.unnest) {
       n->kind = NodeKind::Row;
       n->text = name;
+      if (src.origin_use >= 0) {
+        ScopeSource origin;
+        origin.use = src.origin_use;
+        note_path(origin, src.origin_path, steps, 0);
+      }
       return with_steps(n, steps, 0, ctx, text);
     }
     if (steps.empty()) {

@@ -150,6 +150,19 @@ class Executor : public Runtime {
     KeyIndex set;      // IN: the values
     bool set_has_null = false;
     Value scalar;
+    // Decorrelated EXISTS whose residual has selector_matches(outer
+    // selector, inner labels): inner rows by "key\0value" of their labels,
+    // with each row's hash-key values, so a probe visits only rows that
+    // carry one of the selector's pairs instead of the whole key group.
+    const plan::Node* label_call = nullptr;
+    std::unordered_map<std::string, std::vector<uint32_t>> label_rows;
+    // The other way round, selector_matches(inner selector, outer labels):
+    // inner rows by the first pair of their plain-map selector, and the rows
+    // whose selector is anything else (always candidates).
+    const plan::Node* selector_call = nullptr;
+    std::unordered_map<std::string, std::vector<uint32_t>> selector_rows;
+    std::vector<uint32_t> general_selector_rows;
+    std::vector<Value> inner_key_values;  // inner_keys.size() per inner row
   };
 
   const TableData* table(int scan);
@@ -498,6 +511,63 @@ struct IsolatedRun {
   }
 };
 
+namespace {
+
+// Whether `n` refers to rows of the scope `depth` levels out (0: this
+// query). Subqueries inside are treated as referring to anything.
+bool refers_to(const plan::Node& n, bool (*want)(int depth)) {
+  switch (n.kind) {
+    case plan::NodeKind::Column:
+    case plan::NodeKind::Row:
+      if (want(n.depth)) return true;
+      break;
+    case plan::NodeKind::InSubquery:
+    case plan::NodeKind::Exists:
+    case plan::NodeKind::ScalarSubquery:
+    case plan::NodeKind::Aggregate:
+      return true;
+    default:
+      break;
+  }
+  for (const auto& a : n.args)
+    if (a && refers_to(*a, want)) return true;
+  for (const auto& st : n.steps)
+    if (st.filter && refers_to(*st.filter, want)) return true;
+  return false;
+}
+
+// selector_matches(a, b) with `a` from the outer row only and `b` from the
+// inner row only (selector_outer), or the other way round: an index on the
+// inner side can answer it.
+const plan::Node* indexable_selector(const std::vector<plan::NodePtr>& residual, bool selector_outer) {
+  for (const auto& c : residual) {
+    if (c->kind != plan::NodeKind::Call || !c->fn || c->fn->name != "selector_matches" || c->args.size() != 2) continue;
+    const plan::Node& outer_arg = *c->args[selector_outer ? 0 : 1];
+    const plan::Node& inner_arg = *c->args[selector_outer ? 1 : 0];
+    if (!refers_to(outer_arg, [](int d) { return d == 0; }) && !refers_to(inner_arg, [](int d) { return d != 0; }))
+      return c.get();
+  }
+  return nullptr;
+}
+
+// A Service-style selector: a non-empty map of strings (not a LabelSelector).
+bool plain_selector(const Value& sel) {
+  if (!sel.is_object() || sel.as_object().empty()) return false;
+  for (const auto& kv : sel.as_object())
+    if (!kv.value().is_string() || kv.key() == "matchLabels" || kv.key() == "matchExpressions") return false;
+  return true;
+}
+
+std::string label_pair(std::string_view k, std::string_view v) {
+  std::string s;
+  s.reserve(k.size() + v.size() + 1);
+  s.append(k).push_back('\0');
+  s.append(v);
+  return s;
+}
+
+}  // namespace
+
 void Executor::build(int slot) {
   SubState& st = subs_[size_t(slot)];
   if (st.built) return;
@@ -518,6 +588,28 @@ void Executor::build(int slot) {
           null_key = null_key || key[i].is_null();
         }
         if (!null_key) st.index.add(key.data(), uint32_t(t));
+        st.inner_key_values.insert(st.inner_key_values.end(), key.begin(), key.end());
+      }
+    }
+    if ((st.selector_call = indexable_selector(sub.residual, false))) {
+      for (size_t t = 0; t < st.inner.size(); ++t) {
+        Frame frame{st.inner.at(t), nullptr};
+        Value sel = evaluate(*st.selector_call->args[0], frame, *this);
+        if (plain_selector(sel)) {
+          const auto& first = *sel.as_object().begin();
+          st.selector_rows[label_pair(first.key(), first.value().get_string())].push_back(uint32_t(t));
+        } else {
+          st.general_selector_rows.push_back(uint32_t(t));
+        }
+      }
+    } else if ((st.label_call = indexable_selector(sub.residual, true))) {
+      for (size_t t = 0; t < st.inner.size(); ++t) {
+        Frame frame{st.inner.at(t), nullptr};
+        Value labels = evaluate(*st.label_call->args[1], frame, *this);
+        if (!labels.is_object()) continue;
+        for (const auto& kv : labels.as_object())
+          if (kv.value().is_string())
+            st.label_rows[label_pair(kv.key(), kv.value().get_string())].push_back(uint32_t(t));
       }
     }
     return;
@@ -561,12 +653,53 @@ Value Executor::exists(int slot, const Frame& frame) {
     if (passes(sub.residual, both)) found = true;
     return !found && !failed();
   };
-  if (!sub.outer_keys.empty()) {
-    std::vector<Value> key(sub.outer_keys.size());
-    for (size_t i = 0; i < key.size(); ++i) {
-      key[i] = evaluate(*sub.outer_keys[i], probe, *this);
-      if (key[i].is_null()) return Value::boolean(false);
+  std::vector<Value> key(sub.outer_keys.size());
+  for (size_t i = 0; i < key.size(); ++i) {
+    key[i] = evaluate(*sub.outer_keys[i], probe, *this);
+    if (key[i].is_null()) return Value::boolean(false);
+  }
+  // A plain map selector (a Service's) matches only rows that carry every
+  // one of its pairs: visit the rows of its rarest pair. Anything else (a
+  // LabelSelector, an empty map) takes the general path below.
+  const size_t width = key.size();
+  auto visit = [&](uint32_t t) {
+    for (size_t i = 0; i < width; ++i) {
+      const Value& k = st.inner_key_values[size_t(t) * width + i];
+      if (k.is_null() || !equal(k, key[i])) return true;  // another key group: next
     }
+    return candidate(t);
+  };
+  if (st.label_call) {
+    Value sel = evaluate(*st.label_call->args[0], probe, *this);
+    if (plain_selector(sel)) {
+      static const std::vector<uint32_t> kNoRows;
+      const std::vector<uint32_t>* fewest = nullptr;
+      for (const auto& kv : sel.as_object()) {
+        auto it = st.label_rows.find(label_pair(kv.key(), kv.value().get_string()));
+        const std::vector<uint32_t>* rows = it == st.label_rows.end() ? &kNoRows : &it->second;
+        if (!fewest || rows->size() < fewest->size()) fewest = rows;
+      }
+      for (uint32_t t : *fewest)
+        if (!visit(t)) break;
+      return Value::boolean(found);
+    }
+  }
+  if (st.selector_call) {
+    // Every plain selector that matches has its first pair among the labels.
+    Value labels = evaluate(*st.selector_call->args[1], probe, *this);
+    if (labels.is_object())
+      for (const auto& kv : labels.as_object()) {
+        if (found || !kv.value().is_string()) continue;
+        auto it = st.selector_rows.find(label_pair(kv.key(), kv.value().get_string()));
+        if (it == st.selector_rows.end()) continue;
+        for (uint32_t t : it->second)
+          if (!visit(t)) break;
+      }
+    for (uint32_t t : st.general_selector_rows)
+      if (found || !visit(t)) break;
+    return Value::boolean(found);
+  }
+  if (!sub.outer_keys.empty()) {
     st.index.for_each_equal(key.data(), candidate);
   } else {
     for (uint32_t t = 0; t < st.inner.size(); ++t)
