@@ -77,23 +77,6 @@ bool is_ip(const std::string& h) {
   return !ec;
 }
 
-std::string b64(const std::string& s) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b;
-  size_t i = 0;
-  for (; i + 2 < s.size(); i += 3) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
-    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += k[v & 63];
-  }
-  if (i + 1 == s.size()) {
-    uint32_t v = uint8_t(s[i]) << 16;
-    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += "==";
-  } else if (i + 2 == s.size()) {
-    uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
-    b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += '=';
-  }
-  return b;
-}
 
 // client-go's token bucket: `burst` tokens, refilled at `qps` per second.
 class TokenBucket {
@@ -244,7 +227,7 @@ struct ApiClient::Impl {
       if (!token_cache.empty()) return "Bearer " + token_cache;
     }
     if (!conn.token.empty()) return "Bearer " + conn.token;
-    if (!conn.username.empty()) return "Basic " + b64(conn.username + ":" + conn.password);
+    if (!conn.username.empty()) return "Basic " + base64_encode(conn.username + ":" + conn.password);
     return {};
   }
 
@@ -353,7 +336,7 @@ struct HttpConn {
     if (m.proxy) {
       http::request<http::empty_body> req{http::verb::connect, ApiClient::Impl::authority(url), 11};
       req.set(http::field::host, ApiClient::Impl::authority(url));
-      if (!m.proxy->userinfo.empty()) req.set(http::field::proxy_authorization, "Basic " + b64(m.proxy->userinfo));
+      if (!m.proxy->userinfo.empty()) req.set(http::field::proxy_authorization, "Basic " + base64_encode(m.proxy->userinfo));
       tcps.expires_after(m.timeout());
       ec = run([&](boost::system::error_code& out) {
         http::async_write(tcps, req, [&](boost::system::error_code e, size_t) { out = e; });

@@ -17,6 +17,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <openssl/evp.h>
+
 #include <stdexcept>
 
 extern char** environ;
@@ -24,6 +26,14 @@ extern char** environ;
 namespace fs = std::filesystem;
 
 namespace kapi {
+
+std::string base64_encode(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
 
 std::optional<std::string> base64_decode(std::string_view in) {
   auto val = [](unsigned char c) -> int {
@@ -382,22 +392,7 @@ ExecCredential run_exec(const ExecConfig& x, const Connection& cluster) {
     if (cluster.insecure) cl["insecure-skip-tls-verify"] = true;
     if (!cluster.ca_pem.empty()) {
       // base64 of the CA bundle, as client-go does.
-      static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      std::string b;
-      const std::string& s = cluster.ca_pem;
-      size_t i = 0;
-      for (; i + 2 < s.size(); i += 3) {
-        uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
-        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += k[v & 63];
-      }
-      if (i + 1 == s.size()) {
-        uint32_t v = uint8_t(s[i]) << 16;
-        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += "==";
-      } else if (i + 2 == s.size()) {
-        uint32_t v = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
-        b += k[v >> 18]; b += k[(v >> 12) & 63]; b += k[(v >> 6) & 63]; b += '=';
-      }
-      cl["certificate-authority-data"] = b;
+      cl["certificate-authority-data"] = base64_encode(cluster.ca_pem);
     }
     spec["cluster"] = cl;
   }

@@ -62,6 +62,8 @@ void check_client_certificate(const std::string& pem, const std::string& who);
 
 // Strict base64 (whitespace ignored); nullopt when invalid.
 std::optional<std::string> base64_decode(std::string_view in);
+// Standard base64 with padding (OpenSSL's encoder).
+std::string base64_encode(std::string_view in);
 
 // "~/x" for paths under $HOME.
 std::string display_path(const std::string& p);
