@@ -58,7 +58,7 @@ SourcePos Lexer::position(std::string_view text, size_t offset) {
   // a reused address.
   thread_local std::string indexed;
   thread_local std::vector<size_t> line_starts;
-  if (text != indexed) {
+  if (line_starts.empty() || text != indexed) {
     indexed.assign(text);
     line_starts.assign(1, 0);
     for (size_t i = 0; i < text.size(); ++i)
