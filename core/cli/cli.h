@@ -2,10 +2,12 @@
 // options, help text and examples.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/variables_map.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +44,13 @@ void add_source_options(po::options_description& desc);
 // `isolate`: run plugins in worker processes (see core/plugin/isolated.h).
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
                                              std::vector<LoadProblem>* problems = nullptr, bool isolate = false);
+
+// A command-line value: JSON when it parses as JSON (5, true, ["a"]), else
+// the text itself, so --param max_restarts=5 is a number and name=foo text.
+boost::json::value json_or_text(const std::string& text);
+// The NAME=VALUE pairs of a repeatable option (--param), values as above;
+// throws po::error naming the option for a pair without '='.
+std::map<std::string, boost::json::value> parse_assignments(const po::variables_map& vm, const char* option);
 
 // A plain text table for terminals: columns padded to the widest cell.
 class TextTable {

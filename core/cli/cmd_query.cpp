@@ -50,14 +50,7 @@ int query(const po::variables_map& vm) {
   }
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"));
   kcql::Params params;
-  if (vm.count("param"))
-    for (const auto& s : vm["param"].as<std::vector<std::string>>()) {
-      size_t eq = s.find('=');
-      if (eq == std::string::npos) throw po::error("--param takes NAME=VALUE, got '" + s + "'");
-      json::error_code ec;
-      json::value v = json::parse(s.substr(eq + 1), ec);
-      params[s.substr(0, eq)] = ec ? json::value(s.substr(eq + 1)) : v;
-    }
+  for (auto& [name, value] : parse_assignments(vm, "param")) params.emplace(name, std::move(value));
   auto plan = kcql::bind_query(*q, *reg, params);
   if (!plan) {
     std::cerr << plan.error().format() << '\n';

@@ -92,19 +92,6 @@ class Progress {
   bool shown_ = false;
 };
 
-std::map<std::string, json::value> parse_params(const po::variables_map& vm) {
-  std::map<std::string, json::value> out;
-  if (!vm.count("param")) return out;
-  for (const auto& s : vm["param"].as<std::vector<std::string>>()) {
-    size_t eq = s.find('=');
-    if (eq == std::string::npos || eq == 0) throw po::error("--param takes NAME=VALUE or CHECK.NAME=VALUE, got '" + s + "'");
-    json::error_code ec;
-    json::value v = json::parse(s.substr(eq + 1), ec);
-    out[s.substr(0, eq)] = ec ? json::value(s.substr(eq + 1)) : v;
-  }
-  return out;
-}
-
 int run(const po::variables_map& vm) {
   // Validate the options a user can get wrong before doing any work.
   Format stdout_format;
@@ -157,7 +144,7 @@ int run(const po::variables_map& vm) {
     log::warn("run", "--scenario pre-upgrade without --target-version: checks that compare against the target are skipped");
   if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
   if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
-  cfg.params = parse_params(vm);
+  cfg.params = parse_assignments(vm, "param");
   cfg.parallelism = vm["parallel"].as<unsigned>();
   cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
   cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();

@@ -59,10 +59,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
       size_t dot = s.find('.');
       if (eq == std::string::npos || dot == std::string::npos || dot > eq)
         throw po::error("--set takes PLUGIN.KEY=VALUE, got '" + s + "'");
-      std::string plugin = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1), value = s.substr(eq + 1);
-      json::error_code ec;
-      json::value v = json::parse(value, ec);
-      config[plugin][key] = ec ? json::value(value) : v;
+      config[s.substr(0, dot)][s.substr(dot + 1, eq - dot - 1)] = json_or_text(s.substr(eq + 1));
     }
   }
   for (auto& [name, obj] : config) opts.config[name] = json::serialize(obj);
@@ -72,6 +69,24 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   for (const auto& p : problems) log::error("loader", p.format());
   if (problems_out) *problems_out = std::move(problems);
   return reg;
+}
+
+json::value json_or_text(const std::string& text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(text) : v;
+}
+
+std::map<std::string, json::value> parse_assignments(const po::variables_map& vm, const char* option) {
+  std::map<std::string, json::value> out;
+  if (!vm.count(option)) return out;
+  for (const auto& s : vm[option].as<std::vector<std::string>>()) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw po::error(std::string("--") + option + " takes NAME=VALUE, got '" + s + "'");
+    out[s.substr(0, eq)] = json_or_text(s.substr(eq + 1));
+  }
+  return out;
 }
 
 static size_t display_width(const std::string& s) {

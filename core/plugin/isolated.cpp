@@ -175,32 +175,13 @@ int run_plugin_worker(int fd) {
           return 1;
         }
         plugin = std::move(loaded.value());
-        // Describe again to pass the document as the plugin wrote it.
         json::object d{{"name", plugin->name()},
                        {"version", plugin->version()},
                        {"description", plugin->description_text()},
                        {"abi_major", plugin->abi_major()},
                        {"abi_minor", plugin->abi_minor()},
-                       {"kinds", plugin->kinds()}};
-        json::array tables, checks;
-        for (const auto& t : plugin->description().tables) {
-          json::array cols, args, ex;
-          for (const auto& c : t.columns)
-            cols.emplace_back(json::object{{"name", c.name}, {"type", to_string(c.type)}, {"doc", c.doc}, {"hidden", c.hidden}});
-          for (const auto& a : t.arguments)
-            args.emplace_back(json::object{{"name", a.name}, {"type", to_string(a.type)}, {"doc", a.doc}, {"required", a.required}});
-          for (const auto& e : t.examples) ex.emplace_back(e);
-          tables.emplace_back(json::object{{"name", t.name}, {"doc", t.doc}, {"columns", std::move(cols)},
-                                           {"arguments", std::move(args)}, {"examples", std::move(ex)}});
-        }
-        for (const auto& c : plugin->description().checks) {
-          json::array reads(c.reads.begin(), c.reads.end());
-          checks.emplace_back(json::object{{"id", c.id}, {"title", c.title}, {"category", c.category},
-                                           {"severity", c.severity}, {"component", c.component}, {"remedy", c.remedy},
-                                           {"doc", c.doc}, {"reads", std::move(reads)},
-                                           {"params", json::parse(c.params_json)}});
-        }
-        d["describe"] = json::serialize(json::object{{"tables", std::move(tables)}, {"checks", std::move(checks)}});
+                       {"kinds", plugin->kinds()},
+                       {"describe", plugin->description_json()}};
         send_frame(fd, kDescription, json::serialize(d));
         continue;
       }

@@ -221,6 +221,7 @@ Expected<std::unique_ptr<InProcessPlugin>> InProcessPlugin::load(const std::stri
     const char* e = api->last_error(p->instance_);
     return Error(std::string("plugin '") + api->name + "' describe failed: " + (e ? e : "no reason given"));
   }
+  p->description_json_ = desc;
   auto parsed = parse_description(desc, api->name);
   if (!parsed) return std::move(parsed).error();
   p->description_ = std::move(parsed.value());

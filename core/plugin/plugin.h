@@ -104,6 +104,8 @@ class InProcessPlugin final : public LoadedPlugin {
   uint16_t abi_minor() const override { return api_->abi_minor; }
   uint32_t kinds() const override { return api_->kinds; }
   const PluginDescription& description() const override { return description_; }
+  // describe() as the plugin returned it (a worker passes it on verbatim).
+  const std::string& description_json() const { return description_json_; }
 
   Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override;
   Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
@@ -120,6 +122,7 @@ class InProcessPlugin final : public LoadedPlugin {
   const ki_plugin_api* api_ = nullptr;
   ki_plugin_t* instance_ = nullptr;
   PluginDescription description_;
+  std::string description_json_;
   HostServices* services_ = nullptr;
   // Serialises calls unless the plugin says it is thread-safe. Recursive:
   // a native check may read its own plugin's tables from inside scan_next.

@@ -20,7 +20,6 @@ class Projection {
  public:
   Projection() = default;  // keeps everything
   explicit Projection(const std::vector<std::string>& paths);
-  bool keeps_all() const { return root_ == nullptr; }
 
   struct Node;
   const Node* root() const { return root_.get(); }

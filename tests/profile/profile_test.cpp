@@ -188,4 +188,15 @@ TEST(Profiles, MalformedInputGivesPositions) {
 TEST(Profiles, ShippedProfilesLoad) {
   auto s = ProfileSet::load({std::string(KINSPECT_SOURCE_DIR) + "/profiles"});
   ASSERT_TRUE(s.ok()) << s.error().format();
+  // Every scenario has a profile for each cluster type, and the kubelet skew
+  // rule that changed in 1.28 picks the older profile below it.
+  for (const char* scenario : {"inspection", "pre-upgrade", "post-upgrade"})
+    for (const char* type : {"self-hosted", "managed", "serverless"}) {
+      auto m = s->select(ProfileTarget{KubeVersion::parse("v1.30.2"), {type}, scenario});
+      ASSERT_TRUE(m.ok()) << scenario << " " << type << ": " << m.error().message();
+      EXPECT_EQ(m->profile->name, std::string(type) + "-" + scenario);
+    }
+  auto old = s->select(ProfileTarget{KubeVersion::parse("v1.27.9"), {"self-hosted"}, "inspection"});
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->profile->name, "self-hosted-inspection-pre-1.28");
 }
