@@ -3,7 +3,6 @@
 // (pods) processed per second.
 #include <benchmark/benchmark.h>
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 #include "core/kcql/kcql.h"
@@ -34,11 +33,7 @@ class BenchCatalog : public Catalog {
   TableSchema pods_, nodes_;
 };
 
-std::shared_ptr<TableData> make_table() {
-  auto t = std::make_shared<TableData>();
-  t->storage = json::make_shared_resource<json::monotonic_resource>();
-  return t;
-}
+std::shared_ptr<TableData> make_table() { return std::make_shared<TableData>(); }
 
 // Realistic shapes (labels, two containers with resources, statuses,
 // conditions), varied so that filters and groups are not trivial.
@@ -54,7 +49,7 @@ std::shared_ptr<const TableData> pods() {
                              {"resources", {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}}};
       if (i % 10) container["resources"].as_object()["limits"] = {{"cpu", "1"}, {"memory", "512Mi"}};
       json::object sidecar{{"name", "proxy"}, {"image", "envoy:v1.29"}, {"resources", json::object{}}};
-      json::object row(t->storage);
+      json::object row;
       row["name"] = name;
       row["namespace"] = ns;
       row["metadata"] = {{"name", name}, {"namespace", ns}, {"uid", "uid-" + std::to_string(i)},
@@ -67,7 +62,7 @@ std::shared_ptr<const TableData> pods() {
                        {"conditions", json::array{{{"type", "Ready"}, {"status", i % 13 ? "True" : "False"}}}},
                        {"containerStatuses", json::array{{{"name", "main"}, {"restartCount", int64_t(i % 11)}},
                                                          {{"name", "proxy"}, {"restartCount", 0}}}}};
-      t->rows.emplace_back(std::move(row), t->storage);
+      t->add(row);
     }
     return std::shared_ptr<const TableData>(t);
   }();
@@ -79,14 +74,14 @@ std::shared_ptr<const TableData> nodes() {
     auto t = make_table();
     for (size_t i = 0; i < kNodes; ++i) {
       std::string name = "node-" + std::to_string(i);
-      json::object row(t->storage);
+      json::object row;
       row["name"] = name;
       row["metadata"] = {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}};
       row["spec"] = {{"podCIDR", "10.244." + std::to_string(i % 250) + ".0/24"}};
       row["status"] = {{"conditions", json::array{{{"type", "Ready"}, {"status", i % 100 ? "True" : "False"},
                                                    {"lastTransitionTime", "2026-11-30T12:00:00Z"}}}},
                        {"nodeInfo", {{"kubeletVersion", "v1.29.3"}}}};
-      t->rows.emplace_back(std::move(row), t->storage);
+      t->add(row);
     }
     return std::shared_ptr<const TableData>(t);
   }();

@@ -317,7 +317,7 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
         for (size_t i = 0; i < item.args.size(); ++i) {
           NodePtr arg = bind(*item.args[i], Ctx{&empty, "a table argument"});
           Value v = arg->value;
-          if (arg->kind == NodeKind::Param) v = Value::json(&plan_->param_values[size_t(arg->slot)]);
+          if (arg->kind == NodeKind::Param) v = Value::json(plan_->constants->keep(plan_->param_values[size_t(arg->slot)]));
           else if (arg->kind != NodeKind::Const) {
             error(item.args[i]->pos, "argument '" + params[i].name + "' of " + item.table + " must be a constant");
             continue;
@@ -375,6 +375,7 @@ void Binder::bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out)
       col->kind = NodeKind::Column;
       col->source = int(i);
       col->column = c.name;
+      col->key_id = packed::intern(c.name);
       col->text = src.alias + "." + c.name;
       out.outputs.push_back({c.name, col});
     }
@@ -669,12 +670,14 @@ NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps
   if (leading_field) {
     plan::Step s;
     s.field = *leading_field;
+    s.key_id = packed::intern(s.field);
     n->steps.push_back(std::move(s));
   }
   for (size_t i = from; i < steps.size(); ++i) {
     plan::Step s;
     s.kind = steps[i].kind;
     s.field = steps[i].field;
+    if (s.kind == ast::PathStep::Kind::Field) s.key_id = packed::intern(s.field);
     s.index = steps[i].index;
     if (steps[i].filter) s.filter = bind(*steps[i].filter, filter_ctx);
     n->steps.push_back(std::move(s));
@@ -860,6 +863,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
                                      std::string(to_string(column->type)) + " and has no fields");
     n->kind = NodeKind::Column;
     n->column = col;
+    n->key_id = packed::intern(col);
     n->text = name + "." + col;
     note_path(src, col, steps, 1);
     return with_steps(n, steps, 1, ctx, text);
@@ -898,6 +902,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     n->depth = depth;
     n->source = int(owners[0]);
     n->column = name;
+    n->key_id = packed::intern(name);
     n->text = name;
     note_path(src, name, steps, 0);
     return with_steps(n, steps, 0, ctx, text);

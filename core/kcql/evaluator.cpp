@@ -1,6 +1,5 @@
 #include "core/kcql/evaluator.h"
 
-#include <boost/json/array.hpp>
 
 #include <cmath>
 
@@ -66,23 +65,10 @@ bool like_match(std::string_view s, std::string_view p) {
 
 namespace {
 
-// object.if_contains(key), trying the slot where the key was last found first.
-const json::value* find_key(const json::object& o, std::string_view key, const plan::KeyHint& hint) {
-  uint32_t slot = hint.slot.load(std::memory_order_relaxed);
-  if (slot < o.size()) {
-    const auto& kv = *(o.begin() + slot);
-    if (kv.key() == key) return &kv.value();
-  }
-  auto it = o.find(key);
-  if (it == o.end()) return nullptr;
-  hint.slot.store(uint32_t(it - o.begin()), std::memory_order_relaxed);
-  return &it->value();
-}
-
-const json::value* row_at(const Frame& frame, int depth, int source) {
+packed::Ref row_at(const Frame& frame, int depth, int source) {
   const Frame* f = &frame;
   for (int d = 0; d < depth && f; ++d) f = f->outer;
-  if (!f || !f->tuple) return nullptr;
+  if (!f || !f->tuple) return {};
   return f->tuple[source];
 }
 
@@ -154,25 +140,26 @@ Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, cons
     switch (step->kind) {
       case K::Field:
         if (!cur.is_object()) return {};
-        cur = Value::json(find_key(cur.as_object(), step->field, step->hint));
+        cur = Value::json(cur.as_json().find(step->key_id));
         break;
       case K::Index: {
         if (!cur.is_array()) return {};
-        const auto& a = cur.as_array();
-        int64_t i = step->index < 0 ? int64_t(a.size()) + step->index : step->index;
-        if (i < 0 || i >= int64_t(a.size())) return {};
-        cur = Value::json(&a[size_t(i)]);
+        packed::Ref a = cur.as_json();
+        int64_t i = step->index;
+        if (i < 0) i += int64_t(a.size());
+        if (i < 0) return {};
+        cur = Value::json(a.at(size_t(i)));
         break;
       }
       case K::Filter: {
         if (!cur.is_array()) return {};
-        const json::value* saved = rt.element;
-        const json::value* found = nullptr;
-        for (const auto& e : cur.as_array()) {
-          rt.element = &e;
+        packed::Ref saved = rt.element;
+        packed::Ref found;
+        for (packed::Ref e : cur.as_json().elements()) {
+          rt.element = e;
           bool match = truth(evaluate(*step->filter, frame, rt)) == 1;
           if (match) {
-            found = &e;
+            found = e;
             break;
           }
         }
@@ -185,21 +172,24 @@ Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, cons
         // NULL results are dropped and nested [*] results are flattened.
         if (!cur.is_array() && !cur.is_object()) return {};
         bool flatten = has_wildcard(step + 1, end);
-        json::array out(rt.arena->storage());
-        auto take = [&](const json::value& e) {
-          Value r = apply_steps(Value::json(&e), step + 1, end, frame, rt);
+        packed::Writer out;
+        size_t array = out.open_array();
+        auto take = [&](packed::Ref e) {
+          Value r = apply_steps(Value::json(e), step + 1, end, frame, rt);
           if (r.is_null()) return;
           if (flatten && r.is_array()) {
-            for (const auto& x : r.as_array()) out.push_back(x);
+            for (packed::Ref x : r.as_json().elements()) out.raw(x);
           } else {
-            out.push_back(to_json(r, rt.arena->storage()));
+            write_value(out, r);
           }
         };
+        packed::Ref container = cur.as_json();
         if (cur.is_array())
-          for (const auto& e : cur.as_array()) take(e);
+          for (packed::Ref e : container.elements()) take(e);
         else
-          for (const auto& kv : cur.as_object()) take(kv.value());
-        return Value::json(rt.arena->keep(json::value(std::move(out), rt.arena->storage())));
+          for (const auto& m : container.members()) take(m.value());
+        out.close(array);
+        return Value::json(rt.arena->keep(out));
       }
     }
   }
@@ -230,16 +220,16 @@ Value evaluate(const Node& n, const Frame& frame, Runtime& rt) {
     case NodeKind::Const:
       return n.value;
     case NodeKind::Column: {
-      const json::value* row = row_at(frame, n.depth, n.source);
-      if (!row || !row->is_object()) return {};
-      return Value::json(find_key(row->get_object(), n.column, n.hint));
+      packed::Ref row = row_at(frame, n.depth, n.source);
+      if (!row || !row.is_object()) return {};
+      return Value::json(row.find(n.key_id));
     }
     case NodeKind::Row:
       return Value::json(row_at(frame, n.depth, n.source));
     case NodeKind::Element:
       return Value::json(rt.element);
     case NodeKind::Param:
-      return Value::json(&rt.params[size_t(n.slot)]);
+      return Value::json(rt.params[size_t(n.slot)]);
     case NodeKind::Path: {
       Value base = evaluate(*n.args[0], frame, rt);
       return apply_steps(base, n.steps.data(), n.steps.data() + n.steps.size(), frame, rt);

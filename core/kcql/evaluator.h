@@ -18,7 +18,7 @@ namespace kinspect::kcql {
 // element), nullptr for a NULL-extended row. `outer` is the enclosing query's
 // frame for correlated subqueries.
 struct Frame {
-  const boost::json::value* const* tuple = nullptr;
+  const packed::Ref* tuple = nullptr;
   const Frame* outer = nullptr;
 };
 
@@ -31,12 +31,12 @@ class Runtime {
   // arena so that releasing a filter's scratch memory cannot free its data.
   Arena* arena = &own_arena_;
   double now = 0;
-  std::vector<boost::json::value> params;  // by slot
+  std::vector<packed::Ref> params;  // by slot, packed into the arena
   std::unordered_map<std::string, std::shared_ptr<const void>> function_cache;
   // Set while evaluating the outputs of a group: the group's aggregate values.
   const Value* group = nullptr;
   // Set while an array filter tests an element.
-  const boost::json::value* element = nullptr;
+  packed::Ref element;
   // The first fatal error (budget exceeded...); evaluation stops once set.
   std::string error;
   // Where a function's complaint about its input goes; null while evaluating

@@ -20,10 +20,10 @@ namespace {
 struct Tuples {
   size_t width = 0;
   size_t count = 0;  // kept apart: a query without FROM has one tuple of width 0
-  std::vector<const json::value*> data;
+  std::vector<packed::Ref> data;
   size_t size() const { return count; }
-  const json::value* const* at(size_t i) const { return data.data() + i * width; }
-  void push(const json::value* const* t) {
+  const packed::Ref* at(size_t i) const { return data.data() + i * width; }
+  void push(const packed::Ref* t) {
     data.insert(data.end(), t, t + width);
     ++count;
   }
@@ -215,7 +215,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
   const size_t width = s.sources.size();
   Tuples cur;
   cur.width = width;
-  std::vector<const json::value*> buf(width, nullptr);
+  std::vector<packed::Ref> buf(width);
   Frame frame{buf.data(), outer};
   if (width == 0) {
     // SELECT without FROM: one row, whose WHERE (if any) sits nowhere else.
@@ -236,18 +236,18 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       const TableData* data = table(src.scan);
       if (!data) return false;
       // The source's own filters, once per row rather than once per pair.
-      std::vector<const json::value*> rows;
+      std::vector<packed::Ref> rows;
       {
-        std::vector<const json::value*> alone(width, nullptr);
+        std::vector<packed::Ref> alone(width);
         Frame alone_frame{alone.data(), outer};
-        for (const auto& row : data->rows) {
+        for (packed::Ref row : data->rows) {
           if (!tick()) return false;
-          alone[k] = &row;
-          if (passes(src.scan_filter, alone_frame)) rows.push_back(&row);
+          alone[k] = row;
+          if (passes(src.scan_filter, alone_frame)) rows.push_back(row);
         }
       }
       if (k == 0) {
-        for (const auto* row : rows) {
+        for (packed::Ref row : rows) {
           buf[0] = row;
           emit();
           if (failed()) return false;
@@ -258,7 +258,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
         std::vector<Value> key(src.build_keys.size());
         if (hashed) {
           index.reserve(rows.size());
-          std::vector<const json::value*> alone(width, nullptr);
+          std::vector<packed::Ref> alone(width);
           Frame alone_frame{alone.data(), outer};
           for (size_t r = 0; r < rows.size(); ++r) {
             alone[k] = rows[r];
@@ -295,7 +295,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
           }
           if (failed()) return false;
           if (!matched && src.join == ast::JoinKind::Left) {
-            buf[k] = nullptr;
+            buf[k] = packed::Ref();
             emit();
           }
         }
@@ -305,10 +305,10 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       size_t inputs = k == 0 ? 1 : cur.size();
       for (size_t t = 0; t < inputs; ++t) {
         if (k > 0) std::copy(cur.at(t), cur.at(t) + width, buf.begin());
-        buf[k] = nullptr;
+        buf[k] = packed::Ref();
         Value v = evaluate(*src.unnest, frame, *this);
         bool matched = false;
-        auto try_element = [&](const json::value* e) {
+        auto try_element = [&](packed::Ref e) {
           if (!tick()) return false;
           buf[k] = e;
           if (passes(src.join_filter, frame)) {
@@ -318,15 +318,17 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
           return !failed();
         };
         if (v.is_array()) {
-          for (const auto& e : v.as_array())
-            if (!try_element(&e)) break;
+          for (packed::Ref e : v.as_json().elements())
+            if (!try_element(e)) break;
         } else if (!v.is_null()) {
           // A single value unnests to itself.
-          try_element(v.is_json() ? &v.as_json() : arena->keep(to_json(v, arena->storage())));
+          packed::Writer w;
+          write_value(w, v);
+          try_element(v.is_json() ? v.as_json() : arena->keep(w));
         }
         if (failed()) return false;
         if (!matched && src.join == ast::JoinKind::Left) {
-          buf[k] = nullptr;
+          buf[k] = packed::Ref();
           emit();
         }
       }
@@ -408,7 +410,7 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
     if (failed()) return;
   }
   std::vector<Value> values(naggs);
-  std::vector<const json::value*> nulls(std::max<size_t>(tuples.width, 1), nullptr);
+  std::vector<packed::Ref> nulls(std::max<size_t>(tuples.width, 1));
   for (size_t g = 0; g < representative.size(); ++g) {
     for (size_t a = 0; a < naggs; ++a) {
       const plan::Aggregate& agg = s.aggregates[a];
@@ -497,11 +499,11 @@ bool Executor::run_select(const plan::Select& s, const Frame* outer, Rows& out, 
 struct IsolatedRun {
   Runtime& rt;
   const Value* group;
-  const json::value* element;
+  packed::Ref element;
   Arena* arena;
   IsolatedRun(Runtime& r, Arena* own) : rt(r), group(r.group), element(r.element), arena(r.arena) {
     rt.group = nullptr;
-    rt.element = nullptr;
+    rt.element = packed::Ref();
     rt.arena = own;
   }
   ~IsolatedRun() {
@@ -552,8 +554,8 @@ const plan::Node* indexable_selector(const std::vector<plan::NodePtr>& residual,
 
 // A Service-style selector: a non-empty map of strings (not a LabelSelector).
 bool plain_selector(const Value& sel) {
-  if (!sel.is_object() || sel.as_object().empty()) return false;
-  for (const auto& kv : sel.as_object())
+  if (!sel.is_object() || sel.as_json().empty()) return false;
+  for (const auto& kv : sel.as_json().members())
     if (!kv.value().is_string() || kv.key() == "matchLabels" || kv.key() == "matchExpressions") return false;
   return true;
 }
@@ -596,7 +598,7 @@ void Executor::build(int slot) {
         Frame frame{st.inner.at(t), nullptr};
         Value sel = evaluate(*st.selector_call->args[0], frame, *this);
         if (plain_selector(sel)) {
-          const auto& first = *sel.as_object().begin();
+          packed::Member first = *sel.as_json().members().begin();
           st.selector_rows[label_pair(first.key(), first.value().get_string())].push_back(uint32_t(t));
         } else {
           st.general_selector_rows.push_back(uint32_t(t));
@@ -607,7 +609,7 @@ void Executor::build(int slot) {
         Frame frame{st.inner.at(t), nullptr};
         Value labels = evaluate(*st.label_call->args[1], frame, *this);
         if (!labels.is_object()) continue;
-        for (const auto& kv : labels.as_object())
+        for (const auto& kv : labels.as_json().members())
           if (kv.value().is_string())
             st.label_rows[label_pair(kv.key(), kv.value().get_string())].push_back(uint32_t(t));
       }
@@ -674,7 +676,7 @@ Value Executor::exists(int slot, const Frame& frame) {
     if (plain_selector(sel)) {
       static const std::vector<uint32_t> kNoRows;
       const std::vector<uint32_t>* fewest = nullptr;
-      for (const auto& kv : sel.as_object()) {
+      for (const auto& kv : sel.as_json().members()) {
         auto it = st.label_rows.find(label_pair(kv.key(), kv.value().get_string()));
         const std::vector<uint32_t>* rows = it == st.label_rows.end() ? &kNoRows : &it->second;
         if (!fewest || rows->size() < fewest->size()) fewest = rows;
@@ -688,7 +690,7 @@ Value Executor::exists(int slot, const Frame& frame) {
     // Every plain selector that matches has its first pair among the labels.
     Value labels = evaluate(*st.selector_call->args[1], probe, *this);
     if (labels.is_object())
-      for (const auto& kv : labels.as_object()) {
+      for (const auto& kv : labels.as_json().members()) {
         if (found || !kv.value().is_string()) continue;
         auto it = st.selector_rows.find(label_pair(kv.key(), kv.value().get_string()));
         if (it == st.selector_rows.end()) continue;
@@ -732,7 +734,7 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
                             const RowSink& sink) {
   Executor ex(plan, provider);
   ex.now = options.now != 0 ? options.now : std::floor(wall_clock_seconds());
-  ex.params = plan.param_values;
+  std::vector<boost::json::value> param_values = plan.param_values;
   for (const auto& [name, value] : options.params) {
     auto it = std::find(plan.param_names.begin(), plan.param_names.end(), name);
     if (it == plan.param_names.end()) {
@@ -741,8 +743,9 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
       return Error(options.label + ": unknown parameter '" + name + "'" +
                    (declared.empty() ? " (it declares none)" : " (declared: " + declared + ")"));
     }
-    ex.params[size_t(it - plan.param_names.begin())] = value;
+    param_values[size_t(it - plan.param_names.begin())] = value;
   }
+  for (const auto& v : param_values) ex.params.push_back(ex.arena->keep(v));
   ex.set_budget(options.row_budget, options.time_budget, options.check_interval, options.label);
   Rows rows;
   ex.run_select(plan.root, nullptr, rows);

@@ -58,10 +58,11 @@ bool number_of(const Value& v, double& out) {
 }
 
 Value make_array(Arena& arena, const std::vector<Value>& items) {
-  json::array a(arena.storage());
-  a.reserve(items.size());
-  for (const auto& v : items) a.push_back(to_json(v, arena.storage()));
-  return Value::json(arena.keep(json::value(std::move(a), arena.storage())));
+  packed::Writer w;
+  size_t array = w.open_array();
+  for (const auto& v : items) write_value(w, v);
+  w.close(array);
+  return Value::json(arena.keep(w));
 }
 
 namespace {
@@ -113,8 +114,8 @@ Value fn_upper(FunctionContext& ctx, const Value* a, size_t) {
 Value fn_contains(FunctionContext& ctx, const Value* a, size_t) {
   // contains() on an array means membership, which reads naturally in checks.
   if (a[0].is_array()) {
-    for (const auto& e : a[0].as_array())
-      if (equal(Value::json(&e), a[1])) return Value::boolean(true);
+    for (packed::Ref e : a[0].as_json().elements())
+      if (equal(Value::json(e), a[1])) return Value::boolean(true);
     return Value::boolean(false);
   }
   REQUIRE_TEXT_VIEW("contains", a[0], s);
@@ -174,8 +175,7 @@ Value fn_replace(FunctionContext& ctx, const Value* a, size_t) {
 }
 
 Value fn_length(FunctionContext& ctx, const Value* a, size_t) {
-  if (a[0].is_array()) return Value::integer(int64_t(a[0].as_array().size()));
-  if (a[0].is_object()) return Value::integer(int64_t(a[0].as_object().size()));
+  if (a[0].is_json()) return Value::integer(int64_t(a[0].as_json().size()));
   REQUIRE_TEXT_VIEW("length", a[0], s);
   return Value::integer(int64_t(utf8_length(s)));
 }
@@ -218,11 +218,11 @@ Value fn_join(FunctionContext& ctx, const Value* a, size_t) {
   REQUIRE_TEXT("array_join", a[1], sep);
   std::string out;
   bool first = true;
-  for (const auto& e : a[0].as_array()) {
+  for (packed::Ref e : a[0].as_json().elements()) {
     if (e.is_null()) continue;
     if (!first) out += sep;
     first = false;
-    append_text(out, Value::json(&e));
+    append_text(out, Value::json(e));
   }
   return ctx.arena.string(out);
 }
@@ -235,23 +235,25 @@ Value fn_coalesce(FunctionContext&, const Value* a, size_t n) {
 
 Value fn_array_length(FunctionContext& ctx, const Value* a, size_t) {
   if (!a[0].is_array()) return ctx.fail("array_length() expects an array, got " + std::string(kind_name(a[0])));
-  return Value::integer(int64_t(a[0].as_array().size()));
+  return Value::integer(int64_t(a[0].as_json().size()));
 }
 
 Value fn_array_contains(FunctionContext& ctx, const Value* a, size_t) {
   if (a[0].is_null()) return {};
   if (!a[0].is_array()) return ctx.fail("array_contains() expects an array, got " + std::string(kind_name(a[0])));
   if (a[1].is_null()) return {};
-  for (const auto& e : a[0].as_array())
-    if (equal(Value::json(&e), a[1])) return Value::boolean(true);
+  for (packed::Ref e : a[0].as_json().elements())
+    if (equal(Value::json(e), a[1])) return Value::boolean(true);
   return Value::boolean(false);
 }
 
 Value fn_keys(FunctionContext& ctx, const Value* a, size_t) {
   if (!a[0].is_object()) return ctx.fail("keys() expects an object, got " + std::string(kind_name(a[0])));
-  json::array out(ctx.arena.storage());
-  for (const auto& kv : a[0].as_object()) out.emplace_back(kv.key());
-  return Value::json(ctx.arena.keep(json::value(std::move(out), ctx.arena.storage())));
+  packed::Writer w;
+  size_t array = w.open_array();
+  for (const auto& kv : a[0].as_json().members()) w.string(kv.key());
+  w.close(array);
+  return Value::json(ctx.arena.keep(w));
 }
 
 Value fn_has(FunctionContext& ctx, const Value* a, size_t) {
@@ -259,7 +261,7 @@ Value fn_has(FunctionContext& ctx, const Value* a, size_t) {
   if (!text_of(a[1], key)) return {};
   if (a[0].is_null()) return Value::boolean(false);
   if (!a[0].is_object()) return Value::boolean(false);
-  return Value::boolean(a[0].as_object().contains(key));
+  return Value::boolean(bool(a[0].as_json().find(key)));
 }
 
 Value fn_int(FunctionContext& ctx, const Value* a, size_t) {

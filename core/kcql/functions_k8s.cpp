@@ -20,22 +20,23 @@ namespace {
 Value fn_condition(FunctionContext& ctx, const Value* a, size_t) {
   std::string type;
   if (!text_of(a[1], type)) return ctx.fail("condition() expects a condition type as text");
-  const json::value* list = nullptr;
+  static const uint32_t kStatus = packed::intern("status"), kConditions = packed::intern("conditions"),
+                        kType = packed::intern("type");
+  packed::Ref list;
   if (a[0].is_array()) {
-    list = &a[0].as_json();
+    list = a[0].as_json();
   } else if (a[0].is_object()) {
-    const auto& o = a[0].as_object();
-    if (const auto* status = o.if_contains("status"); status && status->is_object())
-      list = status->get_object().if_contains("conditions");
-    if (!list) list = o.if_contains("conditions");
+    packed::Ref o = a[0].as_json();
+    if (packed::Ref status = o.find(kStatus); status && status.is_object()) list = status.find(kConditions);
+    if (!list) list = o.find(kConditions);
   } else {
     return ctx.fail("condition() expects an object or an array of conditions, got " + std::string(kind_name(a[0])));
   }
-  if (!list || !list->is_array()) return {};
-  for (const auto& c : list->get_array()) {
+  if (!list || !list.is_array()) return {};
+  for (packed::Ref c : list.elements()) {
     if (!c.is_object()) continue;
-    const auto* t = c.get_object().if_contains("type");
-    if (t && t->is_string() && t->get_string() == type) return Value::json(&c);
+    packed::Ref t = c.find(kType);
+    if (t && t.is_string() && t.get_string() == type) return Value::json(c);
   }
   return {};
 }
@@ -308,9 +309,9 @@ Value fn_format_ts(FunctionContext& ctx, const Value* a, size_t) {
   return ctx.arena.string(buf);
 }
 
-std::string value_text(const json::value& v) {
+std::string value_text(packed::Ref v) {
   std::string s;
-  text_of(Value::json(&v), s);
+  text_of(Value::json(v), s);
   return s;
 }
 
@@ -323,42 +324,43 @@ std::string value_text(const json::value& v) {
 Value fn_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
   if (a[0].is_null()) return Value::boolean(false);
   if (!a[0].is_object()) return ctx.fail("selector_matches() expects a selector object, got " + std::string(kind_name(a[0])));
-  static const json::object kNoLabels;
-  const json::object* labels = &kNoLabels;
-  if (a[1].is_object()) labels = &a[1].as_object();
+  packed::Ref labels;
+  if (a[1].is_object()) labels = a[1].as_json();
   else if (!a[1].is_null()) return ctx.fail("selector_matches() expects labels as an object, got " + std::string(kind_name(a[1])));
-  const auto& sel = a[0].as_object();
-  auto label = [&](std::string_view key) -> const json::value* { return labels->if_contains(key); };
-  auto pair_matches = [&](const json::object& pairs) {
-    for (const auto& kv : pairs) {
-      const auto* l = label(kv.key());
-      if (!l || value_text(*l) != value_text(kv.value())) return false;
+  packed::Ref sel = a[0].as_json();
+  auto label = [&](std::string_view key) { return labels ? labels.find(key) : packed::Ref(); };
+  auto pair_matches = [&](packed::Ref pairs) {
+    for (const auto& kv : pairs.members()) {
+      packed::Ref l = labels ? labels.find(kv.key_id) : packed::Ref();
+      if (!l || value_text(l) != value_text(kv.value())) return false;
     }
     return true;
   };
-  const auto* match_labels = sel.if_contains("matchLabels");
-  const auto* match_expressions = sel.if_contains("matchExpressions");
+  static const uint32_t kMatchLabels = packed::intern("matchLabels"),
+                        kMatchExpressions = packed::intern("matchExpressions"), kKey = packed::intern("key"),
+                        kOperator = packed::intern("operator"), kValues = packed::intern("values");
+  packed::Ref match_labels = sel.find(kMatchLabels);
+  packed::Ref match_expressions = sel.find(kMatchExpressions);
   bool label_selector = match_labels || match_expressions;
   if (!label_selector) return Value::boolean(!sel.empty() && pair_matches(sel));
-  if (match_labels && match_labels->is_object() && !pair_matches(match_labels->get_object())) return Value::boolean(false);
-  if (match_expressions && match_expressions->is_array()) {
-    for (const auto& e : match_expressions->get_array()) {
-      if (!e.is_object()) return ctx.fail("matchExpressions entries must be objects");
-      const auto& ex = e.get_object();
-      const auto* key = ex.if_contains("key");
-      const auto* op = ex.if_contains("operator");
+  if (match_labels && match_labels.is_object() && !pair_matches(match_labels)) return Value::boolean(false);
+  if (match_expressions && match_expressions.is_array()) {
+    for (packed::Ref ex : match_expressions.elements()) {
+      if (!ex.is_object()) return ctx.fail("matchExpressions entries must be objects");
+      packed::Ref key = ex.find(kKey);
+      packed::Ref op = ex.find(kOperator);
       if (!key || !op) return ctx.fail("a matchExpressions entry needs key and operator");
-      const auto* l = label(value_text(*key));
-      std::string oper = value_text(*op);
+      packed::Ref l = label(value_text(key));
+      std::string oper = value_text(op);
       bool in_values = false;
-      if (const auto* values = ex.if_contains("values"); l && values && values->is_array())
-        for (const auto& v : values->get_array())
-          if (value_text(v) == value_text(*l)) in_values = true;
+      if (packed::Ref values = ex.find(kValues); l && values && values.is_array())
+        for (packed::Ref v : values.elements())
+          if (value_text(v) == value_text(l)) in_values = true;
       bool ok;
       if (oper == "In") ok = l && in_values;
       else if (oper == "NotIn") ok = !l || !in_values;
-      else if (oper == "Exists") ok = l != nullptr;
-      else if (oper == "DoesNotExist") ok = l == nullptr;
+      else if (oper == "Exists") ok = bool(l);
+      else if (oper == "DoesNotExist") ok = !l;
       else return ctx.fail("unknown selector operator '" + oper + "'");
       if (!ok) return Value::boolean(false);
     }

@@ -40,21 +40,10 @@ enum class NodeKind : uint8_t {
 struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
-// Where a key was found in the last object looked at. Rows of one table have
-// their keys in the same order, so checking that slot first usually avoids
-// scanning the object's keys. Only a hint: a race on it costs a lookup, never
-// a wrong answer, which keeps plans shareable between threads.
-struct KeyHint {
-  mutable std::atomic<uint32_t> slot{0};
-  KeyHint() = default;
-  KeyHint(const KeyHint&) {}
-  KeyHint& operator=(const KeyHint&) { return *this; }
-};
-
 struct Step {
   ast::PathStep::Kind kind = ast::PathStep::Kind::Field;
   std::string field;
-  KeyHint hint;
+  uint32_t key_id = packed::kNoKey;  // Field: `field` in the packed key dictionary
   int64_t index = 0;
   NodePtr filter;
 };
@@ -66,7 +55,7 @@ struct Node {
   int depth = 0;                 // Column, Row: scopes outwards (0 = this query)
   int source = -1;               // Column, Row
   std::string column;            // Column
-  KeyHint hint;                  // Column
+  uint32_t key_id = packed::kNoKey;  // Column: `column` in the packed key dictionary
   int slot = -1;                 // Param, Aggregate, subqueries
   ast::Op op = ast::Op::Not;
   std::vector<NodePtr> args;

@@ -11,23 +11,22 @@ namespace kinspect::kcql {
 
 namespace json = boost::json;
 
-Value Value::json(const json::value* j) {
+Value Value::json(packed::Ref j) {
+  using packed::Tag;
   if (!j) return {};
-  switch (j->kind()) {
-    case json::kind::null: return {};
-    case json::kind::bool_: return boolean(j->get_bool());
-    case json::kind::int64: return integer(j->get_int64());
-    case json::kind::uint64: {
-      uint64_t u = j->get_uint64();
-      return u <= uint64_t(INT64_MAX) ? integer(int64_t(u)) : real(double(u));
-    }
-    case json::kind::double_: return real(j->get_double());
-    case json::kind::string: return string(std::string_view(j->get_string()));
-    case json::kind::array:
-    case json::kind::object: {
+  switch (j.tag()) {
+    case Tag::Null: return {};
+    case Tag::False: return boolean(false);
+    case Tag::True: return boolean(true);
+    case Tag::Int: return integer(j.get_int64());
+    case Tag::UInt: return real(double(j.get_uint64()));  // only values above INT64_MAX are UInt
+    case Tag::Double: return real(j.get_double());
+    case Tag::String: return string(j.get_string());
+    case Tag::Array:
+    case Tag::Object: {
       Value v;
       v.kind_ = ValueKind::Json;
-      v.j_ = j;
+      v.j_ = j.data();
       return v;
     }
   }
@@ -40,9 +39,17 @@ std::string_view Arena::copy(std::string_view s) {
   return {p, s.size()};
 }
 
-const json::value* Arena::keep(json::value&& v) {
-  void* p = do_allocate(sizeof(json::value), alignof(json::value));
-  return new (p) json::value(std::move(v), storage_);
+packed::Ref Arena::keep(const packed::Writer& w) {
+  const std::string& bytes = w.bytes();
+  void* p = do_allocate(bytes.size(), 1);
+  std::memcpy(p, bytes.data(), bytes.size());
+  return packed::Ref(static_cast<const uint8_t*>(p));
+}
+
+packed::Ref Arena::keep(const json::value& v) {
+  packed::Writer w;
+  w.json(v);
+  return keep(w);
 }
 
 void* Arena::do_allocate(size_t bytes, size_t align) {
@@ -80,7 +87,7 @@ size_t Arena::bytes_reserved() const {
   return n;
 }
 
-static bool json_equal(const json::value& a, const json::value& b);
+static bool json_equal(packed::Ref a, packed::Ref b);
 
 bool equal(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
@@ -98,27 +105,25 @@ bool equal(const Value& a, const Value& b) {
 }
 
 // Deep equality with the same number rules as equal() (1 == 1.0).
-static bool json_equal(const json::value& a, const json::value& b) {
+static bool json_equal(packed::Ref a, packed::Ref b) {
   if (a.is_array() && b.is_array()) {
-    const auto& x = a.get_array();
-    const auto& y = b.get_array();
-    if (x.size() != y.size()) return false;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (!json_equal(x[i], y[i])) return false;
-    return true;
+    auto x = a.elements(), y = b.elements();
+    auto i = x.begin(), j = y.begin();
+    for (; i != x.end() && j != y.end(); ++i, ++j)
+      if (!json_equal(*i, *j)) return false;
+    return i == x.end() && j == y.end();
   }
   if (a.is_object() && b.is_object()) {
-    const auto& x = a.get_object();
-    const auto& y = b.get_object();
-    if (x.size() != y.size()) return false;
-    for (const auto& kv : x) {
-      const json::value* other = y.if_contains(kv.key());
-      if (!other || !json_equal(kv.value(), *other)) return false;
+    size_t n = 0;
+    for (const auto& m : a.members()) {
+      packed::Ref other = b.find(m.key_id);
+      if (!other || !json_equal(m.value(), other)) return false;
+      ++n;
     }
-    return true;
+    return n == b.size();
   }
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
-  return equal(Value::json(&a), Value::json(&b));
+  return equal(Value::json(a), Value::json(b));
 }
 
 static int three_way(auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); }
@@ -160,7 +165,7 @@ int sort_compare(const Value& a, const Value& b) {
 
 static size_t mix(size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
 
-static size_t hash_json(const json::value& j);
+static size_t hash_json(packed::Ref j);
 
 static size_t hash_number(double d) {
   if (d == 0) d = 0;  // -0.0 == 0.0
@@ -179,20 +184,30 @@ size_t hash_value(const Value& v) {
   return 0;
 }
 
-static size_t hash_json(const json::value& j) {
+static size_t hash_json(packed::Ref j) {
   if (j.is_array()) {
     size_t h = 0xa11a;
-    for (const auto& e : j.get_array()) h = mix(h, hash_json(e));
+    for (packed::Ref e : j.elements()) h = mix(h, hash_json(e));
     return h;
   }
   if (j.is_object()) {
     // Order-independent, as object equality is.
     size_t h = 0x0b1ec7;
-    for (const auto& kv : j.get_object())
-      h += mix(std::hash<std::string_view>()(kv.key()), hash_json(kv.value()));
+    for (const auto& m : j.members()) h += mix(std::hash<std::string_view>()(m.key()), hash_json(m.value()));
     return h;
   }
-  return hash_value(Value::json(&j));
+  return hash_value(Value::json(j));
+}
+
+void write_value(packed::Writer& w, const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::Null: w.null_value(); break;
+    case ValueKind::Bool: w.boolean(v.as_bool()); break;
+    case ValueKind::Int: w.int64(v.as_int()); break;
+    case ValueKind::Real: w.real(v.as_double()); break;
+    case ValueKind::String: w.string(v.as_string()); break;
+    case ValueKind::Json: w.raw(v.as_json()); break;
+  }
 }
 
 json::value to_json(const Value& v, json::storage_ptr sp) {
@@ -202,7 +217,7 @@ json::value to_json(const Value& v, json::storage_ptr sp) {
     case ValueKind::Int: return json::value(v.as_int(), sp);
     case ValueKind::Real: return json::value(v.as_double(), sp);
     case ValueKind::String: return json::value(json::string_view(v.as_string().data(), v.as_string().size()), sp);
-    case ValueKind::Json: return json::value(v.as_json(), sp);
+    case ValueKind::Json: return packed::to_json(v.as_json(), sp);
   }
   return json::value(nullptr, sp);
 }
@@ -224,7 +239,7 @@ void append_text(std::string& out, const Value& v, std::string_view null_text) {
     case ValueKind::Int: out += std::to_string(v.as_int()); break;
     case ValueKind::Real: append_real(out, v.as_double()); break;
     case ValueKind::String: out += v.as_string(); break;
-    case ValueKind::Json: out += json::serialize(v.as_json()); break;
+    case ValueKind::Json: packed::append_json_text(out, v.as_json()); break;
   }
 }
 
@@ -241,7 +256,7 @@ std::string_view kind_name(const Value& v) {
     case ValueKind::Int: return "integer";
     case ValueKind::Real: return "real";
     case ValueKind::String: return "string";
-    case ValueKind::Json: return v.as_json().is_array() ? "array" : "object";
+    case ValueKind::Json: return v.is_array() ? "array" : "object";
   }
   return "null";
 }

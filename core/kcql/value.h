@@ -1,6 +1,6 @@
 // The value the evaluator computes with. A Value is a small view: scalars are
-// held inline, strings are string_views and objects/arrays are pointers into
-// either the table's storage or the per-execution Arena. Copying one never
+// held inline, strings are string_views and objects/arrays are packed values
+// (core/table/packed.h) in either the table's store or the per-execution Arena. Copying one never
 // allocates, which keeps the per-row path free of heap traffic; a Value is
 // turned into an owning boost::json::value only for results.
 #pragma once
@@ -8,6 +8,8 @@
 #include <boost/json/value.hpp>
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/storage_ptr.hpp>
+
+#include "core/table/packed.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,8 +32,8 @@ class Value {
     Value v; v.kind_ = ValueKind::String; v.s_ = s.data(); v.n_ = s.size(); return v;
   }
   // Scalars inside JSON become the matching scalar kind; objects and arrays stay
-  // pointers. A null pointer is SQL NULL (a missing field or a NULL-extended row).
-  static Value json(const boost::json::value* j);
+  // views. An absent Ref is SQL NULL (a missing field or a NULL-extended row).
+  static Value json(packed::Ref j);
 
   ValueKind kind() const { return kind_; }
   bool is_null() const { return kind_ == ValueKind::Null; }
@@ -40,16 +42,15 @@ class Value {
   bool is_number() const { return kind_ == ValueKind::Int || kind_ == ValueKind::Real; }
   bool is_string() const { return kind_ == ValueKind::String; }
   bool is_json() const { return kind_ == ValueKind::Json; }
-  bool is_array() const { return kind_ == ValueKind::Json && j_->is_array(); }
-  bool is_object() const { return kind_ == ValueKind::Json && j_->is_object(); }
+  bool is_array() const { return kind_ == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Array; }
+  bool is_object() const { return kind_ == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Object; }
 
   bool as_bool() const { return b_; }
   int64_t as_int() const { return i_; }
   double as_double() const { return kind_ == ValueKind::Int ? double(i_) : d_; }
   std::string_view as_string() const { return {s_, n_}; }
-  const boost::json::value& as_json() const { return *j_; }
-  const boost::json::array& as_array() const { return j_->get_array(); }
-  const boost::json::object& as_object() const { return j_->get_object(); }
+  // The array or object of a Json value.
+  packed::Ref as_json() const { return packed::Ref(j_); }
 
  private:
   ValueKind kind_ = ValueKind::Null;
@@ -57,7 +58,7 @@ class Value {
     bool b_;
     int64_t i_;
     double d_;
-    const boost::json::value* j_;
+    const uint8_t* j_;
     const char* s_;
   };
   size_t n_ = 0;
@@ -82,8 +83,10 @@ class Arena final : public boost::json::memory_resource {
   const boost::json::storage_ptr& storage() const { return storage_; }
   std::string_view copy(std::string_view s);
   char* allocate_chars(size_t n) { return static_cast<char*>(do_allocate(n ? n : 1, 1)); }
-  // Moves `v` (which must use storage()) into the arena and returns a stable pointer.
-  const boost::json::value* keep(boost::json::value&& v);
+  // Packs `v` into the arena and returns a view that lives as long as it.
+  packed::Ref keep(const boost::json::value& v);
+  // Copies a packed value into the arena.
+  packed::Ref keep(const packed::Writer& w);
   // A Value that owns nothing outside the arena: strings are copied in.
   Value string(std::string_view s) { return Value::string(copy(s)); }
 
@@ -123,6 +126,8 @@ inline bool same(const Value& a, const Value& b) {
   return equal(a, b);
 }
 
+// Appends `v` as a packed value (NULL as JSON null).
+void write_value(packed::Writer& w, const Value& v);
 // An owning JSON copy of `v`.
 boost::json::value to_json(const Value& v, boost::json::storage_ptr sp = {});
 // Text as templates and string() render it: strings verbatim, JSON compact,

@@ -1,6 +1,5 @@
 #include "core/plugin/registry.h"
 
-#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -176,11 +175,10 @@ Expected<std::shared_ptr<const TableData>> PluginRegistry::fetch(const ScanSpec&
 
 Expected<std::shared_ptr<const TableData>> PluginRegistry::fetch(const ScanSpec& spec, const CancelToken* cancel) {
   auto data = std::make_shared<TableData>();
-  data->storage = boost::json::make_shared_resource<boost::json::monotonic_resource>();
-  RowParser parser(Projection(spec.paths), data->storage);
+  RowParser parser{Projection(spec.paths)};
   const std::string source = "table " + spec.table;
   Status st = scan_table(
-      spec, [&](std::string_view batch) { return parser.feed(batch, data->rows, source); }, cancel);
+      spec, [&](std::string_view batch) { return parser.feed(batch, *data, source); }, cancel);
   if (!st.ok()) return st.error();
   return std::shared_ptr<const TableData>(std::move(data));
 }

@@ -66,9 +66,9 @@ std::string gpu_resource(const json::value& node) {
 ClusterDetection detect_cluster(const TableData* version, const TableData* nodes) {
   ClusterDetection d;
   if (version && !version->rows.empty()) {
-    const json::value* gv = version->rows[0].as_object().if_contains("gitVersion");
-    if (gv && gv->is_string()) {
-      d.version_text = std::string(gv->as_string());
+    packed::Ref gv = version->rows[0].is_object() ? version->rows[0].find("gitVersion") : packed::Ref();
+    if (gv && gv.is_string()) {
+      d.version_text = std::string(gv.get_string());
       d.version = KubeVersion::parse(d.version_text);
       d.why.push_back("version " + d.version_text + " (from the API server's /version)");
     }
@@ -80,8 +80,11 @@ ClusterDetection detect_cluster(const TableData* version, const TableData* nodes
   }
   uint64_t vk = 0, edge = 0, gpu = 0;
   std::string gpu_name;
-  for (const auto& n : nodes->rows) {
-    if (!n.is_object()) continue;
+  for (packed::Ref row : nodes->rows) {
+    if (!row.is_object()) continue;
+    // Detection reads a few fields of each node; the DOM is built per node
+    // and dropped, never for the whole table.
+    json::value n = packed::to_json(row);
     ++d.nodes;
     const json::object* l = labels_of(n);
     if (is_control_plane(l)) ++d.control_plane_nodes;

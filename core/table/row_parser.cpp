@@ -1,7 +1,6 @@
 #include "core/table/row_parser.h"
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/value_stack.hpp>
 
 #include <map>
 
@@ -11,6 +10,7 @@ namespace json = boost::json;
 
 struct Projection::Node {
   bool whole = false;  // keep this value entirely
+  uint32_t key_id = packed::kNoKey;  // this node's key in the packed dictionary
   std::map<std::string, Node, std::less<>> children;
 };
 
@@ -24,6 +24,7 @@ Projection::Projection(const std::vector<std::string>& paths) {
       size_t dot = path.find('.', start);
       std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
       n = &n->children[key];
+      n->key_id = packed::intern(key);
       if (dot == std::string::npos) {
         n->whole = true;
         n->children.clear();  // a whole value subsumes deeper paths
@@ -36,9 +37,9 @@ Projection::Projection(const std::vector<std::string>& paths) {
 
 namespace {
 
-// A SAX handler that builds only the projected parts of a row, straight into
-// the table's storage: what a query does not read is parsed and dropped
-// without ever being allocated. This is the hot path of every run.
+// A SAX handler that packs only the projected parts of a row (see packed.h):
+// what a query does not read is parsed and dropped without ever being
+// copied. This is the hot path of every run.
 class ProjectingHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -47,18 +48,18 @@ class ProjectingHandler {
   static constexpr std::size_t max_string_size = std::size_t(-1);
   using ec = json::error_code;
 
-  // What happens to a value: dropped, built whole, or built through a node.
+  // What happens to a value: dropped, kept whole, or kept through a node.
   struct Mode {
     enum Kind : uint8_t { Skip, Whole, Project } kind = Skip;
     const Projection::Node* node = nullptr;
   };
 
-  void start(const Projection::Node* root, const json::storage_ptr& sp) {
-    stack_.reset(sp);
+  void start(const Projection::Node* root) {
+    out_.clear();
     frames_.clear();
     next_ = root ? Mode{Mode::Project, root} : Mode{Mode::Whole, nullptr};
   }
-  json::value release() { return stack_.release(); }
+  const std::string& bytes() const { return out_.bytes(); }
 
   bool on_document_begin(ec&) { return true; }
   bool on_document_end(ec&) { return true; }
@@ -83,32 +84,43 @@ class ProjectingHandler {
     }
     if (f.mode.kind == Mode::Whole) {
       next_ = {Mode::Whole, nullptr};
+      out_.key(packed::intern(key));
     } else if (f.mode.kind == Mode::Project) {
       auto it = f.mode.node->children.find(key);
-      if (it == f.mode.node->children.end()) next_ = {};
-      else next_ = it->second.whole ? Mode{Mode::Whole, nullptr} : Mode{Mode::Project, &it->second};
+      if (it == f.mode.node->children.end()) {
+        next_ = {};
+      } else {
+        next_ = it->second.whole ? Mode{Mode::Whole, nullptr} : Mode{Mode::Project, &it->second};
+        out_.key(it->second.key_id);
+      }
     } else {
       next_ = {};
-    }
-    if (next_.kind != Mode::Skip) {
-      stack_.push_key(key);
-      ++f.kept;
     }
     key_.clear();
     return true;
   }
 
   bool on_string_part(json::string_view s, std::size_t, ec&) {
-    if (keeping()) stack_.push_chars(s);
+    if (keeping()) string_.append(s.data(), s.size());
     return true;
   }
-  bool on_string(json::string_view s, std::size_t, ec&) { return scalar([&] { stack_.push_string(s); }); }
+  bool on_string(json::string_view s, std::size_t, ec&) {
+    return scalar([&] {
+      if (string_.empty()) {
+        out_.string(std::string_view(s.data(), s.size()));
+      } else {
+        string_.append(s.data(), s.size());
+        out_.string(string_);
+        string_.clear();
+      }
+    });
+  }
   bool on_number_part(json::string_view, ec&) { return true; }
-  bool on_int64(std::int64_t v, json::string_view, ec&) { return scalar([&] { stack_.push_int64(v); }); }
-  bool on_uint64(std::uint64_t v, json::string_view, ec&) { return scalar([&] { stack_.push_uint64(v); }); }
-  bool on_double(double v, json::string_view, ec&) { return scalar([&] { stack_.push_double(v); }); }
-  bool on_bool(bool v, ec&) { return scalar([&] { stack_.push_bool(v); }); }
-  bool on_null(ec&) { return scalar([&] { stack_.push_null(); }); }
+  bool on_int64(std::int64_t v, json::string_view, ec&) { return scalar([&] { out_.int64(v); }); }
+  bool on_uint64(std::uint64_t v, json::string_view, ec&) { return scalar([&] { out_.uint64(v); }); }
+  bool on_double(double v, json::string_view, ec&) { return scalar([&] { out_.real(v); }); }
+  bool on_bool(bool v, ec&) { return scalar([&] { out_.boolean(v); }); }
+  bool on_null(ec&) { return scalar([&] { out_.null_value(); }); }
   bool on_comment_part(json::string_view, ec&) { return true; }
   bool on_comment(json::string_view, ec&) { return true; }
 
@@ -116,7 +128,7 @@ class ProjectingHandler {
   struct Frame {
     Mode mode;
     bool array = false;
-    std::size_t kept = 0;  // members (objects) or elements (arrays) pushed
+    size_t start = 0;  // where the kept container begins in out_
   };
 
   // The mode of the value about to start: in an array, every element gets
@@ -129,36 +141,30 @@ class ProjectingHandler {
 
   template <class Push>
   bool scalar(Push&& push) {
-    Mode m = current();
-    if (m.kind != Mode::Skip) {
-      push();
-      if (!frames_.empty() && frames_.back().array) ++frames_.back().kept;
-    }
+    if (current().kind != Mode::Skip) push();
     next_ = {};
     return true;
   }
   bool open(bool array) {
     Mode m = current();
-    if (m.kind != Mode::Skip && !frames_.empty() && frames_.back().array) ++frames_.back().kept;
-    frames_.push_back({m, array, 0});
+    size_t start = 0;
+    if (m.kind != Mode::Skip) start = array ? out_.open_array() : out_.open_object();
+    frames_.push_back({m, array, start});
     next_ = {};
     return true;
   }
   bool close() {
-    Frame f = frames_.back();
+    const Frame& f = frames_.back();
+    if (f.mode.kind != Mode::Skip) out_.close(f.start);
     frames_.pop_back();
-    if (f.mode.kind != Mode::Skip) {
-      if (f.array) stack_.push_array(f.kept);
-      else stack_.push_object(f.kept);
-    }
     next_ = {};
     return true;
   }
 
-  json::value_stack stack_;
+  packed::Writer out_;
   std::vector<Frame> frames_;
   Mode next_;
-  std::string key_;
+  std::string key_, string_;
 };
 
 json::parse_options row_parse_options() {
@@ -176,20 +182,18 @@ json::parse_options row_parse_options() {
 
 struct RowParser::Impl {
   Projection projection;
-  json::storage_ptr table_storage;
   json::basic_parser<ProjectingHandler> parser{row_parse_options()};
   const Projection::Node* root = nullptr;
 };
 
-RowParser::RowParser(Projection projection, json::storage_ptr table_storage) : impl_(std::make_unique<Impl>()) {
+RowParser::RowParser(Projection projection) : impl_(std::make_unique<Impl>()) {
   impl_->projection = std::move(projection);
-  impl_->table_storage = std::move(table_storage);
   impl_->root = impl_->projection.root();
 }
 
 RowParser::~RowParser() = default;
 
-Status RowParser::feed(std::string_view batch, std::vector<json::value>& out, std::string_view source) {
+Status RowParser::feed(std::string_view batch, TableData& out, std::string_view source) {
   size_t pos = 0;
   while (true) {
     while (pos < batch.size() && (batch[pos] == ' ' || batch[pos] == '\n' || batch[pos] == '\r' || batch[pos] == '\t'))
@@ -199,7 +203,7 @@ Status RowParser::feed(std::string_view batch, std::vector<json::value>& out, st
       return Error(std::string(source) + ": row at byte " + std::to_string(bytes_ + pos) + " is not a JSON object");
     }
     impl_->parser.reset();
-    impl_->parser.handler().start(impl_->root, impl_->table_storage);
+    impl_->parser.handler().start(impl_->root);
     json::error_code ec;
     // One complete value, then stop; a row cut off by the end of the batch
     // is an error (a batch holds whole rows).
@@ -208,7 +212,7 @@ Status RowParser::feed(std::string_view batch, std::vector<json::value>& out, st
       return Error(std::string(source) + ": invalid JSON row at byte " + std::to_string(bytes_ + pos + n) + ": " +
                    ec.message());
     }
-    out.push_back(impl_->parser.handler().release());
+    out.rows.push_back(out.store.add(impl_->parser.handler().bytes()));
     pos += n;
   }
   bytes_ += batch.size();

@@ -2,14 +2,13 @@
 // into rows, keeping only the paths a plan reads.
 #pragma once
 
-#include <boost/json/storage_ptr.hpp>
-#include <boost/json/value.hpp>
 
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/table/table.h"
 #include "core/util/error.h"
 
 namespace kinspect {
@@ -30,18 +29,17 @@ class Projection {
 
 class RowParser {
  public:
-  // Rows are allocated from `table_storage` (normally the run's arena for
-  // this table). Only the projected paths are ever built, so memory grows
-  // with what the plan reads, not with the size of the input.
-  RowParser(Projection projection, boost::json::storage_ptr table_storage);
+  // Only the projected paths are ever kept, so memory grows with what the
+  // plan reads, not with the size of the input.
+  explicit RowParser(Projection projection);
   ~RowParser();
   RowParser(const RowParser&) = delete;
   RowParser& operator=(const RowParser&) = delete;
 
-  // Parses every object in `batch` and appends it to `out`. `source` names
+  // Parses every object in `batch` and appends it to `out`'s rows. `source` names
   // where the batch came from for error messages ("plugin kube-apiserver,
   // table k8s.pods"). A batch must hold whole objects.
-  Status feed(std::string_view batch, std::vector<boost::json::value>& out, std::string_view source);
+  Status feed(std::string_view batch, TableData& out, std::string_view source);
   uint64_t bytes_seen() const { return bytes_; }
 
  private:

@@ -37,4 +37,10 @@ std::string ScanSpec::key() const {
   return k;
 }
 
+void TableData::add(const boost::json::value& row) {
+  packed::Writer w;
+  w.json(row);
+  rows.push_back(store.add(w.bytes()));
+}
+
 }  // namespace kinspect

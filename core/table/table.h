@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/table/packed.h"
 #include "core/util/error.h"
 
 namespace kinspect {
@@ -78,11 +79,14 @@ struct ScanSpec {
   std::string key() const;
 };
 
-// Rows of one table, each a JSON object keyed by column name. All row memory
-// lives in `storage` (an arena for the run), so a table is freed at once.
+// Rows of one table, each a packed JSON object keyed by column name (see
+// packed.h). All row memory lives in `store`, so a table is freed at once.
 struct TableData {
-  boost::json::storage_ptr storage;
-  std::vector<boost::json::value> rows;
+  packed::Store store;
+  std::vector<packed::Ref> rows;
+
+  // Packs a row built as a JSON value (tests, providers of a few rows).
+  void add(const boost::json::value& row);
 };
 
 // Fetches tables for evaluation. The report executor prefetches every table a

@@ -109,7 +109,8 @@ kinspect::Expected<std::shared_ptr<const kinspect::TableData>> FixtureProvider::
   if (is_knowledge_table(spec.table) && !tables_.count(spec.table)) return registry().fetch(spec);
   auto data = std::make_shared<kinspect::TableData>();
   auto it = tables_.find(spec.table);
-  if (it != tables_.end()) data->rows = it->second;
+  if (it != tables_.end())
+    for (const auto& row : it->second) data->add(row);
   return std::shared_ptr<const kinspect::TableData>(std::move(data));
 }
 

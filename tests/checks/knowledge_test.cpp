@@ -16,7 +16,9 @@ std::vector<json::value> rows(const std::string& table) {
   auto data = registry().fetch(spec);
   EXPECT_TRUE(data.ok()) << (data.ok() ? "" : data.error().format());
   if (!data.ok()) return {};
-  return (*data)->rows;
+  std::vector<json::value> out;
+  for (kinspect::packed::Ref r : (*data)->rows) out.push_back(kinspect::packed::to_json(r));
+  return out;
 }
 
 const json::object* find_row(const std::vector<json::value>& rs, const std::string& api, const std::string& kind) {

@@ -1,4 +1,4 @@
-// Runs the KCQL fuzzer for a bounded time, as CI does: builds tests/fuzz as a
+// Runs the fuzzers for a bounded time, as CI does: builds tests/fuzz as a
 // project of its own with clang (libFuzzer, ASan, UBSan), copies the seed
 // corpus (libFuzzer adds to its corpus folder), and fails on any crash,
 // leak, sanitizer report or timeout it finds.
@@ -13,26 +13,38 @@ using kinspect::testing::run_command;
 using kinspect::testing::sh_quote;
 namespace fs = std::filesystem;
 
-TEST(Fuzz, KcqlParserAndBinderFindNoCrash) {
+namespace {
+
+// Builds `target` (once per build folder; ninja skips what is up to date)
+// and runs it from the seed corpus `corpus` for KINSPECT_FUZZ_SECONDS, or
+// `default_seconds`.
+void fuzz(const std::string& target, const std::string& corpus, const char* default_seconds) {
   if (run_command("command -v clang++").exit_code != 0)
     GTEST_SKIP() << "clang++ is not installed (scripts/setup installs it); the fuzzer needs clang's libFuzzer";
   const std::string build = std::string(FUZZ_BUILD_DIR);
   auto configure = run_command("CC=clang CXX=clang++ " CMAKE_COMMAND_PATH " -S " + sh_quote(FUZZ_SOURCE_DIR) + " -B " +
                                sh_quote(build) + " -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo");
   ASSERT_EQ(configure.exit_code, 0) << configure.out << configure.err;
-  auto compile = run_command(CMAKE_COMMAND_PATH " --build " + sh_quote(build) + " --target kcql_fuzz");
+  auto compile = run_command(CMAKE_COMMAND_PATH " --build " + sh_quote(build) + " --target " + target);
   ASSERT_EQ(compile.exit_code, 0) << compile.out << compile.err;
 
-  fs::path corpus = fs::path(build) / "corpus-run";
-  fs::remove_all(corpus);
-  fs::copy(std::string(FUZZ_SOURCE_DIR) + "/corpus/kcql", corpus, fs::copy_options::recursive);
+  fs::path run_corpus = fs::path(build) / ("corpus-" + target);
+  fs::remove_all(run_corpus);
+  fs::copy(std::string(FUZZ_SOURCE_DIR) + "/corpus/" + corpus, run_corpus, fs::copy_options::recursive);
   const char* secs = std::getenv("KINSPECT_FUZZ_SECONDS");
-  std::string seconds = secs && *secs ? secs : "60";
-  auto run = run_command("cd " + sh_quote(build) + " && ./kcql_fuzz -max_total_time=" + seconds +
-                         " -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 " + sh_quote(corpus.string()));
+  std::string seconds = secs && *secs ? secs : default_seconds;
+  auto run = run_command("cd " + sh_quote(build) + " && ./" + target + " -max_total_time=" + seconds +
+                         " -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 " + sh_quote(run_corpus.string()));
   // libFuzzer prints its findings on stderr and exits non-zero on a crash.
   EXPECT_EQ(run.exit_code, 0) << run.err.substr(run.err.size() > 8000 ? run.err.size() - 8000 : 0);
   EXPECT_NE(run.err.find("stat::number_of_executed_units"), std::string::npos) << "the fuzzer did not run";
   EXPECT_EQ(run.err.find("ERROR: AddressSanitizer"), std::string::npos);
   EXPECT_EQ(run.err.find("runtime error:"), std::string::npos);
 }
+
+}  // namespace
+
+TEST(Fuzz, KcqlParserAndBinderFindNoCrash) { fuzz("kcql_fuzz", "kcql", "60"); }
+
+// The row parser against Boost.JSON's DOM parser: same rows, no crash.
+TEST(Fuzz, RowParserAgreesWithBoostJson) { fuzz("rows_fuzz", "rows", "20"); }

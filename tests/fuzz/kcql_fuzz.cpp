@@ -49,7 +49,7 @@ class FuzzProvider : public TableProvider {
              {"name":"q","namespace":"n","metadata":{"name":"q"},"spec":{"containers":[]},"status":{"phase":"Pending"}}])"
         : R"([{"node":"a","content":"--anonymous-auth=false"}])";
     boost::json::value parsed = boost::json::parse(rows);
-    for (auto& row : parsed.as_array()) data->rows.push_back(row);
+    for (auto& row : parsed.as_array()) data->add(row);
     return std::shared_ptr<const TableData>(std::move(data));
   }
 };

@@ -143,12 +143,11 @@ json::value prune_row(const json::value& row, const std::vector<std::string>& pa
 Expected<std::shared_ptr<const TableData>> FixtureProvider::fetch(const ScanSpec& spec) {
   requests.push_back(spec);
   auto data = std::make_shared<TableData>();
-  data->storage = json::make_shared_resource<json::monotonic_resource>();
   if (spec.table == "node.file") {
     // One row per node: the path's content, made up.
     std::string path(spec.args.at(0).as_string());
     for (const char* node : {"cp-1", "worker-a"}) {
-      json::object r(data->storage);
+      json::object r;
       r["node"] = node;
       r["path"] = path;
       std::string content = path.ends_with(".yaml")
@@ -156,19 +155,19 @@ Expected<std::shared_ptr<const TableData>> FixtureProvider::fetch(const ScanSpec
                                 : std::string("contents of ") + path;
       r["content"] = content;
       r["size"] = int64_t(content.size());
-      data->rows.emplace_back(std::move(r), data->storage);
+      data->add(r);
     }
   } else if (spec.table == "net.tcp_probe") {
-    json::object r(data->storage);
+    json::object r;
     r["host"] = spec.args.at(0);
     r["port"] = spec.args.at(1);
     r["reachable"] = spec.args.at(1).as_int64() == 6443;
     r["latency_ms"] = 1.5;
-    data->rows.emplace_back(std::move(r), data->storage);
+    data->add(r);
   } else {
     auto it = rows_.find(spec.table);
     if (it == rows_.end()) return Error("no fixture rows for " + spec.table);
-    for (const auto& row : it->second) data->rows.emplace_back(prune ? prune_row(row, spec.paths) : row, data->storage);
+    for (const auto& row : it->second) data->add(prune ? prune_row(row, spec.paths) : row);
   }
   return std::shared_ptr<const TableData>(std::move(data));
 }

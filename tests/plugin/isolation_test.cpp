@@ -34,11 +34,11 @@ TEST(Isolation, GoodPluginWorksThroughAWorker) {
   auto rows = reg.fetch(ScanSpec{"test.good", {}, {"id", "config"}});
   ASSERT_TRUE(rows.ok()) << rows.error().format();
   ASSERT_EQ((*rows)->rows.size(), 3u);
-  EXPECT_EQ((*rows)->rows[0].at("config").as_string(), R"({"via":"worker"})");
+  EXPECT_EQ(packed::to_json((*rows)->rows[0]).at("config").as_string(), R"({"via":"worker"})");
   auto many = reg.fetch(ScanSpec{"test.count", {boost::json::value(5000)}, {}});
   ASSERT_TRUE(many.ok());
   EXPECT_EQ((*many)->rows.size(), 5000u);
-  EXPECT_EQ((*many)->rows[4999].at("i").as_int64(), 4999);
+  EXPECT_EQ(packed::to_json((*many)->rows[4999]).at("i").as_int64(), 4999);
 }
 
 TEST(Isolation, CrashWhileLoadingIsAProblemNotACrash) {
@@ -58,7 +58,7 @@ TEST(Isolation, AbortDuringScanFailsOnlyThatTable) {
   EXPECT_EQ(bad.error().message(), "plugin 'scan-aborts', table test.aborts: plugin crashed (signal 6: Aborted)");
   auto good = reg.fetch(ScanSpec{"test.other", {}, {}});
   ASSERT_TRUE(good.ok()) << good.error().format();
-  EXPECT_EQ((*good)->rows[0].at("x").as_int64(), 42);
+  EXPECT_EQ(packed::to_json((*good)->rows[0]).at("x").as_int64(), 42);
   // A new worker replaces the dead one: the next scan gets the same answer.
   auto again = reg.fetch(ScanSpec{"test.aborts", {}, {}});
   ASSERT_FALSE(again.ok());

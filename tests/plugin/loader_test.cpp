@@ -94,7 +94,7 @@ TEST(Loader, SameOrOlderMinorLoads) {
   auto rows = reg.fetch(ScanSpec{"test.c_fixture", {}, {}});
   ASSERT_TRUE(rows.ok()) << rows.error().format();
   ASSERT_EQ((*rows)->rows.size(), 1u);
-  EXPECT_EQ((*rows)->rows[0].at("v").as_int64(), 7);
+  EXPECT_EQ(packed::to_json((*rows)->rows[0]).at("v").as_int64(), 7);
 }
 
 TEST(Loader, InitThatFailsGivesThePluginsReason) {
@@ -179,11 +179,11 @@ TEST(Registry, FetchParsesRowsAndPassesConfig) {
   ASSERT_TRUE(rows.ok()) << rows.error().format();
   const auto& r = (*rows)->rows;
   ASSERT_EQ(r.size(), 3u);
-  EXPECT_EQ(r[1].at("id").as_int64(), 2);
-  EXPECT_EQ(r[1].at("name").as_string(), "row \"2\"\n");
-  EXPECT_EQ(r[1].at("meta").at("even").as_bool(), true);
-  EXPECT_EQ(r[2].at("meta").at("tags").as_array()[1].as_int64(), 3);
-  EXPECT_EQ(r[0].at("config").as_string(), R"({"answer":42})");
+  EXPECT_EQ(packed::to_json(r[1]).at("id").as_int64(), 2);
+  EXPECT_EQ(packed::to_json(r[1]).at("name").as_string(), "row \"2\"\n");
+  EXPECT_EQ(packed::to_json(r[1]).at("meta").at("even").as_bool(), true);
+  EXPECT_EQ(packed::to_json(r[2]).at("meta").at("tags").as_array()[1].as_int64(), 3);
+  EXPECT_EQ(packed::to_json(r[0]).at("config").as_string(), R"({"answer":42})");
 }
 
 TEST(Registry, ProjectionKeepsOnlyTheRequestedPaths) {
@@ -193,7 +193,8 @@ TEST(Registry, ProjectionKeepsOnlyTheRequestedPaths) {
   ASSERT_TRUE(reg.load(o).empty());
   auto rows = reg.fetch(ScanSpec{"test.good", {}, {"id", "meta.tags"}});
   ASSERT_TRUE(rows.ok());
-  const auto& row = (*rows)->rows[0].as_object();
+  boost::json::value packed_row = packed::to_json((*rows)->rows[0]);
+  const auto& row = packed_row.as_object();
   EXPECT_TRUE(row.contains("id"));
   EXPECT_FALSE(row.contains("name"));
   EXPECT_FALSE(row.at("meta").as_object().contains("even"));

@@ -13,7 +13,7 @@ namespace {
 TableData table(const char* rows_json) {
   TableData t;
   json::value parsed = json::parse(rows_json);  // keep it alive through the loop
-  for (auto& v : parsed.as_array()) t.rows.push_back(v);
+  for (auto& v : parsed.as_array()) t.add(v);
   return t;
 }
 

@@ -12,11 +12,14 @@ namespace json = boost::json;
 namespace {
 
 std::vector<json::value> parse(std::string_view batch, std::vector<std::string> paths, Status* st = nullptr) {
-  RowParser p(Projection(paths), json::make_shared_resource<json::monotonic_resource>());
-  std::vector<json::value> rows;
-  Status s = p.feed(batch, rows, "table t");
+  RowParser p{Projection(paths)};
+  TableData data;
+  Status s = p.feed(batch, data, "table t");
   if (st) *st = s;
   else EXPECT_TRUE(s.ok()) << s.error().message();
+  // Rows are packed; compare them as JSON.
+  std::vector<json::value> rows;
+  for (packed::Ref r : data.rows) rows.push_back(packed::to_json(r));
   return rows;
 }
 

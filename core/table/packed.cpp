@@ -1,0 +1,189 @@
+#include "core/table/packed.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+
+namespace kinspect::packed {
+
+namespace json = boost::json;
+
+namespace {
+
+// Ids are handed out in order. Their texts live in fixed-size pages that are
+// never moved, so key_name() reads without a lock: an id only reaches a
+// reader through a row, which was published to it after the id was written.
+class KeyDictionary {
+ public:
+  static constexpr uint32_t kPageBits = 12;
+  static constexpr uint32_t kPageSize = 1u << kPageBits;
+  static constexpr uint32_t kPages = 1u << 16;
+
+  uint32_t find(std::string_view key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = ids_.find(key);
+    return it == ids_.end() ? kNoKey : it->second;
+  }
+  uint32_t intern(std::string_view key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = ids_.find(key);
+    if (it != ids_.end()) return it->second;
+    uint32_t id = count_;
+    uint32_t page = id >> kPageBits;
+    if (page >= kPages) return kNoKey;  // 268M distinct keys: not a Kubernetes cluster
+    if (!pages_[page].load(std::memory_order_relaxed)) {
+      owned_pages_.push_back(std::make_unique<std::string_view[]>(kPageSize));
+      pages_[page].store(owned_pages_.back().get(), std::memory_order_release);
+    }
+    const std::string& text = texts_.emplace_back(key);
+    pages_[page].load(std::memory_order_relaxed)[id & (kPageSize - 1)] = text;
+    ids_.emplace(text, id);
+    ++count_;
+    return id;
+  }
+  std::string_view name(uint32_t id) const {
+    std::string_view* page = pages_[id >> kPageBits].load(std::memory_order_acquire);
+    return page ? page[id & (kPageSize - 1)] : std::string_view();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::deque<std::string> texts_;  // a deque never moves its elements
+  std::vector<std::unique_ptr<std::string_view[]>> owned_pages_;
+  std::atomic<std::string_view*> pages_[kPages] = {};
+  uint32_t count_ = 0;
+};
+
+KeyDictionary& dictionary() {
+  static KeyDictionary* d = new KeyDictionary();  // never destroyed: rows may outlive static destructors
+  return *d;
+}
+
+// Each thread remembers the keys it interned last, so the row parser takes
+// the dictionary's lock once per distinct key rather than once per member.
+struct CacheSlot {
+  std::string_view text;  // points into the dictionary
+  uint32_t id = kNoKey;
+};
+constexpr size_t kCacheSlots = 2048;
+thread_local CacheSlot t_cache[kCacheSlots];
+
+size_t slot_of(std::string_view key) { return std::hash<std::string_view>()(key) & (kCacheSlots - 1); }
+
+}  // namespace
+
+uint32_t intern(std::string_view key) {
+  CacheSlot& s = t_cache[slot_of(key)];
+  if (s.id != kNoKey && s.text == key) return s.id;
+  uint32_t id = dictionary().intern(key);
+  if (id != kNoKey) s = {dictionary().name(id), id};
+  return id;
+}
+
+uint32_t lookup(std::string_view key) {
+  CacheSlot& s = t_cache[slot_of(key)];
+  if (s.id != kNoKey && s.text == key) return s.id;
+  uint32_t id = dictionary().find(key);
+  if (id != kNoKey) s = {dictionary().name(id), id};
+  return id;
+}
+
+std::string_view key_name(uint32_t id) { return dictionary().name(id); }
+
+size_t Ref::size() const {
+  size_t n = 0;
+  if (is_array()) {
+    for (auto it = elements().begin(), end = elements().end(); it != end; ++it) ++n;
+  } else if (is_object()) {
+    for (auto it = members().begin(), end = members().end(); it != end; ++it) ++n;
+  }
+  return n;
+}
+
+Ref Ref::at(size_t i) const {
+  if (!is_array()) return {};
+  for (Ref e : elements())
+    if (i-- == 0) return e;
+  return {};
+}
+
+Ref Store::add(std::string_view bytes) {
+  constexpr size_t kChunk = 1 << 20;
+  if (used_ + bytes.size() > capacity_) {
+    size_t size = std::max(kChunk, bytes.size());
+    chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(size));
+    capacity_ = size;
+    used_ = 0;
+    reserved_ += size;
+  }
+  uint8_t* at = chunks_.back().get() + used_;
+  std::memcpy(at, bytes.data(), bytes.size());
+  used_ += bytes.size();
+  return Ref(at);
+}
+
+void Writer::json(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: null_value(); break;
+    case json::kind::bool_: boolean(v.get_bool()); break;
+    case json::kind::int64: int64(v.get_int64()); break;
+    case json::kind::uint64: uint64(v.get_uint64()); break;
+    case json::kind::double_: real(v.get_double()); break;
+    case json::kind::string: string(std::string_view(v.get_string())); break;
+    case json::kind::array: {
+      size_t at = open_array();
+      for (const auto& e : v.get_array()) json(e);
+      close(at);
+      break;
+    }
+    case json::kind::object: {
+      size_t at = open_object();
+      for (const auto& kv : v.get_object()) {
+        key(std::string_view(kv.key()));
+        json(kv.value());
+      }
+      close(at);
+      break;
+    }
+  }
+}
+
+json::value to_json(Ref r, json::storage_ptr sp) {
+  if (!r) return json::value(nullptr, sp);
+  switch (r.tag()) {
+    case Tag::Null: return json::value(nullptr, sp);
+    case Tag::False: return json::value(false, sp);
+    case Tag::True: return json::value(true, sp);
+    case Tag::Int: return json::value(r.get_int64(), sp);
+    case Tag::UInt: return json::value(r.get_uint64(), sp);
+    case Tag::Double: return json::value(r.get_double(), sp);
+    case Tag::String: {
+      std::string_view s = r.get_string();
+      return json::value(json::string_view(s.data(), s.size()), sp);
+    }
+    case Tag::Array: {
+      json::array a(sp);
+      for (Ref e : r.elements()) a.push_back(to_json(e, sp));
+      return json::value(std::move(a), sp);
+    }
+    case Tag::Object: {
+      json::object o(sp);
+      for (const Member& m : r.members()) {
+        std::string_view k = m.key();
+        o.insert_or_assign(json::string_view(k.data(), k.size()), to_json(m.value(), sp));
+      }
+      return json::value(std::move(o), sp);
+    }
+  }
+  return json::value(nullptr, sp);
+}
+
+void append_json_text(std::string& out, Ref r) { out += json::serialize(to_json(r)); }
+
+}  // namespace kinspect::packed
