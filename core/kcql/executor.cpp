@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/kcql/evaluator.h"
+#include "core/kcql/functions.h"
 
 namespace kinspect::kcql {
 
@@ -125,6 +127,37 @@ struct Rows {
   size_t stride() const { return outputs + extras + keys; }
   size_t size() const { return stride() ? data.size() / stride() : 0; }
   const Value* at(size_t i) const { return data.data() + i * stride(); }
+};
+
+// The networks of a join's build side, by (family, prefix length, masked
+// address): an address is looked up once per prefix length present, so
+// joining N addresses against M networks costs about N x (distinct prefix
+// lengths) lookups instead of N x M tests.
+class NetworkIndex {
+ public:
+  void add(const Network& n, uint32_t row) {
+    rows_[key(n)].push_back(row);
+    prefixes_[n.v6].insert(n.prefix);
+  }
+  // Rows whose network may contain `inner`, in row order.
+  void candidates(const Network& inner, std::vector<uint32_t>& out) const {
+    out.clear();
+    for (int bits : prefixes_[inner.v6]) {
+      if (bits > inner.prefix) break;
+      auto it = rows_.find(key(masked(inner, bits)));
+      if (it != rows_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+    std::sort(out.begin(), out.end());
+  }
+
+ private:
+  static std::string key(const Network& n) {
+    std::string k(reinterpret_cast<const char*>(n.bytes.data()), n.v6 ? 16 : 4);
+    k.push_back(char(n.prefix));
+    return k;
+  }
+  std::unordered_map<std::string, std::vector<uint32_t>> rows_;
+  std::set<int> prefixes_[2];
 };
 
 class Executor : public Runtime {
@@ -255,6 +288,21 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       } else {
         KeyIndex index(src.build_keys.size());
         bool hashed = !src.build_keys.empty();
+        NetworkIndex networks;
+        bool by_network = !hashed && src.network_build;
+        std::vector<uint32_t> candidates;
+        if (by_network) {
+          std::vector<packed::Ref> alone(width);
+          Frame alone_frame{alone.data(), outer};
+          std::string text;
+          for (size_t r = 0; r < rows.size(); ++r) {
+            alone[k] = rows[r];
+            Network n;
+            // A row whose network does not parse can never satisfy cidr_contains().
+            if (text_of(evaluate(*src.network_build, alone_frame, *this), text) && parse_network(text, n))
+              networks.add(n, uint32_t(r));
+          }
+        }
         std::vector<Value> key(src.build_keys.size());
         if (hashed) {
           index.reserve(rows.size());
@@ -289,6 +337,14 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
               null_key = null_key || key[i].is_null();
             }
             if (!null_key) index.for_each_equal(key.data(), try_row);
+          } else if (by_network) {
+            std::string text;
+            Network inner;
+            if (text_of(evaluate(*src.network_probe, frame, *this), text) && parse_network(text, inner)) {
+              networks.candidates(inner, candidates);
+              for (uint32_t r : candidates)
+                if (!try_row(r)) break;
+            }
           } else {
             for (uint32_t r = 0; r < rows.size(); ++r)
               if (!try_row(r)) break;

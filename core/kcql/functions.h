@@ -4,6 +4,7 @@
 // which argument to compile once per call site).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -80,5 +81,19 @@ bool text_of(const Value& v, std::string& scratch, std::string_view& out);
 bool number_of(const Value& v, double& out);
 // Builds a JSON array of `items` in the arena.
 Value make_array(Arena& arena, const std::vector<Value>& items);
+
+// An IPv4 or IPv6 network ("10.0.0.0/8", "fd00::/64") or a bare address (a
+// /32 or /128), as cidr_contains() and the executor's network index read it.
+struct Network {
+  std::array<uint8_t, 16> bytes{};
+  int prefix = 0;  // in bits of the family's address
+  bool v6 = false;
+};
+bool parse_network(std::string_view text, Network& n);
+bool same_prefix(const Network& a, const Network& b, int bits);
+// `inner` (an address or a network) lies inside `net`.
+bool network_contains(const Network& net, const Network& inner);
+// `n` with every bit after the first `bits` cleared, and prefix `bits`.
+Network masked(const Network& n, int bits);
 
 }  // namespace kinspect::kcql

@@ -21,6 +21,42 @@ namespace kinspect::kcql {
 
 namespace json = boost::json;
 
+// "10.0.0.0/8", "fd00::/64", or a bare address (a /32 or /128).
+bool parse_network(std::string_view text, Network& n) {
+  std::string s(text);
+  size_t slash = s.find('/');
+  std::string addr = s.substr(0, slash);
+  n.v6 = addr.find(':') != std::string::npos;
+  int max = n.v6 ? 128 : 32;
+  if (inet_pton(n.v6 ? AF_INET6 : AF_INET, addr.c_str(), n.bytes.data()) != 1) return false;
+  n.prefix = max;
+  if (slash != std::string::npos) {
+    std::string_view p = std::string_view(s).substr(slash + 1);
+    auto r = std::from_chars(p.data(), p.data() + p.size(), n.prefix);
+    if (r.ec != std::errc() || r.ptr != p.data() + p.size() || n.prefix < 0 || n.prefix > max) return false;
+  }
+  return true;
+}
+
+bool same_prefix(const Network& a, const Network& b, int bits) {
+  for (int i = 0; i < bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((a.bytes[byte] >> bit) & 1) != ((b.bytes[byte] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
+bool network_contains(const Network& net, const Network& inner) {
+  return net.v6 == inner.v6 && inner.prefix >= net.prefix && same_prefix(net, inner, net.prefix);
+}
+
+Network masked(const Network& n, int bits) {
+  Network m = n;
+  m.prefix = bits;
+  for (int i = bits; i < 128; ++i) m.bytes[size_t(i / 8)] &= uint8_t(~(0x80u >> (i % 8)));
+  return m;
+}
+
 namespace {
 
 Value fn_json_decode(FunctionContext& ctx, const Value* a, size_t) {
@@ -140,37 +176,6 @@ Value certificate_time(FunctionContext& ctx, const Value& arg, bool not_after) {
 Value fn_x509_not_after(FunctionContext& ctx, const Value* a, size_t) { return certificate_time(ctx, a[0], true); }
 Value fn_x509_not_before(FunctionContext& ctx, const Value* a, size_t) { return certificate_time(ctx, a[0], false); }
 
-struct Network {
-  std::array<uint8_t, 16> bytes{};
-  int prefix = 0;  // in bits of the family's address
-  bool v6 = false;
-};
-
-// "10.0.0.0/8", "fd00::/64", or a bare address (a /32 or /128).
-bool parse_network(std::string_view text, Network& n) {
-  std::string s(text);
-  size_t slash = s.find('/');
-  std::string addr = s.substr(0, slash);
-  n.v6 = addr.find(':') != std::string::npos;
-  int max = n.v6 ? 128 : 32;
-  if (inet_pton(n.v6 ? AF_INET6 : AF_INET, addr.c_str(), n.bytes.data()) != 1) return false;
-  n.prefix = max;
-  if (slash != std::string::npos) {
-    std::string_view p = std::string_view(s).substr(slash + 1);
-    auto r = std::from_chars(p.data(), p.data() + p.size(), n.prefix);
-    if (r.ec != std::errc() || r.ptr != p.data() + p.size() || n.prefix < 0 || n.prefix > max) return false;
-  }
-  return true;
-}
-
-bool same_prefix(const Network& a, const Network& b, int bits) {
-  for (int i = 0; i < bits; ++i) {
-    int byte = i / 8, bit = 7 - i % 8;
-    if (((a.bytes[byte] >> bit) & 1) != ((b.bytes[byte] >> bit) & 1)) return false;
-  }
-  return true;
-}
-
 bool network_args(FunctionContext& ctx, const Value* a, Network& x, Network& y, std::string_view fn) {
   std::string s, t;
   if (!text_of(a[0], s) || !text_of(a[1], t)) {
@@ -185,8 +190,7 @@ bool network_args(FunctionContext& ctx, const Value* a, Network& x, Network& y, 
 Value fn_cidr_contains(FunctionContext& ctx, const Value* a, size_t) {
   Network net, inner;
   if (!network_args(ctx, a, net, inner, "cidr_contains")) return {};
-  if (net.v6 != inner.v6) return Value::boolean(false);
-  return Value::boolean(inner.prefix >= net.prefix && same_prefix(net, inner, net.prefix));
+  return Value::boolean(network_contains(net, inner));
 }
 
 Value fn_cidr_overlaps(FunctionContext& ctx, const Value* a, size_t) {

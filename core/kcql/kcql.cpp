@@ -100,7 +100,8 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     std::string head;
     if (k > 0) {
       head = src.join == ast::JoinKind::Left ? "left " : "";
-      if (src.kind == Source::Kind::Table) head += src.build_keys.empty() ? "nested-loop join " : "hash join ";
+      if (src.kind == Source::Kind::Table)
+        head += !src.build_keys.empty() ? "hash join " : src.network_build ? "network-index join " : "nested-loop join ";
       else head += "lateral ";
     }
     if (src.kind == Source::Kind::Table) {
@@ -116,6 +117,8 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     if (!src.scan_filter.empty()) line(out, indent + 1, "filter: " + list(src.scan_filter));
     if (!src.build_keys.empty())
       line(out, indent + 1, "keys: " + list(src.build_keys, ", ") + " = " + list(src.probe_keys, ", "));
+    if (src.build_keys.empty() && src.network_build)
+      line(out, indent + 1, "index: networks " + src.network_build->text + " containing " + src.network_probe->text);
     if (!src.join_filter.empty()) line(out, indent + 1, "on: " + list(src.join_filter));
     if (!src.after.empty()) line(out, indent + 1, "then filter: " + list(src.after));
     explain_subqueries_in(p, src.scan_filter, indent + 1, out);

@@ -5,7 +5,6 @@
 // can be executed any number of times, concurrently.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,6 +77,9 @@ struct Source {
   std::vector<NodePtr> build_keys;    // hash join: on this source...
   std::vector<NodePtr> probe_keys;    // ...equal to these on the earlier ones
   std::vector<NodePtr> join_filter;   // rest of ON, decided per pair
+  // cidr_contains(network_build, network_probe) joins through an index of
+  // this source's networks (the condition itself stays in the filters).
+  NodePtr network_build, network_probe;
   NodePtr unnest;                     // Unnest: the array
   std::vector<NodePtr> after;         // WHERE conjuncts decided once this source is joined
 };

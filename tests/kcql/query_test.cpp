@@ -164,6 +164,49 @@ TEST(Query, JoinWithNonEquiConditionUsesNestedLoop) {
   EXPECT_EQ(rs.rows.size(), 3u);
 }
 
+TEST(Query, CidrContainsJoinUsesANetworkIndexWithTheSameAnswer) {
+  // Nodes whose addresses fall into other nodes' pod CIDRs, with prefixes of
+  // several lengths, both families, a CIDR that does not parse and one node
+  // without a CIDR. The indexed join must give exactly the rows that testing
+  // every pair gives (`= true` hides the call from the index).
+  FixtureProvider provider;
+  boost::json::array nodes;
+  auto node = [&](const char* name, const char* cidr, boost::json::array addresses) {
+    boost::json::object n{{"name", name}, {"metadata", {{"name", name}}}};
+    n["spec"] = cidr ? boost::json::object{{"podCIDR", cidr}} : boost::json::object{};
+    boost::json::array addrs;
+    for (auto& a : addresses) addrs.push_back({{"type", "InternalIP"}, {"address", a}});
+    n["status"] = {{"addresses", addrs}};
+    nodes.push_back(n);
+  };
+  node("a", "10.244.0.0/24", {"10.0.0.1"});
+  node("b", "10.0.0.0/16", {"10.244.0.7"});            // inside a's /24
+  node("c", "10.0.0.0/8", {"10.1.2.3", "fd00::1"});    // 10.1.2.3 inside c's own /8
+  node("d", "fd00::/64", {"192.168.1.1"});
+  node("e", "not-a-cidr", {"10.0.5.5"});               // inside b's /16 and c's /8
+  node("f", nullptr, {"fd00::2:1"});                   // inside d's /64
+  provider.set_rows("k8s.nodes", nodes);
+  const std::string from = "FROM k8s.nodes n, UNNEST(n.status.addresses) a, k8s.nodes m WHERE a.type = 'InternalIP' AND ";
+  auto q = parse_query("SELECT n.name, a.address, m.name " + from + "cidr_contains(m.spec.podCIDR, a.address) ORDER BY 1, 2, 3");
+  ASSERT_TRUE(q.ok());
+  FixtureCatalog catalog;
+  auto plan = bind_query(*q, catalog);
+  ASSERT_TRUE(plan.ok()) << plan.error().format();
+  EXPECT_NE(plan->explain().find("network-index join"), std::string::npos) << plan->explain();
+  auto indexed = execute(*plan, provider);
+  ASSERT_TRUE(indexed.ok()) << indexed.error().format();
+  auto pairwise = run("SELECT n.name, a.address, m.name " + from + "cidr_contains(m.spec.podCIDR, a.address) = true ORDER BY 1, 2, 3",
+                      {}, &provider);
+  ASSERT_EQ(indexed->rows.size(), pairwise.rows.size());
+  for (size_t i = 0; i < pairwise.rows.size(); ++i)
+    EXPECT_EQ(boost::json::serialize(indexed->rows[i]), boost::json::serialize(pairwise.rows[i]));
+  std::vector<std::string> got;
+  for (const auto& r : indexed->rows) got.push_back(boost::json::serialize(r));
+  EXPECT_EQ(got, (Strings{R"(["a","10.0.0.1","b"])", R"(["a","10.0.0.1","c"])", R"(["b","10.244.0.7","a"])",
+                          R"(["b","10.244.0.7","c"])", R"(["c","10.1.2.3","c"])", R"(["c","fd00::1","d"])",
+                          R"(["e","10.0.5.5","b"])", R"(["e","10.0.5.5","c"])", R"(["f","fd00::2:1","d"])"}));
+}
+
 TEST(Query, UnnestOneRowPerElement) {
   auto rs = run("SELECT p.name, c.name, c.resources.limits.memory FROM k8s.pods p, UNNEST(p.spec.containers) AS c "
                 "WHERE p.metadata.namespace = 'shop' AND c.resources.limits IS NULL");
