@@ -582,6 +582,19 @@ int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const
 }
 
 NodePtr Binder::fold(std::shared_ptr<Node> n) {
+  // A call whose arguments are parameters, constants or such calls has the
+  // same value for every row: the executor computes it once per execution,
+  // e.g. split(param.excluded_namespaces, ',').
+  bool invariant = n->kind == NodeKind::Call && !n->fn->is_volatile && n->steps.empty();
+  bool constant_args = true;
+  for (const auto& a : n->args) {
+    invariant = invariant && (a->kind == NodeKind::Const || a->kind == NodeKind::Param || a->memo >= 0);
+    constant_args = constant_args && a->kind == NodeKind::Const;
+  }
+  if (invariant && !constant_args) {
+    n->memo = plan_->memo_slots++;
+    return n;
+  }
   for (const auto& a : n->args)
     if (a->kind != NodeKind::Const) return n;
   for (const auto& s : n->steps)

@@ -319,8 +319,18 @@ Value evaluate(const Node& n, const Frame& frame, Runtime& rt) {
       }
       return n.has_else ? evaluate(*n.args.back(), frame, rt) : Value();
     }
-    case NodeKind::Call:
-      return call(n, frame, rt);
+    case NodeKind::Call: {
+      if (n.memo < 0 || size_t(n.memo) >= rt.memo.size()) return call(n, frame, rt);
+      auto& [known, value] = rt.memo[size_t(n.memo)];
+      if (!known) {
+        Arena* rows = rt.arena;
+        rt.arena = &rt.memo_arena;
+        value = call(n, frame, rt);
+        rt.arena = rows;
+        known = !rt.failed();
+      }
+      return value;
+    }
     case NodeKind::Aggregate:
       return rt.group ? rt.group[n.slot] : Value();
   }

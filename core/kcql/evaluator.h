@@ -33,6 +33,10 @@ class Runtime {
   double now = 0;
   std::vector<packed::Ref> params;  // by slot, packed into the arena
   std::unordered_map<std::string, std::shared_ptr<const void>> function_cache;
+  // Values of calls on parameters and constants only (plan::Node::memo), and
+  // the arena they live in, which no per-row release touches.
+  std::vector<std::pair<bool, Value>> memo;
+  Arena memo_arena;
   // Set while evaluating the outputs of a group: the group's aggregate values.
   const Value* group = nullptr;
   // Set while an array filter tests an element.

@@ -165,6 +165,7 @@ class Executor : public Runtime {
   Executor(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), provider_(provider) {
     tables_.resize(plan.scans.size());
     subs_.resize(plan.subqueries.size());
+    memo.resize(size_t(plan.memo_slots));
   }
 
   bool run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists = false);

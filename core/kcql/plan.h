@@ -61,6 +61,7 @@ struct Node {
   std::vector<Step> steps;       // Path
   const FunctionDef* fn = nullptr;
   std::shared_ptr<const void> prepared;  // Call: FunctionDef::prepare's result
+  int memo = -1;                 // Call on parameters and constants only: its slot in Runtime::memo
   bool negated = false;
   bool has_operand = false;
   bool has_else = false;
@@ -131,6 +132,7 @@ struct PlanImpl {
   std::vector<std::string> param_names;
   std::vector<boost::json::value> param_values;
   std::shared_ptr<Arena> constants = std::make_shared<Arena>();  // folded values and literals
+  int memo_slots = 0;  // calls computed once per execution (see Node::memo)
 };
 
 std::string explain(const PlanImpl& plan);
