@@ -618,3 +618,31 @@ TEST(NodeProfileCli, ABadRootIsAUsageError) {
   json::value rep = json::parse(r.out);
   for (const auto& c : rep.at("checks").as_array()) EXPECT_EQ(c.at("status"), "skipped") << c.at("id");
 }
+
+// ---------------------------------------------------------------- docs/node.md
+
+TEST(NodeDocs, ExampleQueriesRunAndEveryTableIsDocumented) {
+  const std::string doc = slurp(std::string(KINSPECT_SOURCE_DIR) + "/docs/node.md");
+  size_t start = doc.find("```kcql-node\n");
+  ASSERT_NE(start, std::string::npos) << "docs/node.md has no ```kcql-node block";
+  start += 13;
+  size_t end = doc.find("```", start);
+  auto reg = node_registry(kHealthy);
+  size_t ran = 0;
+  for (size_t pos = start; pos < end;) {
+    size_t nl = doc.find('\n', pos);
+    std::string q = doc.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (q.empty()) continue;
+    SCOPED_TRACE(q);
+    auto parsed = kcql::parse_query(q, "docs/node.md");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().format();
+    auto plan = kcql::bind_query(*parsed, *reg);
+    ASSERT_TRUE(plan.ok()) << plan.error().format();
+    auto rs = kcql::execute(*plan, *reg);
+    EXPECT_TRUE(rs.ok()) << rs.error().format();
+    ++ran;
+  }
+  EXPECT_GE(ran, 10u);
+  for (const auto& t : reg->names()) EXPECT_NE(doc.find("### `" + t), std::string::npos) << t << " is not in docs/node.md";
+}
