@@ -42,8 +42,10 @@ void add_source_options(po::options_description& desc);
 // Loads the plugins the options name; prints each load problem to stderr.
 // `discover`: let drivers contact their sources while describing tables.
 // `isolate`: run plugins in worker processes (see core/plugin/isolated.h).
+// `only`: load just these plugins (by name), when not empty.
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
-                                             std::vector<LoadProblem>* problems = nullptr, bool isolate = false);
+                                             std::vector<LoadProblem>* problems = nullptr, bool isolate = false,
+                                             const std::vector<std::string>& only = {});
 
 // A command-line value: JSON when it parses as JSON (5, true, ["a"]), else
 // the text itself, so --param max_restarts=5 is a number and name=foo text.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/cli/cli.h"
+#include "core/profile/profile.h"
 #include "core/report/baseline.h"
 #include "core/report/render.h"
 #include "core/run/runner.h"
@@ -173,7 +174,14 @@ int run(const po::variables_map& vm) {
   Progress progress(show_progress);
   cfg.progress = [&](const RunProgress& p) { progress.update(p); };
 
-  auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"));
+  // A profile that names its plugins (the node profile: just `node`) loads
+  // only those, so a host run starts no kube-apiserver worker. Problems with
+  // the profiles are reported by run_inspection, which loads them again.
+  std::vector<std::string> only;
+  if (!cfg.profile.empty())
+    if (auto set = ProfileSet::load(cfg.profile_paths))
+      if (const Profile* p = set->find(cfg.profile)) only = p->plugins;
+  auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"), only);
   auto outcome = run_inspection(*reg, cfg);
   progress.clear();
   if (!outcome) {

@@ -35,9 +35,11 @@ void add_source_options(po::options_description& desc) {
 }
 
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
-                                             std::vector<LoadProblem>* problems_out, bool isolate) {
+                                             std::vector<LoadProblem>* problems_out, bool isolate,
+                                             const std::vector<std::string>& only) {
   RegistryOptions opts;
   opts.isolate = isolate;
+  opts.only = only;
   if (vm.count("plugin-dir")) opts.dirs = vm["plugin-dir"].as<std::vector<std::string>>();
   else opts.dirs = default_plugin_dirs();
   if (vm.count("plugin")) opts.files = vm["plugin"].as<std::vector<std::string>>();

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <set>
 
+#include <unistd.h>
+
 #include "core/kcql/check.h"
 #include "core/profile/profile.h"
 #include "core/run/detect.h"
@@ -115,6 +117,30 @@ bool only_unknown_tables(const Error& e, std::vector<std::string>& tables) {
   return true;
 }
 
+// The inspected host's name for a host run: node.host's hostname when a
+// plugin serves it (it honours the node plugin's root setting), else ours.
+std::string host_name(PluginRegistry& registry) {
+  if (registry.find("node.host")) {
+    CancelToken budget;
+    budget.deadline = Clock::now() + std::chrono::seconds(10);
+    std::string rows;
+    Status st = registry.scan_table(
+        ScanSpec{"node.host", {}, {"hostname"}},
+        [&](std::string_view batch) {
+          rows.append(batch);
+          return Status::Ok();
+        },
+        &budget);
+    json::error_code ec;
+    json::value row = st.ok() ? json::parse(rows, ec) : json::value();
+    if (!ec && row.is_object())
+      if (const json::value* h = row.as_object().if_contains("hostname"); h && h->is_string() && !h->as_string().empty())
+        return std::string(h->as_string());
+  }
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string();
+}
+
 }  // namespace
 
 std::vector<std::string> default_check_paths() { return search_paths("KINSPECT_CHECKS_PATH", "checks"); }
@@ -200,40 +226,11 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
   if (!profiles) return std::move(profiles).error();
   if (Status st = profiles->validate(infos); !st.ok()) return st.error();
 
-  // ---- detection
-  CancelToken detect_budget;
-  detect_budget.deadline = Clock::now() + std::chrono::seconds(60);
-  std::shared_ptr<const TableData> version_rows, node_rows;
-  std::string detect_error;
-  if (registry.find("k8s.version")) {
-    auto v = registry.fetch(ScanSpec{"k8s.version", {}, {}}, &detect_budget);
-    if (v) version_rows = *v;
-    else detect_error = v.error().message();
-  }
-  if (registry.find("k8s.nodes")) {
-    auto n = registry.fetch(ScanSpec{"k8s.nodes", {}, detection_node_paths()}, &detect_budget);
-    if (n) node_rows = *n;
-    else if (detect_error.empty()) detect_error = n.error().message();
-  }
-  ClusterDetection det = detect_cluster(version_rows.get(), node_rows.get());
-  if (!detect_error.empty()) det.why.push_back("could not read the cluster: " + detect_error);
-  if (!cfg.cluster_types.empty()) {
-    det.types = cfg.cluster_types;
-    std::string t;
-    for (const auto& s : det.types) t += (t.empty() ? "" : ",") + s;
-    det.why.push_back("type " + t + " (given with --cluster-type)");
-  }
-  rep.cluster.version = det.version_text;
-  rep.cluster.type = det.types.empty() ? "unknown" : det.types[0];
-  for (size_t i = 1; i < det.types.size(); ++i) rep.cluster.type += "," + det.types[i];
-  rep.cluster.detected = det.why;
-  if (cfg.now)
-    rep.cluster.detected.push_back("ages judged as of " + rfc3339_utc(static_cast<std::time_t>(cfg.now)) +
-                                   (cfg.now_source.empty() ? "" : " (" + cfg.now_source + ")"));
-  rep.cluster.nodes = det.nodes;
-
-  // ---- profile
+  // ---- the profile given with --profile is known before detection, so a
+  // run whose checks read no k8s.* table (the node profile) never has to
+  // reach an API server; see host_run below.
   const Profile* profile = nullptr;
+  std::string profile_why;
   if (!cfg.profile.empty()) {
     profile = profiles->find(cfg.profile);
     if (!profile) {
@@ -243,13 +240,36 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
       return Error("no profile '" + cfg.profile + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
                    "; 'kinspect profiles list' shows them");
     }
-    rep.cluster.detected.push_back("profile " + profile->name + " (given with --profile)");
-  } else {
+    profile_why = "profile " + profile->name + " (given with --profile)";
+  }
+
+  // ---- detection
+  ClusterDetection det;
+  auto detect = [&] {
+    CancelToken detect_budget;
+    detect_budget.deadline = Clock::now() + std::chrono::seconds(60);
+    std::shared_ptr<const TableData> version_rows, node_rows;
+    std::string detect_error;
+    if (registry.find("k8s.version")) {
+      auto v = registry.fetch(ScanSpec{"k8s.version", {}, {}}, &detect_budget);
+      if (v) version_rows = *v;
+      else detect_error = v.error().message();
+    }
+    if (registry.find("k8s.nodes")) {
+      auto n = registry.fetch(ScanSpec{"k8s.nodes", {}, detection_node_paths()}, &detect_budget);
+      if (n) node_rows = *n;
+      else if (detect_error.empty()) detect_error = n.error().message();
+    }
+    det = detect_cluster(version_rows.get(), node_rows.get());
+    if (!detect_error.empty()) det.why.push_back("could not read the cluster: " + detect_error);
+  };
+  if (!profile) {
+    detect();
     ProfileTarget target{det.version, det.types, cfg.scenario};
     auto m = profiles->select(target);
     if (!m) return std::move(m).error();
     profile = m->profile;
-    rep.cluster.detected.push_back("profile " + profile->name + ": " + m->why);
+    profile_why = "profile " + profile->name + ": " + m->why;
   }
   rep.profile = profile->name;
   const double check_timeout = cfg.check_timeout_seconds > 0 ? cfg.check_timeout_seconds : profile->check_timeout_seconds;
@@ -341,6 +361,39 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     }
     tasks.push_back(std::move(t));
   }
+
+  // ---- the cluster section. With --profile, detection runs only if some
+  // selected check reads a k8s.* table; otherwise this is a host run (the
+  // node profile) and no API server or kubeconfig is touched.
+  if (!cfg.profile.empty()) {
+    bool reads_cluster = false;
+    for (const auto& t : tasks)
+      for (const auto& table : t.result.tables) reads_cluster = reads_cluster || table.rfind("k8s.", 0) == 0;
+    if (reads_cluster) {
+      detect();
+    } else {
+      std::string host = host_name(registry);
+      det.types = {"host"};
+      det.why.push_back("host run" + (host.empty() ? std::string() : " on " + host) +
+                        ": no selected check reads a k8s.* table, so the cluster was not contacted");
+      if (rep.cluster.name.empty()) rep.cluster.name = host;
+    }
+  }
+  if (!cfg.cluster_types.empty()) {
+    det.types = cfg.cluster_types;
+    std::string t;
+    for (const auto& s : det.types) t += (t.empty() ? "" : ",") + s;
+    det.why.push_back("type " + t + " (given with --cluster-type)");
+  }
+  rep.cluster.version = det.version_text;
+  rep.cluster.type = det.types.empty() ? "unknown" : det.types[0];
+  for (size_t i = 1; i < det.types.size(); ++i) rep.cluster.type += "," + det.types[i];
+  rep.cluster.detected = det.why;
+  if (cfg.now)
+    rep.cluster.detected.push_back("ages judged as of " + rfc3339_utc(static_cast<std::time_t>(cfg.now)) +
+                                   (cfg.now_source.empty() ? "" : " (" + cfg.now_source + ")"));
+  rep.cluster.detected.push_back(profile_why);
+  rep.cluster.nodes = det.nodes;
 
   // ---- fetch each table once, with the union of the paths the checks read
   std::map<std::string, ScanSpec> needed;

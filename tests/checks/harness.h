@@ -39,8 +39,8 @@ inline constexpr double kNow = 1767225600;  // 2026-01-01T00:00:00Z
 std::string source_dir();
 std::string data_dir();  // tests/data/checks
 
-// kube_apiserver.so and knowledge.so from the build's plugin folder, no
-// cluster configured: the catalog, and the knowledge tables' rows.
+// kube_apiserver.so, knowledge.so and node.so from the build's plugin folder,
+// no cluster configured: the catalog, and the knowledge tables' rows.
 kinspect::PluginRegistry& registry();
 // The same plugins with kube-apiserver reading `snapshot` (dir, file, archive).
 std::unique_ptr<kinspect::PluginRegistry> snapshot_registry(const std::string& snapshot);
