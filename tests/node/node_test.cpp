@@ -5,6 +5,10 @@
 // as a user runs it.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdio>
+
 #include <boost/json.hpp>
 
 #include <sys/mount.h>
@@ -320,7 +324,16 @@ TEST_F(FixtureRoot, FileReadsInsideRootAndWithholdsSecrets) {
   EXPECT_EQ(f[0].at("node"), "worker-1");
   EXPECT_EQ(f[0].at("exists"), true);
   EXPECT_EQ(f[0].at("type"), "file");
-  EXPECT_EQ(f[0].at("mode_octal"), "0644");
+  // Git keeps no permissions but the executable bit: expect what the
+  // checkout actually has.
+  auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", unsigned(st.st_mode & 07777));
+    return std::string(buf);
+  };
+  EXPECT_EQ(f[0].at("mode_octal"), json::value(mode_of(kHealthy + "/var/lib/kubelet/config.yaml")));
   EXPECT_EQ(f[0].at("content"), json::value(slurp(kHealthy + "/var/lib/kubelet/config.yaml")));
   EXPECT_EQ(f[0].at("mount_point"), "/var/lib/kubelet");
   EXPECT_EQ(f[0].at("read_only"), false);
@@ -333,7 +346,7 @@ TEST_F(FixtureRoot, FileReadsInsideRootAndWithholdsSecrets) {
   EXPECT_EQ(esc[0].at("mount_point"), "/");
 
   auto key = rows(*reg_, "node.file", {json::value("/var/lib/kubelet/pki/kubelet-client.key")});
-  EXPECT_EQ(key[0].at("mode_octal"), "0600");
+  EXPECT_EQ(key[0].at("mode_octal"), json::value(mode_of(kHealthy + "/var/lib/kubelet/pki/kubelet-client.key")));
   EXPECT_TRUE(key[0].at("content").is_null());
   EXPECT_EQ(key[0].at("content_note"), "contains a private key");
   auto proc = rows(*reg_, "node.file", {json::value("/proc/1/cmdline")});
