@@ -486,6 +486,39 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
       src.network_probe = c->args[1];
     }
   };
+  // `path = 'text'` or `path IN ('a', 'b')` on a plain field path of this
+  // source: the executor reads only the rows the table's index gives.
+  auto note_lookup = [&](const NodePtr& c, size_t k) {
+    plan::Source& src = sources[k];
+    auto field_path = [&](const Node& n, std::vector<uint32_t>& path) {
+      const Node* col = &n;
+      if (n.kind == NodeKind::Path) {
+        col = n.args[0].get();
+        for (const auto& st : n.steps)
+          if (st.kind != ast::PathStep::Kind::Field) return false;
+      }
+      if (col->kind != NodeKind::Column || col->depth != 0 || col->source != int(k)) return false;
+      path.push_back(col->key_id);
+      if (n.kind == NodeKind::Path)
+        for (const auto& st : n.steps) path.push_back(st.key_id);
+      return true;
+    };
+    auto text = [](const Node& n) { return n.kind == NodeKind::Const && n.value.is_string(); };
+    std::vector<uint32_t> path;
+    std::vector<std::string> values;
+    if (c->kind == NodeKind::Binary && c->op == ast::Op::Eq) {
+      for (int side = 0; side < 2 && values.empty(); ++side)
+        if (text(*c->args[size_t(1 - side)]) && field_path(*c->args[size_t(side)], path))
+          values.emplace_back(c->args[size_t(1 - side)]->value.as_string());
+    } else if (c->kind == NodeKind::InList && !c->negated && field_path(*c->args[0], path)) {
+      for (size_t i = 1; i < c->args.size(); ++i) {
+        if (!text(*c->args[i])) return;
+        values.emplace_back(c->args[i]->value.as_string());
+      }
+    }
+    if (values.empty()) return;
+    src.lookups.push_back({std::move(path), std::move(values), c->text});
+  };
   for (size_t k = 0; k < sources.size(); ++k) {
     for (const auto& c : on_conjuncts[k]) {
       Refs r = refs(*c);
@@ -496,6 +529,7 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
       NodePtr build, probe;
       if (r.mask == (uint64_t(1) << k) && sources[k].kind == plan::Source::Kind::Table) {
         sources[k].scan_filter.push_back(c);
+        note_lookup(c, k);
       } else if (sources[k].kind == plan::Source::Kind::Table && as_key(c, k, build, probe)) {
         sources[k].build_keys.push_back(build);
         sources[k].probe_keys.push_back(probe);
@@ -546,6 +580,7 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
     NodePtr build, probe;
     if (r.mask == (uint64_t(1) << k) && sources[k].kind == plan::Source::Kind::Table && !nullable) {
       sources[k].scan_filter.push_back(c);
+      note_lookup(c, k);
     } else if (sources[k].kind == plan::Source::Kind::Table && sources[k].join != ast::JoinKind::Left &&
                !nullable && as_key(c, k, build, probe)) {
       sources[k].build_keys.push_back(build);

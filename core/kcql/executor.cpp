@@ -274,10 +274,42 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       {
         std::vector<packed::Ref> alone(width);
         Frame alone_frame{alone.data(), outer};
-        for (packed::Ref row : data->rows) {
+        // With an equality on a field, only the rows the table's index
+        // gives for its values; otherwise all of them.
+        std::vector<uint32_t> picked;
+        const bool by_lookup = !src.lookups.empty();
+        if (by_lookup) {
+          const plan::Source::Lookup* best = nullptr;
+          size_t fewest = SIZE_MAX;
+          for (const auto& l : src.lookups) {
+            const TableData::PathIndex& index = data->index(l.path);
+            size_t n = 0;
+            for (const auto& v : l.values)
+              if (auto it = index.find(v); it != index.end()) n += it->second.size();
+            if (n < fewest) fewest = n, best = &l;
+          }
+          const TableData::PathIndex& index = data->index(best->path);
+          for (const auto& v : best->values)
+            if (auto it = index.find(v); it != index.end()) picked.insert(picked.end(), it->second.begin(), it->second.end());
+          std::sort(picked.begin(), picked.end());
+          picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
+        }
+        const size_t n = by_lookup ? picked.size() : data->rows.size();
+        auto row_at = [&](size_t r) { return data->rows[by_lookup ? picked[r] : r]; };
+        for (size_t r = 0; r < n; ++r) {
+          // Every check reads every row of a large table once: start loading
+          // the rows a few ahead, since the evaluator's lookups chase through
+          // each row and would otherwise stall on memory.
+          if (r + 4 < n) {
+            const uint8_t* ahead = row_at(r + 4).data();
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 64);
+            __builtin_prefetch(ahead + 128);
+            __builtin_prefetch(ahead + 192);
+          }
           if (!tick()) return false;
-          alone[k] = row;
-          if (passes(src.scan_filter, alone_frame)) rows.push_back(row);
+          alone[k] = row_at(r);
+          if (passes(src.scan_filter, alone_frame)) rows.push_back(alone[k]);
         }
       }
       if (k == 0) {

@@ -117,6 +117,7 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     if (!src.scan_filter.empty()) line(out, indent + 1, "filter: " + list(src.scan_filter));
     if (!src.build_keys.empty())
       line(out, indent + 1, "keys: " + list(src.build_keys, ", ") + " = " + list(src.probe_keys, ", "));
+    for (const auto& l : src.lookups) line(out, indent + 1, "index lookup: " + l.text);
     if (src.build_keys.empty() && src.network_build)
       line(out, indent + 1, "index: networks " + src.network_build->text + " containing " + src.network_probe->text);
     if (!src.join_filter.empty()) line(out, indent + 1, "on: " + list(src.join_filter));

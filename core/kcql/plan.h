@@ -75,6 +75,16 @@ struct Source {
   int scan = -1;                 // Table: index in PlanImpl::scans
   ast::JoinKind join = ast::JoinKind::First;
   std::vector<NodePtr> scan_filter;   // Table: conjuncts on this source alone
+  // Table: scan_filter conjuncts of the form `path = 'text'` or
+  // `path IN ('a', ...)` on a plain field path (key ids from the row). The
+  // executor scans only the rows the table's index gives for the one that
+  // picks the fewest rows (every conjunct is still checked).
+  struct Lookup {
+    std::vector<uint32_t> path;
+    std::vector<std::string> values;
+    std::string text;  // for EXPLAIN
+  };
+  std::vector<Lookup> lookups;
   std::vector<NodePtr> build_keys;    // hash join: on this source...
   std::vector<NodePtr> probe_keys;    // ...equal to these on the earlier ones
   std::vector<NodePtr> join_filter;   // rest of ON, decided per pair

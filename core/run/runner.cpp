@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -414,11 +415,42 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
   }
   std::vector<ScanSpec> scans;
   for (auto& [_, s] : needed) scans.push_back(std::move(s));
+
+  // ---- one queue: every fetch, then every check in the order its tables
+  // arrive. A check starts as soon as the tables it reads are in, so checks
+  // on small tables run while a large one (150,000 pods) is still being
+  // parsed on another thread. Fetches come first in the queue and are handed
+  // out first, so a check only ever waits for a fetch already under way.
+  std::map<std::string, size_t> readers;  // scan key -> checks that read it
+  for (const auto& t : tasks)
+    for (const auto& s : t.scans) ++readers[s.key()];
+  std::vector<size_t> fetch_order(scans.size());
+  for (size_t i = 0; i < scans.size(); ++i) fetch_order[i] = i;
+  // The table most checks read first: that is where the big tables are.
+  std::stable_sort(fetch_order.begin(), fetch_order.end(),
+                   [&](size_t a, size_t b) { return readers[scans[a].key()] > readers[scans[b].key()]; });
+  std::map<std::string, size_t> fetch_position;  // scan key -> place in fetch_order
+  for (size_t i = 0; i < fetch_order.size(); ++i) fetch_position[scans[fetch_order[i]].key()] = i;
+  std::vector<std::vector<size_t>> waits_for(tasks.size());  // fetch positions each check reads
+  std::vector<size_t> check_order(tasks.size()), ready_after(tasks.size(), 0);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    check_order[i] = i;
+    for (const auto& s : tasks[i].scans)
+      if (auto it = fetch_position.find(s.key()); it != fetch_position.end()) {
+        waits_for[i].push_back(it->second);
+        ready_after[i] = std::max(ready_after[i], it->second + 1);
+      }
+  }
+  std::stable_sort(check_order.begin(), check_order.end(), [&](size_t a, size_t b) { return ready_after[a] < ready_after[b]; });
+
   Prefetched prefetched;
+  for (const auto& s : scans) prefetched.tables[s.key()];  // the map's shape is fixed before threads start
   std::vector<report::TableFetch> fetches(scans.size());
+  std::vector<bool> fetch_done(scans.size(), false);
   std::mutex progress_mutex;
-  size_t fetched = 0;
-  parallel_for(scans.size(), threads, [&](size_t i) {
+  std::condition_variable fetch_finished;
+  size_t fetched = 0, checked = 0;
+  auto fetch_table = [&](size_t i) {
     const ScanSpec& s = scans[i];
     CancelToken budget;
     budget.deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(driver_timeout * 1000));
@@ -439,17 +471,22 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     }
     std::lock_guard<std::mutex> lock(progress_mutex);
     prefetched.tables[s.key()] = std::move(e);
+    fetch_done[fetch_position[s.key()]] = true;
+    fetch_finished.notify_all();
     if (cfg.progress) cfg.progress({"tables", ++fetched, scans.size(), s.table});
-  });
-  rep.tables = std::move(fetches);
-  for (const auto& f : rep.tables) {
-    if (!f.error.empty()) out.incomplete = true;
-    if (f.name == "k8s.pods()") rep.cluster.pods = f.rows;
-  }
+  };
+  auto wait_for_tables = [&](size_t task) {
+    std::unique_lock<std::mutex> lock(progress_mutex);
+    fetch_finished.wait(lock, [&] {
+      return std::all_of(waits_for[task].begin(), waits_for[task].end(), [&](size_t p) { return bool(fetch_done[p]); });
+    });
+  };
 
-  // ---- run the checks
-  size_t checked = 0;
-  parallel_for(tasks.size(), threads, [&](size_t i) {
+  // ---- fetch and run
+  parallel_for(scans.size() + tasks.size(), threads, [&](size_t item) {
+    if (item < scans.size()) return fetch_table(fetch_order[item]);
+    size_t i = check_order[item - scans.size()];
+    wait_for_tables(i);
     Task& t = tasks[i];
     report::CheckResult& r = t.result;
     auto t1 = Clock::now();
@@ -531,6 +568,11 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     std::lock_guard<std::mutex> lock(progress_mutex);
     if (cfg.progress) cfg.progress({"checks", ++checked, tasks.size(), r.id});
   });
+  rep.tables = std::move(fetches);
+  for (const auto& f : rep.tables) {
+    if (!f.error.empty()) out.incomplete = true;
+    if (f.name == "k8s.pods()") rep.cluster.pods = f.rows;
+  }
   for (auto& t : tasks) rep.checks.push_back(std::move(t.result));
   rep.duration_ms = ms_since(t0);
   return out;

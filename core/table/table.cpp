@@ -37,6 +37,21 @@ std::string ScanSpec::key() const {
   return k;
 }
 
+const TableData::PathIndex& TableData::index(const std::vector<uint32_t>& path) const {
+  std::lock_guard<std::mutex> lock(indexes_->mutex);  // the first query to ask builds it; the rest wait
+  auto& slot = indexes_->by_path[path];
+  if (!slot) {
+    slot = std::make_unique<PathIndex>();
+    for (uint32_t r = 0; r < rows.size(); ++r) {
+      packed::Ref v = rows[r];
+      for (uint32_t key : path) v = v && v.is_object() ? v.find(key) : packed::Ref();
+      // Only text is indexed: a text constant equals nothing else.
+      if (v && v.is_string()) (*slot)[v.get_string()].push_back(r);
+    }
+  }
+  return *slot;
+}
+
 void TableData::add(const boost::json::value& row) {
   packed::Writer w;
   w.json(row);

@@ -9,9 +9,12 @@
 #include <boost/json/value.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/table/packed.h"
@@ -87,6 +90,20 @@ struct TableData {
 
   // Packs a row built as a JSON value (tests, providers of a few rows).
   void add(const boost::json::value& row);
+
+  // Rows by the text at a path (key ids from the row down), built on first
+  // use and shared by every query that filters the table on that path
+  // equalling a constant: twenty checks looking for kube-proxy, CoreDNS or
+  // etcd pods then read a handful of rows each instead of 150,000.
+  using PathIndex = std::unordered_map<std::string_view, std::vector<uint32_t>>;
+  const PathIndex& index(const std::vector<uint32_t>& path) const;
+
+ private:
+  struct Indexes {
+    std::mutex mutex;
+    std::map<std::vector<uint32_t>, std::unique_ptr<PathIndex>> by_path;
+  };
+  std::unique_ptr<Indexes> indexes_ = std::make_unique<Indexes>();  // a pointer keeps TableData movable
 };
 
 // Fetches tables for evaluation. The report executor prefetches every table a
