@@ -445,6 +445,7 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
 
   Prefetched prefetched;
   for (const auto& s : scans) prefetched.tables[s.key()];  // the map's shape is fixed before threads start
+  std::map<std::string, size_t> unread = readers;  // scan key -> checks yet to finish reading it
   std::vector<report::TableFetch> fetches(scans.size());
   std::vector<bool> fetch_done(scans.size(), false);
   std::mutex progress_mutex;
@@ -566,6 +567,10 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
     r.duration_ms = ms_since(t1);
     std::lock_guard<std::mutex> lock(progress_mutex);
+    // A table no check still has to read is freed now rather than at the
+    // end of the run: deployments and services go while pods are parsed.
+    for (const auto& s : t.scans)
+      if (auto it = unread.find(s.key()); it != unread.end() && --it->second == 0) prefetched.tables[s.key()].data.reset();
     if (cfg.progress) cfg.progress({"checks", ++checked, tasks.size(), r.id});
   });
   rep.tables = std::move(fetches);
