@@ -74,7 +74,19 @@ struct CacheSlot {
 constexpr size_t kCacheSlots = 2048;
 thread_local CacheSlot t_cache[kCacheSlots];
 
-size_t slot_of(std::string_view key) { return std::hash<std::string_view>()(key) & (kCacheSlots - 1); }
+// A cheap hash is enough for a cache that checks the key anyway: length and
+// the first and last bytes tell most Kubernetes field names apart.
+size_t slot_of(std::string_view key) {
+  size_t n = key.size();
+  if (n == 0) return 0;
+  uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+  uint64_t head = 0, tail = 0;
+  std::memcpy(&head, key.data(), std::min<size_t>(n, 8));
+  std::memcpy(&tail, key.data() + n - std::min<size_t>(n, 8), std::min<size_t>(n, 8));
+  h ^= head * 0xC2B2AE3D27D4EB4FULL;
+  h ^= (tail + 0x165667B19E3779F9ULL) * 0x85EBCA77C2B2AE63ULL;
+  return size_t(h ^ (h >> 29)) & (kCacheSlots - 1);
+}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include <cstring>
 #include <map>
 
 namespace kinspect {
@@ -12,6 +13,22 @@ struct Projection::Node {
   bool whole = false;  // keep this value entirely
   uint32_t key_id = packed::kNoKey;  // this node's key in the packed dictionary
   std::map<std::string, Node, std::less<>> children;
+  // The same children as a flat list: a node has a handful, and most keys of
+  // a Kubernetes object are not among them, which a length check rejects.
+  std::vector<std::pair<std::string_view, const Node*>> flat;
+
+  const Node* child(std::string_view key) const {
+    for (const auto& [k, n] : flat)
+      if (k.size() == key.size() && std::memcmp(k.data(), key.data(), key.size()) == 0) return n;
+    return nullptr;
+  }
+  void freeze() {
+    flat.clear();
+    for (auto& [k, n] : children) {
+      n.freeze();
+      flat.emplace_back(k, &n);
+    }
+  }
 };
 
 Projection::Projection(const std::vector<std::string>& paths) {
@@ -33,6 +50,7 @@ Projection::Projection(const std::vector<std::string>& paths) {
       start = dot + 1;
     }
   }
+  root_->freeze();
 }
 
 namespace {
@@ -86,12 +104,12 @@ class ProjectingHandler {
       next_ = {Mode::Whole, nullptr};
       out_.key(packed::intern(key));
     } else if (f.mode.kind == Mode::Project) {
-      auto it = f.mode.node->children.find(key);
-      if (it == f.mode.node->children.end()) {
+      const Projection::Node* child = f.mode.node->child(key);
+      if (!child) {
         next_ = {};
       } else {
-        next_ = it->second.whole ? Mode{Mode::Whole, nullptr} : Mode{Mode::Project, &it->second};
-        out_.key(it->second.key_id);
+        next_ = child->whole ? Mode{Mode::Whole, nullptr} : Mode{Mode::Project, child};
+        out_.key(child->key_id);
       }
     } else {
       next_ = {};
