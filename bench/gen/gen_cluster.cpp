@@ -45,7 +45,22 @@ struct Options {
   double crashloop_rate = 0;    // of application pods
   double no_endpoints_rate = 0; // of application services
   double removed_api_rate = 0;  // of deployments: last-applied apiVersion extensions/v1beta1
+  double pending_pvc_rate = 0;  // of application deployments: an extra claim that never binds
+  double pdb_blocking_rate = 0; // of application deployments: a PodDisruptionBudget with minAvailable = replicas
+  double pdb_selects_nothing_rate = 0;  // of application deployments: a leftover budget for a removed canary
 };
+
+// How many of `total` a rate plants (rounded, so small clusters still get one).
+int planted_count(int total, double rate) { return static_cast<int>(total * rate + 0.5); }
+
+// Whether the i-th (1-based) of `total` items is one of the `n` planted ones.
+// They are spread evenly, so any sample of the cluster sees some; 64-bit
+// because i * n passes 2^31 at 150k pods.
+bool spread(int i, int n, int total) {
+  if (n <= 0 || total <= 0) return false;
+  int64_t a = int64_t{i} * n / total, b = int64_t{i - 1} * n / total;
+  return a != b;
+}
 
 std::time_t parse_time(const std::string& s) {
   std::tm tm{};
@@ -159,14 +174,13 @@ struct Generator {
     for (int i = 1; i <= o.control_planes; ++i)
       nodes.push_back({"master-" + std::to_string(i), "10.0.0." + std::to_string(10 + i),
                        "10.244." + std::to_string(i - 1) + ".0/24", true, false});
-    int notready = static_cast<int>(o.workers * o.notready_rate + 0.5);
+    int notready = planted_count(o.workers, o.notready_rate);
     for (int i = 1; i <= o.workers; ++i) {
       int idx = o.control_planes + i - 1;
       Node n{"worker-" + std::to_string(i), "10.0." + std::to_string(1 + idx / 250) + "." + std::to_string(10 + idx % 250),
              "10.244." + std::to_string(idx % 256) + "." + std::to_string((idx / 256) * 0) + "0/24", false, false};
       n.pod_cidr = "10." + std::to_string(128 + idx / 256) + "." + std::to_string(idx % 256) + ".0/24";
-      // Spread the broken ones evenly so any sample of the cluster sees them.
-      if (notready > 0 && (i * notready) / o.workers != ((i - 1) * notready) / o.workers) n.not_ready = true;
+      n.not_ready = spread(i, notready, o.workers);
       nodes.push_back(n);
     }
     if (o.preset == "example") {
@@ -788,7 +802,7 @@ struct Generator {
       if (!n.control_plane) workers.push_back(&n);
     auto place = [&](int i) -> Node& { return *workers[static_cast<size_t>(i) % workers.size()]; };
     int app_pods = o.pods >= 0 ? o.pods : 8 * o.workers;
-    int crash_total = static_cast<int>(app_pods * o.crashloop_rate + 0.5);
+    int crash_total = planted_count(app_pods, o.crashloop_rate);
     struct Dep {
       std::string ns, name, image;
       int replicas;
@@ -809,14 +823,14 @@ struct Generator {
       deps.push_back({ns, name, "registry.example.com/" + ns + "/" + std::string(app_names[i % 8]) + ":1." + std::to_string(i % 7) + ".2",
                       replicas, 2});
     }
-    int removed_total = static_cast<int>(n_app_deps * o.removed_api_rate + 0.5);
+    int removed_total = planted_count(n_app_deps, o.removed_api_rate);
     int pod_counter = 0, crash_planted = 0, dep_counter = 0;
     for (const auto& d : deps) {
       Workload w{d.ns, d.name, "Deployment", d.image, d.replicas, 0, rng.suffix(9), false};
       bool is_app = d.ns != "kube-system" && d.ns != "policy-system";
       if (is_app) {
         ++dep_counter;
-        if (removed_total > 0 && (dep_counter * removed_total) / n_app_deps != ((dep_counter - 1) * removed_total) / n_app_deps) {
+        if (spread(dep_counter, removed_total, n_app_deps)) {
           w.removed_api = true;
           ++planted["removed_api_objects"];
         }
@@ -838,7 +852,7 @@ struct Generator {
           ++pod_counter;
           if (o.preset == "example") {
             if (d.name == "checkout" && r == 0) p.crashloop = true, p.restarts = 23;
-          } else if (crash_total > 0 && (pod_counter * crash_total) / app_pods != ((pod_counter - 1) * crash_total) / app_pods) {
+          } else if (spread(pod_counter, crash_total, app_pods)) {
             p.crashloop = true;
             p.restarts = 10 + static_cast<int>(rng.next() % 90);
           }
@@ -867,13 +881,13 @@ struct Generator {
     fvwh.add(webhook_object("cert-validator", "kube-system", "metrics-server", "Ignore"));
     // Services whose selector matches nothing (a typo in the selector).
     int app_services = static_cast<int>(services.size()) - 4;
-    int no_ep_total = static_cast<int>(std::max(0, app_services) * o.no_endpoints_rate + 0.5);
+    int no_ep_total = planted_count(std::max(0, app_services), o.no_endpoints_rate);
     int svc_counter = 0;
     for (auto& sv : services) {
       bool is_app = sv.ns != "kube-system" && sv.ns != "policy-system" && sv.ns != "default";
       if (!is_app) continue;
       ++svc_counter;
-      if (no_ep_total > 0 && (svc_counter * no_ep_total) / app_services != ((svc_counter - 1) * no_ep_total) / app_services) {
+      if (spread(svc_counter, no_ep_total, app_services)) {
         sv.selector_app += "-v2";  // matches no pod
         sv.ready.clear();
         sv.not_ready.clear();
