@@ -24,6 +24,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -131,6 +132,19 @@ struct Node {
   bool not_ready = false;
 };
 
+// The zone a node is in (its topology label; EndpointSlices repeat it).
+const char* zone_of(const std::string& node) { return node.back() % 2 ? "cn-hangzhou-h" : "cn-hangzhou-i"; }
+
+// The first string value of `"key":` in a generated object: the metadata
+// field comes first, so this reads back a pod's uid or its status.podIP.
+std::string first_string(const std::string& obj, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  size_t at = obj.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  return obj.substr(at, obj.find('"', at) - at);
+}
+
 struct Generator {
   Options o;
   Rng rng;
@@ -140,32 +154,52 @@ struct Generator {
   std::map<std::string, uint64_t> planted;
   std::vector<Node> nodes;
   uint64_t rv = 100000;  // resourceVersion counter
+  // The kinds added later (storage, budgets, slices, events) draw from their
+  // own stream and counter, so adding them left the bytes of every object
+  // of the older kinds alone. resourceVersions are opaque strings anyway.
+  Rng extra;
+  uint64_t extra_rv = 900000;
+  std::string nas_fs;  // the NAS file system application claims live on
 
-  explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out) {
+  explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out), extra(o.seed ^ 0x5eed5eed5eed5eedULL) {
     now = parse_time(o.now);
     born = now - 180 * 86400;
   }
 
   std::string ts(std::time_t t) { return fmt_time(t); }
   std::string next_rv() { return std::to_string(++rv); }
+  std::string next_extra_rv() { return std::to_string(++extra_rv); }
 
-  // managedFields: what real objects carry, and what makes them large.
-  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+  // One writer of a managedFields entry: who last wrote which fields, as the
+  // API server records it (subresource only for status writes).
+  struct Managed {
+    const char* manager;
+    const char* api;
+    std::time_t time;
+    const char* subresource;  // nullptr: the main resource
+    std::string_view fields;  // the FieldsV1 JSON
+  };
+
+  void managed(JsonWriter& md, std::initializer_list<Managed> writers) {
     auto mf = md.array("managedFields");
-    {
+    for (const auto& w : writers) {
       auto e = mf.object();
-      e.field("manager", manager).field("operation", "Update").field("apiVersion", api).field("time", ts(t));
+      e.field("manager", w.manager).field("operation", "Update").field("apiVersion", w.api).field("time", ts(w.time));
       e.field("fieldsType", "FieldsV1");
-      e.raw("fieldsV1",
-            R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})");
+      if (w.subresource) e.field("subresource", w.subresource);
+      e.raw("fieldsV1", w.fields);
     }
-    if (with_status) {
-      auto e = mf.object();
-      e.field("manager", "kubelet").field("operation", "Update").field("apiVersion", "v1").field("time", ts(t + 40));
-      e.field("fieldsType", "FieldsV1").field("subresource", "status");
-      e.raw("fieldsV1",
-            R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})");
-    }
+  }
+
+  // managedFields of pods and workloads: what real objects carry, and what
+  // makes them large.
+  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+    static constexpr std::string_view kSpec =
+        R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})";
+    static constexpr std::string_view kStatus =
+        R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})";
+    if (with_status) managed(md, {{manager, api, t, nullptr, kSpec}, {"kubelet", "v1", t + 40, "status", kStatus}});
+    else managed(md, {{manager, api, t, nullptr, kSpec}});
   }
 
   // ------------------------------------------------------------ nodes
@@ -203,7 +237,7 @@ struct Generator {
           l.field("beta.kubernetes.io/arch", "amd64").field("beta.kubernetes.io/os", "linux");
           l.field("kubernetes.io/arch", "amd64").field("kubernetes.io/hostname", n.name).field("kubernetes.io/os", "linux");
           l.field("node.kubernetes.io/instance-type", n.control_plane ? "ecs.g7.xlarge" : "ecs.g7.2xlarge");
-          l.field("topology.kubernetes.io/region", "cn-hangzhou").field("topology.kubernetes.io/zone", n.name.back() % 2 ? "cn-hangzhou-h" : "cn-hangzhou-i");
+          l.field("topology.kubernetes.io/region", "cn-hangzhou").field("topology.kubernetes.io/zone", zone_of(n.name));
           if (n.control_plane) {
             l.field("node-role.kubernetes.io/control-plane", "");
             l.field("node.kubernetes.io/exclude-from-external-load-balancers", "");
@@ -576,12 +610,16 @@ struct Generator {
 
   // ------------------------------------------------------------ services
 
+  // One address behind a service: a pod (or, for `kubernetes`, an API server
+  // with no pod and no node).
+  struct Backend {
+    std::string ip, node, pod, uid;
+  };
+
   struct Service {
     std::string ns, name, selector_app, cluster_ip;
     int port = 80;
-    std::vector<std::pair<std::string, std::string>> ready;      // ip, node
-    std::vector<std::pair<std::string, std::string>> not_ready;  // ip, node
-    std::vector<std::string> pod_names, not_ready_pod_names;
+    std::vector<Backend> ready, not_ready;
   };
 
   std::string service_object(const Service& sv) {
@@ -627,20 +665,19 @@ struct Generator {
     if (!sv.ready.empty() || !sv.not_ready.empty()) {
       auto subsets = o_.array("subsets");
       auto ss = subsets.object();
-      auto addr = [&](const char* key, const std::vector<std::pair<std::string, std::string>>& list,
-                      const std::vector<std::string>& pods) {
+      auto addr = [&](const char* key, const std::vector<Backend>& list) {
         if (list.empty()) return;
         auto arr = ss.array(key);
-        for (size_t i = 0; i < list.size(); ++i) {
+        for (const auto& b : list) {
           auto a = arr.object();
-          a.field("ip", list[i].first);
-          if (!list[i].second.empty()) a.field("nodeName", list[i].second);
-          if (i < pods.size())
-            a.object("targetRef").field("kind", "Pod").field("name", pods[i]).field("namespace", sv.ns).field("uid", rng.uid());
+          a.field("ip", b.ip);
+          if (!b.node.empty()) a.field("nodeName", b.node);
+          if (!b.pod.empty())
+            a.object("targetRef").field("kind", "Pod").field("name", b.pod).field("namespace", sv.ns).field("uid", rng.uid());
         }
       };
-      addr("addresses", sv.ready, sv.pod_names);
-      addr("notReadyAddresses", sv.not_ready, sv.not_ready_pod_names);
+      addr("addresses", sv.ready);
+      addr("notReadyAddresses", sv.not_ready);
       ss.array("ports").object().field("name", sv.name == "kubernetes" ? "https" : "http")
           .field("port", sv.name == "kubernetes" ? 6443 : 8080).field("protocol", "TCP");
     }
@@ -730,9 +767,9 @@ struct Generator {
     int ip_index = 0;
     // The API server's own service: one endpoint per control-plane node.
     {
-      Service k{"default", "kubernetes", "", "10.96.0.1", 443, {}, {}, {}, {}};
+      Service k{"default", "kubernetes", "", "10.96.0.1", 443, {}, {}};
       for (const auto& n : nodes)
-        if (n.control_plane) k.ready.push_back({n.ip, ""});
+        if (n.control_plane) k.ready.push_back({n.ip, "", "", ""});
       services.push_back(k);
     }
 
@@ -837,7 +874,7 @@ struct Generator {
       }
       Service sv{d.ns, d.name == "policy-guard" ? "policy-guard-webhook" : d.name, d.name,
                  "10.96." + std::to_string(1 + services.size() / 250) + "." + std::to_string(services.size() % 250 + 2), 80,
-                 {}, {}, {}, {}};
+                 {}, {}};
       for (int r = 0; r < d.replicas; ++r) {
         PodSpec p;
         p.name = d.name + "-" + w.rs_hash + "-" + rng.suffix(5);
@@ -862,10 +899,8 @@ struct Generator {
         bool ready = !p.crashloop && !n.not_ready;
         if (ready) ++w.ready;
         std::string obj = pod_object(p, n, ip_index++);
-        std::string ip = obj.substr(obj.find("\"podIP\":\"") + 9);
-        ip = ip.substr(0, ip.find('"'));
-        if (ready) sv.ready.push_back({ip, n.name}), sv.pod_names.push_back(p.name);
-        else sv.not_ready.push_back({ip, n.name}), sv.not_ready_pod_names.push_back(p.name);
+        std::string ip = first_string(obj, "podIP");
+        (ready ? sv.ready : sv.not_ready).push_back({ip, n.name, p.name, ""});
         fpods.add(obj);
       }
       fdeps.add(workload_object(w));
@@ -891,8 +926,6 @@ struct Generator {
         sv.selector_app += "-v2";  // matches no pod
         sv.ready.clear();
         sv.not_ready.clear();
-        sv.pod_names.clear();
-        sv.not_ready_pod_names.clear();
         ++planted["services_without_endpoints"];
       }
     }
