@@ -159,10 +159,12 @@ struct Generator {
   uint64_t rv = 100000;  // resourceVersion counter
   // The kinds added later (storage, budgets, slices, events) draw from their
   // own stream and counter, so adding them left the bytes of every object
-  // of the older kinds alone. resourceVersions are opaque strings anyway.
+  // of the older kinds alone. resourceVersions are opaque strings, only
+  // unique.
   Rng extra;
-  uint64_t extra_rv = 900000;
+  uint64_t extra_rv = 500000000;  // far above what the older kinds reach at any size
   std::string nas_fs;  // the NAS file system application claims live on
+  std::string nas_provisioner;  // its provisioner's identity, as its events name it
   std::string scheduler_host;  // the control-plane node whose scheduler leads
 
   explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out), extra(o.seed ^ 0x5eed5eed5eed5eedULL) {
@@ -1159,6 +1161,35 @@ struct Generator {
                   "replicaset-controller", "kube-controller-manager", "", t, t});
   }
 
+  // Planted: the budget of a canary track that was since removed; its
+  // selector matches nothing.
+  void leftover_canary_budget(ListFile& fpdb, ListFile& fevents, const Workload& w) {
+    Budget b{w.ns, w.name + "-canary", w.name, "canary", "minAvailable", "1", 0, 0};
+    std::string obj = pdb_object(b, born + 30 * 86400);
+    fpdb.add(obj);
+    event(fevents, {{"policy/v1", "PodDisruptionBudget", b.ns, b.name, first_string(obj, "uid"), ""}, "Normal", "NoPods",
+                    "No matching pods found", "controllermanager", "kube-controller-manager", "", now - 3 * 86400, now - 45, 4320});
+    ++planted["pdbs_selecting_nothing"];
+  }
+
+  // Planted: a claim for an export job, Pending for hours because its
+  // provisioning keeps failing (the file system is at its quota). No pod
+  // uses it yet.
+  void pending_claim(ListFile& fpvc, ListFile& fevents, const Workload& w) {
+    Claim c{w.ns, w.name + "-export", w.name, "2Ti", extra.uid(), "", next_extra_rv(), now - 3 * 3600};
+    fpvc.add(pvc_object(c));
+    Involved on{"v1", "PersistentVolumeClaim", c.ns, c.name, c.uid, ""};
+    event(fevents, {on, "Normal", "ExternalProvisioning",
+                    std::string("Waiting for a volume to be created either by the external provisioner \"") + kNasDriver +
+                        "\" or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
+                    "persistentvolume-controller", "kube-controller-manager", "", c.created, now - 12, 722});
+    event(fevents, {on, "Warning", "ProvisioningFailed",
+                    "failed to provision volume with StorageClass \"" + std::string(kNasClass) +
+                        "\": rpc error: code = ResourceExhausted desc = create subpath: file system " + nas_fs + " has reached its capacity quota",
+                    nas_provisioner, "csi-provisioner", "", c.created + 2, now - 40, 31});
+    ++planted["pending_pvcs"];
+  }
+
   // ------------------------------------------------------------ whole cluster
 
   void run() {
@@ -1177,6 +1208,7 @@ struct Generator {
                         "Node " + n.name + " status is now: NodeNotReady", "node-controller", "kube-controller-manager", "", now - 7160, now - 7160});
     }
     nas_fs = "cnfs-nas-" + extra.hex(17);
+    nas_provisioner = std::string(kNasDriver) + "_csi-provisioner-" + extra.suffix(10) + "-" + extra.suffix(5) + "_" + extra.uid();
     fsc.add(storageclass_object(false));
     fsc.add(storageclass_object(true));
     for (const auto& n : nodes) fleases.add(lease_object(n));
@@ -1363,32 +1395,8 @@ struct Generator {
         // Unready pods (a crash loop, a NotReady node) use up a budget too.
         if (b.blocks_drain()) ++planted["pdbs_blocking_drain"];
       }
-      if (canary) {
-        // The budget of a canary track that was since removed: nothing matches.
-        Budget b{d.ns, d.name + "-canary", d.name, "canary", "minAvailable", "1", 0, 0};
-        std::string obj = pdb_object(b, born + 30 * 86400);
-        fpdb.add(obj);
-        event(fevents, {{"policy/v1", "PodDisruptionBudget", b.ns, b.name, first_string(obj, "uid"), ""}, "Normal", "NoPods",
-                        "No matching pods found", "controllermanager", "kube-controller-manager", "", now - 3 * 86400, now - 45, 4320});
-        ++planted["pdbs_selecting_nothing"];
-      }
-      if (pending) {
-        // A claim for an export job whose provisioning keeps failing: the
-        // file system is at its quota. No pod uses it yet.
-        Claim c{d.ns, d.name + "-export", d.name, "2Ti", extra.uid(), "", next_extra_rv(), now - 3 * 3600};
-        fpvc.add(pvc_object(c));
-        Involved on{"v1", "PersistentVolumeClaim", c.ns, c.name, c.uid, ""};
-        event(fevents, {on, "Normal", "ExternalProvisioning",
-                        std::string("Waiting for a volume to be created either by the external provisioner \"") + kNasDriver +
-                            "\" or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
-                        "persistentvolume-controller", "kube-controller-manager", "", c.created, now - 12, 722});
-        event(fevents, {on, "Warning", "ProvisioningFailed",
-                        "failed to provision volume with StorageClass \"" + std::string(kNasClass) +
-                            "\": rpc error: code = ResourceExhausted desc = create subpath: file system " + nas_fs + " has reached its capacity quota",
-                        std::string(kNasDriver) + "_csi-provisioner-" + w.rs_hash.substr(0, 5) + "_" + extra.uid(), "csi-provisioner", "",
-                        c.created + 2, now - 40, 31});
-        ++planted["pending_pvcs"];
-      }
+      if (canary) leftover_canary_budget(fpdb, fevents, w);
+      if (pending) pending_claim(fpvc, fevents, w);
       services.push_back(sv);
     }
     // The example's broken webhook: policy-guard is scaled to zero, so its
