@@ -5,11 +5,14 @@
 //
 // Objects look like what an API server returns: labels, annotations, owner
 // references, managedFields (which dominate the bytes of real objects),
-// probes, resources, conditions and timestamps.
+// probes, resources, conditions and timestamps. Besides nodes, pods and
+// workloads it writes services with Endpoints and EndpointSlices, events,
+// PodDisruptionBudgets, and claims bound to volumes of a StorageClass.
 //
 //   kinspect-gen-cluster --preset example --out examples/cluster
 //   kinspect-gen-cluster --workers 5000 --pods 150000 --out /tmp/big
-//       --notready-rate 0.002 --crashloop-rate 0.001 --no-endpoints-rate 0.01  (one line)
+//       --notready-rate 0.002 --crashloop-rate 0.001 --no-endpoints-rate 0.01
+//       --pending-pvc-rate 0.002 --pdb-blocking-rate 0.002  (one line)
 #include <kinspect/sdk.hpp>
 
 #include <cinttypes>
@@ -24,6 +27,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -45,7 +49,22 @@ struct Options {
   double crashloop_rate = 0;    // of application pods
   double no_endpoints_rate = 0; // of application services
   double removed_api_rate = 0;  // of deployments: last-applied apiVersion extensions/v1beta1
+  double pending_pvc_rate = 0;  // of application deployments: an extra claim that never binds
+  double pdb_blocking_rate = 0; // of application deployments: a PodDisruptionBudget with minAvailable = replicas
+  double pdb_selects_nothing_rate = 0;  // of application deployments: a leftover budget for a removed canary
 };
+
+// How many of `total` a rate plants (rounded, so small clusters still get one).
+int planted_count(int total, double rate) { return static_cast<int>(total * rate + 0.5); }
+
+// Whether the i-th (1-based) of `total` items is one of the `n` planted ones.
+// They are spread evenly, so any sample of the cluster sees some; 64-bit
+// because i * n passes 2^31 at 150k pods.
+bool spread(int i, int n, int total) {
+  if (n <= 0 || total <= 0) return false;
+  int64_t a = int64_t{i} * n / total, b = int64_t{i - 1} * n / total;
+  return a != b;
+}
 
 std::time_t parse_time(const std::string& s) {
   std::tm tm{};
@@ -116,6 +135,19 @@ struct Node {
   bool not_ready = false;
 };
 
+// The zone a node is in (its topology label; EndpointSlices repeat it).
+const char* zone_of(const std::string& node) { return node.back() % 2 ? "cn-hangzhou-h" : "cn-hangzhou-i"; }
+
+// The first string value of `"key":` in a generated object: the metadata
+// field comes first, so this reads back a pod's uid or its status.podIP.
+std::string first_string(const std::string& obj, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  size_t at = obj.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  return obj.substr(at, obj.find('"', at) - at);
+}
+
 struct Generator {
   Options o;
   Rng rng;
@@ -125,32 +157,55 @@ struct Generator {
   std::map<std::string, uint64_t> planted;
   std::vector<Node> nodes;
   uint64_t rv = 100000;  // resourceVersion counter
+  // The kinds added later (storage, budgets, slices, events) draw from their
+  // own stream and counter, so adding them left the bytes of every object
+  // of the older kinds alone. resourceVersions are opaque strings, only
+  // unique.
+  Rng extra;
+  uint64_t extra_rv = 500000000;  // far above what the older kinds reach at any size
+  std::string nas_fs;  // the NAS file system application claims live on
+  std::string nas_provisioner;  // its provisioner's identity, as its events name it
+  std::string scheduler_host;  // the control-plane node whose scheduler leads
 
-  explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out) {
+  explicit Generator(Options opts) : o(std::move(opts)), rng(o.seed), dir(o.out), extra(o.seed ^ 0x5eed5eed5eed5eedULL) {
     now = parse_time(o.now);
     born = now - 180 * 86400;
   }
 
   std::string ts(std::time_t t) { return fmt_time(t); }
   std::string next_rv() { return std::to_string(++rv); }
+  std::string next_extra_rv() { return std::to_string(++extra_rv); }
 
-  // managedFields: what real objects carry, and what makes them large.
-  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+  // One writer of a managedFields entry: who last wrote which fields, as the
+  // API server records it (subresource only for status writes).
+  struct Managed {
+    const char* manager;
+    const char* api;
+    std::time_t time;
+    const char* subresource;  // nullptr: the main resource
+    std::string_view fields;  // the FieldsV1 JSON
+  };
+
+  void managed(JsonWriter& md, std::initializer_list<Managed> writers) {
     auto mf = md.array("managedFields");
-    {
+    for (const auto& w : writers) {
       auto e = mf.object();
-      e.field("manager", manager).field("operation", "Update").field("apiVersion", api).field("time", ts(t));
+      e.field("manager", w.manager).field("operation", "Update").field("apiVersion", w.api).field("time", ts(w.time));
       e.field("fieldsType", "FieldsV1");
-      e.raw("fieldsV1",
-            R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})");
+      if (w.subresource) e.field("subresource", w.subresource);
+      e.raw("fieldsV1", w.fields);
     }
-    if (with_status) {
-      auto e = mf.object();
-      e.field("manager", "kubelet").field("operation", "Update").field("apiVersion", "v1").field("time", ts(t + 40));
-      e.field("fieldsType", "FieldsV1").field("subresource", "status");
-      e.raw("fieldsV1",
-            R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})");
-    }
+  }
+
+  // managedFields of pods and workloads: what real objects carry, and what
+  // makes them large.
+  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+    static constexpr std::string_view kSpec =
+        R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})";
+    static constexpr std::string_view kStatus =
+        R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})";
+    if (with_status) managed(md, {{manager, api, t, nullptr, kSpec}, {"kubelet", "v1", t + 40, "status", kStatus}});
+    else managed(md, {{manager, api, t, nullptr, kSpec}});
   }
 
   // ------------------------------------------------------------ nodes
@@ -159,20 +214,20 @@ struct Generator {
     for (int i = 1; i <= o.control_planes; ++i)
       nodes.push_back({"master-" + std::to_string(i), "10.0.0." + std::to_string(10 + i),
                        "10.244." + std::to_string(i - 1) + ".0/24", true, false});
-    int notready = static_cast<int>(o.workers * o.notready_rate + 0.5);
+    int notready = planted_count(o.workers, o.notready_rate);
     for (int i = 1; i <= o.workers; ++i) {
       int idx = o.control_planes + i - 1;
       Node n{"worker-" + std::to_string(i), "10.0." + std::to_string(1 + idx / 250) + "." + std::to_string(10 + idx % 250),
              "10.244." + std::to_string(idx % 256) + "." + std::to_string((idx / 256) * 0) + "0/24", false, false};
       n.pod_cidr = "10." + std::to_string(128 + idx / 256) + "." + std::to_string(idx % 256) + ".0/24";
-      // Spread the broken ones evenly so any sample of the cluster sees them.
-      if (notready > 0 && (i * notready) / o.workers != ((i - 1) * notready) / o.workers) n.not_ready = true;
+      n.not_ready = spread(i, notready, o.workers);
       nodes.push_back(n);
     }
     if (o.preset == "example") {
       for (auto& n : nodes) n.not_ready = n.name == "worker-4";
     }
     for (auto& n : nodes) planted["notready_nodes"] += n.not_ready;
+    if (o.control_planes > 0) scheduler_host = nodes.front().name;
   }
 
   std::string node_object(const Node& n) {
@@ -189,7 +244,7 @@ struct Generator {
           l.field("beta.kubernetes.io/arch", "amd64").field("beta.kubernetes.io/os", "linux");
           l.field("kubernetes.io/arch", "amd64").field("kubernetes.io/hostname", n.name).field("kubernetes.io/os", "linux");
           l.field("node.kubernetes.io/instance-type", n.control_plane ? "ecs.g7.xlarge" : "ecs.g7.2xlarge");
-          l.field("topology.kubernetes.io/region", "cn-hangzhou").field("topology.kubernetes.io/zone", n.name.back() % 2 ? "cn-hangzhou-h" : "cn-hangzhou-i");
+          l.field("topology.kubernetes.io/region", "cn-hangzhou").field("topology.kubernetes.io/zone", zone_of(n.name));
           if (n.control_plane) {
             l.field("node-role.kubernetes.io/control-plane", "");
             l.field("node.kubernetes.io/exclude-from-external-load-balancers", "");
@@ -284,11 +339,19 @@ struct Generator {
     bool host_network = false;
     bool privileged = false;
     bool static_pod = false;
+    bool recent = false;  // created by a rollout within the last hour
+    std::string claim;    // a PersistentVolumeClaim mounted at /data
   };
+
+  // Pods of a recent rollout started within the last half hour; the rest
+  // long ago, a minute apart.
+  std::time_t pod_created(const PodSpec& p, int ip_index) const {
+    return p.recent ? now - 1800 + (ip_index % 20) * 15 : born + 86400 + (ip_index % 1000) * 60;
+  }
 
   std::string pod_object(const PodSpec& p, const Node& n, int ip_index) {
     std::string s;
-    std::time_t created = born + 86400 + (ip_index % 1000) * 60;
+    std::time_t created = pod_created(p, ip_index);
     std::string pod_ip = p.host_network ? n.ip : n.pod_cidr.substr(0, n.pod_cidr.rfind('.')) + "." + std::to_string(2 + ip_index % 250);
     bool ready = !p.crashloop && !p.not_ready && !n.not_ready;
     {
@@ -375,6 +438,7 @@ struct Generator {
             c.field("terminationMessagePath", "/dev/termination-log").field("terminationMessagePolicy", "File");
             auto vm = c.array("volumeMounts");
             vm.object().field("mountPath", "/var/run/secrets/kubernetes.io/serviceaccount").field("name", "kube-api-access-" + rng.suffix(5)).field("readOnly", true);
+            if (ci == 0 && !p.claim.empty()) vm.object().field("mountPath", "/data").field("name", "data");
           }
         }
         sp.field("dnsPolicy", p.host_network ? "ClusterFirstWithHostNet" : "ClusterFirst").field("enableServiceLinks", true);
@@ -393,15 +457,22 @@ struct Generator {
         }
         {
           auto vols = sp.array("volumes");
-          auto v = vols.object();
-          v.field("name", "kube-api-access-" + rng.suffix(5));
-          auto proj = v.object("projected");
-          proj.field("defaultMode", 420);
-          auto srcs = proj.array("sources");
-          srcs.object().object("serviceAccountToken").field("expirationSeconds", 3607).field("path", "token");
-          auto cm = srcs.object().object("configMap");
-          cm.field("name", "kube-root-ca.crt");
-          cm.array("items").object().field("key", "ca.crt").field("path", "ca.crt");
+          {
+            auto v = vols.object();
+            v.field("name", "kube-api-access-" + rng.suffix(5));
+            auto proj = v.object("projected");
+            proj.field("defaultMode", 420);
+            auto srcs = proj.array("sources");
+            srcs.object().object("serviceAccountToken").field("expirationSeconds", 3607).field("path", "token");
+            auto cm = srcs.object().object("configMap");
+            cm.field("name", "kube-root-ca.crt");
+            cm.array("items").object().field("key", "ca.crt").field("path", "ca.crt");
+          }
+          if (!p.claim.empty()) {
+            auto v = vols.object();
+            v.field("name", "data");
+            v.object("persistentVolumeClaim").field("claimName", p.claim);
+          }
         }
       }
       {
@@ -562,12 +633,16 @@ struct Generator {
 
   // ------------------------------------------------------------ services
 
+  // One address behind a service: a pod (or, for `kubernetes`, an API server
+  // with no pod and no node).
+  struct Backend {
+    std::string ip, node, pod, uid;
+  };
+
   struct Service {
     std::string ns, name, selector_app, cluster_ip;
     int port = 80;
-    std::vector<std::pair<std::string, std::string>> ready;      // ip, node
-    std::vector<std::pair<std::string, std::string>> not_ready;  // ip, node
-    std::vector<std::string> pod_names, not_ready_pod_names;
+    std::vector<Backend> ready, not_ready;
   };
 
   std::string service_object(const Service& sv) {
@@ -613,20 +688,19 @@ struct Generator {
     if (!sv.ready.empty() || !sv.not_ready.empty()) {
       auto subsets = o_.array("subsets");
       auto ss = subsets.object();
-      auto addr = [&](const char* key, const std::vector<std::pair<std::string, std::string>>& list,
-                      const std::vector<std::string>& pods) {
+      auto addr = [&](const char* key, const std::vector<Backend>& list) {
         if (list.empty()) return;
         auto arr = ss.array(key);
-        for (size_t i = 0; i < list.size(); ++i) {
+        for (const auto& b : list) {
           auto a = arr.object();
-          a.field("ip", list[i].first);
-          if (!list[i].second.empty()) a.field("nodeName", list[i].second);
-          if (i < pods.size())
-            a.object("targetRef").field("kind", "Pod").field("name", pods[i]).field("namespace", sv.ns).field("uid", rng.uid());
+          a.field("ip", b.ip);
+          if (!b.node.empty()) a.field("nodeName", b.node);
+          if (!b.pod.empty())
+            a.object("targetRef").field("kind", "Pod").field("name", b.pod).field("namespace", sv.ns).field("uid", rng.uid());
         }
       };
-      addr("addresses", sv.ready, sv.pod_names);
-      addr("notReadyAddresses", sv.not_ready, sv.not_ready_pod_names);
+      addr("addresses", sv.ready);
+      addr("notReadyAddresses", sv.not_ready);
       ss.array("ports").object().field("name", sv.name == "kubernetes" ? "https" : "http")
           .field("port", sv.name == "kubernetes" ? 6443 : 8080).field("protocol", "TCP");
     }
@@ -694,6 +768,428 @@ struct Generator {
     return s;
   }
 
+  // ------------------------------------------------------------ storage
+
+  // Two classes, as a managed cluster ships them: cloud disks (the default,
+  // bound once a pod is scheduled) and a shared NAS file system (bound at
+  // once, ReadWriteMany) that the application claims use. The csi-plugin
+  // DaemonSet is the node side of both drivers.
+  static constexpr const char* kDiskClass = "alicloud-disk-essd";
+  static constexpr const char* kNasClass = "alibabacloud-cnfs-nas";
+  static constexpr const char* kNasDriver = "nasplugin.csi.alibabacloud.com";
+
+  std::string storageclass_object(bool nas) {
+    static constexpr std::string_view kDiskFields =
+        R"({"f:allowVolumeExpansion":{},"f:metadata":{"f:annotations":{".":{},"f:storageclass.kubernetes.io/is-default-class":{}}},"f:parameters":{".":{},"f:fstype":{},"f:type":{}},"f:provisioner":{},"f:reclaimPolicy":{},"f:volumeBindingMode":{}})";
+    static constexpr std::string_view kNasFields =
+        R"({"f:allowVolumeExpansion":{},"f:mountOptions":{},"f:parameters":{".":{},"f:containerNetworkFileSystem":{},"f:path":{},"f:volumeAs":{}},"f:provisioner":{},"f:reclaimPolicy":{},"f:volumeBindingMode":{}})";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "storage.k8s.io/v1").field("kind", "StorageClass");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", nas ? kNasClass : kDiskClass).field("uid", extra.uid()).field("resourceVersion", next_extra_rv());
+      md.field("creationTimestamp", ts(born + 600));
+      if (!nas) md.object("annotations").field("storageclass.kubernetes.io/is-default-class", "true");
+      managed(md, {{"kubectl-client-side-apply", "storage.k8s.io/v1", born + 600, nullptr, nas ? kNasFields : kDiskFields}});
+    }
+    o_.field("allowVolumeExpansion", true);
+    if (nas) o_.array("mountOptions").value("nolock,tcp,noresvport").value("vers=3");
+    {
+      auto pa = o_.object("parameters");
+      if (nas) pa.field("containerNetworkFileSystem", nas_fs).field("path", "/").field("volumeAs", "subpath");
+      else pa.field("fstype", "ext4").field("type", "cloud_essd");
+    }
+    o_.field("provisioner", nas ? kNasDriver : "diskplugin.csi.alibabacloud.com").field("reclaimPolicy", "Delete");
+    o_.field("volumeBindingMode", nas ? "Immediate" : "WaitForFirstConsumer");
+    return s;
+  }
+
+  // A claim on the NAS class. Bound ones name their volume ("pvc-" and the
+  // claim's uid, as the external provisioner names them); a Pending one has
+  // none because its provisioning keeps failing.
+  struct Claim {
+    std::string ns, name, app, size, uid, volume, rv;
+    std::time_t created = 0;
+    bool bound() const { return !volume.empty(); }
+  };
+
+  std::string pvc_object(const Claim& c) {
+    static constexpr std::string_view kApplied =
+        R"({"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:accessModes":{},"f:resources":{"f:requests":{".":{},"f:storage":{}}},"f:storageClassName":{},"f:volumeMode":{}}})";
+    static constexpr std::string_view kBinder =
+        R"({"f:metadata":{"f:annotations":{".":{},"f:pv.kubernetes.io/bind-completed":{},"f:pv.kubernetes.io/bound-by-controller":{},"f:volume.beta.kubernetes.io/storage-provisioner":{},"f:volume.kubernetes.io/storage-provisioner":{}}},"f:spec":{"f:volumeName":{}}})";
+    static constexpr std::string_view kProvisioning =
+        R"({"f:metadata":{"f:annotations":{".":{},"f:volume.beta.kubernetes.io/storage-provisioner":{},"f:volume.kubernetes.io/storage-provisioner":{}}}})";
+    static constexpr std::string_view kStatus = R"({"f:status":{"f:accessModes":{},"f:capacity":{".":{},"f:storage":{}},"f:phase":{}}})";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolumeClaim");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", c.name).field("namespace", c.ns).field("uid", c.uid).field("resourceVersion", c.rv);
+      md.field("creationTimestamp", ts(c.created));
+      md.object("labels").field("app", c.app);
+      {
+        auto a = md.object("annotations");
+        if (c.bound()) a.field("pv.kubernetes.io/bind-completed", "yes").field("pv.kubernetes.io/bound-by-controller", "yes");
+        a.field("volume.beta.kubernetes.io/storage-provisioner", kNasDriver).field("volume.kubernetes.io/storage-provisioner", kNasDriver);
+      }
+      md.array("finalizers").value("kubernetes.io/pvc-protection");
+      if (c.bound())
+        managed(md, {{"kubectl-client-side-apply", "v1", c.created, nullptr, kApplied},
+                     {"kube-controller-manager", "v1", c.created + 4, nullptr, kBinder},
+                     {"kube-controller-manager", "v1", c.created + 4, "status", kStatus}});
+      else
+        managed(md, {{"kubectl-client-side-apply", "v1", c.created, nullptr, kApplied},
+                     {"kube-controller-manager", "v1", c.created, nullptr, kProvisioning}});
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteMany");
+      sp.object("resources").object("requests").field("storage", c.size);
+      sp.field("storageClassName", kNasClass).field("volumeMode", "Filesystem");
+      if (c.bound()) sp.field("volumeName", c.volume);
+    }
+    {
+      auto st = o_.object("status");
+      if (c.bound()) {
+        st.array("accessModes").value("ReadWriteMany");
+        st.object("capacity").field("storage", c.size);
+      }
+      st.field("phase", c.bound() ? "Bound" : "Pending");
+    }
+    return s;
+  }
+
+  std::string pv_object(const Claim& c) {
+    static constexpr std::string_view kProvisioner =
+        R"({"f:metadata":{"f:annotations":{".":{},"f:pv.kubernetes.io/provisioned-by":{},"f:volume.kubernetes.io/provisioner-deletion-secret-name":{},"f:volume.kubernetes.io/provisioner-deletion-secret-namespace":{}}},"f:spec":{"f:accessModes":{},"f:capacity":{".":{},"f:storage":{}},"f:claimRef":{".":{},"f:apiVersion":{},"f:kind":{},"f:name":{},"f:namespace":{},"f:resourceVersion":{},"f:uid":{}},"f:csi":{".":{},"f:driver":{},"f:volumeAttributes":{".":{},"f:containerNetworkFileSystem":{},"f:path":{},"f:server":{},"f:storage.kubernetes.io/csiProvisionerIdentity":{},"f:volumeAs":{}},"f:volumeHandle":{}},"f:mountOptions":{},"f:persistentVolumeReclaimPolicy":{},"f:storageClassName":{},"f:volumeMode":{}}})";
+    static constexpr std::string_view kStatus = R"({"f:status":{"f:phase":{}}})";
+    std::time_t made = c.created + 3;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolume");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", c.volume).field("uid", extra.uid()).field("resourceVersion", next_extra_rv());
+      md.field("creationTimestamp", ts(made));
+      md.object("annotations").field("pv.kubernetes.io/provisioned-by", kNasDriver)
+          .field("volume.kubernetes.io/provisioner-deletion-secret-name", "").field("volume.kubernetes.io/provisioner-deletion-secret-namespace", "");
+      md.array("finalizers").value("external-provisioner.volume.kubernetes.io/finalizer").value("kubernetes.io/pv-protection");
+      managed(md, {{"csi-provisioner", "v1", made, nullptr, kProvisioner}, {"kube-controller-manager", "v1", made + 1, "status", kStatus}});
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteMany");
+      sp.object("capacity").field("storage", c.size);
+      sp.object("claimRef").field("apiVersion", "v1").field("kind", "PersistentVolumeClaim").field("name", c.name)
+          .field("namespace", c.ns).field("resourceVersion", c.rv).field("uid", c.uid);
+      {
+        auto csi = sp.object("csi");
+        csi.field("driver", kNasDriver);
+        csi.object("volumeAttributes").field("containerNetworkFileSystem", nas_fs).field("path", "/" + c.volume)
+            .field("server", nas_fs.substr(9) + ".cn-hangzhou.nas.aliyuncs.com")
+            .field("storage.kubernetes.io/csiProvisionerIdentity", std::to_string(born) + "000-8081-" + kNasDriver).field("volumeAs", "subpath");
+        csi.field("volumeHandle", c.volume);
+      }
+      sp.array("mountOptions").value("nolock,tcp,noresvport").value("vers=3");
+      sp.field("persistentVolumeReclaimPolicy", "Delete").field("storageClassName", kNasClass).field("volumeMode", "Filesystem");
+    }
+    o_.object("status").field("lastPhaseTransitionTime", ts(made + 1)).field("phase", "Bound");
+    return s;
+  }
+
+  // ------------------------------------------------------------ disruption budgets
+
+  // A PodDisruptionBudget and what the disruption controller computed for it.
+  struct Budget {
+    std::string ns, name, app, track;  // selector: app, and track when set
+    const char* rule = "maxUnavailable";  // or "minAvailable"
+    std::string value;                    // a count ("1") or a percentage ("50%")
+    int expected = 0, healthy = 0;        // matching pods, and how many are ready
+
+    // The controller's arithmetic: percentages of the expected pods round up.
+    int desired() const {
+      int n = value.back() == '%' ? (expected * std::atoi(value.c_str()) + 99) / 100 : std::atoi(value.c_str());
+      return rule == std::string_view("maxUnavailable") ? std::max(0, expected - n) : n;
+    }
+    int allowed() const { return std::max(0, healthy - desired()); }
+    // What a drain runs into: pods to protect and no disruption left.
+    bool blocks_drain() const { return expected > 0 && allowed() == 0; }
+  };
+
+  std::string pdb_object(const Budget& b, std::time_t created) {
+    static constexpr std::string_view kMax =
+        R"({"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:maxUnavailable":{},"f:selector":{}}})";
+    static constexpr std::string_view kMin =
+        R"({"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:minAvailable":{},"f:selector":{}}})";
+    static constexpr std::string_view kStatus =
+        R"({"f:status":{"f:conditions":{".":{},"k:{\"type\":\"DisruptionAllowed\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},"f:observedGeneration":{},"f:reason":{},"f:status":{},"f:type":{}}},"f:currentHealthy":{},"f:desiredHealthy":{},"f:disruptionsAllowed":{},"f:expectedPods":{},"f:observedGeneration":{}}})";
+    bool max_rule = b.rule == std::string_view("maxUnavailable");
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "policy/v1").field("kind", "PodDisruptionBudget");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", b.name).field("namespace", b.ns).field("uid", extra.uid()).field("resourceVersion", next_extra_rv());
+      md.field("generation", 1).field("creationTimestamp", ts(created));
+      md.object("labels").field("app", b.app);
+      managed(md, {{"kubectl-client-side-apply", "policy/v1", created, nullptr, max_rule ? kMax : kMin},
+                   {"kube-controller-manager", "policy/v1", now - 60, "status", kStatus}});
+    }
+    {
+      auto sp = o_.object("spec");
+      if (b.value.back() == '%') sp.field(b.rule, b.value);
+      else sp.field(b.rule, std::atoi(b.value.c_str()));
+      auto ml = sp.object("selector").object("matchLabels");
+      ml.field("app", b.app);
+      if (!b.track.empty()) ml.field("track", b.track);
+    }
+    {
+      auto st = o_.object("status");
+      {
+        bool ok = b.allowed() > 0;
+        // A budget that allows nothing with every pod healthy has done so
+        // since it was made; otherwise since its pods went unready.
+        std::time_t since = ok || b.healthy == b.expected ? created + 30 : now - 5400;
+        auto c = st.array("conditions").object();
+        c.field("lastTransitionTime", ts(since)).field("message", "").field("observedGeneration", 1);
+        c.field("reason", ok ? "SufficientPods" : "InsufficientPods").field("status", ok ? "True" : "False").field("type", "DisruptionAllowed");
+      }
+      st.field("currentHealthy", b.healthy).field("desiredHealthy", b.desired()).field("disruptionsAllowed", b.allowed());
+      st.field("expectedPods", b.expected).field("observedGeneration", 1);
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ endpoint slices
+
+  // The EndpointSlices of a service: at most 100 endpoints each (the
+  // controller's default), or one empty placeholder when nothing backs it.
+  // The API server keeps the `kubernetes` one itself.
+  void endpointslices(ListFile& f, const Service& sv, const std::string& service_uid) {
+    static constexpr std::string_view kFields =
+        R"({"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:annotations":{".":{},"f:endpoints.kubernetes.io/last-change-trigger-time":{}},"f:generateName":{},"f:labels":{".":{},"f:app":{},"f:endpointslice.kubernetes.io/managed-by":{},"f:kubernetes.io/service-name":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:ports":{}})";
+    static constexpr std::string_view kApiServerFields =
+        R"({"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/service-name":{}}},"f:ports":{}})";
+    constexpr size_t kMaxPerSlice = 100;
+    bool apiserver = sv.name == "kubernetes";
+    std::vector<std::pair<const Backend*, bool>> all;  // backend, ready
+    for (const auto& b : sv.ready) all.push_back({&b, true});
+    for (const auto& b : sv.not_ready) all.push_back({&b, false});
+    for (size_t from = 0; from == 0 || from < all.size(); from += kMaxPerSlice) {
+      std::string s;
+      {
+        JsonWriter o_(s, '{', '}');
+        o_.field("apiVersion", "discovery.k8s.io/v1").field("kind", "EndpointSlice");
+        {
+          auto md = o_.object("metadata");
+          md.field("name", apiserver ? sv.name : sv.name + "-" + extra.suffix(5));
+          if (!apiserver) md.field("generateName", sv.name + "-");
+          md.field("namespace", sv.ns).field("uid", extra.uid()).field("resourceVersion", next_extra_rv()).field("generation", 1);
+          md.field("creationTimestamp", ts(born + 86400));
+          {
+            auto l = md.object("labels");
+            if (!apiserver) l.field("app", sv.selector_app).field("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+            l.field("kubernetes.io/service-name", sv.name);
+          }
+          if (!apiserver) {
+            md.object("annotations").field("endpoints.kubernetes.io/last-change-trigger-time", ts(now - 3600));
+            md.array("ownerReferences").object().field("apiVersion", "v1").field("kind", "Service").field("name", sv.name)
+                .field("uid", service_uid).field("controller", true).field("blockOwnerDeletion", true);
+          }
+          managed(md, {{apiserver ? "kube-apiserver" : "kube-controller-manager", "discovery.k8s.io/v1", now - 3600, nullptr,
+                        apiserver ? kApiServerFields : kFields}});
+        }
+        o_.field("addressType", "IPv4");
+        if (all.empty()) {
+          o_.null("endpoints");
+        } else {
+          auto eps = o_.array("endpoints");
+          for (size_t i = from; i < all.size() && i < from + kMaxPerSlice; ++i) {
+            const auto& [b, ready] = all[i];
+            auto e = eps.object();
+            e.array("addresses").value(b->ip);
+            e.object("conditions").field("ready", ready).field("serving", ready).field("terminating", false);
+            if (!b->node.empty()) e.field("nodeName", b->node);
+            if (!b->pod.empty()) e.object("targetRef").field("kind", "Pod").field("name", b->pod).field("namespace", sv.ns).field("uid", b->uid);
+            if (!b->node.empty()) e.field("zone", zone_of(b->node));
+          }
+        }
+        if (all.empty() && !apiserver) {
+          o_.null("ports");
+        } else {
+          o_.array("ports").object().field("name", apiserver ? "https" : "http").field("port", apiserver ? 6443 : 8080).field("protocol", "TCP");
+        }
+      }
+      f.add(s);
+    }
+  }
+
+  // ------------------------------------------------------------ events
+
+  // The object an event is about.
+  struct Involved {
+    const char* api;
+    const char* kind;
+    std::string ns, name, uid, field_path;
+  };
+
+  // One core/v1 Event. Most components still write through the core API
+  // (source, first/lastTimestamp, count); the scheduler writes through
+  // events.k8s.io, which reads back with eventTime and no timestamps.
+  struct Event {
+    Involved on;
+    const char* type;
+    const char* reason;
+    std::string message;
+    std::string component;  // source.component / reportingComponent
+    const char* manager;    // the process that wrote it (managedFields)
+    std::string host;       // the node, for kubelet events
+    std::time_t first, last;
+    int count = 1;
+    bool events_api = false;
+  };
+
+  void event(ListFile& f, const Event& e) {
+    static constexpr std::string_view kCore =
+        R"({"f:count":{},"f:firstTimestamp":{},"f:involvedObject":{},"f:lastTimestamp":{},"f:message":{},"f:reason":{},"f:reportingComponent":{},"f:reportingInstance":{},"f:source":{"f:component":{},"f:host":{}},"f:type":{}})";
+    static constexpr std::string_view kEventsApi =
+        R"({"f:action":{},"f:eventTime":{},"f:note":{},"f:reason":{},"f:regarding":{},"f:reportingController":{},"f:reportingInstance":{},"f:type":{}})";
+    std::string ns = e.on.ns.empty() ? "default" : e.on.ns;
+    std::string instance = e.events_api && !e.host.empty() ? e.component + "-" + e.host : e.host;
+    std::string s;
+    {
+      JsonWriter o_(s, '{', '}');
+      o_.field("apiVersion", "v1").field("kind", "Event");
+      {
+        auto md = o_.object("metadata");
+        md.field("name", e.on.name + "." + extra.hex(16)).field("namespace", ns).field("uid", extra.uid());
+        md.field("resourceVersion", next_extra_rv()).field("creationTimestamp", ts(e.first));
+        managed(md, {{e.manager, e.events_api ? "events.k8s.io/v1" : "v1", e.last, nullptr, e.events_api ? kEventsApi : kCore}});
+      }
+      {
+        auto io = o_.object("involvedObject");
+        io.field("apiVersion", e.on.api);
+        if (!e.on.field_path.empty()) io.field("fieldPath", e.on.field_path);
+        io.field("kind", e.on.kind).field("name", e.on.name);
+        if (!e.on.ns.empty()) io.field("namespace", e.on.ns);
+        io.field("uid", e.on.uid);
+      }
+      o_.field("reason", e.reason).field("message", e.message);
+      {
+        auto src = o_.object("source");
+        if (!e.events_api) {
+          src.field("component", e.component);
+          if (!e.host.empty()) src.field("host", e.host);
+        }
+      }
+      if (e.events_api) {
+        o_.null("firstTimestamp").null("lastTimestamp");
+      } else {
+        o_.field("firstTimestamp", ts(e.first)).field("lastTimestamp", ts(e.last)).field("count", e.count);
+      }
+      o_.field("type", e.type);
+      if (e.events_api) o_.field("eventTime", ts(e.first).substr(0, 19) + ".481516Z").field("action", "Binding");
+      else o_.null("eventTime");
+      o_.field("reportingComponent", e.component).field("reportingInstance", instance);
+    }
+    f.add(s);
+  }
+
+  // What is said about a pod within the hour events live: the start of a
+  // recent rollout (scheduled, then each container pulled, created,
+  // started), a crashing container's restarts, its node going away.
+  void pod_events(ListFile& f, const PodSpec& p, const Node& n, const std::string& uid, const std::string& ip, std::time_t created) {
+    Involved pod{"v1", "Pod", p.ns, p.name, uid, ""};
+    auto container = [&](size_t ci) {
+      Involved c = pod;
+      c.field_path = "spec.containers{" + p.containers[ci] + "}";
+      return c;
+    };
+    auto image = [&](size_t ci) { return ci == 0 ? p.image : std::string("docker.io/istio/proxyv2:1.20.3"); };
+    if (p.recent) {
+      event(f, {pod, "Normal", "Scheduled", "Successfully assigned " + p.ns + "/" + p.name + " to " + n.name, "default-scheduler",
+                "kube-scheduler", scheduler_host, created, created, 1, true});
+      for (size_t ci = 0; ci < p.containers.size(); ++ci) {
+        std::time_t t = created + 2 + static_cast<std::time_t>(ci);
+        auto kubelet = [&](const char* reason, const std::string& msg) {
+          event(f, {container(ci), "Normal", reason, msg, "kubelet", "kubelet", n.name, t, t});
+        };
+        kubelet("Pulled", "Container image \"" + image(ci) + "\" already present on machine");
+        kubelet("Created", "Created container " + p.containers[ci]);
+        kubelet("Started", "Started container " + p.containers[ci]);
+      }
+    }
+    if (p.crashloop) {
+      // Crashing since the pod went unready (status: 5400 s ago), restarted
+      // with back-off; the readiness probe never gets an answer.
+      std::time_t since = now - 5400;
+      event(f, {container(0), "Normal", "Pulled", "Container image \"" + p.image + "\" already present on machine", "kubelet", "kubelet",
+                n.name, since, now - 101, p.restarts + 1});
+      event(f, {container(0), "Warning", "Unhealthy",
+                "Readiness probe failed: Get \"http://" + ip + ":8080/healthz\": dial tcp " + ip + ":8080: connect: connection refused",
+                "kubelet", "kubelet", n.name, since + 5, now - 98, 2 * p.restarts});
+      event(f, {container(0), "Warning", "BackOff", "Back-off restarting failed container " + p.containers[0] + " in pod " + p.name + "_" + p.ns + "(" + uid + ")",
+                "kubelet", "kubelet", n.name, since + 12, now - 20, 20 * p.restarts});
+    }
+    if (n.not_ready)
+      event(f, {pod, "Warning", "NodeNotReady", "Node is not ready", "node-controller", "kube-controller-manager", "", now - 7160, now - 7160});
+  }
+
+  // A pod, what is said about it, and what a service needs to route to it.
+  Backend add_pod(ListFile& fpods, ListFile& fevents, const PodSpec& p, const Node& n, int ip_index) {
+    std::string obj = pod_object(p, n, ip_index);
+    Backend b{first_string(obj, "podIP"), n.name, p.name, first_string(obj, "uid")};
+    fpods.add(obj);
+    pod_events(fevents, p, n, b.uid, b.ip, pod_created(p, ip_index));
+    return b;
+  }
+
+  // A deployment scaled up within the hour: its controllers' side of the
+  // pods' start-up events.
+  void scale_up_events(ListFile& f, const Workload& w, const std::string& dep_uid, const std::string& rs_uid, const Service& sv) {
+    std::string rs = w.name + "-" + w.rs_hash;
+    std::time_t t = now - 1800;
+    event(f, {{"apps/v1", "Deployment", w.ns, w.name, dep_uid, ""}, "Normal", "ScalingReplicaSet",
+              "Scaled up replica set " + rs + " to " + std::to_string(w.replicas) + " from 0", "deployment-controller",
+              "kube-controller-manager", "", t, t});
+    for (const auto* list : {&sv.ready, &sv.not_ready})
+      for (const auto& b : *list)
+        event(f, {{"apps/v1", "ReplicaSet", w.ns, rs, rs_uid, ""}, "Normal", "SuccessfulCreate", "Created pod: " + b.pod,
+                  "replicaset-controller", "kube-controller-manager", "", t, t});
+  }
+
+  // Planted: the budget of a canary track that was since removed; its
+  // selector matches nothing.
+  void leftover_canary_budget(ListFile& fpdb, ListFile& fevents, const Workload& w) {
+    Budget b{w.ns, w.name + "-canary", w.name, "canary", "minAvailable", "1", 0, 0};
+    std::string obj = pdb_object(b, born + 30 * 86400);
+    fpdb.add(obj);
+    event(fevents, {{"policy/v1", "PodDisruptionBudget", b.ns, b.name, first_string(obj, "uid"), ""}, "Normal", "NoPods",
+                    "No matching pods found", "controllermanager", "kube-controller-manager", "", now - 3 * 86400, now - 45, 4320});
+    ++planted["pdbs_selecting_nothing"];
+  }
+
+  // Planted: a claim for an export job, Pending for hours because its
+  // provisioning keeps failing (the file system is at its quota). No pod
+  // uses it yet.
+  void pending_claim(ListFile& fpvc, ListFile& fevents, const Workload& w) {
+    Claim c{w.ns, w.name + "-export", w.name, "2Ti", extra.uid(), "", next_extra_rv(), now - 3 * 3600};
+    fpvc.add(pvc_object(c));
+    Involved on{"v1", "PersistentVolumeClaim", c.ns, c.name, c.uid, ""};
+    event(fevents, {on, "Normal", "ExternalProvisioning",
+                    std::string("Waiting for a volume to be created either by the external provisioner \"") + kNasDriver +
+                        "\" or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
+                    "persistentvolume-controller", "kube-controller-manager", "", c.created, now - 12, 722});
+    event(fevents, {on, "Warning", "ProvisioningFailed",
+                    "failed to provision volume with StorageClass \"" + std::string(kNasClass) +
+                        "\": rpc error: code = ResourceExhausted desc = create subpath: file system " + nas_fs + " has reached its capacity quota",
+                    nas_provisioner, "csi-provisioner", "", c.created + 2, now - 40, 31});
+    ++planted["pending_pvcs"];
+  }
+
   // ------------------------------------------------------------ whole cluster
 
   void run() {
@@ -701,8 +1197,20 @@ struct Generator {
     make_nodes();
     ListFile fnodes(dir, "k8s.nodes"), fpods(dir, "k8s.pods"), fns(dir, "k8s.namespaces"), fds(dir, "k8s.daemonsets"),
         fdeps(dir, "k8s.deployments"), frs(dir, "k8s.replicasets"), fsvc(dir, "k8s.services"), fep(dir, "k8s.endpoints"),
-        fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases");
-    for (const auto& n : nodes) fnodes.add(node_object(n));
+        fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases"), fslices(dir, "k8s.endpointslices"),
+        fevents(dir, "k8s.events"), fpdb(dir, "k8s.poddisruptionbudgets"), fpvc(dir, "k8s.persistentvolumeclaims"),
+        fpv(dir, "k8s.persistentvolumes"), fsc(dir, "k8s.storageclasses");
+    for (const auto& n : nodes) {
+      std::string obj = node_object(n);
+      fnodes.add(obj);
+      if (n.not_ready)
+        event(fevents, {{"v1", "Node", "", n.name, first_string(obj, "uid"), ""}, "Normal", "NodeNotReady",
+                        "Node " + n.name + " status is now: NodeNotReady", "node-controller", "kube-controller-manager", "", now - 7160, now - 7160});
+    }
+    nas_fs = "cnfs-nas-" + extra.hex(17);
+    nas_provisioner = std::string(kNasDriver) + "_csi-provisioner-" + extra.suffix(10) + "-" + extra.suffix(5) + "_" + extra.uid();
+    fsc.add(storageclass_object(false));
+    fsc.add(storageclass_object(true));
     for (const auto& n : nodes) fleases.add(lease_object(n));
 
     std::vector<std::string> app_namespaces;
@@ -716,9 +1224,9 @@ struct Generator {
     int ip_index = 0;
     // The API server's own service: one endpoint per control-plane node.
     {
-      Service k{"default", "kubernetes", "", "10.96.0.1", 443, {}, {}, {}, {}};
+      Service k{"default", "kubernetes", "", "10.96.0.1", 443, {}, {}};
       for (const auto& n : nodes)
-        if (n.control_plane) k.ready.push_back({n.ip, ""});
+        if (n.control_plane) k.ready.push_back({n.ip, "", "", ""});
       services.push_back(k);
     }
 
@@ -735,7 +1243,7 @@ struct Generator {
         p.containers = {comp};
         p.static_pod = true;
         p.host_network = true;
-        fpods.add(pod_object(p, n, ip_index++));
+        add_pod(fpods, fevents, p, n, ip_index++);
       }
     }
 
@@ -776,7 +1284,7 @@ struct Generator {
         bool ready = !p.crashloop && !p.not_ready && !n.not_ready;
         if (ready) ++w.ready;
         if (p.crashloop) ++planted["kube_proxy_unready"];
-        fpods.add(pod_object(p, n, ip_index++));
+        add_pod(fpods, fevents, p, n, ip_index++);
       }
       if (w.ready < w.replicas) ++planted["daemonsets_unavailable"];
       fds.add(workload_object(w));
@@ -788,7 +1296,7 @@ struct Generator {
       if (!n.control_plane) workers.push_back(&n);
     auto place = [&](int i) -> Node& { return *workers[static_cast<size_t>(i) % workers.size()]; };
     int app_pods = o.pods >= 0 ? o.pods : 8 * o.workers;
-    int crash_total = static_cast<int>(app_pods * o.crashloop_rate + 0.5);
+    int crash_total = planted_count(app_pods, o.crashloop_rate);
     struct Dep {
       std::string ns, name, image;
       int replicas;
@@ -809,21 +1317,43 @@ struct Generator {
       deps.push_back({ns, name, "registry.example.com/" + ns + "/" + std::string(app_names[i % 8]) + ":1." + std::to_string(i % 7) + ".2",
                       replicas, 2});
     }
-    int removed_total = static_cast<int>(n_app_deps * o.removed_api_rate + 0.5);
+    int removed_total = planted_count(n_app_deps, o.removed_api_rate);
+    int pending_total = planted_count(n_app_deps, o.pending_pvc_rate);
+    int blocking_total = planted_count(n_app_deps, o.pdb_blocking_rate);
+    int nothing_total = planted_count(n_app_deps, o.pdb_selects_nothing_rate);
     int pod_counter = 0, crash_planted = 0, dep_counter = 0;
     for (const auto& d : deps) {
       Workload w{d.ns, d.name, "Deployment", d.image, d.replicas, 0, rng.suffix(9), false};
       bool is_app = d.ns != "kube-system" && d.ns != "policy-system";
+      // What an application deployment has besides its pods: every 4th
+      // keeps its data on a shared claim, every 3rd has a disruption budget,
+      // every 10th was scaled up within the hour (so its pods' start-up
+      // events are still there). Planted problems are spread by rate.
+      bool with_claim = false, with_budget = false, recent = false, pending = false, blocking = false, canary = false;
+      int k = dep_counter;
       if (is_app) {
         ++dep_counter;
-        if (removed_total > 0 && (dep_counter * removed_total) / n_app_deps != ((dep_counter - 1) * removed_total) / n_app_deps) {
+        if (spread(dep_counter, removed_total, n_app_deps)) {
           w.removed_api = true;
           ++planted["removed_api_objects"];
         }
+        with_claim = k % 4 == 2;
+        with_budget = d.replicas > 0 && k % 3 == 0;  // a budget over no pod is a planted problem
+        recent = k % 10 == 4;
+        pending = o.preset == "example" ? d.name == "inventory" : spread(dep_counter, pending_total, n_app_deps);
+        blocking = d.replicas > 0 && spread(dep_counter, blocking_total, n_app_deps);
+        canary = spread(dep_counter, nothing_total, n_app_deps);
+      }
+      Claim data;
+      if (with_claim) {
+        data = {d.ns, d.name + "-data", d.name, "20Gi", extra.uid(), "", next_extra_rv(), born + 86400 - 300};
+        data.volume = "pvc-" + data.uid;
+        fpvc.add(pvc_object(data));
+        fpv.add(pv_object(data));
       }
       Service sv{d.ns, d.name == "policy-guard" ? "policy-guard-webhook" : d.name, d.name,
                  "10.96." + std::to_string(1 + services.size() / 250) + "." + std::to_string(services.size() % 250 + 2), 80,
-                 {}, {}, {}, {}};
+                 {}, {}};
       for (int r = 0; r < d.replicas; ++r) {
         PodSpec p;
         p.name = d.name + "-" + w.rs_hash + "-" + rng.suffix(5);
@@ -833,12 +1363,14 @@ struct Generator {
         p.owner_name = d.name + "-" + w.rs_hash;
         p.image = d.image;
         p.containers = d.containers == 2 ? std::vector<std::string>{"app", "istio-proxy"} : std::vector<std::string>{d.name};
+        p.recent = recent;
+        p.claim = data.name;
         if (d.name == "coredns") p.component = "kube-dns";
         if (is_app) {
           ++pod_counter;
           if (o.preset == "example") {
             if (d.name == "checkout" && r == 0) p.crashloop = true, p.restarts = 23;
-          } else if (crash_total > 0 && (pod_counter * crash_total) / app_pods != ((pod_counter - 1) * crash_total) / app_pods) {
+          } else if (spread(pod_counter, crash_total, app_pods)) {
             p.crashloop = true;
             p.restarts = 10 + static_cast<int>(rng.next() % 90);
           }
@@ -847,15 +1379,24 @@ struct Generator {
         if (p.crashloop) ++planted["crashloop_pods"], ++crash_planted;
         bool ready = !p.crashloop && !n.not_ready;
         if (ready) ++w.ready;
-        std::string obj = pod_object(p, n, ip_index++);
-        std::string ip = obj.substr(obj.find("\"podIP\":\"") + 9);
-        ip = ip.substr(0, ip.find('"'));
-        if (ready) sv.ready.push_back({ip, n.name}), sv.pod_names.push_back(p.name);
-        else sv.not_ready.push_back({ip, n.name}), sv.not_ready_pod_names.push_back(p.name);
-        fpods.add(obj);
+        (ready ? sv.ready : sv.not_ready).push_back(add_pod(fpods, fevents, p, n, ip_index++));
       }
-      fdeps.add(workload_object(w));
-      frs.add(replicaset_object(w));
+      std::string dep_obj = workload_object(w), rs_obj = replicaset_object(w);
+      fdeps.add(dep_obj);
+      frs.add(rs_obj);
+      if (recent) scale_up_events(fevents, w, first_string(dep_obj, "uid"), first_string(rs_obj, "uid"), sv);
+      if (with_budget || blocking) {
+        // Budgets keep half the pods up or allow one down; a planted one
+        // wants every replica up, so no drain may evict any.
+        bool half = (k / 3) % 2 == 0;
+        Budget b{d.ns, d.name, d.name, "", blocking || half ? "minAvailable" : "maxUnavailable",
+                 blocking ? std::to_string(d.replicas) : half ? "50%" : "1", d.replicas, w.ready};
+        fpdb.add(pdb_object(b, born + 86400 + 120));
+        // Unready pods (a crash loop, a NotReady node) use up a budget too.
+        if (b.blocks_drain()) ++planted["pdbs_blocking_drain"];
+      }
+      if (canary) leftover_canary_budget(fpdb, fevents, w);
+      if (pending) pending_claim(fpvc, fevents, w);
       services.push_back(sv);
     }
     // The example's broken webhook: policy-guard is scaled to zero, so its
@@ -867,27 +1408,28 @@ struct Generator {
     fvwh.add(webhook_object("cert-validator", "kube-system", "metrics-server", "Ignore"));
     // Services whose selector matches nothing (a typo in the selector).
     int app_services = static_cast<int>(services.size()) - 4;
-    int no_ep_total = static_cast<int>(std::max(0, app_services) * o.no_endpoints_rate + 0.5);
+    int no_ep_total = planted_count(std::max(0, app_services), o.no_endpoints_rate);
     int svc_counter = 0;
     for (auto& sv : services) {
       bool is_app = sv.ns != "kube-system" && sv.ns != "policy-system" && sv.ns != "default";
       if (!is_app) continue;
       ++svc_counter;
-      if (no_ep_total > 0 && (svc_counter * no_ep_total) / app_services != ((svc_counter - 1) * no_ep_total) / app_services) {
+      if (spread(svc_counter, no_ep_total, app_services)) {
         sv.selector_app += "-v2";  // matches no pod
         sv.ready.clear();
         sv.not_ready.clear();
-        sv.pod_names.clear();
-        sv.not_ready_pod_names.clear();
         ++planted["services_without_endpoints"];
       }
     }
     for (const auto& sv : services) {
-      fsvc.add(service_object(sv));
+      std::string obj = service_object(sv);
+      fsvc.add(obj);
       fep.add(endpoints_object(sv));
+      endpointslices(fslices, sv, first_string(obj, "uid"));
     }
 
-    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases};
+    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
+                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc};
     for (auto* f : files) f->close();
 
     std::string major = o.version.substr(1, o.version.find('.') - 1);
@@ -916,7 +1458,8 @@ struct Generator {
       p << "{";
       bool first = true;
       for (const char* k : {"notready_nodes", "crashloop_pods", "kube_proxy_unready", "daemonsets_unavailable",
-                            "webhooks_without_endpoints", "services_without_endpoints", "removed_api_objects"}) {
+                            "webhooks_without_endpoints", "services_without_endpoints", "removed_api_objects", "pending_pvcs",
+                            "pdbs_blocking_drain", "pdbs_selecting_nothing"}) {
         p << (first ? "" : ",") << "\n  \"" << k << "\": " << planted[k];
         first = false;
       }
@@ -945,9 +1488,26 @@ Usage: kinspect-gen-cluster --out DIR [options]
   --crashloop-rate R      fraction of application pods in CrashLoopBackOff
   --no-endpoints-rate R   fraction of application services whose selector matches nothing
   --removed-api-rate R    fraction of deployments last applied as extensions/v1beta1
+  --pending-pvc-rate R    fraction of application deployments with an extra claim whose
+                          provisioning keeps failing (Pending for hours)
+  --pdb-blocking-rate R   fraction of application deployments whose PodDisruptionBudget
+                          has minAvailable = replicas (no disruption allowed)
+  --pdb-selects-nothing-rate R
+                          fraction of application deployments that left behind the
+                          budget of a removed canary (its selector matches no pod)
+
+Besides the planted problems the cluster is healthy: every 4th application
+deployment mounts a ReadWriteMany claim (bound to a PersistentVolume of a NAS
+StorageClass), every 3rd has a PodDisruptionBudget, every 10th was scaled up in
+the last hour (its pods' Scheduled/Pulled/Created/Started events are there);
+services have EndpointSlices; crash-looping pods have BackOff and Unhealthy
+events, pods on NotReady nodes NodeNotReady ones.
 
 Writes DIR/manifest.json, one List file per resource, version.json, readyz.txt,
 livez.txt, and DIR/planted.json with the number of each anomaly planted.
+pdbs_blocking_drain counts every budget that allows no disruption while it has
+pods: the planted ones and those whose pods are unready because of another
+planted anomaly (a crash loop, a NotReady node).
 )";
 }
 
@@ -978,6 +1538,9 @@ int main(int argc, char** argv) {
     else if (a == "--crashloop-rate") o.crashloop_rate = std::atof(val().c_str());
     else if (a == "--no-endpoints-rate") o.no_endpoints_rate = std::atof(val().c_str());
     else if (a == "--removed-api-rate") o.removed_api_rate = std::atof(val().c_str());
+    else if (a == "--pending-pvc-rate") o.pending_pvc_rate = std::atof(val().c_str());
+    else if (a == "--pdb-blocking-rate") o.pdb_blocking_rate = std::atof(val().c_str());
+    else if (a == "--pdb-selects-nothing-rate") o.pdb_selects_nothing_rate = std::atof(val().c_str());
     else {
       std::cerr << "kinspect-gen-cluster: unknown option " << a << "; see --help\n";
       return 2;

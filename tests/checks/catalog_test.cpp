@@ -216,6 +216,12 @@ TEST(Catalog, RunsOverTheExampleClusterSnapshot) {
   EXPECT_EQ(per_check["addon-daemonset-incomplete"], 3u);
   EXPECT_EQ(per_check["validating-webhook-no-endpoints"], 1u);
   EXPECT_EQ(per_check["pod-crashloop"], 1u);
+  EXPECT_EQ(per_check["pvc-pending"], 1u);
+  // The healthy claims, budgets and the classes they use trip nothing.
+  for (const char* id : {"pvc-lost", "pvc-storageclass-missing", "pod-pvc-missing", "storageclass-no-default",
+                         "storageclass-multiple-defaults", "upgrade-pdb-blocks-drain", "pdb-selects-nothing", "volume-mount-failing",
+                         "pod-sandbox-creation-failing"})
+    EXPECT_EQ(per_check[id], 0u) << id;
   fs::remove_all(copy);
 }
 

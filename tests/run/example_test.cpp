@@ -45,6 +45,6 @@ TEST(Example, RunNamesEveryPlantedProblem) {
                   std::string(f.at("message").as_string()) + "\n";
   }
   // Each planted problem (examples/cluster/README.md) is named by some finding.
-  for (const char* needle : {"worker-4", "master-2", "worker-3", "policy-guard", "checkout-"})
+  for (const char* needle : {"worker-4", "master-2", "worker-3", "policy-guard", "checkout-", "inventory-export"})
     EXPECT_NE(findings.find(needle), std::string::npos) << "nothing names " << needle << " in:\n" << findings;
 }

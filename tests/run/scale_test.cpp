@@ -41,11 +41,13 @@ TEST(Scale, FindingsMatchWhatTheGeneratorPlanted) {
   fs::path dir = fs::temp_directory_path() / ("kinspect-scale-" + std::to_string(::getpid()));
   auto gen = run_command(std::string(GEN_BIN) + " --out " + dir.string() +
                          " --seed 11 --workers 120 --pods 3000 --namespaces 6 --notready-rate 0.05"
-                         " --crashloop-rate 0.01 --no-endpoints-rate 0.05 --removed-api-rate 0.1");
+                         " --crashloop-rate 0.01 --no-endpoints-rate 0.05 --removed-api-rate 0.1 --pending-pvc-rate 0.01"
+                         " --pdb-blocking-rate 0.01 --pdb-selects-nothing-rate 0.01");
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   json::value planted = read_json(dir / "planted.json");
   // Rates are chosen so that every kind is planted at least a few times.
-  for (const char* k : {"notready_nodes", "crashloop_pods", "services_without_endpoints", "removed_api_objects"})
+  for (const char* k : {"notready_nodes", "crashloop_pods", "services_without_endpoints", "removed_api_objects", "pending_pvcs",
+                        "pdbs_blocking_drain", "pdbs_selecting_nothing"})
     EXPECT_GE(planted.at(k).as_int64(), 3) << k;
 
   const std::string run = std::string(KINSPECT_BIN) + " run --snapshot " + dir.string() + " --plugin-dir " PLUGIN_DIR
@@ -56,9 +58,14 @@ TEST(Scale, FindingsMatchWhatTheGeneratorPlanted) {
   EXPECT_EQ(findings(rep, "node-status-unknown"), planted.at("notready_nodes").as_int64());
   EXPECT_EQ(findings(rep, "pod-crashloop"), planted.at("crashloop_pods").as_int64());
   EXPECT_EQ(findings(rep, "service-selector-no-pods"), planted.at("services_without_endpoints").as_int64());
+  EXPECT_EQ(findings(rep, "pvc-pending"), planted.at("pending_pvcs").as_int64());
+  EXPECT_EQ(findings(rep, "pdb-selects-nothing"), planted.at("pdbs_selecting_nothing").as_int64());
 
   auto upgrade = run_command(run + " --scenario pre-upgrade --target-version 1.30");
   ASSERT_EQ(upgrade.exit_code, 0) << upgrade.err;
-  EXPECT_EQ(findings(json::parse(upgrade.out), "removed-api-deployments"), planted.at("removed_api_objects").as_int64());
+  json::value up = json::parse(upgrade.out);
+  EXPECT_EQ(findings(up, "removed-api-deployments"), planted.at("removed_api_objects").as_int64());
+  // Budgets planted to block, and those the other anomalies' unready pods exhaust.
+  EXPECT_EQ(findings(up, "upgrade-pdb-blocks-drain"), planted.at("pdbs_blocking_drain").as_int64());
   fs::remove_all(dir);
 }
