@@ -24,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 #include <string>
@@ -1294,7 +1295,16 @@ struct Generator {
     std::vector<Node*> workers;
     for (auto& n : nodes)
       if (!n.control_plane) workers.push_back(&n);
-    auto place = [&](int i) -> Node& { return *workers[static_cast<size_t>(i) % workers.size()]; };
+    // Application pods walk the workers 8 at a time (pod_counter * 7 + r).
+    // When 8 and the number of workers share a factor, that walk visits only
+    // workers / gcd of them (125 of 1,000, at 240 pods each, far past the
+    // kubelet's 110): shifting one worker per lap spreads pods over all.
+    const int stride_gcd = std::gcd(8, static_cast<int>(workers.size()));
+    const int lap = 8 * (static_cast<int>(workers.size()) / stride_gcd);
+    auto place = [&](int i) -> Node& {
+      int shift = stride_gcd > 1 ? i / lap : 0;
+      return *workers[static_cast<size_t>(i + shift) % workers.size()];
+    };
     int app_pods = o.pods >= 0 ? o.pods : 8 * o.workers;
     int crash_total = planted_count(app_pods, o.crashloop_rate);
     struct Dep {
