@@ -188,7 +188,7 @@ json::value to_json(Ref r, json::storage_ptr sp) {
       json::object o(sp);
       for (const Member& m : r.members()) {
         std::string_view k = m.key();
-        o.insert_or_assign(json::string_view(k.data(), k.size()), to_json(m.value(), sp));
+        o.emplace(json::string_view(k.data(), k.size()), to_json(m.value(), sp));  // the first of duplicates, as find()
       }
       return json::value(std::move(o), sp);
     }

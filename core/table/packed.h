@@ -18,6 +18,10 @@
 //     String                 varint length, bytes
 //     Array                  u32 body length, then the elements
 //     Object                 u32 body length, then (varint key id, value) pairs
+//
+// Members keep their document order. An object with a duplicate key (JSON
+// leaves the meaning open; the API server never sends one) answers with the
+// first, in find() and to_json() alike.
 #pragma once
 
 #include <boost/json/fwd.hpp>

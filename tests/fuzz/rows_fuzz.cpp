@@ -7,10 +7,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "core/table/packed.h"
 #include "core/table/row_parser.h"
@@ -33,6 +35,22 @@ size_t walk(packed::Ref r, int depth = 0) {
   else if (r.is_string())
     n += r.get_string().size();
   return n;
+}
+
+bool has_duplicate_keys(packed::Ref r) {
+  if (r.is_array()) {
+    for (packed::Ref e : r.elements())
+      if (has_duplicate_keys(e)) return true;
+  } else if (r.is_object()) {
+    std::vector<uint32_t> keys;
+    for (const auto& m : r.members()) {
+      keys.push_back(m.key_id);
+      if (has_duplicate_keys(m.value())) return true;
+    }
+    std::sort(keys.begin(), keys.end());
+    return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+  }
+  return false;
 }
 
 }  // namespace
@@ -64,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opts.max_depth = 1024;
     opts.allow_invalid_utf8 = true;
     boost::json::value expected = boost::json::parse(text, ec, {}, opts);
-    if (ec) return;
+    // Boost.JSON keeps the last of duplicate keys, packed rows the first.
+    if (ec || has_duplicate_keys(table.rows[i])) return ++i, void();
     if (boost::json::serialize(packed::to_json(table.rows[i])) != boost::json::serialize(expected)) std::abort();
     ++i;
   });

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/table/packed.h"
+#include "core/table/row_parser.h"
 #include "core/table/table.h"
 
 using namespace kinspect;
@@ -130,4 +131,13 @@ TEST(Packed, StoreKeepsRowsStableAcrossChunks) {
     EXPECT_EQ(t.rows[size_t(i)].find("pad").get_string().size(), i % 500 == 0 ? big.size() : 900u);
   }
   EXPECT_GE(t.store.bytes_reserved(), 2000u * 900u);
+}
+
+TEST(Packed, DuplicateKeysAnswerWithTheFirstEverywhere) {
+  kinspect::RowParser parser{kinspect::Projection()};
+  TableData t;
+  ASSERT_TRUE(parser.feed(R"({"a":1,"b":2,"a":3})", t, "test").ok());
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0].find("a").get_int64(), 1);
+  EXPECT_EQ(json::serialize(packed::to_json(t.rows[0])), R"({"a":1,"b":2})");
 }
