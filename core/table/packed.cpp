@@ -88,22 +88,24 @@ size_t slot_of(std::string_view key) {
   return size_t(h ^ (h >> 29)) & (kCacheSlots - 1);
 }
 
-}  // namespace
-
-uint32_t intern(std::string_view key) {
+// The cached id of `key`, or what `slow` finds (then cached).
+template <class Slow>
+uint32_t cached(std::string_view key, Slow&& slow) {
   CacheSlot& s = t_cache[slot_of(key)];
   if (s.id != kNoKey && s.text == key) return s.id;
-  uint32_t id = dictionary().intern(key);
+  uint32_t id = slow();
   if (id != kNoKey) s = {dictionary().name(id), id};
   return id;
 }
 
+}  // namespace
+
+uint32_t intern(std::string_view key) {
+  return cached(key, [&] { return dictionary().intern(key); });
+}
+
 uint32_t lookup(std::string_view key) {
-  CacheSlot& s = t_cache[slot_of(key)];
-  if (s.id != kNoKey && s.text == key) return s.id;
-  uint32_t id = dictionary().find(key);
-  if (id != kNoKey) s = {dictionary().name(id), id};
-  return id;
+  return cached(key, [&] { return dictionary().find(key); });
 }
 
 std::string_view key_name(uint32_t id) { return dictionary().name(id); }
