@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -33,12 +36,65 @@ namespace {
 
 // ---------------------------------------------------------------- framing
 // Each message: one type byte, a 4-byte little-endian length, the payload.
-// Parent to worker: 'L' load, 'S' scan, 'C' check, and replies to table
-// reads ('B', 'E', 'X'). Worker to parent: 'D' description, 'B' batch,
-// 'E' end, 'X' error, 'T' a native check asks for a table.
+// Parent to worker: 'L' load, 'S' scan, 'C' check, 'A' a shared slot is
+// free again, and replies to table reads ('B', 'E', 'X'). Worker to parent:
+// 'D' description, 'B' batch, 'M' batch in a shared slot (slot byte, u32
+// length), 'E' end, 'X' error, 'T' a native check asks for a table.
 
 enum : char { kLoad = 'L', kScan = 'S', kCheck = 'C', kDescription = 'D', kBatch = 'B', kEnd = 'E', kFail = 'X',
-              kTable = 'T' };
+              kTable = 'T', kShared = 'M', kAck = 'A' };
+
+// Two batch slots in memory both processes map. The worker fills a slot
+// only after the parent said it is done with it ('A'), so neither side ever
+// reads what the other is writing.
+class SharedSlots {
+ public:
+  static constexpr int kSlots = 2;
+
+  // Parent: a new region of two slots of `slot_bytes`; null if the system has none to give.
+  static std::unique_ptr<SharedSlots> create(size_t slot_bytes) {
+    if (slot_bytes == 0) return nullptr;
+    int fd = ::memfd_create("kinspect-batches", MFD_CLOEXEC);
+    if (fd < 0) return nullptr;
+    if (::ftruncate(fd, off_t(slot_bytes * kSlots)) != 0) {
+      ::close(fd);
+      return nullptr;
+    }
+    return map(fd, slot_bytes);
+  }
+  // Worker: the region the parent passed as `fd`, if it passed one.
+  static std::unique_ptr<SharedSlots> attach(int fd) {
+    struct stat st {};
+    if (::fcntl(fd, F_GETFD) < 0 || ::fstat(fd, &st) != 0 || st.st_size <= 0) return nullptr;
+    return map(fd, size_t(st.st_size) / kSlots);
+  }
+  ~SharedSlots() {
+    if (base_ != MAP_FAILED) ::munmap(base_, slot_bytes_ * kSlots);
+    ::close(fd_);
+  }
+
+  int fd() const { return fd_; }
+  size_t slot_bytes() const { return slot_bytes_; }
+  char* slot(int i) { return static_cast<char*>(base_) + size_t(i) * slot_bytes_; }
+
+ private:
+  static std::unique_ptr<SharedSlots> map(int fd, size_t slot_bytes) {
+    void* base = ::mmap(nullptr, slot_bytes * kSlots, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+      ::close(fd);
+      return nullptr;
+    }
+    auto s = std::unique_ptr<SharedSlots>(new SharedSlots());
+    s->fd_ = fd;
+    s->base_ = base;
+    s->slot_bytes_ = slot_bytes;
+    return s;
+  }
+  SharedSlots() = default;
+  int fd_ = -1;
+  void* base_ = MAP_FAILED;
+  size_t slot_bytes_ = 0;
+};
 
 bool write_all(int fd, const char* p, size_t n) {
   while (n) {
@@ -128,16 +184,83 @@ std::string describe_exit(int status) {
 
 // ---------------------------------------------------------------- worker side
 
+// The worker's end of the connection: frames, and the shared slots the
+// parent may still be reading.
+class WorkerChannel {
+ public:
+  explicit WorkerChannel(int fd) : fd_(fd), shared_(SharedSlots::attach(kWorkerSharedFd)) {}
+  int fd() const { return fd_; }
+
+  // One batch to the parent: through a free shared slot when it fits. A
+  // batch sent while a native check reads a table (nested) takes the socket,
+  // so waiting for a slot never meets the table's own reply frames.
+  bool send_batch(std::string_view batch) {
+    if (!shared_ || nested_ > 0 || batch.size() > shared_->slot_bytes()) return send_frame(fd_, kBatch, batch);
+    int slot = next_;
+    next_ = (next_ + 1) % SharedSlots::kSlots;
+    while (busy_[slot])
+      if (!read_ack()) return false;
+    std::memcpy(shared_->slot(slot), batch.data(), batch.size());
+    busy_[slot] = true;
+    char msg[5];
+    msg[0] = static_cast<char>(slot);
+    uint32_t len = static_cast<uint32_t>(batch.size());
+    for (int i = 0; i < 4; ++i) msg[1 + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+    return send_frame(fd_, kShared, std::string_view(msg, sizeof msg));
+  }
+  // Before 'E' or 'X': the parent is done with every slot, so no
+  // acknowledgement is left over for the next request.
+  bool drain() {
+    for (int i = 0; i < SharedSlots::kSlots; ++i)
+      while (busy_[i])
+        if (!read_ack()) return false;
+    return true;
+  }
+  // A frame the worker asked for (a table's rows); acknowledgements on the
+  // way are taken in.
+  ReadResult read(char& type, std::string& payload) {
+    while (true) {
+      ReadResult r = read_frame(fd_, type, payload, nullptr);
+      if (r != ReadResult::Ok || type != kAck) return r;
+      free_slot(payload);
+    }
+  }
+  struct Nested {
+    WorkerChannel& c;
+    explicit Nested(WorkerChannel& ch) : c(ch) { ++c.nested_; }
+    ~Nested() { --c.nested_; }
+  };
+
+ private:
+  bool read_ack() {
+    char type;
+    std::string payload;
+    if (read_frame(fd_, type, payload, nullptr) != ReadResult::Ok || type != kAck) return false;
+    free_slot(payload);
+    return true;
+  }
+  void free_slot(const std::string& payload) {
+    if (payload.size() == 1 && static_cast<unsigned char>(payload[0]) < SharedSlots::kSlots)
+      busy_[static_cast<unsigned char>(payload[0])] = false;
+  }
+  int fd_;
+  std::unique_ptr<SharedSlots> shared_;
+  bool busy_[SharedSlots::kSlots] = {};
+  int next_ = 0;
+  int nested_ = 0;
+};
+
 // Inside the worker: a native check's table reads go back to the parent.
 class WorkerServices final : public HostServices {
  public:
-  explicit WorkerServices(int fd) : fd_(fd) {}
+  explicit WorkerServices(WorkerChannel& channel) : channel_(channel) {}
   Status scan_table(const ScanSpec& spec, const BatchSink& sink, const CancelToken*) override {
-    if (!send_frame(fd_, kTable, json::serialize(spec_to_json(spec)))) return Error("lost the parent process");
+    WorkerChannel::Nested nested(channel_);
+    if (!send_frame(channel_.fd(), kTable, json::serialize(spec_to_json(spec)))) return Error("lost the parent process");
     char type;
     std::string payload;
     while (true) {
-      if (read_frame(fd_, type, payload, nullptr) != ReadResult::Ok) return Error("lost the parent process");
+      if (channel_.read(type, payload) != ReadResult::Ok) return Error("lost the parent process");
       if (type == kBatch) {
         Status st = sink(payload);
         if (!st.ok()) return st;  // the parent still sends the rest; drain it
@@ -150,7 +273,7 @@ class WorkerServices final : public HostServices {
   }
 
  private:
-  int fd_;
+  WorkerChannel& channel_;
 };
 
 }  // namespace
@@ -159,11 +282,12 @@ int run_plugin_worker(int fd) {
   // A plugin that prints to stdout must not corrupt anything: stdout joins
   // stderr, and the protocol has its own descriptor.
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
-  WorkerServices services(fd);
+  WorkerChannel channel(fd);
+  WorkerServices services(channel);
   std::unique_ptr<InProcessPlugin> plugin;
   char type;
   std::string payload;
-  while (read_frame(fd, type, payload, nullptr) == ReadResult::Ok) {
+  while (channel.read(type, payload) == ReadResult::Ok) {
     try {
       json::value req = json::parse(payload);
       if (type == kLoad) {
@@ -190,7 +314,7 @@ int run_plugin_worker(int fd) {
         continue;
       }
       auto sink = [&](std::string_view batch) {
-        return send_frame(fd, kBatch, batch) ? Status::Ok() : Status(Error("lost the parent process"));
+        return channel.send_batch(batch) ? Status::Ok() : Status(Error("lost the parent process"));
       };
       Status st;
       if (type == kScan) {
@@ -201,9 +325,10 @@ int run_plugin_worker(int fd) {
       } else {
         st = Error(std::string("unknown request '") + type + "'");
       }
+      if (!channel.drain()) return 1;
       if (!(st.ok() ? send_frame(fd, kEnd, "") : send_frame(fd, kFail, st.error().message()))) return 1;
     } catch (const std::exception& e) {
-      if (!send_frame(fd, kFail, std::string("worker: ") + e.what())) return 1;
+      if (!channel.drain() || !send_frame(fd, kFail, std::string("worker: ") + e.what())) return 1;
     }
   }
   return 0;
@@ -217,14 +342,17 @@ class Worker {
  public:
   ~Worker() { stop(true); }
 
-  static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe) {
+  static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe, size_t shared_batch_bytes) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
       return Error(std::string("socketpair: ") + std::strerror(errno));
+    // Without shared memory (none to be had, or turned off) batches take the socket.
+    std::unique_ptr<SharedSlots> shared = SharedSlots::create(shared_batch_bytes);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     // dup2 onto the agreed descriptor clears close-on-exec for the child only.
     posix_spawn_file_actions_adddup2(&fa, sv[1], kWorkerFd);
+    if (shared) posix_spawn_file_actions_adddup2(&fa, shared->fd(), kWorkerSharedFd);
     std::string arg0 = exe, arg1 = kWorkerCommand;
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
     pid_t pid = -1;
@@ -238,10 +366,17 @@ class Worker {
     auto w = std::make_unique<Worker>();
     w->fd_ = sv[0];
     w->pid_ = pid;
+    w->shared_ = std::move(shared);
     return w;
   }
 
   int fd() const { return fd_; }
+  // The batch in shared slot `slot`, `len` bytes; empty if the worker named
+  // a slot or a length it does not have.
+  std::optional<std::string_view> shared_batch(unsigned slot, size_t len) {
+    if (!shared_ || slot >= SharedSlots::kSlots || len > shared_->slot_bytes()) return std::nullopt;
+    return std::string_view(shared_->slot(int(slot)), len);
+  }
   bool alive() const { return pid_ > 0; }
 
   // Ends the worker. kill: SIGKILL first (a hung or misbehaving worker).
@@ -280,6 +415,7 @@ class Worker {
  private:
   int fd_ = -1;
   pid_t pid_ = -1;
+  std::unique_ptr<SharedSlots> shared_;
 };
 
 class IsolatedPlugin final : public LoadedPlugin {
@@ -322,7 +458,7 @@ class IsolatedPlugin final : public LoadedPlugin {
       std::error_code ec;
       exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     }
-    auto w = Worker::spawn(exe);
+    auto w = Worker::spawn(exe, opts_.shared_batch_bytes);
     if (!w) return w.error();
     Worker& worker = *w.value();
     // The config depends on the plugin's name, which only the worker can
@@ -421,13 +557,32 @@ class IsolatedPlugin final : public LoadedPlugin {
         healthy = false;
         break;
       }
-      if (t == kBatch) {
-        Status st = sink(payload);
+      if (t == kBatch || t == kShared) {
+        std::optional<std::string_view> batch = payload;
+        if (t == kShared) {
+          uint32_t len = 0;
+          for (int i = 0; i < 4 && payload.size() == 5; ++i)
+            len |= static_cast<uint32_t>(static_cast<unsigned char>(payload[size_t(1 + i)])) << (8 * i);
+          batch = payload.size() == 5 ? w->shared_batch(static_cast<unsigned char>(payload[0]), len) : std::nullopt;
+          if (!batch) {
+            w->stop(true);
+            healthy = false;
+            result = Error(prefix + ": plugin worker broke the protocol (bad shared batch)");
+            break;
+          }
+        }
+        Status st = sink(*batch);
         if (!st.ok()) {
           // The worker would keep sending; stopping it is the clean way out.
           w->stop(true);
           healthy = false;
           result = st;
+          break;
+        }
+        // The slot is the worker's again.
+        if (t == kShared && !send_frame(w->fd(), kAck, payload.substr(0, 1))) {
+          result = Error(prefix + ": plugin " + w->reap());
+          healthy = false;
           break;
         }
       } else if (t == kEnd) {

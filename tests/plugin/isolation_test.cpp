@@ -41,6 +41,28 @@ TEST(Isolation, GoodPluginWorksThroughAWorker) {
   EXPECT_EQ(packed::to_json((*many)->rows[4999]).at("i").as_int64(), 4999);
 }
 
+TEST(Isolation, BatchesCrossIntactThroughSharedSlotsOrTheSocket) {
+  // test.count streams batches of about 10 KB: with 16 KiB slots they take
+  // the shared slots (two in turn, so each slot is reused many times), with
+  // 4 KiB ones they are too big and take the socket, and 0 turns slots off.
+  for (size_t slot : {size_t(16) << 10, size_t(4) << 10, size_t(0)}) {
+    SCOPED_TRACE("slot bytes " + std::to_string(slot));
+    PluginRegistry reg;
+    auto o = isolated({safe("good")});
+    o.isolation.shared_batch_bytes = slot;
+    ASSERT_TRUE(reg.load(o).empty());
+    for (int round = 0; round < 2; ++round) {  // a second scan on the same worker: no acknowledgement left over
+      auto many = reg.fetch(ScanSpec{"test.count", {boost::json::value(20000)}, {}});
+      ASSERT_TRUE(many.ok()) << many.error().format();
+      ASSERT_EQ((*many)->rows.size(), 20000u);
+      for (int64_t i = 0; i < 20000; ++i) ASSERT_EQ((*many)->rows[size_t(i)].find("i").get_int64(), i);
+    }
+    auto good = reg.fetch(ScanSpec{"test.good", {}, {"id", "name"}});
+    ASSERT_TRUE(good.ok()) << good.error().format();
+    EXPECT_EQ(packed::to_json((*good)->rows[1]).at("name").as_string(), "row \"2\"\n");
+  }
+}
+
 TEST(Isolation, CrashWhileLoadingIsAProblemNotACrash) {
   PluginRegistry reg;
   auto problems = reg.load(isolated({unsafe("unsafe_init_crashes"), safe("other")}));
