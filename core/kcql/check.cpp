@@ -536,12 +536,9 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
   return bound;
 }
 
-Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options) {
-  ExecOptions opts = options;
-  if (opts.label == "query") opts.label = "check " + check.def->id;
-  std::vector<Finding> findings;
-  const auto& outputs = check.plan.impl().root.outputs;
-  auto examined = run_plan(check.plan.impl(), provider, opts, [&](const Value* out, const Value* extras) {
+RowSink findings_sink(const BoundCheck& check, std::vector<Finding>& findings) {
+  return [&check, &findings](const Value* out, const Value* extras) {
+    const auto& outputs = check.plan.impl().root.outputs;
     Finding f;
     f.check_id = check.def->id;
     f.severity = check.def->severity;
@@ -551,7 +548,14 @@ Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider&
     render(f.message, check.message, extras);
     for (size_t i = 0; i < outputs.size(); ++i) f.row[outputs[i].name] = to_json(out[i]);
     findings.push_back(std::move(f));
-  });
+  };
+}
+
+Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options) {
+  ExecOptions opts = options;
+  if (opts.label == "query") opts.label = "check " + check.def->id;
+  std::vector<Finding> findings;
+  auto examined = run_plan(check.plan.impl(), provider, opts, findings_sink(check, findings));
   if (!examined) return std::move(examined).error();
   return findings;
 }

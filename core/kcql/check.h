@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kcql/executor.h"
 #include "core/kcql/kcql.h"
 
 namespace kinspect::kcql {
@@ -102,6 +103,9 @@ struct Finding {
 };
 
 // ExecOptions::label defaults to "check <id>" when left as "query".
+// Turns the rows of a check's plan into findings (run_plan's sink), for
+// callers that drive the plan themselves (a SteppedRun).
+RowSink findings_sink(const BoundCheck& check, std::vector<Finding>& findings);
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
                                          const ExecOptions& options = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <numeric>
 #include <set>
 #include <unordered_map>
@@ -25,6 +26,10 @@ struct Tuples {
   std::vector<packed::Ref> data;
   size_t size() const { return count; }
   const packed::Ref* at(size_t i) const { return data.data() + i * width; }
+  void append(const Tuples& o) {
+    data.insert(data.end(), o.data.begin(), o.data.end());
+    count += o.count;
+  }
   void push(const packed::Ref* t) {
     data.insert(data.end(), t, t + width);
     ++count;
@@ -169,6 +174,15 @@ class Executor : public Runtime {
   }
 
   bool run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists = false);
+  // The rows of scan `scan`, fetched on first use; null (and failed()) if they cannot be had.
+  const TableData* table(int scan);
+  using RowRange = std::pair<size_t, size_t>;
+  // The tuples of a query level's sources. `range` limits the first
+  // source's table to those rows (a stepped run); build sides of joins
+  // without an outer row are kept across calls.
+  bool run_sources(const plan::Select& s, const Frame* outer, Tuples& out, const RowRange* range = nullptr);
+  // After run_sources: grouping, projection, DISTINCT, ORDER BY, LIMIT.
+  bool finish_select(const plan::Select& s, const Frame* outer, Tuples& tuples, Rows& out, bool for_exists);
 
   Value exists(int slot, const Frame& frame) override;
   Value in_subquery(int slot, const Value& v) override;
@@ -199,8 +213,19 @@ class Executor : public Runtime {
     std::vector<Value> inner_key_values;  // inner_keys.size() per inner row
   };
 
-  const TableData* table(int scan);
-  bool run_sources(const plan::Select& s, const Frame* outer, Tuples& out);
+  struct BuildSide {
+    explicit BuildSide(size_t key_width) : index(key_width) {}
+    std::vector<packed::Ref> rows;
+    KeyIndex index;
+    NetworkIndex networks;
+    bool hashed = false, by_network = false;
+  };
+  bool filter_rows(const plan::Source& src, size_t k, size_t width, const Frame* outer, const TableData& data,
+                   const RowRange* range, std::vector<packed::Ref>& rows);
+  // `owned` keeps a build side that depends on the outer row, for this call only.
+  const BuildSide* build_side(const plan::Source& src, size_t k, size_t width, const Frame* outer, const TableData& data,
+                              std::unique_ptr<BuildSide>& owned);
+  std::map<const plan::Source*, std::unique_ptr<BuildSide>> builds_;
   // A filter's result is a boolean: whatever it computed on the way is
   // scratch, released before the next row.
   bool passes(const std::vector<NodePtr>& filters, const Frame& frame) {
@@ -245,7 +270,96 @@ const TableData* Executor::table(int scan) {
   return t.get();
 }
 
-bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& out) {
+bool Executor::filter_rows(const plan::Source& src, size_t k, size_t width, const Frame* outer, const TableData& data,
+                           const RowRange* range, std::vector<packed::Ref>& rows) {
+  std::vector<packed::Ref> alone(width);
+  Frame alone_frame{alone.data(), outer};
+  // With an equality on a field, only the rows the table's index gives for
+  // its values; otherwise all of them (or the range a stepped run is fed).
+  std::vector<uint32_t> picked;
+  const bool by_lookup = !src.lookups.empty();
+  if (by_lookup) {
+    const plan::Source::Lookup* best = nullptr;
+    size_t fewest = SIZE_MAX;
+    for (const auto& l : src.lookups) {
+      const TableData::PathIndex& index = data.index(l.path);
+      size_t n = 0;
+      for (const auto& v : l.values)
+        if (auto it = index.find(v); it != index.end()) n += it->second.size();
+      if (n < fewest) fewest = n, best = &l;
+    }
+    const TableData::PathIndex& index = data.index(best->path);
+    for (const auto& v : best->values)
+      if (auto it = index.find(v); it != index.end()) picked.insert(picked.end(), it->second.begin(), it->second.end());
+    std::sort(picked.begin(), picked.end());
+    picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
+  }
+  size_t first = 0, last = by_lookup ? picked.size() : data.rows.size();
+  if (range && !by_lookup) {
+    first = std::min(range->first, last);
+    last = std::min(range->second, last);
+  }
+  auto row_at = [&](size_t r) { return data.rows[by_lookup ? picked[r] : r]; };
+  for (size_t r = first; r < last; ++r) {
+    // Every check reads every row of a large table: start loading the rows
+    // a few ahead, since the evaluator's lookups chase through each row and
+    // would otherwise stall on memory.
+    if (r + 4 < last) {
+      const uint8_t* ahead = row_at(r + 4).data();
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(ahead + 64);
+      __builtin_prefetch(ahead + 128);
+      __builtin_prefetch(ahead + 192);
+    }
+    if (!tick()) return false;
+    alone[k] = row_at(r);
+    if (passes(src.scan_filter, alone_frame)) rows.push_back(alone[k]);
+  }
+  return true;
+}
+
+const Executor::BuildSide* Executor::build_side(const plan::Source& src, size_t k, size_t width, const Frame* outer,
+                                                const TableData& data, std::unique_ptr<BuildSide>& owned) {
+  // Without an outer row the build side is the same every time: keep it,
+  // so a stepped run builds it once rather than once per range.
+  if (!outer)
+    if (auto it = builds_.find(&src); it != builds_.end()) return it->second.get();
+  auto side = std::make_unique<BuildSide>(src.build_keys.size());
+  if (!filter_rows(src, k, width, outer, data, nullptr, side->rows)) return nullptr;
+  const auto& rows = side->rows;
+  side->hashed = !src.build_keys.empty();
+  side->by_network = !side->hashed && src.network_build;
+  std::vector<packed::Ref> alone(width);
+  Frame alone_frame{alone.data(), outer};
+  if (side->by_network) {
+    std::string text;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      alone[k] = rows[r];
+      Network n;
+      // A row whose network does not parse can never satisfy cidr_contains().
+      if (text_of(evaluate(*src.network_build, alone_frame, *this), text) && parse_network(text, n))
+        side->networks.add(n, uint32_t(r));
+    }
+  }
+  if (side->hashed) {
+    std::vector<Value> key(src.build_keys.size());
+    side->index.reserve(rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      alone[k] = rows[r];
+      bool null_key = false;
+      for (size_t i = 0; i < key.size(); ++i) {
+        key[i] = evaluate(*src.build_keys[i], alone_frame, *this);
+        null_key = null_key || key[i].is_null();
+      }
+      if (!null_key) side->index.add(key.data(), uint32_t(r));
+    }
+  }
+  if (failed()) return nullptr;
+  if (outer) return (owned = std::move(side)).get();
+  return (builds_[&src] = std::move(side)).get();
+}
+
+bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& out, const RowRange* range) {
   const size_t width = s.sources.size();
   Tuples cur;
   cur.width = width;
@@ -269,88 +383,21 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
     if (src.kind == plan::Source::Kind::Table) {
       const TableData* data = table(src.scan);
       if (!data) return false;
-      // The source's own filters, once per row rather than once per pair.
-      std::vector<packed::Ref> rows;
-      {
-        std::vector<packed::Ref> alone(width);
-        Frame alone_frame{alone.data(), outer};
-        // With an equality on a field, only the rows the table's index
-        // gives for its values; otherwise all of them.
-        std::vector<uint32_t> picked;
-        const bool by_lookup = !src.lookups.empty();
-        if (by_lookup) {
-          const plan::Source::Lookup* best = nullptr;
-          size_t fewest = SIZE_MAX;
-          for (const auto& l : src.lookups) {
-            const TableData::PathIndex& index = data->index(l.path);
-            size_t n = 0;
-            for (const auto& v : l.values)
-              if (auto it = index.find(v); it != index.end()) n += it->second.size();
-            if (n < fewest) fewest = n, best = &l;
-          }
-          const TableData::PathIndex& index = data->index(best->path);
-          for (const auto& v : best->values)
-            if (auto it = index.find(v); it != index.end()) picked.insert(picked.end(), it->second.begin(), it->second.end());
-          std::sort(picked.begin(), picked.end());
-          picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
-        }
-        const size_t n = by_lookup ? picked.size() : data->rows.size();
-        auto row_at = [&](size_t r) { return data->rows[by_lookup ? picked[r] : r]; };
-        for (size_t r = 0; r < n; ++r) {
-          // Every check reads every row of a large table once: start loading
-          // the rows a few ahead, since the evaluator's lookups chase through
-          // each row and would otherwise stall on memory.
-          if (r + 4 < n) {
-            const uint8_t* ahead = row_at(r + 4).data();
-            __builtin_prefetch(ahead);
-            __builtin_prefetch(ahead + 64);
-            __builtin_prefetch(ahead + 128);
-            __builtin_prefetch(ahead + 192);
-          }
-          if (!tick()) return false;
-          alone[k] = row_at(r);
-          if (passes(src.scan_filter, alone_frame)) rows.push_back(alone[k]);
-        }
-      }
       if (k == 0) {
+        std::vector<packed::Ref> rows;
+        if (!filter_rows(src, k, width, outer, *data, range, rows)) return false;
         for (packed::Ref row : rows) {
           buf[0] = row;
           emit();
           if (failed()) return false;
         }
       } else {
-        KeyIndex index(src.build_keys.size());
-        bool hashed = !src.build_keys.empty();
-        NetworkIndex networks;
-        bool by_network = !hashed && src.network_build;
+        std::unique_ptr<BuildSide> owned;
+        const BuildSide* side = build_side(src, k, width, outer, *data, owned);
+        if (!side) return false;
+        const auto& rows = side->rows;
         std::vector<uint32_t> candidates;
-        if (by_network) {
-          std::vector<packed::Ref> alone(width);
-          Frame alone_frame{alone.data(), outer};
-          std::string text;
-          for (size_t r = 0; r < rows.size(); ++r) {
-            alone[k] = rows[r];
-            Network n;
-            // A row whose network does not parse can never satisfy cidr_contains().
-            if (text_of(evaluate(*src.network_build, alone_frame, *this), text) && parse_network(text, n))
-              networks.add(n, uint32_t(r));
-          }
-        }
         std::vector<Value> key(src.build_keys.size());
-        if (hashed) {
-          index.reserve(rows.size());
-          std::vector<packed::Ref> alone(width);
-          Frame alone_frame{alone.data(), outer};
-          for (size_t r = 0; r < rows.size(); ++r) {
-            alone[k] = rows[r];
-            bool null_key = false;
-            for (size_t i = 0; i < key.size(); ++i) {
-              key[i] = evaluate(*src.build_keys[i], alone_frame, *this);
-              null_key = null_key || key[i].is_null();
-            }
-            if (!null_key) index.add(key.data(), uint32_t(r));
-          }
-        }
         for (size_t t = 0; t < cur.size(); ++t) {
           std::copy(cur.at(t), cur.at(t) + width, buf.begin());
           bool matched = false;
@@ -363,18 +410,18 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
             }
             return !failed();
           };
-          if (hashed) {
+          if (side->hashed) {
             bool null_key = false;
             for (size_t i = 0; i < key.size(); ++i) {
               key[i] = evaluate(*src.probe_keys[i], frame, *this);
               null_key = null_key || key[i].is_null();
             }
-            if (!null_key) index.for_each_equal(key.data(), try_row);
-          } else if (by_network) {
+            if (!null_key) side->index.for_each_equal(key.data(), try_row);
+          } else if (side->by_network) {
             std::string text;
             Network inner;
             if (text_of(evaluate(*src.network_probe, frame, *this), text) && parse_network(text, inner)) {
-              networks.candidates(inner, candidates);
+              side->networks.candidates(inner, candidates);
               for (uint32_t r : candidates)
                 if (!try_row(r)) break;
             }
@@ -561,11 +608,15 @@ void Executor::finish(const plan::Select& s, Rows& rows) {
 }
 
 bool Executor::run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists) {
+  Tuples tuples;
+  if (!run_sources(s, outer, tuples)) return false;
+  return finish_select(s, outer, tuples, out, for_exists);
+}
+
+bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& tuples, Rows& out, bool for_exists) {
   out.outputs = s.outputs.size();
   out.extras = s.extras.size();
   out.keys = s.order.size();
-  Tuples tuples;
-  if (!run_sources(s, outer, tuples)) return false;
   if (s.aggregate) {
     aggregate(s, outer, tuples, out);
   } else {
@@ -819,9 +870,10 @@ double wall_clock_seconds() {
 
 }  // namespace
 
-Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider, const ExecOptions& options,
-                            const RowSink& sink) {
-  Executor ex(plan, provider);
+namespace {
+
+// Parameters (defaults, then overrides) and budgets, as every execution starts.
+Status prepare(Executor& ex, const plan::PlanImpl& plan, const ExecOptions& options) {
   ex.now = options.now != 0 ? options.now : std::floor(wall_clock_seconds());
   std::vector<boost::json::value> param_values = plan.param_values;
   for (const auto& [name, value] : options.params) {
@@ -836,11 +888,79 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
   }
   for (const auto& v : param_values) ex.params.push_back(ex.arena->keep(v));
   ex.set_budget(options.row_budget, options.time_budget, options.check_interval, options.label);
-  Rows rows;
-  ex.run_select(plan.root, nullptr, rows);
+  return {};
+}
+
+Expected<uint64_t> emit_rows(Executor& ex, Rows& rows, const RowSink& sink) {
   if (ex.failed()) return Error(ex.error);
   for (size_t r = 0; r < rows.size(); ++r) sink(rows.at(r), rows.at(r) + rows.outputs);
   return ex.examined();
+}
+
+class SteppedRunImpl final : public SteppedRun {
+ public:
+  SteppedRunImpl(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), ex_(plan, provider) {
+    tuples_.width = plan.root.sources.size();
+  }
+  Status start(const ExecOptions& options) {
+    budget_ = options.time_budget;
+    if (Status st = prepare(ex_, plan_, options); !st.ok()) return st;
+    return {};
+  }
+  size_t rows() override {
+    const TableData* t = ex_.failed() ? nullptr : ex_.table(plan_.root.sources[0].scan);
+    return t ? t->rows.size() : 0;
+  }
+  bool feed(size_t begin, size_t end) override {
+    if (ex_.failed()) return false;
+    // The time budget counts only this run's own steps, not the other
+    // checks that share the table walk.
+    auto t0 = std::chrono::steady_clock::now();
+    ex_.extend_deadline(t0 + (budget_ - spent_));
+    Executor::RowRange range{begin, end};
+    Tuples part;
+    bool ok = ex_.run_sources(plan_.root, nullptr, part, &range);
+    if (ok) tuples_.append(part);
+    spent_ += std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    return ok && !ex_.failed();
+  }
+  Expected<uint64_t> finish(const RowSink& sink) override {
+    if (ex_.failed()) return Error(ex_.error);
+    ex_.extend_deadline(std::chrono::steady_clock::now() + (budget_ - spent_));
+    Rows rows;
+    ex_.finish_select(plan_.root, nullptr, tuples_, rows, false);
+    return emit_rows(ex_, rows, sink);
+  }
+
+ private:
+  const plan::PlanImpl& plan_;
+  Executor ex_;
+  Tuples tuples_;
+  std::chrono::milliseconds budget_{0}, spent_{0};
+};
+
+}  // namespace
+
+Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider, const ExecOptions& options,
+                            const RowSink& sink) {
+  Executor ex(plan, provider);
+  if (Status st = prepare(ex, plan, options); !st.ok()) return st.error();
+  Rows rows;
+  ex.run_select(plan.root, nullptr, rows);
+  return emit_rows(ex, rows, sink);
+}
+
+std::string steppable_table(const plan::PlanImpl& plan) {
+  const auto& sources = plan.root.sources;
+  if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty()) return "";
+  return plan.scans[size_t(sources[0].scan)].key();
+}
+
+Expected<std::unique_ptr<SteppedRun>> start_stepped(const plan::PlanImpl& plan, TableProvider& provider,
+                                                    const ExecOptions& options) {
+  auto run = std::make_unique<SteppedRunImpl>(plan, provider);
+  if (Status st = run->start(options); !st.ok()) return st.error();
+  return std::unique_ptr<SteppedRun>(std::move(run));
 }
 
 }  // namespace kinspect::kcql

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/kcql/check.h"
+#include "core/kcql/executor.h"
 #include "core/profile/profile.h"
 #include "core/run/detect.h"
 #include "core/util/log.h"
@@ -443,6 +444,36 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
   }
   std::stable_sort(check_order.begin(), check_order.end(), [&](size_t a, size_t b) { return ready_after[a] < ready_after[b]; });
 
+  // Work units: one check, or a share of the checks whose query starts by
+  // walking the same table (a shared scan, see kcql::SteppedRun), split over
+  // the threads.
+  struct Unit {
+    std::vector<size_t> tasks;
+    std::string shared_table;  // "" for a single check run on its own
+  };
+  std::vector<Unit> units;
+  std::map<std::string, std::vector<size_t>> walking;  // table key -> checks that walk it
+  for (size_t i : check_order) {
+    const Task& t = tasks[i];
+    std::string table = t.bound && t.result.status == report::Status::Pass ? kcql::steppable_table(t.bound->plan.impl()) : "";
+    if (!table.empty() && fetch_position.count(table)) walking[table].push_back(i);
+    else units.push_back({{i}, ""});
+  }
+  constexpr size_t kMinSharedScan = 3;
+  for (auto& [table, group] : walking) {
+    if (group.size() < kMinSharedScan) {
+      for (size_t i : group) units.push_back({{i}, ""});
+      continue;
+    }
+    size_t parts = std::min<size_t>(std::max(1u, threads), group.size());
+    std::vector<Unit> split(parts);
+    for (size_t j = 0; j < group.size(); ++j) {
+      split[j % parts].tasks.push_back(group[j]);
+      split[j % parts].shared_table = table;
+    }
+    for (auto& u : split) units.push_back(std::move(u));
+  }
+
   Prefetched prefetched;
   for (const auto& s : scans) prefetched.tables[s.key()];  // the map's shape is fixed before threads start
   std::map<std::string, size_t> unread = readers;  // scan key -> checks yet to finish reading it
@@ -476,21 +507,18 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     fetch_finished.notify_all();
     if (cfg.progress) cfg.progress({"tables", ++fetched, scans.size(), s.table});
   };
-  auto wait_for_tables = [&](size_t task) {
-    std::unique_lock<std::mutex> lock(progress_mutex);
-    fetch_finished.wait(lock, [&] {
-      return std::all_of(waits_for[task].begin(), waits_for[task].end(), [&](size_t p) { return bool(fetch_done[p]); });
-    });
-  };
 
   // ---- fetch and run
-  parallel_for(scans.size() + tasks.size(), threads, [&](size_t item) {
-    if (item < scans.size()) return fetch_table(fetch_order[item]);
-    size_t i = check_order[item - scans.size()];
-    wait_for_tables(i);
-    Task& t = tasks[i];
+  auto check_options = [&](const report::CheckResult& r) {
+    kcql::ExecOptions opts;
+    opts.now = now;
+    opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(check_timeout * 1000));
+    opts.label = "check " + r.id;
+    return opts;
+  };
+  // A check whose table failed is an error that names the table.
+  auto check_tables = [&](Task& t) {
     report::CheckResult& r = t.result;
-    auto t1 = Clock::now();
     if (r.status == report::Status::Pass) {
       // A check whose table failed is an error that names the table.
       for (const auto& s : t.scans) {
@@ -502,26 +530,41 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
         }
       }
     }
+  };
+  auto take_findings = [&](Task& t, Expected<std::vector<kcql::Finding>> findings) {
+    report::CheckResult& r = t.result;
+    if (!findings) {
+      r.status = report::Status::Error;
+      r.reason = findings.error().format();
+      return;
+    }
+    for (auto& f : *findings) {
+      report::Finding rf;
+      rf.object = std::move(f.object);
+      rf.message = std::move(f.message);
+      rf.severity = f.severity.empty() ? r.severity : severity_of(f.severity);
+      if (auto sev = ProfileSet::severity_override(*profile, r.id)) rf.severity = severity_of(*sev);
+      rf.details = std::move(f.row);
+      r.findings.push_back(std::move(rf));
+    }
+  };
+  auto check_done = [&](Task& t) {
+    report::CheckResult& r = t.result;
+    if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    // A table no check still has to read is freed now rather than at the
+    // end of the run: deployments and services go while pods are parsed.
+    for (const auto& s : t.scans)
+      if (auto it = unread.find(s.key()); it != unread.end() && --it->second == 0) prefetched.tables[s.key()].data.reset();
+    if (cfg.progress) cfg.progress({"checks", ++checked, tasks.size(), r.id});
+  };
+  auto run_task = [&](size_t i) {
+    Task& t = tasks[i];
+    report::CheckResult& r = t.result;
+    auto t1 = Clock::now();
+    check_tables(t);
     if (r.status == report::Status::Pass && t.bound) {
-      kcql::ExecOptions opts;
-      opts.now = now;
-      opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(check_timeout * 1000));
-      opts.label = "check " + r.id;
-      auto findings = kcql::run_check(*t.bound, prefetched, opts);
-      if (!findings) {
-        r.status = report::Status::Error;
-        r.reason = findings.error().format();
-      } else {
-        for (auto& f : *findings) {
-          report::Finding rf;
-          rf.object = std::move(f.object);
-          rf.message = std::move(f.message);
-          rf.severity = f.severity.empty() ? r.severity : severity_of(f.severity);
-          if (auto sev = ProfileSet::severity_override(*profile, r.id)) rf.severity = severity_of(*sev);
-          rf.details = std::move(f.row);
-          r.findings.push_back(std::move(rf));
-        }
-      }
+      take_findings(t, kcql::run_check(*t.bound, prefetched, check_options(r)));
     } else if (r.status == report::Status::Pass && t.native) {
       CancelToken budget;
       budget.deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(check_timeout * 1000));
@@ -564,14 +607,82 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
         }
       }
     }
-    if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
     r.duration_ms = ms_since(t1);
-    std::lock_guard<std::mutex> lock(progress_mutex);
-    // A table no check still has to read is freed now rather than at the
-    // end of the run: deployments and services go while pods are parsed.
-    for (const auto& s : t.scans)
-      if (auto it = unread.find(s.key()); it != unread.end() && --it->second == 0) prefetched.tables[s.key()].data.reset();
-    if (cfg.progress) cfg.progress({"checks", ++checked, tasks.size(), r.id});
+    check_done(t);
+  };
+  // Checks walking the same large table together (see kcql::SteppedRun):
+  // each range of rows is read from memory once for all of them.
+  auto run_shared_scan = [&](const std::vector<size_t>& unit) {
+    std::vector<std::unique_ptr<kcql::SteppedRun>> runs(unit.size());
+    std::vector<std::vector<kcql::Finding>> findings(unit.size());
+    std::vector<Clock::duration> spent(unit.size(), Clock::duration::zero());
+    std::vector<bool> live(unit.size(), false);
+    for (size_t j = 0; j < unit.size(); ++j) {
+      Task& t = tasks[unit[j]];
+      auto t1 = Clock::now();
+      check_tables(t);
+      if (t.result.status == report::Status::Pass) {
+        auto run = kcql::start_stepped(t.bound->plan.impl(), prefetched, check_options(t.result));
+        if (run) runs[j] = std::move(run.value()), live[j] = true;
+        else take_findings(t, run.error());
+      }
+      spent[j] += Clock::now() - t1;
+    }
+    size_t rows = 0;
+    for (size_t j = 0; j < unit.size(); ++j)
+      if (live[j]) rows = std::max(rows, runs[j]->rows());
+    constexpr size_t kStep = 512;  // rows of ~2.5 KB: about the size of a core's L2 cache
+    for (size_t begin = 0; begin < rows; begin += kStep)
+      for (size_t j = 0; j < unit.size(); ++j) {
+        if (!live[j]) continue;
+        auto t1 = Clock::now();
+        live[j] = runs[j]->feed(begin, std::min(rows, begin + kStep));
+        spent[j] += Clock::now() - t1;
+      }
+    for (size_t j = 0; j < unit.size(); ++j) {
+      Task& t = tasks[unit[j]];
+      auto t1 = Clock::now();
+      if (runs[j]) {
+        auto examined = runs[j]->finish(kcql::findings_sink(*t.bound, findings[j]));
+        take_findings(t, examined ? Expected<std::vector<kcql::Finding>>(std::move(findings[j]))
+                                  : Expected<std::vector<kcql::Finding>>(examined.error()));
+        runs[j].reset();
+      }
+      spent[j] += Clock::now() - t1;
+      t.result.duration_ms = std::chrono::duration<double, std::milli>(spent[j]).count();
+      check_done(t);
+    }
+  };
+  // After the fetches, each thread takes the first unit whose tables are
+  // all in (in check order), waiting only when none is: a check on pods
+  // never holds a thread while deployments' checks could run.
+  std::vector<bool> taken(units.size(), false);
+  auto next_unit = [&]() -> const Unit* {
+    std::unique_lock<std::mutex> lock(progress_mutex);
+    while (true) {
+      bool any_left = false;
+      for (size_t u = 0; u < units.size(); ++u) {
+        if (taken[u]) continue;
+        any_left = true;
+        bool ready = true;
+        for (size_t i : units[u].tasks)
+          for (size_t p : waits_for[i]) ready = ready && fetch_done[p];
+        if (ready) {
+          taken[u] = true;
+          return &units[u];
+        }
+      }
+      if (!any_left) return nullptr;
+      // Every fetch was handed out before any unit, so one is under way.
+      fetch_finished.wait(lock);
+    }
+  };
+  parallel_for(scans.size() + units.size(), threads, [&](size_t item) {
+    if (item < scans.size()) return fetch_table(fetch_order[item]);
+    const Unit* unit = next_unit();
+    if (!unit) return;
+    if (unit->shared_table.empty()) return run_task(unit->tasks[0]);
+    run_shared_scan(unit->tasks);
   });
   rep.tables = std::move(fetches);
   for (const auto& f : rep.tables) {
