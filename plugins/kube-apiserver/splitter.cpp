@@ -1,12 +1,31 @@
 #include "splitter.h"
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdexcept>
 
 namespace kapi {
 
 namespace {
 constexpr uint8_t kObj = 1, kKey = 2;
+
+// The first '"' or '\\' in [p, end), or end. With SSE2 (every x86-64) it
+// compares 16 bytes at once; most Kubernetes strings end within one block.
+const char* quote_or_backslash(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    int hits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
+    if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\') ++p;
+  return p;
+}
 }
 
 void ListSplitter::fail(const char* what) const {
@@ -108,15 +127,9 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         ++i;
         continue;
       }
-      // Fast scan to the next quote or backslash: memchr is vectorised, and
-      // most strings hold no backslash, so this is two SIMD scans instead of
-      // a loop over every byte (strings are most of a List's bytes).
-      const char* q = p + i;
-      const char* end = p + n;
-      const char* quote = static_cast<const char*>(std::memchr(q, '"', size_t(end - q)));
-      const char* limit = quote ? quote : end;
-      const char* backslash = static_cast<const char*>(std::memchr(q, '\\', size_t(limit - q)));
-      q = backslash ? backslash : limit;
+      // Strings are most of a List's bytes: find the next quote or backslash
+      // 16 bytes at a time.
+      const char* q = quote_or_backslash(p + i, p + n);
       i = static_cast<size_t>(q - p);
       if (i >= n) break;
       if (*q == '\\') {
