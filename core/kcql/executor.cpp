@@ -134,6 +134,21 @@ struct Rows {
   const Value* at(size_t i) const { return data.data() + i * stride(); }
 };
 
+// A label as an index key: the key's id and the value's text, which lives in
+// the table's rows for as long as the executor holds the table. No string
+// is built per label: an index over 150,000 pods' labels allocates only its
+// row lists.
+struct LabelPair {
+  uint32_t key_id;
+  std::string_view value;
+  bool operator==(const LabelPair&) const = default;
+};
+struct LabelPairHash {
+  size_t operator()(const LabelPair& p) const {
+    return std::hash<std::string_view>()(p.value) ^ (size_t(p.key_id) * 0x9E3779B97F4A7C15ULL);
+  }
+};
+
 // The networks of a join's build side, by (family, prefix length, masked
 // address): an address is looked up once per prefix length present, so
 // joining N addresses against M networks costs about N x (distinct prefix
@@ -203,12 +218,12 @@ class Executor : public Runtime {
     // with each row's hash-key values, so a probe visits only rows that
     // carry one of the selector's pairs instead of the whole key group.
     const plan::Node* label_call = nullptr;
-    std::unordered_map<std::string, std::vector<uint32_t>> label_rows;
+    std::unordered_map<LabelPair, std::vector<uint32_t>, LabelPairHash> label_rows;
     // The other way round, selector_matches(inner selector, outer labels):
     // inner rows by the first pair of their plain-map selector, and the rows
     // whose selector is anything else (always candidates).
     const plan::Node* selector_call = nullptr;
-    std::unordered_map<std::string, std::vector<uint32_t>> selector_rows;
+    std::unordered_map<LabelPair, std::vector<uint32_t>, LabelPairHash> selector_rows;
     std::vector<uint32_t> general_selector_rows;
     std::vector<Value> inner_key_values;  // inner_keys.size() per inner row
   };
@@ -700,13 +715,7 @@ bool plain_selector(const Value& sel) {
   return true;
 }
 
-std::string label_pair(std::string_view k, std::string_view v) {
-  std::string s;
-  s.reserve(k.size() + v.size() + 1);
-  s.append(k).push_back('\0');
-  s.append(v);
-  return s;
-}
+LabelPair label_pair(const packed::Member& m) { return {m.key_id, m.value().get_string()}; }
 
 }  // namespace
 
@@ -739,7 +748,7 @@ void Executor::build(int slot) {
         Value sel = evaluate(*st.selector_call->args[0], frame, *this);
         if (plain_selector(sel)) {
           packed::Member first = *sel.as_json().members().begin();
-          st.selector_rows[label_pair(first.key(), first.value().get_string())].push_back(uint32_t(t));
+          st.selector_rows[label_pair(first)].push_back(uint32_t(t));
         } else {
           st.general_selector_rows.push_back(uint32_t(t));
         }
@@ -751,7 +760,7 @@ void Executor::build(int slot) {
         if (!labels.is_object()) continue;
         for (const auto& kv : labels.as_json().members())
           if (kv.value().is_string())
-            st.label_rows[label_pair(kv.key(), kv.value().get_string())].push_back(uint32_t(t));
+            st.label_rows[label_pair(kv)].push_back(uint32_t(t));
       }
     }
     return;
@@ -817,7 +826,7 @@ Value Executor::exists(int slot, const Frame& frame) {
       static const std::vector<uint32_t> kNoRows;
       const std::vector<uint32_t>* fewest = nullptr;
       for (const auto& kv : sel.as_json().members()) {
-        auto it = st.label_rows.find(label_pair(kv.key(), kv.value().get_string()));
+        auto it = st.label_rows.find(label_pair(kv));
         const std::vector<uint32_t>* rows = it == st.label_rows.end() ? &kNoRows : &it->second;
         if (!fewest || rows->size() < fewest->size()) fewest = rows;
       }
@@ -832,7 +841,7 @@ Value Executor::exists(int slot, const Frame& frame) {
     if (labels.is_object())
       for (const auto& kv : labels.as_json().members()) {
         if (found || !kv.value().is_string()) continue;
-        auto it = st.selector_rows.find(label_pair(kv.key(), kv.value().get_string()));
+        auto it = st.selector_rows.find(label_pair(kv));
         if (it == st.selector_rows.end()) continue;
         for (uint32_t t : it->second)
           if (!visit(t)) break;
