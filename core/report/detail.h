@@ -55,6 +55,9 @@ std::string format_duration(double ms);
 // The text with every byte sequence that is not valid UTF-8 replaced by U+FFFD
 // (JSON and XML readers reject such bytes; cluster data may carry them).
 std::string valid_utf8(std::string_view s);
+// `s` as a JSON string literal, invalid UTF-8 replaced by U+FFFD: the same
+// text as serializing valid_utf8(s) with Boost.JSON, without building a value.
+void append_json_string(std::string& out, std::string_view s);
 
 // "1 finding" / "3 findings".
 std::string plural(uint64_t n, std::string_view one, std::string_view many = {});

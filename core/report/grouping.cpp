@@ -115,31 +115,89 @@ std::string format_duration(double ms) {
   return buf;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], or 0 if there is none
+// (bad lead or continuation bytes, overlong forms, surrogates, above U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  bool ok = len != 0 && i + len <= s.size();
+  for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  if (ok && len > 1) {
+    uint32_t cp = c & (0xFF >> (len + 1));
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+  }
+  return ok ? len : 0;
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+}  // namespace
+
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  size_t i = 0;
+  size_t i = 0, run = 0;  // s[run, i) is valid and not yet copied
+  while (i < s.size()) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = utf8_sequence(s, i);
+    if (len) {
+      i += len;
+      continue;
+    }
+    out.append(s.substr(run, i - run));
+    out += kReplacement;
+    run = ++i;
+  }
+  out.append(s.substr(run));
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t i = 0, run = 0;  // s[run, i) needs no escape and is not yet copied
+  auto flush = [&] { out.append(s.substr(run, i - run)); };
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len != 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      // Reject overlong forms, surrogates and code points above U+10FFFF.
-      uint32_t cp = c & (0xFF >> (len + 1));
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;
+      continue;
     }
+    if (c >= 0x80) {
+      if (size_t len = utf8_sequence(s, i)) {
+        i += len;
+        continue;
+      }
+      flush();
+      out += kReplacement;
+      run = ++i;
+      continue;
+    }
+    flush();
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+    run = ++i;
   }
-  return out;
+  flush();
+  out += '"';
 }
 
 std::string plural(uint64_t n, std::string_view one, std::string_view many) {

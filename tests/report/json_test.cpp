@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/report/baseline.h"
+#include "core/report/detail.h"
 #include "core/report/render.h"
 #include "tests/report/sample_report.h"
 #include "tests/report/test_util.h"
@@ -251,3 +252,32 @@ TEST(ReportJsonErrors, SchemaVersions) {
 
 }  // namespace
 }  // namespace kinspect::report
+
+// The writer escapes strings itself rather than building a Boost.JSON value
+// per string; its text must be exactly what Boost.JSON prints for the
+// UTF-8-repaired string, for every byte sequence.
+TEST(JsonReport, StringEscapingMatchesBoostJsonOnAnyBytes) {
+  std::vector<std::string> cases = {"", "plain", "quote \" backslash \\ slash /", "\b\f\n\r\t\x01\x1f\x7f",
+                                    "h\xC3\xA9llo \xE2\x9C\x93 \xF0\x9F\x98\x80", "bad \xC3 \xFF \xED\xA0\x80 \xF4\x90\x80\x80 end",
+                                    std::string("nul\0byte", 8)};
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int n = 0; n < 5000; ++n) {
+    std::string s;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t len = (x >> 7) % 24;
+    for (size_t i = 0; i < len; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      s.push_back(static_cast<char>(x & 0xFF));
+    }
+    cases.push_back(s);
+  }
+  size_t total = 0;
+  for (const auto& s : cases) total += s.size();
+  EXPECT_GT(total, 5000u * 8);  // the random cases are not empty
+  for (const auto& s : cases) {
+    std::string mine;
+    kinspect::report::detail::append_json_string(mine, s);
+    std::string boost_text = boost::json::serialize(boost::json::value(kinspect::report::detail::valid_utf8(s)));
+    ASSERT_EQ(mine, boost_text) << "for bytes of length " << s.size();
+  }
+}
