@@ -643,7 +643,7 @@ NodePtr Binder::fold(std::shared_ptr<Node> n) {
   // The runtime's arena dies here; keep the value in the plan's.
   Value kept;
   if (v.is_string()) kept = plan_->constants->string(v.as_string());
-  else if (v.is_json()) kept = Value::json(plan_->constants->keep(to_json(v, plan_->constants->storage())));
+  else if (v.is_json()) kept = Value::json(plan_->constants->keep(v));
   else kept = v;
   return constant(kept, n->pos, n->text);
 }

@@ -473,9 +473,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
             if (!try_element(e)) break;
         } else if (!v.is_null()) {
           // A single value unnests to itself.
-          packed::Writer w;
-          write_value(w, v);
-          try_element(v.is_json() ? v.as_json() : arena->keep(w));
+          try_element(v.is_json() ? v.as_json() : arena->keep(v));
         }
         if (failed()) return false;
         if (!matched && src.join == ast::JoinKind::Left) {
@@ -913,8 +911,7 @@ class SteppedRunImpl final : public SteppedRun {
   }
   Status start(const ExecOptions& options) {
     budget_ = options.time_budget;
-    if (Status st = prepare(ex_, plan_, options); !st.ok()) return st;
-    return {};
+    return prepare(ex_, plan_, options);
   }
   size_t rows() override {
     const TableData* t = ex_.failed() ? nullptr : ex_.table(plan_.root.sources[0].scan);

@@ -46,6 +46,12 @@ packed::Ref Arena::keep(const packed::Writer& w) {
   return packed::Ref(static_cast<const uint8_t*>(p));
 }
 
+packed::Ref Arena::keep(const Value& v) {
+  packed::Writer w;
+  write_value(w, v);
+  return keep(w);
+}
+
 packed::Ref Arena::keep(const json::value& v) {
   packed::Writer w;
   w.json(v);

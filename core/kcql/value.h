@@ -87,6 +87,8 @@ class Arena final : public boost::json::memory_resource {
   packed::Ref keep(const boost::json::value& v);
   // Copies a packed value into the arena.
   packed::Ref keep(const packed::Writer& w);
+  // Any value, packed into the arena (NULL as JSON null).
+  packed::Ref keep(const Value& v);
   // A Value that owns nothing outside the arena: strings are copied in.
   Value string(std::string_view s) { return Value::string(copy(s)); }
 

@@ -80,7 +80,8 @@ report::Severity severity_of(std::string_view s) {
   return out;
 }
 
-// Tables fetched before any check runs; checks read them from here.
+// The run's tables, each fetched once; a check reads them from here once
+// the queue has seen them in (and a table is dropped after its last reader).
 class Prefetched final : public TableProvider {
  public:
   struct Entry {
@@ -449,7 +450,7 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
   // the threads.
   struct Unit {
     std::vector<size_t> tasks;
-    std::string shared_table;  // "" for a single check run on its own
+    bool shared_scan = false;  // false: a single check run on its own
   };
   std::vector<Unit> units;
   std::map<std::string, std::vector<size_t>> walking;  // table key -> checks that walk it
@@ -457,19 +458,19 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     const Task& t = tasks[i];
     std::string table = t.bound && t.result.status == report::Status::Pass ? kcql::steppable_table(t.bound->plan.impl()) : "";
     if (!table.empty() && fetch_position.count(table)) walking[table].push_back(i);
-    else units.push_back({{i}, ""});
+    else units.push_back({{i}, false});
   }
   constexpr size_t kMinSharedScan = 3;
-  for (auto& [table, group] : walking) {
+  for (auto& [_, group] : walking) {
     if (group.size() < kMinSharedScan) {
-      for (size_t i : group) units.push_back({{i}, ""});
+      for (size_t i : group) units.push_back({{i}, false});
       continue;
     }
     size_t parts = std::min<size_t>(std::max(1u, threads), group.size());
     std::vector<Unit> split(parts);
     for (size_t j = 0; j < group.size(); ++j) {
       split[j % parts].tasks.push_back(group[j]);
-      split[j % parts].shared_table = table;
+      split[j % parts].shared_scan = true;
     }
     for (auto& u : split) units.push_back(std::move(u));
   }
@@ -681,7 +682,7 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
     if (item < scans.size()) return fetch_table(fetch_order[item]);
     const Unit* unit = next_unit();
     if (!unit) return;
-    if (unit->shared_table.empty()) return run_task(unit->tasks[0]);
+    if (!unit->shared_scan) return run_task(unit->tasks[0]);
     run_shared_scan(unit->tasks);
   });
   rep.tables = std::move(fetches);

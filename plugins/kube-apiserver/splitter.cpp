@@ -1,6 +1,5 @@
 #include "splitter.h"
 
-#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
