@@ -42,7 +42,7 @@ namespace {
 // length), 'E' end, 'X' error, 'T' a native check asks for a table.
 
 enum : char { kLoad = 'L', kScan = 'S', kCheck = 'C', kDescription = 'D', kBatch = 'B', kEnd = 'E', kFail = 'X',
-              kTable = 'T', kShared = 'M', kAck = 'A' };
+              kTable = 'T', kShared = 'M', kAck = 'A', kUnavailable = 'U' };
 
 // Two batch slots in memory both processes map. The worker fills a slot
 // only after the parent said it is done with it ('A'), so neither side ever
@@ -158,6 +158,22 @@ ReadResult read_frame(int fd, char& type, std::string& payload, const CancelToke
   return len ? read_all(fd, payload.data(), len, cancel) : ReadResult::Ok;
 }
 
+// The frame that ends a request: 'E', or the error as 'X' (a failure) or
+// 'U' (the data is unavailable: "cause\nmessage"), so the parent rebuilds
+// the same kind of error the plugin reported.
+bool send_status(int fd, const Status& st) {
+  if (st.ok()) return send_frame(fd, kEnd, "");
+  const Error& e = st.error();
+  if (e.is_unavailable()) return send_frame(fd, kUnavailable, e.cause() + "\n" + e.message());
+  return send_frame(fd, kFail, e.message());
+}
+
+Error unavailable_from_frame(const std::string& payload) {
+  size_t nl = payload.find('\n');
+  if (nl == std::string::npos) return Error::unavailable("unavailable", payload);
+  return Error::unavailable(payload.substr(0, nl), payload.substr(nl + 1));
+}
+
 json::object spec_to_json(const ScanSpec& spec) {
   json::array args(spec.args.begin(), spec.args.end());
   json::array paths;
@@ -268,6 +284,8 @@ class WorkerServices final : public HostServices {
         return {};
       } else if (type == kFail) {
         return Error(payload);
+      } else if (type == kUnavailable) {
+        return unavailable_from_frame(payload);
       }
     }
   }
@@ -282,6 +300,7 @@ int run_plugin_worker(int fd) {
   // A plugin that prints to stdout must not corrupt anything: stdout joins
   // stderr, and the protocol has its own descriptor.
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
+  log::import_level();
   WorkerChannel channel(fd);
   WorkerServices services(channel);
   std::unique_ptr<InProcessPlugin> plugin;
@@ -326,7 +345,7 @@ int run_plugin_worker(int fd) {
         st = Error(std::string("unknown request '") + type + "'");
       }
       if (!channel.drain()) return 1;
-      if (!(st.ok() ? send_frame(fd, kEnd, "") : send_frame(fd, kFail, st.error().message()))) return 1;
+      if (!send_status(fd, st)) return 1;
     } catch (const std::exception& e) {
       if (!channel.drain() || !send_frame(fd, kFail, std::string("worker: ") + e.what())) return 1;
     }
@@ -588,7 +607,11 @@ class IsolatedPlugin final : public LoadedPlugin {
       } else if (t == kEnd) {
         break;
       } else if (t == kFail) {
-        result = Error(prefix + ": " + payload);
+        // The worker's own plugin layer already named the plugin and table.
+        result = Error(payload.rfind(prefix, 0) == 0 ? payload : prefix + ": " + payload);
+        break;
+      } else if (t == kUnavailable) {
+        result = unavailable_from_frame(payload);
         break;
       } else if (t == kTable) {
         // A native check reads a table: serve it from the parent's registry.
@@ -598,7 +621,7 @@ class IsolatedPlugin final : public LoadedPlugin {
           ok = ok && send_frame(w->fd(), kBatch, b);
           return Status::Ok();
         }, cancel) : Status(Error("tables cannot be read here"));
-        ok = ok && (st.ok() ? send_frame(w->fd(), kEnd, "") : send_frame(w->fd(), kFail, st.error().message()));
+        ok = ok && send_status(w->fd(), st);
         if (!ok) {
           result = Error(prefix + ": plugin " + w->reap());
           healthy = false;

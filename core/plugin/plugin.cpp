@@ -230,6 +230,16 @@ Expected<std::unique_ptr<InProcessPlugin>> InProcessPlugin::load(const std::stri
   return p;
 }
 
+Error plugin_error(ki_rc rc, std::string_view what, std::string_view message) {
+  if (rc != KI_UNAVAILABLE) return Error(std::string(what) + ": " + std::string(message));
+  // "not served: the server does not serve ..." -> cause "not served". The
+  // message stays the plugin's own: reports name the table and the plugin
+  // beside it.
+  size_t colon = message.find(": ");
+  bool short_cause = colon != std::string_view::npos && colon <= 32;
+  return Error::unavailable(short_cause ? std::string(message.substr(0, colon)) : "unavailable", std::string(message));
+}
+
 namespace {
 // Owns what a ki_scan_request points to for the duration of scan_open.
 struct RequestStorage {
@@ -288,13 +298,13 @@ Status InProcessPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& si
       std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
       if (!thread_safe_) lock.lock();
       rc = api_->scan_next(instance_, scan, &batch);
-      if (rc == KI_ERROR || rc == KI_CANCELLED) {
+      if (rc != KI_OK && rc != KI_EOF) {
         const char* e = api_->last_error(instance_);
         err = e ? e : (rc == KI_CANCELLED ? "cancelled" : "no reason given");
       }
     }
     if (rc != KI_OK && rc != KI_EOF) {
-      result = Error(std::string(what) + ": " + err);
+      result = plugin_error(rc, what, err);
       break;
     }
     if (batch.len) {
@@ -324,7 +334,7 @@ Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const 
     ki_rc rc = api_->scan_open(instance_, &rs.req, &scan);
     if (rc != KI_OK) {
       const char* e = api_->last_error(instance_);
-      return Error(what + ": " + (e ? e : "scan_open failed"));
+      return plugin_error(rc, what, e ? e : "scan_open failed");
     }
   }
   return drain(ctx, scan, sink, what);

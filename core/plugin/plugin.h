@@ -26,15 +26,30 @@ struct NativeCheckSchema {
   std::string plugin;
 };
 
+// A configuration key a plugin accepts (ABI 1.1, describe()'s "settings").
+struct SettingSchema {
+  std::string name;
+  ColumnType type = ColumnType::Text;
+  std::string default_json = "null";
+  std::string doc;
+};
+
 // What describe() returns, parsed.
 struct PluginDescription {
   std::vector<TableSchema> tables;
   std::vector<NativeCheckSchema> checks;
+  std::vector<SettingSchema> settings;
+  bool declares_settings = false;  // false: a 1.0 plugin, settings pass unchecked
 };
 // Parses and validates a describe() document; errors name the JSON field.
 Expected<PluginDescription> parse_description(std::string_view json, std::string_view plugin);
 
 std::string kinds_to_string(uint32_t kinds);
+
+// The error for a plugin call that returned `rc` with `message`, prefixed by
+// `what` ("plugin 'x', table t"). KI_UNAVAILABLE becomes an unavailable
+// error whose cause is the message's first words ("not served").
+Error plugin_error(ki_rc rc, std::string_view what, std::string_view message);
 
 // Stops a scan from outside: a deadline, or a flag set by the executor.
 struct CancelToken {

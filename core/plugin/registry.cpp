@@ -107,8 +107,9 @@ std::vector<LoadProblem> PluginRegistry::load(const RegistryOptions& options) {
     for (const auto& t : p->description().tables) {
       auto it = tables_.find(t.name);
       if (it != tables_.end()) {
-        clash = "table '" + t.name + "' is already declared by plugin '" + std::string(it->second.second->name()) +
-                "' (" + it->second.second->path() + ")";
+        clash = "plugin '" + std::string(p->name()) + "' declares table '" + t.name +
+                "', which plugin '" + std::string(it->second.second->name()) + "' (" + it->second.second->path() +
+                ") already declares; a table has one owner, so neither can be trusted to answer for it";
         break;
       }
     }

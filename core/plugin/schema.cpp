@@ -83,6 +83,28 @@ bool valid_table_name(std::string_view n) {
   return true;
 }
 
+// ABI 1.1: the "settings" array, if the plugin declares one.
+Expected<PluginDescription> parse_settings(const Reader& root, PluginDescription out) {
+  Status st;
+  const json::array* settings = root.array("settings", st);
+  if (!st.ok()) return st.error();
+  if (!settings) return out;
+  out.declares_settings = true;
+  for (size_t i = 0; i < settings->size(); ++i) {
+    Reader r((*settings)[i], root.sub("settings", i));
+    KI_TRY(r.require_object());
+    SettingSchema ss;
+    KI_TRY(r.string("name", ss.name, true));
+    auto type = read_type(r);
+    if (!type) return type.error();
+    ss.type = *type;
+    KI_TRY(r.string("doc", ss.doc, false));
+    if (const json::value* d = r.value().as_object().if_contains("default")) ss.default_json = json::serialize(*d);
+    out.settings.push_back(std::move(ss));
+  }
+  return out;
+}
+
 }  // namespace
 
 Expected<PluginDescription> parse_description(std::string_view text, std::string_view plugin) {
@@ -173,7 +195,7 @@ Expected<PluginDescription> parse_description(std::string_view text, std::string
     }
   }
   if (!st.ok()) return st.error();
-  return out;
+  return parse_settings(root, std::move(out));
 }
 
 }  // namespace kinspect

@@ -43,9 +43,21 @@ class Error {
     std::string m = d.format();
     return Error(std::move(m), {std::move(d)});
   }
+  // The source cannot provide the data here (a plugin's KI_UNAVAILABLE): the
+  // resource is not served, forbidden, not captured. `cause` is a few words
+  // ("not served") that reports group by; checks needing the data are "not
+  // checked", neither errors nor passes.
+  static Error unavailable(std::string cause, std::string message) {
+    Error e(std::move(message));
+    e.cause_ = std::move(cause);
+    return e;
+  }
 
   const std::string& message() const { return message_; }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+  bool is_unavailable() const { return !cause_.empty(); }
+  // For unavailable errors: the short cause ("not served"); "" otherwise.
+  const std::string& cause() const { return cause_; }
   // The message and, when it is not already the same text, every diagnostic.
   std::string format() const;
   // Prefix the summary with context, e.g. "loading profiles/x.yaml: ".
@@ -54,6 +66,7 @@ class Error {
  private:
   std::string message_;
   std::vector<Diagnostic> diagnostics_;
+  std::string cause_;  // set only for unavailable errors
 };
 
 // Value-or-error, in the spirit of C++23 std::expected.

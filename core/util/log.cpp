@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 
 #include "core/util/terminal.h"
@@ -14,6 +16,15 @@ static std::mutex g_mutex;
 void set_level(Level l) { g_level = static_cast<int>(l); }
 Level level() { return static_cast<Level>(g_level.load()); }
 bool enabled(Level l) { return static_cast<int>(l) <= g_level.load(); }
+
+static constexpr const char* kLevelVariable = "KINSPECT_LOG_LEVEL";
+
+void export_level() { ::setenv(kLevelVariable, std::to_string(g_level.load()).c_str(), 1); }
+
+void import_level() {
+  const char* v = std::getenv(kLevelVariable);
+  if (v && *v >= '0' && *v <= '3' && v[1] == '\0') g_level = *v - '0';
+}
 
 void write(Level l, std::string_view component, std::string_view message) {
   if (!enabled(l)) return;

@@ -15,6 +15,12 @@ void set_level(Level l);
 Level level();
 bool enabled(Level l);
 
+// Plugin workers are child processes of the same executable: the level
+// reaches them through the environment (KINSPECT_LOG_LEVEL), so -v and -q
+// govern their lines too.
+void export_level();
+void import_level();
+
 void write(Level l, std::string_view component, std::string_view message);
 inline void error(std::string_view c, std::string_view m) { write(Level::Error, c, m); }
 inline void warn(std::string_view c, std::string_view m) { write(Level::Warning, c, m); }

@@ -108,11 +108,12 @@ std::string scope_desc(const ListTarget& t) {
   int s = e.status();
   std::string m = e.message();
   if (s == 403)
-    throw std::runtime_error("forbidden: cannot list " + t.resource + " " + scope_desc(t) + " (403): " + m +
-                             " — see deploy/rbac.yaml for the read-only role kinspect needs");
+    throw ks::Unavailable("forbidden", "cannot list " + t.resource + " " + scope_desc(t) + " (403): " + m +
+                                           " — see deploy/rbac.yaml for the read-only role kinspect needs");
+  // The same words for every table, so the run reports it once.
   if (s == 401)
     throw std::runtime_error("unauthorized (401): the credentials of user '" + c.user_name + "' (" + c.origin +
-                             ") were rejected while listing " + t.resource + ": " + m);
+                             ") were rejected: " + m);
   throw std::runtime_error("listing " + t.resource + " " + scope_desc(t) + " failed: HTTP " + std::to_string(s) + ": " + m);
 }
 
@@ -214,12 +215,9 @@ class ListScan : public ks::Scan {
           if (!cfg_.consistent_read) target += "&resourceVersion=0";
           continue;
         }
-        if (e.status() == 404 && t_.optional_api && continue_.empty() && pages_ == 0) {
-          host_.log(KI_LOG_INFO, "kube-apiserver",
-                    "the server does not serve " + t_.path + " (404); " + t_.table + " is empty");
-          done_ = true;
-          return false;
-        }
+        // Not served is not empty: the checks on it are "not checked".
+        if (e.status() == 404 && t_.optional_api && continue_.empty() && pages_ == 0)
+          throw ks::Unavailable("not served", "the server does not serve " + t_.path + " (404)");
         rethrow_http(e, t_, client_.connection());
       }
     }
@@ -267,6 +265,26 @@ class KubeApiserver : public ks::Plugin {
       ro.include_secret_data = cfg_.include_secret_data;
       snap_ = std::make_unique<Snapshot>(cfg_.snapshot, ro, host_);
     }
+  }
+
+  std::vector<ks::SettingSpec> settings() const override {
+    using T = ks::Type;
+    return {
+        {"kubeconfig", T::Text, "null", "kubeconfig file(s), ':'-separated (--kubeconfig)"},
+        {"context", T::Text, "null", "kubeconfig context (--context)"},
+        {"snapshot", T::Text, "null", "read this snapshot instead of a live server (--snapshot)"},
+        {"qps", T::Real, "20", "API requests per second, like client-go (--qps)"},
+        {"burst", T::Integer, "40", "request burst (--burst)"},
+        {"timeout_seconds", T::Real, "30", "seconds per request (--request-timeout)"},
+        {"page_size", T::Integer, "500", "objects per LIST page"},
+        {"max_retries", T::Integer, "5", "retries of a request on 429, 5xx or a dropped connection"},
+        {"backoff_base_seconds", T::Real, "0.5", "first retry delay; doubles each retry"},
+        {"consistent_read", T::Boolean, "false", "read from etcd, not the watch cache (--consistent-read)"},
+        {"include_secret_data", T::Boolean, "false", "read Secret values too (--include-secret-data)"},
+        {"discover", T::Boolean, "false", "declare a table for every served resource (CRDs included)"},
+        {"service_account_dir", T::Text, "\"/var/run/secrets/kubernetes.io/serviceaccount\"",
+         "where the in-cluster token and CA are"},
+    };
   }
 
   std::vector<ks::TableSpec> tables() const override {
@@ -439,7 +457,7 @@ class KubeApiserver : public ks::Plugin {
         if (status == 401 || status == 403)
           throw std::runtime_error(std::string(status == 403 ? "forbidden" : "unauthorized") + ": cannot get " + path +
                                    " (" + std::to_string(status) + ")");
-        if (status == 404) return ks::rows([](ks::BatchWriter&) {});
+        if (status == 404) throw ks::Unavailable("not served", "the server does not serve " + path + " (404)");
         return ks::rows([body](ks::BatchWriter& out) { write_health_rows(out, body); });
       }
       case Target::kApiResources: {
@@ -483,7 +501,7 @@ class KubeApiserver : public ks::Plugin {
         const Discovered* best = nullptr;
         for (const auto& d : discovered_)
           if (d.resource == t.resource && (!best || (d.preferred && !best->preferred))) best = &d;
-        if (!best) throw std::runtime_error("the server does not serve a resource named " + t.resource);
+        if (!best) throw ks::Unavailable("not served", "the server does not serve a resource named " + t.resource);
         gv = best->group_version();
         lt.kind = best->kind;
         namespaced = best->namespaced;

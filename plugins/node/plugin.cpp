@@ -120,16 +120,18 @@ class NodeDriver : public ks::Plugin {
           throw std::runtime_error("node: setting max_file_bytes must be a non-negative integer, got " +
                                    json::serialize(kv.value()));
         max_file_bytes_ = kv.value().as_int64();
-      } else {
-        throw std::runtime_error("node: unknown setting '" + key + "' (settings: root, max_file_bytes)");
-      }
+      }  // any other key: the host refuses it against settings() with a did-you-mean
     }
     struct stat st;
     if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      throw std::runtime_error("node: root " + root + " is not a directory");
+      throw std::runtime_error("node: setting root: " + root + " is not a directory (--set node.root=DIR names the host's root)");
     fs_ = node::HostFs(root);
   }
 
+  std::vector<ks::SettingSpec> settings() const override {
+    return {{"root", ks::Type::Text, "\"/\"", "the host's root: \"/\" for this machine, \"/host\" in a DaemonSet"},
+            {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
+  }
   std::vector<ks::TableSpec> tables() const override;
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override;
 

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define KI_ABI_MAJOR 1
-#define KI_ABI_MINOR 0
+#define KI_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define KI_PLUGIN_EXPORT __declspec(dllexport)
@@ -65,6 +65,14 @@ typedef int32_t ki_rc;
 #define KI_EOF 2         /* a scan has no more batches */
 #define KI_UNSUPPORTED 3 /* the plugin does not implement this request */
 #define KI_CANCELLED 4   /* the host asked the scan to stop */
+/* (1.1) The source cannot provide this table here, which is not a failure
+ * of the plugin: the server does not serve the resource, the credentials may
+ * not read it, a snapshot did not capture it, an adapter was given no input.
+ * last_error() says why and starts with a short cause, then ": " and the
+ * details ("not served: the server does not serve /apis/x/v1/ys (404)").
+ * The host reports the checks that read the table as not checked, never as
+ * passed. Returned by scan_open or scan_next. */
+#define KI_UNAVAILABLE 5
 
 /* Plugin kinds: a bit set, a plugin may be several. */
 #define KI_KIND_DRIVER 1u  /* declares tables and produces rows */
@@ -242,6 +250,12 @@ typedef struct ki_plugin_api {
    *               "component":"...","remedy":"...","doc":"https://...","reads":["k8s.nodes"],
    *               "params":{"name":default}}]}
    * Column types: text, integer, real, boolean, json, timestamp.
+   * (1.1) An optional top-level "settings" array declares the keys that
+   * create() accepts in config_json, so the host can refuse a misspelt
+   * setting before a run and list them in `kinspect plugins list`:
+   *   "settings":[{"name":"root","type":"text","default":"/","doc":"..."}]
+   * (types as for columns; "default" is any JSON value). A plugin without it
+   * (1.0) gets its settings passed unchecked.
    * Required. Valid until the next call into the instance. */
   const char* (*describe)(ki_plugin_t* plugin);
 

@@ -255,6 +255,24 @@ struct TableSpec {
   std::vector<std::string> examples;
 };
 
+// A key the plugin accepts in its configuration (`--set PLUGIN.NAME=VALUE`).
+// Declared so the host can refuse a misspelt setting and list them.
+struct SettingSpec {
+  std::string name;
+  Type type = Type::Text;
+  std::string default_json = "null";  // the default as a JSON value
+  std::string doc;
+};
+
+// Thrown from scan() or Scan::next() when the source cannot provide the table
+// here (not served, forbidden, not captured, no input): the host reports the
+// checks that read it as not checked rather than as errors, and never as
+// passed. `cause` is a few words ("not served"); `detail` says what and where.
+class Unavailable : public std::runtime_error {
+ public:
+  Unavailable(const std::string& cause, const std::string& detail) : std::runtime_error(cause + ": " + detail) {}
+};
+
 struct CheckSpec {
   std::string id;
   std::string title;
@@ -427,6 +445,9 @@ class Plugin {
   virtual ~Plugin() = default;
   virtual std::vector<TableSpec> tables() const { return {}; }
   virtual std::vector<CheckSpec> checks() const { return {}; }
+  // The configuration keys the plugin accepts (`--set NAME.KEY=VALUE`); the
+  // host refuses any other key before a run, with a did-you-mean.
+  virtual std::vector<SettingSpec> settings() const { return {}; }
   virtual std::unique_ptr<Scan> scan(const ScanContext& ctx) {
     throw std::runtime_error("plugin declares no tables");
   }
@@ -473,6 +494,16 @@ inline std::string describe_json(const Plugin& p) {
       cw.raw("params", c.params_json.empty() ? std::string_view("{}") : std::string_view(c.params_json));
     }
   }
+  {
+    // Always present from this SDK on (ABI 1.1): a plugin that declares no
+    // setting accepts none, so a `--set` for it is a typo the host reports.
+    JsonWriter sw = root.array("settings");
+    for (const auto& s : p.settings()) {
+      JsonWriter o = sw.object();
+      o.field("name", s.name).field("type", type_name(s.type)).field("doc", s.doc);
+      o.raw("default", s.default_json.empty() ? std::string_view("null") : std::string_view(s.default_json));
+    }
+  }
   }  // root closes here
   return out;
 }
@@ -500,6 +531,12 @@ ki_rc guarded(Instance* in, Fn&& fn) noexcept {
   try {
     in->last_error.clear();
     return fn();
+  } catch (const Unavailable& e) {
+    try {
+      in->last_error = e.what();
+    } catch (...) {
+    }
+    return KI_UNAVAILABLE;
   } catch (const std::exception& e) {
     try {
       in->last_error = e.what();
