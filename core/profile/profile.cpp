@@ -182,9 +182,9 @@ struct Parser {
     if (auto n = root["plugins"]) p->plugins = list(n, "plugins");
     if (auto c = root["checks"]) {
       if (!c.IsMap()) {
-        fail(c, "checks", "must be a map with include and/or exclude");
+        fail(c, "checks", "must be a map with include, exclude and/or optional");
       } else {
-        unknown_keys(c, "checks", {"include", "exclude"});
+        unknown_keys(c, "checks", {"include", "exclude", "optional"});
         auto sel = [&](const char* key, std::vector<std::string>& out) {
           if (auto n = c[key]) {
             out = list(n, std::string("checks.") + key);
@@ -194,6 +194,7 @@ struct Parser {
         };
         sel("include", p->include);
         sel("exclude", p->exclude);
+        sel("optional", p->optional);
       }
     }
     if (auto n = root["params"]) {
@@ -271,6 +272,7 @@ void inherit(Profile& child, const Profile& parent) {
   exc.insert(exc.end(), child.exclude.begin(), child.exclude.end());
   child.include = std::move(inc);
   child.exclude = std::move(exc);
+  child.optional.insert(child.optional.begin(), parent.optional.begin(), parent.optional.end());
   for (const auto& [k, v] : parent.params) child.params.emplace(k, v);      // child wins
   for (const auto& [k, v] : parent.severity) child.severity.emplace(k, v);  // child wins
   for (const auto& [k, v] : parent.positions) child.positions.emplace(k, v);
@@ -406,8 +408,9 @@ Status ProfileSet::validate(const std::vector<CheckInfo>& checks) const {
     auto add = [&](const std::string& key, std::string field, std::string message, std::string hint) {
       errors.push_back({p->file, at(key), "profile '" + p->name + "': " + message, std::move(hint), "", std::move(field)});
     };
-    for (const char* kind : {"include", "exclude"}) {
-      const auto& list = std::string(kind) == "include" ? p->include : p->exclude;
+    for (const char* kind : {"include", "exclude", "optional"}) {
+      const std::string k = kind;
+      const auto& list = k == "include" ? p->include : k == "exclude" ? p->exclude : p->optional;
       for (const auto& sel : list) {
         if (is_plain_id(sel) && !find_check(sel)) {
           std::string hint = closest_match(sel, ids);
@@ -508,6 +511,12 @@ std::vector<const CheckInfo*> ProfileSet::select_checks(const Profile& p, const 
     if (in) out.push_back(&c);
   }
   return out;
+}
+
+bool ProfileSet::is_optional(const Profile& p, const CheckInfo& c) {
+  for (const auto& s : p.optional)
+    if (selector_matches(s, c)) return true;
+  return false;
 }
 
 const json::value* ProfileSet::param_override(const Profile& p, std::string_view id, std::string_view param) {

@@ -41,6 +41,10 @@ struct Profile {
   // Check selectors: an id, a glob ("node-*"), "tag:NAME" or "category:NAME".
   std::vector<std::string> include;
   std::vector<std::string> exclude;
+  // Checks the run may do without: if one cannot run (its table is not
+  // served, not captured...), it is reported as not checked but the run is
+  // still complete (exit code not 3). Same selectors as include.
+  std::vector<std::string> optional;
   // Parameter overrides: "check-id.param" for one check, or "param" for
   // every check that declares it.
   std::map<std::string, boost::json::value> params;
@@ -90,6 +94,8 @@ class ProfileSet {
 
   // The checks a profile runs, in the order given.
   static std::vector<const CheckInfo*> select_checks(const Profile& p, const std::vector<CheckInfo>& checks);
+  // Whether profile p lists check c under checks.optional.
+  static bool is_optional(const Profile& p, const CheckInfo& c);
   // The value of parameter `param` of check `id` under profile p, if overridden.
   static const boost::json::value* param_override(const Profile& p, std::string_view id, std::string_view param);
   // The severity for check `id` under profile p, if overridden.

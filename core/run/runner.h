@@ -1,12 +1,14 @@
-// The report builder and executor behind `kinspect run`:
-//   1. detect the cluster (version, type) from k8s.version and k8s.nodes;
-//   2. choose the profile (or take --profile) and say why;
-//   3. bind the profile's checks with its parameters;
-//   4. fetch every table the checks read, once, in parallel, each with the
-//      driver time limit;
-//   5. run the checks in parallel, each with its own time and row budget;
-//      a failed table marks only the checks that read it;
-//   6. assemble the report.
+// `kinspect run`: inspect a cluster with a profile's checks and build the
+// report. The run goes in stages, each in its own file:
+//   prepare   (prepare.h)   checks and profiles, parameters, the profile
+//                           (detecting the cluster when needed), binding;
+//   schedule  (schedule.h)  which tables to fetch, in what order, and which
+//                           checks walk a table together;
+//   execute   (execute.h)   fetch each table once and run each check as soon
+//                           as its tables are in, in parallel with limits;
+//   findings  (findings.h)  rows and native results into report findings.
+// A check that could not run is skipped (the data is not there) or error
+// (reading or evaluating failed), never passed; the report counts them.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -49,13 +51,18 @@ struct RunConfig {
 
 struct RunOutcome {
   report::Report report;
-  bool incomplete = false;  // a table a selected check needed could not be fetched
+  // Some selected check could not run (the summary's not_checked > 0).
+  bool incomplete = false;
 };
+
+struct CheckCatalog;  // prepare.h
 
 // Configuration errors (bad checks, bad profiles, no matching profile)
 // come back as an Error; everything that goes wrong while inspecting is in
 // the report.
 Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& config);
+// The same with checks and profiles already loaded (config's paths unused).
+Expected<RunOutcome> run_inspection(PluginRegistry& registry, const CheckCatalog& catalog, const RunConfig& config);
 
 // The folders searched for checks and profiles when none are given:
 // $KINSPECT_CHECKS_PATH / $KINSPECT_PROFILES_PATH, the installed data folder,

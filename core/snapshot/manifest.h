@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "core/util/time.h"  // parse_rfc3339, for the manifest's times
+
 namespace kinspect {
 
 // The manifest's "created" time (RFC 3339) of a snapshot folder or .tar.gz,
@@ -13,8 +15,5 @@ namespace kinspect {
 // report whenever it is inspected.
 std::optional<std::string> snapshot_created(const std::string& path);
 
-// RFC 3339 ("2026-11-20T08:00:00Z", fractions and offsets allowed) to epoch
-// seconds; nullopt if it does not parse.
-std::optional<double> parse_rfc3339(const std::string& s);
 
 }  // namespace kinspect

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/table/row_parser.h"
+#include "core/util/time.h"
 #include "plugins/kube-apiserver/snapshot_format.h"
 
 namespace kinspect {
@@ -69,15 +70,6 @@ Status pack(const fs::path& dir, const std::string& out) {
   return result;
 }
 
-std::string now_rfc3339() {
-  char buf[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
@@ -123,6 +115,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
     out.close();
     if (!st.ok()) {
       t.error = st.error().message();
+      t.cause = st.error().cause();
       fs::remove(path, ec);
     } else if (!first_row.empty()) {
       version = json::parse(first_row, ec);
@@ -134,7 +127,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
 
   json::object manifest;
   manifest["format"] = snapshot::kFormat;
-  manifest["created"] = now_rfc3339();
+  manifest["created"] = format_rfc3339(std::time(nullptr));
   manifest["cluster"] = json::object{{"version", version}};
   json::array resources;
   for (const auto& t : result.tables)
@@ -142,7 +135,11 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
   manifest["resources"] = std::move(resources);
   json::array failed;
   for (const auto& t : result.tables)
-    if (!t.error.empty()) failed.emplace_back(json::object{{"table", t.table}, {"error", t.error}});
+    if (!t.error.empty()) {
+      json::object f{{"table", t.table}, {"error", t.error}};
+      if (!t.cause.empty()) f["cause"] = t.cause;  // read back as the same "not checked" cause
+      failed.emplace_back(std::move(f));
+    }
   if (!failed.empty()) manifest["failed"] = std::move(failed);
   {
     std::ofstream m(dir / snapshot::kManifest, std::ios::binary | std::ios::trunc);

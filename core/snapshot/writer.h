@@ -16,6 +16,7 @@ namespace kinspect {
 struct SnapshotResult {
   struct Table {
     std::string table, file, error;
+    std::string cause;  // when the source said the table is not available ("not served", "forbidden")
     uint64_t rows = 0, bytes = 0;
   };
   std::vector<Table> tables;

@@ -1,0 +1,268 @@
+#include "core/run/execute.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "core/kcql/executor.h"
+#include "core/run/findings.h"
+#include "core/util/parallel.h"
+
+namespace kinspect {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+Clock::time_point deadline_in(double seconds) {
+  return Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// The run's tables, each fetched once; a check reads them from here once
+// its fetches are done, and a table is freed after its last reader.
+class Prefetched final : public TableProvider {
+ public:
+  struct Entry {
+    std::shared_ptr<const TableData> data;
+    std::optional<Error> error;
+  };
+  std::map<std::string, Entry> tables;  // by ScanSpec::key(); the shape is fixed before threads start
+
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec) override {
+    auto it = tables.find(spec.key());
+    if (it == tables.end()) return Error("table " + spec.key() + " was not fetched for this run");
+    if (it->second.error) return *it->second.error;
+    return it->second.data;
+  }
+};
+
+// A check whose table could not be read: not checked when the source said
+// the data is not there (not served, forbidden, not captured), an error
+// when reading it failed. Never a pass.
+void mark_unreadable(report::CheckResult& r, const std::string& table, const Error& e) {
+  if (e.is_unavailable()) {
+    r.status = report::Status::Skipped;
+    r.cause = e.cause();
+    std::string_view detail = e.message();
+    if (detail.rfind(e.cause() + ": ", 0) == 0) detail.remove_prefix(e.cause().size() + 2);  // the cause is its own field
+    r.reason = table + ": " + std::string(detail);
+  } else {
+    r.status = report::Status::Error;
+    r.cause = "error";
+    r.reason = "needs table " + table + ", which could not be read: " + e.message();
+  }
+}
+
+class Execution {
+ public:
+  Execution(PreparedRun& run, const Schedule& s, PluginRegistry& registry, unsigned threads,
+            const std::function<void(const RunProgress&)>& progress)
+      : run_(run), s_(s), registry_(registry), threads_(threads), progress_(progress),
+        fetches_(s.fetches.size()), fetch_done_(s.fetches.size(), false), taken_(s.units.size(), false),
+        unread_(s.readers) {
+    for (const auto& f : s.fetches) prefetched_.tables[f.key()];
+  }
+
+  std::vector<report::TableFetch> go() {
+    // Fetches come first in the queue and are handed out first, so a check
+    // only ever waits for a fetch already under way.
+    parallel_for(s_.fetches.size() + s_.units.size(), threads_, [&](size_t item) {
+      if (item < s_.fetches.size()) return fetch(item);
+      if (const Unit* unit = next_unit()) unit->shared_scan ? run_shared_scan(unit->tasks) : run_alone(unit->tasks[0]);
+    });
+    return std::move(fetches_);
+  }
+
+ private:
+  void fetch(size_t i) {
+    const ScanSpec& s = s_.fetches[i];
+    CancelToken budget;
+    budget.deadline = deadline_in(run_.driver_timeout_seconds);
+    auto t1 = Clock::now();
+    auto data = registry_.fetch(s, &budget);
+    report::TableFetch& f = fetches_[i];
+    f.name = s.key();
+    if (LoadedPlugin* owner = registry_.owner(s.table)) f.plugin = std::string(owner->name());
+    f.duration_ms = ms_since(t1);
+    Prefetched::Entry e;
+    if (data) {
+      f.rows = (*data)->rows.size();
+      e.data = *data;
+    } else {
+      f.error = data.error().message();
+      f.cause = data.error().cause();
+      e.error = data.error();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    prefetched_.tables[s.key()] = std::move(e);
+    fetch_done_[i] = true;
+    fetch_finished_.notify_all();
+    if (progress_) progress_({"tables", ++fetched_, s_.fetches.size(), s.table});
+  }
+
+  // Each thread takes the first unit whose tables are all in (in check
+  // order), waiting only when none is: a check on pods never holds a thread
+  // while deployments' checks could run.
+  const Unit* next_unit() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      bool any_left = false;
+      for (size_t u = 0; u < s_.units.size(); ++u) {
+        if (taken_[u]) continue;
+        any_left = true;
+        bool ready = true;
+        for (size_t i : s_.units[u].tasks)
+          for (size_t f : s_.waits_for[i]) ready = ready && fetch_done_[f];
+        if (ready) {
+          taken_[u] = true;
+          return &s_.units[u];
+        }
+      }
+      if (!any_left) return nullptr;
+      fetch_finished_.wait(lock);  // every fetch was handed out before any unit
+    }
+  }
+
+  kcql::ExecOptions check_options(const report::CheckResult& r) const {
+    kcql::ExecOptions opts;
+    opts.now = run_.now;
+    opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(run_.check_timeout_seconds * 1000));
+    opts.label = "check " + r.id;
+    return opts;
+  }
+
+  // Marks a check whose table failed; true when it can still run.
+  bool tables_ready(Task& t) {
+    if (!t.runnable()) return false;
+    for (const auto& s : t.scans) {
+      auto it = prefetched_.tables.find(s.key());
+      if (it != prefetched_.tables.end() && it->second.error) {
+        mark_unreadable(t.result, s.table, *it->second.error);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void take_findings(Task& t, Expected<std::vector<kcql::Finding>> findings) {
+    if (!findings) {
+      t.result.status = report::Status::Error;
+      t.result.cause = "error";
+      t.result.reason = findings.error().format();
+      return;
+    }
+    add_kcql_findings(t.result, std::move(findings.value()), t.severity_override);
+  }
+
+  void run_native(Task& t) {
+    CancelToken budget;
+    budget.deadline = deadline_in(run_.check_timeout_seconds);
+    LoadedPlugin* owner = nullptr;
+    for (const auto& p : registry_.plugins())
+      if (p->name() == t.native->plugin) owner = p.get();
+    std::string batches;
+    Status st = owner->run_check(t.result.id, t.native_params, [&](std::string_view b) {
+      batches.append(b).push_back('\n');
+      return Status::Ok();
+    }, &budget);
+    if (st.ok()) st = add_native_findings(t.result, batches, t.native->plugin, t.severity_override);
+    if (!st.ok()) {
+      t.result.status = report::Status::Error;
+      t.result.cause = "error";
+      t.result.reason = st.error().message();
+    }
+  }
+
+  void run_alone(size_t i) {
+    Task& t = run_.tasks[i];
+    auto t1 = Clock::now();
+    if (tables_ready(t)) {
+      if (t.bound) take_findings(t, kcql::run_check(*t.bound, prefetched_, check_options(t.result)));
+      else if (t.native) run_native(t);
+    }
+    t.result.duration_ms = ms_since(t1);
+    done(t);
+  }
+
+  // Checks walking the same large table together (see kcql::SteppedRun):
+  // each range of rows is read from memory once for all of them.
+  void run_shared_scan(const std::vector<size_t>& unit) {
+    std::vector<std::unique_ptr<kcql::SteppedRun>> runs(unit.size());
+    std::vector<Clock::duration> spent(unit.size(), Clock::duration::zero());
+    for (size_t j = 0; j < unit.size(); ++j) {
+      auto t1 = Clock::now();
+      Task& t = run_.tasks[unit[j]];
+      if (tables_ready(t)) {
+        auto started = kcql::start_stepped(t.bound->plan.impl(), prefetched_, check_options(t.result));
+        if (started) runs[j] = std::move(started.value());
+        else take_findings(t, started.error());
+      }
+      spent[j] += Clock::now() - t1;
+    }
+    feed_in_steps(runs, spent);
+    for (size_t j = 0; j < unit.size(); ++j) {
+      Task& t = run_.tasks[unit[j]];
+      auto t1 = Clock::now();
+      if (runs[j]) {
+        std::vector<kcql::Finding> findings;
+        auto examined = runs[j]->finish(kcql::findings_sink(*t.bound, findings));
+        take_findings(t, examined ? Expected<std::vector<kcql::Finding>>(std::move(findings))
+                                  : Expected<std::vector<kcql::Finding>>(examined.error()));
+        runs[j].reset();
+      }
+      spent[j] += Clock::now() - t1;
+      t.result.duration_ms = std::chrono::duration<double, std::milli>(spent[j]).count();
+      done(t);
+    }
+  }
+
+  static void feed_in_steps(std::vector<std::unique_ptr<kcql::SteppedRun>>& runs, std::vector<Clock::duration>& spent) {
+    constexpr size_t kStep = 512;  // rows of ~2.5 KB: about the size of a core's L2 cache
+    size_t rows = 0;
+    std::vector<bool> live(runs.size());
+    for (size_t j = 0; j < runs.size(); ++j)
+      if ((live[j] = runs[j] != nullptr)) rows = std::max(rows, runs[j]->rows());
+    for (size_t begin = 0; begin < rows; begin += kStep)
+      for (size_t j = 0; j < runs.size(); ++j) {
+        if (!live[j]) continue;
+        auto t1 = Clock::now();
+        live[j] = runs[j]->feed(begin, std::min(rows, begin + kStep));
+        spent[j] += Clock::now() - t1;
+      }
+  }
+
+  void done(Task& t) {
+    report::CheckResult& r = t.result;
+    if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A table no check still has to read is freed now rather than at the
+    // end of the run: deployments and services go while pods are parsed.
+    for (const auto& s : t.scans)
+      if (auto it = unread_.find(s.key()); it != unread_.end() && --it->second == 0) prefetched_.tables[s.key()].data.reset();
+    if (progress_) progress_({"checks", ++checked_, run_.tasks.size(), r.id});
+  }
+
+  PreparedRun& run_;
+  const Schedule& s_;
+  PluginRegistry& registry_;
+  unsigned threads_;
+  const std::function<void(const RunProgress&)>& progress_;
+  Prefetched prefetched_;
+  std::vector<report::TableFetch> fetches_;
+  std::vector<bool> fetch_done_, taken_;
+  std::map<std::string, size_t> unread_;  // scan key -> checks yet to finish reading it
+  std::mutex mutex_;
+  std::condition_variable fetch_finished_;
+  size_t fetched_ = 0, checked_ = 0;
+};
+
+}  // namespace
+
+std::vector<report::TableFetch> execute(PreparedRun& run, const Schedule& schedule, PluginRegistry& registry,
+                                        unsigned threads, const std::function<void(const RunProgress&)>& progress) {
+  return Execution(run, schedule, registry, threads, progress).go();
+}
+
+}  // namespace kinspect
