@@ -18,6 +18,8 @@ inline constexpr int kRankError = 3, kRankSkipped = 4, kRankPass = 5;
 
 struct Counts {
   uint64_t checks = 0, passed = 0, failed = 0, errors = 0, skipped = 0, findings = 0;
+  uint64_t not_checked = 0;  // errors and skips that count against completeness (counts_as_not_checked)
+  uint64_t unchecked_skips = 0, other_skips = 0;  // skipped: counting against completeness, or not (not applicable, optional)
   uint64_t critical = 0, warning = 0, info = 0;  // failed checks by severity
   void add(const CheckResult& c);
 };
@@ -44,8 +46,9 @@ std::vector<CategoryGroup> group_checks(const Report& r);
 
 // "control-plane" -> "Control plane"; unknown names are returned as they are.
 std::string category_title(std::string_view category);
-// A group's state word: "abnormal" (a failure), "incomplete" (errors or skips
-// and no failure), "normal".
+// A group's state word: "abnormal" (a failure), "not checked" (no check of
+// the group could run), "incomplete" (some could not), "normal" (every check
+// that was meant to run passed).
 std::string_view group_state(const Counts& c);
 
 // Shortest round-trip text for a double ("1500", "3.25"); integers without ".0".

@@ -20,6 +20,7 @@ int order_rank(const CheckResult& c) {
 void Counts::add(const CheckResult& c) {
   ++checks;
   findings += c.findings.size();
+  if (counts_as_not_checked(c)) ++not_checked;
   switch (c.status) {
     case Status::Pass: ++passed; break;
     case Status::Fail:
@@ -27,7 +28,10 @@ void Counts::add(const CheckResult& c) {
       (c.severity == Severity::Critical ? critical : c.severity == Severity::Warning ? warning : info)++;
       break;
     case Status::Error: ++errors; break;
-    case Status::Skipped: ++skipped; break;
+    case Status::Skipped:
+      ++skipped;
+      (counts_as_not_checked(c) ? unchecked_skips : other_skips)++;
+      break;
   }
 }
 
@@ -52,8 +56,9 @@ std::string category_title(std::string_view category) {
 
 std::string_view group_state(const Counts& c) {
   if (c.failed) return "abnormal";
-  if (c.errors || c.skipped) return "incomplete";
-  return "normal";
+  if (c.passed == 0 && c.not_checked) return "not checked";  // never "normal" on nothing
+  if (c.not_checked) return "incomplete";
+  return c.passed ? "normal" : "not applicable";
 }
 
 std::vector<CategoryGroup> group_checks(const Report& r) {

@@ -150,6 +150,8 @@ class Reader {
     enumeration(*o, path, "severity", c.severity, false, parse_severity, "critical, warning, info");
     enumeration(*o, path, "status", c.status, true, parse_status, "pass, fail, error, skipped");
     str(*o, path, "reason", c.reason);
+    str(*o, path, "cause", c.cause);  // v1.1
+    if (auto* opt = o->if_contains("optional"); opt && opt->is_bool()) c.optional = opt->as_bool();
     str(*o, path, "remedy", c.remedy);
     str(*o, path, "doc", c.doc);
     str(*o, path, "source", c.source);
@@ -214,6 +216,7 @@ class Reader {
         count(*t, p, "rows", tf.rows);
         num(*t, p, "duration_ms", tf.duration_ms);
         str(*t, p, "error", tf.error);
+        str(*t, p, "cause", tf.cause);  // v1.1
         r.tables.push_back(std::move(tf));
       }
     }

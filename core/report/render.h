@@ -26,6 +26,10 @@ struct TerminalOptions {
   bool verbose = false;
   // Findings shown per check before "... and N more"; 0 shows all.
   std::size_t max_findings = 20;
+  // The exit code the run ends with and what it means, for the verdict at
+  // the top and the bottom of the page; -1 leaves it out.
+  int exit_code = -1;
+  std::string exit_meaning;
 };
 
 // A cluster-health page for people: a header with the cluster's facts, then per

@@ -349,11 +349,12 @@ class Page {
             std::to_string(s_.checks) + "\">" + std::to_string(s_.checks) + "</span> <small>checks in the profile</small></div>";
     out_ += "<div class=\"tally\">" + pill("s-fail", "count-failed", s_.failed, "failed") +
             pill("s-error", "count-errors", s_.errors, s_.errors == 1 ? "error" : "errors") +
-            pill("s-skipped", "count-skipped", s_.skipped, "skipped") + pill("s-pass", "count-passed", s_.passed, "passed") +
+            pill("s-skipped", "count-skipped", s_.skipped, "skipped or not checked") + pill("s-pass", "count-passed", s_.passed, "passed") +
             "</div>";
     out_ += "<div class=\"bar\">" + share(s_.critical, "sev-critical") + share(s_.warning, "sev-warning") +
             share(s_.info, "sev-info") + share(s_.errors, "s-error") + share(s_.skipped, "s-skipped") +
             share(s_.passed, "s-pass") + "</div></div>\n";
+    not_checked_card();
     // Failed checks by severity, and their findings.
     out_ += "<div class=\"card\"><h2>Problems</h2><div class=\"big\"><span id=\"count-failed-checks\" data-count=\"" +
             std::to_string(s_.failed) + "\">" + std::to_string(s_.failed) + "</span> <small>failed " +
@@ -366,6 +367,18 @@ class Page {
       out_ += "</div><div class=\"tally changes\">" + pill("s-fail", "count-new", s_.new_findings, s_.new_findings == 1 ? "new finding" : "new findings") +
               pill("s-pass", "count-resolved", s_.resolved_findings, "resolved");
     out_ += "</div></div>\n</section>\n";
+  }
+
+  // What this report does not vouch for, by cause, above the fold.
+  void not_checked_card() {
+    if (!s_.not_checked) return;
+    out_ += "<div class=\"card not-checked\"><h2>Not checked</h2><div class=\"big\"><span id=\"count-not-checked\" "
+            "data-count=\"" + std::to_string(s_.not_checked) + "\">" + std::to_string(s_.not_checked) +
+            "</span> <small>of " + std::to_string(s_.checks) + " checks could not run: the run is incomplete</small></div><ul>";
+    for (const auto& k : s_.causes)
+      out_ += "<li><b>" + esc(k.cause) + "</b>: " + std::to_string(k.checks) + (k.checks == 1 ? " check" : " checks") +
+              ", e.g. " + esc(k.example) + "</li>";
+    out_ += "</ul></div>\n";
   }
 
   void chip(std::string_view cls, std::string_view value, std::string_view label, uint64_t n) {
@@ -391,7 +404,7 @@ class Page {
 
   static std::string status_class(const detail::Counts& c) {
     if (c.failed) return c.critical ? "sev-critical" : c.warning ? "sev-warning" : "sev-info";
-    if (c.errors) return "s-error";
+    if (c.errors || c.not_checked) return "s-error";  // not checked must never look like passed
     if (c.skipped) return "s-skipped";
     return "s-pass";
   }
@@ -405,7 +418,8 @@ class Page {
     };
     add(c.failed, "failed");
     add(c.errors, c.errors == 1 ? "error" : "errors");
-    add(c.skipped, "skipped");
+    add(c.unchecked_skips, "not checked");
+    add(c.other_skips, "not applicable");
     add(c.passed, "passed");
     return t;
   }

@@ -179,6 +179,10 @@ std::string render_json(const Report& r) {
   sum["failed"] = s.failed;
   sum["errors"] = s.errors;
   sum["skipped"] = s.skipped;
+  sum["not_checked"] = s.not_checked;
+  json::array causes;
+  for (const auto& k : s.causes) causes.push_back(json::object{{"cause", k.cause}, {"checks", k.checks}, {"example", k.example}});
+  sum["causes"] = std::move(causes);
   sum["findings"] = s.findings;
   sum["critical"] = s.critical;
   sum["warning"] = s.warning;
@@ -208,6 +212,8 @@ std::string render_json(const Report& r) {
       o["severity"] = to_string(c.severity);
       o["status"] = to_string(c.status);
       o["reason"] = c.reason;
+      o["cause"] = c.cause;
+      o["optional"] = c.optional;
       o["remedy"] = c.remedy;
       o["doc"] = c.doc;
       o["source"] = c.source;
@@ -235,6 +241,7 @@ std::string render_json(const Report& r) {
     o["rows"] = t.rows;
     o["duration_ms"] = number(t.duration_ms);
     o["error"] = t.error;
+    o["cause"] = t.cause;
     tables.emplace_back(std::move(o));
   }
   next_member(out, "tables", 0, first);

@@ -109,7 +109,8 @@ std::string render_junit(const Report& r) {
       } else if (c->status == Status::Error) {
         out += "      <error message=\"" + xml(c->reason, true) + "\" type=\"error\">" + xml(c->reason) + "</error>\n";
       } else {
-        out += "      <skipped message=\"" + xml(c->reason, true) + "\"/>\n";
+        std::string why = counts_as_not_checked(*c) ? "not checked (" + c->cause + "): " + c->reason : c->reason;
+        out += "      <skipped message=\"" + xml(why, true) + "\"/>\n";
       }
       std::string props;
       if (!c->title.empty()) props += c->title + "\n";

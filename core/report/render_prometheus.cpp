@@ -85,6 +85,15 @@ std::string render_prometheus(const Report& r) {
   sample(out, "kinspect_checks_total", {{"status", "error"}}, std::to_string(s.errors));
   sample(out, "kinspect_checks_total", {{"status", "skipped"}}, std::to_string(s.skipped));
 
+  // A check that could not run must be told from a pass by an alert rule:
+  // 1 with its cause for every check that was not checked.
+  family(out, "kinspect_check_not_checked", "1 if the check could not run (labelled with the cause); the run is then incomplete.");
+  for (const auto& c : r.checks)
+    if (counts_as_not_checked(c))
+      sample(out, "kinspect_check_not_checked", {{"check", c.id}, {"cause", c.status == Status::Error ? "error" : c.cause}}, "1");
+  family(out, "kinspect_run_incomplete", "1 if some selected check could not run, 0 if every one ran.");
+  sample(out, "kinspect_run_incomplete", {}, s.not_checked ? "1" : "0");
+
   if (!r.baseline.empty() || s.new_findings || s.resolved_findings) {
     family(out, "kinspect_baseline_findings", "Findings compared with the baseline report, by change.");
     sample(out, "kinspect_baseline_findings", {{"change", "new"}}, std::to_string(s.new_findings));

@@ -55,8 +55,9 @@ class Writer {
   std::string state_line(const Counts& c) const {
     std::string_view state = detail::group_state(c);
     std::string_view style = c.failed ? (c.critical ? term::kRed : c.warning ? term::kYellow : term::kBlue)
-                             : (c.errors || c.skipped) ? term::kYellow
-                                                       : term::kGreen;
+                             : c.not_checked ? term::kYellow
+                             : c.passed     ? term::kGreen
+                                            : term::kDim;
     std::string parts;
     auto add = [&](uint64_t n, std::string_view what) {
       if (!n) return;
@@ -65,7 +66,8 @@ class Writer {
     };
     add(c.failed, "failed");
     add(c.errors, c.errors == 1 ? "error" : "errors");
-    add(c.skipped, "skipped");
+    add(c.unchecked_skips, "not checked");
+    add(c.other_skips, "not applicable");
     add(c.passed, "passed");
     return paint(style, state) + " (" + parts + ")";
   }
@@ -93,6 +95,58 @@ class Writer {
     if (r.duration_ms > 0) run += (run.empty() ? "" : ", ") + std::string("took ") + detail::format_duration(r.duration_ms);
     if (!r.kinspect_version.empty()) run += (run.empty() ? "" : ", ") + std::string("kinspect ") + r.kinspect_version;
     row("Run", run);
+    verdict(out, r);
+  }
+
+  // What an operator reads first, at the top and again at the end: the
+  // worst findings with their objects, what could not be checked, and what
+  // the exit code means.
+  void verdict(std::string& out, const Report& r) const {
+    Summary s = r.summary();
+    std::string head;
+    if (s.critical || s.warning) {
+      head = std::to_string(count_findings(r, Severity::Critical)) + " critical and " +
+             std::to_string(count_findings(r, Severity::Warning)) + " warning findings";
+    } else {
+      head = s.passed + s.failed ? "no critical or warning findings" : "nothing was checked";
+    }
+    if (s.not_checked) head += "; " + std::to_string(s.not_checked) + " of " + plural(s.checks, "check") + " not checked";
+    std::string_view style = s.critical ? term::kRed : (s.warning || s.not_checked) ? term::kYellow : term::kGreen;
+    out += "  " + dim(pad("Verdict")) + paint(style, head) + "\n";
+    objects_line(out, r, Severity::Critical, "critical");
+    objects_line(out, r, Severity::Warning, "warning");
+    for (const auto& k : s.causes)
+      out += "  " + pad("") + dim("not checked: " + plural(k.checks, "check") + " " + k.cause) + "\n";
+    if (o_.exit_code >= 0)
+      out += "  " + pad("") + dim("exit " + std::to_string(o_.exit_code) + ": " + o_.exit_meaning) + "\n";
+  }
+
+  static size_t count_findings(const Report& r, Severity sev) {
+    size_t n = 0;
+    for (const auto& c : r.checks)
+      for (const auto& f : c.findings) n += f.severity == sev;
+    return n;
+  }
+
+  void objects_line(std::string& out, const Report& r, Severity sev, std::string_view label) const {
+    constexpr size_t kShown = 4;
+    std::string line;
+    size_t n = 0;
+    for (const auto& c : r.checks)
+      for (const auto& f : c.findings) {
+        if (f.severity != sev) continue;
+        if (n++ < kShown) line += (line.empty() ? "" : ", ") + f.object + " (" + c.id + ")";
+      }
+    if (!n) return;
+    if (n > kShown) line += ", and " + std::to_string(n - kShown) + " more";
+    out += "  " + pad("") + paint(sev == Severity::Critical ? term::kRed : term::kYellow, std::string(label)) + " " +
+           line + "\n";
+  }
+
+  static std::string pad(std::string_view label) {
+    std::string l(label);
+    l.resize(10, ' ');
+    return l;
   }
 
   void finding_lines(std::string& out, const CheckResult& c, std::string_view indent) const {
@@ -142,9 +196,10 @@ class Writer {
     out += line + "\n";
     const std::string indent = "        ";
     if (c.status == Status::Error || c.status == Status::Skipped) {
-      std::string label = c.status == Status::Error ? "error: " : "skipped: ";
-      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) +
-             (c.reason.empty() ? std::string("(no reason given)") : c.reason) + "\n";
+      std::string label = c.status == Status::Error ? "error: "
+                          : counts_as_not_checked(c) ? "not checked (" + c.cause + "): "
+                                                     : "skipped: ";
+      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) + short_reason(c.reason) + "\n";
     }
     finding_lines(out, c, indent);
     if (c.status == Status::Fail || o_.verbose) resolved_lines(out, r, c, indent);
@@ -177,6 +232,48 @@ class Writer {
     for (const auto& comp : g.components) component(out, r, comp);
   }
 
+  // One line per failure, however many tables it took down: a refused
+  // connection or an expired token fails every table the same way.
+  void failed_tables(std::string& out, const Report& r) const {
+    struct Failure {
+      std::string plugin, message;
+      std::vector<std::string> tables;
+    };
+    std::vector<Failure> failures;
+    for (const auto& t : r.tables) {
+      if (t.error.empty() || !t.cause.empty()) continue;
+      std::string message = without_table_prefix(t.error);
+      auto it = std::find_if(failures.begin(), failures.end(),
+                             [&](const Failure& f) { return f.plugin == t.plugin && f.message == message; });
+      if (it == failures.end()) it = failures.insert(failures.end(), Failure{t.plugin, message, {}});
+      it->tables.push_back(t.name);
+    }
+    if (failures.empty()) return;
+    out += "\n" + bold("Tables that failed") + "\n";
+    for (const auto& f : failures) {
+      std::string which = f.tables.size() == 1 ? f.tables[0] : plural(f.tables.size(), "table") + " (" + f.tables[0] + ", ...)";
+      out += "  " + symbol(Status::Error, Severity::Critical) + " " + which +
+             (f.plugin.empty() ? "" : " from " + f.plugin) + ": " + f.message + "\n";
+    }
+  }
+
+  // A failed table's error is printed once, under "Tables that failed", not
+  // again under each of the checks that needed it.
+  static std::string short_reason(const std::string& reason) {
+    if (reason.empty()) return "(no reason given)";
+    constexpr std::string_view kUnread = ", which could not be read: ";
+    size_t at = reason.rfind("needs table ", 0) == 0 ? reason.find(kUnread) : std::string::npos;
+    return at == std::string::npos ? reason : reason.substr(0, at) + ", which could not be read (see below)";
+  }
+
+  // "plugin 'p', table t: connection refused" -> "connection refused".
+  static std::string without_table_prefix(const std::string& e) {
+    if (e.rfind("plugin '", 0) != 0) return e;
+    size_t table = e.find(", table ");
+    size_t colon = table == std::string::npos ? std::string::npos : e.find(": ", table);
+    return colon == std::string::npos ? e : e.substr(colon + 2);
+  }
+
   void summary(std::string& out, const Report& r) const {
     Summary s = r.summary();
     std::string line = plural(s.checks, "check") + ": " + std::to_string(s.passed) + " passed, " +
@@ -193,14 +290,15 @@ class Writer {
       add(s.info, "info");
       line += " (" + sev + ")";
     }
-    line += ", " + plural(s.errors, "error") + ", " + std::to_string(s.skipped) + " skipped; " +
-            plural(s.findings, "finding");
+    line += ", " + plural(s.errors, "error") + ", " + std::to_string(s.skipped) + " skipped (" +
+            std::to_string(s.not_checked) + " not checked); " + plural(s.findings, "finding");
     if (!r.baseline.empty() || s.new_findings || s.resolved_findings)
       line += " (" + std::to_string(s.new_findings) + " new, " + std::to_string(s.resolved_findings) + " resolved)";
     std::string_view style = s.failed ? (s.critical ? term::kRed : term::kYellow)
-                             : s.errors ? term::kYellow
-                                        : term::kGreen;
+                             : s.not_checked ? term::kYellow
+                                             : term::kGreen;
     out += "\n" + paint(style, line) + "\n";
+    verdict(out, r);
   }
 
  private:
@@ -216,14 +314,9 @@ std::string render_terminal(const Report& r, const TerminalOptions& options) {
   w.header(out, r);
   for (const auto& cat : detail::group_checks(r)) w.category(out, r, cat);
   // Tables that could not be fetched explain most errors; list them once.
-  bool any = false;
-  for (const auto& t : r.tables) {
-    if (t.error.empty()) continue;
-    if (!any) out += "\n" + w.bold("Tables that failed") + "\n";
-    any = true;
-    out += "  " + w.symbol(Status::Error, Severity::Critical) + " " + t.name +
-           (t.plugin.empty() ? "" : " (" + t.plugin + ")") + ": " + t.error + "\n";
-  }
+  // Tables the source does not have (not served, not captured) are in the
+  // verdict's "not checked" lines, by cause.
+  w.failed_tables(out, r);
   w.summary(out, r);
   return out;
 }

@@ -1,5 +1,6 @@
 #include "core/report/report.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/report/detail.h"
@@ -83,10 +84,28 @@ std::string Finding::fingerprint(std::string_view check_id) const {
   return buf;
 }
 
+bool counts_as_not_checked(const CheckResult& c) {
+  if (c.status != Status::Error && c.status != Status::Skipped) return false;
+  return !c.optional && c.cause != kNotApplicable;
+}
+
+namespace {
+void add_cause(std::vector<CauseCount>& causes, const CheckResult& c) {
+  std::string cause = c.status == Status::Error ? "error" : c.cause.empty() ? "skipped" : c.cause;
+  auto it = std::find_if(causes.begin(), causes.end(), [&](const CauseCount& k) { return k.cause == cause; });
+  if (it == causes.end()) it = causes.insert(causes.end(), CauseCount{cause, 0, c.reason});
+  ++it->checks;
+}
+}  // namespace
+
 Summary Report::summary() const {
   Summary s;
   for (const auto& c : checks) {
     ++s.checks;
+    if (counts_as_not_checked(c)) {
+      ++s.not_checked;
+      add_cause(s.causes, c);
+    }
     switch (c.status) {
       case Status::Pass: ++s.passed; break;
       case Status::Fail:
@@ -103,6 +122,8 @@ Summary Report::summary() const {
       if (f.change == Change::New) ++s.new_findings;
   }
   for (const auto& [id, fs] : resolved) s.resolved_findings += fs.size();
+  std::stable_sort(s.causes.begin(), s.causes.end(),
+                   [](const CauseCount& a, const CauseCount& b) { return a.checks > b.checks; });
   return s;
 }
 

@@ -15,8 +15,10 @@
 
 namespace kinspect::report {
 
-// The JSON schema's identifier; bump the suffix on incompatible changes.
-inline constexpr const char* kSchemaVersion = "kinspect.report/v1";
+// The JSON schema's identifier: the major on incompatible changes, the minor
+// when members are added (v1.1: a check's cause and optional, the summary's
+// not_checked and causes).
+inline constexpr const char* kSchemaVersion = "kinspect.report/v1.1";
 
 enum class Severity { Critical, Warning, Info };
 enum class Status { Pass, Fail, Error, Skipped };
@@ -55,6 +57,13 @@ struct CheckResult {
   std::string source;     // "checks/nodes.kcql:12" or "plugin:foo"
   Status status = Status::Pass;
   std::string reason;     // why it is error or skipped
+  // Why a check was skipped, in a few words reports group by: "not served",
+  // "forbidden", "not captured", "not provided", "no input", "not
+  // applicable"; an error's cause is "error". Empty for pass and fail.
+  std::string cause;
+  // The profile accepts that this check may not run: its skip or error does
+  // not make the run incomplete.
+  bool optional = false;
   std::vector<Finding> findings;
   std::vector<std::string> tables;  // tables it read
   double duration_ms = 0;
@@ -67,6 +76,7 @@ struct TableFetch {
   uint64_t rows = 0;
   double duration_ms = 0;
   std::string error;  // empty when it worked
+  std::string cause;  // for a table that is not available ("not served"); "" for a failure
 };
 
 struct ClusterFacts {
@@ -78,8 +88,23 @@ struct ClusterFacts {
   uint64_t pods = 0;
 };
 
+// A cause that kept checks from running ("not served": 12 checks).
+struct CauseCount {
+  std::string cause;
+  uint64_t checks = 0;
+  std::string example;  // one check's reason, to show what it means
+};
+
+// Skips that say nothing about the cluster: the profile excludes the check's
+// plugin, or marks the check optional. Every other skip, and every error, is
+// a check the run could not do: the run is incomplete.
+inline constexpr std::string_view kNotApplicable = "not applicable";
+bool counts_as_not_checked(const CheckResult& c);
+
 struct Summary {
   uint64_t checks = 0, passed = 0, failed = 0, errors = 0, skipped = 0;
+  uint64_t not_checked = 0;  // errors and skips that make the run incomplete (counts_as_not_checked)
+  std::vector<CauseCount> causes;  // not_checked by cause, most checks first
   uint64_t findings = 0, critical = 0, warning = 0, info = 0;
   uint64_t new_findings = 0, resolved_findings = 0;  // with a baseline
 };
