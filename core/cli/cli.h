@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ inline constexpr int kExitUsage = 2;      // bad usage or configuration
 inline constexpr int kExitIncomplete = 3; // the run could not complete
 
 namespace po = boost::program_options;
+
+// A usage or configuration problem found while a command runs (a plugin that
+// cannot start, an unknown --set): main prints it and exits kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct Command {
   std::string name;      // "plugins list"
@@ -39,7 +47,10 @@ const std::vector<Command>& commands();
 
 // Options shared by commands that load plugins and read data.
 void add_source_options(po::options_description& desc);
-// Loads the plugins the options name; prints each load problem to stderr.
+// Loads the plugins the options name. With `problems` null, a plugin that
+// cannot load or start, or a --set naming an unknown plugin or setting,
+// throws UsageError (a run must not go on without a plugin it was given);
+// otherwise the problems are returned there for the caller to show.
 // `discover`: let drivers contact their sources while describing tables.
 // `isolate`: run plugins in worker processes (see core/plugin/isolated.h).
 // `only`: load just these plugins (by name), when not empty.

@@ -12,6 +12,32 @@ namespace kinspect::cli {
 
 namespace json = boost::json;
 
+static json::array settings_json(const std::vector<SettingSchema>& settings) {
+  json::array out;
+  for (const auto& s : settings)
+    out.emplace_back(json::object{{"name", s.name}, {"type", std::string(to_string(s.type))}, {"default", s.default_json},
+                                  {"doc", s.doc}});
+  return out;
+}
+
+// What `--set PLUGIN.KEY=VALUE` accepts, plugin by plugin.
+static void print_settings(const PluginRegistry& reg) {
+  TextTable t({"SETTING", "TYPE", "DEFAULT", "MEANING"});
+  size_t rows = 0;
+  for (const auto& p : reg.plugins()) {
+    if (!p->description().declares_settings) {
+      t.add({std::string(p->name()) + ".*", "-", "-", "not declared (ABI 1.0 plugin): passed unchecked"});
+      ++rows;
+      continue;
+    }
+    for (const auto& s : p->description().settings) {
+      t.add({std::string(p->name()) + "." + s.name, std::string(to_string(s.type)), s.default_json, s.doc});
+      ++rows;
+    }
+  }
+  if (rows) std::cout << "\nSettings (--set PLUGIN.KEY=VALUE):\n" << t.render(term::stdout_colour());
+}
+
 static int plugins_list(const po::variables_map& vm) {
   std::vector<LoadProblem> problems;
   auto reg = load_plugins(vm, false, &problems);
@@ -32,6 +58,8 @@ static int plugins_list(const po::variables_map& vm) {
       for (const auto& c : p->description().checks) checks.emplace_back(c.id);
       o["tables"] = std::move(tables);
       o["checks"] = std::move(checks);
+      if (p->description().declares_settings) o["settings"] = settings_json(p->description().settings);
+      else o["settings"] = nullptr;  // an ABI 1.0 plugin: settings not declared, passed unchecked
       plugins.emplace_back(std::move(o));
     }
     json::array probs;
@@ -55,6 +83,7 @@ static int plugins_list(const po::variables_map& vm) {
     }
     std::cout << t.render(term::stdout_colour());
     if (reg->plugins().empty()) std::cout << "(no plugins found; pass --plugin-dir or set KINSPECT_PLUGIN_PATH)\n";
+    print_settings(*reg);
   } else {
     std::cerr << "kinspect plugins list: --format takes table or json, not '" << format << "'\n";
     return kExitUsage;
@@ -70,7 +99,8 @@ std::vector<Command> plugin_commands() {
   list.summary = "List the plugins kinspect loads: name, version, ABI, kind and tables";
   list.details =
       "Searches the plugin folders, loads every *.so that is a kinspect plugin, and lists\n"
-      "each with the ABI version it was built against and the tables it declares.\n"
+      "each with the ABI version it was built against, the tables it declares and the\n"
+      "settings it accepts (--set PLUGIN.KEY=VALUE; a key not listed is refused).\n"
       "A file that cannot be loaded (not a plugin, wrong ABI major, failing init,\n"
       "a table another plugin already declares) is reported on stderr with the reason;\n"
       "the others still load.";

@@ -13,6 +13,7 @@
 #include "core/profile/profile.h"
 #include "core/report/baseline.h"
 #include "core/report/render.h"
+#include "core/run/prepare.h"
 #include "core/run/runner.h"
 #include "core/snapshot/manifest.h"
 #include "core/util/log.h"
@@ -93,6 +94,51 @@ class Progress {
   bool shown_ = false;
 };
 
+// An upgrade scenario is about a target: without a valid one its checks
+// would compare against nothing and pass.
+Status check_target_version(const std::string& scenario, const std::string& target) {
+  const bool upgrade = scenario == "pre-upgrade" || scenario == "post-upgrade";
+  if (target.empty())
+    return upgrade ? Status(Error("--scenario " + scenario + " needs --target-version, the version the upgrade goes "
+                                  "to (e.g. --target-version 1.31): its checks compare the cluster against it"))
+                   : Status::Ok();
+  auto v = KubeVersion::parse(target);
+  if (!v || v->major != 1)
+    return Error("--target-version takes a Kubernetes version such as 1.31 or v1.31.2, not '" + target + "'");
+  return Status::Ok();
+}
+
+// One line per cause on stderr, so a CI log says why a run is incomplete
+// without opening the report.
+void print_not_checked(const report::Summary& s) {
+  for (const auto& k : s.causes)
+    std::cerr << "kinspect run: " << k.cause << ": " << k.checks << (k.checks == 1 ? " check" : " checks")
+              << ", e.g. " << k.example << '\n';
+}
+
+// 3 when a selected check could not run (unless --allow-incomplete) and
+// always when nothing at all was checked; else 1 for findings at or above
+// --fail-on; else 0. With what it means, for the report and for stderr.
+struct ExitVerdict {
+  int code = kExitOk;
+  std::string meaning;
+};
+
+ExitVerdict exit_verdict(const report::Report& rep, std::optional<report::Severity> fail_sev, bool allow_incomplete) {
+  report::Summary s = rep.summary();
+  if (s.passed + s.failed == 0)
+    return {kExitIncomplete, "nothing was checked: none of the " + std::to_string(s.checks) + " selected checks could run"};
+  if (s.not_checked && !allow_incomplete)
+    return {kExitIncomplete, "incomplete: " + std::to_string(s.not_checked) +
+                                 " checks could not run (--allow-incomplete accepts that)"};
+  for (const auto& c : rep.checks)
+    for (const auto& f : c.findings)
+      if (fail_sev && report::rank(f.severity) >= report::rank(*fail_sev))
+        return {kExitFindings, std::string("findings at or above --fail-on ") + std::string(report::to_string(*fail_sev))};
+  return {kExitOk, fail_sev ? "no findings at or above --fail-on " + std::string(report::to_string(*fail_sev))
+                            : std::string("--fail-on none")};
+}
+
 int run(const po::variables_map& vm) {
   // Validate the options a user can get wrong before doing any work.
   Format stdout_format;
@@ -141,8 +187,10 @@ int run(const po::variables_map& vm) {
   if (vm.count("profile")) cfg.profile = vm["profile"].as<std::string>();
   cfg.scenario = vm["scenario"].as<std::string>();
   if (vm.count("target-version")) cfg.target_version = vm["target-version"].as<std::string>();
-  if ((cfg.scenario == "pre-upgrade") && cfg.target_version.empty())
-    log::warn("run", "--scenario pre-upgrade without --target-version: checks that compare against the target are skipped");
+  if (Status st = check_target_version(cfg.scenario, cfg.target_version); !st.ok()) {
+    std::cerr << "kinspect run: " << st.error().message() << '\n';
+    return kExitUsage;
+  }
   if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
   if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
   cfg.params = parse_assignments(vm, "param");
@@ -174,15 +222,18 @@ int run(const po::variables_map& vm) {
   Progress progress(show_progress);
   cfg.progress = [&](const RunProgress& p) { progress.update(p); };
 
+  auto catalog = load_catalog(cfg.check_paths, cfg.profile_paths);
+  if (!catalog) {
+    std::cerr << "kinspect run: " << catalog.error().format() << '\n';
+    return kExitUsage;
+  }
   // A profile that names its plugins (the node profile: just `node`) loads
-  // only those, so a host run starts no kube-apiserver worker. Problems with
-  // the profiles are reported by run_inspection, which loads them again.
+  // only those, so a host run starts no kube-apiserver worker.
   std::vector<std::string> only;
   if (!cfg.profile.empty())
-    if (auto set = ProfileSet::load(cfg.profile_paths))
-      if (const Profile* p = set->find(cfg.profile)) only = p->plugins;
+    if (const Profile* p = catalog->profiles.find(cfg.profile)) only = p->plugins;
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"), only);
-  auto outcome = run_inspection(*reg, cfg);
+  auto outcome = run_inspection(*reg, *catalog, cfg);
   progress.clear();
   if (!outcome) {
     std::cerr << "kinspect run: " << outcome.error().format() << '\n';
@@ -194,7 +245,11 @@ int run(const po::variables_map& vm) {
     report::apply_baseline(rep, *baseline);
   }
 
+  const ExitVerdict verdict = exit_verdict(rep, fail_on == "none" ? std::nullopt : std::optional(fail_sev),
+                                           vm.count("allow-incomplete") > 0);
   report::TerminalOptions topts;
+  topts.exit_code = verdict.code;
+  topts.exit_meaning = verdict.meaning;
   topts.colour = term::stdout_colour();
   topts.verbose = vm.count("verbose") > 0;
   topts.max_findings = vm["max-findings"].as<size_t>();
@@ -212,12 +267,11 @@ int run(const po::variables_map& vm) {
     log::info("run", "wrote " + path);
   }
 
-  if (outcome->incomplete) return kExitIncomplete;
-  if (fail_on == "none") return kExitOk;
-  for (const auto& c : rep.checks)
-    for (const auto& f : c.findings)
-      if (report::rank(f.severity) >= report::rank(fail_sev)) return kExitFindings;
-  return kExitOk;
+  if (verdict.code == kExitIncomplete) {
+    std::cerr << "kinspect run: " << verdict.meaning << '\n';
+    print_not_checked(rep.summary());
+  }
+  return verdict.code;
 }
 
 int diff(const po::variables_map& vm) {
@@ -259,8 +313,14 @@ std::vector<Command> run_commands() {
       "The cluster is a live API server (--kubeconfig, $KUBECONFIG, ~/.kube/config or the\n"
       "in-cluster service account) or a snapshot (--snapshot). Reports go to stdout in\n"
       "--format, and to each --output FILE in the format its name says (.json .html .xml .prom .txt).\n\n"
+      "A check that could not run is never a pass: it is 'not checked' with its cause (the\n"
+      "resource is not served, forbidden, not in the snapshot, no plugin provides it) or an\n"
+      "error, and the run exits 3 unless the profile marks it optional or --allow-incomplete\n"
+      "is given. A run that checked nothing always exits 3.\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
-      "error; 3 the run could not complete (a table a check needed could not be read).";
+      "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
+      "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
+      "could not run (stderr says why, one line per cause).";
   r.examples =
       "  kinspect run --snapshot examples/cluster\n"
       "  kinspect run --kubeconfig ~/.kube/config --output report.html --output report.json\n"
@@ -292,6 +352,8 @@ std::vector<Command> run_commands() {
         ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")
         ("check-timeout", po::value<double>()->default_value(0), "seconds per check (0: the profile's, default 30)")
         ("driver-timeout", po::value<double>()->default_value(0), "seconds per table fetch (0: the profile's, default 120)")
+        ("allow-incomplete", "exit 0 or 1 even if some checks could not run (not served, forbidden, not captured); "
+         "the report still lists them as not checked. A run that checked nothing still exits 3")
         ("no-isolation", "load plugins into this process instead of worker processes (faster start, no crash containment)");
   };
   r.run = run;

@@ -25,6 +25,11 @@ int snapshot(const po::variables_map& vm) {
     return kExitUsage;
   }
   auto reg = load_plugins(vm, vm.count("all") > 0, nullptr, !vm.count("no-isolation"));
+  // A snapshot holds what the cluster source (the plugin serving k8s.version)
+  // reads, and nothing else: knowledge tables such as k8s.deprecated_apis
+  // come from the plugin that declares them whenever the snapshot is read.
+  const LoadedPlugin* source = reg->owner("k8s.version");
+  auto from_cluster = [&](const std::string& t) { return source && reg->owner(t) == source; };
   std::set<std::string> tables;
   if (vm.count("table")) {
     for (const auto& t : vm["table"].as<std::vector<std::string>>()) {
@@ -33,12 +38,17 @@ int snapshot(const po::variables_map& vm) {
         std::cerr << "kinspect snapshot: no table '" << t << "'" << (hint.empty() ? "" : " (did you mean '" + hint + "'?)") << '\n';
         return kExitUsage;
       }
+      if (!from_cluster(t)) {
+        std::cerr << "kinspect snapshot: table '" << t << "' comes from plugin '" << reg->owner(t)->name()
+                  << "', not from the cluster: a snapshot holds only the cluster's own tables\n";
+        return kExitUsage;
+      }
       tables.insert(t);
     }
   } else if (vm.count("all")) {
     for (const auto& name : reg->names()) {
       const TableSchema* s = reg->find(name);
-      if (name.rfind("k8s.", 0) == 0 && s->arguments.empty()) tables.insert(name);
+      if (from_cluster(name) && s->arguments.empty()) tables.insert(name);
     }
   } else {
     // What the checks read, so the snapshot answers every check offline.
@@ -53,7 +63,7 @@ int snapshot(const po::variables_map& vm) {
         auto bound = kcql::bind_check(c, *reg);
         if (!bound) continue;  // a check for tables this cluster's plugins lack
         for (const auto& s : bound->plan.scans())
-          if (s.table.rfind("k8s.", 0) == 0 && s.args.empty()) tables.insert(s.table);
+          if (from_cluster(s.table) && s.args.empty()) tables.insert(s.table);
       }
     }
     for (const char* always : {"k8s.version", "k8s.nodes"})
@@ -74,16 +84,19 @@ int snapshot(const po::variables_map& vm) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
     return kExitIncomplete;
   }
-  size_t failed = 0, rows = 0;
+  // A table the cluster does not serve is captured as such (runs on the
+  // snapshot report its checks as not served, as a live run would); a table
+  // that failed or was forbidden makes the snapshot incomplete.
+  size_t failed = 0, unavailable = 0, rows = 0;
   for (const auto& t : r->tables) {
-    if (!t.error.empty()) {
-      ++failed;
-      log::error("snapshot", t.error);
-    }
+    if (t.cause == "not served") ++unavailable, log::info("snapshot", t.error);
+    else if (!t.error.empty()) ++failed, log::error("snapshot", t.error);
     rows += t.rows;
   }
-  std::cout << "wrote " << out << ": " << (r->tables.size() - failed) << " tables, " << rows << " objects, "
-            << r->bytes / 1024 << " KiB" << (failed ? ", " + std::to_string(failed) + " tables failed (see above)" : "") << '\n';
+  std::cout << "wrote " << out << ": " << (r->tables.size() - failed - unavailable) << " tables, " << rows
+            << " objects, " << r->bytes / 1024 << " KiB"
+            << (unavailable ? ", " + std::to_string(unavailable) + " not served by the cluster (-v lists them)" : "")
+            << (failed ? ", " + std::to_string(failed) + " tables failed (see above)" : "") << '\n';
   return failed ? kExitIncomplete : kExitOk;
 }
 

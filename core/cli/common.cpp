@@ -5,7 +5,9 @@
 #include <boost/json/value.hpp>
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "core/cli/cli.h"
@@ -34,6 +36,37 @@ void add_source_options(po::options_description& desc) {
        "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50");
 }
 
+namespace {
+
+// Each --set must name a loaded plugin and, for a plugin that declares its
+// settings (ABI 1.1), one of them: a typo is a usage error, never a setting
+// silently ignored. Plugins left out of this run (`only`) are not checked.
+void check_settings(const PluginRegistry& reg, const std::vector<std::pair<std::string, std::string>>& user_settings,
+                    const std::vector<std::string>& only) {
+  std::vector<std::string> loaded;
+  for (const auto& p : reg.plugins()) loaded.emplace_back(p->name());
+  for (const auto& [plugin, key] : user_settings) {
+    const LoadedPlugin* p = reg.plugin(plugin);
+    if (!p) {
+      if (!only.empty() && std::find(only.begin(), only.end(), plugin) == only.end()) continue;
+      std::string hint = closest_match(plugin, loaded);
+      throw UsageError("--set " + plugin + "." + key + ": no plugin '" + plugin + "' is loaded" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; 'kinspect plugins list' shows them");
+    }
+    const PluginDescription& d = p->description();
+    if (!d.declares_settings) continue;
+    std::vector<std::string> names;
+    for (const auto& s : d.settings) names.push_back(s.name);
+    if (std::find(names.begin(), names.end(), key) != names.end()) continue;
+    std::string hint = closest_match(key, names);
+    throw UsageError("--set " + plugin + "." + key + ": plugin '" + plugin + "' has no setting '" + key + "'" +
+                     (hint.empty() ? "" : " (did you mean '" + plugin + "." + hint + "'?)") +
+                     "; 'kinspect plugins list' shows each plugin's settings");
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
                                              std::vector<LoadProblem>* problems_out, bool isolate,
                                              const std::vector<std::string>& only) {
@@ -45,10 +78,17 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   if (vm.count("plugin")) opts.files = vm["plugin"].as<std::vector<std::string>>();
 
   std::map<std::string, json::object> config;
+  std::vector<std::pair<std::string, std::string>> user_settings;  // (plugin, key) of each --set
   json::object& kube = config["kube-apiserver"];
   if (vm.count("kubeconfig")) kube["kubeconfig"] = vm["kubeconfig"].as<std::string>();
   if (vm.count("context")) kube["context"] = vm["context"].as<std::string>();
-  if (vm.count("snapshot")) kube["snapshot"] = vm["snapshot"].as<std::string>();
+  if (vm.count("snapshot")) {
+    const std::string path = vm["snapshot"].as<std::string>();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      throw UsageError("--snapshot " + path + ": no such file or folder (a snapshot folder, a .tar.gz, or kubectl -o json/yaml output)");
+    kube["snapshot"] = path;
+  }
   if (vm.count("qps")) kube["qps"] = vm["qps"].as<double>();
   if (vm.count("burst")) kube["burst"] = vm["burst"].as<int>();
   if (vm.count("request-timeout")) kube["timeout_seconds"] = vm["request-timeout"].as<double>();
@@ -62,14 +102,24 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
       if (eq == std::string::npos || dot == std::string::npos || dot > eq)
         throw po::error("--set takes PLUGIN.KEY=VALUE, got '" + s + "'");
       config[s.substr(0, dot)][s.substr(dot + 1, eq - dot - 1)] = json_or_text(s.substr(eq + 1));
+      user_settings.emplace_back(s.substr(0, dot), s.substr(dot + 1, eq - dot - 1));
     }
   }
   for (auto& [name, obj] : config) opts.config[name] = json::serialize(obj);
 
   auto reg = std::make_unique<PluginRegistry>();
   auto problems = reg->load(opts);
-  for (const auto& p : problems) log::error("loader", p.format());
-  if (problems_out) *problems_out = std::move(problems);
+  if (problems_out) {
+    for (const auto& p : problems) log::error("loader", p.format());
+    *problems_out = std::move(problems);
+    return reg;
+  }
+  if (!problems.empty()) {
+    std::string text = problems.size() == 1 ? "a plugin could not be loaded: " : "plugins could not be loaded:";
+    for (const auto& p : problems) text += (problems.size() == 1 ? "" : "\n  ") + p.format();
+    throw UsageError(text);
+  }
+  check_settings(*reg, user_settings, only);
   return reg;
 }
 

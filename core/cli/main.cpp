@@ -94,12 +94,34 @@ void print_command_help(const Command& c) {
   if (!c.examples.empty()) std::cout << "Examples:\n" << c.examples << '\n';
 }
 
+// Global options may stand before the command ("kinspect -v run"): they are
+// moved behind it, where the command's parser reads them with its own.
+std::vector<std::string> global_options_last(std::vector<std::string> args) {
+  std::vector<std::string> global;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool flag = a == "-v" || a == "-vv" || a == "--verbose" || a == "-q" || a == "--quiet" || a.rfind("--color=", 0) == 0;
+    if (flag) {
+      global.push_back(a);
+    } else if (a == "--color" && i + 1 < args.size()) {
+      global.push_back(a);
+      global.push_back(args[++i]);
+    } else {
+      break;
+    }
+  }
+  std::vector<std::string> out(args.begin() + static_cast<long>(i), args.end());
+  out.insert(out.end(), global.begin(), global.end());
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // A plugin worker (see core/plugin/isolated.h) is this same executable.
   if (argc == 2 && std::string_view(argv[1]) == kWorkerCommand) return run_plugin_worker(kWorkerFd);
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args = global_options_last(std::vector<std::string>(argv + 1, argv + argc));
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
     print_overview();
     return args.empty() ? kExitUsage : kExitOk;
@@ -156,8 +178,15 @@ int main(int argc, char** argv) {
   if (vm.count("quiet")) log::set_level(log::Level::Error);
   if (vm.count("verbose"))
     log::set_level(vm["verbose"].as<std::vector<bool>>().size() > 1 ? log::Level::Debug : log::Level::Info);
+  log::export_level();
   try {
     return cmd->run(vm);
+  } catch (const UsageError& e) {
+    std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const po::error& e) {
+    std::cerr << "kinspect " << cmd->name << ": " << e.what() << "; see 'kinspect " << cmd->name << " --help'\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';
     return kExitIncomplete;
