@@ -39,8 +39,17 @@ namespace {
 
 constexpr size_t kChunk = 256 * 1024;
 
-[[noreturn]] void throw_not_captured(const std::string& snapshot, const std::string& table, const std::string& why) {
-  throw std::runtime_error("snapshot " + snapshot + ": " + table + " was not captured: " + why);
+// A table the snapshot does not hold is not empty, it is unknown: its checks
+// are "not checked". `cause` is what the capture recorded ("not served",
+// "forbidden"), else "not captured".
+[[noreturn]] void throw_not_captured(const std::string& snapshot, const std::string& table, const std::string& why,
+                                     const std::string& cause = "") {
+  throw ks::Unavailable(cause.empty() ? "not captured" : cause, "snapshot " + snapshot + " lacks " + table + ": " + why);
+}
+
+std::string string_member(const boost::json::object& o, const char* key, const char* fallback) {
+  const boost::json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string(fallback);
 }
 
 std::string lower(std::string s) {
@@ -222,15 +231,9 @@ class SnapshotScan : public ks::Scan {
     cancel_.check();
     while (!out.full()) {
       if (!open_) {
-        if (done_) {
-          finish_special(out);
-          return false;
-        }
+        if (done_) return end_of_scan(out);
         std::string p;
-        if (!w_->next(p)) {
-          finish_special(out);
-          return false;
-        }
+        if (!w_->next(p)) return end_of_scan(out);
         if (!select(p, out)) continue;
       }
       if (yaml_) {
@@ -317,13 +320,11 @@ class SnapshotScan : public ks::Scan {
           if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
             for (auto& e : f->as_array())
               if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
-                throw_not_captured(root_, file_table_,
-                                   eo->contains("error") && eo->at("error").is_string()
-                                       ? std::string(eo->at("error").as_string())
-                                       : std::string("unknown error"));
+                throw_not_captured(root_, file_table_, string_member(*eo, "error", "unknown error"),
+                                   string_member(*eo, "cause", ""));
           manifest_mode_ = true;
           remaining_ = only_.size();
-          if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured: empty
+          if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured (end_of_scan says so)
         }
       }
       return false;
@@ -331,6 +332,7 @@ class SnapshotScan : public ks::Scan {
     if (t_.special == Target::kReadyz || t_.special == Target::kLivez) {
       const char* txt = t_.special == Target::kReadyz ? "readyz.txt" : "livez.txt";
       if (base == txt && rows_ == 0) {
+        own_member_seen_ = true;
         std::string text = w_->read_all();
         size_t before = out.size();
         write_health_rows(out, text);
@@ -342,11 +344,13 @@ class SnapshotScan : public ks::Scan {
       if (std::find(only_.begin(), only_.end(), p) == only_.end()) return false;
       accept_all_ = !generic_;
       listed_ = true;
+      own_member_seen_ = true;
     } else {
       if (std::find(skip_.begin(), skip_.end(), p) != skip_.end()) return false;
       if (by_name_ && !is_json(p) && !is_yaml(p)) return false;
       if (own == file_table_) {
         // The file conventionally holding this table: items without a kind are ours.
+        own_member_seen_ = true;
         if (t_.special != Target::kNone) accept_all_ = true;
       } else if (!own.empty()) {
         return false;  // another table's file
@@ -378,9 +382,18 @@ class SnapshotScan : public ks::Scan {
 
   std::string file_table(const std::string& p) const { return by_name_ ? table_of_file(base_name(p)) : std::string(); }
 
-  void finish_special(ks::BatchWriter& out) {
-    if (t_.special == Target::kVersion && rows_ == 0 && !manifest_version_.empty() && manifest_version_ != "null")
+  bool end_of_scan(ks::BatchWriter& out) {
+    if (t_.special == Target::kVersion && rows_ == 0 && !manifest_version_.empty() && manifest_version_ != "null") {
       out.raw_row(manifest_version_);
+      return false;
+    }
+    // No file named for the table, none the manifest lists, and no object
+    // of its kind anywhere: the snapshot says nothing about this table.
+    if (rows_ == 0 && !own_member_seen_)
+      throw_not_captured(root_, file_table_,
+                         manifest_mode_ ? "its manifest does not list it"
+                                        : "no file is named for it and no object in the snapshot is of its kind");
+    return false;
   }
 
   bool by_name_;
@@ -399,6 +412,7 @@ class SnapshotScan : public ks::Scan {
   bool open_ = false;
   bool accept_all_ = false;
   bool manifest_mode_ = false, listed_ = false, done_ = false;
+  bool own_member_seen_ = false;  // a member listed for, or named for, this table
   size_t remaining_ = 0;
   std::string hint_kind_, hint_api_;
   size_t rows_ = 0;
@@ -451,10 +465,11 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host)
       if (auto* f = o.if_contains("failed"); f && f->is_array())
         for (auto& e : f->as_array())
           if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table").is_string())
-            manifest_failed_.emplace_back(std::string(eo->at("table").as_string()),
-                                          eo->contains("error") && eo->at("error").is_string()
-                                              ? std::string(eo->at("error").as_string())
-                                              : std::string("unknown error"));
+            manifest_failed_.push_back({std::string(eo->at("table").as_string()),
+                                        string_member(*eo, "error", "unknown error"), string_member(*eo, "cause", "")});
+      has_manifest_ = true;
+    } else if (list_dir(path_).empty()) {
+      throw std::runtime_error("snapshot " + path_ + " is empty: it has no manifest.json and no files to read");
     }
   } else if (is_archive(path_)) {
     kind_ = Kind::kArchive;
@@ -489,8 +504,11 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
   switch (kind_) {
     case Kind::kDir: {
       std::string lookup = t.table == "k8s.resource" ? "k8s." + t.resource : t.table;
-      for (auto& [table, why] : manifest_failed_)
-        if (table == lookup) throw_not_captured(path_, table, why);
+      for (const auto& f : manifest_failed_)
+        if (f.table == lookup) throw_not_captured(path_, f.table, f.why, f.cause);
+      if (has_manifest_ && t.special == Target::kNone &&
+          std::none_of(manifest_files_.begin(), manifest_files_.end(), [&](const auto& tf) { return tf.first == lookup; }))
+        throw_not_captured(path_, lookup, "its manifest does not list it");
       for (auto& [table, file] : manifest_files_) {
         if (table == lookup) only.push_back(file);
         else skip.push_back(file);
@@ -503,7 +521,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
                                      " for " + t.table + " but the file is missing");
         files = only;
         // The manifest itself still feeds k8s.version's fallback.
-      } else if (manifest_files_.empty()) {
+      } else if (!has_manifest_) {
         files = list_dir(path_);  // a folder of manifests: route every file by kind
       } else {
         // With a manifest, a table it does not list was not captured: no

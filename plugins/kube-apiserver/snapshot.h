@@ -36,7 +36,11 @@ class Snapshot {
   enum class Kind { kDir, kArchive, kJson, kYaml } kind_;
   // Directory snapshots with a manifest: table -> files.
   std::vector<std::pair<std::string, std::string>> manifest_files_;
-  std::vector<std::pair<std::string, std::string>> manifest_failed_;  // table -> why it was not captured
+  struct NotCaptured {
+    std::string table, why, cause;  // cause as the capture recorded it ("not served"), may be ""
+  };
+  std::vector<NotCaptured> manifest_failed_;
+  bool has_manifest_ = false;
   std::vector<std::string> manifest_tables_;
   std::string manifest_version_;  // raw JSON of manifest.cluster.version, if any
 };
