@@ -7,7 +7,12 @@
 // references, managedFields (which dominate the bytes of real objects),
 // probes, resources, conditions and timestamps. Besides nodes, pods and
 // workloads it writes services with Endpoints and EndpointSlices, events,
-// PodDisruptionBudgets, and claims bound to volumes of a StorageClass.
+// PodDisruptionBudgets, claims bound to volumes of a StorageClass, and what
+// kubeadm and the add-ons keep (ConfigMaps, bootstrap RBAC, APIServices, a
+// bootstrap token). It captures every table the check catalog reads, each
+// listed in manifest.json with its count as `kinspect snapshot` lists it,
+// empty where a cluster of this shape has none: a table a snapshot does not
+// list reads as "not captured", and its checks as not checked.
 //
 //   kinspect-gen-cluster --preset example --out examples/cluster
 //   kinspect-gen-cluster --workers 5000 --pods 150000 --out /tmp/big
@@ -35,6 +40,8 @@ namespace fs = std::filesystem;
 using kinspect::sdk::JsonWriter;
 
 namespace {
+
+#include "pki.inc"
 
 struct Options {
   std::string out;
@@ -342,6 +349,8 @@ struct Generator {
     bool static_pod = false;
     bool recent = false;  // created by a rollout within the last hour
     std::string claim;    // a PersistentVolumeClaim mounted at /data
+    std::string revision; // a StatefulSet pod's controller revision
+    int run_as = 0;       // the pod's securityContext runAsUser (and runAsNonRoot, fsGroup); 0: none set
   };
 
   // Pods of a recent rollout started within the last half hour; the rest
@@ -371,6 +380,8 @@ struct Generator {
             l.field("app", p.app).field("app.kubernetes.io/name", p.app).field("app.kubernetes.io/part-of", p.ns);
             if (p.owner_kind == "ReplicaSet") l.field("pod-template-hash", p.owner_name.substr(p.owner_name.rfind('-') + 1));
             if (p.owner_kind == "DaemonSet") l.field("controller-revision-hash", "6b9d8f5c7").field("pod-template-generation", "3");
+            if (p.owner_kind == "StatefulSet")
+              l.field("controller-revision-hash", p.owner_name + "-" + p.revision).field("statefulset.kubernetes.io/pod-name", p.name);
             if (!p.component.empty()) l.field("k8s-app", p.component);
           }
         }
@@ -407,6 +418,11 @@ struct Generator {
               cmd.value(p.app).value("--advertise-address=" + n.ip).value("--allow-privileged=true").value("--authorization-mode=Node,RBAC")
                   .value("--client-ca-file=/etc/kubernetes/pki/ca.crt").value("--enable-admission-plugins=NodeRestriction")
                   .value("--secure-port=6443").value("--service-cluster-ip-range=10.96.0.0/12");
+            } else if (ci == 0 && p.app == "kube-proxy") {
+              // As kubeadm's DaemonSet runs it: the mode comes from the
+              // kube-proxy ConfigMap (config.conf), no --proxy-mode flag.
+              c.array("command").value("/usr/local/bin/kube-proxy").value("--config=/var/lib/kube-proxy/config.conf")
+                  .value("--hostname-override=$(NODE_NAME)");
             }
             {
               auto env = c.array("env");
@@ -448,7 +464,8 @@ struct Generator {
         sp.field("priority", p.ns == "kube-system" ? 2000001000 : 0);
         if (p.ns == "kube-system") sp.field("priorityClassName", "system-node-critical");
         sp.field("restartPolicy", "Always").field("schedulerName", "default-scheduler");
-        sp.object("securityContext");
+        if (p.run_as) sp.object("securityContext").field("fsGroup", p.run_as).field("runAsNonRoot", true).field("runAsUser", p.run_as);
+        else sp.object("securityContext");
         sp.field("serviceAccount", p.ns == "kube-system" ? p.app : "default").field("serviceAccountName", p.ns == "kube-system" ? p.app : "default");
         sp.field("terminationGracePeriodSeconds", 30);
         {
@@ -1191,6 +1208,703 @@ struct Generator {
     ++planted["pending_pvcs"];
   }
 
+  // ------------------------------------------------------------ what kubeadm and the add-ons keep
+
+  // The kinds below came last and draw from `extra` after every older kind
+  // has drawn, so adding them changed no older object.
+
+  struct Kv {
+    std::string key, value;
+  };
+
+  // The metadata every object of these kinds starts with; `ns` empty for
+  // cluster-scoped ones.
+  void head(JsonWriter& md, const std::string& name, const std::string& ns, std::time_t created) {
+    md.field("name", name);
+    if (!ns.empty()) md.field("namespace", ns);
+    md.field("uid", extra.uid()).field("resourceVersion", next_extra_rv()).field("creationTimestamp", ts(created));
+  }
+
+  static void pairs(JsonWriter& parent, std::string_view key, const std::vector<Kv>& kvs) {
+    if (kvs.empty()) return;
+    auto o = parent.object(key);
+    for (const auto& kv : kvs) o.field(kv.key, kv.value);
+  }
+
+  // The FieldsV1 of a writer that set these keys of one map (data, labels).
+  static std::string fields_of(std::string_view top, const std::vector<Kv>& kvs) {
+    std::string f = "{\"f:" + std::string(top) + "\":{\".\":{}";
+    for (const auto& kv : kvs) f += ",\"f:" + kv.key + "\":{}";
+    return f + "}}";
+  }
+
+  std::string configmap_object(const std::string& ns, const std::string& name, std::time_t created, const std::vector<Kv>& data,
+                               const std::vector<Kv>& labels = {}, const std::vector<Kv>& annotations = {},
+                               const char* manager = "kubeadm") {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "ConfigMap");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+      std::string fields = fields_of("data", data);
+      managed(md, {{manager, "v1", created, nullptr, fields}});
+    }
+    pairs(o_, "data", data);
+    return s;
+  }
+
+  // A Secret as `kinspect snapshot` writes it by default: its keys, with
+  // the values withheld (null).
+  std::string secret_object(const std::string& ns, const std::string& name, const char* type, std::time_t created,
+                            std::initializer_list<const char*> keys, const std::vector<Kv>& labels = {},
+                            const std::vector<Kv>& annotations = {}) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "Secret");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+    }
+    {
+      auto d = o_.object("data");
+      for (const char* k : keys) d.null(k);
+    }
+    o_.field("type", type);
+    return s;
+  }
+
+  static std::string base64(std::string_view in) {
+    static const char* d = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < in.size(); i += 3) {
+      uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+      if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+      if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+      out += d[(n >> 18) & 63];
+      out += d[(n >> 12) & 63];
+      out += i + 1 < in.size() ? d[(n >> 6) & 63] : '=';
+      out += i + 2 < in.size() ? d[n & 63] : '=';
+    }
+    return out;
+  }
+
+  // The control-plane endpoint kubeadm was given: a load balancer in front
+  // of the three API servers.
+  static constexpr const char* kEndpoint = "10.0.0.10:6443";
+  static constexpr const char* kClusterCidr = "10.128.0.0/9";  // holds every node's podCIDR
+
+  std::string kube_proxy_config() const {
+    return std::string(
+               "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nbindAddress: 0.0.0.0\nbindAddressHardFail: false\n"
+               "clientConnection:\n  acceptContentTypes: \"\"\n  burst: 0\n  contentType: \"\"\n"
+               "  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\n  qps: 0\nclusterCIDR: ") +
+           kClusterCidr +
+           "\nconfigSyncPeriod: 0s\nconntrack:\n  maxPerCore: null\n  min: null\n  tcpCloseWaitTimeout: null\n"
+           "  tcpEstablishedTimeout: null\ndetectLocal:\n  bridgeInterface: \"\"\n  interfaceNamePrefix: \"\"\ndetectLocalMode: \"\"\n"
+           "enableProfiling: false\nhealthzBindAddress: \"\"\nhostnameOverride: \"\"\niptables:\n  localhostNodePorts: null\n"
+           "  masqueradeAll: false\n  masqueradeBit: null\n  minSyncPeriod: 0s\n  syncPeriod: 0s\nipvs:\n  excludeCIDRs: null\n"
+           "  minSyncPeriod: 0s\n  scheduler: \"\"\n  strictARP: false\n  syncPeriod: 0s\n  tcpFinTimeout: 0s\n  tcpTimeout: 0s\n"
+           "  udpTimeout: 0s\nkind: KubeProxyConfiguration\nlogging:\n  flushFrequency: 0\n  options:\n    json:\n"
+           "      infoBufferSize: \"0\"\n  verbosity: 0\nmetricsBindAddress: \"\"\nmode: \"\"\nnodePortAddresses: null\n"
+           "oomScoreAdj: null\nportRange: \"\"\nshowHiddenMetricsForProxy: \"\"\nwinkernel:\n  enableDSR: false\n"
+           "  forwardHealthCheckVip: false\n  networkName: \"\"\n  rootHnsEndpointName: \"\"\n  sourceVip: \"\"\n";
+  }
+
+  std::string kubeadm_config() const {
+    return std::string("apiServer:\n  certSANs:\n  - 10.0.0.10\n  extraArgs:\n    authorization-mode: Node,RBAC\n"
+                       "  timeoutForControlPlane: 4m0s\napiVersion: kubeadm.k8s.io/v1beta3\ncertificatesDir: /etc/kubernetes/pki\n"
+                       "clusterName: kubernetes\ncontrolPlaneEndpoint: ") +
+           kEndpoint +
+           "\ncontrollerManager: {}\ndns: {}\netcd:\n  local:\n    dataDir: /var/lib/etcd\nimageRepository: registry.k8s.io\n"
+           "kind: ClusterConfiguration\nkubernetesVersion: " + o.version +
+           "\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: " + kClusterCidr + "\n  serviceSubnet: 10.96.0.0/12\nscheduler: {}\n";
+  }
+
+  std::string kubelet_config(const std::string& dns_ip) const {
+    return "apiVersion: kubelet.config.k8s.io/v1beta1\nauthentication:\n  anonymous:\n    enabled: false\n  webhook:\n"
+           "    cacheTTL: 0s\n    enabled: true\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nauthorization:\n"
+           "  mode: Webhook\n  webhook:\n    cacheAuthorizedTTL: 0s\n    cacheUnauthorizedTTL: 0s\ncgroupDriver: systemd\n"
+           "clusterDNS:\n- " + dns_ip +
+           "\nclusterDomain: cluster.local\ncontainerRuntimeEndpoint: \"\"\ncpuManagerReconcilePeriod: 0s\n"
+           "evictionPressureTransitionPeriod: 0s\nfileCheckFrequency: 0s\nhealthzBindAddress: 127.0.0.1\nhealthzPort: 10248\n"
+           "httpCheckFrequency: 0s\nimageMaximumGCAge: 0s\nimageMinimumGCAge: 0s\nkind: KubeletConfiguration\nlogging:\n"
+           "  flushFrequency: 0\n  options:\n    json:\n      infoBufferSize: \"0\"\n  verbosity: 0\nmemorySwap: {}\n"
+           "nodeStatusReportFrequency: 0s\nnodeStatusUpdateFrequency: 0s\nrotateCertificates: true\nruntimeRequestTimeout: 0s\n"
+           "shutdownGracePeriod: 0s\nshutdownGracePeriodCriticalPods: 0s\nstaticPodPath: /etc/kubernetes/manifests\n"
+           "streamingConnectionIdleTimeout: 0s\nsyncFrequency: 0s\nvolumeStatsAggPeriod: 0s\n";
+  }
+
+  static std::string kubeconfig(const std::string& cluster) {
+    return "apiVersion: v1\nclusters:\n- cluster:\n" + cluster + "    server: https://" + kEndpoint + "\n  name: \"\"\n";
+  }
+
+  // What kubeadm, kube-proxy, CoreDNS and flannel keep in ConfigMaps, and
+  // the root CA bundle the controller manager publishes to every namespace.
+  void system_configmaps(ListFile& f, const std::vector<std::string>& namespaces, const std::string& dns_ip, const std::string& token_id) {
+    const std::string ca(kClusterCaPem), front_proxy(kFrontProxyCaPem);
+    std::time_t init = born, addons = born + 120;
+    f.add(configmap_object("kube-public", "cluster-info", init,
+                           {{"jws-kubeconfig-" + token_id, "eyJhbGciOiJIUzI1NiIsImtpZCI6IiJ9.." + extra.suffix(43)},
+                            {"kubeconfig", kubeconfig("    certificate-authority-data: " + base64(ca) + "\n") +
+                                               "contexts: null\ncurrent-context: \"\"\nkind: Config\npreferences: {}\nusers: null\n"}}));
+    f.add(configmap_object("kube-system", "coredns", addons, {{"Corefile", kCorefile}}, {}, {}, "kubeadm"));
+    f.add(configmap_object("kube-system", "extension-apiserver-authentication", init,
+                           {{"client-ca-file", ca}, {"requestheader-allowed-names", "[\"front-proxy-client\"]"},
+                            {"requestheader-client-ca-file", front_proxy}, {"requestheader-extra-headers-prefix", "[\"X-Remote-Extra-\"]"},
+                            {"requestheader-group-headers", "[\"X-Remote-Group\"]"}, {"requestheader-username-headers", "[\"X-Remote-User\"]"}},
+                           {}, {}, "kube-apiserver"));
+    f.add(configmap_object("kube-system", "kube-apiserver-legacy-service-account-token-tracking", init,
+                           {{"since", ts(init).substr(0, 10)}}, {}, {}, "kube-apiserver"));
+    f.add(configmap_object("kube-system", "kube-flannel-cfg", addons,
+                           {{"cni-conf.json", kFlannelCni}, {"net-conf.json", std::string("{\n  \"Network\": \"") + kClusterCidr +
+                                                                                  "\",\n  \"Backend\": {\n    \"Type\": \"vxlan\"\n  }\n}\n"}},
+                           {{"app", "flannel"}, {"tier", "node"}}, {}, "kubectl-client-side-apply"));
+    f.add(configmap_object("kube-system", "kube-proxy", addons,
+                           {{"config.conf", kube_proxy_config()},
+                            {"kubeconfig.conf", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n"
+                                                "    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n"
+                                                "    server: https://" + std::string(kEndpoint) + "\n  name: default\ncontexts:\n"
+                                                "- context:\n    cluster: default\n    namespace: default\n    user: default\n"
+                                                "  name: default\ncurrent-context: default\nusers:\n- name: default\n  user:\n"
+                                                "    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n"}},
+                           {{"app", "kube-proxy"}}));
+    f.add(configmap_object("kube-system", "kubeadm-config", init, {{"ClusterConfiguration", kubeadm_config()}}));
+    f.add(configmap_object("kube-system", "kubelet-config", init, {{"kubelet", kubelet_config(dns_ip)}},
+                           {}, {{"kubeadm.kubernetes.io/component-config.hash", "sha256:" + extra.hex(64)}}));
+    for (const auto& ns : namespaces)
+      f.add(configmap_object(ns, "kube-root-ca.crt", init + 30,
+                             {{"ca.crt", ca}}, {},
+                             {{"kubernetes.io/description",
+                               "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "
+                               "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
+                               "distributions of Kubernetes clusters."}},
+                             "kube-controller-manager"));
+  }
+
+  static constexpr const char* kCorefile =
+      ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n"
+      "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n"
+      "       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n"
+      "    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
+  static constexpr const char* kFlannelCni =
+      "{\n  \"name\": \"cbr0\",\n  \"cniVersion\": \"0.3.1\",\n  \"plugins\": [\n    {\n      \"type\": \"flannel\",\n"
+      "      \"delegate\": {\n        \"hairpinMode\": true,\n        \"isDefaultGateway\": true\n      }\n    },\n"
+      "    {\n      \"type\": \"portmap\",\n      \"capabilities\": {\n        \"portMappings\": true\n      }\n    }\n  ]\n}\n";
+
+  // ------------------------------------------------------------ aggregation layer
+
+  // The group versions a v1.29 API server serves, with the priorities the
+  // aggregator gives their local APIServices.
+  struct GroupVersion {
+    const char* group;
+    const char* version;
+    int group_priority, version_priority;
+  };
+  static constexpr GroupVersion kServed[] = {
+      {"", "v1", 18000, 1},
+      {"admissionregistration.k8s.io", "v1", 16700, 15},
+      {"apiextensions.k8s.io", "v1", 16700, 15},
+      {"apiregistration.k8s.io", "v1", 18000, 15},
+      {"apps", "v1", 17800, 15},
+      {"authentication.k8s.io", "v1", 17700, 15},
+      {"authorization.k8s.io", "v1", 17600, 15},
+      {"autoscaling", "v1", 17500, 15},
+      {"autoscaling", "v2", 17500, 30},
+      {"batch", "v1", 17400, 15},
+      {"certificates.k8s.io", "v1", 17300, 15},
+      {"coordination.k8s.io", "v1", 16500, 15},
+      {"discovery.k8s.io", "v1", 16200, 15},
+      {"events.k8s.io", "v1", 17750, 15},
+      {"flowcontrol.apiserver.k8s.io", "v1", 16100, 21},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", 16100, 18},
+      {"networking.k8s.io", "v1", 17200, 15},
+      {"node.k8s.io", "v1", 16300, 15},
+      {"policy", "v1", 17100, 15},
+      {"rbac.authorization.k8s.io", "v1", 17000, 15},
+      {"scheduling.k8s.io", "v1", 16600, 15},
+      {"storage.k8s.io", "v1", 16800, 15},
+  };
+
+  // One APIService: local (served by kube-apiserver itself, always
+  // Available) or backed by a Service (metrics-server), Available once the
+  // aggregator's probes pass.
+  std::string apiservice_object(const GroupVersion& gv, const char* backend) {
+    std::string name = std::string(gv.version) + "." + gv.group;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apiregistration.k8s.io/v1").field("kind", "APIService");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, "", backend ? born + 180 : born);
+      if (backend) md.object("labels").field("k8s-app", backend);
+      else md.object("labels").field("kube-aggregator.kubernetes.io/automanaged", "onstart");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("group", gv.group).field("groupPriorityMinimum", gv.group_priority);
+      if (backend) {
+        sp.field("insecureSkipTLSVerify", true);
+        sp.object("service").field("name", backend).field("namespace", "kube-system").field("port", 443);
+      }
+      sp.field("version", gv.version).field("versionPriority", gv.version_priority);
+    }
+    {
+      auto c = o_.object("status").array("conditions").object();
+      c.field("lastTransitionTime", ts(backend ? born + 240 : born)).field("message", backend ? "all checks passed" : "Local APIServices are always available");
+      c.field("reason", backend ? "Passed" : "Local").field("status", "True").field("type", "Available");
+    }
+    return s;
+  }
+
+  void apiservices(ListFile& f) {
+    for (const auto& gv : kServed) f.add(apiservice_object(gv, nullptr));
+    f.add(apiservice_object({"metrics.k8s.io", "v1beta1", 100, 100}, "metrics-server"));
+  }
+
+  // ------------------------------------------------------------ RBAC
+
+  struct Subject {
+    const char* kind;  // Group, User or ServiceAccount
+    std::string name;
+  };
+
+  std::string crb_object(const std::string& name, const std::string& role, const std::vector<Subject>& subjects, std::time_t created,
+                         bool bootstrap) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "rbac.authorization.k8s.io/v1").field("kind", "ClusterRoleBinding");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, "", created);
+      if (bootstrap) {
+        md.object("annotations").field("rbac.authorization.kubernetes.io/autoupdate", "true");
+        md.object("labels").field("kubernetes.io/bootstrapping", "rbac-defaults");
+      }
+    }
+    o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "ClusterRole").field("name", role);
+    if (!subjects.empty()) {
+      auto arr = o_.array("subjects");
+      for (const auto& sj : subjects) {
+        auto e = arr.object();
+        bool sa = sj.kind == std::string_view("ServiceAccount");
+        if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
+        e.field("kind", sj.kind).field("name", sj.name);
+        if (sa) e.field("namespace", "kube-system");
+      }
+    }
+    return s;
+  }
+
+  // The API server's bootstrap bindings, kubeadm's, and the add-ons'. None
+  // gives cluster-admin to anyone but system:masters and kubeadm's admin
+  // group, and anonymous users get only the public-info role.
+  void clusterrolebindings(ListFile& f) {
+    const char* kGroup = "Group";
+    const char* kUser = "User";
+    const char* kSa = "ServiceAccount";
+    const std::string joiners = "system:bootstrappers:kubeadm:default-node-token";
+    struct Binding {
+      std::string name, role;
+      std::vector<Subject> subjects;
+    };
+    std::vector<Binding> bootstrap = {
+        {"cluster-admin", "cluster-admin", {{kGroup, "system:masters"}}},
+        {"system:basic-user", "system:basic-user", {{kGroup, "system:authenticated"}}},
+        {"system:discovery", "system:discovery", {{kGroup, "system:authenticated"}}},
+        {"system:kube-controller-manager", "system:kube-controller-manager", {{kUser, "system:kube-controller-manager"}}},
+        {"system:kube-dns", "system:kube-dns", {{kSa, "kube-dns"}}},
+        {"system:kube-scheduler", "system:kube-scheduler", {{kUser, "system:kube-scheduler"}}},
+        {"system:monitoring", "system:monitoring", {{kGroup, "system:monitoring"}}},
+        {"system:node", "system:node", {}},
+        {"system:node-proxier", "system:node-proxier", {{kUser, "system:kube-proxy"}}},
+        {"system:public-info-viewer", "system:public-info-viewer", {{kGroup, "system:authenticated"}, {kGroup, "system:unauthenticated"}}},
+        {"system:service-account-issuer-discovery", "system:service-account-issuer-discovery", {{kGroup, "system:serviceaccounts"}}},
+        {"system:volume-scheduler", "system:volume-scheduler", {{kUser, "system:kube-scheduler"}}},
+    };
+    for (const char* c : {"attachdetach-controller", "certificate-controller", "clusterrole-aggregation-controller", "cronjob-controller",
+                          "daemon-set-controller", "deployment-controller", "disruption-controller", "endpoint-controller",
+                          "endpointslice-controller", "endpointslicemirroring-controller", "ephemeral-volume-controller",
+                          "expand-controller", "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller",
+                          "legacy-service-account-token-cleaner", "namespace-controller", "node-controller", "persistent-volume-binder",
+                          "pod-garbage-collector", "pv-protection-controller", "pvc-protection-controller", "replicaset-controller",
+                          "replication-controller", "resourcequota-controller", "root-ca-cert-publisher", "route-controller",
+                          "service-account-controller", "service-controller", "statefulset-controller", "ttl-after-finished-controller",
+                          "ttl-controller", "validatingadmissionpolicy-status-controller"})
+      bootstrap.push_back({std::string("system:controller:") + c, std::string("system:controller:") + c, {{kSa, c}}});
+    std::sort(bootstrap.begin(), bootstrap.end(), [](const Binding& a, const Binding& b) { return a.name < b.name; });
+    std::vector<Binding> installed = {
+        {"flannel", "flannel", {{kSa, "flannel"}}},
+        {"kubeadm:cluster-admins", "cluster-admin", {{kGroup, "kubeadm:cluster-admins"}}},
+        {"kubeadm:get-nodes", "kubeadm:get-nodes", {{kGroup, joiners}}},
+        {"kubeadm:kubelet-bootstrap", "system:node-bootstrapper", {{kGroup, joiners}}},
+        {"kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", {{kGroup, joiners}}},
+        {"kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+         {{kGroup, "system:nodes"}}},
+        {"kubeadm:node-proxier", "system:node-proxier", {{kSa, "kube-proxy"}}},
+        {"metrics-server:system:auth-delegator", "system:auth-delegator", {{kSa, "metrics-server"}}},
+        {"nginx-ingress-controller", "nginx-ingress-controller", {{kSa, "nginx-ingress-controller"}}},
+        {"system:coredns", "system:coredns", {{kSa, "coredns"}}},
+        {"system:metrics-server", "system:metrics-server", {{kSa, "metrics-server"}}},
+        {"csi-plugin", "alicloud-csi-plugin", {{kSa, "csi-plugin"}}},
+    };
+    for (const auto& b : bootstrap) f.add(crb_object(b.name, b.role, b.subjects, born, true));
+    for (const auto& b : installed) f.add(crb_object(b.name, b.role, b.subjects, born + (b.name.rfind("kubeadm:", 0) == 0 ? 20 : 120), false));
+  }
+
+  // ------------------------------------------------------------ certificates
+
+  // worker-1's kubelet rotated its client certificate 20 minutes ago: the
+  // request, auto-approved and issued, stays for an hour.
+  std::string csr_object() {
+    std::time_t made = now - 1200;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "certificates.k8s.io/v1").field("kind", "CertificateSigningRequest");
+    {
+      auto md = o_.object("metadata");
+      md.field("generateName", "csr-");
+      head(md, "csr-" + extra.suffix(5), "", made);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("groups").value("system:nodes").value("system:authenticated");
+      sp.field("request", base64(kKubeletCsrPem)).field("signerName", "kubernetes.io/kube-apiserver-client-kubelet");
+      sp.field("uid", extra.uid());
+      sp.array("usages").value("digital signature").value("client auth");
+      sp.field("username", "system:node:worker-1");
+    }
+    {
+      auto st = o_.object("status");
+      st.field("certificate", base64(kKubeletCertPem));
+      auto c = st.array("conditions").object();
+      c.field("lastTransitionTime", ts(made + 1)).field("lastUpdateTime", ts(made + 1));
+      c.field("message", "Auto approving self kubelet client certificate after SubjectAccessReview.");
+      c.field("reason", "AutoApproved").field("status", "True").field("type", "Approved");
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ ingress and autoscaling
+
+  // An application deployment that is reached from outside: through the
+  // nginx ingress controller, with a TLS certificate, scaled by CPU.
+  struct Exposed {
+    std::string ns, name;
+    int replicas = 0;
+  };
+
+  std::string ingressclass_object() {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "networking.k8s.io/v1").field("kind", "IngressClass");
+    {
+      auto md = o_.object("metadata");
+      head(md, "nginx", "", born + 180);
+      md.object("annotations").field("ingressclass.kubernetes.io/is-default-class", "true");
+      md.object("labels").field("app", "nginx-ingress-controller");
+    }
+    o_.object("spec").field("controller", "k8s.io/ingress-nginx");
+    return s;
+  }
+
+  std::string ingress_object(const Exposed& e) {
+    std::string host = e.name + "." + e.ns + ".example.com";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "networking.k8s.io/v1").field("kind", "Ingress");
+    {
+      auto md = o_.object("metadata");
+      head(md, e.name, e.ns, born + 86400 + 300);
+      md.field("generation", 1);
+      md.object("annotations").field("nginx.ingress.kubernetes.io/proxy-body-size", "8m");
+      md.object("labels").field("app", e.name);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("ingressClassName", "nginx");
+      {
+        auto rule = sp.array("rules").object();
+        rule.field("host", host);
+        auto path = rule.object("http").array("paths").object();
+        path.object("backend").object("service").field("name", e.name).object("port").field("number", 80);
+        path.field("path", "/").field("pathType", "Prefix");
+      }
+      auto tls = sp.array("tls").object();
+      tls.array("hosts").value(host);
+      tls.field("secretName", e.name + "-tls");
+    }
+    o_.object("status").object("loadBalancer").array("ingress").object().field("ip", "10.0.0.100");
+    return s;
+  }
+
+  std::string hpa_object(const Exposed& e) {
+    int min = std::min(2, e.replicas), max = std::max(10, e.replicas);
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "autoscaling/v2").field("kind", "HorizontalPodAutoscaler");
+    {
+      auto md = o_.object("metadata");
+      head(md, e.name, e.ns, born + 86400 + 300);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("maxReplicas", max);
+      {
+        auto m = sp.array("metrics").object();
+        m.object("resource").field("name", "cpu").object("target").field("averageUtilization", 70).field("type", "Utilization");
+        m.field("type", "Resource");
+      }
+      sp.field("minReplicas", min);
+      sp.object("scaleTargetRef").field("apiVersion", "apps/v1").field("kind", "Deployment").field("name", e.name);
+    }
+    {
+      auto st = o_.object("status");
+      {
+        auto c = st.array("conditions");
+        auto cond = [&](const char* type, const char* status, const char* reason, const char* msg, std::time_t t) {
+          c.object().field("lastTransitionTime", ts(t)).field("message", msg).field("reason", reason).field("status", status).field("type", type);
+        };
+        cond("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", born + 86400 + 600);
+        cond("ScalingActive", "True", "ValidMetricFound",
+             "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+             born + 86400 + 600);
+        cond("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range", born + 86400 + 600);
+      }
+      {
+        auto cm = st.array("currentMetrics").object();
+        cm.object("resource").field("name", "cpu").object("current").field("averageUtilization", 38).field("averageValue", "95m");
+        cm.field("type", "Resource");
+      }
+      st.field("currentReplicas", e.replicas).field("desiredReplicas", e.replicas);
+    }
+    return s;
+  }
+
+  void ingresses(ListFile& fclasses, ListFile& fingresses, ListFile& fhpa, ListFile& fsecrets, const std::vector<Exposed>& exposed) {
+    fclasses.add(ingressclass_object());
+    for (const auto& e : exposed) {
+      fingresses.add(ingress_object(e));
+      fhpa.add(hpa_object(e));
+      fsecrets.add(secret_object(e.ns, e.name + "-tls", "kubernetes.io/tls", born + 86400 + 240, {"tls.crt", "tls.key"},
+                                 {{"app", e.name}}));
+    }
+  }
+
+  // A bootstrap token made two hours ago to join another node (kubeadm
+  // token create: 24 hours), and a CI system's long-lived token that the
+  // legacy-token tracker has seen in use.
+  void secrets(ListFile& f, const std::string& token_id) {
+    std::time_t made = now - 7200;
+    f.add(secret_object("kube-system", "bootstrap-token-" + token_id, "bootstrap.kubernetes.io/token", made,
+                        {"auth-extra-groups", "expiration", "token-id", "token-secret", "usage-bootstrap-authentication",
+                         "usage-bootstrap-signing"}));
+    f.add(secret_object("default", "ci-deployer-token", "kubernetes.io/service-account-token", born + 2 * 86400,
+                        {"ca.crt", "namespace", "token"}, {{"kubernetes.io/legacy-token-last-used", ts(now - 86400).substr(0, 10)}},
+                        {{"kubernetes.io/service-account.name", "ci-deployer"}, {"kubernetes.io/service-account.uid", extra.uid()}}));
+  }
+
+  // ------------------------------------------------------------ stateful sets on cloud disks
+
+  // A claim of a StatefulSet's volumeClaimTemplate on the (default) disk
+  // class: provisioned in the zone of the node its pod was scheduled to,
+  // attached there by the disk driver.
+  struct Disk {
+    std::string ns, claim, app, uid, rv, volume, node;
+    std::time_t created = 0;
+  };
+
+  static constexpr const char* kDiskDriver = "diskplugin.csi.alibabacloud.com";
+
+  std::string disk_pvc_object(const Disk& d) {
+    static constexpr std::string_view kStatus = R"({"f:status":{"f:accessModes":{},"f:capacity":{".":{},"f:storage":{}},"f:phase":{}}})";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolumeClaim");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", d.claim).field("namespace", d.ns).field("uid", d.uid).field("resourceVersion", d.rv);
+      md.field("creationTimestamp", ts(d.created));
+      md.object("labels").field("app", d.app);
+      md.object("annotations").field("pv.kubernetes.io/bind-completed", "yes").field("pv.kubernetes.io/bound-by-controller", "yes")
+          .field("volume.beta.kubernetes.io/storage-provisioner", kDiskDriver).field("volume.kubernetes.io/selected-node", d.node)
+          .field("volume.kubernetes.io/storage-provisioner", kDiskDriver);
+      md.array("finalizers").value("kubernetes.io/pvc-protection");
+      managed(md, {{"kube-controller-manager", "v1", d.created + 8, "status", kStatus}});
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteOnce");
+      sp.object("resources").object("requests").field("storage", "20Gi");
+      sp.field("storageClassName", kDiskClass).field("volumeMode", "Filesystem").field("volumeName", d.volume);
+    }
+    {
+      auto st = o_.object("status");
+      st.array("accessModes").value("ReadWriteOnce");
+      st.object("capacity").field("storage", "20Gi");
+      st.field("phase", "Bound");
+    }
+    return s;
+  }
+
+  std::string disk_pv_object(const Disk& d) {
+    std::time_t made = d.created + 6;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolume");
+    {
+      auto md = o_.object("metadata");
+      head(md, d.volume, "", made);
+      md.object("annotations").field("pv.kubernetes.io/provisioned-by", kDiskDriver);
+      md.array("finalizers").value("external-provisioner.volume.kubernetes.io/finalizer").value("kubernetes.io/pv-protection");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteOnce");
+      sp.object("capacity").field("storage", "20Gi");
+      sp.object("claimRef").field("apiVersion", "v1").field("kind", "PersistentVolumeClaim").field("name", d.claim)
+          .field("namespace", d.ns).field("resourceVersion", d.rv).field("uid", d.uid);
+      {
+        auto csi = sp.object("csi");
+        csi.field("driver", kDiskDriver).field("fsType", "ext4");
+        csi.object("volumeAttributes").field("storage.kubernetes.io/csiProvisionerIdentity", std::to_string(born) + "000-8081-" + kDiskDriver)
+            .field("type", "cloud_essd");
+        csi.field("volumeHandle", d.volume);
+      }
+      {
+        auto term = sp.object("nodeAffinity").object("required").array("nodeSelectorTerms").object();
+        auto ex = term.array("matchExpressions").object();
+        ex.field("key", "topology.diskplugin.csi.alibabacloud.com/zone").field("operator", "In").array("values").value(zone_of(d.node));
+      }
+      sp.field("persistentVolumeReclaimPolicy", "Delete").field("storageClassName", kDiskClass).field("volumeMode", "Filesystem");
+    }
+    o_.object("status").field("lastPhaseTransitionTime", ts(made + 1)).field("phase", "Bound");
+    return s;
+  }
+
+  std::string volumeattachment_object(const Disk& d, int device) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "storage.k8s.io/v1").field("kind", "VolumeAttachment");
+    {
+      auto md = o_.object("metadata");
+      head(md, "csi-" + extra.hex(64), "", d.created + 10);
+      md.object("annotations").field("csi.alpha.kubernetes.io/node-id", d.node);
+      md.array("finalizers").value("external-attacher/diskplugin-csi-alibabacloud-com");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("attacher", kDiskDriver).field("nodeName", d.node);
+      sp.object("source").field("persistentVolumeName", d.volume);
+    }
+    {
+      auto st = o_.object("status");
+      st.field("attached", true);
+      st.object("attachmentMetadata").field("devicePath", std::string("/dev/vd") + static_cast<char>('b' + device % 25));
+    }
+    return s;
+  }
+
+  std::string statefulset_object(const Workload& w) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apps/v1").field("kind", "StatefulSet");
+    {
+      auto md = o_.object("metadata");
+      head(md, w.name, w.ns, born + 86400);
+      md.field("generation", 1);
+      md.object("labels").field("app", w.name).field("app.kubernetes.io/name", w.name);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.object("persistentVolumeClaimRetentionPolicy").field("whenDeleted", "Retain").field("whenScaled", "Retain");
+      sp.field("podManagementPolicy", "OrderedReady").field("replicas", w.replicas).field("revisionHistoryLimit", 10);
+      sp.object("selector").object("matchLabels").field("app", w.name);
+      sp.field("serviceName", w.name);
+      {
+        auto tpl = sp.object("template");
+        tpl.object("metadata").object("labels").field("app", w.name);
+        auto tsp = tpl.object("spec");
+        {
+          auto c = tsp.array("containers").object();
+          c.field("name", w.name).field("image", w.image);
+          c.object("resources").object("requests").field("cpu", "250m").field("memory", "256Mi");
+          c.array("volumeMounts").object().field("mountPath", "/data").field("name", "data");
+        }
+        tsp.object("securityContext").field("fsGroup", 999).field("runAsNonRoot", true).field("runAsUser", 999);
+      }
+      sp.object("updateStrategy").field("type", "RollingUpdate").object("rollingUpdate").field("partition", 0);
+      {
+        auto vct = sp.array("volumeClaimTemplates").object();
+        vct.field("apiVersion", "v1").field("kind", "PersistentVolumeClaim");
+        vct.object("metadata").field("name", "data");
+        auto vsp = vct.object("spec");
+        vsp.array("accessModes").value("ReadWriteOnce");
+        vsp.object("resources").object("requests").field("storage", "20Gi");
+        vsp.field("storageClassName", kDiskClass).field("volumeMode", "Filesystem");
+      }
+    }
+    o_.object("status").field("availableReplicas", w.ready).field("collisionCount", 0).field("currentReplicas", w.replicas)
+        .field("currentRevision", w.name + "-" + w.rs_hash).field("observedGeneration", 1).field("readyReplicas", w.ready)
+        .field("replicas", w.replicas).field("updateRevision", w.name + "-" + w.rs_hash).field("updatedReplicas", w.replicas);
+    return s;
+  }
+
+  // The open List files the stateful sets add to.
+  struct StatefulFiles {
+    ListFile &sts, &pods, &events, &pvc, &pv, &va, &svc, &ep, &slices;
+  };
+
+  // One Redis StatefulSet (3 replicas, a 20Gi disk each) per 32 application
+  // deployments, spread over the namespaces, its pods on Ready workers only
+  // so it stays healthy.
+  void statefulsets(StatefulFiles f, const std::vector<Node*>& ready_workers, const std::vector<std::string>& app_namespaces,
+                    int n_app_deps, int& ip_index, std::vector<Service>& services) {
+    if (ready_workers.empty()) return;
+    int count = std::max(1, n_app_deps / 32);
+    std::map<std::string, int> disks_on;  // node -> disks attached (its next device letter)
+    for (int j = 0; j < count; ++j) {
+      Workload w{app_namespaces[static_cast<size_t>(j) % app_namespaces.size()], j ? "redis-" + std::to_string(j) : "redis",
+                 "StatefulSet", "docker.io/library/redis:7.2.4", 3, 0, extra.hex(10), false};
+      Service sv{w.ns, w.name, w.name, "None", 80, {}, {}};
+      for (int r = 0; r < w.replicas; ++r) {
+        Node& n = *ready_workers[static_cast<size_t>(j * 3 + r) % ready_workers.size()];
+        PodSpec p;
+        p.name = w.name + "-" + std::to_string(r);
+        p.ns = w.ns;
+        p.app = w.name;
+        p.owner_kind = "StatefulSet";
+        p.owner_name = w.name;
+        p.image = w.image;
+        p.containers = {w.name};
+        p.claim = "data-" + p.name;
+        p.revision = w.rs_hash;
+        p.run_as = 999;  // the redis user of the image
+        Disk d{w.ns, p.claim, w.name, extra.uid(), next_extra_rv(), "d-bp1" + extra.hex(17), n.name, born + 86400 + 20 * r};
+        f.pvc.add(disk_pvc_object(d));
+        f.pv.add(disk_pv_object(d));
+        f.va.add(volumeattachment_object(d, disks_on[n.name]++));
+        sv.ready.push_back(add_pod(f.pods, f.events, p, n, ip_index++));
+        ++w.ready;
+      }
+      f.sts.add(statefulset_object(w));
+      std::string obj = service_object(sv);
+      f.svc.add(obj);
+      f.ep.add(endpoints_object(sv));
+      endpointslices(f.slices, sv, first_string(obj, "uid"));
+      services.push_back(sv);
+    }
+  }
+
+  // /readyz?verbose and /livez?verbose of a healthy API server, as rows.
+  static void health_rows(ListFile& f, std::initializer_list<const char*> checks) {
+    for (const char* c : checks) f.add(std::string("{\"name\":\"") + c + "\",\"ok\":true,\"message\":\"ok\"}");
+  }
+
   // ------------------------------------------------------------ whole cluster
 
   void run() {
@@ -1201,6 +1915,10 @@ struct Generator {
         fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases"), fslices(dir, "k8s.endpointslices"),
         fevents(dir, "k8s.events"), fpdb(dir, "k8s.poddisruptionbudgets"), fpvc(dir, "k8s.persistentvolumeclaims"),
         fpv(dir, "k8s.persistentvolumes"), fsc(dir, "k8s.storageclasses");
+    ListFile fcm(dir, "k8s.configmaps"), fsecrets(dir, "k8s.secrets"), fapis(dir, "k8s.apiservices"),
+        fcrb(dir, "k8s.clusterrolebindings"), fcsr(dir, "k8s.certificatesigningrequests"), fic(dir, "k8s.ingressclasses"),
+        fing(dir, "k8s.ingresses"), fnp(dir, "k8s.networkpolicies"), fsts(dir, "k8s.statefulsets"), fjobs(dir, "k8s.jobs"),
+        fhpa(dir, "k8s.horizontalpodautoscalers"), fva(dir, "k8s.volumeattachments"), fmwh(dir, "k8s.mutatingwebhookconfigurations");
     for (const auto& n : nodes) {
       std::string obj = node_object(n);
       fnodes.add(obj);
@@ -1313,7 +2031,8 @@ struct Generator {
       int containers;
     };
     std::vector<Dep> deps = {{"kube-system", "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", 2, 1},
-                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1}};
+                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1},
+                             {"kube-system", "nginx-ingress-controller", "registry.k8s.io/ingress-nginx/controller:v1.9.6", 2, 1}};
     // The example's webhook backend, scaled to zero (see the webhook below).
     if (o.preset == "example")
       deps.push_back({"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1});
@@ -1332,6 +2051,7 @@ struct Generator {
     int blocking_total = planted_count(n_app_deps, o.pdb_blocking_rate);
     int nothing_total = planted_count(n_app_deps, o.pdb_selects_nothing_rate);
     int pod_counter = 0, crash_planted = 0, dep_counter = 0;
+    std::vector<Exposed> exposed;  // the frontends: an Ingress, a TLS secret and an HPA each
     for (const auto& d : deps) {
       Workload w{d.ns, d.name, "Deployment", d.image, d.replicas, 0, rng.suffix(9), false};
       bool is_app = d.ns != "kube-system" && d.ns != "policy-system";
@@ -1407,6 +2127,7 @@ struct Generator {
       }
       if (canary) leftover_canary_budget(fpdb, fevents, w);
       if (pending) pending_claim(fpvc, fevents, w);
+      if (is_app && k % 8 == 0 && d.replicas > 0) exposed.push_back({d.ns, d.name, d.replicas});
       services.push_back(sv);
     }
     // The example's broken webhook: policy-guard is scaled to zero, so its
@@ -1438,21 +2159,46 @@ struct Generator {
       endpointslices(fslices, sv, first_string(obj, "uid"));
     }
 
-    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
-                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc};
-    for (auto* f : files) f->close();
-
     std::string major = o.version.substr(1, o.version.find('.') - 1);
     std::string minor = o.version.substr(o.version.find('.') + 1);
     minor = minor.substr(0, minor.find('.'));
     std::string version = "{\"major\":\"" + major + "\",\"minor\":\"" + minor + "\",\"gitVersion\":\"" + o.version +
                           "\",\"gitCommit\":\"" + rng.hex(40) + "\",\"gitTreeState\":\"clean\",\"buildDate\":\"2026-04-16T12:31:10Z\"," +
                           "\"goVersion\":\"go1.22.2\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
-    std::ofstream(dir / "version.json") << version << '\n';
-    std::ofstream(dir / "readyz.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]etcd-readiness ok\n[+]informer-sync ok\n"
-                                         "[+]poststarthook/start-apiserver-admission-initializer ok\n[+]poststarthook/rbac/bootstrap-roles ok\n"
-                                         "[+]shutdown ok\nreadyz check passed\n";
-    std::ofstream(dir / "livez.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/rbac/bootstrap-roles ok\nlivez check passed\n";
+    {
+      std::vector<Node*> ready_workers;
+      for (auto* n : workers)
+        if (!n->not_ready) ready_workers.push_back(n);
+      statefulsets({fsts, fpods, fevents, fpvc, fpv, fva, fsvc, fep, fslices}, ready_workers, app_namespaces, n_app_deps, ip_index,
+                   services);
+    }
+    std::string token_id = extra.suffix(6);
+    {
+      std::vector<std::string> all_namespaces = {"default", "kube-system", "kube-public", "kube-node-lease", "policy-system"};
+      all_namespaces.insert(all_namespaces.end(), app_namespaces.begin(), app_namespaces.end());
+      std::string dns_ip;
+      for (const auto& sv : services)
+        if (sv.ns == "kube-system" && sv.name == "coredns") dns_ip = sv.cluster_ip;
+      system_configmaps(fcm, all_namespaces, dns_ip, token_id);
+    }
+    secrets(fsecrets, token_id);
+    ingresses(fic, fing, fhpa, fsecrets, exposed);
+    apiservices(fapis);
+    clusterrolebindings(fcrb);
+    fcsr.add(csr_object());
+    // Captured and empty, as on a real cluster of this shape: flannel
+    // enforces no NetworkPolicy, nothing runs batch Jobs, and no add-on
+    // registers a mutating webhook.
+    ListFile fversion(dir, "k8s.version"), freadyz(dir, "k8s.readyz"), flivez(dir, "k8s.livez");
+    fversion.add(version);
+    health_rows(freadyz, {"ping", "log", "etcd", "etcd-readiness", "informer-sync", "poststarthook/start-apiserver-admission-initializer",
+                          "poststarthook/rbac/bootstrap-roles", "shutdown"});
+    health_rows(flivez, {"ping", "log", "etcd", "poststarthook/rbac/bootstrap-roles"});
+
+    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
+                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc, &fcm, &fsecrets, &fapis, &fcrb,
+                                    &fcsr, &fic, &fing, &fnp, &fsts, &fjobs, &fhpa, &fva, &fmwh, &fversion, &freadyz, &flivez};
+    for (auto* f : files) f->close();
     {
       std::ofstream m(dir / "manifest.json");
       m << "{\"format\":\"kinspect-snapshot/v1\",\"created\":\"" << o.now << "\",\"generator\":\"kinspect-gen-cluster seed="
@@ -1511,10 +2257,17 @@ deployment mounts a ReadWriteMany claim (bound to a PersistentVolume of a NAS
 StorageClass), every 3rd has a PodDisruptionBudget, every 10th was scaled up in
 the last hour (its pods' Scheduled/Pulled/Created/Started events are there);
 services have EndpointSlices; crash-looping pods have BackOff and Unhealthy
-events, pods on NotReady nodes NodeNotReady ones.
+events, pods on NotReady nodes NodeNotReady ones. Every 8th (the frontends) is
+served through the nginx IngressClass with a TLS secret and scaled by an HPA;
+one Redis StatefulSet per 32 deployments keeps its data on cloud disks
+(claims, volumes and VolumeAttachments, on Ready workers). kube-system holds
+kubeadm's ConfigMaps (kube-proxy, kubelet-config, kubeadm-config, CoreDNS,
+flannel), every namespace kube-root-ca.crt, and RBAC, APIServices, a bootstrap
+token and a kubelet's approved CSR are those of a healthy kubeadm cluster.
 
-Writes DIR/manifest.json, one List file per resource, version.json, readyz.txt,
-livez.txt, and DIR/planted.json with the number of each anomaly planted.
+Writes DIR/manifest.json, one List file per table (version.json, readyz.json
+and livez.json included, as `kinspect snapshot` writes them), and
+DIR/planted.json with the number of each anomaly planted.
 pdbs_blocking_drain counts every budget that allows no disruption while it has
 pods: the planted ones and those whose pods are unready because of another
 planted anomaly (a crash loop, a NotReady node).
