@@ -20,6 +20,8 @@
 //       --pending-pvc-rate 0.002 --pdb-blocking-rate 0.002  (one line)
 #include <kinspect/sdk.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <numeric>
@@ -34,6 +37,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -1500,6 +1504,19 @@ struct Generator {
     return s;
   }
 
+  // The controllers kube-controller-manager runs, each with its own
+  // service account and bootstrap role.
+  static constexpr const char* kControllers[] = {
+      "attachdetach-controller", "certificate-controller", "clusterrole-aggregation-controller", "cronjob-controller",
+      "daemon-set-controller", "deployment-controller", "disruption-controller", "endpoint-controller",
+      "endpointslice-controller", "endpointslicemirroring-controller", "ephemeral-volume-controller", "expand-controller",
+      "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller", "legacy-service-account-token-cleaner",
+      "namespace-controller", "node-controller", "persistent-volume-binder", "pod-garbage-collector",
+      "pv-protection-controller", "pvc-protection-controller", "replicaset-controller", "replication-controller",
+      "resourcequota-controller", "root-ca-cert-publisher", "route-controller", "service-account-controller",
+      "service-controller", "statefulset-controller", "ttl-after-finished-controller", "ttl-controller",
+      "validatingadmissionpolicy-status-controller"};
+
   // The API server's bootstrap bindings, kubeadm's, and the add-ons'. None
   // gives cluster-admin to anyone but system:masters and kubeadm's admin
   // group, and anonymous users get only the public-info role.
@@ -1526,15 +1543,7 @@ struct Generator {
         {"system:service-account-issuer-discovery", "system:service-account-issuer-discovery", {{kGroup, "system:serviceaccounts"}}},
         {"system:volume-scheduler", "system:volume-scheduler", {{kUser, "system:kube-scheduler"}}},
     };
-    for (const char* c : {"attachdetach-controller", "certificate-controller", "clusterrole-aggregation-controller", "cronjob-controller",
-                          "daemon-set-controller", "deployment-controller", "disruption-controller", "endpoint-controller",
-                          "endpointslice-controller", "endpointslicemirroring-controller", "ephemeral-volume-controller",
-                          "expand-controller", "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller",
-                          "legacy-service-account-token-cleaner", "namespace-controller", "node-controller", "persistent-volume-binder",
-                          "pod-garbage-collector", "pv-protection-controller", "pvc-protection-controller", "replicaset-controller",
-                          "replication-controller", "resourcequota-controller", "root-ca-cert-publisher", "route-controller",
-                          "service-account-controller", "service-controller", "statefulset-controller", "ttl-after-finished-controller",
-                          "ttl-controller", "validatingadmissionpolicy-status-controller"})
+    for (const char* c : kControllers)
       bootstrap.push_back({std::string("system:controller:") + c, std::string("system:controller:") + c, {{kSa, c}}});
     std::sort(bootstrap.begin(), bootstrap.end(), [](const Binding& a, const Binding& b) { return a.name < b.name; });
     std::vector<Binding> installed = {
@@ -1900,6 +1909,396 @@ struct Generator {
     }
   }
 
+  // ------------------------------------------------------------ what the upgrade checks read
+
+  // What discovery (/api, /apis) lists on a v1.29 API server with
+  // metrics-server: the k8s.api_resources rows a snapshot holds.
+  struct ApiResource {
+    const char* group;
+    const char* version;
+    const char* resource;
+    const char* kind;
+    bool namespaced;
+    const char* verbs;  // "rw": every verb; "c": create only; "r": get and list
+    const char* short_name;
+    bool in_all;        // in the "all" category (kubectl get all)
+  };
+  static constexpr ApiResource kResources[] = {
+      {"", "v1", "bindings", "Binding", true, "c", "", false},
+      {"", "v1", "componentstatuses", "ComponentStatus", false, "r", "cs", false},
+      {"", "v1", "configmaps", "ConfigMap", true, "rw", "cm", false},
+      {"", "v1", "endpoints", "Endpoints", true, "rw", "ep", false},
+      {"", "v1", "events", "Event", true, "rw", "ev", false},
+      {"", "v1", "limitranges", "LimitRange", true, "rw", "limits", false},
+      {"", "v1", "namespaces", "Namespace", false, "rw", "ns", false},
+      {"", "v1", "nodes", "Node", false, "rw", "no", false},
+      {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, "rw", "pvc", false},
+      {"", "v1", "persistentvolumes", "PersistentVolume", false, "rw", "pv", false},
+      {"", "v1", "pods", "Pod", true, "rw", "po", true},
+      {"", "v1", "podtemplates", "PodTemplate", true, "rw", "", false},
+      {"", "v1", "replicationcontrollers", "ReplicationController", true, "rw", "rc", true},
+      {"", "v1", "resourcequotas", "ResourceQuota", true, "rw", "quota", false},
+      {"", "v1", "secrets", "Secret", true, "rw", "", false},
+      {"", "v1", "serviceaccounts", "ServiceAccount", true, "rw", "sa", false},
+      {"", "v1", "services", "Service", true, "rw", "svc", true},
+      {"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, "rw", "", false},
+      {"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, "rw", "", false},
+      {"apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, "rw", "crd", false},
+      {"apiregistration.k8s.io", "v1", "apiservices", "APIService", false, "rw", "", false},
+      {"apps", "v1", "controllerrevisions", "ControllerRevision", true, "rw", "", false},
+      {"apps", "v1", "daemonsets", "DaemonSet", true, "rw", "ds", true},
+      {"apps", "v1", "deployments", "Deployment", true, "rw", "deploy", true},
+      {"apps", "v1", "replicasets", "ReplicaSet", true, "rw", "rs", true},
+      {"apps", "v1", "statefulsets", "StatefulSet", true, "rw", "sts", true},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, "c", "", false},
+      {"authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, "c", "", false},
+      {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, "c", "", false},
+      {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, "rw", "hpa", true},
+      {"autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, "rw", "hpa", true},
+      {"batch", "v1", "cronjobs", "CronJob", true, "rw", "cj", true},
+      {"batch", "v1", "jobs", "Job", true, "rw", "", true},
+      {"certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, "rw", "csr", false},
+      {"coordination.k8s.io", "v1", "leases", "Lease", true, "rw", "", false},
+      {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, "rw", "", false},
+      {"events.k8s.io", "v1", "events", "Event", true, "rw", "ev", false},
+      {"flowcontrol.apiserver.k8s.io", "v1", "flowschemas", "FlowSchema", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations", "PriorityLevelConfiguration", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", "flowschemas", "FlowSchema", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", "prioritylevelconfigurations", "PriorityLevelConfiguration", false, "rw", "", false},
+      {"networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, "rw", "", false},
+      {"networking.k8s.io", "v1", "ingresses", "Ingress", true, "rw", "ing", false},
+      {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, "rw", "netpol", false},
+      {"node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, "rw", "", false},
+      {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, "rw", "pdb", false},
+      {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "roles", "Role", true, "rw", "", false},
+      {"scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, "rw", "pc", false},
+      {"storage.k8s.io", "v1", "csidrivers", "CSIDriver", false, "rw", "", false},
+      {"storage.k8s.io", "v1", "csinodes", "CSINode", false, "rw", "", false},
+      {"storage.k8s.io", "v1", "csistoragecapacities", "CSIStorageCapacity", true, "rw", "", false},
+      {"storage.k8s.io", "v1", "storageclasses", "StorageClass", false, "rw", "sc", false},
+      {"storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", false, "rw", "", false},
+      {"metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, "r", "", false},
+      {"metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, "r", "", false},
+  };
+
+  static std::string api_resource_row(const ApiResource& r) {
+    std::string gv = *r.group ? std::string(r.group) + "/" + r.version : r.version;
+    // The group's preferred version is the first listed (v2 over v1, v1 over v1beta3).
+    bool preferred = !((std::string_view(r.group) == "autoscaling" && std::string_view(r.version) == "v1") ||
+                       std::string_view(r.version) == "v1beta3");
+    std::string singular(r.kind);
+    for (char& ch : singular) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("group", r.group).field("version", r.version).field("groupVersion", gv).field("resource", r.resource);
+    o_.field("singularName", singular).field("kind", r.kind).field("namespaced", r.namespaced);
+    {
+      auto v = o_.array("verbs");
+      std::string_view verbs(r.verbs);
+      if (verbs == "c") v.value("create");
+      else if (verbs == "r") v.value("get").value("list");
+      else
+        for (const char* verb : {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}) v.value(verb);
+    }
+    if (*r.short_name) o_.array("shortNames").value(r.short_name);
+    else o_.null("shortNames");
+    if (r.in_all) o_.array("categories").value("all");
+    else o_.null("categories");
+    o_.field("preferred", preferred);
+    return s;
+  }
+
+  // A cluster-scoped object of the kinds below: apiVersion, kind, metadata.
+  std::string cluster_object(const char* api, const char* kind, const std::string& name, std::time_t created,
+                             const std::function<void(JsonWriter&)>& body, const std::vector<Kv>& labels = {},
+                             const std::vector<Kv>& annotations = {}, const std::string& ns = "") {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", api).field("kind", kind);
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+    }
+    body(o_);
+    return s;
+  }
+
+  void priorityclasses(ListFile& f) {
+    for (auto [name, value, what] : {std::tuple{"system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."},
+                                     std::tuple{"system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."}})
+      f.add(cluster_object("scheduling.k8s.io/v1", "PriorityClass", name, born, [&](JsonWriter& o_) {
+        o_.field("description", what).field("preemptionPolicy", "PreemptLowerPriority").field("value", value);
+      }));
+  }
+
+  // The disk and NAS drivers (the csi-plugin DaemonSet on every worker) and
+  // what each node's kubelet registered of them.
+  void csi(ListFile& drivers, ListFile& csinodes) {
+    for (bool disk : {true, false})
+      drivers.add(cluster_object("storage.k8s.io/v1", "CSIDriver", disk ? kDiskDriver : kNasDriver, born + 300, [&](JsonWriter& o_) {
+        auto sp = o_.object("spec");
+        sp.field("attachRequired", disk).field("fsGroupPolicy", "ReadWriteOnceWithFSType").field("podInfoOnMount", false);
+        sp.field("requiresRepublish", false).field("seLinuxMount", false).field("storageCapacity", false);
+        sp.array("volumeLifecycleModes").value("Persistent");
+      }));
+    for (const auto& n : nodes)
+      csinodes.add(cluster_object("storage.k8s.io/v1", "CSINode", n.name, born + (n.control_plane ? 60 : 3660), [&](JsonWriter& o_) {
+        auto d = o_.object("spec").array("drivers");
+        if (n.control_plane) return;  // csi-plugin runs on workers only
+        {
+          auto e = d.object();
+          e.object("allocatable").field("count", 15);
+          e.field("name", kDiskDriver).field("nodeID", n.name);
+          e.array("topologyKeys").value("topology.diskplugin.csi.alibabacloud.com/zone");
+        }
+        d.object().field("name", kNasDriver).field("nodeID", n.name).null("topologyKeys");
+      }));
+  }
+
+  // A space-separated list as the values of a JSON array.
+  static void words(JsonWriter& arr, std::string_view list) {
+    for (size_t at = 0; at < list.size();) {
+      size_t sp = std::min(list.find(' ', at), list.size());
+      arr.value(list.substr(at, sp - at));
+      at = sp + 1;
+    }
+  }
+
+  // API Priority and Fairness as the API server bootstraps it (v1.29,
+  // flowcontrol.apiserver.k8s.io/v1): its priority levels and the flow
+  // schemas that route requests to them.
+  void flowcontrol(ListFile& fschemas, ListFile& flevels) {
+    struct Level {
+      const char* name;
+      int shares, lendable, queues, hand;  // queues 0: requests beyond the limit are rejected
+    };
+    static constexpr Level kLevels[] = {{"catch-all", 5, 0, 0, 0},       {"exempt", 0, 0, 0, 0},
+                                        {"global-default", 20, 50, 128, 6}, {"leader-election", 10, 0, 16, 4},
+                                        {"node-high", 40, 25, 64, 6},     {"system", 30, 33, 64, 6},
+                                        {"workload-high", 40, 50, 128, 6}, {"workload-low", 100, 90, 128, 6}};
+    for (const auto& l : kLevels)
+      flevels.add(cluster_object("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", l.name, born, [&](JsonWriter& o_) {
+        {
+          auto sp = o_.object("spec");
+          bool exempt = l.name == std::string_view("exempt");
+          if (exempt) {
+            sp.object("exempt").field("lendablePercent", 0).field("nominalConcurrencyShares", 0);
+          } else {
+            auto lim = sp.object("limited");
+            lim.field("lendablePercent", l.lendable);
+            {
+              auto lr = lim.object("limitResponse");
+              if (l.queues) lr.object("queuing").field("handSize", l.hand).field("queueLengthLimit", 50).field("queues", l.queues);
+              lr.field("type", l.queues ? "Queue" : "Reject");
+            }
+            lim.field("nominalConcurrencyShares", l.shares);
+          }
+          sp.field("type", exempt ? "Exempt" : "Limited");
+        }
+        o_.object("status");
+      }, {}, {{"apf.kubernetes.io/autoupdate-spec", "true"}}));
+    struct Schema {
+      const char* name;
+      int precedence;
+      const char* level;
+      const char* subject;  // "group:…", "user:…" or "sa:…" (kube-system)
+    };
+    static constexpr Schema kSchemas[] = {
+        {"catch-all", 10000, "catch-all", "group:system:unauthenticated"},
+        {"endpoint-controller", 150, "workload-high", "sa:endpoint-controller"},
+        {"exempt", 1, "exempt", "group:system:masters"},
+        {"global-default", 9900, "global-default", "group:system:unauthenticated"},
+        {"kube-controller-manager", 800, "workload-high", "user:system:kube-controller-manager"},
+        {"kube-scheduler", 800, "workload-high", "user:system:kube-scheduler"},
+        {"kube-system-service-accounts", 900, "workload-high", "group:system:serviceaccounts:kube-system"},
+        {"probes", 2, "exempt", "group:system:unauthenticated"},
+        {"service-accounts", 9000, "workload-low", "group:system:serviceaccounts"},
+        {"system-leader-election", 100, "leader-election", "user:system:kube-controller-manager"},
+        {"system-node-high", 400, "node-high", "group:system:nodes"},
+        {"system-nodes", 500, "system", "group:system:nodes"},
+        {"workload-leader-election", 200, "leader-election", "sa:kube-controller-manager"},
+    };
+    for (const auto& sc : kSchemas)
+      fschemas.add(cluster_object("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", sc.name, born, [&](JsonWriter& o_) {
+        {
+          auto sp = o_.object("spec");
+          if (sc.precedence > 2) sp.object("distinguisherMethod").field("type", "ByUser");
+          sp.field("matchingPrecedence", sc.precedence);
+          sp.object("priorityLevelConfiguration").field("name", sc.level);
+          auto rule = sp.array("rules").object();
+          std::string_view subj(sc.subject);
+          bool probes = subj == "group:system:unauthenticated" && sc.precedence == 2;
+          if (probes) {
+            rule.array("nonResourceRules").object().array("nonResourceURLs").value("/healthz").value("/readyz").value("/livez");
+          } else {
+            auto r = rule.array("resourceRules").object();
+            r.array("apiGroups").value("*");
+            r.field("clusterScope", true);
+            r.array("namespaces").value("*");
+            r.array("resources").value("*");
+            r.array("verbs").value("*");
+          }
+          auto sj = rule.array("subjects").object();
+          size_t colon = subj.find(':');
+          std::string_view kind = subj.substr(0, colon), name = subj.substr(colon + 1);
+          if (kind == "sa") {
+            sj.field("kind", "ServiceAccount").object("serviceAccount").field("name", name).field("namespace", "kube-system");
+          } else if (kind == "user") {
+            sj.field("kind", "User").object("user").field("name", name);
+          } else {
+            sj.field("group", std::string(name)).field("kind", "Group");
+          }
+        }
+        auto c = o_.object("status").array("conditions").object();
+        c.field("lastTransitionTime", ts(born)).field("message", std::string("This FlowSchema references the PriorityLevelConfiguration object named \"") +
+                                                                    sc.level + "\" and it exists")
+            .field("reason", "Found").field("status", "False").field("type", "Dangling");
+      }, {}, {{"apf.kubernetes.io/autoupdate-spec", "true"}}));
+  }
+
+  // The ClusterRoles the bindings name, and the user-facing aggregated
+  // ones. Rules are abbreviated to each role's first rule.
+  void clusterroles(ListFile& f) {
+    struct Role {
+      const char* name;
+      const char* groups;  // one API group ("" core, "*" all)
+      const char* resources;
+      const char* verbs;  // space-separated
+      bool bootstrap;
+    };
+    static constexpr Role kRoles[] = {
+        {"admin", "", "pods", "create delete deletecollection patch update", true},
+        {"alicloud-csi-plugin", "", "persistentvolumes", "get list watch update create delete patch", false},
+        {"cluster-admin", "*", "*", "*", true},
+        {"edit", "", "pods", "create delete deletecollection patch update", true},
+        {"flannel", "", "nodes", "get list watch", false},
+        {"kubeadm:get-nodes", "", "nodes", "get", false},
+        {"nginx-ingress-controller", "networking.k8s.io", "ingresses", "get list watch", false},
+        {"system:auth-delegator", "authentication.k8s.io", "tokenreviews", "create", true},
+        {"system:basic-user", "authorization.k8s.io", "selfsubjectaccessreviews", "create", true},
+        {"system:certificates.k8s.io:certificatesigningrequests:nodeclient", "certificates.k8s.io", "certificatesigningrequests/nodeclient", "create", true},
+        {"system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "certificates.k8s.io", "certificatesigningrequests/selfnodeclient", "create", true},
+        {"system:coredns", "", "endpoints", "list watch", false},
+        {"system:discovery", "", "", "get", true},
+        {"system:kube-controller-manager", "", "secrets", "create", true},
+        {"system:kube-dns", "", "endpoints", "list watch", true},
+        {"system:kube-scheduler", "", "events", "create patch update", true},
+        {"system:metrics-server", "", "nodes/metrics", "get", false},
+        {"system:monitoring", "", "", "get", true},
+        {"system:node", "authentication.k8s.io", "tokenreviews", "create", true},
+        {"system:node-bootstrapper", "certificates.k8s.io", "certificatesigningrequests", "create get list watch", true},
+        {"system:node-proxier", "", "endpoints", "list watch", true},
+        {"system:public-info-viewer", "", "", "get", true},
+        {"system:service-account-issuer-discovery", "", "", "get", true},
+        {"system:volume-scheduler", "", "persistentvolumes", "get list patch update watch", true},
+        {"view", "", "pods", "get list watch", true},
+    };
+    std::vector<std::pair<std::string, const Role*>> all;
+    for (const auto& r : kRoles) all.push_back({r.name, &r});
+    static constexpr Role kController{"", "", "events", "create patch update", true};
+    for (const char* c : kControllers) all.push_back({std::string("system:controller:") + c, &kController});
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, r] : all) {
+      std::vector<Kv> labels, annotations;
+      if (r->bootstrap) {
+        labels.push_back({"kubernetes.io/bootstrapping", "rbac-defaults"});
+        annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
+      }
+      f.add(cluster_object("rbac.authorization.k8s.io/v1", "ClusterRole", name, r->bootstrap ? born : born + 120, [&](JsonWriter& o_) {
+        auto rule = o_.array("rules").object();
+        if (*r->resources) {
+          rule.array("apiGroups").value(r->groups);
+          rule.array("resources").value(r->resources);
+        } else {
+          rule.array("nonResourceURLs").value("/healthz").value("/livez").value("/readyz").value("/version").value("/version/");
+        }
+        auto v = rule.array("verbs");
+        words(v, r->verbs);
+      }, labels, annotations));
+    }
+  }
+
+  // kubeadm's Roles and RoleBindings: joining nodes read the kube-proxy,
+  // kubelet and kubeadm ConfigMaps; anyone may read cluster-info in
+  // kube-public (that is how a joining node finds the cluster); the
+  // controllers and metrics-server read the authentication ConfigMap.
+  void roles(ListFile& froles, ListFile& fbindings) {
+    const std::string joiners = "system:bootstrappers:kubeadm:default-node-token";
+    struct Role {
+      const char* ns;
+      const char* name;
+      const char* resource;
+      const char* object;  // resourceNames, "" for any
+      const char* verbs;
+      std::vector<Subject> subjects;
+      const char* binding;  // "" : named like the role
+    };
+    const std::vector<Role> list = {
+        {"kube-public", "kubeadm:bootstrap-signer-clusterinfo", "configmaps", "cluster-info", "get", {{"User", "system:anonymous"}}, ""},
+        {"kube-public", "system:controller:bootstrap-signer", "configmaps", "", "get list watch", {{"ServiceAccount", "bootstrap-signer"}}, ""},
+        {"kube-system", "extension-apiserver-authentication-reader", "configmaps", "extension-apiserver-authentication", "get list watch",
+         {{"ServiceAccount", "metrics-server"}}, "metrics-server-auth-reader"},
+        {"kube-system", "kube-proxy", "configmaps", "kube-proxy", "get", {{"Group", joiners}}, ""},
+        {"kube-system", "kubeadm:kubelet-config", "configmaps", "kubelet-config", "get", {{"Group", "system:nodes"}, {"Group", joiners}}, ""},
+        {"kube-system", "kubeadm:nodes-kubeadm-config", "configmaps", "kubeadm-config", "get", {{"Group", joiners}, {"Group", "system:nodes"}}, ""},
+        {"kube-system", "system::leader-locking-kube-controller-manager", "configmaps", "kube-controller-manager", "watch",
+         {{"User", "system:kube-controller-manager"}, {"ServiceAccount", "kube-controller-manager"}}, ""},
+        {"kube-system", "system::leader-locking-kube-scheduler", "configmaps", "kube-scheduler", "watch",
+         {{"User", "system:kube-scheduler"}, {"ServiceAccount", "kube-scheduler"}}, ""},
+        {"kube-system", "system:controller:bootstrap-signer", "secrets", "", "get list watch", {{"ServiceAccount", "bootstrap-signer"}}, ""},
+        {"kube-system", "system:controller:cloud-provider", "configmaps", "", "create get list watch", {{"ServiceAccount", "cloud-provider"}}, ""},
+        {"kube-system", "system:controller:token-cleaner", "secrets", "", "delete get list watch", {{"ServiceAccount", "token-cleaner"}}, ""},
+    };
+    for (const auto& r : list) {
+      bool kubeadm = std::string_view(r.name).rfind("kubeadm:", 0) == 0 || r.name == std::string_view("kube-proxy");
+      std::vector<Kv> labels, annotations;
+      if (!kubeadm) {
+        labels.push_back({"kubernetes.io/bootstrapping", "rbac-defaults"});
+        annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
+      }
+      std::time_t made = kubeadm ? born + 20 : born;
+      froles.add(cluster_object("rbac.authorization.k8s.io/v1", "Role", r.name, made, [&](JsonWriter& o_) {
+        auto rule = o_.array("rules").object();
+        rule.array("apiGroups").value("");
+        if (*r.object) rule.array("resourceNames").value(r.object);
+        rule.array("resources").value(r.resource);
+        auto v = rule.array("verbs");
+        words(v, r.verbs);
+      }, labels, annotations, r.ns));
+      std::string binding = *r.binding ? r.binding : r.name;
+      fbindings.add(cluster_object("rbac.authorization.k8s.io/v1", "RoleBinding", binding, made + (*r.binding ? 120 : 0), [&](JsonWriter& o_) {
+        o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role").field("name", r.name);
+        auto arr = o_.array("subjects");
+        for (const auto& sj : r.subjects) {
+          auto e = arr.object();
+          bool sa = sj.kind == std::string_view("ServiceAccount");
+          if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
+          e.field("kind", sj.kind).field("name", sj.name);
+          if (sa) e.field("namespace", "kube-system");
+        }
+      }, {}, {}, r.ns));
+    }
+    // The controllers and the scheduler read the authentication ConfigMap too.
+    fbindings.add(cluster_object("rbac.authorization.k8s.io/v1", "RoleBinding", "system::extension-apiserver-authentication-reader", born,
+                                 [&](JsonWriter& o_) {
+                                   o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role")
+                                       .field("name", "extension-apiserver-authentication-reader");
+                                   auto arr = o_.array("subjects");
+                                   for (const char* u : {"system:kube-controller-manager", "system:kube-scheduler"})
+                                     arr.object().field("apiGroup", "rbac.authorization.k8s.io").field("kind", "User").field("name", u);
+                                 },
+                                 {{"kubernetes.io/bootstrapping", "rbac-defaults"}},
+                                 {{"rbac.authorization.kubernetes.io/autoupdate", "true"}}, "kube-system"));
+  }
+
   // /readyz?verbose and /livez?verbose of a healthy API server, as rows.
   static void health_rows(ListFile& f, std::initializer_list<const char*> checks) {
     for (const char* c : checks) f.add(std::string("{\"name\":\"") + c + "\",\"ok\":true,\"message\":\"ok\"}");
@@ -2189,7 +2588,23 @@ struct Generator {
     // Captured and empty, as on a real cluster of this shape: flannel
     // enforces no NetworkPolicy, nothing runs batch Jobs, and no add-on
     // registers a mutating webhook.
-    ListFile fversion(dir, "k8s.version"), freadyz(dir, "k8s.readyz"), flivez(dir, "k8s.livez");
+    ListFile fversion(dir, "k8s.version"), freadyz(dir, "k8s.readyz"), flivez(dir, "k8s.livez"),
+        fresources(dir, "k8s.api_resources"), fcr(dir, "k8s.clusterroles"), froles(dir, "k8s.roles"), frb(dir, "k8s.rolebindings"),
+        fcron(dir, "k8s.cronjobs"), fcsid(dir, "k8s.csidrivers"), fcsin(dir, "k8s.csinodes"), fcap(dir, "k8s.csistoragecapacities"),
+        fcrd(dir, "k8s.customresourcedefinitions"), ffs(dir, "k8s.flowschemas"), fpc(dir, "k8s.priorityclasses"),
+        fplc(dir, "k8s.prioritylevelconfigurations"), frc(dir, "k8s.runtimeclasses"), fvap(dir, "k8s.validatingadmissionpolicies"),
+        fvapb(dir, "k8s.validatingadmissionpolicybindings");
+    // What the upgrade checks read besides. Empty: CronJobs (nothing runs
+    // batch work), CSIStorageCapacities (neither driver publishes capacity),
+    // CRDs and RuntimeClasses (no add-on installs any), and
+    // ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1 is served
+    // from v1.30; the v1beta1 of v1.29 is off by default).
+    for (const auto& r : kResources) fresources.add(api_resource_row(r));
+    clusterroles(fcr);
+    roles(froles, frb);
+    csi(fcsid, fcsin);
+    flowcontrol(ffs, fplc);
+    priorityclasses(fpc);
     fversion.add(version);
     health_rows(freadyz, {"ping", "log", "etcd", "etcd-readiness", "informer-sync", "poststarthook/start-apiserver-admission-initializer",
                           "poststarthook/rbac/bootstrap-roles", "shutdown"});
@@ -2197,7 +2612,9 @@ struct Generator {
 
     std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
                                     &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc, &fcm, &fsecrets, &fapis, &fcrb,
-                                    &fcsr, &fic, &fing, &fnp, &fsts, &fjobs, &fhpa, &fva, &fmwh, &fversion, &freadyz, &flivez};
+                                    &fcsr, &fic, &fing, &fnp, &fsts, &fjobs, &fhpa, &fva, &fmwh, &fversion, &freadyz, &flivez,
+                                    &fresources, &fcr, &froles, &frb, &fcron, &fcsid, &fcsin, &fcap, &fcrd, &ffs, &fpc, &fplc, &frc,
+                                    &fvap, &fvapb};
     for (auto* f : files) f->close();
     {
       std::ofstream m(dir / "manifest.json");
