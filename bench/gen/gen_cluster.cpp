@@ -32,6 +32,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
@@ -2014,8 +2015,9 @@ struct Generator {
     return s;
   }
 
-  // A cluster-scoped object of the kinds below: apiVersion, kind, metadata.
-  std::string cluster_object(const char* api, const char* kind, const std::string& name, std::time_t created,
+  // An object of the kinds below: apiVersion, kind, metadata (namespaced
+  // when `ns` is given), then what `body` writes.
+  std::string simple_object(const char* api, const char* kind, const std::string& name, std::time_t created,
                              const std::function<void(JsonWriter&)>& body, const std::vector<Kv>& labels = {},
                              const std::vector<Kv>& annotations = {}, const std::string& ns = "") {
     std::string s;
@@ -2034,7 +2036,7 @@ struct Generator {
   void priorityclasses(ListFile& f) {
     for (auto [name, value, what] : {std::tuple{"system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."},
                                      std::tuple{"system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."}})
-      f.add(cluster_object("scheduling.k8s.io/v1", "PriorityClass", name, born, [&](JsonWriter& o_) {
+      f.add(simple_object("scheduling.k8s.io/v1", "PriorityClass", name, born, [&](JsonWriter& o_) {
         o_.field("description", what).field("preemptionPolicy", "PreemptLowerPriority").field("value", value);
       }));
   }
@@ -2043,14 +2045,14 @@ struct Generator {
   // what each node's kubelet registered of them.
   void csi(ListFile& drivers, ListFile& csinodes) {
     for (bool disk : {true, false})
-      drivers.add(cluster_object("storage.k8s.io/v1", "CSIDriver", disk ? kDiskDriver : kNasDriver, born + 300, [&](JsonWriter& o_) {
+      drivers.add(simple_object("storage.k8s.io/v1", "CSIDriver", disk ? kDiskDriver : kNasDriver, born + 300, [&](JsonWriter& o_) {
         auto sp = o_.object("spec");
         sp.field("attachRequired", disk).field("fsGroupPolicy", "ReadWriteOnceWithFSType").field("podInfoOnMount", false);
         sp.field("requiresRepublish", false).field("seLinuxMount", false).field("storageCapacity", false);
         sp.array("volumeLifecycleModes").value("Persistent");
       }));
     for (const auto& n : nodes)
-      csinodes.add(cluster_object("storage.k8s.io/v1", "CSINode", n.name, born + (n.control_plane ? 60 : 3660), [&](JsonWriter& o_) {
+      csinodes.add(simple_object("storage.k8s.io/v1", "CSINode", n.name, born + (n.control_plane ? 60 : 3660), [&](JsonWriter& o_) {
         auto d = o_.object("spec").array("drivers");
         if (n.control_plane) return;  // csi-plugin runs on workers only
         {
@@ -2075,7 +2077,7 @@ struct Generator {
   // API Priority and Fairness as the API server bootstraps it (v1.29,
   // flowcontrol.apiserver.k8s.io/v1): its priority levels and the flow
   // schemas that route requests to them.
-  void flowcontrol(ListFile& fschemas, ListFile& flevels) {
+  void priority_levels(ListFile& flevels) {
     struct Level {
       const char* name;
       int shares, lendable, queues, hand;  // queues 0: requests beyond the limit are rejected
@@ -2085,7 +2087,7 @@ struct Generator {
                                         {"node-high", 40, 25, 64, 6},     {"system", 30, 33, 64, 6},
                                         {"workload-high", 40, 50, 128, 6}, {"workload-low", 100, 90, 128, 6}};
     for (const auto& l : kLevels)
-      flevels.add(cluster_object("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", l.name, born, [&](JsonWriter& o_) {
+      flevels.add(simple_object("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", l.name, born, [&](JsonWriter& o_) {
         {
           auto sp = o_.object("spec");
           bool exempt = l.name == std::string_view("exempt");
@@ -2105,6 +2107,9 @@ struct Generator {
         }
         o_.object("status");
       }, {}, {{"apf.kubernetes.io/autoupdate-spec", "true"}}));
+  }
+
+  void flow_schemas(ListFile& fschemas) {
     struct Schema {
       const char* name;
       int precedence;
@@ -2127,7 +2132,7 @@ struct Generator {
         {"workload-leader-election", 200, "leader-election", "sa:kube-controller-manager"},
     };
     for (const auto& sc : kSchemas)
-      fschemas.add(cluster_object("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", sc.name, born, [&](JsonWriter& o_) {
+      fschemas.add(simple_object("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", sc.name, born, [&](JsonWriter& o_) {
         {
           auto sp = o_.object("spec");
           if (sc.precedence > 2) sp.object("distinguisherMethod").field("type", "ByUser");
@@ -2212,7 +2217,7 @@ struct Generator {
         labels.push_back({"kubernetes.io/bootstrapping", "rbac-defaults"});
         annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
       }
-      f.add(cluster_object("rbac.authorization.k8s.io/v1", "ClusterRole", name, r->bootstrap ? born : born + 120, [&](JsonWriter& o_) {
+      f.add(simple_object("rbac.authorization.k8s.io/v1", "ClusterRole", name, r->bootstrap ? born : born + 120, [&](JsonWriter& o_) {
         auto rule = o_.array("rules").object();
         if (*r->resources) {
           rule.array("apiGroups").value(r->groups);
@@ -2265,7 +2270,7 @@ struct Generator {
         annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
       }
       std::time_t made = kubeadm ? born + 20 : born;
-      froles.add(cluster_object("rbac.authorization.k8s.io/v1", "Role", r.name, made, [&](JsonWriter& o_) {
+      froles.add(simple_object("rbac.authorization.k8s.io/v1", "Role", r.name, made, [&](JsonWriter& o_) {
         auto rule = o_.array("rules").object();
         rule.array("apiGroups").value("");
         if (*r.object) rule.array("resourceNames").value(r.object);
@@ -2273,35 +2278,81 @@ struct Generator {
         auto v = rule.array("verbs");
         words(v, r.verbs);
       }, labels, annotations, r.ns));
-      std::string binding = *r.binding ? r.binding : r.name;
-      fbindings.add(cluster_object("rbac.authorization.k8s.io/v1", "RoleBinding", binding, made + (*r.binding ? 120 : 0), [&](JsonWriter& o_) {
-        o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role").field("name", r.name);
-        auto arr = o_.array("subjects");
-        for (const auto& sj : r.subjects) {
-          auto e = arr.object();
-          bool sa = sj.kind == std::string_view("ServiceAccount");
-          if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
-          e.field("kind", sj.kind).field("name", sj.name);
-          if (sa) e.field("namespace", "kube-system");
-        }
-      }, {}, {}, r.ns));
+      fbindings.add(rolebinding_object(r.ns, *r.binding ? r.binding : r.name, r.name, r.subjects, made + (*r.binding ? 120 : 0), labels,
+                                       annotations));
     }
-    // The controllers and the scheduler read the authentication ConfigMap too.
-    fbindings.add(cluster_object("rbac.authorization.k8s.io/v1", "RoleBinding", "system::extension-apiserver-authentication-reader", born,
-                                 [&](JsonWriter& o_) {
-                                   o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role")
-                                       .field("name", "extension-apiserver-authentication-reader");
-                                   auto arr = o_.array("subjects");
-                                   for (const char* u : {"system:kube-controller-manager", "system:kube-scheduler"})
-                                     arr.object().field("apiGroup", "rbac.authorization.k8s.io").field("kind", "User").field("name", u);
-                                 },
-                                 {{"kubernetes.io/bootstrapping", "rbac-defaults"}},
-                                 {{"rbac.authorization.kubernetes.io/autoupdate", "true"}}, "kube-system"));
+    // The controller manager and the scheduler read the authentication ConfigMap too.
+    fbindings.add(rolebinding_object("kube-system", "system::extension-apiserver-authentication-reader",
+                                     "extension-apiserver-authentication-reader",
+                                     {{"User", "system:kube-controller-manager"}, {"User", "system:kube-scheduler"}}, born,
+                                     {{"kubernetes.io/bootstrapping", "rbac-defaults"}},
+                                     {{"rbac.authorization.kubernetes.io/autoupdate", "true"}}));
+  }
+
+  std::string rolebinding_object(const char* ns, const std::string& name, const char* role, const std::vector<Subject>& subjects,
+                                 std::time_t created, const std::vector<Kv>& labels, const std::vector<Kv>& annotations) {
+    return simple_object("rbac.authorization.k8s.io/v1", "RoleBinding", name, created, [&](JsonWriter& o_) {
+      o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role").field("name", role);
+      auto arr = o_.array("subjects");
+      for (const auto& sj : subjects) {
+        auto e = arr.object();
+        bool sa = sj.kind == std::string_view("ServiceAccount");
+        if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
+        e.field("kind", sj.kind).field("name", sj.name);
+        if (sa) e.field("namespace", "kube-system");
+      }
+    }, labels, annotations, ns);
   }
 
   // /readyz?verbose and /livez?verbose of a healthy API server, as rows.
   static void health_rows(ListFile& f, std::initializer_list<const char*> checks) {
     for (const char* c : checks) f.add(std::string("{\"name\":\"") + c + "\",\"ok\":true,\"message\":\"ok\"}");
+  }
+
+  // What kubeadm, the add-ons and the API server keep besides the
+  // workloads, and the special tables (version, readyz, livez, discovery):
+  // one List file each, appended to `files` in manifest order. A table is
+  // written empty where a cluster of this shape has none: NetworkPolicies
+  // (flannel enforces none), Jobs and CronJobs (nothing runs batch work),
+  // MutatingWebhookConfigurations, CSIStorageCapacities (neither driver
+  // publishes capacity), CRDs and RuntimeClasses (no add-on installs any),
+  // and ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1 is
+  // served from v1.30; v1.29's v1beta1 is off by default).
+  void system_objects(const std::vector<std::string>& app_namespaces, const std::vector<Service>& services,
+                      const std::vector<Exposed>& exposed, const std::string& version, std::vector<std::unique_ptr<ListFile>>& files) {
+    auto file = [&](const char* table) -> ListFile& { return *files.emplace_back(std::make_unique<ListFile>(dir, table)); };
+    std::string token_id = extra.suffix(6);
+    {
+      std::vector<std::string> all_namespaces = {"default", "kube-system", "kube-public", "kube-node-lease", "policy-system"};
+      all_namespaces.insert(all_namespaces.end(), app_namespaces.begin(), app_namespaces.end());
+      std::string dns_ip;
+      for (const auto& sv : services)
+        if (sv.ns == "kube-system" && sv.name == "coredns") dns_ip = sv.cluster_ip;
+      system_configmaps(file("k8s.configmaps"), all_namespaces, dns_ip, token_id);
+    }
+    ListFile& fsecrets = file("k8s.secrets");
+    secrets(fsecrets, token_id);
+    ListFile &fclasses = file("k8s.ingressclasses"), &fingresses = file("k8s.ingresses");
+    ingresses(fclasses, fingresses, file("k8s.horizontalpodautoscalers"), fsecrets, exposed);
+    apiservices(file("k8s.apiservices"));
+    clusterrolebindings(file("k8s.clusterrolebindings"));
+    file("k8s.certificatesigningrequests").add(csr_object());
+    for (const char* empty : {"k8s.networkpolicies", "k8s.jobs", "k8s.cronjobs", "k8s.mutatingwebhookconfigurations",
+                              "k8s.csistoragecapacities", "k8s.customresourcedefinitions", "k8s.runtimeclasses",
+                              "k8s.validatingadmissionpolicies", "k8s.validatingadmissionpolicybindings"})
+      file(empty);
+    clusterroles(file("k8s.clusterroles"));
+    roles(file("k8s.roles"), file("k8s.rolebindings"));
+    csi(file("k8s.csidrivers"), file("k8s.csinodes"));
+    flow_schemas(file("k8s.flowschemas"));
+    priority_levels(file("k8s.prioritylevelconfigurations"));
+    priorityclasses(file("k8s.priorityclasses"));
+    file("k8s.version").add(version);
+    health_rows(file("k8s.readyz"), {"ping", "log", "etcd", "etcd-readiness", "informer-sync",
+                                     "poststarthook/start-apiserver-admission-initializer", "poststarthook/rbac/bootstrap-roles", "shutdown"});
+    health_rows(file("k8s.livez"), {"ping", "log", "etcd", "poststarthook/rbac/bootstrap-roles"});
+    ListFile& fresources = file("k8s.api_resources");
+    for (const auto& r : kResources) fresources.add(api_resource_row(r));
   }
 
   // ------------------------------------------------------------ whole cluster
@@ -2314,10 +2365,7 @@ struct Generator {
         fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases"), fslices(dir, "k8s.endpointslices"),
         fevents(dir, "k8s.events"), fpdb(dir, "k8s.poddisruptionbudgets"), fpvc(dir, "k8s.persistentvolumeclaims"),
         fpv(dir, "k8s.persistentvolumes"), fsc(dir, "k8s.storageclasses");
-    ListFile fcm(dir, "k8s.configmaps"), fsecrets(dir, "k8s.secrets"), fapis(dir, "k8s.apiservices"),
-        fcrb(dir, "k8s.clusterrolebindings"), fcsr(dir, "k8s.certificatesigningrequests"), fic(dir, "k8s.ingressclasses"),
-        fing(dir, "k8s.ingresses"), fnp(dir, "k8s.networkpolicies"), fsts(dir, "k8s.statefulsets"), fjobs(dir, "k8s.jobs"),
-        fhpa(dir, "k8s.horizontalpodautoscalers"), fva(dir, "k8s.volumeattachments"), fmwh(dir, "k8s.mutatingwebhookconfigurations");
+    ListFile fsts(dir, "k8s.statefulsets"), fva(dir, "k8s.volumeattachments");
     for (const auto& n : nodes) {
       std::string obj = node_object(n);
       fnodes.add(obj);
@@ -2571,50 +2619,11 @@ struct Generator {
       statefulsets({fsts, fpods, fevents, fpvc, fpv, fva, fsvc, fep, fslices}, ready_workers, app_namespaces, n_app_deps, ip_index,
                    services);
     }
-    std::string token_id = extra.suffix(6);
-    {
-      std::vector<std::string> all_namespaces = {"default", "kube-system", "kube-public", "kube-node-lease", "policy-system"};
-      all_namespaces.insert(all_namespaces.end(), app_namespaces.begin(), app_namespaces.end());
-      std::string dns_ip;
-      for (const auto& sv : services)
-        if (sv.ns == "kube-system" && sv.name == "coredns") dns_ip = sv.cluster_ip;
-      system_configmaps(fcm, all_namespaces, dns_ip, token_id);
-    }
-    secrets(fsecrets, token_id);
-    ingresses(fic, fing, fhpa, fsecrets, exposed);
-    apiservices(fapis);
-    clusterrolebindings(fcrb);
-    fcsr.add(csr_object());
-    // Captured and empty, as on a real cluster of this shape: flannel
-    // enforces no NetworkPolicy, nothing runs batch Jobs, and no add-on
-    // registers a mutating webhook.
-    ListFile fversion(dir, "k8s.version"), freadyz(dir, "k8s.readyz"), flivez(dir, "k8s.livez"),
-        fresources(dir, "k8s.api_resources"), fcr(dir, "k8s.clusterroles"), froles(dir, "k8s.roles"), frb(dir, "k8s.rolebindings"),
-        fcron(dir, "k8s.cronjobs"), fcsid(dir, "k8s.csidrivers"), fcsin(dir, "k8s.csinodes"), fcap(dir, "k8s.csistoragecapacities"),
-        fcrd(dir, "k8s.customresourcedefinitions"), ffs(dir, "k8s.flowschemas"), fpc(dir, "k8s.priorityclasses"),
-        fplc(dir, "k8s.prioritylevelconfigurations"), frc(dir, "k8s.runtimeclasses"), fvap(dir, "k8s.validatingadmissionpolicies"),
-        fvapb(dir, "k8s.validatingadmissionpolicybindings");
-    // What the upgrade checks read besides. Empty: CronJobs (nothing runs
-    // batch work), CSIStorageCapacities (neither driver publishes capacity),
-    // CRDs and RuntimeClasses (no add-on installs any), and
-    // ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1 is served
-    // from v1.30; the v1beta1 of v1.29 is off by default).
-    for (const auto& r : kResources) fresources.add(api_resource_row(r));
-    clusterroles(fcr);
-    roles(froles, frb);
-    csi(fcsid, fcsin);
-    flowcontrol(ffs, fplc);
-    priorityclasses(fpc);
-    fversion.add(version);
-    health_rows(freadyz, {"ping", "log", "etcd", "etcd-readiness", "informer-sync", "poststarthook/start-apiserver-admission-initializer",
-                          "poststarthook/rbac/bootstrap-roles", "shutdown"});
-    health_rows(flivez, {"ping", "log", "etcd", "poststarthook/rbac/bootstrap-roles"});
-
+    std::vector<std::unique_ptr<ListFile>> system;
+    system_objects(app_namespaces, services, exposed, version, system);
     std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
-                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc, &fcm, &fsecrets, &fapis, &fcrb,
-                                    &fcsr, &fic, &fing, &fnp, &fsts, &fjobs, &fhpa, &fva, &fmwh, &fversion, &freadyz, &flivez,
-                                    &fresources, &fcr, &froles, &frb, &fcron, &fcsid, &fcsin, &fcap, &fcrd, &ffs, &fpc, &fplc, &frc,
-                                    &fvap, &fvapb};
+                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc, &fsts, &fva};
+    for (auto& f : system) files.push_back(f.get());
     for (auto* f : files) f->close();
     {
       std::ofstream m(dir / "manifest.json");
