@@ -7,7 +7,12 @@
 // references, managedFields (which dominate the bytes of real objects),
 // probes, resources, conditions and timestamps. Besides nodes, pods and
 // workloads it writes services with Endpoints and EndpointSlices, events,
-// PodDisruptionBudgets, and claims bound to volumes of a StorageClass.
+// PodDisruptionBudgets, claims bound to volumes of a StorageClass, and what
+// kubeadm and the add-ons keep (ConfigMaps, bootstrap RBAC, APIServices, a
+// bootstrap token). It captures every table the check catalog reads, each
+// listed in manifest.json with its count as `kinspect snapshot` lists it,
+// empty where a cluster of this shape has none: a table a snapshot does not
+// list reads as "not captured", and its checks as not checked.
 //
 //   kinspect-gen-cluster --preset example --out examples/cluster
 //   kinspect-gen-cluster --workers 5000 --pods 150000 --out /tmp/big
@@ -15,6 +20,8 @@
 //       --pending-pvc-rate 0.002 --pdb-blocking-rate 0.002  (one line)
 #include <kinspect/sdk.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -22,19 +29,24 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
 using kinspect::sdk::JsonWriter;
 
 namespace {
+
+#include "pki.inc"
 
 struct Options {
   std::string out;
@@ -342,6 +354,8 @@ struct Generator {
     bool static_pod = false;
     bool recent = false;  // created by a rollout within the last hour
     std::string claim;    // a PersistentVolumeClaim mounted at /data
+    std::string revision; // a StatefulSet pod's controller revision
+    int run_as = 0;       // the pod's securityContext runAsUser (and runAsNonRoot, fsGroup); 0: none set
   };
 
   // Pods of a recent rollout started within the last half hour; the rest
@@ -371,6 +385,8 @@ struct Generator {
             l.field("app", p.app).field("app.kubernetes.io/name", p.app).field("app.kubernetes.io/part-of", p.ns);
             if (p.owner_kind == "ReplicaSet") l.field("pod-template-hash", p.owner_name.substr(p.owner_name.rfind('-') + 1));
             if (p.owner_kind == "DaemonSet") l.field("controller-revision-hash", "6b9d8f5c7").field("pod-template-generation", "3");
+            if (p.owner_kind == "StatefulSet")
+              l.field("controller-revision-hash", p.owner_name + "-" + p.revision).field("statefulset.kubernetes.io/pod-name", p.name);
             if (!p.component.empty()) l.field("k8s-app", p.component);
           }
         }
@@ -407,6 +423,11 @@ struct Generator {
               cmd.value(p.app).value("--advertise-address=" + n.ip).value("--allow-privileged=true").value("--authorization-mode=Node,RBAC")
                   .value("--client-ca-file=/etc/kubernetes/pki/ca.crt").value("--enable-admission-plugins=NodeRestriction")
                   .value("--secure-port=6443").value("--service-cluster-ip-range=10.96.0.0/12");
+            } else if (ci == 0 && p.app == "kube-proxy") {
+              // As kubeadm's DaemonSet runs it: the mode comes from the
+              // kube-proxy ConfigMap (config.conf), no --proxy-mode flag.
+              c.array("command").value("/usr/local/bin/kube-proxy").value("--config=/var/lib/kube-proxy/config.conf")
+                  .value("--hostname-override=$(NODE_NAME)");
             }
             {
               auto env = c.array("env");
@@ -448,7 +469,8 @@ struct Generator {
         sp.field("priority", p.ns == "kube-system" ? 2000001000 : 0);
         if (p.ns == "kube-system") sp.field("priorityClassName", "system-node-critical");
         sp.field("restartPolicy", "Always").field("schedulerName", "default-scheduler");
-        sp.object("securityContext");
+        if (p.run_as) sp.object("securityContext").field("fsGroup", p.run_as).field("runAsNonRoot", true).field("runAsUser", p.run_as);
+        else sp.object("securityContext");
         sp.field("serviceAccount", p.ns == "kube-system" ? p.app : "default").field("serviceAccountName", p.ns == "kube-system" ? p.app : "default");
         sp.field("terminationGracePeriodSeconds", 30);
         {
@@ -1191,6 +1213,1148 @@ struct Generator {
     ++planted["pending_pvcs"];
   }
 
+  // ------------------------------------------------------------ what kubeadm and the add-ons keep
+
+  // The kinds below came last and draw from `extra` after every older kind
+  // has drawn, so adding them changed no older object.
+
+  struct Kv {
+    std::string key, value;
+  };
+
+  // The metadata every object of these kinds starts with; `ns` empty for
+  // cluster-scoped ones.
+  void head(JsonWriter& md, const std::string& name, const std::string& ns, std::time_t created) {
+    md.field("name", name);
+    if (!ns.empty()) md.field("namespace", ns);
+    md.field("uid", extra.uid()).field("resourceVersion", next_extra_rv()).field("creationTimestamp", ts(created));
+  }
+
+  static void pairs(JsonWriter& parent, std::string_view key, const std::vector<Kv>& kvs) {
+    if (kvs.empty()) return;
+    auto o = parent.object(key);
+    for (const auto& kv : kvs) o.field(kv.key, kv.value);
+  }
+
+  // The FieldsV1 of a writer that set these keys of one map (data, labels).
+  static std::string fields_of(std::string_view top, const std::vector<Kv>& kvs) {
+    std::string f = "{\"f:" + std::string(top) + "\":{\".\":{}";
+    for (const auto& kv : kvs) f += ",\"f:" + kv.key + "\":{}";
+    return f + "}}";
+  }
+
+  std::string configmap_object(const std::string& ns, const std::string& name, std::time_t created, const std::vector<Kv>& data,
+                               const std::vector<Kv>& labels = {}, const std::vector<Kv>& annotations = {},
+                               const char* manager = "kubeadm") {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "ConfigMap");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+      std::string fields = fields_of("data", data);
+      managed(md, {{manager, "v1", created, nullptr, fields}});
+    }
+    pairs(o_, "data", data);
+    return s;
+  }
+
+  // A Secret as `kinspect snapshot` writes it by default: its keys, with
+  // the values withheld (null).
+  std::string secret_object(const std::string& ns, const std::string& name, const char* type, std::time_t created,
+                            std::initializer_list<const char*> keys, const std::vector<Kv>& labels = {},
+                            const std::vector<Kv>& annotations = {}) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "Secret");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+    }
+    {
+      auto d = o_.object("data");
+      for (const char* k : keys) d.null(k);
+    }
+    o_.field("type", type);
+    return s;
+  }
+
+  static std::string base64(std::string_view in) {
+    static const char* d = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < in.size(); i += 3) {
+      uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+      if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+      if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+      out += d[(n >> 18) & 63];
+      out += d[(n >> 12) & 63];
+      out += i + 1 < in.size() ? d[(n >> 6) & 63] : '=';
+      out += i + 2 < in.size() ? d[n & 63] : '=';
+    }
+    return out;
+  }
+
+  // The control-plane endpoint kubeadm was given: a load balancer in front
+  // of the three API servers.
+  static constexpr const char* kEndpoint = "10.0.0.10:6443";
+  static constexpr const char* kClusterCidr = "10.128.0.0/9";  // holds every node's podCIDR
+
+  std::string kube_proxy_config() const {
+    return std::string(
+               "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nbindAddress: 0.0.0.0\nbindAddressHardFail: false\n"
+               "clientConnection:\n  acceptContentTypes: \"\"\n  burst: 0\n  contentType: \"\"\n"
+               "  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\n  qps: 0\nclusterCIDR: ") +
+           kClusterCidr +
+           "\nconfigSyncPeriod: 0s\nconntrack:\n  maxPerCore: null\n  min: null\n  tcpCloseWaitTimeout: null\n"
+           "  tcpEstablishedTimeout: null\ndetectLocal:\n  bridgeInterface: \"\"\n  interfaceNamePrefix: \"\"\ndetectLocalMode: \"\"\n"
+           "enableProfiling: false\nhealthzBindAddress: \"\"\nhostnameOverride: \"\"\niptables:\n  localhostNodePorts: null\n"
+           "  masqueradeAll: false\n  masqueradeBit: null\n  minSyncPeriod: 0s\n  syncPeriod: 0s\nipvs:\n  excludeCIDRs: null\n"
+           "  minSyncPeriod: 0s\n  scheduler: \"\"\n  strictARP: false\n  syncPeriod: 0s\n  tcpFinTimeout: 0s\n  tcpTimeout: 0s\n"
+           "  udpTimeout: 0s\nkind: KubeProxyConfiguration\nlogging:\n  flushFrequency: 0\n  options:\n    json:\n"
+           "      infoBufferSize: \"0\"\n  verbosity: 0\nmetricsBindAddress: \"\"\nmode: \"\"\nnodePortAddresses: null\n"
+           "oomScoreAdj: null\nportRange: \"\"\nshowHiddenMetricsForProxy: \"\"\nwinkernel:\n  enableDSR: false\n"
+           "  forwardHealthCheckVip: false\n  networkName: \"\"\n  rootHnsEndpointName: \"\"\n  sourceVip: \"\"\n";
+  }
+
+  std::string kubeadm_config() const {
+    return std::string("apiServer:\n  certSANs:\n  - 10.0.0.10\n  extraArgs:\n    authorization-mode: Node,RBAC\n"
+                       "  timeoutForControlPlane: 4m0s\napiVersion: kubeadm.k8s.io/v1beta3\ncertificatesDir: /etc/kubernetes/pki\n"
+                       "clusterName: kubernetes\ncontrolPlaneEndpoint: ") +
+           kEndpoint +
+           "\ncontrollerManager: {}\ndns: {}\netcd:\n  local:\n    dataDir: /var/lib/etcd\nimageRepository: registry.k8s.io\n"
+           "kind: ClusterConfiguration\nkubernetesVersion: " + o.version +
+           "\nnetworking:\n  dnsDomain: cluster.local\n  podSubnet: " + kClusterCidr + "\n  serviceSubnet: 10.96.0.0/12\nscheduler: {}\n";
+  }
+
+  std::string kubelet_config(const std::string& dns_ip) const {
+    return "apiVersion: kubelet.config.k8s.io/v1beta1\nauthentication:\n  anonymous:\n    enabled: false\n  webhook:\n"
+           "    cacheTTL: 0s\n    enabled: true\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nauthorization:\n"
+           "  mode: Webhook\n  webhook:\n    cacheAuthorizedTTL: 0s\n    cacheUnauthorizedTTL: 0s\ncgroupDriver: systemd\n"
+           "clusterDNS:\n- " + dns_ip +
+           "\nclusterDomain: cluster.local\ncontainerRuntimeEndpoint: \"\"\ncpuManagerReconcilePeriod: 0s\n"
+           "evictionPressureTransitionPeriod: 0s\nfileCheckFrequency: 0s\nhealthzBindAddress: 127.0.0.1\nhealthzPort: 10248\n"
+           "httpCheckFrequency: 0s\nimageMaximumGCAge: 0s\nimageMinimumGCAge: 0s\nkind: KubeletConfiguration\nlogging:\n"
+           "  flushFrequency: 0\n  options:\n    json:\n      infoBufferSize: \"0\"\n  verbosity: 0\nmemorySwap: {}\n"
+           "nodeStatusReportFrequency: 0s\nnodeStatusUpdateFrequency: 0s\nrotateCertificates: true\nruntimeRequestTimeout: 0s\n"
+           "shutdownGracePeriod: 0s\nshutdownGracePeriodCriticalPods: 0s\nstaticPodPath: /etc/kubernetes/manifests\n"
+           "streamingConnectionIdleTimeout: 0s\nsyncFrequency: 0s\nvolumeStatsAggPeriod: 0s\n";
+  }
+
+  static std::string kubeconfig(const std::string& cluster) {
+    return "apiVersion: v1\nclusters:\n- cluster:\n" + cluster + "    server: https://" + kEndpoint + "\n  name: \"\"\n";
+  }
+
+  // What kubeadm, kube-proxy, CoreDNS and flannel keep in ConfigMaps, and
+  // the root CA bundle the controller manager publishes to every namespace.
+  void system_configmaps(ListFile& f, const std::vector<std::string>& namespaces, const std::string& dns_ip, const std::string& token_id) {
+    const std::string ca(kClusterCaPem), front_proxy(kFrontProxyCaPem);
+    std::time_t init = born, addons = born + 120;
+    f.add(configmap_object("kube-public", "cluster-info", init,
+                           {{"jws-kubeconfig-" + token_id, "eyJhbGciOiJIUzI1NiIsImtpZCI6IiJ9.." + extra.suffix(43)},
+                            {"kubeconfig", kubeconfig("    certificate-authority-data: " + base64(ca) + "\n") +
+                                               "contexts: null\ncurrent-context: \"\"\nkind: Config\npreferences: {}\nusers: null\n"}}));
+    f.add(configmap_object("kube-system", "coredns", addons, {{"Corefile", kCorefile}}, {}, {}, "kubeadm"));
+    f.add(configmap_object("kube-system", "extension-apiserver-authentication", init,
+                           {{"client-ca-file", ca}, {"requestheader-allowed-names", "[\"front-proxy-client\"]"},
+                            {"requestheader-client-ca-file", front_proxy}, {"requestheader-extra-headers-prefix", "[\"X-Remote-Extra-\"]"},
+                            {"requestheader-group-headers", "[\"X-Remote-Group\"]"}, {"requestheader-username-headers", "[\"X-Remote-User\"]"}},
+                           {}, {}, "kube-apiserver"));
+    f.add(configmap_object("kube-system", "kube-apiserver-legacy-service-account-token-tracking", init,
+                           {{"since", ts(init).substr(0, 10)}}, {}, {}, "kube-apiserver"));
+    f.add(configmap_object("kube-system", "kube-flannel-cfg", addons,
+                           {{"cni-conf.json", kFlannelCni}, {"net-conf.json", std::string("{\n  \"Network\": \"") + kClusterCidr +
+                                                                                  "\",\n  \"Backend\": {\n    \"Type\": \"vxlan\"\n  }\n}\n"}},
+                           {{"app", "flannel"}, {"tier", "node"}}, {}, "kubectl-client-side-apply"));
+    f.add(configmap_object("kube-system", "kube-proxy", addons,
+                           {{"config.conf", kube_proxy_config()},
+                            {"kubeconfig.conf", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n"
+                                                "    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n"
+                                                "    server: https://" + std::string(kEndpoint) + "\n  name: default\ncontexts:\n"
+                                                "- context:\n    cluster: default\n    namespace: default\n    user: default\n"
+                                                "  name: default\ncurrent-context: default\nusers:\n- name: default\n  user:\n"
+                                                "    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n"}},
+                           {{"app", "kube-proxy"}}));
+    f.add(configmap_object("kube-system", "kubeadm-config", init, {{"ClusterConfiguration", kubeadm_config()}}));
+    f.add(configmap_object("kube-system", "kubelet-config", init, {{"kubelet", kubelet_config(dns_ip)}},
+                           {}, {{"kubeadm.kubernetes.io/component-config.hash", "sha256:" + extra.hex(64)}}));
+    for (const auto& ns : namespaces)
+      f.add(configmap_object(ns, "kube-root-ca.crt", init + 30,
+                             {{"ca.crt", ca}}, {},
+                             {{"kubernetes.io/description",
+                               "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "
+                               "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
+                               "distributions of Kubernetes clusters."}},
+                             "kube-controller-manager"));
+  }
+
+  static constexpr const char* kCorefile =
+      ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n"
+      "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n"
+      "       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n"
+      "    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
+  static constexpr const char* kFlannelCni =
+      "{\n  \"name\": \"cbr0\",\n  \"cniVersion\": \"0.3.1\",\n  \"plugins\": [\n    {\n      \"type\": \"flannel\",\n"
+      "      \"delegate\": {\n        \"hairpinMode\": true,\n        \"isDefaultGateway\": true\n      }\n    },\n"
+      "    {\n      \"type\": \"portmap\",\n      \"capabilities\": {\n        \"portMappings\": true\n      }\n    }\n  ]\n}\n";
+
+  // ------------------------------------------------------------ aggregation layer
+
+  // The group versions a v1.29 API server serves, with the priorities the
+  // aggregator gives their local APIServices.
+  struct GroupVersion {
+    const char* group;
+    const char* version;
+    int group_priority, version_priority;
+  };
+  static constexpr GroupVersion kServed[] = {
+      {"", "v1", 18000, 1},
+      {"admissionregistration.k8s.io", "v1", 16700, 15},
+      {"apiextensions.k8s.io", "v1", 16700, 15},
+      {"apiregistration.k8s.io", "v1", 18000, 15},
+      {"apps", "v1", 17800, 15},
+      {"authentication.k8s.io", "v1", 17700, 15},
+      {"authorization.k8s.io", "v1", 17600, 15},
+      {"autoscaling", "v1", 17500, 15},
+      {"autoscaling", "v2", 17500, 30},
+      {"batch", "v1", 17400, 15},
+      {"certificates.k8s.io", "v1", 17300, 15},
+      {"coordination.k8s.io", "v1", 16500, 15},
+      {"discovery.k8s.io", "v1", 16200, 15},
+      {"events.k8s.io", "v1", 17750, 15},
+      {"flowcontrol.apiserver.k8s.io", "v1", 16100, 21},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", 16100, 18},
+      {"networking.k8s.io", "v1", 17200, 15},
+      {"node.k8s.io", "v1", 16300, 15},
+      {"policy", "v1", 17100, 15},
+      {"rbac.authorization.k8s.io", "v1", 17000, 15},
+      {"scheduling.k8s.io", "v1", 16600, 15},
+      {"storage.k8s.io", "v1", 16800, 15},
+  };
+
+  // One APIService: local (served by kube-apiserver itself, always
+  // Available) or backed by a Service (metrics-server), Available once the
+  // aggregator's probes pass.
+  std::string apiservice_object(const GroupVersion& gv, const char* backend) {
+    std::string name = std::string(gv.version) + "." + gv.group;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apiregistration.k8s.io/v1").field("kind", "APIService");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, "", backend ? born + 180 : born);
+      if (backend) md.object("labels").field("k8s-app", backend);
+      else md.object("labels").field("kube-aggregator.kubernetes.io/automanaged", "onstart");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("group", gv.group).field("groupPriorityMinimum", gv.group_priority);
+      if (backend) {
+        sp.field("insecureSkipTLSVerify", true);
+        sp.object("service").field("name", backend).field("namespace", "kube-system").field("port", 443);
+      }
+      sp.field("version", gv.version).field("versionPriority", gv.version_priority);
+    }
+    {
+      auto c = o_.object("status").array("conditions").object();
+      c.field("lastTransitionTime", ts(backend ? born + 240 : born)).field("message", backend ? "all checks passed" : "Local APIServices are always available");
+      c.field("reason", backend ? "Passed" : "Local").field("status", "True").field("type", "Available");
+    }
+    return s;
+  }
+
+  void apiservices(ListFile& f) {
+    for (const auto& gv : kServed) f.add(apiservice_object(gv, nullptr));
+    f.add(apiservice_object({"metrics.k8s.io", "v1beta1", 100, 100}, "metrics-server"));
+  }
+
+  // ------------------------------------------------------------ RBAC
+
+  struct Subject {
+    const char* kind;  // Group, User or ServiceAccount
+    std::string name;
+  };
+
+  std::string crb_object(const std::string& name, const std::string& role, const std::vector<Subject>& subjects, std::time_t created,
+                         bool bootstrap) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "rbac.authorization.k8s.io/v1").field("kind", "ClusterRoleBinding");
+    {
+      auto md = o_.object("metadata");
+      head(md, name, "", created);
+      if (bootstrap) {
+        md.object("annotations").field("rbac.authorization.kubernetes.io/autoupdate", "true");
+        md.object("labels").field("kubernetes.io/bootstrapping", "rbac-defaults");
+      }
+    }
+    o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "ClusterRole").field("name", role);
+    if (!subjects.empty()) {
+      auto arr = o_.array("subjects");
+      for (const auto& sj : subjects) {
+        auto e = arr.object();
+        bool sa = sj.kind == std::string_view("ServiceAccount");
+        if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
+        e.field("kind", sj.kind).field("name", sj.name);
+        if (sa) e.field("namespace", "kube-system");
+      }
+    }
+    return s;
+  }
+
+  // The controllers kube-controller-manager runs, each with its own
+  // service account and bootstrap role.
+  static constexpr const char* kControllers[] = {
+      "attachdetach-controller", "certificate-controller", "clusterrole-aggregation-controller", "cronjob-controller",
+      "daemon-set-controller", "deployment-controller", "disruption-controller", "endpoint-controller",
+      "endpointslice-controller", "endpointslicemirroring-controller", "ephemeral-volume-controller", "expand-controller",
+      "generic-garbage-collector", "horizontal-pod-autoscaler", "job-controller", "legacy-service-account-token-cleaner",
+      "namespace-controller", "node-controller", "persistent-volume-binder", "pod-garbage-collector",
+      "pv-protection-controller", "pvc-protection-controller", "replicaset-controller", "replication-controller",
+      "resourcequota-controller", "root-ca-cert-publisher", "route-controller", "service-account-controller",
+      "service-controller", "statefulset-controller", "ttl-after-finished-controller", "ttl-controller",
+      "validatingadmissionpolicy-status-controller"};
+
+  // The API server's bootstrap bindings, kubeadm's, and the add-ons'. None
+  // gives cluster-admin to anyone but system:masters and kubeadm's admin
+  // group, and anonymous users get only the public-info role.
+  void clusterrolebindings(ListFile& f) {
+    const char* kGroup = "Group";
+    const char* kUser = "User";
+    const char* kSa = "ServiceAccount";
+    const std::string joiners = "system:bootstrappers:kubeadm:default-node-token";
+    struct Binding {
+      std::string name, role;
+      std::vector<Subject> subjects;
+    };
+    std::vector<Binding> bootstrap = {
+        {"cluster-admin", "cluster-admin", {{kGroup, "system:masters"}}},
+        {"system:basic-user", "system:basic-user", {{kGroup, "system:authenticated"}}},
+        {"system:discovery", "system:discovery", {{kGroup, "system:authenticated"}}},
+        {"system:kube-controller-manager", "system:kube-controller-manager", {{kUser, "system:kube-controller-manager"}}},
+        {"system:kube-dns", "system:kube-dns", {{kSa, "kube-dns"}}},
+        {"system:kube-scheduler", "system:kube-scheduler", {{kUser, "system:kube-scheduler"}}},
+        {"system:monitoring", "system:monitoring", {{kGroup, "system:monitoring"}}},
+        {"system:node", "system:node", {}},
+        {"system:node-proxier", "system:node-proxier", {{kUser, "system:kube-proxy"}}},
+        {"system:public-info-viewer", "system:public-info-viewer", {{kGroup, "system:authenticated"}, {kGroup, "system:unauthenticated"}}},
+        {"system:service-account-issuer-discovery", "system:service-account-issuer-discovery", {{kGroup, "system:serviceaccounts"}}},
+        {"system:volume-scheduler", "system:volume-scheduler", {{kUser, "system:kube-scheduler"}}},
+    };
+    for (const char* c : kControllers)
+      bootstrap.push_back({std::string("system:controller:") + c, std::string("system:controller:") + c, {{kSa, c}}});
+    std::sort(bootstrap.begin(), bootstrap.end(), [](const Binding& a, const Binding& b) { return a.name < b.name; });
+    std::vector<Binding> installed = {
+        {"flannel", "flannel", {{kSa, "flannel"}}},
+        {"kubeadm:cluster-admins", "cluster-admin", {{kGroup, "kubeadm:cluster-admins"}}},
+        {"kubeadm:get-nodes", "kubeadm:get-nodes", {{kGroup, joiners}}},
+        {"kubeadm:kubelet-bootstrap", "system:node-bootstrapper", {{kGroup, joiners}}},
+        {"kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", {{kGroup, joiners}}},
+        {"kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+         {{kGroup, "system:nodes"}}},
+        {"kubeadm:node-proxier", "system:node-proxier", {{kSa, "kube-proxy"}}},
+        {"metrics-server:system:auth-delegator", "system:auth-delegator", {{kSa, "metrics-server"}}},
+        {"nginx-ingress-controller", "nginx-ingress-controller", {{kSa, "nginx-ingress-controller"}}},
+        {"system:coredns", "system:coredns", {{kSa, "coredns"}}},
+        {"system:metrics-server", "system:metrics-server", {{kSa, "metrics-server"}}},
+        {"csi-plugin", "alicloud-csi-plugin", {{kSa, "csi-plugin"}}},
+    };
+    for (const auto& b : bootstrap) f.add(crb_object(b.name, b.role, b.subjects, born, true));
+    for (const auto& b : installed) f.add(crb_object(b.name, b.role, b.subjects, born + (b.name.rfind("kubeadm:", 0) == 0 ? 20 : 120), false));
+  }
+
+  // ------------------------------------------------------------ certificates
+
+  // worker-1's kubelet rotated its client certificate 20 minutes ago: the
+  // request, auto-approved and issued, stays for an hour.
+  std::string csr_object() {
+    std::time_t made = now - 1200;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "certificates.k8s.io/v1").field("kind", "CertificateSigningRequest");
+    {
+      auto md = o_.object("metadata");
+      md.field("generateName", "csr-");
+      head(md, "csr-" + extra.suffix(5), "", made);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("groups").value("system:nodes").value("system:authenticated");
+      sp.field("request", base64(kKubeletCsrPem)).field("signerName", "kubernetes.io/kube-apiserver-client-kubelet");
+      sp.field("uid", extra.uid());
+      sp.array("usages").value("digital signature").value("client auth");
+      sp.field("username", "system:node:worker-1");
+    }
+    {
+      auto st = o_.object("status");
+      st.field("certificate", base64(kKubeletCertPem));
+      auto c = st.array("conditions").object();
+      c.field("lastTransitionTime", ts(made + 1)).field("lastUpdateTime", ts(made + 1));
+      c.field("message", "Auto approving self kubelet client certificate after SubjectAccessReview.");
+      c.field("reason", "AutoApproved").field("status", "True").field("type", "Approved");
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------ ingress and autoscaling
+
+  // An application deployment that is reached from outside: through the
+  // nginx ingress controller, with a TLS certificate, scaled by CPU.
+  struct Exposed {
+    std::string ns, name;
+    int replicas = 0;
+  };
+
+  std::string ingressclass_object() {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "networking.k8s.io/v1").field("kind", "IngressClass");
+    {
+      auto md = o_.object("metadata");
+      head(md, "nginx", "", born + 180);
+      md.object("annotations").field("ingressclass.kubernetes.io/is-default-class", "true");
+      md.object("labels").field("app", "nginx-ingress-controller");
+    }
+    o_.object("spec").field("controller", "k8s.io/ingress-nginx");
+    return s;
+  }
+
+  std::string ingress_object(const Exposed& e) {
+    std::string host = e.name + "." + e.ns + ".example.com";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "networking.k8s.io/v1").field("kind", "Ingress");
+    {
+      auto md = o_.object("metadata");
+      head(md, e.name, e.ns, born + 86400 + 300);
+      md.field("generation", 1);
+      md.object("annotations").field("nginx.ingress.kubernetes.io/proxy-body-size", "8m");
+      md.object("labels").field("app", e.name);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("ingressClassName", "nginx");
+      {
+        auto rule = sp.array("rules").object();
+        rule.field("host", host);
+        auto path = rule.object("http").array("paths").object();
+        path.object("backend").object("service").field("name", e.name).object("port").field("number", 80);
+        path.field("path", "/").field("pathType", "Prefix");
+      }
+      auto tls = sp.array("tls").object();
+      tls.array("hosts").value(host);
+      tls.field("secretName", e.name + "-tls");
+    }
+    o_.object("status").object("loadBalancer").array("ingress").object().field("ip", "10.0.0.100");
+    return s;
+  }
+
+  std::string hpa_object(const Exposed& e) {
+    int min = std::min(2, e.replicas), max = std::max(10, e.replicas);
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "autoscaling/v2").field("kind", "HorizontalPodAutoscaler");
+    {
+      auto md = o_.object("metadata");
+      head(md, e.name, e.ns, born + 86400 + 300);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("maxReplicas", max);
+      {
+        auto m = sp.array("metrics").object();
+        m.object("resource").field("name", "cpu").object("target").field("averageUtilization", 70).field("type", "Utilization");
+        m.field("type", "Resource");
+      }
+      sp.field("minReplicas", min);
+      sp.object("scaleTargetRef").field("apiVersion", "apps/v1").field("kind", "Deployment").field("name", e.name);
+    }
+    {
+      auto st = o_.object("status");
+      {
+        auto c = st.array("conditions");
+        auto cond = [&](const char* type, const char* status, const char* reason, const char* msg, std::time_t t) {
+          c.object().field("lastTransitionTime", ts(t)).field("message", msg).field("reason", reason).field("status", status).field("type", type);
+        };
+        cond("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", born + 86400 + 600);
+        cond("ScalingActive", "True", "ValidMetricFound",
+             "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+             born + 86400 + 600);
+        cond("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range", born + 86400 + 600);
+      }
+      {
+        auto cm = st.array("currentMetrics").object();
+        cm.object("resource").field("name", "cpu").object("current").field("averageUtilization", 38).field("averageValue", "95m");
+        cm.field("type", "Resource");
+      }
+      st.field("currentReplicas", e.replicas).field("desiredReplicas", e.replicas);
+    }
+    return s;
+  }
+
+  void ingresses(ListFile& fclasses, ListFile& fingresses, ListFile& fhpa, ListFile& fsecrets, const std::vector<Exposed>& exposed) {
+    fclasses.add(ingressclass_object());
+    for (const auto& e : exposed) {
+      fingresses.add(ingress_object(e));
+      fhpa.add(hpa_object(e));
+      fsecrets.add(secret_object(e.ns, e.name + "-tls", "kubernetes.io/tls", born + 86400 + 240, {"tls.crt", "tls.key"},
+                                 {{"app", e.name}}));
+    }
+  }
+
+  // A bootstrap token made two hours ago to join another node (kubeadm
+  // token create: 24 hours), and a CI system's long-lived token that the
+  // legacy-token tracker has seen in use.
+  void secrets(ListFile& f, const std::string& token_id) {
+    std::time_t made = now - 7200;
+    f.add(secret_object("kube-system", "bootstrap-token-" + token_id, "bootstrap.kubernetes.io/token", made,
+                        {"auth-extra-groups", "expiration", "token-id", "token-secret", "usage-bootstrap-authentication",
+                         "usage-bootstrap-signing"}));
+    f.add(secret_object("default", "ci-deployer-token", "kubernetes.io/service-account-token", born + 2 * 86400,
+                        {"ca.crt", "namespace", "token"}, {{"kubernetes.io/legacy-token-last-used", ts(now - 86400).substr(0, 10)}},
+                        {{"kubernetes.io/service-account.name", "ci-deployer"}, {"kubernetes.io/service-account.uid", extra.uid()}}));
+  }
+
+  // ------------------------------------------------------------ stateful sets on cloud disks
+
+  // A claim of a StatefulSet's volumeClaimTemplate on the (default) disk
+  // class: provisioned in the zone of the node its pod was scheduled to,
+  // attached there by the disk driver.
+  struct Disk {
+    std::string ns, claim, app, uid, rv, volume, node;
+    std::time_t created = 0;
+  };
+
+  static constexpr const char* kDiskDriver = "diskplugin.csi.alibabacloud.com";
+
+  std::string disk_pvc_object(const Disk& d) {
+    static constexpr std::string_view kStatus = R"({"f:status":{"f:accessModes":{},"f:capacity":{".":{},"f:storage":{}},"f:phase":{}}})";
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolumeClaim");
+    {
+      auto md = o_.object("metadata");
+      md.field("name", d.claim).field("namespace", d.ns).field("uid", d.uid).field("resourceVersion", d.rv);
+      md.field("creationTimestamp", ts(d.created));
+      md.object("labels").field("app", d.app);
+      md.object("annotations").field("pv.kubernetes.io/bind-completed", "yes").field("pv.kubernetes.io/bound-by-controller", "yes")
+          .field("volume.beta.kubernetes.io/storage-provisioner", kDiskDriver).field("volume.kubernetes.io/selected-node", d.node)
+          .field("volume.kubernetes.io/storage-provisioner", kDiskDriver);
+      md.array("finalizers").value("kubernetes.io/pvc-protection");
+      managed(md, {{"kube-controller-manager", "v1", d.created + 8, "status", kStatus}});
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteOnce");
+      sp.object("resources").object("requests").field("storage", "20Gi");
+      sp.field("storageClassName", kDiskClass).field("volumeMode", "Filesystem").field("volumeName", d.volume);
+    }
+    {
+      auto st = o_.object("status");
+      st.array("accessModes").value("ReadWriteOnce");
+      st.object("capacity").field("storage", "20Gi");
+      st.field("phase", "Bound");
+    }
+    return s;
+  }
+
+  std::string disk_pv_object(const Disk& d) {
+    std::time_t made = d.created + 6;
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "v1").field("kind", "PersistentVolume");
+    {
+      auto md = o_.object("metadata");
+      head(md, d.volume, "", made);
+      md.object("annotations").field("pv.kubernetes.io/provisioned-by", kDiskDriver);
+      md.array("finalizers").value("external-provisioner.volume.kubernetes.io/finalizer").value("kubernetes.io/pv-protection");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.array("accessModes").value("ReadWriteOnce");
+      sp.object("capacity").field("storage", "20Gi");
+      sp.object("claimRef").field("apiVersion", "v1").field("kind", "PersistentVolumeClaim").field("name", d.claim)
+          .field("namespace", d.ns).field("resourceVersion", d.rv).field("uid", d.uid);
+      {
+        auto csi = sp.object("csi");
+        csi.field("driver", kDiskDriver).field("fsType", "ext4");
+        csi.object("volumeAttributes").field("storage.kubernetes.io/csiProvisionerIdentity", std::to_string(born) + "000-8081-" + kDiskDriver)
+            .field("type", "cloud_essd");
+        csi.field("volumeHandle", d.volume);
+      }
+      {
+        auto term = sp.object("nodeAffinity").object("required").array("nodeSelectorTerms").object();
+        auto ex = term.array("matchExpressions").object();
+        ex.field("key", "topology.diskplugin.csi.alibabacloud.com/zone").field("operator", "In").array("values").value(zone_of(d.node));
+      }
+      sp.field("persistentVolumeReclaimPolicy", "Delete").field("storageClassName", kDiskClass).field("volumeMode", "Filesystem");
+    }
+    o_.object("status").field("lastPhaseTransitionTime", ts(made + 1)).field("phase", "Bound");
+    return s;
+  }
+
+  std::string volumeattachment_object(const Disk& d, int device) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "storage.k8s.io/v1").field("kind", "VolumeAttachment");
+    {
+      auto md = o_.object("metadata");
+      head(md, "csi-" + extra.hex(64), "", d.created + 10);
+      md.object("annotations").field("csi.alpha.kubernetes.io/node-id", d.node);
+      md.array("finalizers").value("external-attacher/diskplugin-csi-alibabacloud-com");
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.field("attacher", kDiskDriver).field("nodeName", d.node);
+      sp.object("source").field("persistentVolumeName", d.volume);
+    }
+    {
+      auto st = o_.object("status");
+      st.field("attached", true);
+      st.object("attachmentMetadata").field("devicePath", std::string("/dev/vd") + static_cast<char>('b' + device % 25));
+    }
+    return s;
+  }
+
+  std::string statefulset_object(const Workload& w) {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", "apps/v1").field("kind", "StatefulSet");
+    {
+      auto md = o_.object("metadata");
+      head(md, w.name, w.ns, born + 86400);
+      md.field("generation", 1);
+      md.object("labels").field("app", w.name).field("app.kubernetes.io/name", w.name);
+    }
+    {
+      auto sp = o_.object("spec");
+      sp.object("persistentVolumeClaimRetentionPolicy").field("whenDeleted", "Retain").field("whenScaled", "Retain");
+      sp.field("podManagementPolicy", "OrderedReady").field("replicas", w.replicas).field("revisionHistoryLimit", 10);
+      sp.object("selector").object("matchLabels").field("app", w.name);
+      sp.field("serviceName", w.name);
+      {
+        auto tpl = sp.object("template");
+        tpl.object("metadata").object("labels").field("app", w.name);
+        auto tsp = tpl.object("spec");
+        {
+          auto c = tsp.array("containers").object();
+          c.field("name", w.name).field("image", w.image);
+          c.object("resources").object("requests").field("cpu", "250m").field("memory", "256Mi");
+          c.array("volumeMounts").object().field("mountPath", "/data").field("name", "data");
+        }
+        tsp.object("securityContext").field("fsGroup", 999).field("runAsNonRoot", true).field("runAsUser", 999);
+      }
+      sp.object("updateStrategy").field("type", "RollingUpdate").object("rollingUpdate").field("partition", 0);
+      {
+        auto vct = sp.array("volumeClaimTemplates").object();
+        vct.field("apiVersion", "v1").field("kind", "PersistentVolumeClaim");
+        vct.object("metadata").field("name", "data");
+        auto vsp = vct.object("spec");
+        vsp.array("accessModes").value("ReadWriteOnce");
+        vsp.object("resources").object("requests").field("storage", "20Gi");
+        vsp.field("storageClassName", kDiskClass).field("volumeMode", "Filesystem");
+      }
+    }
+    o_.object("status").field("availableReplicas", w.ready).field("collisionCount", 0).field("currentReplicas", w.replicas)
+        .field("currentRevision", w.name + "-" + w.rs_hash).field("observedGeneration", 1).field("readyReplicas", w.ready)
+        .field("replicas", w.replicas).field("updateRevision", w.name + "-" + w.rs_hash).field("updatedReplicas", w.replicas);
+    return s;
+  }
+
+  // The open List files the stateful sets add to.
+  struct StatefulFiles {
+    ListFile &sts, &pods, &events, &pvc, &pv, &va, &svc, &ep, &slices;
+  };
+
+  // One Redis StatefulSet (3 replicas, a 20Gi disk each) per 32 application
+  // deployments, spread over the namespaces, its pods on Ready workers only
+  // so it stays healthy.
+  void statefulsets(StatefulFiles f, const std::vector<Node*>& ready_workers, const std::vector<std::string>& app_namespaces,
+                    int n_app_deps, int& ip_index, std::vector<Service>& services) {
+    if (ready_workers.empty()) return;
+    int count = std::max(1, n_app_deps / 32);
+    std::map<std::string, int> disks_on;  // node -> disks attached (its next device letter)
+    for (int j = 0; j < count; ++j) {
+      Workload w{app_namespaces[static_cast<size_t>(j) % app_namespaces.size()], j ? "redis-" + std::to_string(j) : "redis",
+                 "StatefulSet", "docker.io/library/redis:7.2.4", 3, 0, extra.hex(10), false};
+      Service sv{w.ns, w.name, w.name, "None", 80, {}, {}};
+      for (int r = 0; r < w.replicas; ++r) {
+        Node& n = *ready_workers[static_cast<size_t>(j * 3 + r) % ready_workers.size()];
+        PodSpec p;
+        p.name = w.name + "-" + std::to_string(r);
+        p.ns = w.ns;
+        p.app = w.name;
+        p.owner_kind = "StatefulSet";
+        p.owner_name = w.name;
+        p.image = w.image;
+        p.containers = {w.name};
+        p.claim = "data-" + p.name;
+        p.revision = w.rs_hash;
+        p.run_as = 999;  // the redis user of the image
+        Disk d{w.ns, p.claim, w.name, extra.uid(), next_extra_rv(), "d-bp1" + extra.hex(17), n.name, born + 86400 + 20 * r};
+        f.pvc.add(disk_pvc_object(d));
+        f.pv.add(disk_pv_object(d));
+        f.va.add(volumeattachment_object(d, disks_on[n.name]++));
+        sv.ready.push_back(add_pod(f.pods, f.events, p, n, ip_index++));
+        ++w.ready;
+      }
+      f.sts.add(statefulset_object(w));
+      std::string obj = service_object(sv);
+      f.svc.add(obj);
+      f.ep.add(endpoints_object(sv));
+      endpointslices(f.slices, sv, first_string(obj, "uid"));
+      services.push_back(sv);
+    }
+  }
+
+  // ------------------------------------------------------------ what the upgrade checks read
+
+  // What discovery (/api, /apis) lists on a v1.29 API server with
+  // metrics-server: the k8s.api_resources rows a snapshot holds.
+  struct ApiResource {
+    const char* group;
+    const char* version;
+    const char* resource;
+    const char* kind;
+    bool namespaced;
+    const char* verbs;  // "rw": every verb; "c": create only; "r": get and list
+    const char* short_name;
+    bool in_all;        // in the "all" category (kubectl get all)
+  };
+  static constexpr ApiResource kResources[] = {
+      {"", "v1", "bindings", "Binding", true, "c", "", false},
+      {"", "v1", "componentstatuses", "ComponentStatus", false, "r", "cs", false},
+      {"", "v1", "configmaps", "ConfigMap", true, "rw", "cm", false},
+      {"", "v1", "endpoints", "Endpoints", true, "rw", "ep", false},
+      {"", "v1", "events", "Event", true, "rw", "ev", false},
+      {"", "v1", "limitranges", "LimitRange", true, "rw", "limits", false},
+      {"", "v1", "namespaces", "Namespace", false, "rw", "ns", false},
+      {"", "v1", "nodes", "Node", false, "rw", "no", false},
+      {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, "rw", "pvc", false},
+      {"", "v1", "persistentvolumes", "PersistentVolume", false, "rw", "pv", false},
+      {"", "v1", "pods", "Pod", true, "rw", "po", true},
+      {"", "v1", "podtemplates", "PodTemplate", true, "rw", "", false},
+      {"", "v1", "replicationcontrollers", "ReplicationController", true, "rw", "rc", true},
+      {"", "v1", "resourcequotas", "ResourceQuota", true, "rw", "quota", false},
+      {"", "v1", "secrets", "Secret", true, "rw", "", false},
+      {"", "v1", "serviceaccounts", "ServiceAccount", true, "rw", "sa", false},
+      {"", "v1", "services", "Service", true, "rw", "svc", true},
+      {"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, "rw", "", false},
+      {"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, "rw", "", false},
+      {"apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, "rw", "crd", false},
+      {"apiregistration.k8s.io", "v1", "apiservices", "APIService", false, "rw", "", false},
+      {"apps", "v1", "controllerrevisions", "ControllerRevision", true, "rw", "", false},
+      {"apps", "v1", "daemonsets", "DaemonSet", true, "rw", "ds", true},
+      {"apps", "v1", "deployments", "Deployment", true, "rw", "deploy", true},
+      {"apps", "v1", "replicasets", "ReplicaSet", true, "rw", "rs", true},
+      {"apps", "v1", "statefulsets", "StatefulSet", true, "rw", "sts", true},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, "c", "", false},
+      {"authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, "c", "", false},
+      {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, "c", "", false},
+      {"authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, "c", "", false},
+      {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, "rw", "hpa", true},
+      {"autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, "rw", "hpa", true},
+      {"batch", "v1", "cronjobs", "CronJob", true, "rw", "cj", true},
+      {"batch", "v1", "jobs", "Job", true, "rw", "", true},
+      {"certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, "rw", "csr", false},
+      {"coordination.k8s.io", "v1", "leases", "Lease", true, "rw", "", false},
+      {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, "rw", "", false},
+      {"events.k8s.io", "v1", "events", "Event", true, "rw", "ev", false},
+      {"flowcontrol.apiserver.k8s.io", "v1", "flowschemas", "FlowSchema", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations", "PriorityLevelConfiguration", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", "flowschemas", "FlowSchema", false, "rw", "", false},
+      {"flowcontrol.apiserver.k8s.io", "v1beta3", "prioritylevelconfigurations", "PriorityLevelConfiguration", false, "rw", "", false},
+      {"networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, "rw", "", false},
+      {"networking.k8s.io", "v1", "ingresses", "Ingress", true, "rw", "ing", false},
+      {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, "rw", "netpol", false},
+      {"node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, "rw", "", false},
+      {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, "rw", "pdb", false},
+      {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, "rw", "", false},
+      {"rbac.authorization.k8s.io", "v1", "roles", "Role", true, "rw", "", false},
+      {"scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, "rw", "pc", false},
+      {"storage.k8s.io", "v1", "csidrivers", "CSIDriver", false, "rw", "", false},
+      {"storage.k8s.io", "v1", "csinodes", "CSINode", false, "rw", "", false},
+      {"storage.k8s.io", "v1", "csistoragecapacities", "CSIStorageCapacity", true, "rw", "", false},
+      {"storage.k8s.io", "v1", "storageclasses", "StorageClass", false, "rw", "sc", false},
+      {"storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", false, "rw", "", false},
+      {"metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, "r", "", false},
+      {"metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, "r", "", false},
+  };
+
+  static std::string api_resource_row(const ApiResource& r) {
+    std::string gv = *r.group ? std::string(r.group) + "/" + r.version : r.version;
+    // The group's preferred version is the first listed (v2 over v1, v1 over v1beta3).
+    bool preferred = !((std::string_view(r.group) == "autoscaling" && std::string_view(r.version) == "v1") ||
+                       std::string_view(r.version) == "v1beta3");
+    std::string singular(r.kind);
+    for (char& ch : singular) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("group", r.group).field("version", r.version).field("groupVersion", gv).field("resource", r.resource);
+    o_.field("singularName", singular).field("kind", r.kind).field("namespaced", r.namespaced);
+    {
+      auto v = o_.array("verbs");
+      std::string_view verbs(r.verbs);
+      if (verbs == "c") v.value("create");
+      else if (verbs == "r") v.value("get").value("list");
+      else
+        for (const char* verb : {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}) v.value(verb);
+    }
+    if (*r.short_name) o_.array("shortNames").value(r.short_name);
+    else o_.null("shortNames");
+    if (r.in_all) o_.array("categories").value("all");
+    else o_.null("categories");
+    o_.field("preferred", preferred);
+    return s;
+  }
+
+  // An object of the kinds below: apiVersion, kind, metadata (namespaced
+  // when `ns` is given), then what `body` writes.
+  std::string simple_object(const char* api, const char* kind, const std::string& name, std::time_t created,
+                             const std::function<void(JsonWriter&)>& body, const std::vector<Kv>& labels = {},
+                             const std::vector<Kv>& annotations = {}, const std::string& ns = "") {
+    std::string s;
+    JsonWriter o_(s, '{', '}');
+    o_.field("apiVersion", api).field("kind", kind);
+    {
+      auto md = o_.object("metadata");
+      head(md, name, ns, created);
+      pairs(md, "labels", labels);
+      pairs(md, "annotations", annotations);
+    }
+    body(o_);
+    return s;
+  }
+
+  void priorityclasses(ListFile& f) {
+    for (auto [name, value, what] : {std::tuple{"system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."},
+                                     std::tuple{"system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."}})
+      f.add(simple_object("scheduling.k8s.io/v1", "PriorityClass", name, born, [&](JsonWriter& o_) {
+        o_.field("description", what).field("preemptionPolicy", "PreemptLowerPriority").field("value", value);
+      }));
+  }
+
+  // The disk and NAS drivers (the csi-plugin DaemonSet on every worker) and
+  // what each node's kubelet registered of them.
+  void csi(ListFile& drivers, ListFile& csinodes) {
+    for (bool disk : {true, false})
+      drivers.add(simple_object("storage.k8s.io/v1", "CSIDriver", disk ? kDiskDriver : kNasDriver, born + 300, [&](JsonWriter& o_) {
+        auto sp = o_.object("spec");
+        sp.field("attachRequired", disk).field("fsGroupPolicy", "ReadWriteOnceWithFSType").field("podInfoOnMount", false);
+        sp.field("requiresRepublish", false).field("seLinuxMount", false).field("storageCapacity", false);
+        sp.array("volumeLifecycleModes").value("Persistent");
+      }));
+    for (const auto& n : nodes)
+      csinodes.add(simple_object("storage.k8s.io/v1", "CSINode", n.name, born + (n.control_plane ? 60 : 3660), [&](JsonWriter& o_) {
+        auto d = o_.object("spec").array("drivers");
+        if (n.control_plane) return;  // csi-plugin runs on workers only
+        {
+          auto e = d.object();
+          e.object("allocatable").field("count", 15);
+          e.field("name", kDiskDriver).field("nodeID", n.name);
+          e.array("topologyKeys").value("topology.diskplugin.csi.alibabacloud.com/zone");
+        }
+        d.object().field("name", kNasDriver).field("nodeID", n.name).null("topologyKeys");
+      }));
+  }
+
+  // A space-separated list as the values of a JSON array.
+  static void words(JsonWriter& arr, std::string_view list) {
+    for (size_t at = 0; at < list.size();) {
+      size_t sp = std::min(list.find(' ', at), list.size());
+      arr.value(list.substr(at, sp - at));
+      at = sp + 1;
+    }
+  }
+
+  // API Priority and Fairness as the API server bootstraps it (v1.29,
+  // flowcontrol.apiserver.k8s.io/v1): its priority levels and the flow
+  // schemas that route requests to them.
+  void priority_levels(ListFile& flevels) {
+    struct Level {
+      const char* name;
+      int shares, lendable, queues, hand;  // queues 0: requests beyond the limit are rejected
+    };
+    static constexpr Level kLevels[] = {{"catch-all", 5, 0, 0, 0},       {"exempt", 0, 0, 0, 0},
+                                        {"global-default", 20, 50, 128, 6}, {"leader-election", 10, 0, 16, 4},
+                                        {"node-high", 40, 25, 64, 6},     {"system", 30, 33, 64, 6},
+                                        {"workload-high", 40, 50, 128, 6}, {"workload-low", 100, 90, 128, 6}};
+    for (const auto& l : kLevels)
+      flevels.add(simple_object("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration", l.name, born, [&](JsonWriter& o_) {
+        {
+          auto sp = o_.object("spec");
+          bool exempt = l.name == std::string_view("exempt");
+          if (exempt) {
+            sp.object("exempt").field("lendablePercent", 0).field("nominalConcurrencyShares", 0);
+          } else {
+            auto lim = sp.object("limited");
+            lim.field("lendablePercent", l.lendable);
+            {
+              auto lr = lim.object("limitResponse");
+              if (l.queues) lr.object("queuing").field("handSize", l.hand).field("queueLengthLimit", 50).field("queues", l.queues);
+              lr.field("type", l.queues ? "Queue" : "Reject");
+            }
+            lim.field("nominalConcurrencyShares", l.shares);
+          }
+          sp.field("type", exempt ? "Exempt" : "Limited");
+        }
+        o_.object("status");
+      }, {}, {{"apf.kubernetes.io/autoupdate-spec", "true"}}));
+  }
+
+  void flow_schemas(ListFile& fschemas) {
+    struct Schema {
+      const char* name;
+      int precedence;
+      const char* level;
+      const char* subject;  // "group:…", "user:…" or "sa:…" (kube-system)
+    };
+    static constexpr Schema kSchemas[] = {
+        {"catch-all", 10000, "catch-all", "group:system:unauthenticated"},
+        {"endpoint-controller", 150, "workload-high", "sa:endpoint-controller"},
+        {"exempt", 1, "exempt", "group:system:masters"},
+        {"global-default", 9900, "global-default", "group:system:unauthenticated"},
+        {"kube-controller-manager", 800, "workload-high", "user:system:kube-controller-manager"},
+        {"kube-scheduler", 800, "workload-high", "user:system:kube-scheduler"},
+        {"kube-system-service-accounts", 900, "workload-high", "group:system:serviceaccounts:kube-system"},
+        {"probes", 2, "exempt", "group:system:unauthenticated"},
+        {"service-accounts", 9000, "workload-low", "group:system:serviceaccounts"},
+        {"system-leader-election", 100, "leader-election", "user:system:kube-controller-manager"},
+        {"system-node-high", 400, "node-high", "group:system:nodes"},
+        {"system-nodes", 500, "system", "group:system:nodes"},
+        {"workload-leader-election", 200, "leader-election", "sa:kube-controller-manager"},
+    };
+    for (const auto& sc : kSchemas)
+      fschemas.add(simple_object("flowcontrol.apiserver.k8s.io/v1", "FlowSchema", sc.name, born, [&](JsonWriter& o_) {
+        {
+          auto sp = o_.object("spec");
+          if (sc.precedence > 2) sp.object("distinguisherMethod").field("type", "ByUser");
+          sp.field("matchingPrecedence", sc.precedence);
+          sp.object("priorityLevelConfiguration").field("name", sc.level);
+          auto rule = sp.array("rules").object();
+          std::string_view subj(sc.subject);
+          bool probes = subj == "group:system:unauthenticated" && sc.precedence == 2;
+          if (probes) {
+            rule.array("nonResourceRules").object().array("nonResourceURLs").value("/healthz").value("/readyz").value("/livez");
+          } else {
+            auto r = rule.array("resourceRules").object();
+            r.array("apiGroups").value("*");
+            r.field("clusterScope", true);
+            r.array("namespaces").value("*");
+            r.array("resources").value("*");
+            r.array("verbs").value("*");
+          }
+          auto sj = rule.array("subjects").object();
+          size_t colon = subj.find(':');
+          std::string_view kind = subj.substr(0, colon), name = subj.substr(colon + 1);
+          if (kind == "sa") {
+            sj.field("kind", "ServiceAccount").object("serviceAccount").field("name", name).field("namespace", "kube-system");
+          } else if (kind == "user") {
+            sj.field("kind", "User").object("user").field("name", name);
+          } else {
+            sj.field("group", std::string(name)).field("kind", "Group");
+          }
+        }
+        auto c = o_.object("status").array("conditions").object();
+        c.field("lastTransitionTime", ts(born)).field("message", std::string("This FlowSchema references the PriorityLevelConfiguration object named \"") +
+                                                                    sc.level + "\" and it exists")
+            .field("reason", "Found").field("status", "False").field("type", "Dangling");
+      }, {}, {{"apf.kubernetes.io/autoupdate-spec", "true"}}));
+  }
+
+  // The ClusterRoles the bindings name, and the user-facing aggregated
+  // ones. Rules are abbreviated to each role's first rule.
+  void clusterroles(ListFile& f) {
+    struct Role {
+      const char* name;
+      const char* groups;  // one API group ("" core, "*" all)
+      const char* resources;
+      const char* verbs;  // space-separated
+      bool bootstrap;
+    };
+    static constexpr Role kRoles[] = {
+        {"admin", "", "pods", "create delete deletecollection patch update", true},
+        {"alicloud-csi-plugin", "", "persistentvolumes", "get list watch update create delete patch", false},
+        {"cluster-admin", "*", "*", "*", true},
+        {"edit", "", "pods", "create delete deletecollection patch update", true},
+        {"flannel", "", "nodes", "get list watch", false},
+        {"kubeadm:get-nodes", "", "nodes", "get", false},
+        {"nginx-ingress-controller", "networking.k8s.io", "ingresses", "get list watch", false},
+        {"system:auth-delegator", "authentication.k8s.io", "tokenreviews", "create", true},
+        {"system:basic-user", "authorization.k8s.io", "selfsubjectaccessreviews", "create", true},
+        {"system:certificates.k8s.io:certificatesigningrequests:nodeclient", "certificates.k8s.io", "certificatesigningrequests/nodeclient", "create", true},
+        {"system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "certificates.k8s.io", "certificatesigningrequests/selfnodeclient", "create", true},
+        {"system:coredns", "", "endpoints", "list watch", false},
+        {"system:discovery", "", "", "get", true},
+        {"system:kube-controller-manager", "", "secrets", "create", true},
+        {"system:kube-dns", "", "endpoints", "list watch", true},
+        {"system:kube-scheduler", "", "events", "create patch update", true},
+        {"system:metrics-server", "", "nodes/metrics", "get", false},
+        {"system:monitoring", "", "", "get", true},
+        {"system:node", "authentication.k8s.io", "tokenreviews", "create", true},
+        {"system:node-bootstrapper", "certificates.k8s.io", "certificatesigningrequests", "create get list watch", true},
+        {"system:node-proxier", "", "endpoints", "list watch", true},
+        {"system:public-info-viewer", "", "", "get", true},
+        {"system:service-account-issuer-discovery", "", "", "get", true},
+        {"system:volume-scheduler", "", "persistentvolumes", "get list patch update watch", true},
+        {"view", "", "pods", "get list watch", true},
+    };
+    std::vector<std::pair<std::string, const Role*>> all;
+    for (const auto& r : kRoles) all.push_back({r.name, &r});
+    static constexpr Role kController{"", "", "events", "create patch update", true};
+    for (const char* c : kControllers) all.push_back({std::string("system:controller:") + c, &kController});
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, r] : all) {
+      std::vector<Kv> labels, annotations;
+      if (r->bootstrap) {
+        labels.push_back({"kubernetes.io/bootstrapping", "rbac-defaults"});
+        annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
+      }
+      f.add(simple_object("rbac.authorization.k8s.io/v1", "ClusterRole", name, r->bootstrap ? born : born + 120, [&](JsonWriter& o_) {
+        auto rule = o_.array("rules").object();
+        if (*r->resources) {
+          rule.array("apiGroups").value(r->groups);
+          rule.array("resources").value(r->resources);
+        } else {
+          rule.array("nonResourceURLs").value("/healthz").value("/livez").value("/readyz").value("/version").value("/version/");
+        }
+        auto v = rule.array("verbs");
+        words(v, r->verbs);
+      }, labels, annotations));
+    }
+  }
+
+  // kubeadm's Roles and RoleBindings: joining nodes read the kube-proxy,
+  // kubelet and kubeadm ConfigMaps; anyone may read cluster-info in
+  // kube-public (that is how a joining node finds the cluster); the
+  // controllers and metrics-server read the authentication ConfigMap.
+  void roles(ListFile& froles, ListFile& fbindings) {
+    const std::string joiners = "system:bootstrappers:kubeadm:default-node-token";
+    struct Role {
+      const char* ns;
+      const char* name;
+      const char* resource;
+      const char* object;  // resourceNames, "" for any
+      const char* verbs;
+      std::vector<Subject> subjects;
+      const char* binding;  // "" : named like the role
+    };
+    const std::vector<Role> list = {
+        {"kube-public", "kubeadm:bootstrap-signer-clusterinfo", "configmaps", "cluster-info", "get", {{"User", "system:anonymous"}}, ""},
+        {"kube-public", "system:controller:bootstrap-signer", "configmaps", "", "get list watch", {{"ServiceAccount", "bootstrap-signer"}}, ""},
+        {"kube-system", "extension-apiserver-authentication-reader", "configmaps", "extension-apiserver-authentication", "get list watch",
+         {{"ServiceAccount", "metrics-server"}}, "metrics-server-auth-reader"},
+        {"kube-system", "kube-proxy", "configmaps", "kube-proxy", "get", {{"Group", joiners}}, ""},
+        {"kube-system", "kubeadm:kubelet-config", "configmaps", "kubelet-config", "get", {{"Group", "system:nodes"}, {"Group", joiners}}, ""},
+        {"kube-system", "kubeadm:nodes-kubeadm-config", "configmaps", "kubeadm-config", "get", {{"Group", joiners}, {"Group", "system:nodes"}}, ""},
+        {"kube-system", "system::leader-locking-kube-controller-manager", "configmaps", "kube-controller-manager", "watch",
+         {{"User", "system:kube-controller-manager"}, {"ServiceAccount", "kube-controller-manager"}}, ""},
+        {"kube-system", "system::leader-locking-kube-scheduler", "configmaps", "kube-scheduler", "watch",
+         {{"User", "system:kube-scheduler"}, {"ServiceAccount", "kube-scheduler"}}, ""},
+        {"kube-system", "system:controller:bootstrap-signer", "secrets", "", "get list watch", {{"ServiceAccount", "bootstrap-signer"}}, ""},
+        {"kube-system", "system:controller:cloud-provider", "configmaps", "", "create get list watch", {{"ServiceAccount", "cloud-provider"}}, ""},
+        {"kube-system", "system:controller:token-cleaner", "secrets", "", "delete get list watch", {{"ServiceAccount", "token-cleaner"}}, ""},
+    };
+    for (const auto& r : list) {
+      bool kubeadm = std::string_view(r.name).rfind("kubeadm:", 0) == 0 || r.name == std::string_view("kube-proxy");
+      std::vector<Kv> labels, annotations;
+      if (!kubeadm) {
+        labels.push_back({"kubernetes.io/bootstrapping", "rbac-defaults"});
+        annotations.push_back({"rbac.authorization.kubernetes.io/autoupdate", "true"});
+      }
+      std::time_t made = kubeadm ? born + 20 : born;
+      froles.add(simple_object("rbac.authorization.k8s.io/v1", "Role", r.name, made, [&](JsonWriter& o_) {
+        auto rule = o_.array("rules").object();
+        rule.array("apiGroups").value("");
+        if (*r.object) rule.array("resourceNames").value(r.object);
+        rule.array("resources").value(r.resource);
+        auto v = rule.array("verbs");
+        words(v, r.verbs);
+      }, labels, annotations, r.ns));
+      fbindings.add(rolebinding_object(r.ns, *r.binding ? r.binding : r.name, r.name, r.subjects, made + (*r.binding ? 120 : 0), labels,
+                                       annotations));
+    }
+    // The controller manager and the scheduler read the authentication ConfigMap too.
+    fbindings.add(rolebinding_object("kube-system", "system::extension-apiserver-authentication-reader",
+                                     "extension-apiserver-authentication-reader",
+                                     {{"User", "system:kube-controller-manager"}, {"User", "system:kube-scheduler"}}, born,
+                                     {{"kubernetes.io/bootstrapping", "rbac-defaults"}},
+                                     {{"rbac.authorization.kubernetes.io/autoupdate", "true"}}));
+  }
+
+  std::string rolebinding_object(const char* ns, const std::string& name, const char* role, const std::vector<Subject>& subjects,
+                                 std::time_t created, const std::vector<Kv>& labels, const std::vector<Kv>& annotations) {
+    return simple_object("rbac.authorization.k8s.io/v1", "RoleBinding", name, created, [&](JsonWriter& o_) {
+      o_.object("roleRef").field("apiGroup", "rbac.authorization.k8s.io").field("kind", "Role").field("name", role);
+      auto arr = o_.array("subjects");
+      for (const auto& sj : subjects) {
+        auto e = arr.object();
+        bool sa = sj.kind == std::string_view("ServiceAccount");
+        if (!sa) e.field("apiGroup", "rbac.authorization.k8s.io");
+        e.field("kind", sj.kind).field("name", sj.name);
+        if (sa) e.field("namespace", "kube-system");
+      }
+    }, labels, annotations, ns);
+  }
+
+  // /readyz?verbose and /livez?verbose of a healthy API server, as rows.
+  static void health_rows(ListFile& f, std::initializer_list<const char*> checks) {
+    for (const char* c : checks) f.add(std::string("{\"name\":\"") + c + "\",\"ok\":true,\"message\":\"ok\"}");
+  }
+
+  // What kubeadm, the add-ons and the API server keep besides the
+  // workloads, and the special tables (version, readyz, livez, discovery):
+  // one List file each, appended to `files` in manifest order. A table is
+  // written empty where a cluster of this shape has none: NetworkPolicies
+  // (flannel enforces none), Jobs and CronJobs (nothing runs batch work),
+  // MutatingWebhookConfigurations, CSIStorageCapacities (neither driver
+  // publishes capacity), CRDs and RuntimeClasses (no add-on installs any),
+  // and ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1 is
+  // served from v1.30; v1.29's v1beta1 is off by default).
+  void system_objects(const std::vector<std::string>& app_namespaces, const std::vector<Service>& services,
+                      const std::vector<Exposed>& exposed, const std::string& version, std::vector<std::unique_ptr<ListFile>>& files) {
+    auto file = [&](const char* table) -> ListFile& { return *files.emplace_back(std::make_unique<ListFile>(dir, table)); };
+    std::string token_id = extra.suffix(6);
+    {
+      std::vector<std::string> all_namespaces = {"default", "kube-system", "kube-public", "kube-node-lease", "policy-system"};
+      all_namespaces.insert(all_namespaces.end(), app_namespaces.begin(), app_namespaces.end());
+      std::string dns_ip;
+      for (const auto& sv : services)
+        if (sv.ns == "kube-system" && sv.name == "coredns") dns_ip = sv.cluster_ip;
+      system_configmaps(file("k8s.configmaps"), all_namespaces, dns_ip, token_id);
+    }
+    ListFile& fsecrets = file("k8s.secrets");
+    secrets(fsecrets, token_id);
+    ListFile &fclasses = file("k8s.ingressclasses"), &fingresses = file("k8s.ingresses");
+    ingresses(fclasses, fingresses, file("k8s.horizontalpodautoscalers"), fsecrets, exposed);
+    apiservices(file("k8s.apiservices"));
+    clusterrolebindings(file("k8s.clusterrolebindings"));
+    file("k8s.certificatesigningrequests").add(csr_object());
+    for (const char* empty : {"k8s.networkpolicies", "k8s.jobs", "k8s.cronjobs", "k8s.mutatingwebhookconfigurations",
+                              "k8s.csistoragecapacities", "k8s.customresourcedefinitions", "k8s.runtimeclasses",
+                              "k8s.validatingadmissionpolicies", "k8s.validatingadmissionpolicybindings"})
+      file(empty);
+    clusterroles(file("k8s.clusterroles"));
+    roles(file("k8s.roles"), file("k8s.rolebindings"));
+    csi(file("k8s.csidrivers"), file("k8s.csinodes"));
+    flow_schemas(file("k8s.flowschemas"));
+    priority_levels(file("k8s.prioritylevelconfigurations"));
+    priorityclasses(file("k8s.priorityclasses"));
+    file("k8s.version").add(version);
+    health_rows(file("k8s.readyz"), {"ping", "log", "etcd", "etcd-readiness", "informer-sync",
+                                     "poststarthook/start-apiserver-admission-initializer", "poststarthook/rbac/bootstrap-roles", "shutdown"});
+    health_rows(file("k8s.livez"), {"ping", "log", "etcd", "poststarthook/rbac/bootstrap-roles"});
+    ListFile& fresources = file("k8s.api_resources");
+    for (const auto& r : kResources) fresources.add(api_resource_row(r));
+  }
+
   // ------------------------------------------------------------ whole cluster
 
   void run() {
@@ -1201,6 +2365,7 @@ struct Generator {
         fvwh(dir, "k8s.validatingwebhookconfigurations"), fleases(dir, "k8s.leases"), fslices(dir, "k8s.endpointslices"),
         fevents(dir, "k8s.events"), fpdb(dir, "k8s.poddisruptionbudgets"), fpvc(dir, "k8s.persistentvolumeclaims"),
         fpv(dir, "k8s.persistentvolumes"), fsc(dir, "k8s.storageclasses");
+    ListFile fsts(dir, "k8s.statefulsets"), fva(dir, "k8s.volumeattachments");
     for (const auto& n : nodes) {
       std::string obj = node_object(n);
       fnodes.add(obj);
@@ -1313,7 +2478,8 @@ struct Generator {
       int containers;
     };
     std::vector<Dep> deps = {{"kube-system", "coredns", "registry.k8s.io/coredns/coredns:v1.11.1", 2, 1},
-                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1}};
+                             {"kube-system", "metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.0", 1, 1},
+                             {"kube-system", "nginx-ingress-controller", "registry.k8s.io/ingress-nginx/controller:v1.9.6", 2, 1}};
     // The example's webhook backend, scaled to zero (see the webhook below).
     if (o.preset == "example")
       deps.push_back({"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1});
@@ -1332,6 +2498,7 @@ struct Generator {
     int blocking_total = planted_count(n_app_deps, o.pdb_blocking_rate);
     int nothing_total = planted_count(n_app_deps, o.pdb_selects_nothing_rate);
     int pod_counter = 0, crash_planted = 0, dep_counter = 0;
+    std::vector<Exposed> exposed;  // the frontends: an Ingress, a TLS secret and an HPA each
     for (const auto& d : deps) {
       Workload w{d.ns, d.name, "Deployment", d.image, d.replicas, 0, rng.suffix(9), false};
       bool is_app = d.ns != "kube-system" && d.ns != "policy-system";
@@ -1407,6 +2574,7 @@ struct Generator {
       }
       if (canary) leftover_canary_budget(fpdb, fevents, w);
       if (pending) pending_claim(fpvc, fevents, w);
+      if (is_app && k % 8 == 0 && d.replicas > 0) exposed.push_back({d.ns, d.name, d.replicas});
       services.push_back(sv);
     }
     // The example's broken webhook: policy-guard is scaled to zero, so its
@@ -1438,21 +2606,25 @@ struct Generator {
       endpointslices(fslices, sv, first_string(obj, "uid"));
     }
 
-    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
-                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc};
-    for (auto* f : files) f->close();
-
     std::string major = o.version.substr(1, o.version.find('.') - 1);
     std::string minor = o.version.substr(o.version.find('.') + 1);
     minor = minor.substr(0, minor.find('.'));
     std::string version = "{\"major\":\"" + major + "\",\"minor\":\"" + minor + "\",\"gitVersion\":\"" + o.version +
                           "\",\"gitCommit\":\"" + rng.hex(40) + "\",\"gitTreeState\":\"clean\",\"buildDate\":\"2026-04-16T12:31:10Z\"," +
                           "\"goVersion\":\"go1.22.2\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
-    std::ofstream(dir / "version.json") << version << '\n';
-    std::ofstream(dir / "readyz.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]etcd-readiness ok\n[+]informer-sync ok\n"
-                                         "[+]poststarthook/start-apiserver-admission-initializer ok\n[+]poststarthook/rbac/bootstrap-roles ok\n"
-                                         "[+]shutdown ok\nreadyz check passed\n";
-    std::ofstream(dir / "livez.txt") << "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/rbac/bootstrap-roles ok\nlivez check passed\n";
+    {
+      std::vector<Node*> ready_workers;
+      for (auto* n : workers)
+        if (!n->not_ready) ready_workers.push_back(n);
+      statefulsets({fsts, fpods, fevents, fpvc, fpv, fva, fsvc, fep, fslices}, ready_workers, app_namespaces, n_app_deps, ip_index,
+                   services);
+    }
+    std::vector<std::unique_ptr<ListFile>> system;
+    system_objects(app_namespaces, services, exposed, version, system);
+    std::vector<ListFile*> files = {&fnodes, &fpods, &fns, &fds, &fdeps, &frs, &fsvc, &fep, &fvwh, &fleases,
+                                    &fslices, &fevents, &fpdb, &fpvc, &fpv, &fsc, &fsts, &fva};
+    for (auto& f : system) files.push_back(f.get());
+    for (auto* f : files) f->close();
     {
       std::ofstream m(dir / "manifest.json");
       m << "{\"format\":\"kinspect-snapshot/v1\",\"created\":\"" << o.now << "\",\"generator\":\"kinspect-gen-cluster seed="
@@ -1511,10 +2683,17 @@ deployment mounts a ReadWriteMany claim (bound to a PersistentVolume of a NAS
 StorageClass), every 3rd has a PodDisruptionBudget, every 10th was scaled up in
 the last hour (its pods' Scheduled/Pulled/Created/Started events are there);
 services have EndpointSlices; crash-looping pods have BackOff and Unhealthy
-events, pods on NotReady nodes NodeNotReady ones.
+events, pods on NotReady nodes NodeNotReady ones. Every 8th (the frontends) is
+served through the nginx IngressClass with a TLS secret and scaled by an HPA;
+one Redis StatefulSet per 32 deployments keeps its data on cloud disks
+(claims, volumes and VolumeAttachments, on Ready workers). kube-system holds
+kubeadm's ConfigMaps (kube-proxy, kubelet-config, kubeadm-config, CoreDNS,
+flannel), every namespace kube-root-ca.crt, and RBAC, APIServices, a bootstrap
+token and a kubelet's approved CSR are those of a healthy kubeadm cluster.
 
-Writes DIR/manifest.json, one List file per resource, version.json, readyz.txt,
-livez.txt, and DIR/planted.json with the number of each anomaly planted.
+Writes DIR/manifest.json, one List file per table (version.json, readyz.json
+and livez.json included, as `kinspect snapshot` writes them), and
+DIR/planted.json with the number of each anomaly planted.
 pdbs_blocking_drain counts every budget that allows no disruption while it has
 pods: the planted ones and those whose pods are unready because of another
 planted anomaly (a crash loop, a NotReady node).

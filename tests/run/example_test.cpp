@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 
 #include "tests/common/run_command.h"
 
@@ -47,4 +50,85 @@ TEST(Example, RunNamesEveryPlantedProblem) {
   // Each planted problem (examples/cluster/README.md) is named by some finding.
   for (const char* needle : {"worker-4", "master-2", "worker-3", "policy-guard", "checkout-", "inventory-export"})
     EXPECT_NE(findings.find(needle), std::string::npos) << "nothing names " << needle << " in:\n" << findings;
+}
+
+namespace {
+
+json::value read_json(const fs::path& p) {
+  std::ifstream in(p);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return json::parse(text);
+}
+
+// The tables the example's manifest lists, with their counts.
+std::map<std::string, int64_t> manifest_tables() {
+  std::map<std::string, int64_t> tables;
+  json::value manifest = read_json(fs::path(kExample) / "manifest.json");
+  for (const auto& r : manifest.at("resources").as_array())
+    tables[std::string(r.at("table").as_string())] = r.at("count").as_int64();
+  return tables;
+}
+
+}  // namespace
+
+// A table a snapshot does not list is "not captured": every check reading it
+// would be reported as not checked. So the example captures every API-server
+// table that the checks of its default (inspection) profile read, and those
+// of the pre-upgrade profile. Which tables those are is taken from the run's
+// own report: the checks' "tables", and the plugin that provides each.
+static void expect_captures_what_the_checks_read(const std::string& scenario, size_t min_checks) {
+  SCOPED_TRACE("kinspect run" + scenario);
+  auto r = run_command(std::string(KINSPECT_BIN) + " run --snapshot " + kExample + " --plugin-dir " PLUGIN_DIR
+                       " --format json --fail-on none" + scenario);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value rep = json::parse(r.out);
+  std::map<std::string, std::string> plugin_of;
+  for (const auto& t : rep.at("tables").as_array()) {
+    std::string scan(t.at("name").as_string());  // a scan: the table and its arguments, "k8s.pods()"
+    plugin_of[scan.substr(0, scan.find('('))] = std::string(t.at("plugin").as_string());
+  }
+  auto captured = manifest_tables();
+  std::set<std::string> needed;
+  size_t checks = 0;
+  for (const auto& c : rep.at("checks").as_array()) {
+    ++checks;
+    std::string id(c.at("id").as_string()), status(c.at("status").as_string());
+    EXPECT_NE(status, "error") << id << ": " << c.at("reason");
+    EXPECT_NE(status, "skipped") << id << ": " << c.at("reason");
+    for (const auto& t : c.at("tables").as_array()) {
+      std::string table(t.as_string());
+      auto p = plugin_of.find(table);
+      EXPECT_TRUE(p != plugin_of.end()) << id << " reads " << table << ", which no plugin provided in the run";
+      if (p != plugin_of.end() && p->second == "kube-apiserver") needed.insert(table);
+    }
+  }
+  EXPECT_GE(checks, min_checks);
+  EXPECT_GT(needed.size(), 20u) << "the checks read most API-server tables";
+  for (const auto& t : needed)
+    EXPECT_TRUE(captured.count(t)) << t << " is read by the profile's checks but examples/cluster/manifest.json does not list "
+                                       "it (not captured)";
+}
+
+TEST(Example, CapturesEveryTableTheDefaultProfileReads) {
+  if (!fs::exists(std::string(PLUGIN_DIR) + "/kube_apiserver.so")) GTEST_SKIP() << "kube_apiserver plugin not built";
+  expect_captures_what_the_checks_read("", 100);
+}
+
+TEST(Example, CapturesEveryTableThePreUpgradeProfileReads) {
+  if (!fs::exists(std::string(PLUGIN_DIR) + "/kube_apiserver.so")) GTEST_SKIP() << "kube_apiserver plugin not built";
+  expect_captures_what_the_checks_read(" --scenario pre-upgrade --target-version 1.30", 130);
+}
+
+// Each table the manifest lists is in its file, with the count it states, as
+// `kinspect snapshot` writes them.
+TEST(Example, ManifestCountsAreTheFilesItems) {
+  json::value manifest = read_json(fs::path(kExample) / "manifest.json");
+  for (const auto& r : manifest.at("resources").as_array()) {
+    std::string table(r.at("table").as_string()), file(r.at("file").as_string());
+    SCOPED_TRACE(table + " (" + file + ")");
+    ASSERT_TRUE(fs::exists(fs::path(kExample) / file));
+    json::value list = read_json(fs::path(kExample) / file);
+    EXPECT_EQ(list.at("kind").as_string(), "List");
+    EXPECT_EQ(static_cast<int64_t>(list.at("items").as_array().size()), r.at("count").as_int64());
+  }
 }
