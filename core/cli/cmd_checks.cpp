@@ -61,7 +61,8 @@ int list(const po::variables_map& vm) {
 
 int lint(const po::variables_map& vm) {
   std::vector<std::string> paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : default_check_paths();
-  auto reg = load_plugins(vm, false);
+  std::vector<LoadProblem> load_problems;  // printed; linting goes on without that plugin
+  auto reg = load_plugins(vm, false, &load_problems);
   size_t problems = 0, files = 0;
   for (const auto& p : paths) {
     auto diags = kcql::lint_path(p, *reg);
@@ -89,7 +90,8 @@ int explain(const po::variables_map& vm) {
   for (const auto& c : checks) {
     ids.push_back(c.id);
     if (c.id != id) continue;
-    auto reg = load_plugins(vm, false);
+    std::vector<LoadProblem> problems;  // printed; linting goes on without that plugin
+    auto reg = load_plugins(vm, false, &problems);
     auto bound = kcql::bind_check(c, *reg);
     std::cout << "check " << c.id << "  (" << c.file << ":" << c.pos.line << ")\n" << c.title << "\n\n";
     if (!bound) {

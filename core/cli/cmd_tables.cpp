@@ -60,7 +60,10 @@ static void print_table(const TableSchema& t, bool colour) {
 }
 
 static int tables(const po::variables_map& vm) {
-  auto reg = load_plugins(vm, vm.count("discover") > 0);
+  // Listing what is there goes on past a plugin that does not load (the
+  // problem is printed); only commands that inspect refuse to.
+  std::vector<LoadProblem> problems;
+  auto reg = load_plugins(vm, vm.count("discover") > 0, &problems);
   const bool as_json = vm["format"].as<std::string>() == "json";
   const bool colour = term::stdout_colour();
   if (vm.count("name")) {

@@ -38,17 +38,35 @@ void add_source_options(po::options_description& desc) {
 
 namespace {
 
-// Each --set must name a loaded plugin and, for a plugin that declares its
-// settings (ABI 1.1), one of them: a typo is a usage error, never a setting
-// silently ignored. Plugins left out of this run (`only`) are not checked.
+// Plugin names a --set may use: the loaded ones, and those the run left out
+// (`only`), named as the loader names them by file (kube_apiserver.so ->
+// kube-apiserver).
+std::vector<std::string> plugin_names(const PluginRegistry& reg, const RegistryOptions& opts) {
+  std::vector<std::string> names;
+  for (const auto& p : reg.plugins()) names.emplace_back(p->name());
+  for (const auto& dir : opts.dirs) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      if (e.path().extension() != ".so") continue;
+      std::string stem = e.path().stem().string();
+      std::replace(stem.begin(), stem.end(), '_', '-');
+      names.push_back(stem);
+    }
+  }
+  return names;
+}
+
+// Each --set must name a plugin and, for a plugin that declares its settings
+// (ABI 1.1), one of them: a typo is a usage error, never a setting silently
+// ignored. Settings of plugins this run leaves out (`only`) are not checked.
 void check_settings(const PluginRegistry& reg, const std::vector<std::pair<std::string, std::string>>& user_settings,
-                    const std::vector<std::string>& only) {
-  std::vector<std::string> loaded;
-  for (const auto& p : reg.plugins()) loaded.emplace_back(p->name());
+                    const RegistryOptions& opts) {
+  std::vector<std::string> loaded = plugin_names(reg, opts);
   for (const auto& [plugin, key] : user_settings) {
     const LoadedPlugin* p = reg.plugin(plugin);
     if (!p) {
-      if (!only.empty() && std::find(only.begin(), only.end(), plugin) == only.end()) continue;
+      bool left_out = !opts.only.empty() && std::find(loaded.begin(), loaded.end(), plugin) != loaded.end();
+      if (left_out) continue;  // a plugin this run does not use (the node profile loads only node)
       std::string hint = closest_match(plugin, loaded);
       throw UsageError("--set " + plugin + "." + key + ": no plugin '" + plugin + "' is loaded" +
                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; 'kinspect plugins list' shows them");
@@ -119,7 +137,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
     for (const auto& p : problems) text += (problems.size() == 1 ? "" : "\n  ") + p.format();
     throw UsageError(text);
   }
-  check_settings(*reg, user_settings, only);
+  check_settings(*reg, user_settings, opts);
   return reg;
 }
 

@@ -97,7 +97,6 @@ struct ListTarget {
   std::string resource; // "pods"
   std::string ns;       // namespace the LIST is narrowed to
   std::string kind, api_version;  // fallbacks for items
-  bool optional_api = false;      // a 404 means "not served": no rows
 };
 
 std::string scope_desc(const ListTarget& t) {
@@ -215,8 +214,10 @@ class ListScan : public ks::Scan {
           if (!cfg_.consistent_read) target += "&resourceVersion=0";
           continue;
         }
-        // Not served is not empty: the checks on it are "not checked".
-        if (e.status() == 404 && t_.optional_api && continue_.empty() && pages_ == 0)
+        // Not served is not empty: the checks on it are "not checked". A
+        // 404 on the first page says the server has no such collection,
+        // whether the table is well known or came from discovery.
+        if (e.status() == 404 && continue_.empty() && pages_ == 0)
           throw ks::Unavailable("not served", "the server does not serve " + t_.path + " (404)");
         rethrow_http(e, t_, client_.connection());
       }
@@ -487,7 +488,6 @@ class KubeApiserver : public ks::Plugin {
       lt.resource = r->resource;
       lt.kind = r->kind;
       lt.api_version = r->group_version();
-      lt.optional_api = true;
       if (r->namespaced && !ns.empty()) lt.ns = ns;
       lt.path = r->list_path(lt.ns);
     } else {

@@ -286,12 +286,13 @@ TEST_F(Live, DescribeMakesNoNetworkCallsWithoutDiscover) {
   EXPECT_EQ(c.server->log().size(), 0u);
 }
 
-TEST_F(Live, NotServedResourceIsEmpty) {
+// Not served is not "none": the checks reading it must be "not checked".
+TEST_F(Live, NotServedResourceIsUnavailable) {
   Cluster c("live-404");
   auto p = plugin(c.config(c.token_kubeconfig()));
   auto r = p->scan("k8s.flowschemas");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.rows.size(), 0u);
+  EXPECT_EQ(r.rc, KI_UNAVAILABLE) << r.error;
+  EXPECT_EQ(r.error, "not served: the server does not serve /apis/flowcontrol.apiserver.k8s.io/v1/flowschemas (404)");
 }
 
 TEST_F(Live, SecretsAreStripped) {
@@ -429,6 +430,7 @@ TEST_F(Live, SnapshotRoundTrip) {
   std::string dir = temp_dir("roundtrip-snap");
   json::array resources;
   std::map<std::string, std::vector<std::string>> captured;
+  c.server->add_collection("/api/v1/services", "ServiceList", "v1", {});  // served, and empty
   for (const char* table : {"k8s.pods", "k8s.nodes", "k8s.events", "k8s.deployments", "k8s.version", "k8s.readyz",
                             "k8s.api_resources", "k8s.services"}) {
     auto r = live->scan(table);

@@ -122,9 +122,9 @@ TEST(Snapshot, ManifestDirectory) {
   auto gen = p->scan("k8s.resource", {"v1", "pods"});
   ASSERT_TRUE(gen.ok) << gen.error;
   EXPECT_EQ(gen.rows.size(), 14u);
-  auto dep = p->scan("k8s.deployments");  // not in the manifest: empty
-  ASSERT_TRUE(dep.ok) << dep.error;
-  EXPECT_EQ(dep.rows.size(), 0u);
+  auto dep = p->scan("k8s.deployments");  // not in the manifest: unknown, not empty
+  EXPECT_EQ(dep.rc, KI_UNAVAILABLE) << dep.error;
+  EXPECT_EQ(dep.error.rfind("not captured: ", 0), 0u) << dep.error;
   auto ver = p->scan("k8s.version");
   ASSERT_TRUE(ver.ok) << ver.error;
   ASSERT_EQ(ver.rows.size(), 1u);
@@ -189,9 +189,10 @@ TEST(Snapshot, KubectlListJsonFile) {
   auto pods = p->scan("k8s.pods");
   ASSERT_TRUE(pods.ok) << pods.error;
   EXPECT_EQ(names(pods), (std::multiset<std::string>{"t1", "t2"}));
+  // A file of pods says nothing about nodes: not captured, never "no nodes".
   auto nodes = p->scan("k8s.nodes");
-  ASSERT_TRUE(nodes.ok);
-  EXPECT_EQ(nodes.rows.size(), 0u);
+  EXPECT_EQ(nodes.rc, KI_UNAVAILABLE) << nodes.error;
+  EXPECT_NE(nodes.error.find("no object in the snapshot is of its kind"), std::string::npos) << nodes.error;
 }
 
 TEST(Snapshot, ListItemsWithoutKindGetItFromTheListKind) {
@@ -343,9 +344,9 @@ TEST(Snapshot, TarGz) {
   auto rz = p->scan("k8s.readyz");
   ASSERT_TRUE(rz.ok) << rz.error;
   EXPECT_EQ(rz.rows.size(), 2u);
-  auto dep = p->scan("k8s.deployments");  // not in the manifest: empty
-  ASSERT_TRUE(dep.ok) << dep.error;
-  EXPECT_EQ(dep.rows.size(), 0u);
+  auto dep = p->scan("k8s.deployments");  // not in the manifest: unknown, not empty
+  EXPECT_EQ(dep.rc, KI_UNAVAILABLE) << dep.error;
+  EXPECT_EQ(dep.error.rfind("not captured: ", 0), 0u) << dep.error;
   // Tables of the manifest that are not well-known are declared too.
   std::string crd = d + "/crd.tar.gz";
   make_tar_gz(crd, {{"manifest.json", R"({"format":"kinspect-snapshot/v1","resources":[{"table":"k8s.certificates","file":"certificates.json","count":1}]})"},
@@ -397,8 +398,7 @@ TEST(Snapshot, TarStopsAfterTheManifestListedMembers) {
   ASSERT_TRUE(pods.ok) << pods.error;
   EXPECT_EQ(pods.rows.size(), 14u);
   auto dep = p->scan("k8s.deployments");  // not in the manifest
-  ASSERT_TRUE(dep.ok) << dep.error;
-  EXPECT_EQ(dep.rows.size(), 0u);
+  EXPECT_EQ(dep.rc, KI_UNAVAILABLE) << dep.error;
   auto nodes = p->scan("k8s.nodes");  // behind the damage: a clear error
   ASSERT_FALSE(nodes.ok);
   EXPECT_NE(nodes.error.find(file), std::string::npos) << nodes.error;
@@ -416,7 +416,8 @@ TEST(Snapshot, TablesThatFailedToCaptureAreReported) {
     auto p = plugin(snap_config(path));
     auto s = p->scan("k8s.secrets");
     ASSERT_FALSE(s.ok) << path;
-    EXPECT_EQ(s.error, "snapshot " + path + ": k8s.secrets was not captured: forbidden: cannot list secrets at the cluster scope (403)");
+    EXPECT_EQ(s.rc, KI_UNAVAILABLE);
+    EXPECT_EQ(s.error, "not captured: snapshot " + path + " lacks k8s.secrets: forbidden: cannot list secrets at the cluster scope (403)");
     auto pods = p->scan("k8s.pods");
     ASSERT_TRUE(pods.ok) << pods.error;
     EXPECT_EQ(pods.rows.size(), 14u);

@@ -1,6 +1,8 @@
 // The kinspect executable, run as a user would.
 #include <gtest/gtest.h>
 
+#include <kinspect/abi.h>
+
 #include <boost/json.hpp>
 #include <kinspect/abi.h>
 
@@ -18,10 +20,16 @@ TEST(Cli, PluginsListAsJsonNamesEveryPluginAndEveryProblem) {
   json::value v = json::parse(r.out);
   std::vector<std::string> names;
   for (const auto& p : v.at("plugins").as_array()) names.emplace_back(p.at("name").as_string());
-  EXPECT_EQ(names, (std::vector<std::string>{"c-ok", "checks", "good", "other"}));
-  const auto& good = v.at("plugins").as_array()[2];
+  EXPECT_EQ(names, (std::vector<std::string>{"c-abi10", "c-ok", "checks", "good", "other"}));
+  const auto& good = v.at("plugins").as_array()[3];
   EXPECT_EQ(good.at("version").as_string(), "1.2.3");
-  EXPECT_EQ(good.at("abi").as_string(), "1.0");
+  EXPECT_EQ(good.at("abi").as_string(), std::to_string(KI_ABI_MAJOR) + "." + std::to_string(KI_ABI_MINOR));
+  // A plugin built with this SDK declares its settings (none here); a 1.0
+  // plugin declares none and is still loaded, its settings unchecked.
+  EXPECT_TRUE(good.at("settings").is_array());
+  const auto& old = v.at("plugins").as_array()[0];
+  EXPECT_EQ(old.at("abi").as_string(), "1.0");
+  EXPECT_TRUE(old.at("settings").is_null());
   EXPECT_EQ(good.at("kind").as_string(), "driver");
   EXPECT_EQ(good.at("tables").as_array().size(), 2u);
   EXPECT_EQ(v.at("problems").as_array().size(), 8u);
@@ -80,4 +88,16 @@ TEST(Cli, VersionNamesTheAbi) {
   ASSERT_EQ(r.exit_code, 0);
   json::value v = json::parse(r.out);
   EXPECT_EQ(v.at("abi").as_string(), std::to_string(KI_ABI_MAJOR) + "." + std::to_string(KI_ABI_MINOR));
+}
+
+// ABI 1.0 on a 1.1 host: the plugin loads and answers, and a setting for it
+// passes unchecked (it declares none); an SDK plugin refuses an unknown one.
+TEST(Cli, Abi10PluginLoadsAndItsSettingsPassUnchecked) {
+  auto r = run_command(kBin + " query \"SELECT count(*) AS n FROM test.abi10\" --format csv --plugin " FIXTURE_DIR
+                       "/c_abi10.so --plugin-dir /nonexistent --set c-abi10.anything=1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto bad = run_command(kBin + " query \"SELECT count(*) FROM test.good\" --plugin " FIXTURE_DIR
+                         "/good.so --plugin-dir /nonexistent --set good.anything=1");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("plugin 'good' has no setting 'anything'"), std::string::npos) << bad.err;
 }
