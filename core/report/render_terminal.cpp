@@ -138,7 +138,7 @@ class Writer {
         if (n++ < kShown) line += (line.empty() ? "" : ", ") + f.object + " (" + c.id + ")";
       }
     if (!n) return;
-    if (n > kShown) line += ", and " + std::to_string(n - kShown) + " more";
+    if (n > kShown) line += ", and " + std::to_string(n - kShown) + " more objects";
     out += "  " + pad("") + paint(sev == Severity::Critical ? term::kRed : term::kYellow, std::string(label)) + " " +
            line + "\n";
   }
@@ -290,8 +290,8 @@ class Writer {
       add(s.info, "info");
       line += " (" + sev + ")";
     }
-    line += ", " + plural(s.errors, "error") + ", " + std::to_string(s.skipped) + " skipped (" +
-            std::to_string(s.not_checked) + " not checked); " + plural(s.findings, "finding");
+    line += ", " + plural(s.errors, "error") + ", " + std::to_string(s.skipped) + " skipped; " +
+            plural(s.findings, "finding");
     if (!r.baseline.empty() || s.new_findings || s.resolved_findings)
       line += " (" + std::to_string(s.new_findings) + " new, " + std::to_string(s.resolved_findings) + " resolved)";
     std::string_view style = s.failed ? (s.critical ? term::kRed : term::kYellow)

@@ -42,14 +42,20 @@ kinspect::PluginRegistry& registry() {
   return *reg;
 }
 
-std::unique_ptr<kinspect::PluginRegistry> snapshot_registry(const std::string& snapshot) {
+std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot) {
   auto reg = std::make_unique<kinspect::PluginRegistry>();
   auto o = plugin_options();
   json::object cfg;
   cfg["snapshot"] = snapshot;
   o.config["kube-apiserver"] = json::serialize(cfg);
   load_into(*reg, o);
-  return reg;
+  return std::make_unique<PartialDump>(std::move(reg));
+}
+
+kinspect::Expected<std::shared_ptr<const kinspect::TableData>> PartialDump::fetch(const kinspect::ScanSpec& spec) {
+  auto data = registry_->fetch(spec);
+  if (!data && data.error().cause() == "not captured") return std::make_shared<const kinspect::TableData>();
+  return data;
 }
 
 const std::vector<kcql::CheckDef>& checks() {

@@ -364,9 +364,8 @@ TEST_F(FixtureRoot, FileReadsInsideRootAndWithholdsSecrets) {
 TEST(NodeSettings, BadSettingsNameTheSetting) {
   for (auto [cfg, want] : std::vector<std::pair<std::string, std::string>>{
            {R"({"root":"relative"})", "setting root must be an absolute path"},
-           {R"({"root":"/no/such/dir"})", "root /no/such/dir is not a directory"},
-           {R"({"max_file_bytes":-1})", "max_file_bytes must be a non-negative integer"},
-           {R"({"rooot":"/"})", "unknown setting 'rooot'"}}) {
+           {R"({"root":"/no/such/dir"})", "setting root: /no/such/dir is not a directory"},
+           {R"({"max_file_bytes":-1})", "max_file_bytes must be a non-negative integer"}}) {
     kinspect::PluginRegistry reg;
     kinspect::RegistryOptions o;
     o.files = {std::string(PLUGIN_DIR) + "/node.so"};
@@ -375,6 +374,20 @@ TEST(NodeSettings, BadSettingsNameTheSetting) {
     ASSERT_EQ(problems.size(), 1u) << cfg;
     EXPECT_NE(problems[0].reason.find(want), std::string::npos) << problems[0].reason;
   }
+}
+
+// A misspelt key is the host's to refuse (it knows every plugin's declared
+// settings and suggests the right one): the plugin declares its own.
+TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
+  kinspect::PluginRegistry reg;
+  kinspect::RegistryOptions o;
+  o.files = {std::string(PLUGIN_DIR) + "/node.so"};
+  ASSERT_TRUE(reg.load(o).empty());
+  const auto& d = reg.plugin("node")->description();
+  ASSERT_TRUE(d.declares_settings);
+  std::vector<std::string> names;
+  for (const auto& s : d.settings) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes"}));
 }
 
 TEST(NodeSettings, MaxFileBytesTruncatesContent) {
@@ -626,10 +639,11 @@ TEST(NodeProfileCli, RunsAgainstARootAsAUserWould) {
 TEST(NodeProfileCli, ABadRootIsAUsageError) {
   auto r = run_command(std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
                        " --set node.root=/no/such/root --format json");
-  EXPECT_NE(r.err.find("root /no/such/root is not a directory"), std::string::npos) << r.err;
-  // The plugin did not load, so its checks are skipped, not silently passed.
-  json::value rep = json::parse(r.out);
-  for (const auto& c : rep.at("checks").as_array()) EXPECT_EQ(c.at("status"), "skipped") << c.at("id");
+  EXPECT_NE(r.err.find("setting root: /no/such/root is not a directory"), std::string::npos) << r.err;
+  // A plugin the run was given that cannot start stops the run: no report
+  // whose checks could look passed.
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 // ---------------------------------------------------------------- docs/node.md

@@ -82,6 +82,7 @@ Report sample_report() {
     auto c = check("etcd-health", "etcd members are healthy", "control-plane", "etcd", Severity::Critical,
                    Status::Error);
     c.reason = "table etcd.members failed: dial tcp 10.0.0.11:2379: connect: connection refused";
+    c.cause = "error";
     r.checks.push_back(std::move(c));
   }
   r.checks.push_back(check("apiserver-cert-expiry", "API server certificates are valid for 30 days",
@@ -136,6 +137,7 @@ Report sample_report() {
     auto c = check("pv-bound", "PersistentVolumes are Bound", "storage", "persistent-volumes", Severity::Warning,
                    Status::Skipped);
     c.reason = "the profile disables it for clusters without a storage class";
+    c.cause = std::string(kNotApplicable);
     r.checks.push_back(std::move(c));
   }
   r.checks.push_back(check("deprecated-apis", "No removed API versions in use", "upgrade", "api-versions",

@@ -39,7 +39,7 @@ TEST(ReportTerminal, FailuresFirst) {
   // the skipped one, then all-pass.
   size_t nodes = pos(t, "\nNodes - abnormal"), cp = pos(t, "\nControl plane - abnormal"),
          net = pos(t, "\nNetwork - abnormal"), addons = pos(t, "\nAdd-ons - abnormal"),
-         work = pos(t, "\nWorkloads - abnormal"), storage = pos(t, "\nStorage - incomplete (1 skipped)"),
+         work = pos(t, "\nWorkloads - abnormal"), storage = pos(t, "\nStorage - not applicable (1 not applicable)"),
          upgrade = pos(t, "\nUpgrade - normal (1 passed)");
   EXPECT_LT(nodes, cp);
   EXPECT_LT(cp, net);
@@ -48,7 +48,7 @@ TEST(ReportTerminal, FailuresFirst) {
   EXPECT_LT(work, storage);
   EXPECT_LT(storage, upgrade);
   // Inside control plane: the failed component, then the error, then passes.
-  size_t proxy = pos(t, "  kube-proxy - abnormal (1 failed)\n"), etcd = pos(t, "  etcd - incomplete (1 error)\n"),
+  size_t proxy = pos(t, "  kube-proxy - abnormal (1 failed)\n"), etcd = pos(t, "  etcd - not checked (1 error)\n"),
          api = pos(t, "  kube-apiserver - normal (1 passed)\n");
   EXPECT_LT(cp, proxy);
   EXPECT_LT(proxy, etcd);
@@ -73,7 +73,7 @@ TEST(ReportTerminal, FindingsRemedyOnceAndReasons) {
   EXPECT_NE(t.find("    skip pv-bound - PersistentVolumes are Bound\n        skipped: the profile disables it"),
             std::string::npos) << t;
   // Tables that failed are listed once.
-  EXPECT_NE(t.find("Tables that failed\n  ERR etcd.members (etcd): dial tcp"), std::string::npos) << t;
+  EXPECT_NE(t.find("Tables that failed\n  ERR etcd.members from etcd: dial tcp"), std::string::npos) << t;
   // Cluster text is printed as it is (a terminal does not interpret markup).
   EXPECT_NE(t.find(kScriptObject), std::string::npos);
 }
@@ -109,12 +109,18 @@ TEST(ReportTerminal, SummaryLine) {
   std::string t = render_terminal(sample_report(), {});
   std::string want = "\n13 checks: 5 passed, 6 failed (3 critical, 2 warning, 1 info), 1 error, 1 skipped; " +
                      std::to_string(kFindings) + " findings\n";
-  ASSERT_GE(t.size(), want.size());
-  EXPECT_EQ(t.substr(t.size() - want.size()), want) << t;
+  size_t at = t.find(want);
+  ASSERT_NE(at, std::string::npos) << t;
+  // The verdict closes the page, as it opens it: what to read first.
+  std::string tail = t.substr(at + want.size());
+  EXPECT_EQ(tail.rfind("  Verdict   4 critical and 26 warning findings; 1 of 13 checks not checked\n", 0), 0u) << tail;
+  EXPECT_NE(tail.find("not checked: 1 check error"), std::string::npos) << tail;
+  EXPECT_EQ(t.find("  Verdict"), t.find("  Run") + t.substr(t.find("  Run")).find('\n') + 1) << "and opens it";
 
   Report empty;
   t = render_terminal(empty, {});
   EXPECT_NE(t.find("0 checks: 0 passed, 0 failed, 0 errors, 0 skipped; 0 findings\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("nothing was checked"), std::string::npos) << t;
 }
 
 TEST(ReportTerminal, ColourAndSymbols) {
