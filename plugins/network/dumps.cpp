@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include "iptables.h"
@@ -72,6 +73,26 @@ NftRuleset nft_ruleset(const Source& src) {
   return parse_nft_json(d.text, d.origin);
 }
 
+template <class T, class Load>
+std::shared_ptr<const T> cached(std::mutex& m, std::chrono::steady_clock::time_point& at, std::shared_ptr<const T>& slot,
+                                Load load) {
+  std::lock_guard<std::mutex> lock(m);
+  auto now = std::chrono::steady_clock::now();
+  if (!slot || now - at > DumpCache::kFresh) {
+    slot = std::make_shared<const T>(load());
+    at = now;
+  }
+  return slot;
+}
+
+std::shared_ptr<const std::vector<IptDump>> iptables_cached(Source& src) {
+  return cached(src.cache.iptables_mutex, src.cache.iptables_at, src.cache.iptables, [&] { return iptables_dumps(src); });
+}
+
+std::shared_ptr<const NftRuleset> nft_cached(Source& src) {
+  return cached(src.cache.nft_mutex, src.cache.nft_at, src.cache.nft, [&] { return nft_ruleset(src); });
+}
+
 void report_errors(const Source& src, const std::string& table, const std::vector<LineError>& errors) {
   for (size_t i = 0; i < errors.size() && i < 5; ++i)
     src.host.warn(table + ": " + errors[i].file + ":" + std::to_string(errors[i].line) + ": " + errors[i].message);
@@ -93,11 +114,11 @@ void options_object(ks::JsonWriter& r, std::string_view key, const Options& opts
 
 struct RuleRow {
   const IptDump* dump;
-  IptRule rule;
+  const IptRule* rule;
 };
 
 void write_rule(const RuleRow& rr, ks::JsonWriter& r) {
-  const IptRule& x = rr.rule;
+  const IptRule& x = *rr.rule;
   r.field("family", rr.dump->family).field("backend", rr.dump->backend).field("table", x.table).field("chain", x.chain);
   r.field("position", x.position);
   text_or_null(r, "protocol", x.protocol);
@@ -126,22 +147,22 @@ void write_rule(const RuleRow& rr, ks::JsonWriter& r) {
 }
 
 Emitter iptables_rules_table(Source& src) {
-  auto dumps = std::make_shared<std::vector<IptDump>>(iptables_dumps(src));
+  auto dumps = iptables_cached(src);
   std::vector<RuleRow> rows;
-  for (auto& d : *dumps) {
+  for (const auto& d : *dumps) {
     report_errors(src, "net.iptables_rules", d.errors);
-    for (auto& r : d.rules) rows.push_back({&d, std::move(r)});
+    for (const auto& r : d.rules) rows.push_back({&d, &r});
   }
   return emit_all(std::move(rows), [dumps](const RuleRow& rr, ks::JsonWriter& r) { write_rule(rr, r); });
 }
 
 Emitter iptables_chains_table(Source& src) {
-  auto dumps = std::make_shared<std::vector<IptDump>>(iptables_dumps(src));
-  std::vector<std::pair<const IptDump*, IptChain>> rows;
-  for (auto& d : *dumps)
-    for (auto& c : d.chains) rows.emplace_back(&d, std::move(c));
-  return emit_all(std::move(rows), [dumps](const std::pair<const IptDump*, IptChain>& dc, ks::JsonWriter& r) {
-    const IptChain& c = dc.second;
+  auto dumps = iptables_cached(src);
+  std::vector<std::pair<const IptDump*, const IptChain*>> rows;
+  for (const auto& d : *dumps)
+    for (const auto& c : d.chains) rows.emplace_back(&d, &c);
+  return emit_all(std::move(rows), [dumps](const std::pair<const IptDump*, const IptChain*>& dc, ks::JsonWriter& r) {
+    const IptChain& c = *dc.second;
     r.field("family", dc.first->family).field("backend", dc.first->backend).field("table", c.table).field("chain", c.chain);
     r.field("builtin", !c.policy.empty());
     text_or_null(r, "policy", c.policy);
@@ -154,9 +175,12 @@ Emitter iptables_chains_table(Source& src) {
 }
 
 Emitter nft_rules_table(Source& src) {
-  NftRuleset rs = nft_ruleset(src);
-  report_errors(src, "net.nft_rules", rs.errors);
-  return emit_all(std::move(rs.rules), [](const NftRule& x, ks::JsonWriter& r) {
+  auto rs = nft_cached(src);
+  report_errors(src, "net.nft_rules", rs->errors);
+  std::vector<const NftRule*> rows;
+  for (const auto& x : rs->rules) rows.push_back(&x);
+  return emit_all(std::move(rows), [rs](const NftRule* xp, ks::JsonWriter& r) {
+    const NftRule& x = *xp;
     r.field("family", x.family).field("table", x.table).field("chain", x.chain).field("handle", x.handle);
     r.field("position", x.position);
     text_or_null(r, "comment", x.comment);
@@ -177,8 +201,8 @@ Emitter nft_rules_table(Source& src) {
 }
 
 Emitter nft_chains_table(Source& src) {
-  NftRuleset rs = nft_ruleset(src);
-  return emit_all(std::move(rs.chains), [](const NftChain& c, ks::JsonWriter& r) {
+  auto rs = nft_cached(src);
+  return emit_all(rs->chains, [](const NftChain& c, ks::JsonWriter& r) {
     r.field("family", c.family).field("table", c.table).field("chain", c.chain);
     text_or_null(r, "type", c.type);
     text_or_null(r, "hook", c.hook);
@@ -231,10 +255,10 @@ Emitter dump_errors_table(Source& src) {
   // Offline, only the dumps that were given.
   const Settings& s = src.settings;
   if (!s.offline() || !s.iptables_save.empty() || !s.ip6tables_save.empty())
-    for (auto& d : iptables_dumps(src))
-      for (auto& e : d.errors) rows.emplace_back(d.family == "ipv6" ? "ip6tables" : "iptables", std::move(e));
+    for (const auto& d : *iptables_cached(src))
+      for (const auto& e : d.errors) rows.emplace_back(d.family == "ipv6" ? "ip6tables" : "iptables", e);
   if (!s.offline() || !s.nft_json.empty())
-    for (auto& e : nft_ruleset(src).errors) rows.emplace_back("nft", std::move(e));
+    for (const auto& e : nft_cached(src)->errors) rows.emplace_back("nft", e);
   return emit_all(std::move(rows), [](const std::pair<std::string, LineError>& se, ks::JsonWriter& r) {
     r.field("source", se.first).field("file", se.second.file).field("line", static_cast<int64_t>(se.second.line));
     r.field("message", se.second.message);

@@ -1,33 +1,24 @@
 #include "reader.h"
 
-#include <dirent.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <map>
 #include <stdexcept>
-#include <unordered_map>
 
-#include "common/text.h"
-#include "procnet.h"
 #include "rtnl.h"
 
 namespace network {
 
 namespace {
 
-using plugin_common::parse_int;
-using plugin_common::trim;
-
 // Loads on the first next(), on the thread that writes the rows, so a
 // namespace entered while loading is this thread's only.
 class LazyScan final : public ks::Scan {
  public:
-  LazyScan(std::string table, const Settings& s, const ks::Host& h) : table_(std::move(table)), settings_(s), host_(h) {}
+  LazyScan(std::string table, const Settings& s, const ks::Host& h, DumpCache& c)
+      : table_(std::move(table)), settings_(s), host_(h), cache_(c) {}
   bool next(ks::BatchWriter& out) override {
     if (!emit_) {
-      Source src(settings_, host_);
+      Source src(settings_, host_, cache_);
       emit_ = kernel_table(table_, src);
       if (!emit_) emit_ = dump_table(table_, src);
       if (!emit_) throw std::runtime_error("network has no table " + table_);
@@ -39,6 +30,7 @@ class LazyScan final : public ks::Scan {
   std::string table_;
   const Settings& settings_;
   const ks::Host& host_;
+  DumpCache& cache_;
   Emitter emit_;
 };
 
@@ -176,7 +168,7 @@ void text_array(ks::JsonWriter& r, std::string_view key, const std::vector<std::
   for (const auto& s : v) a.value(s);
 }
 
-Source::Source(const Settings& s, const ks::Host& h) : settings(s), fs(s.root), host(h) {
+Source::Source(const Settings& s, const ks::Host& h, DumpCache& c) : settings(s), fs(s.root), host(h), cache(c) {
   if (!s.netns.empty()) {
     std::string path;
     try {
@@ -199,8 +191,9 @@ std::string Source::proc_sys(const std::string& path) const {
   return settings.netns.empty() ? fs.at(path) : path;
 }
 
-std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host) {
-  return std::make_unique<LazyScan>(table, settings, host);
+std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host,
+                                    DumpCache& cache) {
+  return std::make_unique<LazyScan>(table, settings, host, cache);
 }
 
 // Defined in kernel_files.cpp.

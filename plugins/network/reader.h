@@ -6,12 +6,16 @@
 
 #include <kinspect/sdk.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/host_fs.h"
+#include "iptables.h"
 #include "netns.h"
+#include "nft.h"
 
 namespace network {
 
@@ -25,6 +29,19 @@ struct Settings {
   bool offline() const { return !iptables_save.empty() || !ip6tables_save.empty() || !nft_json.empty(); }
 };
 
+// The parsed rulesets, shared by the tables read from the same dumps (rules,
+// chains, dump errors): a run reads each tool's output once, however many of
+// those tables its checks need and on whichever threads they are scanned. An
+// entry is reused for kFresh only, so a long-lived plugin instance never
+// serves an old ruleset; a failed read is not cached.
+struct DumpCache {
+  static constexpr std::chrono::seconds kFresh{10};
+  std::mutex iptables_mutex, nft_mutex;  // held while loading: one load, the others wait for it
+  std::chrono::steady_clock::time_point iptables_at, nft_at;
+  std::shared_ptr<const std::vector<IptDump>> iptables;
+  std::shared_ptr<const NftRuleset> nft;
+};
+
 // What one scan reads from: the settings, the host root and the namespace
 // (opened when the scan starts, so a missing namespace fails the scan).
 struct Source {
@@ -32,8 +49,9 @@ struct Source {
   plugin_common::HostFs fs;
   NetnsFd ns;
   const ks::Host& host;
+  DumpCache& cache;
 
-  Source(const Settings& s, const ks::Host& h);
+  Source(const Settings& s, const ks::Host& h, DumpCache& c);
   // A /proc/net file of the namespace read ("tcp", "ip_vs").
   std::string proc_net(const std::string& name) const;
   // A /proc/sys path as the namespace sees it ("/proc/sys/net/...").
@@ -62,7 +80,7 @@ Emitter emit_all(std::vector<Item> items, Write write) {
 Emitter kernel_table(const std::string& table, Source& src);
 Emitter dump_table(const std::string& table, Source& src);
 
-std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host);
+std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host, DumpCache& cache);
 
 // Writers shared by the two halves.
 void text_or_null(ks::JsonWriter& r, std::string_view key, const std::string& v);

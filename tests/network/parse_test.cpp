@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "iptables.h"
 #include "nft.h"
@@ -258,4 +259,35 @@ TEST(ProcNet, ResolvConf) {
   EXPECT_EQ(rc.ndots, 5);
   EXPECT_EQ(rc.options.size(), 2u);
   EXPECT_EQ(w.count, 2u);
+}
+
+// Random damage to real dumps: the parsers report or skip, never crash, hang
+// or throw anything but the documented error, and what they return is sane.
+TEST(Robustness, MutatedDumpsNeverCrash) {
+  const std::string ipt = slurp("kube-proxy-iptables-save.txt");
+  const std::string nft = slurp("ruleset.json");
+  const std::string alphabet = "\"!-[]:*# \n\\{}0,/";
+  std::mt19937 rng(20261203);
+  size_t errors = 0, throws = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string a = ipt, b = nft;
+    for (int k = std::uniform_int_distribution<int>(1, 8)(rng); k > 0; --k) {
+      a[std::uniform_int_distribution<size_t>(0, a.size() - 1)(rng)] = alphabet[rng() % alphabet.size()];
+      b[std::uniform_int_distribution<size_t>(0, b.size() - 1)(rng)] = alphabet[rng() % alphabet.size()];
+    }
+    IptDump d = parse_iptables_save(a, "m.txt", "ipv4");
+    errors += d.errors.size();
+    for (const auto& r : d.rules) {
+      ASSERT_GE(r.position, 1);
+      for (const auto& p : r.dports) ASSERT_LE(p.from, p.to);
+    }
+    try {
+      NftRuleset rs = parse_nft_json(b, "m.json");
+      for (const auto& r : rs.rules) ASSERT_GE(r.position, 1);
+    } catch (const std::runtime_error&) {
+      ++throws;
+    }
+  }
+  EXPECT_GT(errors, 0u) << "the damage must have been noticed somewhere";
+  EXPECT_GT(throws, 0u);
 }
