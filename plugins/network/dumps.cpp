@@ -117,7 +117,12 @@ struct RuleRow {
   const IptRule* rule;
 };
 
-void write_rule(const RuleRow& rr, ks::JsonWriter& r) {
+// Which of a rule's wide JSON columns the query reads (the rest are NULL).
+struct RuleColumns {
+  bool matches, target_options, sports;
+};
+
+void write_rule(const RuleRow& rr, const RuleColumns& want, ks::JsonWriter& r) {
   const IptRule& x = *rr.rule;
   r.field("family", rr.dump->family).field("backend", rr.dump->backend).field("table", x.table).field("chain", x.chain);
   r.field("position", x.position);
@@ -128,9 +133,12 @@ void write_rule(const RuleRow& rr, ks::JsonWriter& r) {
   text_or_null(r, "out_interface", x.out_interface);
   port_array(r, "dports", x.dports);
   r.field("dports_negated", x.dports_negated);
-  port_array(r, "sports", x.sports);
+  if (want.sports) port_array(r, "sports", x.sports);
+  else r.null("sports");
   text_or_null(r, "comment", x.comment);
-  {
+  if (!want.matches) {
+    r.null("matches");
+  } else {
     auto ms = r.array("matches");
     for (const auto& m : x.matches) {
       auto o = ms.object();
@@ -140,7 +148,8 @@ void write_rule(const RuleRow& rr, ks::JsonWriter& r) {
   }
   text_or_null(r, "target", x.target);
   r.field("goto", x.goto_target);
-  options_object(r, "target_options", x.target_options);
+  if (want.target_options) options_object(r, "target_options", x.target_options);
+  else r.null("target_options");
   int_or_null(r, "packets", x.packets);
   int_or_null(r, "bytes", x.bytes);
   r.field("rule", x.text).field("source_file", rr.dump->file).field("line", static_cast<int64_t>(x.line));
@@ -153,7 +162,8 @@ Emitter iptables_rules_table(Source& src) {
     report_errors(src, "net.iptables_rules", d.errors);
     for (const auto& r : d.rules) rows.push_back({&d, &r});
   }
-  return emit_all(std::move(rows), [dumps](const RuleRow& rr, ks::JsonWriter& r) { write_rule(rr, r); });
+  const RuleColumns want{src.wants("matches"), src.wants("target_options"), src.wants("sports")};
+  return emit_all(std::move(rows), [dumps, want](const RuleRow& rr, ks::JsonWriter& r) { write_rule(rr, want, r); });
 }
 
 Emitter iptables_chains_table(Source& src) {

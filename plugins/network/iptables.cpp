@@ -1,5 +1,6 @@
 #include "iptables.h"
 
+#include <algorithm>
 #include <map>
 
 #include "common/text.h"
@@ -289,6 +290,8 @@ IptDump parse_iptables_save(std::string_view text, std::string_view file, std::s
   p.d.file = std::string(file);
   p.d.family = std::string(family);
   p.d.backend = "unknown";
+  // A dump is mostly rules: one allocation instead of a doubling series of moves.
+  p.d.rules.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
   for_each_line(text, [&](std::string_view l, size_t n) { p.line(l, n); });
   if (!p.table.empty()) p.error(0, "table " + p.table + " has no COMMIT (truncated dump?)");
   return std::move(p.d);

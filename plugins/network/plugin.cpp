@@ -61,7 +61,7 @@ class NetworkDriver : public ks::Plugin {
   std::vector<ks::TableSpec> tables() const override { return table_specs(); }
 
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
-    return make_scan(std::string(ctx.table()), settings_, host_, cache_);
+    return make_scan(ctx, settings_, host_, cache_);
   }
 
  private:

@@ -14,11 +14,12 @@ namespace {
 // namespace entered while loading is this thread's only.
 class LazyScan final : public ks::Scan {
  public:
-  LazyScan(std::string table, const Settings& s, const ks::Host& h, DumpCache& c)
-      : table_(std::move(table)), settings_(s), host_(h), cache_(c) {}
+  LazyScan(std::string table, std::vector<std::string> paths, const Settings& s, const ks::Host& h, DumpCache& c)
+      : table_(std::move(table)), paths_(std::move(paths)), settings_(s), host_(h), cache_(c) {}
   bool next(ks::BatchWriter& out) override {
     if (!emit_) {
       Source src(settings_, host_, cache_);
+      src.paths = paths_;
       emit_ = kernel_table(table_, src);
       if (!emit_) emit_ = dump_table(table_, src);
       if (!emit_) throw std::runtime_error("network has no table " + table_);
@@ -28,6 +29,7 @@ class LazyScan final : public ks::Scan {
 
  private:
   std::string table_;
+  std::vector<std::string> paths_;
   const Settings& settings_;
   const ks::Host& host_;
   DumpCache& cache_;
@@ -191,9 +193,19 @@ std::string Source::proc_sys(const std::string& path) const {
   return settings.netns.empty() ? fs.at(path) : path;
 }
 
-std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host,
+bool Source::wants(std::string_view column) const {
+  if (paths.empty()) return true;
+  for (const auto& p : paths)
+    if (p.compare(0, column.size(), column) == 0 && (p.size() == column.size() || p[column.size()] == '.')) return true;
+  return false;
+}
+
+std::unique_ptr<ks::Scan> make_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host,
                                     DumpCache& cache) {
-  return std::make_unique<LazyScan>(table, settings, host, cache);
+  // The request dies with scan(): keep what the rows need of it.
+  std::vector<std::string> paths;
+  for (auto p : ctx.paths()) paths.emplace_back(p);
+  return std::make_unique<LazyScan>(std::string(ctx.table()), std::move(paths), settings, host, cache);
 }
 
 // Defined in kernel_files.cpp.

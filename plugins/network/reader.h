@@ -50,8 +50,11 @@ struct Source {
   NetnsFd ns;
   const ks::Host& host;
   DumpCache& cache;
+  std::vector<std::string> paths;  // the columns the query reads; empty: all
 
   Source(const Settings& s, const ks::Host& h, DumpCache& c);
+  // Whether the query reads `column`: wide columns nobody reads are not written.
+  bool wants(std::string_view column) const;
   // A /proc/net file of the namespace read ("tcp", "ip_vs").
   std::string proc_net(const std::string& name) const;
   // A /proc/sys path as the namespace sees it ("/proc/sys/net/...").
@@ -80,7 +83,7 @@ Emitter emit_all(std::vector<Item> items, Write write) {
 Emitter kernel_table(const std::string& table, Source& src);
 Emitter dump_table(const std::string& table, Source& src);
 
-std::unique_ptr<ks::Scan> make_scan(const std::string& table, const Settings& settings, const ks::Host& host, DumpCache& cache);
+std::unique_ptr<ks::Scan> make_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host, DumpCache& cache);
 
 // Writers shared by the two halves.
 void text_or_null(ks::JsonWriter& r, std::string_view key, const std::string& v);
