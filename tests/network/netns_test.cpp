@@ -94,13 +94,30 @@ class PlantedNamespaces {
   int listener_ = 0;
 };
 
+// The namespaces are planted once for the suite and removed after it, also
+// when a test fails.
+class Netns : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (missing_prerequisite().empty()) planted_ = new PlantedNamespaces();
+  }
+  static void TearDownTestSuite() {
+    delete planted_;
+    planted_ = nullptr;
+  }
+  void SetUp() override {
+    if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(planted_ && planted_->ok());
+  }
+  static const PlantedNamespaces& ns() { return *planted_; }
+  static PlantedNamespaces* planted_;
+};
+PlantedNamespaces* Netns::planted_ = nullptr;
+
 }  // namespace
 
-TEST(Netns, TablesReadInsideTheNamespace) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
-  PlantedNamespaces ns;
-  ASSERT_TRUE(ns.ok());
-  auto reg = network_registry({{"netns", ns.a()}});
+TEST_F(Netns, KernelTablesReadInsideTheNamespace) {
+  auto reg = network_registry({{"netns", ns().a()}});
 
   auto links = rows(*reg, "net.links");
   const json::object* vx = find_row(links, "name", "kn-vx");
@@ -142,7 +159,10 @@ TEST(Netns, TablesReadInsideTheNamespace) {
   const json::object* n = find_row(neigh, "address", "10.77.0.9");
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->at("state"), "FAILED");
+}
 
+TEST_F(Netns, FilesAndRulesetsReadInsideTheNamespace) {
+  auto reg = network_registry({{"netns", ns().a()}});
   auto sysctls = rows(*reg, "net.sysctl");
   ASSERT_NE(find_row(sysctls, "name", "net.ipv4.ip_forward"), nullptr);
   EXPECT_EQ(find_row(sysctls, "name", "net.ipv4.ip_forward")->at("value_int"), 0);
@@ -162,7 +182,7 @@ TEST(Netns, TablesReadInsideTheNamespace) {
   EXPECT_EQ(drop->at("position"), 2);
   EXPECT_EQ(drop->at("comment"), "hardening script");
   EXPECT_EQ(json::serialize(drop->at("dports")), R"([{"from":10250,"to":10250}])");
-  EXPECT_NE(std::string(drop->at("source_file").as_string()).find("in network namespace " + ns.a()), std::string::npos);
+  EXPECT_NE(std::string(drop->at("source_file").as_string()).find("in network namespace " + ns().a()), std::string::npos);
 
   auto nft = rows(*reg, "net.nft_rules");
   const json::object* nd = find_row(nft, "table", "kntest");
@@ -172,12 +192,9 @@ TEST(Netns, TablesReadInsideTheNamespace) {
   EXPECT_EQ(rows(*reg, "net.dump_errors").size(), 0u);
 }
 
-TEST(Netns, ProfileNamesThePlantedRuleAndItsPort) {
-  if (auto why = missing_prerequisite(); !why.empty()) GTEST_SKIP() << why;
-  PlantedNamespaces ns;
-  ASSERT_TRUE(ns.ok());
+TEST_F(Netns, ProfileNamesThePlantedRuleAndItsPort) {
   auto r = run_command(std::string(KINSPECT_BIN) + " run --profile network --plugin-dir " + PLUGIN_DIR +
-                       " --set network.netns=" + ns.a() + " --format json");
+                       " --set network.netns=" + ns().a() + " --format json");
   EXPECT_EQ(r.exit_code, 1) << "critical findings fail the run: " << r.err;
   json::value rep = json::parse(r.out);
   std::map<std::string, std::vector<std::string>> fired;
@@ -202,7 +219,7 @@ TEST(Netns, ProfileNamesThePlantedRuleAndItsPort) {
     EXPECT_EQ(fired[quiet].size(), 0u) << quiet;
 }
 
-TEST(Netns, AMissingNamespaceFailsTheTablesWithTheReason) {
+TEST(NetnsMissing, AMissingNamespaceFailsTheTablesWithTheReason) {
   auto reg = network_registry({{"netns", "kinspect-net-no-such-namespace"}});
   for (const char* t : {"net.links", "net.iptables_rules", "net.sysctl"}) {
     std::string err = scan_error(*reg, t);
