@@ -35,7 +35,9 @@ std::string tokenize(std::string_view s, std::vector<Token>& out) {
       if (i >= s.size()) return "unterminated quoted string";
       ++i;
     } else {
-      while (i < s.size() && s[i] != ' ' && s[i] != '\t') t.text += s[i++];
+      size_t start = i;
+      while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+      t.text.assign(s.substr(start, i - start));
     }
     out.push_back(std::move(t));
   }
