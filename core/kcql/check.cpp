@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& known_categories() {
   static const std::vector<std::string> v = {"nodes",   "control-plane", "addons",  "network", "workloads",
-                                             "storage", "security",      "upgrade", "node-host"};
+                                             "storage", "security",      "upgrade", "node-host", "network-host"};
   return v;
 }
 

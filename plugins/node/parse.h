@@ -1,7 +1,6 @@
 // Parsers for the /proc and /sys text formats the node driver reads. They take
-// the text and the file's name (for messages) and never throw on bad input: a
-// line they cannot make sense of is skipped and counted in Warnings, so one
-// odd line (a kernel that adds a field, a truncated read) costs that line only.
+// the text and the file's name (for messages) and never throw on bad input
+// (see plugins/common/text.h).
 // Kept apart from plugin.cpp so the tests can feed them text directly.
 #pragma once
 
@@ -12,25 +11,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.h"
+
 namespace node {
 
-// Malformed input skipped while parsing: how many lines, and the first few
-// "file:line: why" messages (enough to diagnose, bounded for a huge file).
-struct Warnings {
-  size_t count = 0;
-  std::vector<std::string> first;
-  void add(std::string_view file, size_t line, std::string_view why);
-  // One line for the log: "3 malformed lines skipped: /proc/swaps:2: ...; ...".
-  std::string summary() const;
-};
-
-// A decimal integer, optionally signed, the whole of `s`.
-std::optional<int64_t> parse_int(std::string_view s);
-// A decimal number such as "0.12" (PSI averages), the whole of `s`.
-std::optional<double> parse_real(std::string_view s);
-// Splits on runs of spaces and tabs.
-std::vector<std::string_view> fields(std::string_view line);
-std::string_view trim(std::string_view s);
+// The generic line helpers live in plugins/common (shared with the network
+// plugin); the node parsers use them unqualified.
+using plugin_common::fields;
+using plugin_common::for_each_line;
+using plugin_common::parse_int;
+using plugin_common::parse_real;
+using plugin_common::trim;
+using plugin_common::valid_utf8;
+using plugin_common::Warnings;
 
 // /proc/<pid>/mountinfo (proc(5)): one mount per line.
 struct Mount {
@@ -89,7 +82,9 @@ struct Pressure {
 std::vector<Pressure> parse_pressure(std::string_view text, std::string_view file, Warnings& w);
 
 // os-release(5): KEY=value lines, values optionally quoted with shell escapes.
-std::map<std::string, std::string> parse_os_release(std::string_view text, std::string_view file, Warnings& w);
+inline std::map<std::string, std::string> parse_os_release(std::string_view text, std::string_view file, Warnings& w) {
+  return plugin_common::parse_key_values(text, file, w);
+}
 
 // /proc/<pid>/stat. comm is in parentheses and may itself hold spaces and
 // parentheses, so the fields after it are found from the LAST ')'.
@@ -112,7 +107,5 @@ std::optional<int64_t> count_cpu_list(std::string_view list);
 // Kernel release "6.1.0-18-amd64" -> {6, 1}.
 std::optional<std::pair<int64_t, int64_t>> kernel_major_minor(std::string_view release);
 
-// Whether `s` is valid UTF-8 (the host's JSON parser refuses anything else).
-bool valid_utf8(std::string_view s);
 
 }  // namespace node

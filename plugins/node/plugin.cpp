@@ -23,7 +23,7 @@
 #include <cstring>
 #include <set>
 
-#include "host_fs.h"
+#include "common/host_fs.h"
 #include "parse.h"
 
 namespace ks = kinspect::sdk;
@@ -125,7 +125,7 @@ class NodeDriver : public ks::Plugin {
     struct stat st;
     if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       throw std::runtime_error("node: setting root: " + root + " is not a directory (--set node.root=DIR names the host's root)");
-    fs_ = node::HostFs(root);
+    fs_ = plugin_common::HostFs(root);
   }
 
   std::vector<ks::SettingSpec> settings() const override {
@@ -165,7 +165,7 @@ class NodeDriver : public ks::Plugin {
   void file(std::string_view path, ks::BatchWriter& out) const;
 
   ks::Host host_;
-  node::HostFs fs_;
+  plugin_common::HostFs fs_;
   int64_t max_file_bytes_ = kDefaultMaxFileBytes;
 };
 
@@ -642,7 +642,7 @@ void NodeDriver::sysctl_tree(std::string_view prefix, ks::BatchWriter& out) cons
       // Write-only keys (vm.compact_memory, net.ipv4.route.flush) have no read bit.
       int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd < 0) return;
-      auto text = node::read_fd(fd, 64 * 1024, nullptr, nullptr);
+      auto text = plugin_common::read_fd(fd, 64 * 1024, nullptr, nullptr);
       ::close(fd);
       if (text) sysctl_row(out, name, *text);
     }
@@ -896,7 +896,7 @@ void NodeDriver::file(std::string_view path, ks::BatchWriter& out) const {
         .field("uid", static_cast<int64_t>(st.st_uid))
         .field("gid", static_cast<int64_t>(st.st_gid))
         .field("size", static_cast<int64_t>(st.st_size))
-        .field("mtime", node::rfc3339(st.st_mtime));
+        .field("mtime", plugin_common::rfc3339(st.st_mtime));
     std::string note = S_ISREG(st.st_mode) ? withheld_by_path(resolved) : std::string("not a regular file");
     std::optional<std::string> content;
     bool truncated = false;
@@ -911,7 +911,7 @@ void NodeDriver::file(std::string_view path, ks::BatchWriter& out) const {
         note = "changed while being read";
       } else {
         int err = 0;
-        content = node::read_fd(fd, static_cast<size_t>(max_file_bytes_), &truncated, &err);
+        content = plugin_common::read_fd(fd, static_cast<size_t>(max_file_bytes_), &truncated, &err);
         if (!content) note = errno_text(err);
       }
       if (fd >= 0) ::close(fd);

@@ -20,7 +20,7 @@ namespace {
 
 kinspect::RegistryOptions plugin_options() {
   kinspect::RegistryOptions o;
-  for (const char* name : {"kube_apiserver.so", "knowledge.so", "node.so"}) o.files.push_back(std::string(CHECKS_PLUGIN_DIR) + "/" + name);
+  for (const char* name : {"kube_apiserver.so", "knowledge.so", "node.so", "network.so"}) o.files.push_back(std::string(CHECKS_PLUGIN_DIR) + "/" + name);
   return o;
 }
 

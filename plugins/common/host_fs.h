@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace node {
+namespace plugin_common {
 
 class HostFs {
  public:
@@ -52,4 +52,4 @@ std::optional<std::string> read_fd(int fd, size_t cap, bool* truncated, int* err
 // "2024-01-02T03:04:05Z".
 std::string rfc3339(int64_t epoch_seconds);
 
-}  // namespace node
+}  // namespace plugin_common

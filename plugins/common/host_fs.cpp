@@ -1,4 +1,4 @@
-#include "host_fs.h"
+#include "common/host_fs.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "parse.h"
+#include "common/text.h"
 
-namespace node {
+namespace plugin_common {
 
 HostFs::HostFs(std::string root) : root_(std::move(root)) {
   if (root_.empty()) root_ = "/";
@@ -132,4 +132,4 @@ std::string rfc3339(int64_t epoch_seconds) {
   return buf;
 }
 
-}  // namespace node
+}  // namespace plugin_common
