@@ -47,6 +47,10 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
                                              std::vector<LoadProblem>* problems = nullptr, bool isolate = false,
                                              const std::vector<std::string>& only = {});
 
+// The tools named with --with TOOL[=PATH], in order: their adapter checks run
+// (RunConfig::inputs). load_plugins passes each PATH to plugin TOOL.
+std::vector<std::string> with_tools(const po::variables_map& vm);
+
 // A command-line value: JSON when it parses as JSON (5, true, ["a"]), else
 // the text itself, so --param max_restarts=5 is a number and name=foo text.
 boost::json::value json_or_text(const std::string& text);

@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
     log::set_level(vm["verbose"].as<std::vector<bool>>().size() > 1 ? log::Level::Debug : log::Level::Info);
   try {
     return cmd->run(vm);
+  } catch (const po::error& e) {
+    // Options checked once plugins are known (--set, --with): still a usage error.
+    std::cerr << "kinspect " << cmd->name << ": " << e.what() << "; see 'kinspect " << cmd->name << " --help'\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';
     return kExitIncomplete;

@@ -16,8 +16,9 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& known_categories() {
-  static const std::vector<std::string> v = {"nodes",   "control-plane", "addons",  "network", "workloads",
-                                             "storage", "security",      "upgrade", "node-host"};
+  // `adapters`: another tool's results (checks/adapters/, docs/adapters.md).
+  static const std::vector<std::string> v = {"nodes",   "control-plane", "addons",  "network",   "workloads",
+                                             "storage", "security",      "upgrade", "node-host", "adapters"};
   return v;
 }
 

@@ -280,14 +280,14 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const RunConfig& c
       cfg.driver_timeout_seconds > 0 ? cfg.driver_timeout_seconds : profile->driver_timeout_seconds;
 
   // ---- selection and binding
-  std::vector<const CheckInfo*> selected = ProfileSet::select_checks(*profile, infos);
+  std::vector<const CheckInfo*> selected = ProfileSet::select_checks(*profile, infos, cfg.inputs);
   if (!cfg.checks.empty()) {
     Profile narrow;
     narrow.include = cfg.checks;
     std::vector<CheckInfo> sub;
     for (const auto* c : selected) sub.push_back(*c);
     std::set<std::string> keep;
-    for (const auto* c : ProfileSet::select_checks(narrow, sub)) keep.insert(c->id);
+    for (const auto* c : ProfileSet::select_checks(narrow, sub, cfg.inputs)) keep.insert(c->id);
     std::erase_if(selected, [&](const CheckInfo* c) { return !keep.count(c->id); });
     if (selected.empty()) return Error("--check selects none of the checks of profile '" + profile->name + "'");
   }
