@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/plugin/registry.h"
+#include "core/snapshot/writer.h"
 
 namespace kinspect::cli {
 
@@ -47,9 +48,12 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
                                              std::vector<LoadProblem>* problems = nullptr, bool isolate = false,
                                              const std::vector<std::string>& only = {});
 
-// The tools named with --with TOOL[=PATH], in order: their adapter checks run
-// (RunConfig::inputs). load_plugins passes each PATH to plugin TOOL.
+// The tools named with --with TOOL[=PATH], and those whose outputs the
+// --snapshot carries: their adapter checks run (RunConfig::inputs).
+// load_plugins passes each PATH to plugin TOOL as its setting `input`.
 std::vector<std::string> with_tools(const po::variables_map& vm);
+// The --with TOOL=PATH pairs, PATH made absolute (for `snapshot` to carry).
+std::vector<SnapshotInput> with_inputs(const po::variables_map& vm);
 
 // A command-line value: JSON when it parses as JSON (5, true, ["a"]), else
 // the text itself, so --param max_restarts=5 is a number and name=foo text.

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/cli/cli.h"
+#include "core/snapshot/manifest.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
 
@@ -37,8 +38,8 @@ void add_source_options(po::options_description& desc) {
        "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50")
       ("with", po::value<std::vector<std::string>>()->composing(),
        "bring another tool's results into the report: TOOL=PATH (repeatable), e.g. --with kube-bench=kb.json "
-       "--with sonobuoy=results.tar.gz; TOOL is an adapter plugin (kube-bench, sonobuoy, polaris, kube-hunter, "
-       "popeye), PATH its output file, a folder of per-node outputs or a tarball; TOOL alone reads the results from "
+       "--with sonobuoy=results.tar.gz; TOOL is an adapter plugin ('kinspect plugins list'), "
+       "PATH its output file, a folder of per-node outputs or a tarball; TOOL alone reads the results from "
        "the live cluster where the adapter can. Only then do that tool's checks run (docs/adapters.md)");
 }
 
@@ -58,10 +59,21 @@ static std::vector<std::pair<std::string, std::string>> parse_with(const po::var
   return out;
 }
 
+std::vector<SnapshotInput> with_inputs(const po::variables_map& vm) {
+  std::vector<SnapshotInput> out;
+  for (const auto& [tool, path] : parse_with(vm))
+    if (!path.empty()) out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string()});
+  return out;
+}
+
 std::vector<std::string> with_tools(const po::variables_map& vm) {
   std::vector<std::string> tools;
   for (const auto& [tool, _] : parse_with(vm))
     if (std::find(tools.begin(), tools.end(), tool) == tools.end()) tools.push_back(tool);
+  // A snapshot taken with --with carries those outputs: they count as given.
+  if (vm.count("snapshot"))
+    for (const auto& tool : snapshot_input_tools(vm["snapshot"].as<std::string>()))
+      if (std::find(tools.begin(), tools.end(), tool) == tools.end()) tools.push_back(tool);
   return tools;
 }
 
@@ -73,6 +85,10 @@ static void add_with_settings(const po::variables_map& vm, std::map<std::string,
     if (path.empty()) settings["live"] = true;
     else settings["input"] = std::filesystem::absolute(path).lexically_normal().string();
   }
+  // --with on the command line wins over what the snapshot carries.
+  if (!vm.count("snapshot") || snapshot_input_tools(vm["snapshot"].as<std::string>()).empty()) return;
+  for (const auto& [tool, path] : snapshot_inputs(vm["snapshot"].as<std::string>()))
+    if (!seen.count(tool)) config[tool]["input"] = path;
 }
 
 // A --with naming no loaded plugin is a typo or a missing adapter: say which.

@@ -4,6 +4,7 @@
 // everything else is still reported.
 #include <unistd.h>
 
+#include "core/snapshot/writer.h"
 #include "harness.h"
 #include "tests/common/run_command.h"
 
@@ -95,6 +96,92 @@ TEST(AdaptersCli, QueryReadsTheInputAndSaysWhenThereIsNone) {
   auto without = run_command(q);
   EXPECT_NE(without.exit_code, 0);
   EXPECT_NE(without.err.find("no input: pass --with kube-bench=PATH"), std::string::npos) << without.err;
+}
+
+}  // namespace
+}  // namespace adapters_test
+
+namespace adapters_test {
+namespace {
+
+// docs/adapters.md: every command of its first ```sh block runs from the
+// repository's root and exits 0.
+TEST(AdaptersDocs, ExamplesRun) {
+  const std::string doc = slurp(std::string(KINSPECT_SOURCE_DIR) + "/docs/adapters.md");
+  size_t start = doc.find("```sh\n");
+  ASSERT_NE(start, std::string::npos);
+  size_t end = doc.find("```", start + 6);
+  std::string block = doc.substr(start + 6, end - start - 6);
+  std::vector<std::string> commands;
+  std::string cur;
+  for (size_t p = 0; p < block.size();) {
+    size_t nl = block.find('\n', p);
+    std::string line = block.substr(p, nl - p);
+    p = nl + 1;
+    if (size_t hash = line.find("  #"); hash != std::string::npos) line = line.substr(0, hash);
+    bool more = !line.empty() && line.back() == '\\';
+    cur += more ? line.substr(0, line.size() - 1) : line;
+    if (!more) {
+      if (cur.find_first_not_of(' ') != std::string::npos) commands.push_back(cur);
+      cur.clear();
+    }
+  }
+  ASSERT_GE(commands.size(), 4u);
+  for (auto c : commands) {
+    ASSERT_EQ(c.rfind("kinspect ", 0), 0u) << c;
+    c = "cd " + sh_quote(KINSPECT_SOURCE_DIR) + " && " + std::string(KINSPECT_BIN) + " " + c.substr(9) + " --plugin-dir " + PLUGIN_DIR;
+    auto r = run_command(c);
+    EXPECT_EQ(r.exit_code, 0) << c << "\n" << r.err;
+    EXPECT_FALSE(r.out.empty()) << c;
+  }
+}
+
+}  // namespace
+}  // namespace adapters_test
+
+
+namespace adapters_test {
+namespace {
+
+// A snapshot taken with --with carries the tools' outputs: `run --snapshot`
+// over it reports them without --with, in a .tar.gz and in a folder, with a
+// folder of per-node outputs keeping its node names.
+TEST(AdaptersSnapshot, CarriesTheInputsForAnOfflineRun) {
+  const std::string cluster = std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster";
+  fs::path tmp = fs::temp_directory_path() / ("kinspect-snapwith-" + std::to_string(::getpid()));
+  fs::create_directories(tmp / "per-node");
+  fs::copy_file(kKubeBench, tmp / "per-node" / "master-1.json");
+  fs::copy_file(data("kube-bench/kube-bench_text-output_kind_cis-default.txt"), tmp / "per-node" / "kind-worker.txt");
+  // The example cluster's tables, read back through the API-server driver from its snapshot.
+  auto reg = std::make_unique<kinspect::PluginRegistry>();
+  kinspect::RegistryOptions o;
+  o.files = {std::string(PLUGIN_DIR) + "/kube_apiserver.so"};
+  o.config["kube-apiserver"] = json::serialize(json::object{{"snapshot", cluster}});
+  for (const auto& p : reg->load(o)) ADD_FAILURE() << p.format();
+  std::vector<std::string> tables;
+  const json::value manifest = json::parse(slurp(cluster + "/manifest.json"));
+  for (const auto& r : manifest.at("resources").as_array())
+    tables.emplace_back(r.at("table").as_string());
+  const std::vector<kinspect::SnapshotInput> inputs = {{"kube-bench", (tmp / "per-node").string()}, {"polaris", kPolaris}};
+  for (const std::string out : {(tmp / "snap.tar.gz").string(), (tmp / "snapdir").string()}) {
+    SCOPED_TRACE(out);
+    auto written = kinspect::write_snapshot(*reg, tables, out, 60, {}, inputs);
+    ASSERT_TRUE(written.ok()) << written.error().message();
+    auto r = run_command(std::string(KINSPECT_BIN) + " run --snapshot " + sh_quote(out) + " --plugin-dir " + PLUGIN_DIR +
+                         " --format json --fail-on none --now 2026-11-20T08:00:00Z");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json::value rep = json::parse(r.out);
+    auto checks = checks_by_id(rep);
+    ASSERT_TRUE(checks.count("kube-bench-failed")) << "the snapshot's kube-bench output counts as given";
+    std::set<std::string> objects;
+    for (const auto& f : checks["kube-bench-failed"].at("findings").as_array()) objects.insert(std::string(f.at("object").as_string()));
+    EXPECT_TRUE(objects.count("cis/1.2.5@kind-worker")) << "node names survive the trip";
+    EXPECT_TRUE(objects.count("cis/1.1.1@master-1"));
+    EXPECT_EQ(checks["polaris-danger"].at("status"), "fail");
+    EXPECT_EQ(checks["pod-crashloop"].at("status"), "fail");
+    EXPECT_EQ(checks.count("sonobuoy-test-failed"), 0u);
+  }
+  fs::remove_all(tmp);
 }
 
 }  // namespace

@@ -3,6 +3,10 @@
 // is read and docs/adapters.md for the layouts of each sonobuoy version.
 #include "adapter.h"
 
+#include <map>
+#include <memory>
+#include <mutex>
+
 #include "results.h"
 
 namespace kinspect::adapters::sonobuoy {
@@ -122,7 +126,7 @@ class Sonobuoy final : public AdapterPlugin {
   Rows rows(std::string_view table) override {
     Rows out;
     for (const auto& file : input_files(settings().input)) {
-      Results r = read_results(file, limits_);
+      const Results& r = *results_of(file);
       if (table == "sonobuoy.results") add_results(r, out);
       else if (table == "sonobuoy.plugins") add_plugins(r, out);
       else if (table == "sonobuoy.notes")
@@ -140,7 +144,21 @@ class Sonobuoy final : public AdapterPlugin {
   }
 
  private:
+  // A run reads several of the tables; the tarball is streamed once. Scans
+  // may run at the same time, so the cache is behind a lock (a failed read is
+  // not kept: each scan reports it).
+  std::shared_ptr<const Results> results_of(const std::string& file) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(file);
+    if (it != cache_.end()) return it->second;
+    auto r = std::make_shared<const Results>(read_results(file, limits_));
+    cache_[file] = r;
+    return r;
+  }
+
   ArchiveLimits limits_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const Results>> cache_;
 };
 
 }  // namespace

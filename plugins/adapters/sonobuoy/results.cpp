@@ -124,6 +124,52 @@ void add_errors(Results& r, const Members& m, const std::string& plugin) {
   }
 }
 
+
+// The plugin's driver and result format, from its definition where the tarball has one.
+void read_definition(PluginInfo& p, const Members& m, const std::string& tarball) {
+  const std::string base = "plugins/" + p.name + "/";
+  for (const char* def : {"defintion.json", "definition.json"}) {
+    json::object d = json_member(m, tarball, base + def);
+    if (const json::object* defn = Fields(d, tarball + ": " + base + def + ":").object("Definition"))
+      if (const json::object* cfg = Fields(*defn, "Definition").object("sonobuoy-config")) {
+        p.driver = Fields(*cfg, "sonobuoy-config").text("driver");
+        p.result_format = Fields(*cfg, "sonobuoy-config").text("result-format");
+      }
+  }
+}
+
+// A plugin's items: its item tree, else its JUnit files, else (raw plugins)
+// its result files, else one error row saying its results are missing.
+void add_plugin_items(Results& r, PluginInfo& p, const Members& m) {
+  const std::string& name = p.name;
+  const std::string base = "plugins/" + name + "/";
+  if (auto y = m.read.find(base + "sonobuoy_results.yaml"); y != m.read.end()) {
+    auto items = items_from_yaml(y->second, r.file + ": member " + y->first, name, &p.status);
+    r.items.insert(r.items.end(), items.begin(), items.end());
+    p.source = "sonobuoy_results.yaml";
+    return;
+  }
+  for (auto it = m.read.lower_bound(base + "results/"); it != m.read.end() && it->first.rfind(base + "results/", 0) == 0; ++it) {
+    auto items = items_from_junit(it->second, r.file + ": member " + it->first, name);
+    for (auto& i : items) i.node = node_of(it->first), i.file = it->first.substr(base.size());
+    r.items.insert(r.items.end(), items.begin(), items.end());
+    p.source = "junit";
+  }
+  if (!p.source.empty()) return;
+  const bool junit_expected = p.result_format == "junit" || (p.result_format.empty() && name == "e2e");
+  if (!junit_expected && m.raw_results.count(name)) {
+    for (const auto& path : m.raw_results.at(name))
+      r.items.push_back({name, node_of(path), path.substr(base.size()), "", path.substr(base.size() + 8), "passed", "", {}, "raw"});
+    p.source = "raw";
+    return;
+  }
+  r.items.push_back({name, "", "", "", "(no results)", "error",
+                     "the tarball has no results for plugin " + name + " (expected " + base + "sonobuoy_results.yaml" +
+                         (junit_expected ? " or JUnit XML under " + base + "results/" : " or files under " + base + "results/") + ")",
+                     {}, "missing"});
+  p.source = "missing";
+}
+
 }  // namespace
 
 Results read_results(const std::string& tarball, const ArchiveLimits& limits) {
@@ -140,41 +186,9 @@ Results read_results(const std::string& tarball, const ArchiveLimits& limits) {
   for (const auto& name : m.plugins) {
     PluginInfo p;
     p.name = name;
-    const std::string base = "plugins/" + name + "/";
-    for (const char* def : {"defintion.json", "definition.json"}) {
-      json::object d = json_member(m, tarball, base + def);
-      if (const json::object* defn = Fields(d, tarball + ": " + base + def + ":").object("Definition"))
-        if (const json::object* cfg = Fields(*defn, "Definition").object("sonobuoy-config")) {
-          p.driver = Fields(*cfg, "sonobuoy-config").text("driver");
-          p.result_format = Fields(*cfg, "sonobuoy-config").text("result-format");
-        }
-    }
-    size_t first = r.items.size();
-    if (auto y = m.read.find(base + "sonobuoy_results.yaml"); y != m.read.end()) {
-      auto items = items_from_yaml(y->second, tarball + ": member " + y->first, name, &p.status);
-      r.items.insert(r.items.end(), items.begin(), items.end());
-      p.source = "sonobuoy_results.yaml";
-    } else {
-      for (auto it = m.read.lower_bound(base + "results/"); it != m.read.end() && it->first.rfind(base + "results/", 0) == 0; ++it) {
-        auto items = items_from_junit(it->second, tarball + ": member " + it->first, name);
-        for (auto& i : items) i.node = node_of(it->first), i.file = it->first.substr(base.size());
-        r.items.insert(r.items.end(), items.begin(), items.end());
-        p.source = "junit";
-      }
-      const bool junit_expected = p.result_format == "junit" || (p.result_format.empty() && name == "e2e");
-      if (p.source.empty() && !junit_expected && m.raw_results.count(name)) {
-        for (const auto& path : m.raw_results.at(name))
-          r.items.push_back({name, node_of(path), path.substr(base.size()), "", path.substr(base.size() + 8), "passed", "", {}, "raw"});
-        p.source = "raw";
-      }
-      if (p.source.empty()) {
-        r.items.push_back({name, "", "", "", "(no results)", "error",
-                           "the tarball has no results for plugin " + name + " (expected " + base + "sonobuoy_results.yaml" +
-                               (junit_expected ? " or JUnit XML under " + base + "results/" : " or files under " + base + "results/") + ")",
-                           {}, "missing"});
-        p.source = "missing";
-      }
-    }
+    read_definition(p, m, tarball);
+    const size_t first = r.items.size();
+    add_plugin_items(r, p, m);
     add_errors(r, m, name);
     if (p.status.empty()) {
       bool failed = false;
