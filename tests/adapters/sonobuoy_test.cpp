@@ -209,3 +209,34 @@ TEST(SonobuoyMalformed, NotATarballAtAll) {
 
 }  // namespace
 }  // namespace adapters_test
+
+namespace adapters_test {
+namespace {
+
+// A DaemonSet plugin that reported from one node of two: the other node is an
+// error row (and a finding), not silence. The definition and the node list
+// are the v0.53 tarball's own; only the second node is added.
+TEST(SonobuoyMalformed, PartialDaemonSetResultsNameTheSilentNode) {
+  auto m = members(data("sonobuoy/sonobuoy-v0.53.2_k8s-1.21.1_kind_e2e-4-failures_systemd-logs.tar.gz"));
+  json::value nodes = json::parse(m.at("resources/cluster/core_v1_nodes.json"));
+  ASSERT_TRUE(nodes.is_array());
+  json::value second = nodes.as_array().at(0);
+  second.at("metadata").as_object()["name"] = "kind-worker";
+  nodes.as_array().push_back(second);
+  fs::path dir = fs::temp_directory_path() / ("kinspect-partial-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string file = (dir / "partial.tar.gz").string();
+  write_tarball(file, {{"plugins/systemd-logs/defintion.json", m.at("plugins/systemd-logs/defintion.json")},
+                       {"plugins/systemd-logs/sonobuoy_results.yaml", m.at("plugins/systemd-logs/sonobuoy_results.yaml")},
+                       {"resources/cluster/core_v1_nodes.json", json::serialize(nodes)}});
+  auto reg = adapter("sonobuoy", file);
+  auto got = findings("sonobuoy-plugin-error", *reg);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].message.find("[sonobuoy systemd-logs] (no results from this node) on node kind-worker"), std::string::npos)
+      << got[0].message;
+  EXPECT_NE(got[0].message.find("partial results"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace adapters_test

@@ -97,10 +97,15 @@ void read_run_facts(Results& r, const Members& m) {
     if (it == m.read.end()) continue;
     const std::string where = r.file + ": member " + p;
     json::value nodes = parse_json(it->second, where);
-    if (nodes.is_array()) r.nodes = static_cast<int64_t>(nodes.as_array().size());
+    const json::array* items = nullptr;
+    if (nodes.is_array()) items = &nodes.as_array();
     else if (!nodes.is_object()) throw std::runtime_error(where + ": expected a list of nodes, got " + json_kind(nodes));
-    else if (const json::array* items = Fields(nodes.as_object(), where + ":").array("items"))
-      r.nodes = static_cast<int64_t>(items->size());
+    else items = Fields(nodes.as_object(), where + ":").array("items");
+    if (!items) continue;
+    r.nodes = static_cast<int64_t>(items->size());
+    for (const auto& n : *items)
+      if (const json::value* name = n.is_object() ? n.as_object().if_contains("metadata") : nullptr; name && name->is_object())
+        if (const json::value* v = name->as_object().if_contains("name"); v && v->is_string()) r.node_names.emplace_back(v->as_string());
   }
 }
 
@@ -170,6 +175,20 @@ void add_plugin_items(Results& r, PluginInfo& p, const Members& m) {
   p.source = "missing";
 }
 
+// A DaemonSet plugin runs on every node: a node of the cluster with no result
+// at all is a pod that never reported (partial results), said as an error row.
+void add_missing_nodes(Results& r, const PluginInfo& p, size_t first) {
+  if (p.driver != "DaemonSet" || p.source == "missing") return;
+  std::set<std::string> reported;
+  for (size_t i = first; i < r.items.size(); ++i) reported.insert(r.items[i].node);
+  for (const auto& node : r.node_names)
+    if (!reported.count(node))
+      r.items.push_back({p.name, node, "", "", "(no results from this node)", "error",
+                         "DaemonSet plugin " + p.name + " has no results from node " + node +
+                             ": its pod there did not report (partial results)",
+                         {}, "missing"});
+}
+
 }  // namespace
 
 Results read_results(const std::string& tarball, const ArchiveLimits& limits) {
@@ -189,6 +208,7 @@ Results read_results(const std::string& tarball, const ArchiveLimits& limits) {
     read_definition(p, m, tarball);
     const size_t first = r.items.size();
     add_plugin_items(r, p, m);
+    add_missing_nodes(r, p, first);
     add_errors(r, m, name);
     if (p.status.empty()) {
       bool failed = false;

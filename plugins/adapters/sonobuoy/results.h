@@ -37,6 +37,7 @@ struct Results {
   std::string file;
   std::string sonobuoy_version, server_version;
   std::optional<int64_t> nodes;
+  std::vector<std::string> node_names;  // from resources/cluster, to find DaemonSet plugins' missing nodes
   std::vector<PluginInfo> plugins;
   std::vector<Item> items;
   std::vector<ArchiveNote> notes;
