@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/plugin/registry.h"
+#include "core/snapshot/writer.h"
 
 namespace kinspect::cli {
 
@@ -57,6 +58,13 @@ void add_source_options(po::options_description& desc);
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
                                              std::vector<LoadProblem>* problems = nullptr, bool isolate = false,
                                              const std::vector<std::string>& only = {});
+
+// The tools named with --with TOOL[=PATH], and those whose outputs the
+// --snapshot carries: their adapter checks run (RunConfig::inputs).
+// load_plugins passes each PATH to plugin TOOL as its setting `input`.
+std::vector<std::string> with_tools(const po::variables_map& vm);
+// The --with TOOL=PATH pairs, PATH made absolute (for `snapshot` to carry).
+std::vector<SnapshotInput> with_inputs(const po::variables_map& vm);
 
 // A command-line value: JSON when it parses as JSON (5, true, ["a"]), else
 // the text itself, so --param max_restarts=5 is a number and name=foo text.

@@ -194,6 +194,7 @@ int run(const po::variables_map& vm) {
   if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
   if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
   cfg.params = parse_assignments(vm, "param");
+  cfg.inputs = with_tools(vm);
   cfg.parallelism = vm["parallel"].as<unsigned>();
   cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
   cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();

@@ -78,7 +78,8 @@ int snapshot(const po::variables_map& vm) {
   auto r = write_snapshot(*reg, std::vector<std::string>(tables.begin(), tables.end()), out,
                           vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
                             if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
-                          });
+                          },
+                          with_inputs(vm));
   if (progress) std::cerr << "\r\033[K";
   if (!r) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
@@ -112,10 +113,13 @@ std::vector<Command> snapshot_commands() {
       "resource the API server serves, CRDs included. Secrets keep their keys, not their\n"
       "values, unless the kube-apiserver plugin is told otherwise (--set\n"
       "kube-apiserver.include_secret_data=true). A table that cannot be read (403) is\n"
-      "listed in the manifest as failed and the rest is written; the exit code is then 3.";
+      "listed in the manifest as failed and the rest is written; the exit code is then 3.\n"
+      "Outputs of other tools given with --with TOOL=PATH are copied into the snapshot, and\n"
+      "'kinspect run --snapshot' reads them as if --with had been given again.";
   c.examples =
       "  kinspect snapshot -o cluster.tar.gz\n"
       "  kinspect snapshot --context prod -o snapshots/prod --all\n"
+      "  kinspect snapshot -o cluster.tar.gz --with kube-bench=kb.json   # carries kube-bench's output along\n"
       "  kinspect snapshot --table k8s.nodes --table k8s.pods -o /tmp/s && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot /tmp/s";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);

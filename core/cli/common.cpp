@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "core/cli/cli.h"
+#include "core/snapshot/manifest.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
 
@@ -33,7 +35,73 @@ void add_source_options(po::options_description& desc) {
       ("consistent-read", "read from etcd rather than the API server's watch cache (slower, heavier on the server)")
       ("include-secret-data", "read Secret values too (off by default: only keys and metadata)")
       ("set", po::value<std::vector<std::string>>()->composing(),
-       "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50");
+       "a plugin setting PLUGIN.KEY=VALUE (VALUE is JSON, or else text), e.g. --set kube-apiserver.qps=50")
+      ("with", po::value<std::vector<std::string>>()->composing(),
+       "bring another tool's results into the report: TOOL=PATH (repeatable), e.g. --with kube-bench=kb.json "
+       "--with sonobuoy=results.tar.gz; TOOL is an adapter plugin ('kinspect plugins list'), "
+       "PATH its output file, a folder of per-node outputs or a tarball; TOOL alone reads the results from "
+       "the live cluster where the adapter can. Only then do that tool's checks run (docs/adapters.md)");
+}
+
+// --with TOOL=PATH is the adapter plugin TOOL's setting `input` (an absolute
+// path, since plugin workers may not share our working folder); --with TOOL
+// alone is its setting `live`. The core knows nothing else of adapters.
+static std::vector<std::pair<std::string, std::string>> parse_with(const po::variables_map& vm) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!vm.count("with")) return out;
+  for (const auto& s : vm["with"].as<std::vector<std::string>>()) {
+    size_t eq = s.find('=');
+    std::string tool = s.substr(0, eq);
+    if (tool.empty() || (eq != std::string::npos && eq + 1 == s.size()))
+      throw po::error("--with takes TOOL=PATH or TOOL, got '" + s + "'");
+    out.emplace_back(tool, eq == std::string::npos ? std::string() : s.substr(eq + 1));
+  }
+  return out;
+}
+
+std::vector<SnapshotInput> with_inputs(const po::variables_map& vm) {
+  std::vector<SnapshotInput> out;
+  for (const auto& [tool, path] : parse_with(vm))
+    if (!path.empty()) out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string()});
+  return out;
+}
+
+std::vector<std::string> with_tools(const po::variables_map& vm) {
+  std::vector<std::string> tools;
+  for (const auto& [tool, _] : parse_with(vm))
+    if (std::find(tools.begin(), tools.end(), tool) == tools.end()) tools.push_back(tool);
+  // A snapshot taken with --with carries those outputs: they count as given.
+  if (vm.count("snapshot"))
+    for (const auto& tool : snapshot_input_tools(vm["snapshot"].as<std::string>()))
+      if (std::find(tools.begin(), tools.end(), tool) == tools.end()) tools.push_back(tool);
+  return tools;
+}
+
+static void add_with_settings(const po::variables_map& vm, std::map<std::string, json::object>& config) {
+  std::set<std::string> seen;
+  for (const auto& [tool, path] : parse_with(vm)) {
+    if (!seen.insert(tool).second) throw po::error("--with " + tool + " is given twice; pass one PATH per tool");
+    json::object& settings = config[tool];
+    if (path.empty()) settings["live"] = true;
+    else settings["input"] = std::filesystem::absolute(path).lexically_normal().string();
+  }
+  // --with on the command line wins over what the snapshot carries.
+  if (!vm.count("snapshot") || snapshot_input_tools(vm["snapshot"].as<std::string>()).empty()) return;
+  for (const auto& [tool, path] : snapshot_inputs(vm["snapshot"].as<std::string>()))
+    if (!seen.count(tool)) config[tool]["input"] = path;
+}
+
+// A --with naming no loaded plugin is a typo or a missing adapter: say which.
+static void require_with_plugins(const po::variables_map& vm, const PluginRegistry& reg) {
+  for (const auto& tool : with_tools(vm)) {
+    if (reg.plugin(tool)) continue;
+    std::vector<std::string> names;
+    for (const auto& p : reg.plugins()) names.emplace_back(p->name());
+    std::string hint = closest_match(tool, names);
+    throw po::error("--with " + tool + ": no plugin named '" + tool + "' is loaded" +
+                    (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)") +
+                    "; 'kinspect plugins list' shows them");
+  }
 }
 
 namespace {
@@ -91,6 +159,8 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   RegistryOptions opts;
   opts.isolate = isolate;
   opts.only = only;
+  if (!opts.only.empty())
+    for (const auto& tool : with_tools(vm)) opts.only.push_back(tool);
   if (vm.count("plugin-dir")) opts.dirs = vm["plugin-dir"].as<std::vector<std::string>>();
   else opts.dirs = default_plugin_dirs();
   if (vm.count("plugin")) opts.files = vm["plugin"].as<std::vector<std::string>>();
@@ -113,6 +183,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   if (vm.count("consistent-read")) kube["consistent_read"] = true;
   if (vm.count("include-secret-data")) kube["include_secret_data"] = true;
   kube["discover"] = discover;
+  add_with_settings(vm, config);
   if (vm.count("set")) {
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) {
       size_t eq = s.find('=');
@@ -130,6 +201,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   if (problems_out) {
     for (const auto& p : problems) log::error("loader", p.format());
     *problems_out = std::move(problems);
+    require_with_plugins(vm, *reg);
     return reg;
   }
   if (!problems.empty()) {
@@ -138,6 +210,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
     throw UsageError(text);
   }
   check_settings(*reg, user_settings, opts);
+  require_with_plugins(vm, *reg);
   return reg;
 }
 

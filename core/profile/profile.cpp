@@ -502,11 +502,26 @@ Expected<ProfileMatch> ProfileSet::select(const ProfileTarget& t) const {
   return ProfileMatch{best, best_why};
 }
 
-std::vector<const CheckInfo*> ProfileSet::select_checks(const Profile& p, const std::vector<CheckInfo>& checks) {
+namespace {
+
+// For an adapter check: is one of the tools it reads among the inputs?
+bool adapter_input_given(const CheckInfo& c, const std::vector<std::string>& inputs) {
+  for (const auto& tag : c.tags)
+    if (tag.starts_with(kAdapterTagPrefix) &&
+        std::find(inputs.begin(), inputs.end(), tag.substr(kAdapterTagPrefix.size())) != inputs.end())
+      return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<const CheckInfo*> ProfileSet::select_checks(const Profile& p, const std::vector<CheckInfo>& checks,
+                                                        const std::vector<std::string>& inputs) {
   std::vector<const CheckInfo*> out;
   for (const auto& c : checks) {
     bool in = p.include.empty();  // no include list: everything
     for (const auto& s : p.include) in = in || selector_matches(s, c);
+    if (c.category == kAdapterCategory) in = adapter_input_given(c, inputs);
     for (const auto& s : p.exclude) in = in && !selector_matches(s, c);
     if (in) out.push_back(&c);
   }

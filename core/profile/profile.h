@@ -92,8 +92,14 @@ class ProfileSet {
   // (scenario over type over version), then priority, then name.
   Expected<ProfileMatch> select(const ProfileTarget& target) const;
 
-  // The checks a profile runs, in the order given.
-  static std::vector<const CheckInfo*> select_checks(const Profile& p, const std::vector<CheckInfo>& checks);
+  // The checks a profile runs, in the order given. Checks of category
+  // `adapters` report another tool's results, so they follow the inputs
+  // given (--with TOOL=PATH), not the profile's include list: a check tagged
+  // `with-TOOL` runs when TOOL is in `inputs` (unless the profile excludes
+  // it), and never otherwise, so a tool that was not run is never reported
+  // as having passed.
+  static std::vector<const CheckInfo*> select_checks(const Profile& p, const std::vector<CheckInfo>& checks,
+                                                     const std::vector<std::string>& inputs = {});
   // Whether profile p lists check c under checks.optional.
   static bool is_optional(const Profile& p, const CheckInfo& c);
   // The value of parameter `param` of check `id` under profile p, if overridden.
@@ -105,6 +111,10 @@ class ProfileSet {
   Status resolve_extends(std::vector<Diagnostic>& errors);
   std::vector<std::shared_ptr<Profile>> profiles_;
 };
+
+// The category of adapter checks, and the tag prefix naming their tool.
+inline constexpr std::string_view kAdapterCategory = "adapters";
+inline constexpr std::string_view kAdapterTagPrefix = "with-";
 
 // Shell-style glob: * and ?.
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -41,6 +41,7 @@ const char* const kCategories[][2] = {
     {"network", "Network"},       {"workloads", "Workloads"},         {"storage", "Storage"},
     {"security", "Security"},     {"upgrade", "Upgrade"},             {"node-host", "Node host"},
     {"network-host", "Network host"},
+    {"adapters", "Other tools' results"},
 };
 int category_index(std::string_view c) {
   for (size_t i = 0; i < std::size(kCategories); ++i)

@@ -184,16 +184,19 @@ Expected<const Profile*> named_profile(const ProfileSet& profiles, const std::st
                "; 'kinspect profiles list' shows them");
 }
 
+// The profile's checks (and those of the tools given with --with), narrowed
+// by --check.
 Expected<std::vector<const CheckInfo*>> selected_checks(const Profile& profile, const std::vector<CheckInfo>& infos,
-                                                        const std::vector<std::string>& narrow_to) {
-  std::vector<const CheckInfo*> selected = ProfileSet::select_checks(profile, infos);
+                                                        const RunConfig& cfg) {
+  const std::vector<std::string>& narrow_to = cfg.checks;
+  std::vector<const CheckInfo*> selected = ProfileSet::select_checks(profile, infos, cfg.inputs);
   if (narrow_to.empty()) return selected;
   Profile narrow;
   narrow.include = narrow_to;
   std::vector<CheckInfo> sub;
   for (const auto* c : selected) sub.push_back(*c);
   std::set<std::string> keep;
-  for (const auto* c : ProfileSet::select_checks(narrow, sub)) keep.insert(c->id);
+  for (const auto* c : ProfileSet::select_checks(narrow, sub, cfg.inputs)) keep.insert(c->id);
   std::erase_if(selected, [&](const CheckInfo* c) { return !keep.count(c->id); });
   if (selected.empty()) return Error("--check selects none of the checks of profile '" + profile.name + "'");
   return selected;
@@ -362,7 +365,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   run.driver_timeout_seconds =
       cfg.driver_timeout_seconds > 0 ? cfg.driver_timeout_seconds : run.profile->driver_timeout_seconds;
 
-  auto selected = selected_checks(*run.profile, infos, cfg.checks);
+  auto selected = selected_checks(*run.profile, infos, cfg);
   if (!selected) return std::move(selected).error();
   Binder binder(registry, cfg, *run.profile);
   for (const CheckInfo* ci : *selected) run.tasks.push_back(binder.bind(*ci, catalog.checks));

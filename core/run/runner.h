@@ -39,6 +39,7 @@ struct RunConfig {
   std::vector<std::string> cluster_types;  // override detection
   std::vector<std::string> checks;         // only these ids/globs/tag:/category: (after the profile's selection)
   std::map<std::string, boost::json::value> params;  // CHECK.PARAM or PARAM, beat the profile's
+  std::vector<std::string> inputs;         // tools whose results were given (--with TOOL): their adapter checks run
   unsigned parallelism = 0;                // 0: one thread per core
   double check_timeout_seconds = 0;        // 0: the profile's
   double driver_timeout_seconds = 0;       // 0: the profile's

@@ -4,10 +4,16 @@
 #include <archive_entry.h>
 #include <boost/json/parse.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <stdexcept>
 
 #include "plugins/kube-apiserver/snapshot_format.h"
 
@@ -59,6 +65,121 @@ std::optional<std::string> snapshot_created(const std::string& path) {
   const json::value* c = m.as_object().if_contains("created");
   if (!c || !c->is_string()) return std::nullopt;
   return std::string(c->as_string());
+}
+
+namespace {
+
+struct CarriedInput {
+  std::string tool, file, name;
+  bool folder = false;
+};
+
+std::vector<CarriedInput> carried_inputs(const std::string& path) {
+  std::vector<CarriedInput> out;
+  auto text = read_manifest_text(path);
+  if (!text) return out;
+  json::error_code ec;
+  json::value m = json::parse(*text, ec);
+  const json::value* with = !ec && m.is_object() ? m.as_object().if_contains("with") : nullptr;
+  if (!with || !with->is_array()) return out;
+  for (const auto& e : with->as_array()) {
+    if (!e.is_object()) continue;
+    const json::object& o = e.as_object();
+    auto text_of = [&](const char* k) {
+      const json::value* v = o.if_contains(k);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    CarriedInput c{text_of("tool"), text_of("file"), text_of("name"), false};
+    if (const json::value* f = o.if_contains("folder"); f && f->is_bool()) c.folder = f->as_bool();
+    // Names come from the manifest: keep them inside the temporary folder.
+    auto plain = [](const std::string& n) { return !n.empty() && n.find('/') == std::string::npos && n != "." && n != ".."; };
+    if (plain(c.tool) && plain(c.file) && plain(c.name)) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// The temporary folders made by snapshot_inputs, removed when this process
+// (not a worker it started) ends.
+class TempFolders {
+ public:
+  ~TempFolders() {
+    if (::getpid() != owner_) return;
+    std::error_code ec;
+    for (const auto& d : dirs_) fs::remove_all(d, ec);
+  }
+  fs::path make() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string tmpl = (fs::temp_directory_path() / "kinspect-with-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary folder in " + fs::temp_directory_path().string());
+    dirs_.push_back(tmpl);
+    return tmpl;
+  }
+
+ private:
+  pid_t owner_ = ::getpid();
+  std::mutex mu_;
+  std::vector<fs::path> dirs_;
+};
+
+void unpack_from_tarball(const std::string& path, const std::map<std::string, fs::path>& wanted) {
+  struct archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_tar(a);
+  size_t found = 0;
+  if (archive_read_open_filename(a, path.c_str(), 1 << 16) == ARCHIVE_OK) {
+    struct archive_entry* e;
+    while (found < wanted.size() && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+      std::string name = archive_entry_pathname(e);
+      if (name.rfind("./", 0) == 0) name = name.substr(2);
+      auto it = wanted.find(name);
+      if (it == wanted.end()) continue;
+      std::ofstream out(it->second, std::ios::binary | std::ios::trunc);
+      char buf[1 << 16];
+      la_ssize_t n;
+      while ((n = archive_read_data(a, buf, sizeof buf)) > 0) out.write(buf, n);
+      if (n < 0 || !out) break;
+      ++found;
+    }
+  }
+  std::string err = archive_error_string(a) ? archive_error_string(a) : "";
+  archive_read_free(a);
+  if (found < wanted.size())
+    throw std::runtime_error(path + ": cannot read the tool outputs the snapshot carries" + (err.empty() ? "" : ": " + err));
+}
+
+}  // namespace
+
+std::vector<std::string> snapshot_input_tools(const std::string& path) {
+  std::vector<std::string> tools;
+  for (const auto& c : carried_inputs(path))
+    if (std::find(tools.begin(), tools.end(), c.tool) == tools.end()) tools.push_back(c.tool);
+  return tools;
+}
+
+std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::string& path) {
+  static TempFolders temp;
+  std::vector<std::pair<std::string, std::string>> out;
+  auto carried = carried_inputs(path);
+  if (carried.empty()) return out;
+  const fs::path dir = temp.make();
+  std::map<std::string, fs::path> targets;  // member -> where it goes
+  for (const auto& c : carried) {
+    fs::create_directories(dir / c.tool);
+    targets[c.file] = dir / c.tool / c.name;
+    std::string input = c.folder ? (dir / c.tool).string() : (dir / c.tool / c.name).string();
+    if (std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == c.tool; }) == out.end())
+      out.emplace_back(c.tool, input);
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& [member, target] : targets) {
+      fs::copy_file(fs::path(path) / member, target, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw std::runtime_error((fs::path(path) / member).string() + ": " + ec.message());
+    }
+  } else {
+    unpack_from_tarball(path, targets);
+  }
+  return out;
 }
 
 

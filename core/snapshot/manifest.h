@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/util/time.h"  // parse_rfc3339, for the manifest's times
 
@@ -14,6 +16,15 @@ namespace kinspect {
 // 5m") against this time, not the clock, so a snapshot gives the same
 // report whenever it is inspected.
 std::optional<std::string> snapshot_created(const std::string& path);
+
+// The tools whose outputs a snapshot carries (`kinspect snapshot --with`),
+// from its manifest's "with" list; empty when it carries none.
+std::vector<std::string> snapshot_input_tools(const std::string& path);
+
+// Those outputs, unpacked into a private temporary folder removed when the
+// process ends: tool -> the file, or the folder of files, to read. Throws
+// std::runtime_error naming the snapshot and member when one cannot be read.
+std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::string& path);
 
 
 }  // namespace kinspect

@@ -70,11 +70,41 @@ Status pack(const fs::path& dir, const std::string& out) {
   return result;
 }
 
+// Copies the inputs into `dir` as "with-<tool>-<n>-<name>" (a snapshot is a
+// flat folder) and lists them for the manifest: tool, file, and the name the
+// adapter saw (a node's name, for kube-bench's per-node outputs).
+Expected<json::array> copy_inputs(const std::vector<SnapshotInput>& inputs, const fs::path& dir) {
+  json::array out;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    const bool folder = fs::is_directory(in.path, ec);
+    if (folder) {
+      for (fs::recursive_directory_iterator it(in.path, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file() && it->path().filename().string()[0] != '.') files.push_back(it->path());
+      std::sort(files.begin(), files.end());
+    } else if (fs::is_regular_file(in.path, ec)) {
+      files.push_back(in.path);
+    }
+    if (ec || files.empty()) return Error("--with " + in.tool + "=" + in.path + ": nothing to carry in the snapshot" +
+                                          (ec ? ": " + ec.message() : std::string()));
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string file = "with-" + in.tool + "-" + std::to_string(i) + "-" + files[i].filename().string();
+      fs::copy_file(files[i], dir / file, fs::copy_options::overwrite_existing, ec);
+      if (ec) return Error(files[i].string() + ": cannot copy into the snapshot: " + ec.message());
+      out.emplace_back(json::object{{"tool", in.tool}, {"file", file}, {"name", files[i].filename().string()},
+                                    {"folder", folder}});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
                                         const std::string& output, double driver_timeout_seconds,
-                                        const std::function<void(size_t, size_t, const std::string&)>& progress) {
+                                        const std::function<void(size_t, size_t, const std::string&)>& progress,
+                                        const std::vector<SnapshotInput>& inputs) {
   const bool tarball = is_tarball(output);
   fs::path dir = tarball ? fs::path(output + ".tmp-" + std::to_string(::getpid())) : fs::path(output);
   std::error_code ec;
@@ -141,6 +171,11 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
       failed.emplace_back(std::move(f));
     }
   if (!failed.empty()) manifest["failed"] = std::move(failed);
+  if (!inputs.empty()) {
+    auto with = copy_inputs(inputs, dir);
+    if (!with) return std::move(with).error();
+    manifest["with"] = std::move(*with);
+  }
   {
     std::ofstream m(dir / snapshot::kManifest, std::ios::binary | std::ios::trunc);
     m << json::serialize(manifest) << '\n';

@@ -23,11 +23,21 @@ struct SnapshotResult {
   uint64_t bytes = 0;
 };
 
+// Another tool's output to carry in the snapshot (--with TOOL=PATH), so an
+// offline run over the snapshot reproduces the report: PATH is a file or a
+// folder of files, copied as they are (see snapshot_inputs in manifest.h).
+struct SnapshotInput {
+  std::string tool;
+  std::string path;
+};
+
 // Writes `tables` to `output` (a folder, or a file ending in .tar.gz / .tgz).
 // A table that cannot be read is recorded with its error and left out; the
-// snapshot is still written. Fails only when the output cannot be written.
+// snapshot is still written. Fails only when the output cannot be written
+// or an input cannot be read.
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
                                         const std::string& output, double driver_timeout_seconds,
-                                        const std::function<void(size_t done, size_t total, const std::string&)>& progress);
+                                        const std::function<void(size_t done, size_t total, const std::string&)>& progress,
+                                        const std::vector<SnapshotInput>& inputs = {});
 
 }  // namespace kinspect

@@ -1,0 +1,188 @@
+// `kinspect run|query --with TOOL=PATH` as a user runs them: adapter results
+// next to the native checks in one report, adapter checks absent without
+// their input, and a broken input making the run incomplete (exit 3) while
+// everything else is still reported.
+#include <unistd.h>
+
+#include "core/snapshot/writer.h"
+#include "harness.h"
+#include "tests/common/run_command.h"
+
+namespace adapters_test {
+namespace {
+
+using kinspect::testing::run_command;
+using kinspect::testing::sh_quote;
+
+const std::string kKubeBench = data("kube-bench/defectdojo_kube-bench_cis-1.6_all-targets_wrapped_with_totals.json");
+const std::string kSonobuoy = data("sonobuoy/sonobuoy-v0.53.2_k8s-1.21.1_kind_e2e-4-failures_systemd-logs.tar.gz");
+const std::string kPolaris = data("polaris/defectdojo_polaris_audit_many-failures.json");
+
+std::string kinspect_run(const std::string& args) {
+  return std::string(KINSPECT_BIN) + " run --snapshot " + sh_quote(std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster") +
+         " --plugin-dir " + PLUGIN_DIR + " --format json --fail-on none " + args;
+}
+
+std::map<std::string, json::object> checks_by_id(const json::value& report) {
+  std::map<std::string, json::object> out;
+  for (const auto& c : report.at("checks").as_array()) out[std::string(c.at("id").as_string())] = c.as_object();
+  return out;
+}
+
+size_t kube_bench_fails(const std::string& file) {
+  size_t n = 0;
+  const json::value doc = json::parse(slurp(file));
+  for (const auto& c : doc.at("Controls").as_array())
+    for (const auto& t : c.at("tests").as_array())
+      for (const auto& r : t.at("results").as_array()) n += r.at("status") == "FAIL";
+  return n;
+}
+
+TEST(AdaptersCli, OneReportWithTheToolsNextToTheNativeChecks) {
+  auto r = run_command(kinspect_run("--with kube-bench=" + sh_quote(kKubeBench) + " --with sonobuoy=" + sh_quote(kSonobuoy) +
+                                    " --with polaris=" + sh_quote(kPolaris)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value rep = json::parse(r.out);
+  auto checks = checks_by_id(rep);
+  ASSERT_TRUE(checks.count("kube-bench-failed"));
+  EXPECT_EQ(checks["kube-bench-failed"].at("category"), "adapters");
+  EXPECT_EQ(checks["kube-bench-failed"].at("findings").as_array().size(), kube_bench_fails(kKubeBench));
+  EXPECT_EQ(checks["sonobuoy-test-failed"].at("findings").as_array().size(), 4u);
+  EXPECT_EQ(checks["polaris-danger"].at("status"), "fail");
+  EXPECT_EQ(checks.count("kube-hunter-high"), 0u) << "kube-hunter was not given";
+  EXPECT_EQ(checks.count("popeye-error"), 0u);
+  // The native checks ran too: the example cluster has a pod in CrashLoopBackOff.
+  ASSERT_TRUE(checks.count("pod-crashloop"));
+  EXPECT_EQ(checks["pod-crashloop"].at("status"), "fail");
+}
+
+TEST(AdaptersCli, WithoutInputsNoAdapterCheckIsReported) {
+  auto r = run_command(kinspect_run(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::value rep = json::parse(r.out);
+  for (const auto& c : rep.at("checks").as_array())
+    EXPECT_NE(c.at("category"), "adapters") << c.at("id") << " ran without its tool's results";
+}
+
+TEST(AdaptersCli, ABrokenInputMakesTheRunIncompleteAndTheRestIsReported) {
+  fs::path bad = fs::temp_directory_path() / ("kinspect-broken-" + std::to_string(::getpid()) + ".json");
+  const std::string text = slurp(kKubeBench);
+  write(bad, text.substr(0, text.size() / 3));
+  auto r = run_command(kinspect_run("--with kube-bench=" + sh_quote(bad.string()) + " --with polaris=" + sh_quote(kPolaris)));
+  fs::remove(bad);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  json::value rep = json::parse(r.out);
+  auto checks = checks_by_id(rep);
+  EXPECT_EQ(checks["kube-bench-failed"].at("status"), "error");
+  EXPECT_NE(json::serialize(checks["kube-bench-failed"]).find(bad.string()), std::string::npos)
+      << "the error names the file: " << json::serialize(checks["kube-bench-failed"]);
+  EXPECT_EQ(checks["polaris-danger"].at("status"), "fail");
+  EXPECT_EQ(checks["pod-crashloop"].at("status"), "fail");
+}
+
+TEST(AdaptersCli, UnknownToolIsAUsageError) {
+  auto r = run_command(kinspect_run("--with kube-bnech=x.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--with kube-bnech: no plugin named 'kube-bnech' is loaded (did you mean 'kube-bench'?)"), std::string::npos)
+      << r.err;
+}
+
+TEST(AdaptersCli, QueryReadsTheInputAndSaysWhenThereIsNone) {
+  const std::string q = std::string(KINSPECT_BIN) + " query --plugin-dir " + PLUGIN_DIR +
+                        " \"SELECT count(*) AS n FROM kubebench.results WHERE status = 'FAIL'\" --format json";
+  auto with = run_command(q + " --with kube-bench=" + sh_quote(kKubeBench));
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_NE(with.out.find(std::to_string(kube_bench_fails(kKubeBench))), std::string::npos) << with.out;
+  auto without = run_command(q);
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_NE(without.err.find("no input: pass --with kube-bench=PATH"), std::string::npos) << without.err;
+}
+
+}  // namespace
+}  // namespace adapters_test
+
+namespace adapters_test {
+namespace {
+
+// docs/adapters.md: every command of its first ```sh block runs from the
+// repository's root and exits 0.
+TEST(AdaptersDocs, ExamplesRun) {
+  const std::string doc = slurp(std::string(KINSPECT_SOURCE_DIR) + "/docs/adapters.md");
+  size_t start = doc.find("```sh\n");
+  ASSERT_NE(start, std::string::npos);
+  size_t end = doc.find("```", start + 6);
+  std::string block = doc.substr(start + 6, end - start - 6);
+  std::vector<std::string> commands;
+  std::string cur;
+  for (size_t p = 0; p < block.size();) {
+    size_t nl = block.find('\n', p);
+    std::string line = block.substr(p, nl - p);
+    p = nl + 1;
+    if (size_t hash = line.find("  #"); hash != std::string::npos) line = line.substr(0, hash);
+    bool more = !line.empty() && line.back() == '\\';
+    cur += more ? line.substr(0, line.size() - 1) : line;
+    if (!more) {
+      if (cur.find_first_not_of(' ') != std::string::npos) commands.push_back(cur);
+      cur.clear();
+    }
+  }
+  ASSERT_GE(commands.size(), 4u);
+  for (auto c : commands) {
+    ASSERT_EQ(c.rfind("kinspect ", 0), 0u) << c;
+    c = "cd " + sh_quote(KINSPECT_SOURCE_DIR) + " && " + std::string(KINSPECT_BIN) + " " + c.substr(9) + " --plugin-dir " + PLUGIN_DIR;
+    auto r = run_command(c);
+    EXPECT_EQ(r.exit_code, 0) << c << "\n" << r.err;
+    EXPECT_FALSE(r.out.empty()) << c;
+  }
+}
+
+}  // namespace
+}  // namespace adapters_test
+
+
+namespace adapters_test {
+namespace {
+
+// A snapshot taken with --with carries the tools' outputs: `run --snapshot`
+// over it reports them without --with, in a .tar.gz and in a folder, with a
+// folder of per-node outputs keeping its node names.
+TEST(AdaptersSnapshot, CarriesTheInputsForAnOfflineRun) {
+  const std::string cluster = std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster";
+  fs::path tmp = fs::temp_directory_path() / ("kinspect-snapwith-" + std::to_string(::getpid()));
+  fs::create_directories(tmp / "per-node");
+  fs::copy_file(kKubeBench, tmp / "per-node" / "master-1.json");
+  fs::copy_file(data("kube-bench/kube-bench_text-output_kind_cis-default.txt"), tmp / "per-node" / "kind-worker.txt");
+  // The example cluster's tables, read back through the API-server driver from its snapshot.
+  auto reg = std::make_unique<kinspect::PluginRegistry>();
+  kinspect::RegistryOptions o;
+  o.files = {std::string(PLUGIN_DIR) + "/kube_apiserver.so"};
+  o.config["kube-apiserver"] = json::serialize(json::object{{"snapshot", cluster}});
+  for (const auto& p : reg->load(o)) ADD_FAILURE() << p.format();
+  std::vector<std::string> tables;
+  const json::value manifest = json::parse(slurp(cluster + "/manifest.json"));
+  for (const auto& r : manifest.at("resources").as_array())
+    tables.emplace_back(r.at("table").as_string());
+  const std::vector<kinspect::SnapshotInput> inputs = {{"kube-bench", (tmp / "per-node").string()}, {"polaris", kPolaris}};
+  for (const std::string out : {(tmp / "snap.tar.gz").string(), (tmp / "snapdir").string()}) {
+    SCOPED_TRACE(out);
+    auto written = kinspect::write_snapshot(*reg, tables, out, 60, {}, inputs);
+    ASSERT_TRUE(written.ok()) << written.error().message();
+    auto r = run_command(std::string(KINSPECT_BIN) + " run --snapshot " + sh_quote(out) + " --plugin-dir " + PLUGIN_DIR +
+                         " --format json --fail-on none --now 2026-11-20T08:00:00Z");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json::value rep = json::parse(r.out);
+    auto checks = checks_by_id(rep);
+    ASSERT_TRUE(checks.count("kube-bench-failed")) << "the snapshot's kube-bench output counts as given";
+    std::set<std::string> objects;
+    for (const auto& f : checks["kube-bench-failed"].at("findings").as_array()) objects.insert(std::string(f.at("object").as_string()));
+    EXPECT_TRUE(objects.count("cis/1.2.5@kind-worker")) << "node names survive the trip";
+    EXPECT_TRUE(objects.count("cis/1.1.1@master-1"));
+    EXPECT_EQ(checks["polaris-danger"].at("status"), "fail");
+    EXPECT_EQ(checks["pod-crashloop"].at("status"), "fail");
+    EXPECT_EQ(checks.count("sonobuoy-test-failed"), 0u);
+  }
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+}  // namespace adapters_test
