@@ -113,7 +113,7 @@ class Sonobuoy final : public AdapterPlugin {
   Sonobuoy(const ks::Host&, std::string_view config)
       : AdapterPlugin("sonobuoy", config, kInputDoc, {"max_member_bytes", "max_total_bytes"}) {
     for (auto [key, field] : {std::pair{"max_member_bytes", &limits_.max_member_bytes}, {"max_total_bytes", &limits_.max_total_bytes}}) {
-      const json::value* v = config().extra.if_contains(key);
+      const json::value* v = AdapterPlugin::config().extra.if_contains(key);
       if (!v) continue;
       if (!v->is_int64() || v->as_int64() <= 0)
         throw std::runtime_error(std::string("sonobuoy: setting ") + key + " must be a positive integer");
