@@ -72,7 +72,10 @@ void scalar(const YAML::Node& n, std::string& out) {
 
 }  // namespace
 
-void yaml_to_json(const YAML::Node& node, std::string& out) {
+void yaml_to_json(const YAML::Node& node, std::string& out, YamlBudget* budget) {
+  if (budget && (budget->nodes_left-- == 0 || out.size() > budget->max_bytes))
+    throw YamlBudgetExceeded(static_cast<size_t>(node.Mark().line) + 1,
+                             "aliases expand it beyond the bound for its size (an alias bomb?)");
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -87,7 +90,7 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
       for (const auto& e : node) {
         if (!first) out += ',';
         first = false;
-        yaml_to_json(e, out);
+        yaml_to_json(e, out, budget);
       }
       out += ']';
       break;
@@ -100,7 +103,7 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
         first = false;
         kinspect::sdk::append_json_string(out, kv.first.Scalar());
         out += ':';
-        yaml_to_json(kv.second, out);
+        yaml_to_json(kv.second, out, budget);
       }
       out += '}';
       break;
@@ -110,6 +113,12 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
 
 YamlReader::YamlReader(std::function<size_t(char*, size_t)> read, std::string name)
     : read_(std::move(read)), name_(std::move(name)) {}
+
+void YamlReader::too_big(const char* what, size_t line) const {
+  throw std::runtime_error(name_ + ":" + std::to_string(line) + ": " + what + " larger than " +
+                           std::to_string(kMaxYamlDocumentBytes >> 20) +
+                           " MiB (the kube-apiserver driver's limit): refusing it");
+}
 
 bool YamlReader::getline(std::string& line) {
   for (;;) {
@@ -131,6 +140,7 @@ bool YamlReader::getline(std::string& line) {
     }
     buf_.erase(0, pos_);
     pos_ = 0;
+    if (buf_.size() > kMaxYamlDocumentBytes) too_big("a line", line_no_ + 1);
     char tmp[65536];
     size_t n = read_(tmp, sizeof tmp);
     if (n == 0) eof_ = true;
@@ -150,7 +160,14 @@ void YamlReader::convert(const std::string& text, size_t first_line, bool only_m
   if (!n.IsDefined() || n.IsNull()) return;
   if (only_maps && !n.IsMap()) return;
   std::string json;
-  yaml_to_json(n, json);
+  YamlBudget budget = YamlBudget::for_text(text.size());
+  try {
+    yaml_to_json(n, json, &budget);
+  } catch (const YamlBudgetExceeded& e) {
+    throw std::runtime_error(name_ + ":" + std::to_string(first_line + e.line - 1) + ": refusing the " +
+                             std::string(only_maps ? "List item" : "document") + " starting at line " +
+                             std::to_string(first_line) + ": " + e.what());
+  }
   ready_.push_back(std::move(json));
 }
 
@@ -232,12 +249,14 @@ bool YamlReader::next(std::string& json) {
     if (mode_ == Mode::kItems) {
       if (line.find_first_not_of(" \t") == std::string::npos) {
         if (!item_.empty()) item_ += '\n';  // may belong to a block scalar
+        if (item_.size() > kMaxYamlDocumentBytes) too_big("a List item starting here is", item_line_);
         continue;
       }
       size_t k = indent_of(line);
       if (k > item_indent_) {  // inside the item (comments too: they may be block scalar text)
         item_ += line;
         item_ += '\n';
+        if (item_.size() > kMaxYamlDocumentBytes) too_big("a List item starting here is", item_line_);
         continue;
       }
       if (k == item_indent_ && seq_entry_at(line, k)) {
@@ -258,6 +277,7 @@ bool YamlReader::next(std::string& json) {
     }
     head_ += line;
     head_ += '\n';
+    if (head_.size() > kMaxYamlDocumentBytes) too_big("a document starting here is", head_line_);
   }
   json = std::move(ready_[ready_pos_++]);
   return true;
