@@ -71,12 +71,12 @@ class Writer {
   }
 
   void header(std::string& out, const Report& r) const {
-    out += bold("Cluster " + (r.cluster.name.empty() ? std::string("(unnamed)") : r.cluster.name)) + "\n";
+    out += bold("Cluster " + (r.cluster.name.empty() ? std::string("(unnamed)") : term::printable(r.cluster.name))) + "\n";
     auto row = [&](std::string_view label, const std::string& value) {
       if (value.empty()) return;
       std::string l(label);
       l.resize(10, ' ');
-      out += "  " + dim(l) + value + "\n";
+      out += "  " + dim(l) + term::printable(value) + "\n";
     };
     row("Version", r.cluster.version);
     row("Type", r.cluster.type);
@@ -109,9 +109,9 @@ class Writer {
       std::string line(indent);
       if (f.change == Change::New) line += paint(term::kYellow, "[new] ");
       else if (marks) line += "      ";
-      std::string obj = f.object;
+      std::string obj = term::printable(f.object);
       if (obj.size() < width) obj.resize(width, ' ');
-      line += bold(obj) + "  " + f.message;
+      line += bold(obj) + "  " + term::printable(f.message);
       if (f.severity != c.severity) line += " " + dim("(" + std::string(to_string(f.severity)) + ")");
       out += line + "\n";
     }
@@ -129,7 +129,8 @@ class Writer {
         out += std::string(indent) + dim("... and " + std::to_string(it->second.size() - limit) + " more resolved") + "\n";
         break;
       }
-      out += std::string(indent) + paint(term::kGreen, "[resolved] ") + f.object + "  " + dim(f.message) + "\n";
+      out += std::string(indent) + paint(term::kGreen, "[resolved] ") + term::printable(f.object) + "  " +
+             dim(term::printable(f.message)) + "\n";
     }
   }
 
@@ -144,7 +145,7 @@ class Writer {
     if (c.status == Status::Error || c.status == Status::Skipped) {
       std::string label = c.status == Status::Error ? "error: " : "skipped: ";
       out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) +
-             (c.reason.empty() ? std::string("(no reason given)") : c.reason) + "\n";
+             (c.reason.empty() ? std::string("(no reason given)") : term::printable(c.reason)) + "\n";
     }
     finding_lines(out, c, indent);
     if (c.status == Status::Fail || o_.verbose) resolved_lines(out, r, c, indent);
@@ -222,7 +223,7 @@ std::string render_terminal(const Report& r, const TerminalOptions& options) {
     if (!any) out += "\n" + w.bold("Tables that failed") + "\n";
     any = true;
     out += "  " + w.symbol(Status::Error, Severity::Critical) + " " + t.name +
-           (t.plugin.empty() ? "" : " (" + t.plugin + ")") + ": " + t.error + "\n";
+           (t.plugin.empty() ? "" : " (" + t.plugin + ")") + ": " + term::printable(t.error) + "\n";
   }
   w.summary(out, r);
   return out;

@@ -16,6 +16,8 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <thread>
 
@@ -29,6 +31,14 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// A /proc file, or "" when the process is gone.
+std::string proc_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -361,7 +371,7 @@ TEST(ExecPlugin, ItsProcessGroupEndsWithItAndItsStderrStaysOutOfErrors) {
   // Killed with its group: gone, or a zombie waiting for init.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    std::string stat = fs::exists("/proc/" + std::to_string(bg)) ? read_file("/proc/" + std::to_string(bg) + "/stat") : "";
+    std::string stat = proc_file("/proc/" + std::to_string(bg) + "/stat");
     gone = stat.empty() || stat.find(") Z") != std::string::npos;
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -698,4 +708,115 @@ TEST(BoundedParsing, WhitespaceFloodsAndHugeObjectsAreRefused) {
     EXPECT_NE(error.find("an object larger than 64 MiB"), std::string::npos) << error;
     EXPECT_LE(s.held(), 80u << 20);
   }
+}
+
+// ---------------------------------------------------------------- terminals, processes, special files
+
+TEST(Terminal, ClusterTextLosesItsControlCharacters) {
+  std::string d = temp_dir("term-ctl");
+  std::string evil = "disk pressure \x1b]0;pwned\x07 \x1b[2J\rfake line \xc2\x9b""31m";
+  boost::json::object node{
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", "worker-1"}}},
+      {"status",
+       {{"conditions", boost::json::array{{{"type", "Ready"}, {"status", "False"}, {"reason", "KubeletNotReady"},
+                                           {"message", evil}, {"lastTransitionTime", "2020-01-01T00:00:00Z"}}}}}}};
+  write_file(d + "/nodes.json", R"({"apiVersion":"v1","kind":"List","items":[)" + boost::json::serialize(node) + "]}");
+  auto run = run_command(kinspect_cmd("run --snapshot " + sh_quote(d) + " --check node-not-ready --fail-on none"));
+  auto query = run_command(kinspect_cmd("query \"SELECT condition(n, 'Ready').message AS m FROM k8s.nodes n\" --snapshot " +
+                                        sh_quote(d)));
+  for (const auto* r : {&run, &query}) {
+    EXPECT_EQ(r->exit_code, 0) << r->err;
+    EXPECT_NE(r->out.find("\\x1b]0;pwned\\x07 \\x1b[2J\\x0dfake line \\x9b31m"), std::string::npos) << r->out;
+    for (char c : r->out) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int(c);
+  }
+  // JSON keeps the text as it was (escaped by JSON itself).
+  auto json = run_command(kinspect_cmd("run --snapshot " + sh_quote(d) + " --check node-not-ready --fail-on none --format json"));
+  EXPECT_NE(json.out.find("\\u001b]0;pwned"), std::string::npos) << json.out.substr(0, 400);
+}
+
+TEST(SpecialFiles, FifoAndDeviceInputsAreRefusedNotWaitedOn) {
+  std::string d = temp_dir("special");
+  ASSERT_EQ(mkfifo((d + "/fifo").c_str(), 0600), 0);
+  auto t0 = Clock::now();
+  auto kc = run_command(kinspect_cmd("query 'SELECT * FROM k8s.nodes' --kubeconfig " + sh_quote(d + "/fifo")));
+  EXPECT_EQ(kc.exit_code, 3) << kc.err;
+  EXPECT_NE(kc.err.find("kubeconfig: " + d + "/fifo is not a regular file"), std::string::npos) << kc.err;
+  auto zero = run_command(kinspect_cmd("query 'SELECT * FROM k8s.nodes' --kubeconfig /dev/zero"));
+  EXPECT_NE(zero.err.find("/dev/zero is not a regular file"), std::string::npos) << zero.err;
+  std::string example = std::string(KAPI_DATA_DIR) + "/../../../examples/cluster";
+  for (std::string baseline : {std::string("/dev/zero"), d + "/fifo"}) {
+    auto b = run_command(kinspect_cmd("run --snapshot " + sh_quote(example) + " --baseline " + sh_quote(baseline)));
+    EXPECT_EQ(b.exit_code, 2) << b.err;
+    EXPECT_NE(b.err.find("--baseline " + baseline + ": is not a regular file"), std::string::npos) << b.err;
+  }
+  EXPECT_LT(seconds_since(t0), 20.0);
+}
+
+TEST(OutputBudget, AJoinOfWholeObjectsStopsAtTheByteBound) {
+  std::string example = std::string(KAPI_DATA_DIR) + "/../../../examples/cluster";
+  auto t0 = Clock::now();
+  auto r = run_command(kinspect_cmd("query 'SELECT * FROM k8s.pods a, k8s.pods b, k8s.pods c' --format json --snapshot " +
+                                    sh_quote(example)));
+  double took = seconds_since(t0);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("query exceeded its output budget of 64 MiB of results"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_LT(took, 30.0);
+  std::printf("[ note     ] pods x pods x pods SELECT * stopped after %.1fs\n", took);
+  auto small = run_command(kinspect_cmd("query 'SELECT * FROM k8s.pods' --max-output 0.01 --snapshot " + sh_quote(example)));
+  EXPECT_NE(small.err.find("output budget of 10485 bytes of results"), std::string::npos) << small.err;
+}
+
+// A plugin worker in the middle of a long read ends as soon as the run is killed.
+TEST(Processes, PluginWorkersDieWithTheRun) {
+  Cluster c("proc-worker");
+  c.server->drip(1, 100);
+  std::string kc = c.token_kubeconfig();
+  std::string cmd = kinspect_cmd("query 'SELECT * FROM k8s.pods' --request-timeout 120 --kubeconfig " + sh_quote(kc));
+  pid_t parent = ::fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for the worker: a child of the run, reading the dripping body.
+  pid_t worker = -1;
+  for (int i = 0; i < 200 && worker < 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (auto& e : fs::directory_iterator("/proc")) {
+      std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string stat = proc_file(e.path().string() + "/stat");
+      size_t close = stat.rfind(')');
+      if (close == std::string::npos || std::stoi(stat.substr(stat.find(' ', close + 2) + 1)) != parent) continue;
+      if (proc_file(e.path().string() + "/cmdline").find("__plugin-worker") != std::string::npos) worker = std::stoi(name);
+    }
+  }
+  ASSERT_GT(worker, 0) << "no plugin worker appeared";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well into the read
+  ::kill(parent, SIGKILL);
+  ::waitpid(parent, nullptr, 0);
+  auto t0 = Clock::now();
+  bool gone = false;
+  while (!gone && seconds_since(t0) < 5) {
+    std::string stat = proc_file("/proc/" + std::to_string(worker) + "/stat");
+    gone = stat.empty() || stat.find(") Z") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << "worker " << worker << " outlived the killed run";
+  if (!gone) ::kill(worker, SIGKILL);
+  std::printf("[ note     ] the worker ended %.2fs after the run was killed\n", seconds_since(t0));
+}
+
+// Errors name the user's file, not our dependencies' source files.
+TEST(Errors, NoLibrarySourceLocations) {
+  std::string d = temp_dir("err-boost");
+  write_file(d + "/manifest.json", R"({"format":"kinspect-snapshot/v1","resources":[tru)");
+  kitest::PluginInstance p(library(), snap_config(d));
+  ASSERT_FALSE(p.created());
+  EXPECT_NE(p.create_error().find(d + "/manifest.json: invalid JSON"), std::string::npos) << p.create_error();
+  EXPECT_EQ(p.create_error().find("[boost."), std::string::npos) << p.create_error();
+  EXPECT_EQ(p.create_error().find(".hpp"), std::string::npos) << p.create_error();
 }
