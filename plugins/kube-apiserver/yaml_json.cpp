@@ -3,6 +3,7 @@
 #include <kinspect/sdk.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <regex>
 #include <stdexcept>
@@ -28,10 +29,55 @@ bool is_float(const std::string& s) {
   return std::regex_match(s, re);
 }
 
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong forms,
+// no surrogates, nothing past U+10FFFF), or 0.
+size_t utf8_length(const std::string& s, size_t i) {
+  auto b = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  unsigned c = b(0);
+  if (c < 0x80) return 1;
+  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return b(k) >= lo && b(k) <= hi; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// YAML is UTF-8, but a file may hold any bytes; JSON text must be UTF-8
+// (the host's parser refuses anything else), so each invalid byte becomes
+// U+FFFD. Found by yaml_fuzz.
+void append_string(std::string& out, const std::string& s) {
+  bool valid = true;
+  for (size_t i = 0; i < s.size() && valid;) {
+    size_t n = utf8_length(s, i);
+    valid = n > 0;
+    i += n;
+  }
+  if (valid) {
+    kinspect::sdk::append_json_string(out, s);
+    return;
+  }
+  std::string clean;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_length(s, i);
+    if (n == 0) {
+      clean += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      clean.append(s, i, n);
+      i += n;
+    }
+  }
+  kinspect::sdk::append_json_string(out, clean);
+}
+
 void scalar(const YAML::Node& n, std::string& out) {
   const std::string& s = n.Scalar();
   if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") {
-    kinspect::sdk::append_json_string(out, s);
+    append_string(out, s);
     return;
   }
   if (n.Tag() == "?" || n.Tag().empty()) {
@@ -60,6 +106,10 @@ void scalar(const YAML::Node& n, std::string& out) {
       if (v[0] == '.') v = "0" + v;
       else if (v.size() > 1 && v[0] == '-' && v[1] == '.') v = "-0" + v.substr(1);
       if (v.back() == '.') v += "0";
+      // JSON allows no leading zeros ("Port: 02696" reads as 2696). Found by yaml_fuzz.
+      size_t digits = v[0] == '-' ? 1 : 0;
+      while (v.size() > digits + 1 && v[digits] == '0' && std::isdigit(static_cast<unsigned char>(v[digits + 1])))
+        v.erase(digits, 1);
       size_t dot = v.find(".e");
       if (dot == std::string::npos) dot = v.find(".E");
       if (dot != std::string::npos) v.insert(dot + 1, "0");
@@ -67,7 +117,7 @@ void scalar(const YAML::Node& n, std::string& out) {
       return;
     }
   }
-  kinspect::sdk::append_json_string(out, s);
+  append_string(out, s);
 }
 
 }  // namespace
@@ -101,7 +151,7 @@ void yaml_to_json(const YAML::Node& node, std::string& out, YamlBudget* budget) 
       for (const auto& kv : node) {
         if (!first) out += ',';
         first = false;
-        kinspect::sdk::append_json_string(out, kv.first.Scalar());
+        append_string(out, kv.first.Scalar());
         out += ':';
         yaml_to_json(kv.second, out, budget);
       }

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <filesystem>
@@ -819,4 +820,40 @@ TEST(Errors, NoLibrarySourceLocations) {
   EXPECT_NE(p.create_error().find(d + "/manifest.json: invalid JSON"), std::string::npos) << p.create_error();
   EXPECT_EQ(p.create_error().find("[boost."), std::string::npos) << p.create_error();
   EXPECT_EQ(p.create_error().find(".hpp"), std::string::npos) << p.create_error();
+}
+
+// Found by yaml_fuzz: bytes that are not UTF-8 in a YAML file gave JSON the
+// host's parser refuses; they become U+FFFD.
+TEST(BoundedParsing, YamlWithInvalidUtf8GivesValidJson) {
+  std::string text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r\xf5les\ndata:\n  \xc0\xaf: \"ok \xed\xa0\x80\"\n";
+  size_t pos = 0;
+  kapi::YamlReader reader(
+      [&](char* buf, size_t n) {
+        size_t k = std::min(n, text.size() - pos);
+        std::memcpy(buf, text.data() + pos, k);
+        pos += k;
+        return k;
+      },
+      "bad.yaml");
+  std::string json;
+  ASSERT_TRUE(reader.next(json));
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  ASSERT_FALSE(ec) << json;
+  EXPECT_EQ(v.at("metadata").at("name"), "r\xef\xbf\xbdles");
+  // Also found by yaml_fuzz: plain numbers with leading zeros (JSON has none).
+  text = "kind: Node\nstatus:\n  port: 02696\n  ratio: -00.5\n  zero: 00\n";
+  pos = 0;
+  kapi::YamlReader numbers(
+      [&](char* buf, size_t n) {
+        size_t k = std::min(n, text.size() - pos);
+        std::memcpy(buf, text.data() + pos, k);
+        pos += k;
+        return k;
+      },
+      "numbers.yaml");
+  ASSERT_TRUE(numbers.next(json));
+  auto nv = boost::json::parse(json, ec);
+  ASSERT_FALSE(ec) << json;
+  EXPECT_EQ(boost::json::serialize(nv.at("status")), R"({"port":2696,"ratio":-5E-1,"zero":0})") << json;
 }
