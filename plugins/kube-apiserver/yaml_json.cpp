@@ -126,6 +126,17 @@ void yaml_to_json(const YAML::Node& node, std::string& out, YamlBudget* budget) 
   if (budget && (budget->nodes_left-- == 0 || out.size() > budget->max_bytes))
     throw YamlBudgetExceeded(static_cast<size_t>(node.Mark().line) + 1,
                              "aliases expand it beyond the bound for its size (an alias bomb?)");
+  // Found by yaml_fuzz: an alias inside its own anchor (&a [*a]) recursed
+  // until the stack overflowed.
+  if (budget && budget->depth > YamlBudget::kMaxDepth)
+    throw YamlBudgetExceeded(static_cast<size_t>(node.Mark().line) + 1,
+                             "nested deeper than " + std::to_string(YamlBudget::kMaxDepth) +
+                                 " levels (an alias that contains itself?)");
+  struct Nest {
+    YamlBudget* b;
+    explicit Nest(YamlBudget* x) : b(x) { if (b) ++b->depth; }
+    ~Nest() { if (b) --b->depth; }
+  } nest(budget);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:

@@ -23,6 +23,8 @@ namespace kapi {
 struct YamlBudget {
   size_t nodes_left;
   size_t max_bytes;
+  size_t depth = 0;  // current nesting; an alias that contains itself nests forever
+  static constexpr size_t kMaxDepth = 200;
   // Room for any document of `text_bytes` bytes without aliases, plus a
   // little for the occasional alias of a real manifest.
   static YamlBudget for_text(size_t text_bytes) {

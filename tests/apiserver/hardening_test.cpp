@@ -857,3 +857,14 @@ TEST(BoundedParsing, YamlWithInvalidUtf8GivesValidJson) {
   ASSERT_FALSE(ec) << json;
   EXPECT_EQ(boost::json::serialize(nv.at("status")), R"({"port":2696,"ratio":-5E-1,"zero":0})") << json;
 }
+
+// Found by yaml_fuzz: an alias inside its own anchor recursed until the
+// stack overflowed; it is refused with its file and line.
+TEST(BoundedParsing, YamlAliasInsideItsOwnAnchorIsRefused) {
+  std::string d = temp_dir("bound-self-alias");
+  write_file(d + "/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: &a [1, *a]\n");
+  auto r = plugin(snap_config(d + "/cm.yaml"))->scan("k8s.configmaps");
+  ASSERT_FALSE(r.ok);
+  EXPECT_NE(r.error.find(d + "/cm.yaml:"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("nested deeper than 200 levels (an alias that contains itself?)"), std::string::npos) << r.error;
+}
