@@ -1,4 +1,5 @@
 // kinspect query
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
@@ -59,6 +60,7 @@ int query(const po::variables_map& vm) {
   kcql::ExecOptions opts;
   opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(vm["timeout"].as<double>() * 1000));
   opts.params = params;
+  opts.output_budget = static_cast<uint64_t>(std::max(0.0, vm["max-output"].as<double>()) * (1 << 20));
   auto rs = kcql::execute(*plan, *reg, opts);
   if (!rs) {
     std::cerr << "kinspect query: " << rs.error().format() << '\n';
@@ -83,7 +85,7 @@ int query(const po::variables_map& vm) {
     TextTable t(rs->columns);
     for (const auto& row : rs->rows) {
       std::vector<std::string> cells;
-      for (const auto& v : row) cells.push_back(cell(v));
+      for (const auto& v : row) cells.push_back(term::printable(cell(v)));  // cluster text: no terminal controls
       t.add(std::move(cells));
     }
     std::cout << t.render(term::stdout_colour());
@@ -112,6 +114,8 @@ std::vector<Command> query_commands() {
         "format,o", po::value<std::string>()->default_value("table"), "table, json or csv")(
         "param", po::value<std::vector<std::string>>()->composing(), "a parameter NAME=VALUE for param.NAME (repeatable)")(
         "timeout", po::value<double>()->default_value(60), "seconds before the query is stopped")(
+        "max-output", po::value<double>()->default_value(64),
+        "MiB of results (as JSON) before the query is stopped with an error")(
         "count", "print the row count after the table")(
         "no-isolation", "load plugins into this process instead of worker processes");
     pos.add("kcql", 1);

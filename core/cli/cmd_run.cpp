@@ -17,6 +17,7 @@
 #include "core/run/runner.h"
 #include "core/snapshot/manifest.h"
 #include "core/util/log.h"
+#include "core/util/input_file.h"
 #include "core/util/terminal.h"
 
 #ifndef KINSPECT_VERSION
@@ -64,13 +65,7 @@ std::string render(const report::Report& r, Format f, const report::TerminalOpti
   return {};
 }
 
-Expected<std::string> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Error(path + ": cannot read");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+Expected<std::string> read_file(const std::string& path) { return read_input_file(path); }
 
 // Progress on stderr, one line redrawn in place; only on a terminal.
 class Progress {

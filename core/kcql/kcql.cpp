@@ -33,17 +33,58 @@ Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Para
   return Plan(std::move(impl).value());
 }
 
+namespace {
+
+// About the bytes `v` takes as JSON text (quotes and escapes aside).
+uint64_t json_bytes(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return v.get_string().size() + 2;
+    case boost::json::kind::array: {
+      uint64_t n = 2;
+      for (const auto& e : v.get_array()) n += json_bytes(e) + 1;
+      return n;
+    }
+    case boost::json::kind::object: {
+      uint64_t n = 2;
+      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + json_bytes(kv.value());
+      return n;
+    }
+    default:
+      return 8;
+  }
+}
+
+}  // namespace
+
 Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const ExecOptions& options) {
   ResultSet rs;
   rs.columns = plan.columns();
   size_t width = rs.columns.size();
+  uint64_t produced = 0;
+  bool over = false;
+  size_t rows_before = 0;
   auto examined = run_plan(plan.impl(), provider, options, [&](const Value* outputs, const Value*) {
+    if (over) return;
     boost::json::array row;
     row.reserve(width);
     for (size_t i = 0; i < width; ++i) row.push_back(to_json(outputs[i]));
+    produced += json_bytes(row);
+    if (produced > options.output_budget) {
+      over = true;
+      rows_before = rs.rows.size();
+      rs.rows.clear();
+      return;
+    }
     rs.rows.push_back(std::move(row));
   });
   if (!examined) return std::move(examined).error();
+  if (over)
+    return Error(options.label + " exceeded its output budget of " +
+                 (options.output_budget >= (1u << 20) ? std::to_string(options.output_budget >> 20) + " MiB"
+                                                      : std::to_string(options.output_budget) + " bytes") +
+                 " of results after " + std::to_string(rows_before) +
+                 " rows; select fewer columns or add a LIMIT or WHERE");
   rs.rows_examined = *examined;
   return rs;
 }

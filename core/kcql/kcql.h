@@ -38,6 +38,10 @@ struct ExecOptions {
   double now = 0;
   // Rows examined (scanned, joined, unnested, probed) before the query is stopped.
   uint64_t row_budget = 10'000'000;
+  // Bytes of results (as JSON) before the query is stopped: a join that
+  // multiplies whole objects would otherwise fill memory before any row
+  // budget is reached.
+  uint64_t output_budget = 64ull << 20;
   // Wall time before the query is stopped; checked every `check_interval` rows.
   std::chrono::milliseconds time_budget{10'000};
   unsigned check_interval = 1024;

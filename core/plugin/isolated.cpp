@@ -294,6 +294,24 @@ class WorkerServices final : public HostServices {
   WorkerChannel& channel_;
 };
 
+// A worker must not outlive the run, even in the middle of a long parse
+// that reads nothing from the parent. The parent's end of the socket closes
+// when it exits or is killed; a thread waiting for that hang-up ends the
+// worker at once. (PR_SET_PDEATHSIG would not do: it fires when the parent
+// *thread* that spawned the worker ends, and workers are spawned from
+// short-lived threads and then reused.)
+void exit_with_parent(int fd) {
+  std::thread([fd] {
+    pollfd p{fd, POLLRDHUP, 0};
+    for (;;) {
+      int n = ::poll(&p, 1, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;
+      if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) ::_exit(0);
+    }
+  }).detach();
+}
+
 }  // namespace
 
 int run_plugin_worker(int fd) {
@@ -301,6 +319,7 @@ int run_plugin_worker(int fd) {
   // stderr, and the protocol has its own descriptor.
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
   log::import_level();
+  exit_with_parent(fd);
   WorkerChannel channel(fd);
   WorkerServices services(channel);
   std::unique_ptr<InProcessPlugin> plugin;

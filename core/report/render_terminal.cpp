@@ -73,12 +73,12 @@ class Writer {
   }
 
   void header(std::string& out, const Report& r) const {
-    out += bold("Cluster " + (r.cluster.name.empty() ? std::string("(unnamed)") : r.cluster.name)) + "\n";
+    out += bold("Cluster " + (r.cluster.name.empty() ? std::string("(unnamed)") : term::printable(r.cluster.name))) + "\n";
     auto row = [&](std::string_view label, const std::string& value) {
       if (value.empty()) return;
       std::string l(label);
       l.resize(10, ' ');
-      out += "  " + dim(l) + value + "\n";
+      out += "  " + dim(l) + term::printable(value) + "\n";
     };
     row("Version", r.cluster.version);
     row("Type", r.cluster.type);
@@ -163,9 +163,9 @@ class Writer {
       std::string line(indent);
       if (f.change == Change::New) line += paint(term::kYellow, "[new] ");
       else if (marks) line += "      ";
-      std::string obj = f.object;
+      std::string obj = term::printable(f.object);
       if (obj.size() < width) obj.resize(width, ' ');
-      line += bold(obj) + "  " + f.message;
+      line += bold(obj) + "  " + term::printable(f.message);
       if (f.severity != c.severity) line += " " + dim("(" + std::string(to_string(f.severity)) + ")");
       out += line + "\n";
     }
@@ -183,7 +183,8 @@ class Writer {
         out += std::string(indent) + dim("... and " + std::to_string(it->second.size() - limit) + " more resolved") + "\n";
         break;
       }
-      out += std::string(indent) + paint(term::kGreen, "[resolved] ") + f.object + "  " + dim(f.message) + "\n";
+      out += std::string(indent) + paint(term::kGreen, "[resolved] ") + term::printable(f.object) + "  " +
+             dim(term::printable(f.message)) + "\n";
     }
   }
 
@@ -199,7 +200,7 @@ class Writer {
       std::string label = c.status == Status::Error ? "error: "
                           : counts_as_not_checked(c) ? "not checked (" + c.cause + "): "
                                                      : "skipped: ";
-      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) + short_reason(c.reason) + "\n";
+      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) + term::printable(short_reason(c.reason)) + "\n";
     }
     finding_lines(out, c, indent);
     if (c.status == Status::Fail || o_.verbose) resolved_lines(out, r, c, indent);

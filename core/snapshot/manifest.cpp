@@ -4,6 +4,8 @@
 #include <archive_entry.h>
 #include <boost/json/parse.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,27 +26,51 @@ namespace json = boost::json;
 
 namespace {
 
-std::optional<std::string> read_manifest_text(const std::string& path) {
+constexpr size_t kMaxManifestBytes = 16 << 20;
+
+// manifest.json of a snapshot folder, if it is a regular file inside it
+// (not a link out of the folder, not a FIFO) and of a sensible size.
+std::optional<std::string> read_folder_manifest(const fs::path& dir) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    std::ifstream f(fs::path(path) / snapshot::kManifest);
-    if (!f) return std::nullopt;
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
+  fs::path file = dir / snapshot::kManifest;
+  fs::path real = fs::weakly_canonical(file, ec), base = fs::weakly_canonical(dir, ec);
+  if (ec || real.parent_path() != base) return std::nullopt;
+  int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) <= kMaxManifestBytes) {
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    if (::read(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())) out = std::move(text);
   }
+  ::close(fd);
+  return out;
+}
+
+// "manifest.json" or "<folder>/manifest.json" (as `tar czf x.tar.gz dir/` writes it).
+bool is_manifest_member(std::string name) {
+  while (name.rfind("./", 0) == 0) name = name.substr(2);
+  if (name == snapshot::kManifest) return true;
+  size_t slash = name.find('/');
+  return slash != std::string::npos && name.compare(slash + 1, std::string::npos, snapshot::kManifest) == 0;
+}
+
+std::optional<std::string> read_archive_manifest(const std::string& path) {
   struct archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
+  archive_read_support_filter_gzip(a);
   archive_read_support_format_tar(a);
   std::optional<std::string> out;
   if (archive_read_open_filename(a, path.c_str(), 1 << 16) == ARCHIVE_OK) {
     struct archive_entry* e;
-    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-      std::string name = archive_entry_pathname(e);
-      if (name.rfind("./", 0) == 0) name = name.substr(2);
-      if (name != snapshot::kManifest) continue;
-      // A manifest is small; refuse to read a huge one into memory.
-      if (archive_entry_size(e) > (16 << 20)) break;
+    // The writer puts the manifest first; `tar` keeps folder order. Members
+    // are skipped by decompressing them, so stop before a huge one.
+    for (int i = 0; i < 256 && archive_read_next_header(a, &e) == ARCHIVE_OK; ++i) {
+      const char* name = archive_entry_pathname(e);
+      if (archive_entry_filetype(e) != AE_IFREG || !name || !is_manifest_member(name)) {
+        if (archive_entry_size(e) > (256 << 20)) break;
+        continue;
+      }
+      if (archive_entry_size(e) > static_cast<la_int64_t>(kMaxManifestBytes)) break;
       std::string text(static_cast<size_t>(archive_entry_size(e)), '\0');
       if (archive_read_data(a, text.data(), text.size()) == static_cast<la_ssize_t>(text.size())) out = text;
       break;
@@ -52,6 +78,13 @@ std::optional<std::string> read_manifest_text(const std::string& path) {
   }
   archive_read_free(a);
   return out;
+}
+
+std::optional<std::string> read_manifest_text(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return read_folder_manifest(path);
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  return read_archive_manifest(path);
 }
 
 }  // namespace

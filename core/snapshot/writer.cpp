@@ -5,6 +5,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -27,12 +33,17 @@ bool is_tarball(const std::string& p) {
 
 // Packs every file of `dir` (flat) into a gzip'd tar at `out`.
 Status pack(const fs::path& dir, const std::string& out) {
+  // 0600 from the start: the archive may hold Secret data.
+  int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(out + ": cannot write: " + std::strerror(errno));
+  ::fchmod(fd, 0600);  // an existing file keeps its mode otherwise
   struct archive* a = archive_write_new();
   archive_write_add_filter_gzip(a);
   archive_write_set_format_pax_restricted(a);
-  if (archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK) {
+  if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
     std::string e = archive_error_string(a) ? archive_error_string(a) : "cannot open";
     archive_write_free(a);
+    ::close(fd);
     return Error(out + ": " + e);
   }
   std::vector<fs::path> files;
@@ -50,7 +61,7 @@ Status pack(const fs::path& dir, const std::string& out) {
     archive_entry_set_pathname(e, f.filename().c_str());
     archive_entry_set_size(e, static_cast<la_int64_t>(fs::file_size(f)));
     archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
+    archive_entry_set_perm(e, 0600);
     archive_entry_set_mtime(e, std::time(nullptr), 0);
     archive_write_header(a, e);
     std::ifstream in(f, std::ios::binary);
@@ -67,6 +78,7 @@ Status pack(const fs::path& dir, const std::string& out) {
   if (archive_write_close(a) != ARCHIVE_OK && result.ok())
     result = Error(out + ": " + (archive_error_string(a) ? archive_error_string(a) : "close failed"));
   archive_write_free(a);
+  ::close(fd);
   return result;
 }
 
@@ -99,6 +111,15 @@ Expected<json::array> copy_inputs(const std::vector<SnapshotInput>& inputs, cons
   return out;
 }
 
+// A file only its owner reads (0600), made so before any row is in it.
+std::ofstream private_file(const fs::path& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::error_code ec;
+  if (out) fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (ec) out.setstate(std::ios::failbit);
+  return out;
+}
+
 }  // namespace
 
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
@@ -108,7 +129,9 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
   const bool tarball = is_tarball(output);
   fs::path dir = tarball ? fs::path(output + ".tmp-" + std::to_string(::getpid())) : fs::path(output);
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  // A folder made here is private (0700): it may hold Secret data. One the
+  // user made keeps its mode; its files are private all the same.
+  if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, ec);
   if (ec) return Error(dir.string() + ": cannot create: " + ec.message());
   if (!fs::is_empty(dir, ec) && !tarball && fs::exists(dir / snapshot::kManifest))
     fs::remove(dir / snapshot::kManifest, ec);  // rewritten at the end
@@ -121,7 +144,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
     t.table = table;
     t.file = snapshot::file_for_table(table);
     fs::path path = dir / t.file;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    std::ofstream out = private_file(path);
     if (!out) return Error(path.string() + ": cannot write");
     out << snapshot::kListOpen;
     CancelToken budget;
@@ -177,7 +200,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
     manifest["with"] = std::move(*with);
   }
   {
-    std::ofstream m(dir / snapshot::kManifest, std::ios::binary | std::ios::trunc);
+    std::ofstream m = private_file(dir / snapshot::kManifest);
     m << json::serialize(manifest) << '\n';
     if (!m) return Error((dir / snapshot::kManifest).string() + ": write failed");
   }

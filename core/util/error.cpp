@@ -23,6 +23,18 @@ std::string Diagnostic::format() const {
   return out;
 }
 
+std::string without_source_locations(std::string text) {
+  for (size_t at; (at = text.find(" [boost.")) != std::string::npos;) {
+    size_t end = at + 1, depth = 0;  // function names may hold "[with T = ...]"
+    for (; end < text.size(); ++end) {
+      if (text[end] == '[') ++depth;
+      else if (text[end] == ']' && --depth == 0) break;
+    }
+    text.erase(at, end < text.size() ? end - at + 1 : std::string::npos);
+  }
+  return text;
+}
+
 std::string Error::format() const {
   std::string out = message_;
   for (const auto& d : diagnostics_) {

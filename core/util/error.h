@@ -31,14 +31,19 @@ struct Diagnostic {
   std::string format() const;
 };
 
+// `text` without the library source locations Boost appends to exception
+// messages (" [boost.json:3 at ./boost/json/...hpp:2750 in function ...]"):
+// they name our dependencies' files, not the user's input.
+std::string without_source_locations(std::string text);
+
 // An error: a summary and, for inputs, every diagnostic found (we report all
 // problems at once rather than stopping at the first).
 class Error {
  public:
   Error() = default;
-  explicit Error(std::string message) : message_(std::move(message)) {}
+  explicit Error(std::string message) : message_(without_source_locations(std::move(message))) {}
   Error(std::string message, std::vector<Diagnostic> diagnostics)
-      : message_(std::move(message)), diagnostics_(std::move(diagnostics)) {}
+      : message_(without_source_locations(std::move(message))), diagnostics_(std::move(diagnostics)) {}
   static Error from(Diagnostic d) {
     std::string m = d.format();
     return Error(std::move(m), {std::move(d)});

@@ -41,7 +41,7 @@ void write(Level l, std::string_view component, std::string_view message) {
     line += component;
     line += "] ";
   }
-  line += message;
+  line += term::printable(message);  // messages quote servers and files: no terminal controls
   line += '\n';
   std::lock_guard<std::mutex> lock(g_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);

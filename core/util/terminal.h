@@ -1,6 +1,9 @@
 // Terminal facts: colour and progress only where a person is watching.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 namespace kinspect::term {
 
 inline constexpr const char* kReset = "\033[0m";
@@ -19,5 +22,11 @@ void set_colour_mode(ColourMode m);
 bool stdout_colour();
 bool stderr_colour();
 bool stderr_is_tty();
+
+// Text that came from a cluster (messages, names, errors), made safe to
+// print: control characters (C0, DEL, and C1 in UTF-8) are shown as \xNN
+// rather than sent to the terminal, where ESC sequences could retitle the
+// window or clear the screen and a CR could overwrite a line.
+std::string printable(std::string_view text);
 
 }  // namespace kinspect::term

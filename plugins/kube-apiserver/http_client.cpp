@@ -16,6 +16,7 @@
 #endif
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -40,7 +41,7 @@ struct Url {
 Url parse_url(const std::string& s, const std::string& what) {
   Url u;
   size_t p = s.find("://");
-  if (p == std::string::npos) throw std::runtime_error(what + ": not a URL: " + s);
+  if (p == std::string::npos) throw std::runtime_error(what + ": not a URL: " + redact_url(s));
   u.scheme = s.substr(0, p);
   std::string rest = s.substr(p + 3);
   size_t slash = rest.find('/');
@@ -54,7 +55,7 @@ Url parse_url(const std::string& s, const std::string& what) {
   }
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string::npos) throw std::runtime_error(what + ": bad IPv6 address in " + s);
+    if (close == std::string::npos) throw std::runtime_error(what + ": bad IPv6 address in " + redact_url(s));
     u.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] == ':') u.port = authority.substr(close + 2);
   } else {
@@ -67,7 +68,7 @@ Url parse_url(const std::string& s, const std::string& what) {
     }
   }
   if (u.port.empty()) u.port = u.scheme == "https" ? "443" : "80";
-  if (u.host.empty()) throw std::runtime_error(what + ": no host in " + s);
+  if (u.host.empty()) throw std::runtime_error(what + ": no host in " + redact_url(s));
   return u;
 }
 
@@ -124,25 +125,31 @@ struct ApiClient::Impl {
   ClientOptions opts;
   LogFn log;
   Url url;
+  std::string shown_server;  // conn.server without its password, for messages
   std::optional<Url> proxy;
   std::shared_ptr<ssl::context> ctx;
   std::string ctx_cert;  // the client cert the SSL context was built with
   TokenBucket bucket;
   size_t requests = 0;
   std::optional<ExecCredential> exec_cred;
+  std::string exec_error;  // the exec plugin's failure, reported for every later request
+  int streak = 0;
+  std::string streak_kind, streak_first;
+  int retry_budget = 0;  // retries left for this client (max_retries x 4)
   std::string token_cache;
   Clock::time_point token_read{};
   std::vector<std::unique_ptr<HttpConn>> idle;  // kept-alive connections
 
   Impl(Connection c, ClientOptions o, LogFn l)
-      : conn(std::move(c)), opts(o), log(std::move(l)), bucket(o.qps, o.burst) {
+      : conn(std::move(c)), opts(o), log(std::move(l)), bucket(o.qps, o.burst), retry_budget(4 * std::max(0, o.max_retries)) {
     url = parse_url(conn.server, "cluster server");
+    shown_server = redact_url(conn.server);
     if (url.scheme != "https" && url.scheme != "http")
-      throw std::runtime_error("cluster server " + conn.server + ": expected an https:// or http:// URL");
+      throw std::runtime_error("cluster server " + shown_server + ": expected an https:// or http:// URL");
     if (url.scheme == "http") {
       // e.g. `kubectl proxy`: no TLS, so no credentials should travel this way.
       if (log)
-        log(1, "cluster server " + conn.server + " is plain http: the connection is not encrypted" +
+        log(1, "cluster server " + shown_server + " is plain http: the connection is not encrypted" +
                    (conn.token.empty() && conn.token_file.empty() && conn.username.empty() && !conn.exec
                         ? std::string()
                         : std::string(", and credentials are sent in clear")));
@@ -152,7 +159,7 @@ struct ApiClient::Impl {
     if (!conn.proxy_url.empty()) {
       proxy = parse_url(conn.proxy_url, "proxy-url");
       if (proxy->scheme != "http")
-        throw std::runtime_error("proxy-url " + conn.proxy_url + ": only http:// (CONNECT) proxies are supported");
+        throw std::runtime_error("proxy-url " + redact_url(conn.proxy_url) + ": only http:// (CONNECT) proxies are supported");
     }
     if (!conn.client_cert_pem.empty())
       check_client_certificate(conn.client_cert_pem, "user '" + conn.user_name + "' (" + conn.origin + ")");
@@ -168,8 +175,16 @@ struct ApiClient::Impl {
     if (!conn.exec) return;
     bool fresh = exec_cred && (!exec_cred->expires || *exec_cred->expires > std::chrono::system_clock::now() + std::chrono::seconds(10));
     if (fresh) return;
+    // A plugin that failed (or hung until its timeout) once is not run
+    // again for every request: the run reports the first failure.
+    if (!exec_error.empty()) throw std::runtime_error(exec_error);
     if (exec_cred && log) log(3, "exec credential expired; running the plugin again");
-    exec_cred = run_exec(*conn.exec, conn);
+    try {
+      exec_cred = run_exec(*conn.exec, conn, std::chrono::seconds(std::max(1, opts.exec_timeout_seconds)));
+    } catch (const std::exception& e) {
+      exec_error = e.what();
+      throw;
+    }
     if (!exec_cred->cert_pem.empty()) {
       check_client_certificate(exec_cred->cert_pem, "exec credential plugin '" + conn.exec->command + "'");
       if (exec_cred->cert_pem != ctx_cert) {
@@ -213,15 +228,16 @@ struct ApiClient::Impl {
   }
 
   std::string auth_header() {
-    if (exec_cred && !exec_cred->token.empty()) return "Bearer " + exec_cred->token;
+    if (exec_cred && !exec_cred->token.empty()) {
+      check_header_safe(exec_cred->token, "the token of exec credential plugin '" + conn.exec->command + "' (" +
+                                              conn.exec->where + ")");
+      return "Bearer " + exec_cred->token;
+    }
     if (!conn.token_file.empty()) {
       if (token_cache.empty() || Clock::now() - token_read > std::chrono::minutes(1)) {
-        std::ifstream in(conn.token_file);
-        if (!in) throw std::runtime_error("cannot read token file " + conn.token_file);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        token_cache = ss.str();
+        token_cache = read_config_file(conn.token_file, "token file");
         while (!token_cache.empty() && std::isspace(static_cast<unsigned char>(token_cache.back()))) token_cache.pop_back();
+        check_header_safe(token_cache, "token file " + conn.token_file);
         token_read = Clock::now();
       }
       if (!token_cache.empty()) return "Bearer " + token_cache;
@@ -231,14 +247,57 @@ struct ApiClient::Impl {
     return {};
   }
 
+  // The server's Retry-After (seconds) when it gave one, else exponential backoff.
   double backoff(int attempt, const std::string& retry_after) const {
     if (!retry_after.empty()) {
       char* end = nullptr;
       double v = std::strtod(retry_after.c_str(), &end);
-      if (end && *end == '\0' && v >= 0) return std::min(v, opts.backoff_max_seconds);
+      if (end && *end == '\0' && v >= 0) return v;
     }
     double d = opts.backoff_base_seconds * double(1 << std::min(attempt, 10));
     return std::min(d, opts.backoff_max_seconds);
+  }
+
+  // How long to wait before retrying; nullopt, with the reason in
+  // `why_not`, when the request is not to be retried. Waits never pass the
+  // request's own deadline, and only the first request of a failing streak
+  // is retried at all: when the server fails every request, the run learns
+  // it once instead of once per table.
+  std::optional<double> retry_wait(int attempt, const std::string& retry_after, Clock::time_point give_up,
+                                   std::string& why_not) {
+    double d = backoff(attempt, retry_after);
+    double cap = std::min(opts.backoff_max_seconds, double(timeout().count()));
+    auto secs = [](double v) { return std::to_string(static_cast<long long>(std::ceil(v))) + "s"; };
+    if (streak > 0) why_not = " (not retried: the request before failed too)";
+    else if (retry_budget <= 0) why_not = " (not retried: the client's retry budget is spent)";
+    else if (d > cap)
+      why_not = " (the server asks to retry after " + secs(d) + ", longer than kinspect waits: " + secs(cap) + ")";
+    else if (Clock::now() + std::chrono::duration<double>(d) > give_up)
+      why_not = " (a retry would end after the request timeout of " + secs(double(timeout().count())) + ")";
+    if (!why_not.empty()) return std::nullopt;
+    --retry_budget;
+    return d;
+  }
+
+  // Requests in a row that failed the same way ("HTTP 500", "transport").
+  void succeeded() {
+    streak = 0;
+    streak_kind.clear();
+  }
+  void failed(const std::string& kind, const std::string& what) {
+    if (kind != streak_kind) {
+      streak_kind = kind;
+      streak_first = what;
+      streak = 0;
+    }
+    ++streak;
+  }
+  // Throws instead of sending once the streak says the server is down or
+  // the credentials are refused.
+  void check_breaker() const {
+    if (streak < std::max(1, opts.max_same_failures)) return;
+    throw std::runtime_error("not sent: the last " + std::to_string(streak) + " requests to " + shown_server +
+                             " failed the same way, so this run stops asking it (the first: " + streak_first + ")");
   }
 
   std::unique_ptr<HttpConn> take();
@@ -262,6 +321,11 @@ struct HttpConn {
   beast::flat_buffer buffer;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser;
   bool busy = false;  // a body is open
+  // The response being read: its target, deadline and size so far.
+  std::string target;
+  Clock::time_point deadline{};
+  uint64_t body_bytes = 0, wire_bytes = 0;
+  bool gzipped = false;
 #ifdef KAPI_HAVE_ZLIB
   z_stream zs{};
   bool gz = false, gz_init = false, gz_in_eof = false;
@@ -331,7 +395,7 @@ struct HttpConn {
       std::string what = ec == beast::error::timeout ? "timed out" : ec.message();
       throw std::runtime_error("cannot connect to " +
                                (m.proxy ? "proxy " + ApiClient::Impl::authority(dial) + " for " : std::string()) +
-                               conn.server + ": " + what);
+                               m.shown_server + ": " + what);
     }
     if (m.proxy) {
       http::request<http::empty_body> req{http::verb::connect, ApiClient::Impl::authority(url), 11};
@@ -375,7 +439,7 @@ struct HttpConn {
     });
     if (ec) {
       long vr = SSL_get_verify_result(ssl);
-      std::string msg = "TLS handshake with " + conn.server + " failed: ";
+      std::string msg = "TLS handshake with " + m.shown_server + " failed: ";
       if (ec == beast::error::timeout) msg += "timed out";
       else {
         msg += ec.message();
@@ -396,6 +460,10 @@ struct HttpConn {
   int send(const std::string& target, std::string& retry_after, const std::string& accept = "application/json") {
     if (busy) close();  // an unfinished body: the connection cannot be reused
     m.ensure_credentials();
+    this->target = target;
+    deadline = Clock::now() + m.timeout();
+    body_bytes = wire_bytes = 0;
+    gzipped = false;
     if (stream && ctx != m.context()) close();  // made with an older client certificate
     bool reused = open();
     const Url& url = m.url;
@@ -436,7 +504,7 @@ struct HttpConn {
           if (m.log) m.log(3, "connection to " + m.where() + " was closed; reconnecting");
           continue;
         }
-        throw std::runtime_error("GET " + m.conn.server + target + ": " +
+        throw std::runtime_error("GET " + m.shown_server + target + ": " +
                                  (ec == beast::error::timeout
                                       ? std::string("timed out after ") + std::to_string(m.opts.timeout_seconds) + "s"
                                       : ec.message()));
@@ -466,10 +534,32 @@ struct HttpConn {
   }
 
   size_t read_body(char* buf, size_t n) {
+    size_t got = 0;
 #ifdef KAPI_HAVE_ZLIB
-    if (gz) return read_gzip(buf, n);
+    gzipped = gzipped || gz;
+    if (gz) got = read_gzip(buf, n);
+    else
 #endif
-    return read_raw(buf, n);
+      got = read_raw(buf, n);
+    body_bytes += got;
+    check_size();
+    return got;
+  }
+
+  // A response may not grow past max_response_bytes, nor (gzip) decompress
+  // to more than max_compression_ratio times what was received: a 1 MB
+  // gzip bomb would otherwise become gigabytes.
+  void check_size() {
+    const ClientOptions& o = m.opts;
+    std::string why;
+    if (body_bytes > o.max_response_bytes)
+      why = "is larger than " + std::to_string(o.max_response_bytes >> 20) + " MiB (max_response_bytes)";
+    else if (gzipped && body_bytes > (64u << 20) && body_bytes > o.max_compression_ratio * wire_bytes)
+      why = "decompresses to more than " + std::to_string(o.max_compression_ratio) +
+            " times its size (max_compression_ratio; a gzip bomb?)";
+    if (why.empty()) return;
+    close();
+    throw UnretryableError("the response to GET " + m.shown_server + target + " " + why + ": refusing the rest");
   }
 
 #ifdef KAPI_HAVE_ZLIB
@@ -496,12 +586,12 @@ struct HttpConn {
       }
       if (rc != Z_OK && rc != Z_BUF_ERROR) {
         close();
-        throw std::runtime_error("corrupt gzip response body from " + m.conn.server);
+        throw std::runtime_error("corrupt gzip response body from " + m.shown_server);
       }
       if (produced > 0) return produced;
       if (gz_in_eof) {
         close();
-        throw std::runtime_error("truncated gzip response body from " + m.conn.server);
+        throw std::runtime_error("truncated gzip response body from " + m.shown_server);
       }
     }
   }
@@ -518,17 +608,29 @@ struct HttpConn {
       body.data = buf;
       body.size = n;
       auto& tcps = tcp();
-      tcps.expires_after(m.timeout());
+      // An idle timeout alone would let a server drip one byte at a time
+      // forever: the whole response has a deadline too.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        close();
+        throw UnretryableError("GET " + m.shown_server + target + ": the response did not complete within " +
+                            std::to_string(m.timeout().count()) + "s (timeout_seconds)");
+      }
+      tcps.expires_after(std::min<std::chrono::milliseconds>(m.timeout(), left));
       auto ec = run([&](boost::system::error_code& out) {
         with([&](auto& s) { http::async_read(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
       });
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
         close();
-        throw std::runtime_error("reading the response from " + m.conn.server + ": " +
+        if (ec == beast::error::timeout && Clock::now() + std::chrono::milliseconds(50) >= deadline)
+          throw UnretryableError("GET " + m.shown_server + target + ": the response did not complete within " +
+                              std::to_string(m.timeout().count()) + "s (timeout_seconds)");
+        throw std::runtime_error("reading the response from " + m.shown_server + ": " +
                                  (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
       }
       size_t got = n - body.size;
+      wire_bytes += got;
       if (got > 0) return got;
     }
   }
@@ -573,7 +675,17 @@ class Reader : public BodyReader {
     if (c_->busy) c_->close();  // abandoned mid-body: not reusable
     else impl_->give_back(std::move(c_));
   }
-  size_t read(char* buf, size_t n) override { return c_->read_body(buf, n); }
+  size_t read(char* buf, size_t n) override {
+    try {
+      return c_->read_body(buf, n);
+    } catch (const UnretryableError& e) {
+      impl_->failed("refused response", e.what());
+      throw;
+    } catch (const std::exception& e) {
+      impl_->failed("transport", e.what());
+      throw;
+    }
+  }
 
  private:
   ApiClient::Impl* impl_;
@@ -588,16 +700,38 @@ ApiClient::~ApiClient() = default;
 const Connection& ApiClient::connection() const { return impl_->conn; }
 size_t ApiClient::requests() const { return impl_->requests; }
 
+namespace {
+// Whether an error status says the server or the credentials are broken
+// (rather than this one request being refused): 5xx, 429 and 401 always;
+// 403 on discovery and /version (no query string), where every client is
+// allowed, but not 403 on a LIST, which RBAC may forbid table by table.
+bool says_broken(int status, const std::string& target) {
+  if (status == 401 || status == 429 || status >= 500) return true;
+  return status == 403 && target.find('?') == std::string::npos;
+}
+}  // namespace
+
 std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std::string& accept) {
   Impl& m = *impl_;
+  m.check_breaker();
   bool reauth = false;
   auto c = m.take();
+  const auto give_up = Clock::now() + m.timeout();
   for (int attempt = 0;; ++attempt) {
     m.bucket.take();
-    std::string retry_after;
-    int status = c->send(target, retry_after, accept);
-    if (status >= 200 && status < 300) return std::make_unique<Reader>(impl_.get(), std::move(c));
-    std::string body = c->read_all_body();
+    std::string retry_after, body;
+    int status = 0;
+    try {
+      status = c->send(target, retry_after, accept);
+      if (status >= 200 && status < 300) {
+        m.succeeded();
+        return std::make_unique<Reader>(impl_.get(), std::move(c));
+      }
+      body = c->read_all_body();
+    } catch (const std::exception& e) {
+      m.failed("transport", e.what());
+      throw;
+    }
     if (status == 401 && m.conn.exec && !reauth) {
       // The credential may have been revoked early: ask the plugin again, once.
       reauth = true;
@@ -606,24 +740,30 @@ std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std:
       continue;
     }
     bool retryable = status == 429 || (status >= 500 && status != 501);
+    std::string why_not;
     if (retryable && attempt < m.opts.max_retries) {
-      double d = m.backoff(attempt, retry_after);
-      if (m.log)
-        m.log(status == 429 ? 2 : 1, "GET " + target + ": HTTP " + std::to_string(status) +
-                                         (status == 429 ? " (too many requests)" : "") + "; retrying in " +
-                                         std::to_string(d).substr(0, 4) + "s (attempt " + std::to_string(attempt + 1) +
-                                         " of " + std::to_string(m.opts.max_retries) + ")");
-      std::this_thread::sleep_for(std::chrono::duration<double>(d));
-      continue;
+      if (auto d = m.retry_wait(attempt, retry_after, give_up, why_not)) {
+        if (m.log)
+          m.log(status == 429 ? 2 : 1, "GET " + target + ": HTTP " + std::to_string(status) +
+                                           (status == 429 ? " (too many requests)" : "") + "; retrying in " +
+                                           std::to_string(*d).substr(0, 4) + "s (attempt " +
+                                           std::to_string(attempt + 1) + " of " + std::to_string(m.opts.max_retries) + ")");
+        std::this_thread::sleep_for(std::chrono::duration<double>(*d));
+        continue;
+      }
     }
     m.give_back(std::move(c));
-    throw HttpError(status, target, status_message(body));
+    HttpError err(status, target, status_message(body) + why_not);
+    if (says_broken(status, target)) m.failed("HTTP " + std::to_string(status), err.what());
+    else m.succeeded();
+    throw err;
   }
 }
 
 std::string ApiClient::get_all(const std::string& target, int* status) {
   if (status) {
     Impl& m = *impl_;
+    m.check_breaker();
     auto c = m.take();
     m.bucket.take();
     std::string retry_after;

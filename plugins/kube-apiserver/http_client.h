@@ -7,6 +7,7 @@
 
 #include "kubeconfig.h"
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -16,10 +17,17 @@ namespace kapi {
 struct ClientOptions {
   double qps = 20;
   int burst = 40;
-  int timeout_seconds = 30;  // connect, and each read/write on the connection
+  int timeout_seconds = 30;  // connect, each read/write, and a whole response (retries included)
   int max_retries = 5;       // for 429 / 5xx / a dropped keep-alive connection
   double backoff_base_seconds = 0.5;
   double backoff_max_seconds = 30;
+  int exec_timeout_seconds = 30;  // an exec credential plugin that runs longer is stopped
+  uint64_t max_response_bytes = 4ull << 30;  // one response body, decompressed
+  uint64_t max_compression_ratio = 300;      // gzip bodies: decompressed / received, past 64 MiB
+  // After this many requests in a row failed the same way (after their
+  // retries), the client stops sending: the server or the credentials are
+  // broken, and every table would only wait for the same failure.
+  int max_same_failures = 3;
 };
 
 // A non-2xx answer (after retries). message() is the Status object's message when present.
@@ -35,6 +43,14 @@ class HttpError : public std::runtime_error {
  private:
   int status_;
   std::string target_, message_;
+};
+
+// A response refused for what it is, not for a transport accident: it did
+// not finish within the request timeout (a server dripping its body), or it
+// grew past a size bound. Reading it again would end the same way.
+class UnretryableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class BodyReader {

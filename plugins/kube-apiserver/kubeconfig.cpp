@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -20,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -68,6 +71,26 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
+std::string redact_url(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  if (end == std::string_view::npos) end = url.size();
+  size_t at = url.substr(start, end - start).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start)) + "xxxxx" + std::string(url.substr(start + at));
+}
+
+void check_header_safe(std::string_view value, const std::string& source) {
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f)
+      throw std::runtime_error(source + " contains " +
+                               (c == '\r' || c == '\n' ? std::string("a line break (CR or LF)")
+                                                        : std::string("a control character")) +
+                               ": refusing to send it in an HTTP header");
+}
+
 std::string display_path(const std::string& p) {
   const char* home = std::getenv("HOME");
   if (home && *home) {
@@ -78,15 +101,34 @@ std::string display_path(const std::string& p) {
   return p;
 }
 
+std::string read_config_file(const std::string& path, const std::string& what, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO: no wait for a writer
+  std::string prefix = what.empty() ? std::string() : what + ": ";
+  if (fd < 0) throw std::runtime_error(prefix + "cannot read " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  std::string why;
+  if (::fstat(fd, &st) != 0) why = std::strerror(errno);
+  else if (!S_ISREG(st.st_mode)) why = "not a regular file (a FIFO or a device?)";
+  else if (static_cast<size_t>(st.st_size) > max_bytes)
+    why = "larger than " + std::to_string(max_bytes >> 20) + " MiB, more than any real one";
+  std::string text;
+  if (why.empty()) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    ssize_t n;
+    while (got < text.size() && ((n = ::read(fd, text.data() + got, text.size() - got)) > 0 || (n < 0 && errno == EINTR)))
+      if (n > 0) got += static_cast<size_t>(n);
+    text.resize(got);
+  }
+  ::close(fd);
+  if (!why.empty()) throw std::runtime_error(prefix + path + " is " + why);
+  return text;
+}
+
 namespace {
 
-std::string read_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(what + ": cannot read " + path + ": " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const std::string& path, const std::string& what) { return read_config_file(path, what); }
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> v;
@@ -129,10 +171,9 @@ struct Merged {
 void load_file(const std::string& path, Merged& m) {
   std::string disp = display_path(path);
   YAML::Node root;
+  std::string text = read_config_file(path, "kubeconfig");
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw std::runtime_error(disp + ": cannot read kubeconfig");
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw std::runtime_error(disp + ": invalid YAML: " + e.what());
   }
@@ -202,11 +243,11 @@ std::string data_or_file(const Entry& e, const std::string& key) {
   std::string file = str(e, key.c_str());
   if (file.empty()) return {};
   std::string path = rel(e, file);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) field_error(e, key, "cannot read " + path + ": " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  try {
+    return read_config_file(path, "");
+  } catch (const std::exception& x) {
+    field_error(e, key, x.what());
+  }
 }
 
 void check_pem(const Entry& e, const std::string& field, const std::string& pem, const char* marker) {
@@ -282,7 +323,7 @@ std::optional<Connection> resolve_connection(const ResolveOptions& o, const LogF
   c.server = str(cl, "server");
   if (c.server.empty()) field_error(cl, "server", "missing");
   if (c.server.rfind("https://", 0) != 0 && c.server.rfind("http://", 0) != 0)
-    field_error(cl, "server", "expected an https:// URL, got '" + c.server + "'");
+    field_error(cl, "server", "expected an https:// URL, got '" + redact_url(c.server) + "'");
   c.insecure = boolean(cl, "insecure-skip-tls-verify");
   c.tls_server_name = str(cl, "tls-server-name");
   c.proxy_url = str(cl, "proxy-url");
@@ -306,6 +347,7 @@ std::optional<Connection> resolve_connection(const ResolveOptions& o, const LogF
       field_error(u, c.client_cert_pem.empty() ? cert_field : key_field,
                   "missing (client-certificate and client-key go together)");
     c.token = str(u, "token");
+    check_header_safe(c.token, u.file + ": field '" + u.where + ".token'");
     std::string tf = str(u, "tokenFile");
     if (!tf.empty()) {
       c.token_file = rel(u, tf);
@@ -357,6 +399,81 @@ std::optional<Connection> resolve_connection(const ResolveOptions& o, const LogF
 
 namespace {
 
+struct CredentialProcess {
+  int status = 0;
+  bool timed_out = false;
+  std::string out;  // stdout, up to kMaxCredentialBytes
+};
+constexpr size_t kMaxCredentialBytes = 1 << 20;
+
+// Child side: its own process group (so it and its children can be killed
+// together), killed if the thread that started it dies, stderr left as ours.
+[[noreturn]] void exec_child(const std::string& cmd, std::vector<char*>& argv, std::vector<char*>& envp, int out_fd,
+                             pid_t parent) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) _exit(126);  // the parent died before prctl
+  ::dup2(out_fd, 1);
+  ::close(out_fd);
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, 0);
+  ::execvpe(cmd.c_str(), argv.data(), envp.data());
+  std::fprintf(stderr, "cannot run %s: %s\n", cmd.c_str(), std::strerror(errno));
+  _exit(127);
+}
+
+// Runs the plugin and reads its stdout until it exits or `timeout` passes.
+// The plugin's whole process group is killed at the end, so a background
+// child it left behind never outlives the run.
+CredentialProcess run_credential_process(const std::string& cmd, std::vector<char*>& argv, std::vector<char*>& envp,
+                                         std::chrono::seconds timeout) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("exec plugin: pipe failed");
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("exec plugin: fork failed");
+  if (pid == 0) {
+    ::close(out[0]);
+    exec_child(cmd, argv, envp, out[1], parent);
+  }
+  ::setpgid(pid, pid);  // also here: no race with the kill below
+  ::close(out[1]);
+  CredentialProcess r;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool exited = false, eof = false;
+  while (!exited) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r.timed_out = true;
+      break;
+    }
+    pollfd f{out[0], POLLIN, 0};
+    // A background child may hold stdout open after the plugin exits:
+    // poll in short steps and stop once the plugin itself is gone.
+    int n = eof ? 0 : ::poll(&f, 1, static_cast<int>(std::min<long>(left.count(), 100)));
+    if (n > 0) {
+      char buf[4096];
+      ssize_t got = ::read(out[0], buf, sizeof buf);
+      if (got <= 0) eof = true;
+      else if (r.out.size() < kMaxCredentialBytes) r.out.append(buf, static_cast<size_t>(got));
+    } else if (eof) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    exited = ::waitpid(pid, &r.status, WNOHANG) == pid;
+  }
+  if (exited) {  // what it wrote just before exiting
+    ::fcntl(out[0], F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    ssize_t got;
+    while (r.out.size() < kMaxCredentialBytes && (got = ::read(out[0], buf, sizeof buf)) > 0)
+      r.out.append(buf, static_cast<size_t>(got));
+  }
+  ::kill(-pid, SIGKILL);
+  if (!exited) ::waitpid(pid, &r.status, 0);
+  ::close(out[0]);
+  return r;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& s) {
   std::tm tm{};
   const char* p = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -379,7 +496,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
 
 }  // namespace
 
-ExecCredential run_exec(const ExecConfig& x, const Connection& cluster) {
+ExecCredential run_exec(const ExecConfig& x, const Connection& cluster, std::chrono::seconds timeout) {
   if (x.interactive_mode == "Always")
     throw std::runtime_error("exec credential plugin '" + x.command + "' (" + x.where +
                              ") needs an interactive terminal (interactiveMode: Always), which kinspect does not "
@@ -417,62 +534,23 @@ ExecCredential run_exec(const ExecConfig& x, const Connection& cluster) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  int out[2], err[2];
-  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("exec plugin: pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("exec plugin: fork failed");
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    close(out[0]); close(out[1]); close(err[0]); close(err[1]);
-    int devnull = open("/dev/null", 0);
-    if (devnull >= 0) dup2(devnull, 0);
-    execvpe(cmd.c_str(), argv.data(), envp.data());
-    std::fprintf(stderr, "cannot run: %s\n", std::strerror(errno));
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  std::string sout, serr;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open_fds = 2;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (open_fds > 0) {
-    int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-    if (ms <= 0) {
-      kill(pid, SIGKILL);
-      break;
-    }
-    int r = poll(fds, 2, ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    for (auto& f : fds) {
-      if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      ssize_t n = read(f.fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(f.fd);
-        f.fd = -1;
-        --open_fds;
-      } else {
-        (f.fd == out[0] ? sout : serr).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
-  int status = 0;
-  waitpid(pid, &status, 0);
   std::string who = "exec credential plugin '" + x.command + "' (" + x.where + ")";
-  while (!serr.empty() && (serr.back() == '\n' || serr.back() == '\r')) serr.pop_back();
-  if (serr.size() > 500) serr = serr.substr(0, 500) + "...";
+  CredentialProcess proc = run_credential_process(cmd, argv, envp, timeout);
+  if (proc.timed_out)
+    throw std::runtime_error(who + " did not finish within " + std::to_string(timeout.count()) +
+                             "s and was stopped (raise the kube-apiserver driver's exec_timeout_seconds if it "
+                             "needs longer)");
+  int status = proc.status;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    // What the plugin printed on stderr went to our stderr, as kubectl lets
+    // it: it may hold a token, so it never enters an error or a report.
     std::string m = who + " failed: " +
-                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : std::string("killed"));
-    if (!serr.empty()) m += ": " + serr;
+                    (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : std::string("killed")) +
+                    " (its own messages, if any, are on stderr)";
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !x.install_hint.empty()) m += " (" + x.install_hint + ")";
     throw std::runtime_error(m);
   }
+  const std::string& sout = proc.out;
   boost::json::value v;
   try {
     v = boost::json::parse(sout);

@@ -54,8 +54,10 @@ struct ExecCredential {
   std::string cert_pem, key_pem;
   std::optional<std::chrono::system_clock::time_point> expires;
 };
-// Runs an exec credential plugin; throws on failure (stderr included).
-ExecCredential run_exec(const ExecConfig& exec, const Connection& cluster);
+// Runs an exec credential plugin; throws on failure or after `timeout`. The
+// plugin's stderr is ours (as with kubectl): never part of the error.
+ExecCredential run_exec(const ExecConfig& exec, const Connection& cluster,
+                        std::chrono::seconds timeout = std::chrono::seconds(30));
 
 // Throws if `pem` is not a certificate or has expired / is not yet valid.
 void check_client_certificate(const std::string& pem, const std::string& who);
@@ -64,6 +66,22 @@ void check_client_certificate(const std::string& pem, const std::string& who);
 std::optional<std::string> base64_decode(std::string_view in);
 // Standard base64 with padding (OpenSSL's encoder).
 std::string base64_encode(std::string_view in);
+
+// The URL with any user:password (userinfo) replaced by "xxxxx", for
+// messages: a password in a server or proxy URL must never reach a log,
+// an error or a report.
+std::string redact_url(std::string_view url);
+
+// Throws when `value` (a token or other credential, from `source`) holds a
+// CR, LF or other control character: sent as is it would add header lines
+// to the request.
+void check_header_safe(std::string_view value, const std::string& source);
+
+// A kubeconfig, token, certificate or key file: only a regular file (a FIFO
+// would hang, /dev/zero never end) and at most `max_bytes`. Throws
+// "<what>: <path> is <problem>" or "<what>: cannot read <path>: <errno text>".
+inline constexpr size_t kMaxConfigFileBytes = 16u << 20;
+std::string read_config_file(const std::string& path, const std::string& what, size_t max_bytes = kMaxConfigFileBytes);
 
 // "~/x" for paths under $HOME.
 std::string display_path(const std::string& p);

@@ -33,6 +33,9 @@ struct Config {
   bool discover = false;
   int page_size = 500;
   int max_retries = 5;
+  int exec_timeout_seconds = 30;
+  ReadLimits limits;
+  uint64_t max_response_bytes = 4ull << 30;
   double backoff_base_seconds = 0.5;
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 };
@@ -64,6 +67,10 @@ Config parse_config(std::string_view text, const ks::Host& host) {
       bad("a number");
       return 0.0;
     };
+    auto bytes = [&](double d) -> uint64_t {
+      if (d < 1 || d > 1e18) bad("a positive number");
+      return static_cast<uint64_t>(d);
+    };
     auto boolean = [&]() -> bool {
       if (!x.is_bool()) {
         bad("true or false");
@@ -80,6 +87,11 @@ Config parse_config(std::string_view text, const ks::Host& host) {
     else if (k == "timeout_seconds") c.timeout_seconds = int(num());
     else if (k == "page_size") c.page_size = int(num());
     else if (k == "max_retries") c.max_retries = int(num());
+    else if (k == "exec_timeout_seconds") c.exec_timeout_seconds = int(num());
+    else if (k == "max_member_bytes") c.limits.max_member_bytes = bytes(num());
+    else if (k == "max_snapshot_bytes") c.limits.max_snapshot_bytes = bytes(num());
+    else if (k == "max_compression_ratio") c.limits.max_compression_ratio = bytes(num());
+    else if (k == "max_response_bytes") c.max_response_bytes = bytes(num());
     else if (k == "backoff_base_seconds") c.backoff_base_seconds = num();
     else if (k == "consistent_read") c.consistent_read = boolean();
     else if (k == "include_secret_data") c.include_secret_data = boolean();
@@ -135,6 +147,8 @@ class ListScan : public ks::Scan {
       size_t n = 0;
       try {
         n = body_->read(buf_.data(), buf_.size());
+      } catch (const UnretryableError&) {
+        throw;  // too slow or too big: it would be again
       } catch (const std::exception& e) {
         // The connection dropped mid-page: read the page again (same
         // continue token), skipping the objects already produced.
@@ -264,7 +278,7 @@ class KubeApiserver : public ks::Plugin {
     if (!cfg_.snapshot.empty()) {
       RowOptions ro;
       ro.include_secret_data = cfg_.include_secret_data;
-      snap_ = std::make_unique<Snapshot>(cfg_.snapshot, ro, host_);
+      snap_ = std::make_unique<Snapshot>(cfg_.snapshot, ro, host_, cfg_.limits);
     }
   }
 
@@ -367,8 +381,11 @@ class KubeApiserver : public ks::Plugin {
       co.burst = cfg_.burst;
       co.timeout_seconds = cfg_.timeout_seconds;
       co.max_retries = cfg_.max_retries;
+      co.exec_timeout_seconds = cfg_.exec_timeout_seconds;
+      co.max_response_bytes = cfg_.max_response_bytes;
+      co.max_compression_ratio = cfg_.limits.max_compression_ratio;
       co.backoff_base_seconds = cfg_.backoff_base_seconds;
-      host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + conn->server + " (" + conn->origin + ")");
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + redact_url(conn->server) + " (" + conn->origin + ")");
       client_ = std::make_unique<ApiClient>(std::move(*conn), co, [this](int level, const std::string& m) {
         host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
       });

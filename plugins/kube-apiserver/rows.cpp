@@ -1,6 +1,7 @@
 #include "rows.h"
 
 #include "catalog.h"
+#include "kubeconfig.h"
 #include "splitter.h"
 
 #include <boost/json.hpp>
@@ -25,7 +26,48 @@ ItemIdentity identify(const SplitItem& it, std::string_view fallback_kind, std::
 
 namespace {
 
+constexpr std::string_view kLastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+
+// The values of data and stringData, as written and (data) decoded; short
+// values ("true", "1") are too common to tell a copy from a coincidence.
+std::vector<std::string> secret_values(const boost::json::object& o) {
+  std::vector<std::string> vals;
+  for (const char* k : {"data", "stringData"}) {
+    auto* v = o.if_contains(k);
+    if (!v || !v->is_object()) continue;
+    for (auto& kv : v->as_object()) {
+      if (!kv.value().is_string()) continue;
+      std::string s(kv.value().as_string());
+      if (std::string_view(k) == "data")
+        if (auto d = base64_decode(s); d && d->size() >= 6) vals.push_back(*d);
+      if (s.size() >= 6) vals.push_back(std::move(s));
+    }
+  }
+  return vals;
+}
+
+// Annotations may carry a copy of the Secret: `kubectl apply` stores the
+// whole applied object (data and stringData included) in
+// last-applied-configuration, and other tools copy values around. Their
+// values are withheld like data's.
+void strip_secret_annotations(boost::json::object& o, const std::vector<std::string>& vals) {
+  auto* m = o.if_contains("metadata");
+  auto* a = m && m->is_object() ? m->as_object().if_contains("annotations") : nullptr;
+  if (!a || !a->is_object()) return;
+  for (auto& kv : a->as_object()) {
+    if (!kv.value().is_string()) continue;
+    std::string_view text = kv.value().as_string();
+    // A JSON copy of the object is recognised even without the values at
+    // hand (a metadata-only LIST carries no data to compare with).
+    bool copy = kv.key() == kLastApplied || text.find("\"stringData\"") != std::string_view::npos ||
+                text.find("\"data\"") != std::string_view::npos;
+    for (const auto& v : vals) copy = copy || text.find(v) != std::string_view::npos;
+    if (copy) kv.value() = nullptr;
+  }
+}
+
 void strip_secret(boost::json::object& o) {
+  strip_secret_annotations(o, secret_values(o));
   for (const char* k : {"data", "stringData"}) {
     auto* v = o.if_contains(k);
     if (v && v->is_object())

@@ -5,11 +5,20 @@
 #include "splitter.h"
 #include "yaml_json.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +90,9 @@ class Walker {
   virtual bool next(std::string& path) = 0;
   // Reads from the current member; 0 at its end.
   virtual size_t read(char* buf, size_t n) = 0;
+  // Called when a scan stops before the end: an archive still checks what
+  // it has not read, since the gzip CRC covers the members already read.
+  virtual void finish() {}
   std::string read_all() {
     std::string s;
     char buf[65536];
@@ -90,24 +102,64 @@ class Walker {
   }
 };
 
+// Opens `rel` under `root` for reading, refusing what would read outside
+// the snapshot or never end: a symbolic link that resolves outside the
+// folder, a hard link to another user's file (a snapshot's files are its
+// writer's), and anything that is not a regular file (a FIFO, /dev/zero).
+// `root` empty: `rel` is a file the user named, taken as it is.
+std::FILE* open_snapshot_file(const std::string& root, const std::string& rel, const ReadLimits& limits) {
+  std::string full = root.empty() ? rel : root + "/" + rel;
+  std::error_code ec;
+  if (!root.empty()) {
+    fs::path real = fs::weakly_canonical(full, ec), base = fs::weakly_canonical(root, ec);
+    auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+    if (ec || b != base.end())
+      throw std::runtime_error("refusing " + full + ": it is a link to " + real.string() +
+                               ", outside the snapshot " + root);
+  }
+  int fd = ::open(full.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + full + ": " + std::strerror(errno));
+  struct stat st {};
+  std::string why;
+  if (::fstat(fd, &st) != 0) why = std::strerror(errno);
+  else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+  else if (!root.empty() && st.st_nlink > 1 && st.st_uid != ::geteuid())
+    why = "a hard link to a file of another user, not part of the snapshot";
+  else if (static_cast<uint64_t>(st.st_size) > limits.max_member_bytes)
+    why = "larger than " + std::to_string(limits.max_member_bytes >> 20) + " MiB (max_member_bytes)";
+  if (!why.empty()) {
+    ::close(fd);
+    throw std::runtime_error("refusing " + full + ": " + why);
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::FILE* f = ::fdopen(fd, "rb");
+  if (!f) ::close(fd);
+  return f;
+}
+
 class FileWalker : public Walker {
  public:
-  explicit FileWalker(std::vector<std::string> files, std::string root)
-      : files_(std::move(files)), root_(std::move(root)) {}
+  FileWalker(std::vector<std::string> files, std::string root, const ReadLimits& limits, bool contained = true)
+      : files_(std::move(files)), root_(std::move(root)), limits_(limits), contained_(contained) {}
   ~FileWalker() override { close(); }
   bool next(std::string& path) override {
     close();
     if (i_ >= files_.size()) return false;
     path = files_[i_++];
-    std::string full = root_.empty() ? path : root_ + "/" + path;
-    f_ = std::fopen(full.c_str(), "rb");
-    if (!f_) throw std::runtime_error("cannot open " + full + ": " + std::strerror(errno));
+    current_ = root_.empty() ? path : root_ + "/" + path;
+    f_ = contained_ ? open_snapshot_file(root_, path, limits_) : open_snapshot_file("", current_, limits_);
+    if (!f_) throw std::runtime_error("cannot open " + current_ + ": " + std::strerror(errno));
     return true;
   }
   size_t read(char* buf, size_t n) override {
     if (!f_) return 0;
     size_t r = std::fread(buf, 1, n, f_);
-    if (r == 0 && std::ferror(f_)) throw std::runtime_error("read error");
+    if (r == 0 && std::ferror(f_)) throw std::runtime_error(current_ + ": read error: " + std::strerror(errno));
+    total_ += r;
+    if (total_ > limits_.max_snapshot_bytes)
+      throw std::runtime_error(current_ + ": the snapshot holds more than " +
+                               std::to_string(limits_.max_snapshot_bytes >> 20) +
+                               " MiB (max_snapshot_bytes): refusing the rest");
     return r;
   }
 
@@ -117,20 +169,149 @@ class FileWalker : public Walker {
     f_ = nullptr;
   }
   std::vector<std::string> files_;
-  std::string root_;
+  std::string root_, current_;
+  ReadLimits limits_;
+  bool contained_;
   size_t i_ = 0;
+  uint64_t total_ = 0;
   std::FILE* f_ = nullptr;
 };
 
+// The bytes of a snapshot archive as tar reads them. gzip is inflated here
+// with zlib, which checks the CRC and length in each gzip trailer
+// (libarchive's own gzip reader does not), and every decompressed byte is
+// counted against the limits: a gzip bomb ends after a few MiB, not after
+// gigabytes. The CRC covers the whole stream and is known only at its end,
+// so a scan that has its rows still reads the rest (Walker::finish): a
+// damaged archive fails every table rather than giving corrupt rows.
+class ArchiveSource {
+ public:
+  ArchiveSource(const std::string& file, const ReadLimits& limits) : file_(file), limits_(limits) {
+    ReadLimits any_size = limits;
+    any_size.max_member_bytes = UINT64_MAX;  // the archive itself: max_snapshot_bytes bounds what it holds
+    f_ = open_snapshot_file("", file, any_size);  // a regular file: never wait on a FIFO
+    in_.resize(kChunk);
+    out_.resize(kChunk);
+    size_t n = std::fread(in_.data(), 1, in_.size(), f_);
+    zs_.next_in = in_.data();
+    zs_.avail_in = static_cast<uInt>(n);
+    in_total_ = n;
+    gz_ = n >= 2 && in_[0] == 0x1f && in_[1] == 0x8b;
+    if (gz_ && inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error(file + ": zlib: cannot start");
+  }
+  ~ArchiveSource() {
+    if (gz_) inflateEnd(&zs_);
+    if (f_) std::fclose(f_);
+  }
+  // libarchive's read callback: bytes in *out, 0 at the end, -1 on error.
+  static la_ssize_t callback(archive* a, void* self, const void** out) {
+    auto* src = static_cast<ArchiveSource*>(self);
+    la_ssize_t n = src->next(out);
+    if (n < 0) archive_set_error(a, EIO, "%s", src->error_.c_str());
+    return n;
+  }
+  // Reads what is left of the stream, so that the last gzip trailer is checked.
+  void drain() {
+    const void* p;
+    la_ssize_t n;
+    while ((n = next(&p)) > 0) {
+    }
+    if (n < 0) throw std::runtime_error(error_);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  la_ssize_t next(const void** out);
+  la_ssize_t inflate_some(const void** out);
+  bool refill();
+  la_ssize_t fail(const std::string& why) {
+    error_ = file_ + ": " + why;
+    return -1;
+  }
+
+  std::string file_;
+  ReadLimits limits_;
+  std::FILE* f_ = nullptr;
+  bool gz_ = false, in_eof_ = false, stream_end_ = false, raw_first_ = true;
+  z_stream zs_{};
+  std::vector<unsigned char> in_, out_;
+  uint64_t in_total_ = 0, out_total_ = 0;
+  std::string error_;
+};
+
+bool ArchiveSource::refill() {
+  if (in_eof_) return false;
+  size_t n = std::fread(in_.data(), 1, in_.size(), f_);
+  if (n == 0) {
+    in_eof_ = true;
+    return false;
+  }
+  in_total_ += n;
+  zs_.next_in = in_.data();
+  zs_.avail_in = static_cast<uInt>(n);
+  return true;
+}
+
+la_ssize_t ArchiveSource::next(const void** out) {
+  if (!error_.empty()) return -1;
+  la_ssize_t n = 0;
+  if (!gz_) {
+    // A plain tar: the bytes already read first, then the rest of the file.
+    if (!raw_first_ && !refill()) return std::ferror(f_) ? fail("read error") : 0;
+    raw_first_ = false;
+    *out = zs_.next_in;
+    n = static_cast<la_ssize_t>(zs_.avail_in);
+    zs_.avail_in = 0;
+  } else {
+    n = inflate_some(out);
+    if (n <= 0) return n;
+  }
+  out_total_ += static_cast<uint64_t>(n);
+  if (out_total_ > limits_.max_snapshot_bytes)
+    return fail("more than " + std::to_string(limits_.max_snapshot_bytes >> 20) +
+                " MiB decompressed (max_snapshot_bytes): refusing the rest");
+  if (gz_ && out_total_ > limits_.ratio_after_bytes && out_total_ > limits_.max_compression_ratio * in_total_)
+    return fail("decompresses to more than " + std::to_string(limits_.max_compression_ratio) +
+                " times its size (max_compression_ratio), which no snapshot does: refusing it (a gzip bomb?)");
+  return n;
+}
+
+la_ssize_t ArchiveSource::inflate_some(const void** out) {
+  for (;;) {
+    if (stream_end_) {
+      // Another gzip member may follow (as `cat a.gz b.gz` makes); anything else ends the data.
+      if (zs_.avail_in == 0 && !refill()) return 0;
+      if (zs_.avail_in < 2 || zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) return 0;
+      inflateReset(&zs_);
+      stream_end_ = false;
+    }
+    if (zs_.avail_in == 0 && !refill()) {
+      if (std::ferror(f_)) return fail("read error");
+      return fail("the gzip data ends early (a truncated archive)");
+    }
+    zs_.next_out = out_.data();
+    zs_.avail_out = static_cast<uInt>(out_.size());
+    int rc = inflate(&zs_, Z_NO_FLUSH);
+    size_t produced = out_.size() - zs_.avail_out;
+    if (rc == Z_STREAM_END) stream_end_ = true;
+    else if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return fail(std::string("corrupt gzip data (") + (zs_.msg ? zs_.msg : "inflate error") + ")");
+    if (produced > 0) {
+      *out = out_.data();
+      return static_cast<la_ssize_t>(produced);
+    }
+  }
+}
+
 class ArchiveWalker : public Walker {
  public:
-  explicit ArchiveWalker(const std::string& file) : file_(file) {
+  ArchiveWalker(const std::string& file, const ReadLimits& limits)
+      : file_(file), limits_(limits), src_(std::make_unique<ArchiveSource>(file, limits)) {
     a_ = archive_read_new();
-    archive_read_support_filter_all(a_);
     archive_read_support_format_tar(a_);
     archive_read_support_format_gnutar(a_);
-    if (archive_read_open_filename(a_, file.c_str(), kChunk) != ARCHIVE_OK) {
-      std::string e = archive_error_string(a_) ? archive_error_string(a_) : "unknown error";
+    if (archive_read_open(a_, src_.get(), nullptr, &ArchiveSource::callback, nullptr) != ARCHIVE_OK) {
+      std::string e = err();
       archive_read_free(a_);
       a_ = nullptr;
       throw std::runtime_error("cannot open snapshot archive " + file + ": " + e);
@@ -143,13 +324,20 @@ class ArchiveWalker : public Walker {
     for (;;) {
       archive_entry* e = nullptr;
       int r = archive_read_next_header(a_, &e);
-      if (r == ARCHIVE_EOF) return false;
-      if (r < ARCHIVE_WARN) throw std::runtime_error(file_ + ": " + err());
+      if (r == ARCHIVE_EOF) {
+        finish();  // the tar ended: the gzip trailer still vouches for it
+        return false;
+      }
+      if (r < ARCHIVE_WARN) throw std::runtime_error(failure());
       const char* name = archive_entry_pathname(e);
       std::string p = name ? name : "";
       if (!safe_member_path(p))
         throw std::runtime_error(file_ + ": refusing archive member with an absolute or '..' path: " + p);
+      refuse_links(e, p);
       if (archive_entry_filetype(e) != AE_IFREG) continue;
+      if (archive_entry_size_is_set(e) && static_cast<uint64_t>(archive_entry_size(e)) > limits_.max_member_bytes)
+        throw std::runtime_error(file_ + ": member " + p + " is larger than " +
+                                 std::to_string(limits_.max_member_bytes >> 20) + " MiB (max_member_bytes): refusing it");
       while (p.rfind("./", 0) == 0) p = p.substr(2);
       path = p;
       return true;
@@ -157,18 +345,55 @@ class ArchiveWalker : public Walker {
   }
   size_t read(char* buf, size_t n) override {
     la_ssize_t r = archive_read_data(a_, buf, n);
-    if (r < 0) throw std::runtime_error(file_ + ": " + err());
+    if (r < 0) throw std::runtime_error(failure());
     return static_cast<size_t>(r);
+  }
+  void finish() override {
+    if (!drained_) src_->drain();
+    drained_ = true;
   }
 
  private:
+  // A snapshot holds regular files: a link may point anywhere (/etc/passwd),
+  // and what it points to is not part of the snapshot.
+  void refuse_links(archive_entry* e, const std::string& p) const {
+    const char* sym = archive_entry_symlink(e);
+    const char* hard = archive_entry_hardlink(e);
+    if (sym || hard || archive_entry_filetype(e) == AE_IFLNK)
+      throw std::runtime_error(file_ + ": refusing archive member " + p + ", a " +
+                               (hard ? "hard" : "symbolic") + " link to " + (hard ? hard : sym ? sym : "?") +
+                               ": a snapshot holds regular files only");
+  }
+  // The source's own error (CRC, truncation, a limit) says more than tar's.
+  std::string failure() const {
+    if (!src_->error().empty()) return src_->error();
+    return file_ + ": " + err();
+  }
   std::string err() const {
     const char* s = archive_error_string(a_);
     return s ? s : "archive error";
   }
   std::string file_;
+  ReadLimits limits_;
+  std::unique_ptr<ArchiveSource> src_;
   archive* a_ = nullptr;
+  bool drained_ = false;
 };
+
+// The manifest of an archive whose first regular member is not the manifest
+// (a `tar czf x.tar.gz dir/` keeps the folder's order): its path and text.
+// Costs a pass over the archive up to it; nullopt when the manifest comes
+// first (the scan reads it as it streams by) or there is none.
+std::optional<std::pair<std::string, std::string>> find_late_manifest(const std::string& file, const ReadLimits& limits) {
+  ArchiveWalker w(file, limits);
+  std::string p;
+  for (bool first = true; w.next(p); first = false) {
+    if (base_name(p) != snap::kManifest || std::count(p.begin(), p.end(), '/') > 1) continue;
+    if (first) return std::nullopt;
+    return std::make_pair(p, w.read_all());
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> list_dir(const std::string& root) {
   std::vector<std::string> files;
@@ -183,6 +408,14 @@ std::vector<std::string> list_dir(const std::string& root) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// A manifest entry's "count", when it is a whole number.
+std::optional<uint64_t> manifest_count(const boost::json::object& entry) {
+  auto* n = entry.if_contains("count");
+  if (n && n->is_uint64()) return n->as_uint64();
+  if (n && n->is_int64() && n->as_int64() >= 0) return static_cast<uint64_t>(n->as_int64());
+  return std::nullopt;
 }
 
 bool is_special_file(const std::string& base) {
@@ -226,12 +459,19 @@ class SnapshotScan : public ks::Scan {
 
   CancelCheck cancel_;
   bool archive_ = false;  // a tarball: learn the manifest when it streams by
+  std::map<std::string, uint64_t> counts_;  // member path -> objects the manifest says it holds
+  // A manifest that is not the archive's first member (`tar czf x dir/`),
+  // found before the scan: members before it are then routed by it too.
+  void preload_manifest(const std::string& p, const std::string& text) { read_manifest(p, text, true); }
 
   bool next(ks::BatchWriter& out) override {
     cancel_.check();
     while (!out.full()) {
       if (!open_) {
-        if (done_) return end_of_scan(out);
+        if (done_) {
+          w_->finish();  // what was read is vouched for only by the end of the archive
+          return end_of_scan(out);
+        }
         std::string p;
         if (!w_->next(p)) return end_of_scan(out);
         if (!select(p, out)) continue;
@@ -252,6 +492,7 @@ class SnapshotScan : public ks::Scan {
       size_t n = w_->read(buf_.data(), buf_.size());
       if (n == 0) {
         splitter_->finish(sink(out));
+        check_count();
         open_ = false;
         splitter_.reset();
         member_done();
@@ -281,6 +522,43 @@ class SnapshotScan : public ks::Scan {
     return !id.kind.empty() && (guess_plural(id.kind) == t_.resource || lower(id.kind) == t_.resource);
   }
 
+  // The manifest `text` of member `p`: the cluster version, and with
+  // `learn` which members hold this table (once they are read, the rest
+  // need not be parsed) and how many objects each holds.
+  void read_manifest(const std::string& p, const std::string& text, bool learn) {
+    std::string where = root_ + ":" + p;
+    boost::json::value v;
+    try {
+      v = boost::json::parse(text);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(where + ": invalid JSON: " + e.what());
+    }
+    if (!v.is_object()) throw std::runtime_error(where + ": not a JSON object");
+    if (auto* c = v.as_object().if_contains("cluster"); c && c->is_object())
+      if (auto* ver = c->as_object().if_contains("version")) manifest_version_ = boost::json::serialize(*ver);
+    if (!learn) return;
+    std::string prefix = p.substr(0, p.size() - base_name(p).size());
+    if (auto* r = v.as_object().if_contains("resources"); r && r->is_array())
+      for (auto& e : r->as_array()) {
+        auto* eo = e.if_object();
+        auto* t = eo ? eo->if_contains("table") : nullptr;
+        auto* f = eo ? eo->if_contains("file") : nullptr;
+        if (!t || !f || !t->is_string() || !f->is_string()) continue;
+        std::string file(f->as_string());
+        if (!safe_member_path(file)) throw std::runtime_error(where + ": refusing absolute or '..' path " + file);
+        (t->as_string() == file_table_ ? only_ : skip_).push_back(prefix + file);
+        if (auto count = manifest_count(*eo)) counts_[prefix + file] = *count;
+      }
+    if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
+      for (auto& e : f->as_array())
+        if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
+          throw_not_captured(root_, file_table_, string_member(*eo, "error", "unknown error"),
+                             string_member(*eo, "cause", ""));
+    manifest_mode_ = true;
+    remaining_ = only_.size();
+    if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured (end_of_scan says so)
+  }
+
   // Decides whether to read member `p`, and opens it if so.
   bool select(const std::string& p, ks::BatchWriter& out) {
     std::string base = base_name(p);
@@ -291,42 +569,7 @@ class SnapshotScan : public ks::Scan {
     listed_ = false;
     if (base == snap::kManifest) {
       bool learn = archive_ && only_.empty() && !manifest_mode_;
-      if ((t_.special == Target::kVersion && manifest_version_.empty()) || learn) {
-        std::string where = root_ + ":" + p;
-        boost::json::value v;
-        try {
-          v = boost::json::parse(w_->read_all());
-        } catch (const std::exception& e) {
-          throw std::runtime_error(where + ": invalid JSON: " + e.what());
-        }
-        if (!v.is_object()) throw std::runtime_error(where + ": not a JSON object");
-        if (auto* c = v.as_object().if_contains("cluster"); c && c->is_object())
-          if (auto* ver = c->as_object().if_contains("version")) manifest_version_ = boost::json::serialize(*ver);
-        if (learn) {
-          // In a tarball the manifest tells which members hold this table:
-          // once they are read, the rest need not be decompressed.
-          std::string prefix = p.substr(0, p.size() - base.size());
-          if (auto* r = v.as_object().if_contains("resources"); r && r->is_array())
-            for (auto& e : r->as_array()) {
-              auto* eo = e.if_object();
-              auto* t = eo ? eo->if_contains("table") : nullptr;
-              auto* f = eo ? eo->if_contains("file") : nullptr;
-              if (!t || !f || !t->is_string() || !f->is_string()) continue;
-              std::string file(f->as_string());
-              if (!safe_member_path(file))
-                throw std::runtime_error(where + ": refusing absolute or '..' path " + file);
-              (t->as_string() == file_table_ ? only_ : skip_).push_back(prefix + file);
-            }
-          if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
-            for (auto& e : f->as_array())
-              if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
-                throw_not_captured(root_, file_table_, string_member(*eo, "error", "unknown error"),
-                                   string_member(*eo, "cause", ""));
-          manifest_mode_ = true;
-          remaining_ = only_.size();
-          if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured (end_of_scan says so)
-        }
-      }
+      if ((t_.special == Target::kVersion && manifest_version_.empty()) || learn) read_manifest(p, w_->read_all(), learn);
       return false;
     }
     if (t_.special == Target::kReadyz || t_.special == Target::kLivez) {
@@ -362,6 +605,7 @@ class SnapshotScan : public ks::Scan {
       hint_kind_ = r->kind;
       hint_api_ = r->group_version();
     }
+    current_ = p;
     std::string display = root_.empty() ? p : root_ + "/" + p;
     if (is_yaml(p)) {
       Walker* w = w_.get();
@@ -373,6 +617,16 @@ class SnapshotScan : public ks::Scan {
     splitter_ = std::make_unique<ListSplitter>(display);
     open_ = true;
     return true;
+  }
+
+  // A file that holds fewer (or more) objects than the manifest says was
+  // cut short or changed after the snapshot was taken.
+  void check_count() const {
+    auto c = counts_.find(current_);
+    if (c == counts_.end() || c->second == splitter_->items()) return;
+    throw std::runtime_error(root_ + "/" + current_ + " holds " + std::to_string(splitter_->items()) +
+                             " objects but the manifest says " + std::to_string(c->second) +
+                             ": the file is incomplete or was changed");
   }
 
   void member_done() {
@@ -416,25 +670,26 @@ class SnapshotScan : public ks::Scan {
   size_t remaining_ = 0;
   std::string hint_kind_, hint_api_;
   size_t rows_ = 0;
+  std::string current_;  // the member being read
 };
 
 }  // namespace
 
-Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host)
-    : path_(std::move(path)), opts_(opts), host_(host) {
+Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host, ReadLimits limits)
+    : path_(std::move(path)), opts_(opts), limits_(limits), host_(host) {
   std::error_code ec;
   auto st = fs::status(path_, ec);
   if (ec || !fs::exists(st)) throw std::runtime_error("snapshot not found: " + path_);
   if (fs::is_directory(st)) {
     kind_ = Kind::kDir;
     fs::path m = fs::path(path_) / std::string(snap::kManifest);
-    if (fs::exists(m)) {
-      std::ifstream in(m);
-      std::stringstream ss;
-      ss << in.rdbuf();
+    if (fs::exists(fs::symlink_status(m))) {
+      FileWalker manifest({std::string(snap::kManifest)}, path_, limits_);
+      std::string name;
+      manifest.next(name);
       boost::json::value v;
       try {
-        v = boost::json::parse(ss.str());
+        v = boost::json::parse(manifest.read_all());
       } catch (const std::exception& e) {
         throw std::runtime_error(m.string() + ": invalid JSON: " + e.what());
       }
@@ -457,6 +712,7 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host)
           if (!safe_member_path(file))
             throw std::runtime_error(m.string() + ": field 'resources[" + std::to_string(i) +
                                      "].file': refusing absolute or '..' path " + file);
+          if (auto count = manifest_count(*eo)) manifest_counts_[file] = *count;
           manifest_files_.emplace_back(std::string(t->as_string()), file);
           manifest_tables_.push_back(std::string(t->as_string()));
           ++i;
@@ -477,7 +733,7 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host)
     // tables: read just that member, for the table list. Problems with the
     // archive are reported by the scans, not here.
     try {
-      ArchiveWalker w(path_);
+      ArchiveWalker w(path_, limits_);
       std::string first;
       if (w.next(first) && base_name(first) == snap::kManifest) {
         auto v = boost::json::parse(w.read_all());
@@ -532,22 +788,23 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
           if (fs::exists(fs::path(path_) / f)) files.emplace_back(f);
       }
       root = path_;
-      w = std::make_unique<FileWalker>(std::move(files), path_);
+      w = std::make_unique<FileWalker>(std::move(files), path_, limits_);
       break;
     }
     case Kind::kArchive: {
-      auto scan = std::make_unique<SnapshotScan>(std::make_unique<ArchiveWalker>(path_), t, opts, path_,
+      auto scan = std::make_unique<SnapshotScan>(std::make_unique<ArchiveWalker>(path_, limits_), t, opts, path_,
                                                  std::vector<std::string>{}, std::vector<std::string>{},
                                                  manifest_version_);
       scan->archive_ = true;
       scan->cancel_ = cancel;
+      if (auto late = find_late_manifest(path_, limits_)) scan->preload_manifest(late->first, late->second);
       return scan;
     }
     case Kind::kJson:
     case Kind::kYaml: {
       fs::path p(path_);
       root = p.parent_path().string();
-      w = std::make_unique<FileWalker>(std::vector<std::string>{p.filename().string()}, root);
+      w = std::make_unique<FileWalker>(std::vector<std::string>{p.filename().string()}, root, limits_, false);
       // A single file holds whatever it holds: route by kind, never by name.
       Target tt = t;
       auto scan = std::make_unique<SnapshotScan>(std::move(w), std::move(tt), opts, root, std::vector<std::string>{},
@@ -559,6 +816,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
   auto scan = std::make_unique<SnapshotScan>(std::move(w), t, opts, root, std::move(only), std::move(skip),
                                              manifest_version_);
   scan->cancel_ = cancel;
+  scan->counts_ = manifest_counts_;
   return scan;
 }
 

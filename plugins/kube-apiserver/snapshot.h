@@ -6,6 +6,8 @@
 
 #include <kinspect/sdk.hpp>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,9 +23,18 @@ struct Target {
   enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources } special = kNone;
 };
 
+// Bounds on what reading a snapshot may cost (docs/kube-apiserver.md,
+// "Limits"); each is a driver setting of the same name.
+struct ReadLimits {
+  uint64_t max_member_bytes = 4ull << 30;     // one file, or one archive member
+  uint64_t max_snapshot_bytes = 16ull << 30;  // decompressed, in one scan
+  uint64_t max_compression_ratio = 300;       // gzip: decompressed / compressed
+  uint64_t ratio_after_bytes = 64u << 20;     // ... checked past this many bytes
+};
+
 class Snapshot {
  public:
-  Snapshot(std::string path, RowOptions opts, const kinspect::sdk::Host& host);
+  Snapshot(std::string path, RowOptions opts, const kinspect::sdk::Host& host, ReadLimits limits = {});
   std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts);
   const std::string& path() const { return path_; }
   // Tables listed in a directory snapshot's manifest (empty otherwise).
@@ -32,6 +43,7 @@ class Snapshot {
  private:
   std::string path_;
   RowOptions opts_;
+  ReadLimits limits_;
   const kinspect::sdk::Host& host_;
   enum class Kind { kDir, kArchive, kJson, kYaml } kind_;
   // Directory snapshots with a manifest: table -> files.
@@ -41,6 +53,7 @@ class Snapshot {
   };
   std::vector<NotCaptured> manifest_failed_;
   bool has_manifest_ = false;
+  std::map<std::string, uint64_t> manifest_counts_;  // file -> the manifest's "count"
   std::vector<std::string> manifest_tables_;
   std::string manifest_version_;  // raw JSON of manifest.cluster.version, if any
 };

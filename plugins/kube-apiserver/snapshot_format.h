@@ -21,8 +21,9 @@
 // forbidden: ..."); any other well-known table is empty.
 //
 // In a .tar.gz, write manifest.json FIRST: the reader then knows which
-// members hold a table and stops decompressing once it has read them (a
-// table the manifest does not list is empty without reading further). Member
+// members hold a table and stops parsing once it has read them (a table the
+// manifest does not list is empty without parsing further); it still
+// decompresses the rest, to check the gzip CRC. Member
 // paths must be relative without "..": the reader refuses anything else.
 //
 // Each items[] element is one row of the table exactly as the driver

@@ -3,6 +3,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <algorithm>
 #include <stdexcept>
 
 namespace kapi {
@@ -29,6 +30,30 @@ const char* quote_or_backslash(const char* p, const char* end) {
 
 void ListSplitter::fail(const char* what) const {
   throw std::runtime_error(std::string(what) + " in " + name_ + " at byte " + std::to_string(total_));
+}
+
+// Past a limit the document is refused; the limit is named so that a user
+// with a real reason can raise it.
+void ListSplitter::check_held() {
+  size_t held_object = std::max({item_.buf.size(), root_.buf.size(), meta_.buf.size(), str_.size()});
+  if (held_object > limits_.max_object_bytes) {
+    total_ = offset_;
+    throw std::runtime_error("an object larger than " + std::to_string(limits_.max_object_bytes >> 20) +
+                             " MiB (the kube-apiserver driver's limit per object) in " + name_ + " before byte " +
+                             std::to_string(total_) + ": refusing it");
+  }
+}
+
+size_t ListSplitter::skip_whitespace(const char* p, size_t i, size_t n) {
+  size_t j = i;
+  while (j < n && (p[j] == ' ' || p[j] == '\n' || p[j] == '\r' || p[j] == '\t')) ++j;
+  ws_run_ += j - i;
+  if (ws_run_ > limits_.max_whitespace_run) {
+    total_ = offset_ + j;
+    fail(("more than " + std::to_string(limits_.max_whitespace_run >> 20) +
+          " MiB of whitespace in a row (the kube-apiserver driver's limit)").c_str());
+  }
+  return j;
 }
 
 void ListSplitter::end_string(const char* p, size_t i) {
@@ -142,9 +167,12 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
       continue;
     }
     char c = p[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      i = skip_whitespace(p, i, n);
+      continue;
+    }
+    ws_run_ = 0;
     switch (c) {
-      case ' ': case '\n': case '\r': case '\t':
-        break;
       case '"': {
         if (stack_.empty()) { total_ = offset_ + i; fail("malformed JSON"); }
         in_str_ = true;
@@ -272,6 +300,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
   }
   for (Capture* c : {&item_, &meta_, &root_})
     if (c->active) c->buf.append(p + c->start, n - c->start);
+  check_held();
   total_ = offset_ + n;
 }
 

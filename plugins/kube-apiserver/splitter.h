@@ -37,11 +37,19 @@ struct SplitItem {
   size_t mf_cut_start = 0, mf_cut_end = 0;
 };
 
+// Bounds that keep a hostile document from holding memory or time. A
+// Kubernetes object is at most a few MiB (etcd's request limit is 1.5 MiB),
+// and no List writer pads with whitespace.
+struct SplitLimits {
+  size_t max_object_bytes = 64u << 20;      // one item (or a single top-level object)
+  size_t max_whitespace_run = 64u << 20;    // consecutive whitespace outside strings
+};
+
 class ListSplitter {
  public:
   using Sink = std::function<void(const SplitItem&)>;
   // `name` is used in error messages ("truncated JSON in pods.json at byte N").
-  explicit ListSplitter(std::string name) : name_(std::move(name)) {}
+  explicit ListSplitter(std::string name, SplitLimits limits = {}) : name_(std::move(name)), limits_(limits) {}
 
   void feed(const char* p, size_t n, const Sink& sink);
   // Call at end of input; throws std::runtime_error if the document is truncated.
@@ -63,11 +71,15 @@ class ListSplitter {
     std::string buf;
   };
   [[noreturn]] void fail(const char* what) const;
+  void check_held();
+  size_t skip_whitespace(const char* p, size_t i, size_t n);
   void end_string(const char* p, size_t i);
   void emit_item(const Sink& sink);
   void end_root(const Sink& sink);
 
   std::string name_;
+  SplitLimits limits_;
+  uint64_t ws_run_ = 0;  // whitespace bytes in a row so far
   uint64_t total_ = 0;   // bytes consumed before the current chunk
   uint64_t offset_ = 0;  // offset of the current chunk
   std::vector<uint8_t> stack_;  // bit0 object, bit1 expecting key

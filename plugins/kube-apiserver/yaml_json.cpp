@@ -3,6 +3,7 @@
 #include <kinspect/sdk.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <regex>
 #include <stdexcept>
@@ -28,10 +29,55 @@ bool is_float(const std::string& s) {
   return std::regex_match(s, re);
 }
 
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong forms,
+// no surrogates, nothing past U+10FFFF), or 0.
+size_t utf8_length(const std::string& s, size_t i) {
+  auto b = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  unsigned c = b(0);
+  if (c < 0x80) return 1;
+  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return b(k) >= lo && b(k) <= hi; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// YAML is UTF-8, but a file may hold any bytes; JSON text must be UTF-8
+// (the host's parser refuses anything else), so each invalid byte becomes
+// U+FFFD. Found by yaml_fuzz.
+void append_string(std::string& out, const std::string& s) {
+  bool valid = true;
+  for (size_t i = 0; i < s.size() && valid;) {
+    size_t n = utf8_length(s, i);
+    valid = n > 0;
+    i += n;
+  }
+  if (valid) {
+    kinspect::sdk::append_json_string(out, s);
+    return;
+  }
+  std::string clean;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_length(s, i);
+    if (n == 0) {
+      clean += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      clean.append(s, i, n);
+      i += n;
+    }
+  }
+  kinspect::sdk::append_json_string(out, clean);
+}
+
 void scalar(const YAML::Node& n, std::string& out) {
   const std::string& s = n.Scalar();
   if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") {
-    kinspect::sdk::append_json_string(out, s);
+    append_string(out, s);
     return;
   }
   if (n.Tag() == "?" || n.Tag().empty()) {
@@ -60,6 +106,10 @@ void scalar(const YAML::Node& n, std::string& out) {
       if (v[0] == '.') v = "0" + v;
       else if (v.size() > 1 && v[0] == '-' && v[1] == '.') v = "-0" + v.substr(1);
       if (v.back() == '.') v += "0";
+      // JSON allows no leading zeros ("Port: 02696" reads as 2696). Found by yaml_fuzz.
+      size_t digits = v[0] == '-' ? 1 : 0;
+      while (v.size() > digits + 1 && v[digits] == '0' && std::isdigit(static_cast<unsigned char>(v[digits + 1])))
+        v.erase(digits, 1);
       size_t dot = v.find(".e");
       if (dot == std::string::npos) dot = v.find(".E");
       if (dot != std::string::npos) v.insert(dot + 1, "0");
@@ -67,12 +117,26 @@ void scalar(const YAML::Node& n, std::string& out) {
       return;
     }
   }
-  kinspect::sdk::append_json_string(out, s);
+  append_string(out, s);
 }
 
 }  // namespace
 
-void yaml_to_json(const YAML::Node& node, std::string& out) {
+void yaml_to_json(const YAML::Node& node, std::string& out, YamlBudget* budget) {
+  if (budget && (budget->nodes_left-- == 0 || out.size() > budget->max_bytes))
+    throw YamlBudgetExceeded(static_cast<size_t>(node.Mark().line) + 1,
+                             "aliases expand it beyond the bound for its size (an alias bomb?)");
+  // Found by yaml_fuzz: an alias inside its own anchor (&a [*a]) recursed
+  // until the stack overflowed.
+  if (budget && budget->depth > YamlBudget::kMaxDepth)
+    throw YamlBudgetExceeded(static_cast<size_t>(node.Mark().line) + 1,
+                             "nested deeper than " + std::to_string(YamlBudget::kMaxDepth) +
+                                 " levels (an alias that contains itself?)");
+  struct Nest {
+    YamlBudget* b;
+    explicit Nest(YamlBudget* x) : b(x) { if (b) ++b->depth; }
+    ~Nest() { if (b) --b->depth; }
+  } nest(budget);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -87,7 +151,7 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
       for (const auto& e : node) {
         if (!first) out += ',';
         first = false;
-        yaml_to_json(e, out);
+        yaml_to_json(e, out, budget);
       }
       out += ']';
       break;
@@ -98,9 +162,9 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
       for (const auto& kv : node) {
         if (!first) out += ',';
         first = false;
-        kinspect::sdk::append_json_string(out, kv.first.Scalar());
+        append_string(out, kv.first.Scalar());
         out += ':';
-        yaml_to_json(kv.second, out);
+        yaml_to_json(kv.second, out, budget);
       }
       out += '}';
       break;
@@ -110,6 +174,12 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
 
 YamlReader::YamlReader(std::function<size_t(char*, size_t)> read, std::string name)
     : read_(std::move(read)), name_(std::move(name)) {}
+
+void YamlReader::too_big(const char* what, size_t line) const {
+  throw std::runtime_error(name_ + ":" + std::to_string(line) + ": " + what + " larger than " +
+                           std::to_string(kMaxYamlDocumentBytes >> 20) +
+                           " MiB (the kube-apiserver driver's limit): refusing it");
+}
 
 bool YamlReader::getline(std::string& line) {
   for (;;) {
@@ -131,6 +201,7 @@ bool YamlReader::getline(std::string& line) {
     }
     buf_.erase(0, pos_);
     pos_ = 0;
+    if (buf_.size() > kMaxYamlDocumentBytes) too_big("a line", line_no_ + 1);
     char tmp[65536];
     size_t n = read_(tmp, sizeof tmp);
     if (n == 0) eof_ = true;
@@ -150,7 +221,14 @@ void YamlReader::convert(const std::string& text, size_t first_line, bool only_m
   if (!n.IsDefined() || n.IsNull()) return;
   if (only_maps && !n.IsMap()) return;
   std::string json;
-  yaml_to_json(n, json);
+  YamlBudget budget = YamlBudget::for_text(text.size());
+  try {
+    yaml_to_json(n, json, &budget);
+  } catch (const YamlBudgetExceeded& e) {
+    throw std::runtime_error(name_ + ":" + std::to_string(first_line + e.line - 1) + ": refusing the " +
+                             std::string(only_maps ? "List item" : "document") + " starting at line " +
+                             std::to_string(first_line) + ": " + e.what());
+  }
   ready_.push_back(std::move(json));
 }
 
@@ -232,12 +310,14 @@ bool YamlReader::next(std::string& json) {
     if (mode_ == Mode::kItems) {
       if (line.find_first_not_of(" \t") == std::string::npos) {
         if (!item_.empty()) item_ += '\n';  // may belong to a block scalar
+        if (item_.size() > kMaxYamlDocumentBytes) too_big("a List item starting here is", item_line_);
         continue;
       }
       size_t k = indent_of(line);
       if (k > item_indent_) {  // inside the item (comments too: they may be block scalar text)
         item_ += line;
         item_ += '\n';
+        if (item_.size() > kMaxYamlDocumentBytes) too_big("a List item starting here is", item_line_);
         continue;
       }
       if (k == item_indent_ && seq_entry_at(line, k)) {
@@ -258,6 +338,7 @@ bool YamlReader::next(std::string& json) {
     }
     head_ += line;
     head_ += '\n';
+    if (head_.size() > kMaxYamlDocumentBytes) too_big("a document starting here is", head_line_);
   }
   json = std::move(ready_[ready_pos_++]);
   return true;

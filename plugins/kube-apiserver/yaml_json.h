@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,30 @@ namespace kapi {
 // Serializes a YAML node as JSON. Plain scalars are typed as kubectl
 // (sigs.k8s.io/yaml) reads them: null, YAML 1.1 booleans (true/yes/on/y ...),
 // integers, floats; quoted scalars are strings.
-void yaml_to_json(const YAML::Node& node, std::string& out);
+//
+// Aliases are shared in yaml-cpp's tree but expanded here, so a few hundred
+// bytes of nested aliases ("billion laughs") would expand to gigabytes:
+// `budget` bounds the nodes visited and the JSON written, and past it
+// yaml_to_json throws YamlBudgetExceeded naming the node's line.
+struct YamlBudget {
+  size_t nodes_left;
+  size_t max_bytes;
+  size_t depth = 0;  // current nesting; an alias that contains itself nests forever
+  static constexpr size_t kMaxDepth = 200;
+  // Room for any document of `text_bytes` bytes without aliases, plus a
+  // little for the occasional alias of a real manifest.
+  static YamlBudget for_text(size_t text_bytes) {
+    return YamlBudget{2 * text_bytes + 10000, 16 * text_bytes + (1u << 20)};
+  }
+};
+struct YamlBudgetExceeded : std::runtime_error {
+  size_t line;  // 1-based, within the converted text
+  YamlBudgetExceeded(size_t l, const std::string& what) : std::runtime_error(what), line(l) {}
+};
+void yaml_to_json(const YAML::Node& node, std::string& out, YamlBudget* budget = nullptr);
+
+// Largest YAML document (or List item) and line the reader holds.
+inline constexpr size_t kMaxYamlDocumentBytes = 64u << 20;
 
 // Pull-based YAML reader with bounded memory: yields one JSON document at a
 // time. Multi-document streams are split on "---"; inside a document, a
@@ -30,6 +54,7 @@ class YamlReader {
 
  private:
   bool getline(std::string& line);
+  [[noreturn]] void too_big(const char* what, size_t line) const;
   void flush_item();
   void flush_doc();
   void convert(const std::string& text, size_t first_line, bool only_maps);

@@ -636,7 +636,27 @@ std::vector<std::string> ConnectProxy::targets() const {
   return targets_;
 }
 
+void Server::fail_every_request(int status, const std::string& retry_after) {
+  hook([status, retry_after](const Request&, Response& out) {
+    out.status = status;
+    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected failure","code":)" +
+               std::to_string(status) + "}";
+    if (!retry_after.empty()) out.headers.emplace_back("Retry-After", retry_after);
+    return true;
+  });
+}
+
 bool Server::route(const Request& r, Response& out) {
+  bool handled = route_request(r, out);
+  if (size_t bytes = drip_bytes_) {
+    out.chunked = true;
+    out.chunk_size = bytes;
+    out.chunk_delay_ms = drip_delay_ms_;
+  }
+  return handled;
+}
+
+bool Server::route_request(const Request& r, Response& out) {
   std::vector<Hook> hooks;
   {
     std::lock_guard<std::mutex> l(mu_);

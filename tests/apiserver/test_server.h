@@ -75,6 +75,13 @@ class Server {
   // All list bodies chunked (chunk size, delay between chunks).
   void set_chunked_lists(size_t chunk, int delay_ms) { list_chunk_ = chunk; list_chunk_delay_ = delay_ms; }
 
+  // Failing servers. Every request answered with `status` (429, 500, 503
+  // ...), with a Retry-After header when `retry_after` is not empty.
+  void fail_every_request(int status, const std::string& retry_after = "");
+  // Every body sent `bytes` at a time, `delay_ms` apart: a server that
+  // drips its answer to keep a client waiting.
+  void drip(size_t bytes, int delay_ms) { drip_bytes_ = bytes; drip_delay_ms_ = delay_ms; }
+
   // gzip bodies when the client accepts it (only with zlib; see gzip_supported()).
   void set_gzip(bool v) { gzip_ = v; }
   static bool gzip_supported();
@@ -94,6 +101,9 @@ class Server {
   struct Impl;
   friend struct Impl;
   bool route(const Request& r, Response& out);
+  bool route_request(const Request& r, Response& out);
+  std::atomic<size_t> drip_bytes_{0};
+  std::atomic<int> drip_delay_ms_{0};
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
   bool plain_ = false;

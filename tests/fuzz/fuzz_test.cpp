@@ -48,3 +48,9 @@ TEST(Fuzz, KcqlParserAndBinderFindNoCrash) { fuzz("kcql_fuzz", "kcql", "60"); }
 
 // The row parser against Boost.JSON's DOM parser: same rows, no crash.
 TEST(Fuzz, RowParserAgreesWithBoostJson) { fuzz("rows_fuzz", "rows", "20"); }
+
+// The kube-apiserver driver's parsers of hostile input (issue 22).
+TEST(Fuzz, YamlReaderEndsWithJsonOrAnError) { fuzz("yaml_fuzz", "yaml", "15"); }
+TEST(Fuzz, ListSplitterKeepsSpansInBounds) { fuzz("splitter_fuzz", "splitter", "15"); }
+TEST(Fuzz, KubeconfigResolverFindsNoCrash) { fuzz("kubeconfig_fuzz", "kubeconfig", "15"); }
+TEST(Fuzz, SnapshotArchiveReaderFindsNoCrash) { fuzz("snapshot_fuzz", "snapshot", "15"); }

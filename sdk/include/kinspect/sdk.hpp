@@ -525,6 +525,21 @@ struct ScanState {
 
 inline Instance* inst(ki_plugin_t* p) { return reinterpret_cast<Instance*>(p); }
 
+// An exception's text without the library source locations Boost appends
+// to system_error messages (" [boost.json:3 at ./boost/json/...hpp:2750 in
+// function ...]"): they name our dependencies' files, not the user's.
+inline std::string without_source_locations(std::string text) {
+  for (size_t at; (at = text.find(" [boost.")) != std::string::npos;) {
+    size_t end = at + 1, depth = 0;  // function names may hold "[with T = ...]"
+    for (; end < text.size(); ++end) {
+      if (text[end] == '[') ++depth;
+      else if (text[end] == ']' && --depth == 0) break;
+    }
+    text.erase(at, end < text.size() ? end - at + 1 : std::string::npos);
+  }
+  return text;
+}
+
 // Runs fn, turning any exception into the instance's last error.
 template <class Fn>
 ki_rc guarded(Instance* in, Fn&& fn) noexcept {
@@ -539,7 +554,7 @@ ki_rc guarded(Instance* in, Fn&& fn) noexcept {
     return KI_UNAVAILABLE;
   } catch (const std::exception& e) {
     try {
-      in->last_error = e.what();
+      in->last_error = without_source_locations(e.what());
     } catch (...) {
     }
   } catch (...) {
