@@ -14,6 +14,7 @@
 
 #include "core/kcql/check.h"
 #include "core/plugin/registry.h"
+#include "tests/common/plugin_rows.h"
 
 namespace adapters_test {
 
@@ -55,35 +56,9 @@ inline std::unique_ptr<kinspect::PluginRegistry> adapter(const std::string& tool
 }
 
 inline std::vector<json::object> rows(kinspect::PluginRegistry& reg, const std::string& table) {
-  std::string text;
-  auto st = reg.scan_table(kinspect::ScanSpec{table, {}, {}}, [&](std::string_view b) {
-    text.append(b).push_back('\n');
-    return kinspect::Status::Ok();
-  }, nullptr);
-  EXPECT_TRUE(st.ok()) << table << ": " << (st.ok() ? "" : st.error().message());
-  std::vector<json::object> out;
-  json::parser p;
-  for (size_t pos = 0; pos < text.size();) {
-    if (std::isspace(static_cast<unsigned char>(text[pos]))) {
-      ++pos;
-      continue;
-    }
-    p.reset();
-    json::error_code ec;
-    pos += p.write_some(text.data() + pos, text.size() - pos, ec);
-    if (ec) {
-      ADD_FAILURE() << table << ": invalid JSON from the plugin: " << ec.message();
-      break;
-    }
-    out.push_back(p.release().as_object());
-  }
-  return out;
+  return kinspect::testing::plugin_rows(reg, table);
 }
-
-inline std::string scan_error(kinspect::PluginRegistry& reg, const std::string& table) {
-  auto st = reg.scan_table(kinspect::ScanSpec{table, {}, {}}, [](std::string_view) { return kinspect::Status::Ok(); }, nullptr);
-  return st.ok() ? "" : st.error().message();
-}
+using kinspect::testing::scan_error;
 
 inline const std::vector<kcql::CheckDef>& adapter_checks() {
   static std::vector<kcql::CheckDef> all = [] {

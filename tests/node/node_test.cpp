@@ -23,6 +23,7 @@
 #include "core/kcql/check.h"
 #include "core/plugin/registry.h"
 #include "parse.h"
+#include "tests/common/plugin_rows.h"
 #include "tests/common/run_command.h"
 
 namespace fs = std::filesystem;
@@ -57,33 +58,9 @@ std::unique_ptr<kinspect::PluginRegistry> node_registry(const std::string& root)
   return reg;
 }
 
-// A table's rows as the plugin sends them (JSON objects), read through the
-// host's raw-batch interface, independent of how the core stores rows.
 std::vector<json::object> rows(kinspect::PluginRegistry& reg, const std::string& table,
                                std::vector<json::value> args = {}) {
-  std::string text;
-  auto st = reg.scan_table(kinspect::ScanSpec{table, std::move(args), {}}, [&](std::string_view b) {
-    text.append(b).push_back('\n');
-    return kinspect::Status::Ok();
-  }, nullptr);
-  EXPECT_TRUE(st.ok()) << table << ": " << (st.ok() ? "" : st.error().message());
-  std::vector<json::object> out;
-  json::parser p;
-  for (size_t pos = 0; pos < text.size();) {
-    if (std::isspace(static_cast<unsigned char>(text[pos]))) {
-      ++pos;
-      continue;
-    }
-    p.reset();
-    json::error_code ec;
-    pos += p.write_some(text.data() + pos, text.size() - pos, ec);
-    if (ec) {
-      ADD_FAILURE() << table << ": invalid JSON from the plugin: " << ec.message();
-      break;
-    }
-    out.push_back(p.release().as_object());
-  }
-  return out;
+  return kinspect::testing::plugin_rows(reg, table, std::move(args));
 }
 
 std::string scan_error(kinspect::PluginRegistry& reg, const std::string& table, std::vector<json::value> args = {}) {
