@@ -50,10 +50,9 @@ struct RunConfig {
   std::function<void(const RunProgress&)> progress;
 };
 
+// Whether the run is complete is the report's to say: report.summary().not_checked.
 struct RunOutcome {
   report::Report report;
-  // Some selected check could not run (the summary's not_checked > 0).
-  bool incomplete = false;
 };
 
 struct CheckCatalog;  // prepare.h
