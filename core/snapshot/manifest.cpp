@@ -17,6 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/util/sha256.h"
 #include "plugins/kube-apiserver/snapshot_format.h"
 
 namespace kinspect {
@@ -105,6 +106,7 @@ namespace {
 struct CarriedInput {
   std::string tool, file, name;
   bool folder = false;
+  std::string sha256;  // as the writer recorded it; "" in older snapshots
 };
 
 std::vector<CarriedInput> carried_inputs(const std::string& path) {
@@ -122,7 +124,7 @@ std::vector<CarriedInput> carried_inputs(const std::string& path) {
       const json::value* v = o.if_contains(k);
       return v && v->is_string() ? std::string(v->as_string()) : std::string();
     };
-    CarriedInput c{text_of("tool"), text_of("file"), text_of("name"), false};
+    CarriedInput c{text_of("tool"), text_of("file"), text_of("name"), false, text_of("sha256")};
     if (const json::value* f = o.if_contains("folder"); f && f->is_bool()) c.folder = f->as_bool();
     // Names come from the manifest: keep them inside the temporary folder.
     auto plain = [](const std::string& n) { return !n.empty() && n.find('/') == std::string::npos && n != "." && n != ".."; };
@@ -180,6 +182,19 @@ void unpack_from_tarball(const std::string& path, const std::map<std::string, fs
     throw std::runtime_error(path + ": cannot read the tool outputs the snapshot carries" + (err.empty() ? "" : ": " + err));
 }
 
+// A carried output whose bytes differ from the manifest's digest was damaged
+// or edited: the adapter must not read it as the tool's results.
+void verify_inputs(const std::string& path, const std::vector<CarriedInput>& carried,
+                   const std::map<std::string, fs::path>& targets) {
+  for (const auto& c : carried) {
+    if (c.sha256.empty()) continue;
+    std::string got = sha256_of_file(targets.at(c.file).string());
+    if (got != c.sha256)
+      throw std::runtime_error(path + ": member " + c.file + " (--with " + c.tool + ") has SHA-256 " + got +
+                               " but the manifest says " + c.sha256 + ": it was damaged or changed");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> snapshot_input_tools(const std::string& path) {
@@ -212,6 +227,7 @@ std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::stri
   } else {
     unpack_from_tarball(path, targets);
   }
+  verify_inputs(path, carried, targets);
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "core/table/row_parser.h"
+#include "core/util/sha256.h"
 #include "core/util/time.h"
 #include "plugins/kube-apiserver/snapshot_format.h"
 
@@ -105,7 +106,7 @@ Expected<json::array> copy_inputs(const std::vector<SnapshotInput>& inputs, cons
       fs::copy_file(files[i], dir / file, fs::copy_options::overwrite_existing, ec);
       if (ec) return Error(files[i].string() + ": cannot copy into the snapshot: " + ec.message());
       out.emplace_back(json::object{{"tool", in.tool}, {"file", file}, {"name", files[i].filename().string()},
-                                    {"folder", folder}});
+                                    {"folder", folder}, {"sha256", sha256_of_file((dir / file).string())}});
     }
   }
   return out;
@@ -146,7 +147,12 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
     fs::path path = dir / t.file;
     std::ofstream out = private_file(path);
     if (!out) return Error(path.string() + ": cannot write");
-    out << snapshot::kListOpen;
+    Sha256 digest;  // of the file's bytes, for the manifest
+    auto put = [&](std::string_view bytes) {
+      out << bytes;
+      digest.update(bytes);
+    };
+    put(snapshot::kListOpen);
     CancelToken budget;
     budget.deadline = std::chrono::steady_clock::now() +
                       std::chrono::milliseconds(static_cast<int64_t>(driver_timeout_seconds * 1000));
@@ -155,8 +161,8 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
         ScanSpec{table, {}, {}},
         [&](std::string_view batch) {
           bool whole = for_each_row_text(batch, [&](std::string_view row) {
-            if (t.rows++) out << ",\n";
-            out << row;
+            if (t.rows++) put(",\n");
+            put(row);
             t.bytes += row.size();
             if (table == "k8s.version" && first_row.empty()) first_row = row;
           });
@@ -164,8 +170,9 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
           return out ? Status::Ok() : Status(Error(path.string() + ": write failed"));
         },
         &budget);
-    out << snapshot::kListClose;
+    put(snapshot::kListClose);
     out.close();
+    t.sha256 = digest.hex();
     if (!st.ok()) {
       t.error = st.error().message();
       t.cause = st.error().cause();
@@ -184,7 +191,8 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
   manifest["cluster"] = json::object{{"version", version}};
   json::array resources;
   for (const auto& t : result.tables)
-    if (t.error.empty()) resources.emplace_back(json::object{{"table", t.table}, {"file", t.file}, {"count", t.rows}});
+    if (t.error.empty()) resources.emplace_back(
+          json::object{{"table", t.table}, {"file", t.file}, {"count", t.rows}, {"sha256", t.sha256}});
   manifest["resources"] = std::move(resources);
   json::array failed;
   for (const auto& t : result.tables)

@@ -17,6 +17,7 @@ struct SnapshotResult {
   struct Table {
     std::string table, file, error;
     std::string cause;  // when the source said the table is not available ("not served", "forbidden")
+    std::string sha256;  // of the file as written, recorded in the manifest
     uint64_t rows = 0, bytes = 0;
   };
   std::vector<Table> tables;

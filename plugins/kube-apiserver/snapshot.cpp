@@ -12,6 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <zlib.h>
+#include <openssl/evp.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -418,6 +419,44 @@ std::optional<uint64_t> manifest_count(const boost::json::object& entry) {
   return std::nullopt;
 }
 
+// A manifest entry's "sha256" (64 hex digits), or "" when it has none.
+std::string manifest_sha256(const boost::json::object& entry, const std::string& where) {
+  auto* d = entry.if_contains("sha256");
+  if (!d) return {};
+  bool hex = d->is_string() && d->as_string().size() == 64 &&
+             std::all_of(d->as_string().begin(), d->as_string().end(),
+                         [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (!hex) throw std::runtime_error(where + ": field 'sha256' must be 64 lowercase hex digits");
+  return std::string(d->as_string());
+}
+
+// The SHA-256 of a member as it is read, to compare with the manifest's.
+class MemberDigest {
+ public:
+  MemberDigest() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1)
+      throw std::runtime_error("cannot start a SHA-256 digest (OpenSSL)");
+  }
+  ~MemberDigest() { EVP_MD_CTX_free(ctx_); }
+  MemberDigest(const MemberDigest&) = delete;
+  MemberDigest& operator=(const MemberDigest&) = delete;
+  void update(const char* p, size_t n) { EVP_DigestUpdate(ctx_, p, n); }
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, md, &n);
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) {
+      out += "0123456789abcdef"[md[i] >> 4];
+      out += "0123456789abcdef"[md[i] & 15];
+    }
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
 bool is_special_file(const std::string& base) {
   return base == snap::kManifest || base == snap::kVersionFile || base == snap::kApiResourcesFile ||
          base == "api_resources.json" || base == "readyz.json" || base == "livez.json";
@@ -460,6 +499,7 @@ class SnapshotScan : public ks::Scan {
   CancelCheck cancel_;
   bool archive_ = false;  // a tarball: learn the manifest when it streams by
   std::map<std::string, uint64_t> counts_;  // member path -> objects the manifest says it holds
+  std::map<std::string, std::string> digests_;  // member path -> its SHA-256 in the manifest
   // A manifest that is not the archive's first member (`tar czf x dir/`),
   // found before the scan: members before it are then routed by it too.
   void preload_manifest(const std::string& p, const std::string& text) { read_manifest(p, text, true); }
@@ -493,11 +533,13 @@ class SnapshotScan : public ks::Scan {
       if (n == 0) {
         splitter_->finish(sink(out));
         check_count();
+        check_digest();
         open_ = false;
         splitter_.reset();
         member_done();
         continue;
       }
+      if (digest_) digest_->update(buf_.data(), n);
       splitter_->feed(buf_.data(), n, sink(out));
     }
     return true;
@@ -548,6 +590,8 @@ class SnapshotScan : public ks::Scan {
         if (!safe_member_path(file)) throw std::runtime_error(where + ": refusing absolute or '..' path " + file);
         (t->as_string() == file_table_ ? only_ : skip_).push_back(prefix + file);
         if (auto count = manifest_count(*eo)) counts_[prefix + file] = *count;
+        if (auto sum = manifest_sha256(*eo, where + ": resources entry for " + file); !sum.empty())
+          digests_[prefix + file] = sum;
       }
     if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
       for (auto& e : f->as_array())
@@ -606,10 +650,18 @@ class SnapshotScan : public ks::Scan {
       hint_api_ = r->group_version();
     }
     current_ = p;
+    digest_.reset();
+    if (digests_.count(p)) digest_ = std::make_unique<MemberDigest>();
     std::string display = root_.empty() ? p : root_ + "/" + p;
     if (is_yaml(p)) {
-      Walker* w = w_.get();
-      yaml_ = std::make_unique<YamlReader>([w](char* b, size_t n) { return w->read(b, n); }, display);
+      yaml_ = std::make_unique<YamlReader>(
+          [this](char* b, size_t n) {
+            size_t got = w_->read(b, n);
+            if (digest_) digest_->update(b, got);
+            if (got == 0) check_digest();
+            return got;
+          },
+          display);
       yaml_name_ = display;
       open_ = true;
       return true;
@@ -627,6 +679,18 @@ class SnapshotScan : public ks::Scan {
     throw std::runtime_error(root_ + "/" + current_ + " holds " + std::to_string(splitter_->items()) +
                              " objects but the manifest says " + std::to_string(c->second) +
                              ": the file is incomplete or was changed");
+  }
+
+  // A file whose bytes differ from those the manifest vouches for was
+  // damaged or edited after the snapshot was taken; its rows are not used.
+  void check_digest() {
+    auto d = digests_.find(current_);
+    if (d == digests_.end() || !digest_) return;
+    std::string got = digest_->hex();
+    digest_.reset();
+    if (got != d->second)
+      throw std::runtime_error(root_ + "/" + current_ + ": SHA-256 " + got + " differs from the manifest's " +
+                               d->second + ": the file was damaged or changed after the snapshot was taken");
   }
 
   void member_done() {
@@ -671,6 +735,7 @@ class SnapshotScan : public ks::Scan {
   std::string hint_kind_, hint_api_;
   size_t rows_ = 0;
   std::string current_;  // the member being read
+  std::unique_ptr<MemberDigest> digest_;  // of current_, when the manifest gives one
 };
 
 }  // namespace
@@ -713,6 +778,9 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host, Read
             throw std::runtime_error(m.string() + ": field 'resources[" + std::to_string(i) +
                                      "].file': refusing absolute or '..' path " + file);
           if (auto count = manifest_count(*eo)) manifest_counts_[file] = *count;
+          if (auto sum = manifest_sha256(*eo, m.string() + ": field 'resources[" + std::to_string(i) + "]'");
+              !sum.empty())
+            manifest_digests_[file] = sum;
           manifest_files_.emplace_back(std::string(t->as_string()), file);
           manifest_tables_.push_back(std::string(t->as_string()));
           ++i;
@@ -817,6 +885,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
                                              manifest_version_);
   scan->cancel_ = cancel;
   scan->counts_ = manifest_counts_;
+  scan->digests_ = manifest_digests_;
   return scan;
 }
 

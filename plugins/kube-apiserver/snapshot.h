@@ -54,6 +54,7 @@ class Snapshot {
   std::vector<NotCaptured> manifest_failed_;
   bool has_manifest_ = false;
   std::map<std::string, uint64_t> manifest_counts_;  // file -> the manifest's "count"
+  std::map<std::string, std::string> manifest_digests_;  // file -> the manifest's "sha256"
   std::vector<std::string> manifest_tables_;
   std::string manifest_version_;  // raw JSON of manifest.cluster.version, if any
 };

@@ -7,7 +7,8 @@
 //   manifest.json        {"format":"kinspect-snapshot/v1",
 //                         "created":"2026-01-02T03:04:05Z",
 //                         "cluster":{"version":{...contents of /version...}},
-//                         "resources":[{"table":"k8s.pods","file":"pods.json","count":1234}, ...],
+//                         "resources":[{"table":"k8s.pods","file":"pods.json","count":1234,
+//                                       "sha256":"<64 hex digits of the file>"}, ...],
 //                         "failed":[{"table":"k8s.secrets","error":"forbidden: ..."}]}   (optional)
 //   pods.json            {"apiVersion":"v1","kind":"List","items":[ ...one row per object... ]}
 //   ...                  one List file per table (name: file_for_table())
@@ -25,6 +26,10 @@
 // manifest does not list is empty without parsing further); it still
 // decompresses the rest, to check the gzip CRC. Member
 // paths must be relative without "..": the reader refuses anything else.
+//
+// "count" and "sha256" are optional (older snapshots and hand-made ones have
+// neither); when present the reader checks them and a file that differs fails
+// its table with an error naming it, never a silent partial read.
 //
 // Each items[] element is one row of the table exactly as the driver
 // produced it (a Kubernetes object with apiVersion and kind). Special tables
