@@ -4,7 +4,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
 
+#include <chrono>
 #include <iostream>
+#include <sstream>
 
 #include "core/cli/cli.h"
 #include "core/kcql/kcql.h"
@@ -33,7 +35,37 @@ std::string csv_field(const std::string& s) {
   return q + '"';
 }
 
+// The registry's tables, read under the query's --timeout: a slow server or
+// a huge file ends at the same bound as a slow evaluation.
+class TimedTables final : public TableProvider {
+ public:
+  TimedTables(PluginRegistry& registry, std::chrono::steady_clock::time_point started, double seconds)
+      : registry_(registry), seconds_(seconds) {
+    token_.deadline = started + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  }
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec& spec) override {
+    auto data = registry_.fetch(spec, &token_);
+    if (!data && token_.should_stop()) {
+      std::ostringstream why;
+      why << "the query did not finish within --timeout " << seconds_ << "s (it was reading table " << spec.table
+          << ")";
+      return Error(why.str());
+    }
+    return data;
+  }
+  std::chrono::milliseconds left() const {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(token_.deadline - std::chrono::steady_clock::now());
+    return std::max(ms, std::chrono::milliseconds(1));
+  }
+
+ private:
+  PluginRegistry& registry_;
+  double seconds_;
+  CancelToken token_;
+};
+
 int query(const po::variables_map& vm) {
+  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
   if (!vm.count("kcql")) {
     std::cerr << "kinspect query: give a query, e.g. kinspect query \"SELECT metadata.name FROM k8s.nodes\"\n";
     return kExitUsage;
@@ -49,6 +81,11 @@ int query(const po::variables_map& vm) {
     std::cerr << q.error().format() << '\n';
     return kExitUsage;
   }
+  const double timeout = vm["timeout"].as<double>();
+  if (timeout <= 0) {
+    std::cerr << "kinspect query: --timeout takes a number of seconds above 0, not " << timeout << '\n';
+    return kExitUsage;
+  }
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"));
   kcql::Params params;
   for (auto& [name, value] : parse_assignments(vm, "param")) params.emplace(name, std::move(value));
@@ -57,11 +94,12 @@ int query(const po::variables_map& vm) {
     std::cerr << plan.error().format() << '\n';
     return kExitUsage;
   }
+  TimedTables tables(*reg, started, timeout);
   kcql::ExecOptions opts;
-  opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(vm["timeout"].as<double>() * 1000));
+  opts.time_budget = tables.left();
   opts.params = params;
   opts.output_budget = static_cast<uint64_t>(std::max(0.0, vm["max-output"].as<double>()) * (1 << 20));
-  auto rs = kcql::execute(*plan, *reg, opts);
+  auto rs = kcql::execute(*plan, tables, opts);
   if (!rs) {
     std::cerr << "kinspect query: " << rs.error().format() << '\n';
     return kExitIncomplete;
@@ -113,7 +151,8 @@ std::vector<Command> query_commands() {
     d.add_options()("kcql", po::value<std::string>(), "the query")(
         "format,o", po::value<std::string>()->default_value("table"), "table, json or csv")(
         "param", po::value<std::vector<std::string>>()->composing(), "a parameter NAME=VALUE for param.NAME (repeatable)")(
-        "timeout", po::value<double>()->default_value(60), "seconds before the query is stopped")(
+        "timeout", po::value<double>()->default_value(60),
+        "seconds before the query is stopped, reading its tables included")(
         "max-output", po::value<double>()->default_value(64),
         "MiB of results (as JSON) before the query is stopped with an error")(
         "count", "print the row count after the table")(

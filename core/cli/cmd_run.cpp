@@ -1,4 +1,5 @@
 // kinspect run, kinspect diff
+#include <chrono>
 #include <boost/json/parse.hpp>
 #include <boost/program_options.hpp>
 
@@ -135,6 +136,7 @@ ExitVerdict exit_verdict(const report::Report& rep, std::optional<report::Severi
 }
 
 int run(const po::variables_map& vm) {
+  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
   // Validate the options a user can get wrong before doing any work.
   Format stdout_format;
   if (!parse_format(vm["format"].as<std::string>(), stdout_format)) {
@@ -193,6 +195,13 @@ int run(const po::variables_map& vm) {
   cfg.parallelism = vm["parallel"].as<unsigned>();
   cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
   cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();
+  if (double t = vm["timeout"].as<double>(); t > 0) {
+    cfg.timeout_seconds = t;
+    cfg.deadline = started + std::chrono::milliseconds(static_cast<int64_t>(t * 1000));
+  } else if (t < 0) {
+    std::cerr << "kinspect run: --timeout takes seconds (0: no limit), not " << t << '\n';
+    return kExitUsage;
+  }
   if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
   else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
   // Ages are judged as of the moment the data describes: the clock for a live
@@ -348,6 +357,9 @@ std::vector<Command> run_commands() {
         ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")
         ("check-timeout", po::value<double>()->default_value(0), "seconds per check (0: the profile's, default 30)")
         ("driver-timeout", po::value<double>()->default_value(0), "seconds per table fetch (0: the profile's, default 120)")
+        ("timeout", po::value<double>()->default_value(0),
+         "seconds for the whole run (0: no limit); what is not done by then is reported not checked "
+         "(cause 'run timeout') and the run exits 3")
         ("allow-incomplete", "exit 0 or 1 even if some checks could not run (not served, forbidden, not captured); "
          "the report still lists them as not checked. A run that checked nothing still exits 3")
         ("no-isolation", "load plugins into this process instead of worker processes (faster start, no crash containment)");

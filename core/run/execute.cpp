@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <sstream>
 #include <mutex>
 
 #include "core/kcql/executor.h"
@@ -55,6 +56,16 @@ void mark_unreadable(report::CheckResult& r, const std::string& table, const Err
   }
 }
 
+// What the run's --timeout left undone: not checked, never passed, with
+// the bound named so the user knows which knob to turn.
+constexpr const char* kRunTimeout = "run timeout";
+
+std::string timeout_text(double seconds) {
+  std::ostringstream s;
+  s << "the run's --timeout of " << seconds << "s was reached";
+  return s.str();
+}
+
 class Execution {
  public:
   Execution(PreparedRun& run, const Schedule& s, PluginRegistry& registry, unsigned threads,
@@ -79,9 +90,12 @@ class Execution {
   void fetch(size_t i) {
     const ScanSpec& s = s_.fetches[i];
     CancelToken budget;
-    budget.deadline = deadline_in(run_.driver_timeout_seconds);
+    budget.deadline = capped(run_.driver_timeout_seconds);
     auto t1 = Clock::now();
     auto data = registry_.fetch(s, &budget);
+    if (!data && out_of_time())
+      data = Error::unavailable(kRunTimeout, std::string(kRunTimeout) + ": " + s.table + " was still being read when " +
+                                                 timeout_text(run_.timeout_seconds));
     report::TableFetch& f = fetches_[i];
     f.name = s.key();
     if (LoadedPlugin* owner = registry_.owner(s.table)) f.plugin = std::string(owner->name());
@@ -125,10 +139,23 @@ class Execution {
     }
   }
 
+  Clock::time_point capped(double seconds) const { return std::min(deadline_in(seconds), run_.deadline); }
+  bool out_of_time() const { return Clock::now() >= run_.deadline; }
+
+  // A check the run's --timeout stopped, or never let start.
+  void mark_out_of_time(report::CheckResult& r, const char* when) const {
+    r.status = report::Status::Skipped;
+    r.cause = kRunTimeout;
+    r.reason = std::string(when) + ": " + timeout_text(run_.timeout_seconds);
+    r.findings.clear();
+  }
+
   kcql::ExecOptions check_options(const report::CheckResult& r) const {
     kcql::ExecOptions opts;
     opts.now = run_.now;
-    opts.time_budget = std::chrono::milliseconds(static_cast<int64_t>(run_.check_timeout_seconds * 1000));
+    opts.time_budget = std::chrono::duration_cast<std::chrono::milliseconds>(
+        capped(run_.check_timeout_seconds) - Clock::now());
+    if (opts.time_budget.count() < 1) opts.time_budget = std::chrono::milliseconds(1);
     opts.label = "check " + r.id;
     return opts;
   }
@@ -136,6 +163,10 @@ class Execution {
   // Marks a check whose table failed; true when it can still run.
   bool tables_ready(Task& t) {
     if (!t.runnable()) return false;
+    if (out_of_time()) {
+      mark_out_of_time(t.result, "not started");
+      return false;
+    }
     for (const auto& s : t.scans) {
       auto it = prefetched_.tables.find(s.key());
       if (it != prefetched_.tables.end() && it->second.error) {
@@ -147,6 +178,7 @@ class Execution {
   }
 
   void take_findings(Task& t, Expected<std::vector<kcql::Finding>> findings) {
+    if (!findings && out_of_time()) return mark_out_of_time(t.result, "stopped");
     if (!findings) {
       t.result.status = report::Status::Error;
       t.result.cause = "error";
@@ -158,7 +190,7 @@ class Execution {
 
   void run_native(Task& t) {
     CancelToken budget;
-    budget.deadline = deadline_in(run_.check_timeout_seconds);
+    budget.deadline = capped(run_.check_timeout_seconds);
     LoadedPlugin* owner = nullptr;
     for (const auto& p : registry_.plugins())
       if (p->name() == t.native->plugin) owner = p.get();
@@ -168,6 +200,7 @@ class Execution {
       return Status::Ok();
     }, &budget);
     if (st.ok()) st = add_native_findings(t.result, batches, t.native->plugin, t.severity_override);
+    if (!st.ok() && out_of_time()) return mark_out_of_time(t.result, "stopped");
     if (!st.ok()) {
       t.result.status = report::Status::Error;
       t.result.cause = "error";

@@ -96,9 +96,9 @@ Status check_params(const std::vector<CheckInfo>& infos, const std::map<std::str
 
 // ---------------------------------------------------------------- the cluster
 
-ClusterDetection detect(PluginRegistry& registry) {
+ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline) {
   CancelToken budget;
-  budget.deadline = Clock::now() + std::chrono::seconds(60);
+  budget.deadline = std::min(Clock::now() + std::chrono::seconds(60), run_deadline);
   std::shared_ptr<const TableData> version_rows, node_rows;
   std::string problem;
   if (registry.find("k8s.version")) {
@@ -354,13 +354,15 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
     run.profile = *named;
     why = "profile " + run.profile->name + " (given with --profile)";
   } else {
-    det = detect(registry);
+    det = detect(registry, cfg.deadline);
     auto m = catalog.profiles.select(ProfileTarget{det->version, det->types, cfg.scenario});
     if (!m) return std::move(m).error();
     run.profile = m->profile;
     why = "profile " + run.profile->name + ": " + m->why;
   }
   run.report.profile = run.profile->name;
+  run.deadline = cfg.deadline;
+  run.timeout_seconds = cfg.timeout_seconds;
   run.check_timeout_seconds = cfg.check_timeout_seconds > 0 ? cfg.check_timeout_seconds : run.profile->check_timeout_seconds;
   run.driver_timeout_seconds =
       cfg.driver_timeout_seconds > 0 ? cfg.driver_timeout_seconds : run.profile->driver_timeout_seconds;
@@ -370,7 +372,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   Binder binder(registry, cfg, *run.profile);
   for (const CheckInfo* ci : *selected) run.tasks.push_back(binder.bind(*ci, catalog.checks));
 
-  if (!det) det = reads_cluster(run.tasks) ? detect(registry) : host_detection(registry, run.report);
+  if (!det) det = reads_cluster(run.tasks) ? detect(registry, cfg.deadline) : host_detection(registry, run.report);
   describe_cluster(*det, cfg, why, run.report);
   return run;
 }

@@ -53,6 +53,8 @@ struct PreparedRun {
   const Profile* profile = nullptr;
   double check_timeout_seconds = 30;
   double driver_timeout_seconds = 120;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // --timeout
+  double timeout_seconds = 0;
   double now = 0;  // epoch seconds the checks judge ages by
   // The report's header (cluster facts, profile, scenario) without results.
   report::Report report;

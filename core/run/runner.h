@@ -13,6 +13,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -43,6 +44,10 @@ struct RunConfig {
   unsigned parallelism = 0;                // 0: one thread per core
   double check_timeout_seconds = 0;        // 0: the profile's
   double driver_timeout_seconds = 0;       // 0: the profile's
+  // The whole run (--timeout): what is not done by then is not checked
+  // (cause "run timeout"), never passed. max: no limit.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  double timeout_seconds = 0;              // as given, for messages
   double now = 0;                          // epoch seconds for now(); 0: the clock
   std::string now_source;                  // where `now` came from, for the report ("--now", "snapshot capture time")
   std::string kinspect_version;

@@ -770,6 +770,46 @@ TEST(OutputBudget, AJoinOfWholeObjectsStopsAtTheByteBound) {
   EXPECT_NE(small.err.find("output budget of 10485 bytes of results"), std::string::npos) << small.err;
 }
 
+// --timeout bounds reading as well as evaluating: a body dripped slower than
+// the request timeout allows still ends at the command's own bound.
+TEST(Timeouts, QueryTimeoutCoversReadingItsTables) {
+  Cluster c("timeout-query");
+  c.server->drip(1, 100);
+  std::string kc = c.token_kubeconfig();
+  auto t0 = Clock::now();
+  auto r = run_command(kinspect_cmd("query 'SELECT metadata.name FROM k8s.pods' --timeout 2 --request-timeout 120 "
+                                    "--kubeconfig " + sh_quote(kc)));
+  double took = seconds_since(t0);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("did not finish within --timeout 2s (it was reading table k8s.pods)"), std::string::npos)
+      << r.err;
+  EXPECT_LT(took, 6.0);
+  EXPECT_GE(took, 1.5);
+  EXPECT_EQ(run_command(kinspect_cmd("query 'SELECT 1' --timeout 0")).exit_code, 2);
+}
+
+TEST(Timeouts, RunTimeoutLeavesWhatIsUndoneNotChecked) {
+  Cluster c("timeout-run");
+  c.server->drip(1, 100);
+  std::string kc = c.token_kubeconfig();
+  auto t0 = Clock::now();
+  auto r = run_command(kinspect_cmd("run --format json --fail-on none --timeout 3 --request-timeout 120 "
+                                    "--kubeconfig " + sh_quote(kc)));
+  double took = seconds_since(t0);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_LT(took, 8.0) << "a dripping server must not hold the run past --timeout";
+  boost::json::value rep = boost::json::parse(r.out);
+  size_t timed_out = 0, passed = 0;
+  for (const auto& ch : rep.at("checks").as_array()) {
+    timed_out += ch.at("cause").as_string() == "run timeout";
+    passed += ch.at("status").as_string() == "pass";
+  }
+  EXPECT_GT(timed_out, 50u) << "the checks the run had no time for say so";
+  EXPECT_EQ(passed, 0u) << "nothing was read, so nothing can have passed";
+  EXPECT_NE(r.err.find("run timeout"), std::string::npos) << r.err;
+  std::printf("[ note     ] run --timeout 3 against a dripping server ended after %.1fs\n", took);
+}
+
 // A plugin worker in the middle of a long read ends as soon as the run is killed.
 TEST(Processes, PluginWorkersDieWithTheRun) {
   Cluster c("proc-worker");
