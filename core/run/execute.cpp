@@ -92,7 +92,8 @@ class Execution {
     CancelToken budget;
     budget.deadline = capped(run_.driver_timeout_seconds);
     auto t1 = Clock::now();
-    auto data = registry_.fetch(s, &budget);
+    auto data = source_is_down(s.table) ? Expected<std::shared_ptr<const TableData>>(not_sent(s.table))
+                                        : registry_.fetch(s, &budget);
     if (!data && out_of_time())
       data = Error::unavailable(kRunTimeout, std::string(kRunTimeout) + ": " + s.table + " was still being read when " +
                                                  timeout_text(run_.timeout_seconds));
@@ -137,6 +138,20 @@ class Execution {
       if (!any_left) return nullptr;
       fetch_finished_.wait(lock);  // every fetch was handed out before any unit
     }
+  }
+
+  bool source_is_down(const std::string& table) const {
+    LoadedPlugin* owner = run_.source_down ? registry_.owner(table) : nullptr;
+    return owner && owner->name() == run_.source_down->plugin;
+  }
+  // Worded like the plugin's own errors ("plugin 'p', table t: ..."), so the
+  // report lists the failure once for all the tables it took down.
+  Error not_sent(const std::string& table) const {
+    std::string first = run_.source_down->error.message();
+    if (size_t at = first.find(", table "); first.rfind("plugin '", 0) == 0 && at != std::string::npos)
+      if (size_t colon = first.find(": ", at); colon != std::string::npos) first = first.substr(colon + 2);
+    return Error("plugin '" + run_.source_down->plugin + "', table " + table +
+                 ": not sent: the source failed when the run began (" + first + ")");
   }
 
   Clock::time_point capped(double seconds) const { return std::min(deadline_in(seconds), run_.deadline); }

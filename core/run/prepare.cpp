@@ -96,7 +96,18 @@ Status check_params(const std::vector<CheckInfo>& infos, const std::map<std::str
 
 // ---------------------------------------------------------------- the cluster
 
-ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline) {
+// Detection reads the cluster first, one request at a time. When /version
+// or the nodes LIST fails for a reason other than "not available here"
+// (the server is down, refuses us, or fails every request), the run does
+// not ask that source again for each table from each worker: `down`
+// records the failure once, and execute reports it for every table. This
+// is what makes a failing server's retries one budget for the whole run.
+void note_if_down(PluginRegistry& registry, const char* table, const Error& e, std::optional<SourceDown>& down) {
+  if (e.is_unavailable() || down) return;
+  if (LoadedPlugin* owner = registry.owner(table)) down = SourceDown{std::string(owner->name()), e};
+}
+
+ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline, std::optional<SourceDown>& down) {
   CancelToken budget;
   budget.deadline = std::min(Clock::now() + std::chrono::seconds(60), run_deadline);
   std::shared_ptr<const TableData> version_rows, node_rows;
@@ -104,12 +115,12 @@ ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline
   if (registry.find("k8s.version")) {
     auto v = registry.fetch(ScanSpec{"k8s.version", {}, {}}, &budget);
     if (v) version_rows = *v;
-    else problem = v.error().message();
+    else problem = v.error().message(), note_if_down(registry, "k8s.version", v.error(), down);
   }
-  if (registry.find("k8s.nodes")) {
+  if (registry.find("k8s.nodes") && !down) {
     auto n = registry.fetch(ScanSpec{"k8s.nodes", {}, detection_node_paths()}, &budget);
     if (n) node_rows = *n;
-    else if (problem.empty()) problem = n.error().message();
+    else if (problem.empty()) problem = n.error().message(), note_if_down(registry, "k8s.nodes", n.error(), down);
   }
   ClusterDetection det = detect_cluster(version_rows.get(), node_rows.get());
   if (!problem.empty()) det.why.push_back("could not read the cluster: " + problem);
@@ -354,7 +365,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
     run.profile = *named;
     why = "profile " + run.profile->name + " (given with --profile)";
   } else {
-    det = detect(registry, cfg.deadline);
+    det = detect(registry, cfg.deadline, run.source_down);
     auto m = catalog.profiles.select(ProfileTarget{det->version, det->types, cfg.scenario});
     if (!m) return std::move(m).error();
     run.profile = m->profile;
@@ -372,7 +383,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   Binder binder(registry, cfg, *run.profile);
   for (const CheckInfo* ci : *selected) run.tasks.push_back(binder.bind(*ci, catalog.checks));
 
-  if (!det) det = reads_cluster(run.tasks) ? detect(registry, cfg.deadline) : host_detection(registry, run.report);
+  if (!det) det = reads_cluster(run.tasks) ? detect(registry, cfg.deadline, run.source_down) : host_detection(registry, run.report);
   describe_cluster(*det, cfg, why, run.report);
   return run;
 }

@@ -49,12 +49,20 @@ struct Task {
   bool runnable() const { return result.status == report::Status::Pass; }
 };
 
+// A data source that failed before the run began (its cluster did not
+// answer /version): its tables are not asked for again, one by one.
+struct SourceDown {
+  std::string plugin;
+  Error error;
+};
+
 struct PreparedRun {
   const Profile* profile = nullptr;
   double check_timeout_seconds = 30;
   double driver_timeout_seconds = 120;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // --timeout
   double timeout_seconds = 0;
+  std::optional<SourceDown> source_down;
   double now = 0;  // epoch seconds the checks judge ages by
   // The report's header (cluster facts, profile, scenario) without results.
   report::Report report;

@@ -810,6 +810,42 @@ TEST(Timeouts, RunTimeoutLeavesWhatIsUndoneNotChecked) {
   std::printf("[ note     ] run --timeout 3 against a dripping server ended after %.1fs\n", took);
 }
 
+// A whole run against a server that fails every request: however many tables
+// and plugin workers, the server sees a bounded number of requests and the
+// run reports the failure once.
+TEST(FailingServer, AWholeRunSharesOneRetryBudget) {
+  for (int status : {500, 503, 0}) {
+    Cluster c("fail-run-" + std::to_string(status));
+    if (status) {
+      c.server->fail_every_request(status);
+    } else {
+      // /version answers; every LIST fails (status 0 here: 500 on LISTs only).
+      c.server->hook([](const kapitest::Request& r, kapitest::Response& out) {
+        if (r.path == "/version" || r.params.count("limit") == 0) return false;
+        out.status = 500;
+        out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcd is down","code":500})";
+        return true;
+      });
+    }
+    std::string kc = c.token_kubeconfig();
+    auto t0 = Clock::now();
+    // Short backoff to keep the test quick; the default (0.5 s, doubling)
+    // makes the same 6 or 7 requests over about 16 s.
+    auto r = run_command(kinspect_cmd("run --format json --fail-on none -j 4 --set kube-apiserver.backoff_base_seconds=0.05 "
+                                      "--kubeconfig " + sh_quote(kc)));
+    double took = seconds_since(t0);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    size_t requests = c.server->log().size();
+    std::printf("[ note     ] status %d on every request: a full run sent %zu requests in %.1fs\n", status, requests,
+                took);
+    // /version (and, when it answers, the nodes LIST) with its retries, then
+    // nothing: 1 + max_retries requests.
+    EXPECT_LE(requests, 8u) << "one budget for the whole run, not one per table or per worker";
+    EXPECT_LT(took, 6.0);
+    EXPECT_NE(r.out.find("not sent: the source failed when the run began"), std::string::npos);
+  }
+}
+
 // A plugin worker in the middle of a long read ends as soon as the run is killed.
 TEST(Processes, PluginWorkersDieWithTheRun) {
   Cluster c("proc-worker");
