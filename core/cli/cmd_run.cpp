@@ -195,6 +195,12 @@ int run(const po::variables_map& vm) {
   cfg.parallelism = vm["parallel"].as<unsigned>();
   cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
   cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();
+  if (double mib = vm["max-check-output"].as<double>(); mib > 0) {
+    cfg.check_output_budget = static_cast<uint64_t>(mib * (1 << 20));
+  } else {
+    std::cerr << "kinspect run: --max-check-output takes MiB above 0, not " << mib << '\n';
+    return kExitUsage;
+  }
   if (double t = vm["timeout"].as<double>(); t > 0) {
     cfg.timeout_seconds = t;
     cfg.deadline = started + std::chrono::milliseconds(static_cast<int64_t>(t * 1000));
@@ -357,6 +363,8 @@ std::vector<Command> run_commands() {
         ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")
         ("check-timeout", po::value<double>()->default_value(0), "seconds per check (0: the profile's, default 30)")
         ("driver-timeout", po::value<double>()->default_value(0), "seconds per table fetch (0: the profile's, default 120)")
+        ("max-check-output", po::value<double>()->default_value(64),
+         "MiB of findings (as JSON) one check may produce; past it the check is an error naming the bound")
         ("timeout", po::value<double>()->default_value(0),
          "seconds for the whole run (0: no limit); what is not done by then is reported not checked "
          "(cause 'run timeout') and the run exits 3")

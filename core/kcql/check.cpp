@@ -538,28 +538,43 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
   return bound;
 }
 
-RowSink findings_sink(const BoundCheck& check, std::vector<Finding>& findings) {
-  return [&check, &findings](const Value* out, const Value* extras) {
-    const auto& outputs = check.plan.impl().root.outputs;
+RowSink FindingsCollector::sink() {
+  return [this](const Value* out, const Value* extras) {
+    if (over_) return;
+    const auto& outputs = check_.plan.impl().root.outputs;
     Finding f;
-    f.check_id = check.def->id;
-    f.severity = check.def->severity;
-    f.category = check.def->category;
-    f.component = check.def->component;
-    render(f.object, check.object, extras);
-    render(f.message, check.message, extras);
+    f.check_id = check_.def->id;
+    f.severity = check_.def->severity;
+    f.category = check_.def->category;
+    f.component = check_.def->component;
+    render(f.object, check_.object, extras);
+    render(f.message, check_.message, extras);
     for (size_t i = 0; i < outputs.size(); ++i) f.row[outputs[i].name] = to_json(out[i]);
-    findings.push_back(std::move(f));
+    bytes_ += f.object.size() + f.message.size() + json_bytes(f.row);
+    if (bytes_ > options_.output_budget) {
+      over_ = true;
+      return;
+    }
+    findings_.push_back(std::move(f));
   };
+}
+
+Expected<std::vector<Finding>> FindingsCollector::take() {
+  if (over_) {
+    size_t before = findings_.size();
+    findings_ = {};
+    return output_budget_error(options_, before, "findings");
+  }
+  return std::move(findings_);
 }
 
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options) {
   ExecOptions opts = options;
   if (opts.label == "query") opts.label = "check " + check.def->id;
-  std::vector<Finding> findings;
-  auto examined = run_plan(check.plan.impl(), provider, opts, findings_sink(check, findings));
+  FindingsCollector findings(check, opts);
+  auto examined = run_plan(check.plan.impl(), provider, opts, findings.sink());
   if (!examined) return std::move(examined).error();
-  return findings;
+  return findings.take();
 }
 
 std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog) {

@@ -105,7 +105,23 @@ struct Finding {
 // ExecOptions::label defaults to "check <id>" when left as "query".
 // Turns the rows of a check's plan into findings (run_plan's sink), for
 // callers that drive the plan themselves (a SteppedRun).
-RowSink findings_sink(const BoundCheck& check, std::vector<Finding>& findings);
+// Collects a check's findings within a byte budget (ExecOptions::
+// output_budget, counted as JSON): a check that would fill memory with
+// findings stops with an error naming the bound instead.
+class FindingsCollector {
+ public:
+  FindingsCollector(const BoundCheck& check, const ExecOptions& options) : check_(check), options_(options) {}
+  RowSink sink();
+  // The findings, or the budget's error.
+  Expected<std::vector<Finding>> take();
+
+ private:
+  const BoundCheck& check_;
+  ExecOptions options_;
+  std::vector<Finding> findings_;
+  uint64_t bytes_ = 0;
+  bool over_ = false;
+};
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
                                          const ExecOptions& options = {});
 

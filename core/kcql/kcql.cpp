@@ -33,29 +33,12 @@ Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Para
   return Plan(std::move(impl).value());
 }
 
-namespace {
-
-// About the bytes `v` takes as JSON text (quotes and escapes aside).
-uint64_t json_bytes(const boost::json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::string:
-      return v.get_string().size() + 2;
-    case boost::json::kind::array: {
-      uint64_t n = 2;
-      for (const auto& e : v.get_array()) n += json_bytes(e) + 1;
-      return n;
-    }
-    case boost::json::kind::object: {
-      uint64_t n = 2;
-      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + json_bytes(kv.value());
-      return n;
-    }
-    default:
-      return 8;
-  }
+Error output_budget_error(const ExecOptions& options, size_t before, const char* what) {
+  uint64_t b = options.output_budget;
+  return Error(options.label + " exceeded its output budget of " +
+               (b >= (1u << 20) ? std::to_string(b >> 20) + " MiB" : std::to_string(b) + " bytes") + " of results after " +
+               std::to_string(before) + " " + what + "; select fewer columns or add a LIMIT or WHERE");
 }
-
-}  // namespace
 
 Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const ExecOptions& options) {
   ResultSet rs;
@@ -79,12 +62,7 @@ Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const Exe
     rs.rows.push_back(std::move(row));
   });
   if (!examined) return std::move(examined).error();
-  if (over)
-    return Error(options.label + " exceeded its output budget of " +
-                 (options.output_budget >= (1u << 20) ? std::to_string(options.output_budget >> 20) + " MiB"
-                                                      : std::to_string(options.output_budget) + " bytes") +
-                 " of results after " + std::to_string(rows_before) +
-                 " rows; select fewer columns or add a LIMIT or WHERE");
+  if (over) return output_budget_error(options, rows_before, "rows");
   rs.rows_examined = *examined;
   return rs;
 }

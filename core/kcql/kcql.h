@@ -83,4 +83,7 @@ Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Para
 
 Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const ExecOptions& options = {});
 
+// "LABEL exceeded its output budget of 64 MiB of results after N rows".
+Error output_budget_error(const ExecOptions& options, size_t before, const char* what);
+
 }  // namespace kinspect::kcql

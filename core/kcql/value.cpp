@@ -267,4 +267,24 @@ std::string_view kind_name(const Value& v) {
   return "null";
 }
 
+// About the bytes `v` takes as JSON text (quotes and escapes aside).
+uint64_t json_bytes(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return v.get_string().size() + 2;
+    case boost::json::kind::array: {
+      uint64_t n = 2;
+      for (const auto& e : v.get_array()) n += json_bytes(e) + 1;
+      return n;
+    }
+    case boost::json::kind::object: {
+      uint64_t n = 2;
+      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + json_bytes(kv.value());
+      return n;
+    }
+    default:
+      return 8;
+  }
+}
+
 }  // namespace kinspect::kcql

@@ -138,4 +138,8 @@ void append_text(std::string& out, const Value& v, std::string_view null_text = 
 std::string to_text(const Value& v, std::string_view null_text = "");
 std::string_view kind_name(const Value& v);
 
+// About the bytes `v` takes as JSON text (quotes and escapes aside): what
+// output budgets count.
+uint64_t json_bytes(const boost::json::value& v);
+
 }  // namespace kinspect::kcql

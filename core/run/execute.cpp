@@ -172,6 +172,7 @@ class Execution {
         capped(run_.check_timeout_seconds) - Clock::now());
     if (opts.time_budget.count() < 1) opts.time_budget = std::chrono::milliseconds(1);
     opts.label = "check " + r.id;
+    opts.output_budget = run_.check_output_budget;
     return opts;
   }
 
@@ -211,6 +212,8 @@ class Execution {
       if (p->name() == t.native->plugin) owner = p.get();
     std::string batches;
     Status st = owner->run_check(t.result.id, t.native_params, [&](std::string_view b) {
+      if (batches.size() + b.size() > run_.check_output_budget)
+        return Status(kcql::output_budget_error(check_options(t.result), batches.size(), "bytes of the plugin's findings"));
       batches.append(b).push_back('\n');
       return Status::Ok();
     }, &budget);
@@ -254,10 +257,9 @@ class Execution {
       Task& t = run_.tasks[unit[j]];
       auto t1 = Clock::now();
       if (runs[j]) {
-        std::vector<kcql::Finding> findings;
-        auto examined = runs[j]->finish(kcql::findings_sink(*t.bound, findings));
-        take_findings(t, examined ? Expected<std::vector<kcql::Finding>>(std::move(findings))
-                                  : Expected<std::vector<kcql::Finding>>(examined.error()));
+        kcql::FindingsCollector findings(*t.bound, check_options(t.result));
+        auto examined = runs[j]->finish(findings.sink());
+        take_findings(t, examined ? findings.take() : Expected<std::vector<kcql::Finding>>(examined.error()));
         runs[j].reset();
       }
       spent[j] += Clock::now() - t1;

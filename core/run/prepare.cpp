@@ -374,6 +374,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   run.report.profile = run.profile->name;
   run.deadline = cfg.deadline;
   run.timeout_seconds = cfg.timeout_seconds;
+  run.check_output_budget = cfg.check_output_budget;
   run.check_timeout_seconds = cfg.check_timeout_seconds > 0 ? cfg.check_timeout_seconds : run.profile->check_timeout_seconds;
   run.driver_timeout_seconds =
       cfg.driver_timeout_seconds > 0 ? cfg.driver_timeout_seconds : run.profile->driver_timeout_seconds;

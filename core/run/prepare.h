@@ -62,6 +62,7 @@ struct PreparedRun {
   double driver_timeout_seconds = 120;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // --timeout
   double timeout_seconds = 0;
+  uint64_t check_output_budget = 64ull << 20;  // bytes of findings per check (--max-check-output)
   std::optional<SourceDown> source_down;
   double now = 0;  // epoch seconds the checks judge ages by
   // The report's header (cluster facts, profile, scenario) without results.

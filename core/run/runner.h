@@ -48,6 +48,7 @@ struct RunConfig {
   // (cause "run timeout"), never passed. max: no limit.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   double timeout_seconds = 0;              // as given, for messages
+  uint64_t check_output_budget = 64ull << 20;  // bytes of findings one check may produce
   double now = 0;                          // epoch seconds for now(); 0: the clock
   std::string now_source;                  // where `now` came from, for the report ("--now", "snapshot capture time")
   std::string kinspect_version;

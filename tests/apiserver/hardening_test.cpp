@@ -770,6 +770,24 @@ TEST(OutputBudget, AJoinOfWholeObjectsStopsAtTheByteBound) {
   EXPECT_NE(small.err.find("output budget of 10485 bytes of results"), std::string::npos) << small.err;
 }
 
+// A check bounds what it produces too: past --max-check-output it is an error
+// naming the bound, never a run that fills memory with findings.
+TEST(OutputBudget, ACheckStopsAtItsByteBound) {
+  std::string example = std::string(KAPI_DATA_DIR) + "/../../../examples/cluster";
+  auto r = run_command(kinspect_cmd("run --format json --fail-on none --check run-as-non-root-not-enforced "
+                                    "--max-check-output 0.001 --snapshot " + sh_quote(example)));
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  boost::json::value rep = boost::json::parse(r.out);
+  const auto& ch = rep.at("checks").as_array().at(0);
+  EXPECT_EQ(ch.at("status").as_string(), "error");
+  EXPECT_NE(std::string(ch.at("reason").as_string()).find("exceeded its output budget of 1048 bytes of results after"),
+            std::string::npos) << ch.at("reason");
+  EXPECT_TRUE(ch.at("findings").as_array().empty());
+  auto whole = run_command(kinspect_cmd("run --format json --fail-on none --check run-as-non-root-not-enforced "
+                                        "--snapshot " + sh_quote(example)));
+  EXPECT_EQ(boost::json::parse(whole.out).at("checks").as_array().at(0).at("status").as_string(), "fail");
+}
+
 // --timeout bounds reading as well as evaluating: a body dripped slower than
 // the request timeout allows still ends at the command's own bound.
 TEST(Timeouts, QueryTimeoutCoversReadingItsTables) {
