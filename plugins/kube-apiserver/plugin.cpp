@@ -240,6 +240,7 @@ class ListScan : public ks::Scan {
     // After the first page we know whether more pages follow; uids are only
     // tracked when they do (to survive a 410 relist without duplicates).
     splitter_ = std::make_unique<ListSplitter>(t_.resource + " (GET " + t_.path + ")");
+    splitter_->skip_unread_strings(opts_.read_paths);
     track_uids_ = true;
     return true;
   }

@@ -96,12 +96,15 @@ RowOptions row_options(const kinspect::sdk::ScanContext& ctx, bool include_secre
     std::string_view top = p.substr(0, p.find('.'));
     if (std::find(o.keep.begin(), o.keep.end(), top) == o.keep.end()) o.keep.emplace_back(top);
     if (p.rfind("metadata.managedFields", 0) == 0) mf = true;
+    o.read_paths.emplace_back(p);
   };
   for (auto p : paths) add(p);
   const auto& req = ctx.request();
   for (uint32_t i = 0; i < req.constraint_count; ++i)
     if (req.constraints[i].path) add(req.constraints[i].path);
   o.strip_managed_fields = !mf;
+  std::string_view table = req.table ? req.table : "";
+  if (table == "k8s.secrets" || table == "k8s.resource") o.read_paths.clear();  // Secret values (k8s.resource may be secrets)
   return o;
 }
 

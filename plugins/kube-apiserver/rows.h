@@ -20,6 +20,10 @@ struct RowOptions {
   // for, so this just saves bytes.
   bool project = false;
   std::vector<std::string> keep;
+  // The whole paths read, for skipping long strings nobody reads (see
+  // ListSplitter::skip_unread_strings). Empty for Secrets: their values are
+  // compared with annotations to withhold copies, so all of them are kept.
+  std::vector<std::string> read_paths;
   // Drop metadata.managedFields (set when the query reads columns but not
   // metadata.managedFields itself).
   bool strip_managed_fields = false;

@@ -667,6 +667,7 @@ class SnapshotScan : public ks::Scan {
       return true;
     }
     splitter_ = std::make_unique<ListSplitter>(display);
+    splitter_->skip_unread_strings(opts_.read_paths);
     open_ = true;
     return true;
   }

@@ -163,6 +163,12 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
       }
       in_str_ = false;
       if (str_capture_) end_string(p, i);
+      if (skipping_) {
+        // The skipped string ends here: null stands for it in the item.
+        item_.buf.append("null");
+        item_.start = i + 1;
+        skipping_ = false;
+      }
       ++i;
       continue;
     }
@@ -183,6 +189,9 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         if (str_capture_) {
           str_.clear();
           str_start_ = i + 1;
+        } else if (!str_is_key_ && item_.active) {
+          value_quote_pos_ = item_pos(i);
+          value_quote_at_ = offset_ + i;
         }
         if (str_is_key_ && in_items_ && item_.active) {
           if (depth == 3) {
@@ -299,9 +308,85 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
     str_start_ = 0;
   }
   for (Capture* c : {&item_, &meta_, &root_})
-    if (c->active) c->buf.append(p + c->start, n - c->start);
-  check_held();
+    if (c->active && !(c == &item_ && skipping_)) c->buf.append(p + c->start, n - c->start);
   total_ = offset_ + n;
+  maybe_skip_string();
+  check_held();
+}
+
+namespace {
+
+// The keys leading to the end of `prefix`, a JSON object cut anywhere
+// outside a string (array levels add no key). Run once per long string.
+std::vector<std::string> keys_at_end(std::string_view prefix) {
+  struct Frame {
+    bool object;
+    std::string key;
+  };
+  std::vector<Frame> stack;
+  std::string last;
+  bool expect_key = false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = prefix[i];
+    if (c == '"') {
+      size_t end = i + 1;
+      while (end < prefix.size() && prefix[end] != '"') end += prefix[end] == '\\' ? 2 : 1;
+      if (expect_key) last.assign(prefix.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '{' || c == '[') {
+      if (!stack.empty() && stack.back().object) stack.back().key = last;
+      stack.push_back({c == '{', {}});
+      expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+      expect_key = false;
+    } else if (c == ',') {
+      expect_key = !stack.empty() && stack.back().object;
+    } else if (c == ':') {
+      expect_key = false;
+      if (!stack.empty()) stack.back().key = last;
+    }
+  }
+  std::vector<std::string> keys;
+  for (const auto& f : stack)
+    if (f.object) keys.push_back(f.key);
+  return keys;
+}
+
+}  // namespace
+
+// A path is read when a read path leads to it or through it ("metadata"
+// reads metadata.annotations.x; "spec.containers.image" reads through
+// spec). Components are compared up to any index ("containers[0]").
+bool ListSplitter::path_is_read(const std::vector<std::string>& path) const {
+  for (const auto& rp : read_paths_) {
+    size_t k = 0, start = 0;
+    bool same = true;
+    while (same && k < path.size() && start <= rp.size()) {
+      size_t dot = rp.find('.', start);
+      std::string_view part(rp.data() + start, (dot == std::string::npos ? rp.size() : dot) - start);
+      part = part.substr(0, part.find('['));
+      same = part == path[k];
+      ++k;
+      if (dot == std::string::npos) break;  // the read path ends here or above
+      start = dot + 1;
+    }
+    if (same) return true;  // a match so far: the read path ends at or above the string, or goes on
+  }
+  return false;
+}
+
+// Called at the end of each chunk: a string value that has grown past the
+// bound at a path nothing reads stops being held.
+void ListSplitter::maybe_skip_string() {
+  if (!in_str_ || str_is_key_ || str_capture_ || skipping_ || !item_.active || read_paths_.empty()) return;
+  if (total_ - value_quote_at_ <= limits_.skip_string_over) return;
+  // item_.buf holds the item up to the quote: enough to know the path.
+  std::vector<std::string> keys = keys_at_end(std::string_view(item_.buf).substr(0, value_quote_pos_));
+  if (path_is_read(keys)) return;
+  item_.buf.resize(value_quote_pos_);
+  skipping_ = true;
+  ++skipped_;
 }
 
 void ListSplitter::finish(const Sink& sink) {

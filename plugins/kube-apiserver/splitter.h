@@ -43,6 +43,10 @@ struct SplitItem {
 struct SplitLimits {
   size_t max_object_bytes = 64u << 20;      // one item (or a single top-level object)
   size_t max_whitespace_run = 64u << 20;    // consecutive whitespace outside strings
+  // A string value of a List item longer than this, at a path the scan does
+  // not read (see skip_unread_strings), is dropped as it streams by and
+  // becomes null: memory follows what is read, not what is in the file.
+  size_t skip_string_over = 1u << 20;
 };
 
 class ListSplitter {
@@ -50,6 +54,13 @@ class ListSplitter {
   using Sink = std::function<void(const SplitItem&)>;
   // `name` is used in error messages ("truncated JSON in pods.json at byte N").
   explicit ListSplitter(std::string name, SplitLimits limits = {}) : name_(std::move(name)), limits_(limits) {}
+
+  // The dotted paths the scan reads ("metadata.name", "spec.containers");
+  // long string values elsewhere are skipped (SplitLimits::skip_string_over).
+  // Empty (the default): everything is read, nothing is skipped.
+  void skip_unread_strings(std::vector<std::string> read_paths) { read_paths_ = std::move(read_paths); }
+  // String values skipped so far.
+  size_t skipped_strings() const { return skipped_; }
 
   void feed(const char* p, size_t n, const Sink& sink);
   // Call at end of input; throws std::runtime_error if the document is truncated.
@@ -76,6 +87,8 @@ class ListSplitter {
   void end_string(const char* p, size_t i);
   void emit_item(const Sink& sink);
   void end_root(const Sink& sink);
+  void maybe_skip_string();
+  bool path_is_read(const std::vector<std::string>& path) const;
 
   std::string name_;
   SplitLimits limits_;
@@ -106,6 +119,13 @@ class ListSplitter {
   bool item_has_kind_ = false, item_has_api_ = false;
   Capture item_, root_, meta_;
   size_t items_ = 0;
+  // The string value being read inside an item: where its quote is in the
+  // item's bytes and in the stream; skipping_ while it is being dropped.
+  size_t value_quote_pos_ = 0;
+  uint64_t value_quote_at_ = 0;
+  bool skipping_ = false;
+  size_t skipped_ = 0;
+  std::vector<std::string> read_paths_;
 };
 
 }  // namespace kapi

@@ -711,6 +711,27 @@ TEST(BoundedParsing, WhitespaceFloodsAndHugeObjectsAreRefused) {
   }
 }
 
+// End to end: a query that reads only names gets its answer from a snapshot
+// holding an 80 MiB annotation; one that reads the annotation is refused.
+TEST(Limits, AnAnnotationNobodyReadsIsSkippedEndToEnd) {
+  std::string d = temp_dir("skip-e2e");
+  {
+    std::ofstream f(d + "/pods.json", std::ios::binary);
+    f << R"({"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1",)"
+      << R"("namespace":"ns","annotations":{"dump":")";
+    std::string mib(1 << 20, 'z');
+    for (int i = 0; i < 80; ++i) f << mib;
+    f << R"("}},"spec":{"nodeName":"w1"}}]})";
+  }
+  auto names = run_command(kinspect_cmd("query 'SELECT metadata.name AS n, spec.nodeName AS node FROM k8s.pods' "
+                                        "--format json --snapshot " + sh_quote(d)));
+  EXPECT_EQ(names.exit_code, 0) << names.err;
+  EXPECT_EQ(boost::json::parse(names.out), boost::json::parse(R"([{"n":"p1","node":"w1"}])")) << names.out;
+  auto dump = run_command(kinspect_cmd("query 'SELECT metadata.annotations AS a FROM k8s.pods' --snapshot " + sh_quote(d)));
+  EXPECT_EQ(dump.exit_code, 3);
+  EXPECT_NE(dump.err.find("an object larger than 64 MiB"), std::string::npos) << dump.err;
+}
+
 // ---------------------------------------------------------------- terminals, processes, special files
 
 TEST(Terminal, ClusterTextLosesItsControlCharacters) {

@@ -164,3 +164,73 @@ TEST(YamlReader, IndentedItemsCommentsAndBlockScalars) {
   EXPECT_EQ(json::parse(got[2]).as_object()["kind"].as_string(), "List");
   EXPECT_EQ(json::parse(got[3]).as_object()["kind"].as_string(), "Service");
 }
+
+// A huge string nobody reads streams by without being held: memory follows
+// what the scan reads, not what is in the file. One that is read still hits
+// the per-object limit, with its error.
+TEST(Splitter, LongStringsNobodyReadsAreSkippedNotHeld) {
+  const size_t kHuge = 300u << 20;  // 300 MiB, fed in 64 KiB chunks, never built whole
+  auto stream = [&](kapi::ListSplitter& s, const kapi::ListSplitter::Sink& sink, size_t& max_held) {
+    std::string head = R"({"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"a","annotations":{"big":")";
+    s.feed(head.data(), head.size(), sink);
+    std::string chunk(64 << 10, 'x');
+    for (size_t sent = 0; sent < kHuge; sent += chunk.size()) {
+      s.feed(chunk.data(), chunk.size(), sink);
+      max_held = std::max(max_held, s.held());
+    }
+    std::string tail = R"("},"namespace":"n"},"spec":{"nodeName":"w1"}},{"metadata":{"name":"b"}}]})";
+    s.feed(tail.data(), tail.size(), sink);
+    s.finish(sink);
+  };
+  std::vector<std::string> items;
+  auto sink = [&](const kapi::SplitItem& it) { items.emplace_back(it.json); };
+  kapi::ListSplitter s("huge.json");
+  s.skip_unread_strings({"metadata.name", "metadata.namespace", "spec.nodeName"});
+  size_t max_held = 0;
+  stream(s, sink, max_held);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(s.skipped_strings(), 1u);
+  EXPECT_LT(max_held, 4u << 20) << "the skipped string was held";
+  json::value first = json::parse(items[0]);
+  EXPECT_EQ(first.at("metadata").at("name"), "a");
+  EXPECT_EQ(first.at("metadata").at("namespace"), "n");
+  EXPECT_TRUE(first.at("metadata").at("annotations").at("big").is_null());
+  EXPECT_EQ(first.at("spec").at("nodeName"), "w1");
+  EXPECT_EQ(json::parse(items[1]).at("metadata").at("name"), "b");
+
+  // Reading the annotations (or all of metadata) keeps the string: refused at the limit.
+  for (std::vector<std::string> read : {std::vector<std::string>{"metadata"},
+                                        std::vector<std::string>{"metadata.annotations.big"},
+                                        std::vector<std::string>{}}) {
+    kapi::ListSplitter keep("huge.json");
+    keep.skip_unread_strings(read);
+    items.clear();
+    size_t held = 0;
+    try {
+      stream(keep, sink, held);
+      ADD_FAILURE() << "a read 300 MiB string must hit the per-object limit";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("an object larger than 64 MiB"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(keep.skipped_strings(), 0u);
+  }
+}
+
+TEST(Splitter, SkippingFollowsThePathThroughArrays) {
+  std::string big(3u << 20, 'y');
+  std::string doc = R"({"items":[{"spec":{"containers":[{"name":"c","args":[")" + big + R"("],"image":"i"}]},"status":{"message":")" + big + R"("}}]})";
+  for (size_t chunk : {size_t(4096), size_t(65536)}) {
+    std::vector<std::string> items;
+    auto sink = [&](const kapi::SplitItem& it) { items.emplace_back(it.json); };
+    kapi::ListSplitter s("doc");
+    s.skip_unread_strings({"spec.containers"});
+    for (size_t off = 0; off < doc.size(); off += chunk) s.feed(doc.data() + off, std::min(chunk, doc.size() - off), sink);
+    s.finish(sink);
+    ASSERT_EQ(items.size(), 1u);
+    json::value v = json::parse(items[0]);
+    EXPECT_EQ(v.at("spec").at("containers").at(0).at("args").at(0).as_string().size(), big.size()) << "read: kept";
+    EXPECT_EQ(v.at("spec").at("containers").at(0).at("image"), "i");
+    EXPECT_TRUE(v.at("status").at("message").is_null()) << "not read: skipped";
+    EXPECT_EQ(s.skipped_strings(), 1u);
+  }
+}
