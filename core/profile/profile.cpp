@@ -1,10 +1,12 @@
 #include "core/profile/profile.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -42,11 +44,12 @@ struct Parser {
   std::string file;
   std::string text;
   std::vector<Diagnostic>& errors;
+  unsigned line_offset = 0;  // lines of the file before the document being read
 
   SourcePos pos(const YAML::Node& n) const {
     YAML::Mark m = n.Mark();
     if (m.line < 0) return {};
-    return {static_cast<unsigned>(m.line + 1), static_cast<unsigned>(m.column + 1)};
+    return {static_cast<unsigned>(m.line + 1) + line_offset, static_cast<unsigned>(m.column + 1)};
   }
   void fail(const YAML::Node& n, std::string field, std::string message, std::string hint = "") {
     Diagnostic d;
@@ -229,6 +232,79 @@ struct Parser {
   }
 };
 
+// The YAML documents of a file, each with the number of lines before it.
+// Split here, on the "---" and "..." markers that YAML itself recognises at
+// the start of a line, rather than with YAML::LoadAll: yaml-cpp 0.7 loops
+// forever on some malformed documents ("&a, b" at the top of one), and
+// YAML::Load of one document does not.
+std::vector<std::pair<std::string, unsigned>> split_documents(const std::string& text) {
+  std::vector<std::pair<std::string, unsigned>> docs{{std::string(), 0}};
+  unsigned line = 0;
+  for (size_t start = 0; start < text.size(); ++line) {
+    size_t end = text.find('\n', start);
+    std::string_view l(text.data() + start, (end == std::string::npos ? text.size() : end) - start);
+    start = end == std::string::npos ? text.size() : end + 1;
+    auto marker = [&](std::string_view m) {
+      return l.substr(0, 3) == m && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    };
+    if (marker("---")) {
+      docs.emplace_back("   " + std::string(l.substr(3)) + "\n", line);  // "--- x": x is the content, in its column
+      continue;
+    }
+    if (marker("...")) {
+      docs.emplace_back(std::string(), line + 1);
+      continue;
+    }
+    docs.back().first.append(l).push_back('\n');
+  }
+  return docs;
+}
+
+// Where a second document starts in `doc`, which holds one by construction
+// (split_documents): yaml-cpp's Load reads the first and silently drops
+// what it could not parse after it ("&a, b" loads as null).
+std::optional<YAML::Mark> trailing_content(const std::string& doc) {
+  struct FirstMark final : YAML::EventHandler {
+    std::optional<YAML::Mark> mark;
+    void OnDocumentStart(const YAML::Mark& m) override { mark = m; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(doc);
+  YAML::Parser parser(in);
+  FirstMark first, second;
+  if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
+  return second.mark ? second.mark : YAML::Mark();
+}
+
+// Every profile in the parser's text; problems go to parser.errors.
+void read_documents(Parser& parser, std::vector<std::shared_ptr<Profile>>& out) {
+  for (const auto& [doc, lines_before] : split_documents(parser.text)) {
+    parser.line_offset = lines_before;
+    try {
+      YAML::Node node = YAML::Load(doc);
+      if (auto extra = trailing_content(doc))
+        throw YAML::ParserException(*extra, "this is not YAML that continues the document (a property such as "
+                                            "'&anchor' or '!tag' followed by ','?)");
+      if (node.IsNull()) continue;
+      if (auto p = parser.profile(node)) out.push_back(std::move(p));
+    } catch (const YAML::Exception& e) {
+      Diagnostic d;
+      d.file = parser.file;
+      d.pos = {static_cast<unsigned>(e.mark.line + 1) + lines_before, static_cast<unsigned>(e.mark.column + 1)};
+      d.message = "invalid YAML: " + e.msg;
+      d.source_line = std::string(line_of(parser.text, d.pos.line));
+      parser.errors.push_back(std::move(d));
+    }
+  }
+}
+
 Status load_file(const std::string& path, std::vector<std::shared_ptr<Profile>>& out, std::vector<Diagnostic>& errors) {
   std::ifstream f(path);
   if (!f) {
@@ -238,20 +314,7 @@ Status load_file(const std::string& path, std::vector<std::shared_ptr<Profile>>&
   std::stringstream ss;
   ss << f.rdbuf();
   Parser parser{path, ss.str(), errors};
-  try {
-    // Several profiles may share a file, as YAML documents.
-    for (const auto& doc : YAML::LoadAll(parser.text)) {
-      if (doc.IsNull()) continue;
-      if (auto p = parser.profile(doc)) out.push_back(std::move(p));
-    }
-  } catch (const YAML::Exception& e) {
-    Diagnostic d;
-    d.file = path;
-    d.pos = {static_cast<unsigned>(e.mark.line + 1), static_cast<unsigned>(e.mark.column + 1)};
-    d.message = "invalid YAML: " + e.msg;
-    d.source_line = std::string(line_of(parser.text, d.pos.line));
-    errors.push_back(std::move(d));
-  }
+  read_documents(parser, out);
   return {};
 }
 
@@ -350,18 +413,7 @@ Expected<ProfileSet> ProfileSet::parse(std::string_view yaml, std::string_view f
   ProfileSet set;
   std::vector<Diagnostic> errors;
   Parser parser{std::string(file), std::string(yaml), errors};
-  try {
-    for (const auto& doc : YAML::LoadAll(parser.text))
-      if (!doc.IsNull())
-        if (auto p = parser.profile(doc)) set.profiles_.push_back(std::move(p));
-  } catch (const YAML::Exception& e) {
-    Diagnostic d;
-    d.file = std::string(file);
-    d.pos = {static_cast<unsigned>(e.mark.line + 1), static_cast<unsigned>(e.mark.column + 1)};
-    d.message = "invalid YAML: " + e.msg;
-    d.source_line = std::string(line_of(parser.text, d.pos.line));
-    errors.push_back(std::move(d));
-  }
+  read_documents(parser, set.profiles_);
   (void)set.resolve_extends(errors);
   if (!errors.empty()) return collect(std::move(errors));
   return set;

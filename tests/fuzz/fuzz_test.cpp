@@ -54,3 +54,11 @@ TEST(Fuzz, YamlReaderEndsWithJsonOrAnError) { fuzz("yaml_fuzz", "yaml", "15"); }
 TEST(Fuzz, ListSplitterKeepsSpansInBounds) { fuzz("splitter_fuzz", "splitter", "15"); }
 TEST(Fuzz, KubeconfigResolverFindsNoCrash) { fuzz("kubeconfig_fuzz", "kubeconfig", "15"); }
 TEST(Fuzz, SnapshotArchiveReaderFindsNoCrash) { fuzz("snapshot_fuzz", "snapshot", "15"); }
+TEST(Fuzz, ProfileParserFindsNoCrash) { fuzz("profile_fuzz", "profile", "10"); }
+
+// The adapters' parsers, each through its plugin's ABI as the host reads it.
+TEST(Fuzz, KubeBenchAdapterFindsNoCrash) { fuzz("kube_bench_fuzz", "kube-bench", "10"); }
+TEST(Fuzz, PolarisAdapterFindsNoCrash) { fuzz("polaris_fuzz", "polaris", "10"); }
+TEST(Fuzz, PopeyeAdapterFindsNoCrash) { fuzz("popeye_fuzz", "popeye", "10"); }
+TEST(Fuzz, KubeHunterAdapterFindsNoCrash) { fuzz("kube_hunter_fuzz", "kube-hunter", "10"); }
+TEST(Fuzz, SonobuoyItemParsersFindNoCrash) { fuzz("sonobuoy_items_fuzz", "sonobuoy-items", "10"); }

@@ -2,6 +2,8 @@
 // and validation errors that name the file, line and column.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "core/profile/profile.h"
 
 using namespace kinspect;
@@ -199,4 +201,22 @@ TEST(Profiles, ShippedProfilesLoad) {
   auto old = s->select(ProfileTarget{KubeVersion::parse("v1.27.9"), {"self-hosted"}, "inspection"});
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(old->profile->name, "self-hosted-inspection-pre-1.28");
+}
+
+// yaml-cpp 0.7's LoadAll loops forever on a document that starts with a node
+// property followed by ',' (found by profile_fuzz). Profiles split documents
+// themselves: such a file is an error with its line, in no time.
+TEST(ProfileParse, MalformedDocumentsEndWithAnErrorNotAHang) {
+  for (const char* text : {"&a, b\n", "name: x\n---\n&etcd, the controller manager\n", "--- !t, x\n",
+                           "name: y\n...\n&a , ,\n"}) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = ProfileSet::parse(text, "evil.yaml");
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 2.0) << text;
+    ASSERT_FALSE(s.ok()) << text;
+  }
+  // Documents and their lines are kept: the error in the third names line 7.
+  auto s = ProfileSet::parse("name: a\nchecks: {}\n---\nname: b\nchecks: {}\n--- \nname: b: c\n", "two.yaml");
+  ASSERT_FALSE(s.ok());
+  ASSERT_FALSE(s.error().diagnostics().empty());
+  EXPECT_EQ(s.error().diagnostics()[0].pos.line, 7u) << s.error().format();
 }

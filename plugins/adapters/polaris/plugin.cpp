@@ -68,6 +68,7 @@ void add_checks(const Fields& f, const char* key, const Owner& o, const char* le
     if (!result.is_object()) throw std::runtime_error(where + ": expected an object, got " + json_kind(result));
     Fields r(result.as_object(), where);
     std::string check = r.text("ID");
+    if (check.empty()) check = std::string(id);  // older outputs name the check only by its key
     auto success = r.boolean("Success");
     if (!success) throw std::runtime_error(where + ".Success: missing; every Polaris result says whether it passed");
     out.push_back(row([&](ks::JsonWriter& w) {
@@ -78,7 +79,7 @@ void add_checks(const Fields& f, const char* key, const Owner& o, const char* le
       text_or_null(w, "name", o.name);
       w.field("level", level);
       text_or_null(w, "container", container);
-      w.field("check", check.empty() ? std::string(id) : check);
+      w.field("check", check);
       w.field("message", r.text("Message")).field("success", *success);
       text_or_null(w, "severity", r.text("Severity"));
       text_or_null(w, "category", r.text("Category"));
