@@ -1120,7 +1120,11 @@ NodePtr Binder::bind_call(const ast::Expr& e, const Ctx& ctx) {
 
 Expected<std::shared_ptr<plan::PlanImpl>> bind_plan(const BindInput& input) {
   Binder binder(input);
-  return binder.run();
+  try {
+    return binder.run();
+  } catch (const packed::KeyDictionaryFull& e) {
+    return Error(std::string("cannot bind the query: ") + e.what());
+  }
 }
 
 }  // namespace kinspect::kcql

@@ -20,8 +20,8 @@ namespace {
 Value fn_condition(FunctionContext& ctx, const Value* a, size_t) {
   std::string type;
   if (!text_of(a[1], type)) return ctx.fail("condition() expects a condition type as text");
-  static const uint32_t kStatus = packed::intern("status"), kConditions = packed::intern("conditions"),
-                        kType = packed::intern("type");
+  static const packed::FixedKey kStatusKey("status"), kConditionsKey("conditions"), kTypeKey("type");
+  const uint32_t kStatus = kStatusKey.id(), kConditions = kConditionsKey.id(), kType = kTypeKey.id();
   packed::Ref list;
   if (a[0].is_array()) {
     list = a[0].as_json();
@@ -336,9 +336,10 @@ Value fn_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
     }
     return true;
   };
-  static const uint32_t kMatchLabels = packed::intern("matchLabels"),
-                        kMatchExpressions = packed::intern("matchExpressions"), kKey = packed::intern("key"),
-                        kOperator = packed::intern("operator"), kValues = packed::intern("values");
+  static const packed::FixedKey kMatchLabelsKey("matchLabels"), kMatchExpressionsKey("matchExpressions"),
+      kKeyKey("key"), kOperatorKey("operator"), kValuesKey("values");
+  const uint32_t kMatchLabels = kMatchLabelsKey.id(), kMatchExpressions = kMatchExpressionsKey.id(),
+                 kKey = kKeyKey.id(), kOperator = kOperatorKey.id(), kValues = kValuesKey.id();
   packed::Ref match_labels = sel.find(kMatchLabels);
   packed::Ref match_expressions = sel.find(kMatchExpressions);
   bool label_selector = match_labels || match_expressions;
