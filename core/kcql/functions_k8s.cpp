@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/kcql/functions.h"
+#include "core/util/time.h"
 
 namespace kinspect::kcql {
 
@@ -301,12 +302,7 @@ Value fn_now(FunctionContext& ctx, const Value*, size_t) { return number_result(
 Value fn_format_ts(FunctionContext& ctx, const Value* a, size_t) {
   double t;
   if (!number_of(a[0], t) || !std::isfinite(t) || std::fabs(t) > 1e13) return ctx.fail("format_ts() expects epoch seconds");
-  std::time_t secs = std::time_t(std::floor(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return ctx.arena.string(buf);
+  return ctx.arena.string(format_rfc3339(std::time_t(std::floor(t))));
 }
 
 std::string value_text(packed::Ref v) {

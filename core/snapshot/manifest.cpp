@@ -17,7 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "plugins/kube-apiserver/snapshot_format.h"
+#include <kinspect/snapshot_format.h>
 
 namespace kinspect {
 

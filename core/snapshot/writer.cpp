@@ -17,7 +17,7 @@
 
 #include "core/table/row_parser.h"
 #include "core/util/time.h"
-#include "plugins/kube-apiserver/snapshot_format.h"
+#include <kinspect/snapshot_format.h>
 
 namespace kinspect {
 
