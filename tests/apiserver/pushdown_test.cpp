@@ -59,6 +59,13 @@ TEST(PushDown, NamespaceEqualityListsThatNamespaceOnly) {
   ASSERT_EQ(all.size(), 1u);
   EXPECT_TRUE(starts_with(all[0], "GET /api/v1/pods?limit="));
   EXPECT_EQ(pushed, plain);
+
+  // Plugins run in worker processes by default; in-process they get the same.
+  auto [inproc, inproc_lists] =
+      c.kinspect("query " + sh_quote(kSelect + "WHERE metadata.namespace = 'shop' ORDER BY name") + " --format json --no-isolation");
+  ASSERT_EQ(inproc_lists.size(), 1u);
+  EXPECT_TRUE(starts_with(inproc_lists[0], "GET /api/v1/namespaces/shop/pods?limit="));
+  EXPECT_EQ(inproc, pushed);
 }
 
 TEST(PushDown, InListsEachNamespace) {
