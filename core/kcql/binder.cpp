@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/kcql/evaluator.h"
@@ -126,6 +127,7 @@ class Binder {
 
   Refs refs(const Node& n) const;
   void split_and(const NodePtr& n, std::vector<NodePtr>& out);
+  void push_constraints();
 
   const BindInput& in_;
   SourceText source_;
@@ -178,8 +180,39 @@ Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
   for (auto* sel : selects_)
     for (auto& src : sel->sources)
       if (src.kind == plan::Source::Kind::Table) src.scan = scan_of_use[size_t(src.scan)];
+  push_constraints();
   plan_->subqueries.assign(std::make_move_iterator(subqueries_.begin()), std::make_move_iterator(subqueries_.end()));
   return plan_;
+}
+
+// What a source's lookups ask of its scan: per path, the lookup with the
+// fewest values (`ns = 'a' AND ns IN ('a', 'b')` needs only 'a').
+static std::vector<ScanConstraint> constraints_of(const plan::Source& src) {
+  std::map<std::string, std::vector<std::string>> by_path;
+  for (const auto& l : src.lookups) {
+    std::vector<std::string> values = l.values;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    auto [it, fresh] = by_path.emplace(l.dotted, values);
+    if (!fresh && values.size() < it->second.size()) it->second = std::move(values);
+  }
+  std::vector<ScanConstraint> out;
+  for (auto& [path, values] : by_path) out.push_back({path, std::move(values)});
+  return out;
+}
+
+// A scan read by several FROM items (a self-join, a subquery) brings the
+// rows every one of them needs: only what they all constrain is pushed.
+void Binder::push_constraints() {
+  std::vector<std::optional<std::vector<ScanConstraint>>> common(plan_->scans.size());
+  for (auto* sel : selects_)
+    for (const auto& src : sel->sources) {
+      if (src.kind != plan::Source::Kind::Table || src.scan < 0) continue;
+      auto& c = common[size_t(src.scan)];
+      c = c ? narrowest_common(*c, constraints_of(src)) : constraints_of(src);
+    }
+  for (size_t s = 0; s < plan_->scans.size(); ++s)
+    if (common[s]) plan_->scans[s].constraints = std::move(*common[s]);
 }
 
 void Binder::split_and(const NodePtr& n, std::vector<NodePtr>& out) {
@@ -490,6 +523,7 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
   // source: the executor reads only the rows the table's index gives.
   auto note_lookup = [&](const NodePtr& c, size_t k) {
     plan::Source& src = sources[k];
+    std::string dotted;
     auto field_path = [&](const Node& n, std::vector<uint32_t>& path) {
       const Node* col = &n;
       if (n.kind == NodeKind::Path) {
@@ -499,8 +533,12 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
       }
       if (col->kind != NodeKind::Column || col->depth != 0 || col->source != int(k)) return false;
       path.push_back(col->key_id);
+      dotted = col->column;
       if (n.kind == NodeKind::Path)
-        for (const auto& st : n.steps) path.push_back(st.key_id);
+        for (const auto& st : n.steps) {
+          path.push_back(st.key_id);
+          dotted += "." + st.field;
+        }
       return true;
     };
     auto text = [](const Node& n) { return n.kind == NodeKind::Const && n.value.is_string(); };
@@ -517,7 +555,7 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
       }
     }
     if (values.empty()) return;
-    src.lookups.push_back({std::move(path), std::move(values), c->text});
+    src.lookups.push_back({std::move(path), std::move(values), c->text, std::move(dotted)});
   };
   for (size_t k = 0; k < sources.size(); ++k) {
     for (const auto& c : on_conjuncts[k]) {
@@ -1082,7 +1120,11 @@ NodePtr Binder::bind_call(const ast::Expr& e, const Ctx& ctx) {
 
 Expected<std::shared_ptr<plan::PlanImpl>> bind_plan(const BindInput& input) {
   Binder binder(input);
-  return binder.run();
+  try {
+    return binder.run();
+  } catch (const packed::KeyDictionaryFull& e) {
+    return Error(std::string("cannot bind the query: ") + e.what());
+  }
 }
 
 }  // namespace kinspect::kcql

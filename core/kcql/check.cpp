@@ -9,6 +9,7 @@
 
 #include "core/kcql/binder.h"
 #include "core/kcql/executor.h"
+#include "core/util/categories.h"
 
 namespace kinspect::kcql {
 
@@ -16,10 +17,11 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& known_categories() {
-  // `adapters`: another tool's results (checks/adapters/, docs/adapters.md).
-  static const std::vector<std::string> v = {"nodes",     "control-plane", "addons",       "network",  "workloads",
-                                             "storage",   "security",      "upgrade",      "node-host", "network-host",
-                                             "adapters"};
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> ids;
+    for (const auto& c : kCheckCategories) ids.emplace_back(c.id);
+    return ids;
+  }();
   return v;
 }
 

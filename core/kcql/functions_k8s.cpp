@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/kcql/functions.h"
+#include "core/util/time.h"
 
 namespace kinspect::kcql {
 
@@ -20,8 +21,8 @@ namespace {
 Value fn_condition(FunctionContext& ctx, const Value* a, size_t) {
   std::string type;
   if (!text_of(a[1], type)) return ctx.fail("condition() expects a condition type as text");
-  static const uint32_t kStatus = packed::intern("status"), kConditions = packed::intern("conditions"),
-                        kType = packed::intern("type");
+  static const packed::FixedKey kStatusKey("status"), kConditionsKey("conditions"), kTypeKey("type");
+  const uint32_t kStatus = kStatusKey.id(), kConditions = kConditionsKey.id(), kType = kTypeKey.id();
   packed::Ref list;
   if (a[0].is_array()) {
     list = a[0].as_json();
@@ -301,12 +302,7 @@ Value fn_now(FunctionContext& ctx, const Value*, size_t) { return number_result(
 Value fn_format_ts(FunctionContext& ctx, const Value* a, size_t) {
   double t;
   if (!number_of(a[0], t) || !std::isfinite(t) || std::fabs(t) > 1e13) return ctx.fail("format_ts() expects epoch seconds");
-  std::time_t secs = std::time_t(std::floor(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return ctx.arena.string(buf);
+  return ctx.arena.string(format_rfc3339(std::time_t(std::floor(t))));
 }
 
 std::string value_text(packed::Ref v) {
@@ -336,9 +332,10 @@ Value fn_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
     }
     return true;
   };
-  static const uint32_t kMatchLabels = packed::intern("matchLabels"),
-                        kMatchExpressions = packed::intern("matchExpressions"), kKey = packed::intern("key"),
-                        kOperator = packed::intern("operator"), kValues = packed::intern("values");
+  static const packed::FixedKey kMatchLabelsKey("matchLabels"), kMatchExpressionsKey("matchExpressions"),
+      kKeyKey("key"), kOperatorKey("operator"), kValuesKey("values");
+  const uint32_t kMatchLabels = kMatchLabelsKey.id(), kMatchExpressions = kMatchExpressionsKey.id(),
+                 kKey = kKeyKey.id(), kOperator = kOperatorKey.id(), kValues = kValuesKey.id();
   packed::Ref match_labels = sel.find(kMatchLabels);
   packed::Ref match_expressions = sel.find(kMatchExpressions);
   bool label_selector = match_labels || match_expressions;

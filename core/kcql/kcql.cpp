@@ -137,6 +137,11 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     if (!src.build_keys.empty())
       line(out, indent + 1, "keys: " + list(src.build_keys, ", ") + " = " + list(src.probe_keys, ", "));
     for (const auto& l : src.lookups) line(out, indent + 1, "index lookup: " + l.text);
+    if (src.kind == Source::Kind::Table && !p.scans[size_t(src.scan)].constraints.empty()) {
+      std::string pushed;
+      for (const auto& c : p.scans[size_t(src.scan)].constraints) pushed += (pushed.empty() ? "" : " AND ") + c.text();
+      line(out, indent + 1, "pushed to the source: " + pushed);
+    }
     if (src.build_keys.empty() && src.network_build)
       line(out, indent + 1, "index: networks " + src.network_build->text + " containing " + src.network_probe->text);
     if (!src.join_filter.empty()) line(out, indent + 1, "on: " + list(src.join_filter));

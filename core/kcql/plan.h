@@ -82,7 +82,8 @@ struct Source {
   struct Lookup {
     std::vector<uint32_t> path;
     std::vector<std::string> values;
-    std::string text;  // for EXPLAIN
+    std::string text;    // for EXPLAIN
+    std::string dotted;  // the path as a scan constraint names it ("metadata.namespace")
   };
   std::vector<Lookup> lookups;
   std::vector<NodePtr> build_keys;    // hash join: on this source...

@@ -178,7 +178,11 @@ json::object spec_to_json(const ScanSpec& spec) {
   json::array args(spec.args.begin(), spec.args.end());
   json::array paths;
   for (const auto& p : spec.paths) paths.emplace_back(p);
-  return json::object{{"table", spec.table}, {"args", std::move(args)}, {"paths", std::move(paths)}};
+  json::array constraints;
+  for (const auto& c : spec.constraints)
+    constraints.push_back(json::object{{"path", c.path}, {"values", json::array(c.values.begin(), c.values.end())}});
+  return json::object{{"table", spec.table}, {"args", std::move(args)}, {"paths", std::move(paths)},
+                      {"constraints", std::move(constraints)}};
 }
 
 ScanSpec spec_from_json(const json::value& v) {
@@ -186,6 +190,12 @@ ScanSpec spec_from_json(const json::value& v) {
   s.table = json::value_to<std::string>(v.at("table"));
   for (const auto& a : v.at("args").as_array()) s.args.push_back(a);
   for (const auto& p : v.at("paths").as_array()) s.paths.emplace_back(p.as_string());
+  for (const auto& c : v.at("constraints").as_array()) {
+    ScanConstraint sc;
+    sc.path = json::value_to<std::string>(c.at("path"));
+    for (const auto& x : c.at("values").as_array()) sc.values.emplace_back(x.as_string());
+    s.constraints.push_back(std::move(sc));
+  }
   return s;
 }
 

@@ -246,9 +246,12 @@ struct RequestStorage {
   std::vector<std::string> arg_text;
   std::vector<ki_value> args;
   std::vector<const char*> paths;
+  std::vector<ki_constraint> constraints;
   ki_scan_request req{};
 
-  explicit RequestStorage(const ScanSpec& spec, ki_host_ctx_t* ctx) {
+  // `in_list`: the plugin knows KI_OP_IN (1.1); a 1.0 plugin is sent only
+  // the equalities, since it was never told to ignore ops it does not know.
+  RequestStorage(const ScanSpec& spec, ki_host_ctx_t* ctx, bool in_list) {
     arg_text.reserve(spec.args.size());
     for (const auto& a : spec.args) {
       ki_value v{};
@@ -273,12 +276,26 @@ struct RequestStorage {
       args.push_back(v);
     }
     for (const auto& p : spec.paths) paths.push_back(p.c_str());
+    for (const auto& c : spec.constraints) {
+      if (c.values.size() > 1 && !in_list) continue;
+      for (const auto& v : c.values) {
+        ki_constraint k{};
+        k.path = c.path.c_str();
+        k.op = c.values.size() == 1 ? KI_OP_EQ : KI_OP_IN;
+        k.value.type = KI_VALUE_TEXT;
+        k.value.text = v.data();
+        k.value.text_len = v.size();
+        constraints.push_back(k);
+      }
+    }
     req.struct_size = sizeof req;
     req.table = spec.table.c_str();
     req.args = args.data();
     req.arg_count = static_cast<uint32_t>(args.size());
     req.paths = paths.data();
     req.path_count = static_cast<uint32_t>(paths.size());
+    req.constraints = constraints.data();
+    req.constraint_count = static_cast<uint32_t>(constraints.size());
     req.ctx = ctx;
   }
 };
@@ -324,7 +341,7 @@ Status InProcessPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& si
 
 Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) {
   ScanCtx ctx{this, services_, cancel, {}};
-  RequestStorage rs(spec, reinterpret_cast<ki_host_ctx_t*>(&ctx));
+  RequestStorage rs(spec, reinterpret_cast<ki_host_ctx_t*>(&ctx), api_->abi_minor >= 1);
   ki_scan_t* scan = nullptr;
   const std::string what = "plugin '" + std::string(name()) + "', table " + spec.table;
   {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/report/detail.h"
+#include "core/util/categories.h"
 
 namespace kinspect::report::detail {
 
@@ -36,23 +37,16 @@ void Counts::add(const CheckResult& c) {
 }
 
 namespace {
-const char* const kCategories[][2] = {
-    {"nodes", "Nodes"},           {"control-plane", "Control plane"}, {"addons", "Add-ons"},
-    {"network", "Network"},       {"workloads", "Workloads"},         {"storage", "Storage"},
-    {"security", "Security"},     {"upgrade", "Upgrade"},             {"node-host", "Node host"},
-    {"network-host", "Network host"},
-    {"adapters", "Other tools' results"},
-};
 int category_index(std::string_view c) {
-  for (size_t i = 0; i < std::size(kCategories); ++i)
-    if (c == kCategories[i][0]) return static_cast<int>(i);
+  for (size_t i = 0; i < std::size(kCheckCategories); ++i)
+    if (c == kCheckCategories[i].id) return static_cast<int>(i);
   return -1;
 }
 }  // namespace
 
 std::string category_title(std::string_view category) {
   int i = category_index(category);
-  if (i >= 0) return kCategories[i][1];
+  if (i >= 0) return std::string(kCheckCategories[i].title);
   return category.empty() ? std::string("Other") : std::string(category);
 }
 

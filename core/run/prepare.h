@@ -57,6 +57,10 @@ struct SourceDown {
 };
 
 struct PreparedRun {
+  // The bound plans and the rows fetched for them hold key ids of the
+  // current key dictionary (core/table/packed.h): no new generation begins
+  // while a run prepared in this one is alive.
+  packed::GenerationPin key_generation;
   const Profile* profile = nullptr;
   double check_timeout_seconds = 30;
   double driver_timeout_seconds = 120;

@@ -12,7 +12,8 @@ namespace {
 // Checks that walk a table together only pay off from a few on.
 constexpr size_t kMinSharedScan = 3;
 
-// One scan per table key, reading every path any of its checks reads.
+// One scan per table key, reading every path any of its checks reads and
+// narrowed only where every one of them narrows it (ScanSpec::merge).
 std::vector<ScanSpec> merged_scans(const std::vector<Task>& tasks) {
   std::map<std::string, ScanSpec> needed;
   for (const auto& t : tasks) {
@@ -20,14 +21,7 @@ std::vector<ScanSpec> merged_scans(const std::vector<Task>& tasks) {
     for (const auto& s : t.scans) {
       auto [it, fresh] = needed.emplace(s.key(), s);
       if (fresh) continue;
-      ScanSpec& merged = it->second;
-      if (merged.paths.empty() || s.paths.empty()) {
-        merged.paths.clear();  // someone reads every column
-      } else {
-        std::set<std::string> all(merged.paths.begin(), merged.paths.end());
-        all.insert(s.paths.begin(), s.paths.end());
-        merged.paths.assign(all.begin(), all.end());
-      }
+      it->second.merge(s);
     }
   }
   std::vector<ScanSpec> scans;

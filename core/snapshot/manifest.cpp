@@ -17,8 +17,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <kinspect/snapshot_format.h>
+
 #include "core/util/sha256.h"
-#include "plugins/kube-apiserver/snapshot_format.h"
 
 namespace kinspect {
 

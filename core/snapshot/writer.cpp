@@ -18,7 +18,7 @@
 #include "core/table/row_parser.h"
 #include "core/util/sha256.h"
 #include "core/util/time.h"
-#include "plugins/kube-apiserver/snapshot_format.h"
+#include <kinspect/snapshot_format.h>
 
 namespace kinspect {
 

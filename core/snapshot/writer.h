@@ -1,5 +1,5 @@
 // Captures tables into a snapshot (kinspect-snapshot/v1, see
-// plugins/kube-apiserver/snapshot_format.h and docs/kube-apiserver.md): one
+// sdk/include/kinspect/snapshot_format.h and docs/kube-apiserver.md): one
 // List file per table and a manifest, in a folder or a .tar.gz. Rows are
 // copied as the driver produced them, batch by batch, so memory stays flat
 // however large the cluster.

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -22,20 +23,22 @@ class KeyDictionary {
  public:
   static constexpr uint32_t kPageBits = 12;
   static constexpr uint32_t kPageSize = 1u << kPageBits;
-  static constexpr uint32_t kPages = 1u << 16;
+  static constexpr uint32_t kPages = 1u << 16;  // 2^28 ids at most: the ceiling of any key_limit()
+
+  explicit KeyDictionary(uint64_t generation) : generation_(generation) {}
 
   uint32_t find(std::string_view key) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = ids_.find(key);
     return it == ids_.end() ? kNoKey : it->second;
   }
-  uint32_t intern(std::string_view key) {
+  uint32_t intern(std::string_view key, uint32_t limit) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = ids_.find(key);
     if (it != ids_.end()) return it->second;
+    if (count_ >= limit) throw KeyDictionaryFull(full_message(limit));
     uint32_t id = count_;
     uint32_t page = id >> kPageBits;
-    if (page >= kPages) return kNoKey;  // 268M distinct keys: not a Kubernetes cluster
     if (!pages_[page].load(std::memory_order_relaxed)) {
       owned_pages_.push_back(std::make_unique<std::string_view[]>(kPageSize));
       pages_[page].store(owned_pages_.back().get(), std::memory_order_release);
@@ -47,11 +50,23 @@ class KeyDictionary {
     return id;
   }
   std::string_view name(uint32_t id) const {
+    if ((id >> kPageBits) >= kPages) return {};  // kNoKey
     std::string_view* page = pages_[id >> kPageBits].load(std::memory_order_acquire);
     return page ? page[id & (kPageSize - 1)] : std::string_view();
   }
+  uint32_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return count_;
+  }
 
  private:
+  std::string full_message(uint32_t limit) const {
+    return "the key dictionary of packed rows is full: generation " + std::to_string(generation_) +
+           " already holds its bound of " + std::to_string(limit) +
+           " distinct object keys (field names, label, annotation and data keys; see core/table/packed.h)";
+  }
+
+  const uint64_t generation_;
   std::mutex mutex_;
   std::unordered_map<std::string_view, uint32_t> ids_;
   std::deque<std::string> texts_;  // a deque never moves its elements
@@ -60,16 +75,32 @@ class KeyDictionary {
   uint32_t count_ = 0;
 };
 
-KeyDictionary& dictionary() {
-  static KeyDictionary* d = new KeyDictionary();  // never destroyed: rows may outlive static destructors
-  return *d;
+constexpr uint32_t kDefaultKeyLimit = 1u << 22;
+constexpr uint32_t kMaxKeyLimit = KeyDictionary::kPages * KeyDictionary::kPageSize;
+
+// The current dictionary and what decides when it may be replaced.
+struct Generations {
+  std::mutex mutex;  // begin_generation() and pins
+  size_t pins = 0;
+  std::atomic<uint64_t> number{1};
+  std::atomic<KeyDictionary*> current{new KeyDictionary(1)};
+  std::atomic<uint32_t> limit{kDefaultKeyLimit};
+};
+
+Generations& generations() {
+  static Generations* g = new Generations();  // never destroyed: rows may outlive static destructors
+  return *g;
 }
+
+KeyDictionary& dictionary() { return *generations().current.load(std::memory_order_acquire); }
 
 // Each thread remembers the keys it interned last, so the row parser takes
 // the dictionary's lock once per distinct key rather than once per member.
+// A slot of an older generation is never read: its text may be freed.
 struct CacheSlot {
   std::string_view text;  // points into the dictionary
   uint32_t id = kNoKey;
+  uint64_t generation = 0;
 };
 constexpr size_t kCacheSlots = 2048;
 thread_local CacheSlot t_cache[kCacheSlots];
@@ -92,16 +123,17 @@ size_t slot_of(std::string_view key) {
 template <class Slow>
 uint32_t cached(std::string_view key, Slow&& slow) {
   CacheSlot& s = t_cache[slot_of(key)];
-  if (s.id != kNoKey && s.text == key) return s.id;
+  uint64_t generation = generations().number.load(std::memory_order_acquire);
+  if (s.generation == generation && s.id != kNoKey && s.text == key) return s.id;
   uint32_t id = slow();
-  if (id != kNoKey) s = {dictionary().name(id), id};
+  if (id != kNoKey) s = {dictionary().name(id), id, generation};
   return id;
 }
 
 }  // namespace
 
 uint32_t intern(std::string_view key) {
-  return cached(key, [&] { return dictionary().intern(key); });
+  return cached(key, [&] { return dictionary().intern(key, generations().limit.load(std::memory_order_relaxed)); });
 }
 
 uint32_t lookup(std::string_view key) {
@@ -109,6 +141,55 @@ uint32_t lookup(std::string_view key) {
 }
 
 std::string_view key_name(uint32_t id) { return dictionary().name(id); }
+
+uint32_t key_count() { return dictionary().size(); }
+uint32_t key_limit() { return generations().limit.load(); }
+void set_key_limit(uint32_t keys) { generations().limit.store(std::clamp<uint32_t>(keys, 1, kMaxKeyLimit)); }
+
+uint64_t generation() { return generations().number.load(std::memory_order_acquire); }
+
+GenerationPin::GenerationPin() {
+  std::lock_guard<std::mutex> lock(generations().mutex);
+  ++generations().pins;
+}
+
+GenerationPin::~GenerationPin() {
+  if (!held_) return;
+  std::lock_guard<std::mutex> lock(generations().mutex);
+  --generations().pins;
+}
+
+GenerationPin& GenerationPin::operator=(GenerationPin&& o) noexcept {
+  if (this != &o) {
+    GenerationPin released(std::move(*this));  // drops this one's pin, if any
+    held_ = std::exchange(o.held_, false);
+  }
+  return *this;
+}
+
+GenerationResult begin_generation() {
+  Generations& g = generations();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  uint64_t now = g.number.load();
+  if (g.pins)
+    return {false, now,
+            "key dictionary generation " + std::to_string(now) + " is still held by " + std::to_string(g.pins) +
+                " user(s) (runs, bound plans); begin the next one when they have finished"};
+  KeyDictionary* old = g.current.load();
+  g.current.store(new KeyDictionary(now + 1), std::memory_order_release);
+  g.number.store(now + 1, std::memory_order_release);
+  delete old;
+  return {true, now + 1, {}};
+}
+
+uint32_t FixedKey::id() const {
+  uint64_t g = generation() & 0xffffffffu;
+  uint64_t c = cached_.load(std::memory_order_acquire);
+  if ((c >> 32) == g) return uint32_t(c);
+  uint32_t id = intern(text_);
+  cached_.store((g << 32) | id, std::memory_order_release);
+  return id;
+}
 
 size_t Ref::size() const {
   size_t n = 0;

@@ -27,26 +27,104 @@
 #include <boost/json/fwd.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kinspect::packed {
 
 enum class Tag : uint8_t { Null = 0, False, True, Int, UInt, Double, String, Array, Object };
 
-// ---- the key dictionary (process-wide, append-only)
+// ---- the key dictionary
+//
+// Why one for the process: a plan is bound once and then compares the key
+// ids of its paths with the ids in the rows of whatever table it reads, from
+// any plugin, on any thread; rows of every table nest the same Kubernetes
+// field names. One dictionary makes an id mean the same text everywhere,
+// so neither rows nor plans carry a dictionary, nothing is translated per
+// row, and a reader needs no lock. The price is that ids outlive any one
+// table, so the dictionary is bounded and renewed by generation:
+//
+// Bounded: at most key_limit() distinct keys per generation (4,194,304 by
+// default: field names, label, annotation and data keys; a 150,000-pod
+// cluster has a few thousand). One more is a KeyDictionaryFull error naming
+// the bound; a table being read then fails with it, never undefined
+// behaviour.
+//
+// Generations: a long-running process (the daemon, on reload) starts a new,
+// empty dictionary with begin_generation(). Rows packed and plans bound
+// before it hold ids of the old one, so whatever holds them holds a
+// GenerationPin (a run does, from prepare to report), and begin_generation()
+// refuses while any pin on the current generation is held. Keys the core
+// names in code are FixedKeys, interned again in each generation.
 
 constexpr uint32_t kNoKey = UINT32_MAX;
-// The id of `key`, adding it the first time. Thread-safe.
+
+struct KeyDictionaryFull : std::length_error {
+  using std::length_error::length_error;
+};
+
+// The id of `key`, adding it the first time. Thread-safe. Throws
+// KeyDictionaryFull when the generation already holds key_limit() keys.
 uint32_t intern(std::string_view key);
 // The id of `key` if it was ever interned, else kNoKey. Thread-safe.
 uint32_t lookup(std::string_view key);
 // The text of an id intern() returned. Lock-free.
 std::string_view key_name(uint32_t id);
+
+// Distinct keys in the current generation, and the bound on them.
+uint32_t key_count();
+uint32_t key_limit();
+// Sets the bound for this and later generations (clamped to 1..2^28); tests
+// lower it to reach it.
+void set_key_limit(uint32_t keys);
+
+// The current generation: 1 at start, +1 per begin_generation().
+uint64_t generation();
+
+// Keeps the generation current at its construction from being replaced
+// while rows or plans with its ids are in use. Movable, not copyable.
+class GenerationPin {
+ public:
+  GenerationPin();
+  ~GenerationPin();
+  GenerationPin(GenerationPin&& o) noexcept : held_(std::exchange(o.held_, false)) {}
+  GenerationPin& operator=(GenerationPin&& o) noexcept;
+  GenerationPin(const GenerationPin&) = delete;
+  GenerationPin& operator=(const GenerationPin&) = delete;
+
+ private:
+  bool held_ = true;
+};
+
+// Replaces the dictionary by an empty one and frees the old one. Fails with
+// a message saying how many pins still hold the current generation (then
+// nothing changes). Every id handed out before is then meaningless.
+// Returns the new generation on success.
+struct GenerationResult {
+  bool ok = false;
+  uint64_t generation = 0;
+  std::string error;
+};
+GenerationResult begin_generation();
+
+// A key named in the core's code (a function reading status.conditions):
+// its id in the current generation, interned again after a new one begins.
+class FixedKey {
+ public:
+  explicit FixedKey(std::string_view text) : text_(text) {}
+  uint32_t id() const;
+
+ private:
+  std::string_view text_;
+  mutable std::atomic<uint64_t> cached_{0};  // (generation << 32) | id; 0: none yet
+};
 
 namespace detail {
 inline uint64_t read_varint(const uint8_t*& p) {

@@ -34,23 +34,29 @@ struct Projection::Node {
 Projection::Projection(const std::vector<std::string>& paths) {
   if (paths.empty()) return;
   root_ = std::make_shared<Node>();
-  for (const auto& path : paths) {
-    Node* n = root_.get();
-    size_t start = 0;
-    while (!n->whole) {
-      size_t dot = path.find('.', start);
-      std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      n = &n->children[key];
-      n->key_id = packed::intern(key);
-      if (dot == std::string::npos) {
-        n->whole = true;
-        n->children.clear();  // a whole value subsumes deeper paths
-        break;
-      }
-      start = dot + 1;
-    }
+  try {
+    for (const auto& path : paths) add(path);
+  } catch (const packed::KeyDictionaryFull& e) {
+    error_ = e.what();  // RowParser::feed reports it with the table's name
   }
   root_->freeze();
+}
+
+void Projection::add(const std::string& path) {
+  Node* n = root_.get();
+  size_t start = 0;
+  while (!n->whole) {
+    size_t dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    n = &n->children[key];
+    n->key_id = packed::intern(key);
+    if (dot == std::string::npos) {
+      n->whole = true;
+      n->children.clear();  // a whole value subsumes deeper paths
+      break;
+    }
+    start = dot + 1;
+  }
 }
 
 namespace {
@@ -212,6 +218,15 @@ RowParser::RowParser(Projection projection) : impl_(std::make_unique<Impl>()) {
 RowParser::~RowParser() = default;
 
 Status RowParser::feed(std::string_view batch, TableData& out, std::string_view source) {
+  if (!impl_->projection.error().empty()) return Error(std::string(source) + ": " + impl_->projection.error());
+  try {
+    return feed_rows(batch, out, source);
+  } catch (const packed::KeyDictionaryFull& e) {
+    return Error(std::string(source) + ": " + e.what());
+  }
+}
+
+Status RowParser::feed_rows(std::string_view batch, TableData& out, std::string_view source) {
   size_t pos = 0;
   while (true) {
     while (pos < batch.size() && (batch[pos] == ' ' || batch[pos] == '\n' || batch[pos] == '\r' || batch[pos] == '\t'))

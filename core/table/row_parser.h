@@ -22,9 +22,13 @@ class Projection {
 
   struct Node;
   const Node* root() const { return root_.get(); }
+  // Why the paths could not be interned (the key dictionary is full), or "".
+  const std::string& error() const { return error_; }
 
  private:
+  void add(const std::string& path);
   std::shared_ptr<Node> root_;
+  std::string error_;
 };
 
 class RowParser {
@@ -43,6 +47,7 @@ class RowParser {
   uint64_t bytes_seen() const { return bytes_; }
 
  private:
+  Status feed_rows(std::string_view batch, TableData& out, std::string_view source);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t bytes_ = 0;

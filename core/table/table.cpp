@@ -2,6 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <set>
+
 namespace kinspect {
 
 std::string_view to_string(ColumnType t) {
@@ -35,6 +38,44 @@ std::string ScanSpec::key() const {
   }
   k += ')';
   return k;
+}
+
+void ScanSpec::merge(const ScanSpec& other) {
+  if (paths.empty() || other.paths.empty()) {
+    paths.clear();  // someone reads every column
+  } else {
+    std::set<std::string> all(paths.begin(), paths.end());
+    all.insert(other.paths.begin(), other.paths.end());
+    paths.assign(all.begin(), all.end());
+  }
+  constraints = narrowest_common(constraints, other.constraints);
+}
+
+std::string ScanConstraint::text() const {
+  auto quoted = [](const std::string& v) {
+    std::string q = "'";
+    for (char c : v) q += c == '\'' ? std::string("''") : std::string(1, c);
+    return q + "'";
+  };
+  if (values.size() == 1) return path + " = " + quoted(values[0]);
+  std::string t = path + " IN (";
+  for (size_t i = 0; i < values.size(); ++i) t += (i ? ", " : "") + quoted(values[i]);
+  return t + ")";
+}
+
+std::vector<ScanConstraint> narrowest_common(const std::vector<ScanConstraint>& a,
+                                             const std::vector<ScanConstraint>& b) {
+  std::vector<ScanConstraint> out;
+  for (const auto& x : a)
+    for (const auto& y : b) {
+      if (x.path != y.path) continue;
+      ScanConstraint both{x.path, x.values};
+      both.values.insert(both.values.end(), y.values.begin(), y.values.end());
+      std::sort(both.values.begin(), both.values.end());
+      both.values.erase(std::unique(both.values.begin(), both.values.end()), both.values.end());
+      out.push_back(std::move(both));
+    }
+  return out;
 }
 
 const TableData::PathIndex& TableData::index(const std::vector<uint32_t>& path) const {

@@ -72,15 +72,50 @@ class Catalog {
 // "status.conditions"; arrays are traversed transparently. A path that is just
 // a column name asks for the whole column. An empty list asks for every column.
 // A provider must return at least these paths and may return more.
+//
+// Constraints narrow what the source needs to send: a path that must equal
+// one of a few texts (`path = 'x'` is one value, `path IN ('x', 'y')` several).
+// They are a hint the plugin MAY use (the API-server driver then LISTs one
+// namespace or sends a fieldSelector); every query still applies its own
+// predicates to the rows it gets, so a provider that ignores them is correct.
+struct ScanConstraint {
+  std::string path;                 // dotted from the column, "metadata.namespace"
+  std::vector<std::string> values;  // sorted, distinct; the path equals one of them
+
+  bool operator==(const ScanConstraint&) const = default;
+  // "metadata.namespace = 'x'" or "metadata.namespace IN ('x', 'y')".
+  std::string text() const;
+};
+
 struct ScanSpec {
+  ScanSpec() = default;
+  // Spelled out so that `ScanSpec{table, args, paths}` needs no constraints.
+  ScanSpec(std::string table_name, std::vector<boost::json::value> table_args = {},
+           std::vector<std::string> read_paths = {}, std::vector<ScanConstraint> narrowing = {})
+      : table(std::move(table_name)), args(std::move(table_args)), paths(std::move(read_paths)),
+        constraints(std::move(narrowing)) {}
+
   std::string table;
   std::vector<boost::json::value> args;
   std::vector<std::string> paths;
+  std::vector<ScanConstraint> constraints;  // sorted by path, one per path
 
   // Identity for fetching each table once per run: table and arguments
-  // (paths are merged across the plans that share a table).
+  // (paths are merged across the plans that share a table, constraints
+  // kept only where they all agree: see narrowest_common below).
   std::string key() const;
+
+  // Widens this fetch to serve `other` too (same key()): the union of the
+  // paths (none means every column) and the constraints both agree on.
+  void merge(const ScanSpec& other);
 };
+
+// The constraints that hold for every one of several readers of one fetch:
+// a path they all constrain, with the union of their values. A reader that
+// does not constrain a path makes it unconstrained for all, since the fetch
+// must bring that reader every row.
+std::vector<ScanConstraint> narrowest_common(const std::vector<ScanConstraint>& a,
+                                             const std::vector<ScanConstraint>& b);
 
 // Rows of one table, each a packed JSON object keyed by column name (see
 // packed.h). All row memory lives in `store`, so a table is freed at once.

@@ -11,6 +11,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -109,7 +111,82 @@ struct ListTarget {
   std::string resource; // "pods"
   std::string ns;       // namespace the LIST is narrowed to
   std::string kind, api_version;  // fallbacks for items
+  std::string selectors;  // "&fieldSelector=...&labelSelector=..." or ""
 };
+
+// What the query's constraints let the LISTs ask for. The host re-applies
+// every constraint, so what cannot be said here is simply not narrowed.
+struct Narrowing {
+  std::vector<std::string> namespaces;  // one LIST each; empty: one LIST of all
+  std::string selectors;
+};
+
+// More namespaces than this and one LIST of all is cheaper than many.
+constexpr size_t kMaxNamespaceLists = 8;
+
+// Whether `s` has 1..max characters, alphanumeric at both ends (lower case
+// only if `lower`) and alphanumeric or one of `inner` between: the shape of
+// Kubernetes names. A value of another shape is not pushed, so the server
+// never refuses a selector the query did not ask for.
+bool name_shaped(std::string_view s, size_t max, std::string_view inner, bool lower) {
+  auto alnum = [&](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || std::islower(static_cast<unsigned char>(c)) ||
+           (!lower && std::isupper(static_cast<unsigned char>(c)));
+  };
+  if (s.empty() || s.size() > max || !alnum(s.front()) || !alnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || inner.find(c) != std::string_view::npos; });
+}
+// A namespace name (a DNS label).
+bool namespace_ok(std::string_view v) { return name_shaped(v, 63, "-", true); }
+// A label value (empty ones are not pushed).
+bool label_value_ok(std::string_view v) { return name_shaped(v, 63, "-_.", false); }
+// A label key: [DNS subdomain prefix "/"] name.
+bool label_key_ok(std::string_view k) {
+  size_t slash = k.find('/');
+  if (slash == std::string_view::npos) return label_value_ok(k);
+  return name_shaped(k.substr(0, slash), 253, "-.", true) && label_value_ok(k.substr(slash + 1));
+}
+// A fieldSelector value without the characters its syntax gives a meaning.
+bool field_value_ok(std::string_view v) { return name_shaped(v, 253, "-_.:", false); }
+
+std::string joined(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+// `metadata.labels.<key>` constraints as a labelSelector's requirements.
+std::vector<std::string> label_requirements(const ks::ScanContext& ctx) {
+  constexpr std::string_view kLabels = "metadata.labels.";
+  std::vector<std::string> out;
+  for (std::string_view path : ctx.text_constrained_paths()) {
+    if (path.substr(0, kLabels.size()) != kLabels || !label_key_ok(path.substr(kLabels.size()))) continue;
+    std::vector<std::string_view> values = ctx.one_of(path);
+    if (!std::all_of(values.begin(), values.end(), label_value_ok)) continue;
+    std::vector<std::string> v(values.begin(), values.end());
+    std::string key(path.substr(kLabels.size()));
+    out.push_back(v.size() == 1 ? key + "=" + v[0] : key + " in (" + joined(v, ",") + ")");
+  }
+  return out;
+}
+
+Narrowing narrowing(const ks::ScanContext& ctx, bool namespaced, std::string_view resource) {
+  Narrowing n;
+  std::vector<std::string_view> ns = ctx.one_of("metadata.namespace");
+  if (namespaced && ns.size() <= kMaxNamespaceLists && std::all_of(ns.begin(), ns.end(), namespace_ok))
+    n.namespaces.assign(ns.begin(), ns.end());
+  // fieldSelector has no IN: only single values are sent.
+  std::vector<std::string> fields;
+  for (const char* path : {"metadata.name", "spec.nodeName"}) {
+    if (std::string_view(path) == "spec.nodeName" && resource != "pods") continue;
+    std::vector<std::string_view> v = ctx.one_of(path);
+    if (v.size() == 1 && field_value_ok(v[0])) fields.push_back(std::string(path) + "=" + std::string(v[0]));
+  }
+  if (!fields.empty()) n.selectors += "&fieldSelector=" + url_encode(joined(fields, ","));
+  std::vector<std::string> labels = label_requirements(ctx);
+  if (!labels.empty()) n.selectors += "&labelSelector=" + url_encode(joined(labels, ","));
+  return n;
+}
 
 std::string scope_desc(const ListTarget& t) {
   return t.ns.empty() ? "at the cluster scope" : "in namespace " + t.ns;
@@ -130,8 +207,10 @@ std::string scope_desc(const ListTarget& t) {
 
 class ListScan : public ks::Scan {
  public:
-  ListScan(ApiClient& client, ListTarget t, const Config& cfg, const ks::Host& host, CancelCheck cancel, RowOptions opts)
-      : client_(client), t_(std::move(t)), cfg_(cfg), host_(host), cancel_(cancel), opts_(std::move(opts)), buf_(64 * 1024) {
+  ListScan(ApiClient& client, std::vector<ListTarget> targets, const Config& cfg, const ks::Host& host,
+           CancelCheck cancel, RowOptions opts)
+      : client_(client), targets_(std::move(targets)), t_(targets_.front()), cfg_(cfg), host_(host), cancel_(cancel),
+        opts_(std::move(opts)), buf_(64 * 1024) {
     // A query that reads only metadata gets PartialObjectMetadata from the
     // server: no spec/status (nor Secret values) cross the network.
     metadata_only_ = opts_.metadata_only() && !t_.kind.empty() && !t_.api_version.empty();
@@ -141,7 +220,7 @@ class ListScan : public ks::Scan {
     cancel_.check();
     while (!out.full()) {
       if (!body_) {
-        if (done_) return false;
+        if (done_ && !next_target()) return false;
         if (!open_page()) return false;
       }
       size_t n = 0;
@@ -165,7 +244,8 @@ class ListScan : public ks::Scan {
         std::string cont = continue_token();
         if (cont.empty()) {
           done_ = true;
-          return false;
+          if (!next_target()) return false;
+          continue;
         }
         continue_ = cont;
         continue;
@@ -207,10 +287,27 @@ class ListScan : public ks::Scan {
     return {};
   }
 
+  // The next namespace's LIST, from its first page; false after the last.
+  bool next_target() {
+    if (++target_index_ >= targets_.size()) return false;
+    t_ = targets_[target_index_];
+    continue_.clear();
+    done_ = relisted_ = track_uids_ = false;
+    relists_ = pages_ = 0;
+    seen_.clear();
+    return true;
+  }
+
+  std::string first_page() const {
+    std::string target = t_.path + "?limit=" + std::to_string(cfg_.page_size) + t_.selectors;
+    if (!cfg_.consistent_read) target += "&resourceVersion=0";
+    return target;
+  }
+
   bool open_page() {
-    std::string target = t_.path + "?limit=" + std::to_string(cfg_.page_size);
-    if (!continue_.empty()) target += "&continue=" + url_encode(continue_);
-    else if (!cfg_.consistent_read) target += "&resourceVersion=0";
+    std::string target = first_page();
+    if (!continue_.empty())
+      target = t_.path + "?limit=" + std::to_string(cfg_.page_size) + t_.selectors + "&continue=" + url_encode(continue_);
     for (;;) {
       try {
         body_ = metadata_only_ ? client_.get(target, "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json")
@@ -224,8 +321,7 @@ class ListScan : public ks::Scan {
                         std::to_string(seen_.size()) + " objects already read");
           relisted_ = true;
           continue_.clear();
-          target = t_.path + "?limit=" + std::to_string(cfg_.page_size);
-          if (!cfg_.consistent_read) target += "&resourceVersion=0";
+          target = first_page();
           continue;
         }
         // Not served is not empty: the checks on it are "not checked". A
@@ -246,6 +342,8 @@ class ListScan : public ks::Scan {
   }
 
   ApiClient& client_;
+  std::vector<ListTarget> targets_;  // one per namespace asked for, in order
+  size_t target_index_ = 0;
   ListTarget t_;
   const Config& cfg_;
   const ks::Host& host_;
@@ -497,22 +595,27 @@ class KubeApiserver : public ks::Plugin {
       case Target::kNone:
         break;
     }
+    return std::make_unique<ListScan>(c, list_targets(ctx, t), cfg_, host_, CancelCheck(ctx),
+                                      row_options(ctx, cfg_.include_secret_data));
+  }
+
+  // The LISTs that bring a table's rows: one per namespace the query
+  // narrows it to (or one for every namespace), with its selectors.
+  std::vector<ListTarget> list_targets(const ks::ScanContext& ctx, const Target& t) {
     ListTarget lt;
     lt.table = t.table;
-    std::string ns;
-    if (const ki_value* v = ctx.equals("metadata.namespace"); v && v->type == KI_VALUE_TEXT)
-      ns.assign(v->text, v->text_len);
+    lt.resource = t.resource;
+    lt.kind = t.kind;
+    bool namespaced = false;
+    std::string base;
     if (const Resource* r = find_by_table(t.table); r && t.table != "k8s.resource") {
-      lt.resource = r->resource;
       lt.kind = r->kind;
       lt.api_version = r->group_version();
-      if (r->namespaced && !ns.empty()) lt.ns = ns;
-      lt.path = r->list_path(lt.ns);
+      namespaced = r->namespaced;
+      base = r->list_path();
+      base.resize(base.size() - r->resource.size() - 1);
     } else {
       std::string gv = t.group_version;
-      lt.resource = t.resource;
-      lt.kind = t.kind;
-      bool namespaced = false;
       if (gv.empty()) {
         // A discovered table: find its group/version.
         discover();
@@ -527,15 +630,21 @@ class KubeApiserver : public ks::Plugin {
         namespaced = find_by_kind(lt.kind) && find_by_kind(lt.kind)->namespaced;
       }
       lt.api_version = gv;
-      std::string base = gv.find('/') == std::string::npos ? "/api/" + gv : "/apis/" + gv;
-      if (namespaced && !ns.empty()) {
-        lt.ns = ns;
-        base += "/namespaces/" + url_encode(ns);
-      }
-      lt.path = base + "/" + t.resource;
+      base = gv.find('/') == std::string::npos ? "/api/" + gv : "/apis/" + gv;
     }
-    return std::make_unique<ListScan>(c, std::move(lt), cfg_, host_, CancelCheck(ctx),
-                                      row_options(ctx, cfg_.include_secret_data));
+    Narrowing n = narrowing(ctx, namespaced, lt.resource);
+    lt.selectors = n.selectors;
+    std::vector<ListTarget> targets;
+    for (const auto& ns : n.namespaces) {
+      targets.push_back(lt);
+      targets.back().ns = ns;
+      targets.back().path = base + "/namespaces/" + ns + "/" + lt.resource;
+    }
+    if (targets.empty()) {
+      lt.path = base + "/" + lt.resource;
+      targets.push_back(std::move(lt));
+    }
+    return targets;
   }
 
   const ks::Host& host_;

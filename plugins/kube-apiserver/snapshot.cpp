@@ -1,7 +1,7 @@
 #include "snapshot.h"
 
 #include "catalog.h"
-#include "snapshot_format.h"
+#include <kinspect/snapshot_format.h>
 #include "splitter.h"
 #include "yaml_json.h"
 

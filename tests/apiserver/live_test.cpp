@@ -421,7 +421,7 @@ TEST_F(Live, GzipCompressedResponses) {
 // The capture the core does for `kinspect snapshot` (scan each table with no
 // projection, write List files and a manifest with snapshot_format.h), read
 // back by the driver: the same rows.
-#include "snapshot_format.h"
+#include <kinspect/snapshot_format.h>
 
 TEST_F(Live, SnapshotRoundTrip) {
   namespace snap = kinspect::snapshot;

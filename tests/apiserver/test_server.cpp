@@ -240,6 +240,76 @@ std::string status_json(int code, const std::string& reason, const std::string& 
   return json::serialize(o);
 }
 
+// ---- fieldSelector and labelSelector, as much of them as the driver sends
+
+std::string text_at(const json::value& item, const std::string& dotted) {
+  const json::value* v = &item;
+  for (size_t start = 0; v;) {
+    size_t dot = dotted.find('.', start);
+    std::string field = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    v = v->is_object() ? v->as_object().if_contains(field) : nullptr;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// Splits on commas outside parentheses ("a=b,c in (x,y)").
+std::vector<std::string> requirements(const std::string& selector) {
+  std::vector<std::string> out(1);
+  int depth = 0;
+  for (char c : selector) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+// The fields a real API server selects on (any resource, then pods); an
+// unknown one is its 400 "field label not supported".
+bool field_supported(const std::string& path, const std::string& field) {
+  if (field == "metadata.name" || field == "metadata.namespace") return true;
+  return path.size() >= 5 && path.compare(path.size() - 5, 5, "/pods") == 0 &&
+         (field == "spec.nodeName" || field == "status.phase");
+}
+
+// Whether `item` passes the request's selectors; `error` set on a selector
+// this server does not understand.
+bool selected(const json::value& item, const Request& r, const std::string& path, std::string& error) {
+  if (auto it = r.params.find("fieldSelector"); it != r.params.end())
+    for (const auto& req : requirements(it->second)) {
+      size_t eq = req.find('=');
+      if (eq == std::string::npos || !field_supported(path, req.substr(0, eq))) {
+        error = "field label not supported: " + req;
+        return false;
+      }
+      if (text_at(item, req.substr(0, eq)) != req.substr(req[eq + 1] == '=' ? eq + 2 : eq + 1)) return false;
+    }
+  if (auto it = r.params.find("labelSelector"); it != r.params.end())
+    for (const auto& req : requirements(it->second)) {
+      json::value labels = item;
+      std::string key, want;
+      size_t in = req.find(" in (");
+      if (size_t eq = req.find('='); in == std::string::npos && eq != std::string::npos) {
+        key = req.substr(0, eq);
+        want = "," + req.substr(eq + 1) + ",";
+      } else if (in != std::string::npos && req.back() == ')') {
+        key = req.substr(0, in);
+        want = "," + req.substr(in + 5, req.size() - in - 6) + ",";
+      } else {
+        error = "unable to parse requirement: " + req;
+        return false;
+      }
+      const json::value* m = item.as_object().if_contains("metadata");
+      const json::value* l = m && m->is_object() ? m->as_object().if_contains("labels") : nullptr;
+      const json::value* v = l && l->is_object() ? l->as_object().if_contains(key) : nullptr;
+      if (!v || !v->is_string() || want.find("," + std::string(v->as_string()) + ",") == std::string::npos) return false;
+    }
+  return true;
+}
+
 std::string resource_list(const std::string& gv) {
   json::array res;
   auto add = [&](const std::string& name, const std::string& singular, bool ns, const std::string& kind,
@@ -725,8 +795,15 @@ bool Server::route_request(const Request& r, Response& out) {
       offset = std::stoul(t.substr(4));
     }
     std::vector<const std::string*> sel;
+    std::string bad_selector;
     for (size_t i = 0; i < c->items.size(); ++i)
-      if (ns.empty() || c->namespaces[i] == ns) sel.push_back(&c->items[i]);
+      if ((ns.empty() || c->namespaces[i] == ns) && selected(json::parse(c->items[i]), r, path, bad_selector))
+        sel.push_back(&c->items[i]);
+    if (!bad_selector.empty()) {
+      out.status = 400;
+      out.body = status_json(400, "BadRequest", bad_selector);
+      return true;
+    }
     size_t end = limit ? std::min(sel.size(), offset + limit) : sel.size();
     bool partial = r.accept.find("as=PartialObjectMetadataList") != std::string::npos;
     if (partial) ++metadata_lists_;

@@ -245,6 +245,51 @@ TEST(Query, EqualityOnAFieldReadsOnlyTheIndexedRows) {
   EXPECT_NE(plan->explain().find("index lookup: p.metadata.labels.app = 'dns'"), std::string::npos) << plan->explain();
 }
 
+// What a plan asks its scans to narrow to (pushed to the plugin): the
+// lookups every FROM item on the table agrees on, nothing else.
+TEST(Query, ConstraintsPushedToScans) {
+  auto pushed = [](const std::string& q) {
+    auto parsed = parse_query(q);
+    EXPECT_TRUE(parsed.ok()) << q;
+    FixtureCatalog catalog;
+    auto plan = bind_query(*parsed, catalog);
+    EXPECT_TRUE(plan.ok()) << q;
+    std::string out;
+    for (const auto& s : plan->scans())
+      for (const auto& c : s.constraints) out += (out.empty() ? "" : "; ") + s.table + ": " + c.text();
+    return out;
+  };
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.pods p WHERE p.metadata.namespace = 'shop' AND p.metadata.labels['app.kubernetes.io/name'] IN ('web', 'db')"),
+            "k8s.pods: metadata.labels.app.kubernetes.io/name IN ('db', 'web'); k8s.pods: metadata.namespace = 'shop'");
+  // The narrower of two on one path; functions and OR are not pushed.
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.pods p WHERE p.metadata.namespace IN ('a', 'b') AND p.metadata.namespace = 'a'"),
+            "k8s.pods: metadata.namespace = 'a'");
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.pods p WHERE lower(p.metadata.namespace) = 'a' OR p.metadata.name = 'x'"), "");
+  // A self-join reads the table for both: only what both constrain, widened.
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.pods a JOIN k8s.pods b ON a.spec.nodeName = b.spec.nodeName "
+                   "WHERE a.metadata.namespace = 'x' AND b.metadata.namespace = 'y' AND a.metadata.name = 'n'"),
+            "k8s.pods: metadata.namespace IN ('x', 'y')");
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.pods a WHERE a.metadata.namespace = 'x' AND EXISTS "
+                   "(SELECT 1 FROM k8s.pods b WHERE b.spec.nodeName = a.spec.nodeName)"),
+            "");
+  // The nullable side of a LEFT JOIN is not narrowed by WHERE.
+  EXPECT_EQ(pushed("SELECT 1 FROM k8s.nodes n LEFT JOIN k8s.pods p ON p.spec.nodeName = n.metadata.name "
+                   "WHERE p.metadata.namespace = 'x'"),
+            "");
+  // EXPLAIN says it.
+  auto q = parse_query("SELECT 1 FROM k8s.pods p WHERE p.metadata.namespace = 'shop'");
+  FixtureCatalog catalog;
+  auto plan = bind_query(*q, catalog);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_NE(plan->explain().find("pushed to the source: metadata.namespace = 'shop'"), std::string::npos) << plan->explain();
+}
+
+// Pushed or not, the answer is the same: the executor filters anyway.
+TEST(Query, ProviderIgnoringConstraintsGivesTheSameAnswer) {
+  EXPECT_EQ(column(run("SELECT p.name FROM k8s.pods p WHERE p.metadata.namespace = 'shop' ORDER BY p.name")),
+            column(run("SELECT p.name FROM k8s.pods p WHERE lower(p.metadata.namespace) = 'shop' ORDER BY p.name")));
+}
+
 TEST(Query, UnnestOneRowPerElement) {
   auto rs = run("SELECT p.name, c.name, c.resources.limits.memory FROM k8s.pods p, UNNEST(p.spec.containers) AS c "
                 "WHERE p.metadata.namespace = 'shop' AND c.resources.limits IS NULL");

@@ -97,6 +97,24 @@ TEST(Loader, SameOrOlderMinorLoads) {
   EXPECT_EQ(packed::to_json((*rows)->rows[0]).at("v").as_int64(), 7);
 }
 
+// Constraints reach a plugin as equalities and, from ABI 1.1 on, as one
+// KI_OP_IN per value; a 1.0 plugin was never told to ignore an op it does
+// not know, so it gets the equalities only.
+TEST(Loader, ConstraintsByTheMinorThePluginWasBuiltFor) {
+  PluginRegistry reg;
+  RegistryOptions o;
+  o.files = {fixture("c_ok"), fixture("c_abi10")};
+  ASSERT_TRUE(reg.load(o).empty());
+  std::vector<ScanConstraint> narrowing = {{"metadata.name", {"x", "y"}}, {"metadata.namespace", {"a"}}};
+  auto seen = [&](const std::string& table) {
+    auto rows = reg.fetch(ScanSpec(table, {}, {}, narrowing));
+    EXPECT_TRUE(rows.ok()) << rows.error().format();
+    return rows.ok() ? std::string(packed::to_json((*rows)->rows.at(0)).at("seen").as_string()) : std::string();
+  };
+  EXPECT_EQ(seen("test.c_fixture"), "8 metadata.name=x;8 metadata.name=y;1 metadata.namespace=a;");
+  EXPECT_EQ(seen("test.abi10"), "1 metadata.namespace=a;");
+}
+
 TEST(Loader, InitThatFailsGivesThePluginsReason) {
   PluginRegistry reg;
   auto p = load_bad_with_good("init_fails", reg);

@@ -141,3 +141,19 @@ TEST(Packed, DuplicateKeysAnswerWithTheFirstEverywhere) {
   EXPECT_EQ(t.rows[0].find("a").get_int64(), 1);
   EXPECT_EQ(json::serialize(packed::to_json(t.rows[0])), R"({"a":1,"b":2})");
 }
+
+// A fetch shared by several readers brings every row any of them needs.
+TEST(ScanSpec, MergeKeepsOnlyWhatEveryReaderNarrows) {
+  ScanSpec a("k8s.pods", {}, {"metadata"}, {{"metadata.namespace", {"shop"}}, {"spec.nodeName", {"n1"}}});
+  ScanSpec b("k8s.pods", {}, {"spec"}, {{"metadata.namespace", {"payments", "shop"}}});
+  ScanSpec merged = a;
+  merged.merge(b);
+  EXPECT_EQ(merged.paths, (std::vector<std::string>{"metadata", "spec"}));
+  ASSERT_EQ(merged.constraints.size(), 1u);
+  EXPECT_EQ(merged.constraints[0].text(), "metadata.namespace IN ('payments', 'shop')");
+  ScanSpec everything("k8s.pods");
+  merged.merge(everything);
+  EXPECT_TRUE(merged.paths.empty()) << "one reader of every column: every column";
+  EXPECT_TRUE(merged.constraints.empty()) << "one reader of every row: every row";
+  EXPECT_EQ(ScanConstraint({"metadata.name", {"it's"}}).text(), "metadata.name = 'it''s'");
+}

@@ -125,7 +125,15 @@ typedef struct ki_value {
 
 /* A constraint the query puts on a column (osquery's QueryContext). The
  * plugin MAY use it to produce fewer rows (e.g. fetch one namespace); the host
- * re-applies every constraint, so ignoring them is always correct. */
+ * re-applies every constraint, so ignoring them is always correct, and a
+ * plugin ignores an op it does not know. All constraints hold at once (AND).
+ * The host sends `path = 'text'` as KI_OP_EQ and, to plugins built against
+ * 1.1 or later, `path IN ('a', 'b')` as one KI_OP_IN per value, all with the
+ * same path: the path equals one of them. It sends only text operands today,
+ * and only where every query reading the scan's rows agrees (docs/kcql.md,
+ * "Push-down"). Fields are joined with '.' from the column; a field that
+ * itself contains '.' (a label key such as "app.kubernetes.io/name") is
+ * written as is, so "metadata.labels.app.kubernetes.io/name". */
 typedef uint32_t ki_op;
 #define KI_OP_EQ 1u
 #define KI_OP_NE 2u
@@ -134,6 +142,7 @@ typedef uint32_t ki_op;
 #define KI_OP_GT 5u
 #define KI_OP_GE 6u
 #define KI_OP_LIKE 7u
+#define KI_OP_IN 8u /* (1.1) see above */
 
 typedef struct ki_constraint {
   const char* path; /* dotted path from the column, NUL-terminated, e.g. "metadata.namespace" */

@@ -345,6 +345,29 @@ class ScanContext {
       if (req_.constraints[i].op == KI_OP_EQ && path == req_.constraints[i].path) return &req_.constraints[i].value;
     return nullptr;
   }
+  // The texts `path` must be one of (an equality gives one, an IN several);
+  // empty when the query does not narrow it to texts.
+  std::vector<std::string_view> one_of(std::string_view path) const {
+    std::vector<std::string_view> in;
+    for (uint32_t i = 0; i < req_.constraint_count; ++i) {
+      const ki_constraint& c = req_.constraints[i];
+      if (!c.path || path != c.path || c.value.type != KI_VALUE_TEXT) continue;
+      std::string_view text = Value(c.value).text();
+      if (c.op == KI_OP_EQ) return {text};
+      if (c.op == KI_OP_IN) in.push_back(text);
+    }
+    return in;
+  }
+  // Every path one_of() has an answer for, each once.
+  std::vector<std::string_view> text_constrained_paths() const {
+    std::vector<std::string_view> out;
+    for (uint32_t i = 0; i < req_.constraint_count; ++i) {
+      const ki_constraint& c = req_.constraints[i];
+      if (!c.path || c.value.type != KI_VALUE_TEXT || (c.op != KI_OP_EQ && c.op != KI_OP_IN)) continue;
+      if (std::find(out.begin(), out.end(), std::string_view(c.path)) == out.end()) out.push_back(c.path);
+    }
+    return out;
+  }
   bool cancelled() const { return host_.api()->cancelled && host_.api()->cancelled(req_.ctx) != 0; }
   const Host& host() const { return host_; }
   const ki_scan_request& request() const { return req_; }

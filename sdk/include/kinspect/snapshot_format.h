@@ -1,6 +1,7 @@
 // The kinspect snapshot format (kinspect-snapshot/v1), shared by the writer
-// (`kinspect snapshot`, in the core) and the reader (this plugin).
-// Header-only, no dependencies: the core may include it.
+// (`kinspect snapshot`, in the core) and the reader (the kube-apiserver
+// plugin). It crosses the core/plugin boundary, so it lives in the SDK, which
+// both may include: header-only, the standard library only.
 //
 // A snapshot is a directory, or a .tar.gz of that directory's contents:
 //
