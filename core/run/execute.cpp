@@ -166,7 +166,7 @@ class Execution {
     Status st = owner->run_check(t.result.id, t.native_params, [&](std::string_view b) {
       batches.append(b).push_back('\n');
       return Status::Ok();
-    }, &budget);
+    }, &budget, &registry_);
     if (st.ok()) st = add_native_findings(t.result, batches, t.native->plugin, t.severity_override);
     if (!st.ok()) {
       t.result.status = report::Status::Error;
