@@ -6,8 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/common/run_command.h"
 #include "tests/daemon/serve_process.h"
@@ -52,7 +54,7 @@ bool report_has_check(int port, const std::string& id) {
   auto r = http(port, "GET", "/api/v1/reports/latest?cluster=example");
   if (r.status != 200) return false;
   json::value v = parse(r.body);
-  if (!v.is_object()) return false;
+  if (!v.is_object() || !v.as_object().contains("checks")) return false;
   for (const auto& c : v.at("checks").as_array())
     if (c.at("id").as_string() == id) return true;
   return false;
@@ -216,4 +218,72 @@ TEST(Serve, SigtermExitsCleanlyAndTheNextStartServesTheHistory) {
   ASSERT_GT(again.port(), 0) << again.log();
   auto old = http(again.port(), "GET", "/api/v1/reports/" + first_id);
   EXPECT_EQ(old.status, 200) << "the report of the previous start is gone";
+}
+
+namespace {
+
+std::vector<std::string> swap_messages(int port) {
+  std::vector<std::string> out;
+  json::value r = parse(http(port, "GET", "/api/v1/reports/latest?cluster=example").body);
+  if (!r.is_object() || !r.as_object().contains("checks")) return out;
+  for (const auto& c : r.at("checks").as_array())
+    if (c.at("id").as_string() == "daemon-swap-version")
+      for (const auto& f : c.at("findings").as_array()) out.emplace_back(f.at("message").as_string());
+  return out;
+}
+
+}  // namespace
+
+TEST(Serve, ReplacesAPluginUnderLoadAndKeepsTheOldOneWhenTheNewOneIsBroken) {
+  ServeFolder s("hotswap");
+  // The build's plugins and the swap test driver, in a folder the test may change.
+  fs::create_directories(s.dir / "plugins");
+  for (const auto& e : fs::directory_iterator(KINSPECT_PLUGIN_DIR))
+    if (e.path().extension() == ".so") fs::copy_file(e.path(), s.dir / "plugins" / e.path().filename());
+  const fs::path swap = s.dir / "plugins" / "swap.so";
+  fs::copy_file(std::string(SWAP_FIXTURE_DIR) + "/swap_v1.so", swap);
+  std::ofstream(s.dir / "checks" / "swap.kcql")
+      << "CHECK daemon-swap-version\n  TITLE \"Which build served\"\n  CATEGORY nodes\n  SEVERITY info\n"
+         "  FROM test.swap s\n  WHERE s.i = 0\n  OBJECT \"swap/{s.i}\"\n  MESSAGE \"served by {s.version}\"\n";
+  std::vector<std::string> args = s.args();
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i] == "--plugin-dir") args[i + 1] = (s.dir / "plugins").string();
+  ServeProcess serve(args, (s.dir / "log").string());
+  ASSERT_GT(serve.port(), 0) << serve.log();
+  const int port = serve.port();
+  ASSERT_TRUE(eventually([&] { return swap_messages(port) == std::vector<std::string>{"served by 1"}; },
+                         std::chrono::seconds(60))) << serve.log();
+
+  // Requests and on-demand runs all along.
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0}, failed{0};
+  std::thread load([&] {
+    for (int i = 0; !done; ++i) {
+      int st = http(port, "GET", i % 2 ? "/metrics" : "/api/v1/reports/latest?cluster=example").status;
+      (st == 200 ? answered : failed)++;
+      if (i % 10 == 0) http(port, "POST", "/api/v1/runs", R"({"cluster":"example"})", auth());
+    }
+  });
+  fs::copy_file(std::string(SWAP_FIXTURE_DIR) + "/swap_v2.so", swap, fs::copy_options::overwrite_existing);
+  std::ofstream(s.dir / "checks" / "swap-too.kcql")
+      << "CHECK daemon-swap-too\n  TITLE \"Also\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM test.swap s\n"
+         "  WHERE s.i = 1\n  OBJECT \"swap/{s.i}\"\n  MESSAGE \"{s.version}\"\n";
+  const bool swapped = eventually([&] { return swap_messages(port) == std::vector<std::string>{"served by 2"}; },
+                                  std::chrono::seconds(30));
+  EXPECT_TRUE(swapped) << serve.log();
+
+  fs::copy_file(std::string(SWAP_FIXTURE_DIR) + "/swap_init_fails.so", swap, fs::copy_options::overwrite_existing);
+  EXPECT_TRUE(eventually([&] { return http(port, "GET", "/readyz").body.find("refuses to start") != std::string::npos; },
+                         std::chrono::seconds(30))) << serve.log();
+  EXPECT_NE(http(port, "GET", "/metrics").body.find("kinspect_plugin_load_errors{cluster=\"example\"} 1"), std::string::npos);
+  const size_t before = parse(http(port, "GET", "/api/v1/reports?cluster=example").body).as_array().size();
+  ASSERT_TRUE(eventually([&] {
+    return parse(http(port, "GET", "/api/v1/reports?cluster=example").body).as_array().size() > before + 1;
+  }, std::chrono::seconds(30)));
+  EXPECT_EQ(swap_messages(port), std::vector<std::string>{"served by 2"}) << "the broken build replaced the good one";
+  done = true;
+  load.join();
+  EXPECT_TRUE(serve.alive());
+  EXPECT_GT(answered, 10);
+  EXPECT_EQ(failed, 0);
 }
