@@ -126,8 +126,9 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
         c.settings[p->first.Scalar()][kv->first.Scalar()] = kv->second.IsScalar() ? kv->second.Scalar() : "";
     }
   if (c.name.empty()) fail(n, where + ".name", "every cluster needs a name");
-  if (c.snapshot.empty() == c.kubeconfig.empty() && c.context.empty())
-    fail(n, where, "give a cluster either `snapshot` or `kubeconfig`/`context`, not both nor neither");
+  // Neither: a live cluster found as kubectl finds it ($KUBECONFIG, ~/.kube/config, in-cluster).
+  if (!c.snapshot.empty() && (!c.kubeconfig.empty() || !c.context.empty()))
+    fail(n, where, "give a cluster `snapshot` or `kubeconfig`/`context`, not both");
   return c;
 }
 
@@ -193,8 +194,13 @@ Expected<DaemonConfig> load_config(const std::string& path) {
 std::string validate(const DaemonConfig& config) {
   if (config.clusters.empty()) return "no cluster to inspect: give --snapshot, --kubeconfig/--context, or `clusters:` in --config";
   std::set<std::string> names;
-  for (const auto& c : config.clusters)
+  for (const auto& c : config.clusters) {
     if (!names.insert(c.name).second) return "cluster name '" + c.name + "' is used twice; each cluster needs its own";
+    // The name is a folder of the history: letters, digits, '.', '_', '-' only.
+    bool plain = c.name.size() <= 63 && c.name != "." && c.name != "..";
+    for (char ch : c.name) plain = plain && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-');
+    if (!plain) return "cluster name '" + c.name + "' may hold only letters, digits, '.', '_' and '-' (at most 63)";
+  }
   if (config.interval.count() <= 0) return "the interval must be more than 0";
   if (config.tls_cert.empty() != config.tls_key.empty()) return "TLS needs both tls_cert and tls_key";
   return "";

@@ -13,7 +13,8 @@ namespace kinspect::daemon {
 
 using Seconds = std::chrono::duration<double>;
 
-// One cluster the daemon inspects: a snapshot folder or a live API server.
+// One cluster the daemon inspects: a snapshot, or a live API server (a
+// kubeconfig and context, or neither: found as kubectl finds it, in-cluster too).
 struct ClusterConfig {
   std::string name;
   std::string snapshot;    // a snapshot folder, .tar.gz or List file; or

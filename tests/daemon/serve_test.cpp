@@ -287,3 +287,25 @@ TEST(Serve, ReplacesAPluginUnderLoadAndKeepsTheOldOneWhenTheNewOneIsBroken) {
   EXPECT_GT(answered, 10);
   EXPECT_EQ(failed, 0);
 }
+
+TEST(Serve, ABadConfigurationIsAUsageErrorNamingLineAndField) {
+  ServeFolder s("badconfig");
+  const std::string bin = KINSPECT_BIN;
+  auto serve_with = [&](const std::string& yaml) {
+    std::ofstream(s.dir / "bad.yaml") << yaml;
+    return run_command(bin + " serve --config " + sh_quote((s.dir / "bad.yaml").string()));
+  };
+  auto typo = serve_with("listen: 127.0.0.1:0\nintervall: 5m\nclusters:\n  - name: a\n    snapshot: /x\n");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("bad.yaml:2:1"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("did you mean 'interval'?"), std::string::npos) << typo.err;
+  auto duration = serve_with("interval: soon\nclusters:\n  - name: a\n    snapshot: /x\n");
+  EXPECT_EQ(duration.exit_code, 2);
+  EXPECT_NE(duration.err.find("'soon' is not a duration"), std::string::npos) << duration.err;
+  auto name = serve_with("clusters:\n  - name: ../etc\n    snapshot: /x\n");
+  EXPECT_EQ(name.exit_code, 2);
+  EXPECT_NE(name.err.find("may hold only letters"), std::string::npos) << name.err;
+  auto none = run_command(bin + " serve --listen 127.0.0.1:0");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no cluster to inspect"), std::string::npos) << none.err;
+}
