@@ -214,7 +214,8 @@ void HttpServer::serve(int fd) {
     }
     ++requests_;
     const auto& message = parser.get();
-    const bool keep = message.keep_alive() && !stopping_;
+    // The last request a connection may carry says so (Connection: close).
+    const bool keep = message.keep_alive() && !stopping_ && n + 1 < kMaxRequestsPerConnection;
     HttpResponse res;
     try {
       res = handler_(to_request(message));

@@ -180,6 +180,19 @@ TEST(Serve, ApiRefusesBadRequestsWithJsonReasons) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   EXPECT_EQ(http(port, "GET", "/healthz").status, 200) << "the slow client blocked the server";
 
+  // Keep-alive: a connection carries 100 requests, and the last answer says
+  // it closes (a client must not send a 101st into a closed socket).
+  std::string pipelined;
+  for (int i = 0; i < 101; ++i) pipelined += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto many = send_raw(port, pipelined);
+  std::string all = many.headers + "\r\n\r\n" + many.body;
+  size_t answers = 0;
+  for (size_t at = 0; (at = all.find("HTTP/1.1 200", at)) != std::string::npos; ++at) ++answers;
+  EXPECT_EQ(answers, 100u);
+  const size_t last = all.rfind("HTTP/1.1 200");
+  EXPECT_NE(all.find("Connection: close", last), std::string::npos) << all.substr(last);
+  EXPECT_EQ(all.substr(0, last).find("Connection: close"), std::string::npos);
+
   auto posted = http(port, "POST", "/api/v1/runs", R"({"cluster":"example","scenario":"inspection"})", auth());
   ASSERT_EQ(posted.status, 202) << posted.body;
   const std::string id(parse(posted.body).at("id").as_string());
