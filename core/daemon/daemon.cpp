@@ -176,8 +176,7 @@ void Daemon::enqueue_due_jobs() {
     r.profile = j.profile;
     r.scheduled = true;
     r.requested_at = now_text();
-    runs_[r.id] = r;
-    run_order_.push_back(r.id);
+    remember(r);
     queue_.push_back(r.id);
   }
 }
@@ -210,16 +209,24 @@ Expected<std::string> Daemon::request_run(RunState request) {
   request.id = "run-" + std::to_string(next_run_++);
   request.state = "queued";
   request.requested_at = now_text();
-  runs_[request.id] = request;
-  run_order_.push_back(request.id);
-  while (run_order_.size() > kMaxRunsRemembered) {
-    if (runs_[run_order_.front()].state == "queued" || runs_[run_order_.front()].state == "running") break;
-    runs_.erase(run_order_.front());
-    run_order_.pop_front();
-  }
+  remember(request);
   queue_.push_back(request.id);
   wake_.notify_all();
   return request.id;
+}
+
+// Keeps a run for GET /api/v1/runs/{id}; the oldest finished ones are
+// forgotten past kMaxRunsRemembered, so the map stays bounded however long
+// the daemon runs.
+void Daemon::remember(const RunState& r) {
+  runs_[r.id] = r;
+  run_order_.push_back(r.id);
+  while (run_order_.size() > kMaxRunsRemembered) {
+    const std::string& oldest = runs_[run_order_.front()].state;
+    if (oldest == "queued" || oldest == "running") break;
+    runs_.erase(run_order_.front());
+    run_order_.pop_front();
+  }
 }
 
 std::optional<RunState> Daemon::run(const std::string& id) const {

@@ -112,6 +112,7 @@ class Daemon {
   Expected<report::Report> inspect(const RunState& run);
   void finish(const RunState& run, const Expected<report::Report>& result, double seconds);
   Job& job_for(const std::string& cluster, const std::string& profile);  // with mutex_ held
+  void remember(const RunState& r);                                      // with mutex_ held
 
   DaemonConfig config_;
   std::string kinspect_version_;
