@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/plugin/image.h"
 #include "core/util/log.h"
 
 extern char** environ;
@@ -339,9 +340,13 @@ int run_plugin_worker(int fd) {
     try {
       json::value req = json::parse(payload);
       if (type == kLoad) {
+        // A loading worker may be asked to load one plugin after another
+        // (describing them all at start-up); the previous one goes first.
+        plugin.reset();
         std::string path = json::value_to<std::string>(req.at("path"));
+        std::string shown = json::value_to<std::string>(req.at("shown"));
         std::string config = json::value_to<std::string>(req.at("config"));
-        auto loaded = InProcessPlugin::load(path, [&](std::string_view) { return config; }, &services);
+        auto loaded = InProcessPlugin::load(path, [&](std::string_view) { return config; }, shown);
         if (!loaded) {
           send_frame(fd, kFail, loaded.error().message());
           return 1;
@@ -366,10 +371,10 @@ int run_plugin_worker(int fd) {
       };
       Status st;
       if (type == kScan) {
-        st = plugin->scan(spec_from_json(req), sink, nullptr);
+        st = plugin->scan(spec_from_json(req), sink, nullptr, &services);
       } else if (type == kCheck) {
         st = plugin->run_check(json::value_to<std::string>(req.at("id")), json::value_to<std::string>(req.at("params")),
-                               sink, nullptr);
+                               sink, nullptr, &services);
       } else {
         st = Error(std::string("unknown request '") + type + "'");
       }
@@ -390,22 +395,32 @@ class Worker {
  public:
   ~Worker() { stop(true); }
 
-  static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe, size_t shared_batch_bytes) {
+  // A worker that sees `images` as descriptors kWorkerImageFd, +1, ...
+  static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe, size_t shared_batch_bytes,
+                                                 const std::vector<const PluginImage*>& images) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
       return Error(std::string("socketpair: ") + std::strerror(errno));
     // Without shared memory (none to be had, or turned off) batches take the socket.
     std::unique_ptr<SharedSlots> shared = SharedSlots::create(shared_batch_bytes);
+    // Sources above every target, so no dup2 below overwrites a source
+    // before it is copied.
+    std::vector<int> sources{::fcntl(sv[1], F_DUPFD_CLOEXEC, kFirstSpareFd)};
+    if (shared) sources.push_back(::fcntl(shared->fd(), F_DUPFD_CLOEXEC, kFirstSpareFd));
+    for (const PluginImage* image : images) sources.push_back(::fcntl(image->fd(), F_DUPFD_CLOEXEC, kFirstSpareFd));
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     // dup2 onto the agreed descriptor clears close-on-exec for the child only.
-    posix_spawn_file_actions_adddup2(&fa, sv[1], kWorkerFd);
-    if (shared) posix_spawn_file_actions_adddup2(&fa, shared->fd(), kWorkerSharedFd);
+    posix_spawn_file_actions_adddup2(&fa, sources[0], kWorkerFd);
+    if (shared) posix_spawn_file_actions_adddup2(&fa, sources[1], kWorkerSharedFd);
+    for (size_t i = 0; i < images.size(); ++i)
+      posix_spawn_file_actions_adddup2(&fa, sources[(shared ? 2 : 1) + i], kWorkerImageFd + int(i));
     std::string arg0 = exe, arg1 = kWorkerCommand;
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
     pid_t pid = -1;
     int rc = ::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    for (int fd : sources) ::close(fd);
     ::close(sv[1]);
     if (rc != 0) {
       ::close(sv[0]);
@@ -466,88 +481,109 @@ class Worker {
   std::unique_ptr<SharedSlots> shared_;
 };
 
+std::string worker_exe(const IsolationOptions& opts) {
+  if (!opts.worker_exe.empty()) return opts.worker_exe;
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/self/exe", ec).string();
+}
+
+// What a worker said about the plugin it loaded ('D').
+struct Identity {
+  std::string name, version, text, describe;
+  uint16_t abi_major = 0, abi_minor = 0;
+  uint32_t kinds = 0;
+
+  static Identity from_frame(const std::string& payload) {
+    json::value d = json::parse(payload);
+    Identity id;
+    id.name = json::value_to<std::string>(d.at("name"));
+    id.version = json::value_to<std::string>(d.at("version"));
+    id.text = json::value_to<std::string>(d.at("description"));
+    id.describe = json::value_to<std::string>(d.at("describe"));
+    id.abi_major = static_cast<uint16_t>(d.at("abi_major").to_number<int>());
+    id.abi_minor = static_cast<uint16_t>(d.at("abi_minor").to_number<int>());
+    id.kinds = static_cast<uint32_t>(d.at("kinds").to_number<int64_t>());
+    return id;
+  }
+};
+
+// Asks `worker` to load the image it sees as descriptor `fd` with `config`;
+// the plugin's identity, or why it did not load.
+Expected<Identity> load_in_worker(Worker& worker, int fd, const std::string& shown, const std::string& config,
+                                  const CancelToken* cancel) {
+  json::object req{{"path", PluginImage::fd_path(fd)}, {"shown", shown}, {"config", config}};
+  if (!send_frame(worker.fd(), kLoad, json::serialize(req))) return Error("plugin worker " + worker.reap() + " before loading");
+  char type;
+  std::string payload;
+  CancelToken load_deadline;
+  load_deadline.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  ReadResult r = read_frame(worker.fd(), type, payload, cancel ? cancel : &load_deadline);
+  if (r == ReadResult::TimedOut) return Error("plugin did not finish loading in time; " + worker.stop(true));
+  if (r != ReadResult::Ok) return Error("plugin " + worker.reap() + " while loading");
+  if (type == kFail) return Error(payload);
+  if (type != kDescription) return Error("plugin worker sent an unexpected reply while loading");
+  return Identity::from_frame(payload);
+}
+
+// The name the loader guesses from a file name before the plugin says its
+// own (file kube_apiserver.so is plugin kube-apiserver).
+std::string guessed_name(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  std::replace(stem.begin(), stem.end(), '_', '-');
+  return stem;
+}
+
 class IsolatedPlugin final : public LoadedPlugin {
  public:
-  IsolatedPlugin(std::string path, std::string config, HostServices* services, IsolationOptions opts)
-      : path_(std::move(path)), config_(std::move(config)), services_(services), opts_(std::move(opts)) {
+  IsolatedPlugin(std::shared_ptr<const PluginImage> image, std::string config, IsolationOptions opts)
+      : image_(std::move(image)), config_(std::move(config)), opts_(std::move(opts)) {
     if (opts_.max_workers_per_plugin == 0) opts_.max_workers_per_plugin = std::max(1u, std::thread::hardware_concurrency());
   }
 
-  // Starts the first worker and learns what the plugin declares.
-  Status start(const ConfigLookup& config) {
-    auto w = spawn_loaded(nullptr, &config);
-    if (!w) return w.error();
-    idle_.push_back(std::move(w.value()));
+  // Takes the identity a loading worker reported; no worker runs yet.
+  Status adopt(Identity id) {
+    auto desc = parse_description(id.describe, id.name);
+    if (!desc) return desc.error();
+    description_ = std::move(desc.value());
+    for (auto& t : description_.tables) t.plugin = id.name;
+    for (auto& c : description_.checks) c.plugin = id.name;
+    id_ = std::move(id);
     return {};
   }
 
-  const std::string& path() const override { return path_; }
-  std::string_view name() const override { return name_; }
-  std::string_view version() const override { return version_; }
-  std::string_view description_text() const override { return text_; }
-  uint16_t abi_major() const override { return abi_major_; }
-  uint16_t abi_minor() const override { return abi_minor_; }
-  uint32_t kinds() const override { return kinds_; }
+  const std::string& path() const override { return image_->path(); }
+  std::string_view name() const override { return id_.name; }
+  std::string_view version() const override { return id_.version; }
+  std::string_view description_text() const override { return id_.text; }
+  uint16_t abi_major() const override { return id_.abi_major; }
+  uint16_t abi_minor() const override { return id_.abi_minor; }
+  uint32_t kinds() const override { return id_.kinds; }
   const PluginDescription& description() const override { return description_; }
 
-  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override {
-    return request(kScan, json::serialize(spec_to_json(spec)), "table " + spec.table, sink, cancel);
+  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel,
+              HostServices* services) override {
+    return request(kScan, json::serialize(spec_to_json(spec)), "table " + spec.table, sink, cancel, services);
   }
-  Status run_check(const std::string& id, const std::string& params, const BatchSink& sink,
-                   const CancelToken* cancel) override {
-    return request(kCheck, json::serialize(json::object{{"id", id}, {"params", params}}), "check " + id, sink, cancel);
+  Status run_check(const std::string& id, const std::string& params, const BatchSink& sink, const CancelToken* cancel,
+                   HostServices* services) override {
+    return request(kCheck, json::serialize(json::object{{"id", id}, {"params", params}}), "check " + id, sink, cancel,
+                   services);
   }
 
  private:
-  // A worker with the plugin loaded. The first call fills in the identity.
-  Expected<std::unique_ptr<Worker>> spawn_loaded(const CancelToken* cancel, const ConfigLookup* lookup) {
-    std::string exe = opts_.worker_exe;
-    if (exe.empty()) {
-      std::error_code ec;
-      exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-    }
-    auto w = Worker::spawn(exe, opts_.shared_batch_bytes);
+  // A new worker of the pool, loaded from the pinned image. Its describe()
+  // must be the first one's: a worker serving another schema (a plugin that
+  // describes itself differently from run to run) would answer for tables
+  // the run bound against something else.
+  Expected<std::unique_ptr<Worker>> spawn_loaded(const CancelToken* cancel) {
+    auto w = Worker::spawn(worker_exe(opts_), opts_.shared_batch_bytes, {image_.get()});
     if (!w) return w.error();
-    Worker& worker = *w.value();
-    // The config depends on the plugin's name, which only the worker can
-    // read; a first load asks with the file name's guess and the worker
-    // reports the real name, then we reload if it differs.
-    if (lookup && name_.empty()) {
-      std::string stem = std::filesystem::path(path_).stem().string();
-      std::replace(stem.begin(), stem.end(), '_', '-');
-      config_ = (*lookup)(stem);
-    }
-    if (!send_frame(worker.fd(), kLoad, json::serialize(json::object{{"path", path_}, {"config", config_}})))
-      return Error("plugin worker " + worker.reap() + " before loading");
-    char type;
-    std::string payload;
-    CancelToken load_deadline;
-    load_deadline.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    ReadResult r = read_frame(worker.fd(), type, payload, cancel ? cancel : &load_deadline);
-    if (r == ReadResult::TimedOut) return Error("plugin did not finish loading in time; " + worker.stop(true));
-    if (r != ReadResult::Ok) return Error("plugin " + worker.reap() + " while loading");
-    if (type == kFail) return Error(payload);
-    if (type != kDescription) return Error("plugin worker sent an unexpected reply while loading");
-    json::value d = json::parse(payload);
-    std::string name = json::value_to<std::string>(d.at("name"));
-    if (name_.empty()) {
-      if (lookup && (*lookup)(name) != config_) {
-        // The guess was wrong: load again with the plugin's own settings.
-        config_ = (*lookup)(name);
-        worker.stop(true);
-        return spawn_loaded(cancel, nullptr);
-      }
-      name_ = name;
-      version_ = json::value_to<std::string>(d.at("version"));
-      text_ = json::value_to<std::string>(d.at("description"));
-      abi_major_ = static_cast<uint16_t>(d.at("abi_major").to_number<int>());
-      abi_minor_ = static_cast<uint16_t>(d.at("abi_minor").to_number<int>());
-      kinds_ = static_cast<uint32_t>(d.at("kinds").to_number<int64_t>());
-      auto desc = parse_description(json::value_to<std::string>(d.at("describe")), name_);
-      if (!desc) return desc.error();
-      description_ = std::move(desc.value());
-      for (auto& t : description_.tables) t.plugin = name_;
-      for (auto& c : description_.checks) c.plugin = name_;
+    auto id = load_in_worker(*w.value(), kWorkerImageFd, image_->path(), config_, cancel);
+    if (!id) return id.error();
+    if (id->describe != id_.describe || id->name != id_.name || id->version != id_.version) {
+      w.value()->stop(true);
+      return Error("a new worker of the plugin described itself differently from the first one (" + id->name + " " +
+                   id->version + " vs " + id_.name + " " + id_.version + "); it is refused");
     }
     return w;
   }
@@ -563,7 +599,7 @@ class IsolatedPlugin final : public LoadedPlugin {
         return w;
       }
     }
-    auto w = spawn_loaded(cancel, nullptr);
+    auto w = spawn_loaded(cancel);
     if (!w) release(nullptr);
     return w;
   }
@@ -576,8 +612,8 @@ class IsolatedPlugin final : public LoadedPlugin {
   }
 
   Status request(char type, const std::string& body, const std::string& what, const BatchSink& sink,
-                 const CancelToken* cancel) {
-    const std::string prefix = "plugin '" + name_ + "', " + what;
+                 const CancelToken* cancel, HostServices* services) {
+    const std::string prefix = "plugin '" + id_.name + "', " + what;
     auto acquired = acquire(cancel);
     if (!acquired) return Error(prefix + ": " + acquired.error().message());
     std::unique_ptr<Worker> w = std::move(acquired.value());
@@ -646,7 +682,7 @@ class IsolatedPlugin final : public LoadedPlugin {
         // A native check reads a table: serve it from the parent's registry.
         ScanSpec spec = spec_from_json(json::parse(payload));
         bool ok = true;
-        Status st = services_ ? services_->scan_table(spec, [&](std::string_view b) {
+        Status st = services ? services->scan_table(spec, [&](std::string_view b) {
           ok = ok && send_frame(w->fd(), kBatch, b);
           return Status::Ok();
         }, cancel) : Status(Error("tables cannot be read here"));
@@ -667,12 +703,10 @@ class IsolatedPlugin final : public LoadedPlugin {
     return result;
   }
 
-  std::string path_, config_;
-  HostServices* services_;
+  std::shared_ptr<const PluginImage> image_;
+  std::string config_;
   IsolationOptions opts_;
-  std::string name_, version_, text_;
-  uint16_t abi_major_ = 0, abi_minor_ = 0;
-  uint32_t kinds_ = 0;
+  Identity id_;
   PluginDescription description_;
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -680,17 +714,53 @@ class IsolatedPlugin final : public LoadedPlugin {
   unsigned busy_ = 0;
 };
 
+using LoadResult = Expected<std::unique_ptr<LoadedPlugin>>;
+
+// Loads images[from..] one after another in one worker, filling `out`,
+// until one ends the worker (a load that fails ends it on purpose: the
+// process may hold half of a library). Returns the index to go on from.
+size_t load_some(const std::vector<std::shared_ptr<const PluginImage>>& images, size_t from,
+                 const ConfigLookup& config, const IsolationOptions& options, std::vector<LoadResult>& out) {
+  const size_t count = std::min(images.size() - from, kMaxImagesPerWorker);
+  std::vector<const PluginImage*> mine;
+  for (size_t i = from; i < from + count; ++i) mine.push_back(images[i].get());
+  auto w = Worker::spawn(worker_exe(options), 0, mine);
+  if (!w) {
+    out[from] = w.error();
+    return from + 1;
+  }
+  Worker& worker = *w.value();
+  for (size_t i = 0; i < count; ++i) {
+    const PluginImage& image = *images[from + i];
+    const int fd = kWorkerImageFd + int(i);
+    // The settings depend on the plugin's name, which only the plugin knows:
+    // load with the file name's guess, and again if the real name's differ.
+    std::string settings = config(guessed_name(image.path()));
+    auto id = load_in_worker(worker, fd, image.path(), settings, nullptr);
+    if (id && config(id->name) != settings) {
+      settings = config(id->name);
+      id = load_in_worker(worker, fd, image.path(), settings, nullptr);
+    }
+    if (!id) {
+      out[from + i] = id.error();
+      return from + i + 1;
+    }
+    auto p = std::make_unique<IsolatedPlugin>(images[from + i], settings, options);
+    Status st = p->adopt(std::move(id.value()));
+    if (st.ok()) out[from + i] = std::unique_ptr<LoadedPlugin>(std::move(p));
+    else out[from + i] = st.error();
+  }
+  return from + count;
+}
+
 }  // namespace
 
-Expected<std::unique_ptr<LoadedPlugin>> load_isolated(const std::string& path, const ConfigLookup& config,
-                                                      HostServices* services, const IsolationOptions& options) {
-  // The cheap checks run here so a text file never costs a process.
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Error("cannot open: No such file or directory");
-  auto p = std::make_unique<IsolatedPlugin>(path, "{}", services, options);
-  Status st = p->start(config);
-  if (!st.ok()) return st.error();
-  return std::unique_ptr<LoadedPlugin>(std::move(p));
+std::vector<LoadResult> load_isolated(const std::vector<std::shared_ptr<const PluginImage>>& images,
+                                      const ConfigLookup& config, const IsolationOptions& options) {
+  std::vector<LoadResult> out;
+  for (size_t i = 0; i < images.size(); ++i) out.emplace_back(Error("not loaded"));
+  for (size_t next = 0; next < images.size();) next = load_some(images, next, config, options, out);
+  return out;
 }
 
 }  // namespace kinspect

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "core/plugin/image.h"
 #include "core/plugin/plugin.h"
 
 namespace kinspect {
@@ -27,10 +28,16 @@ struct IsolationOptions {
   size_t shared_batch_bytes = size_t(8) << 20;
 };
 
-// Loads `path` in a new worker and returns the plugin, or the reason it did
-// not load (including "crashed while loading (signal 11: Segmentation fault)").
-Expected<std::unique_ptr<LoadedPlugin>> load_isolated(const std::string& path, const ConfigLookup& config,
-                                                      HostServices* services, const IsolationOptions& options);
+// Loads each pinned image (image.h) and returns the plugins in the same
+// order, or for each the reason it did not load (including "crashed while
+// loading (signal 11: Segmentation fault)"). One worker describes them all,
+// one after another, then ends: a plugin's pool starts its own workers at
+// its first scan, so a plugin the run never reads costs no process. Every
+// worker a pool starts loads the same pinned image, and its describe() must
+// match the first one's or the worker is refused.
+std::vector<Expected<std::unique_ptr<LoadedPlugin>>> load_isolated(
+    const std::vector<std::shared_ptr<const PluginImage>>& images, const ConfigLookup& config,
+    const IsolationOptions& options);
 
 // The worker's main loop, serving requests on file descriptor `fd`.
 int run_plugin_worker(int fd);
@@ -39,5 +46,8 @@ int run_plugin_worker(int fd);
 inline constexpr const char* kWorkerCommand = "__plugin-worker";
 inline constexpr int kWorkerFd = 3;
 inline constexpr int kWorkerSharedFd = 4;  // the shared batch slots (a memfd), when there are any
+inline constexpr int kWorkerImageFd = 5;   // the first pinned plugin image; a loading worker gets several
+inline constexpr int kFirstSpareFd = 64;   // descriptors from here up are free while a worker is set up
+inline constexpr size_t kMaxImagesPerWorker = size_t(kFirstSpareFd - kWorkerImageFd - 1);
 
 }  // namespace kinspect

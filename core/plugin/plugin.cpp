@@ -136,13 +136,12 @@ InProcessPlugin::~InProcessPlugin() {
 }
 
 Expected<std::unique_ptr<InProcessPlugin>> InProcessPlugin::load(const std::string& path, const ConfigLookup& config,
-                                                                HostServices* services) {
+                                                                const std::string& shown_path) {
   std::string why;
   if (!is_elf(path, why)) return Error(why);
 
   std::unique_ptr<InProcessPlugin> p(new InProcessPlugin());
-  p->path_ = path;
-  p->services_ = services;
+  p->path_ = shown_path.empty() ? path : shown_path;
   p->impl_ = std::make_unique<Impl>();
   try {
     // RTLD_NOW: an unresolved symbol fails here, not in the middle of a run.
@@ -339,8 +338,9 @@ Status InProcessPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& si
   return result;
 }
 
-Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) {
-  ScanCtx ctx{this, services_, cancel, {}};
+Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel,
+                             HostServices* services) {
+  ScanCtx ctx{this, services, cancel, {}};
   RequestStorage rs(spec, reinterpret_cast<ki_host_ctx_t*>(&ctx), api_->abi_minor >= 1);
   ki_scan_t* scan = nullptr;
   const std::string what = "plugin '" + std::string(name()) + "', table " + spec.table;
@@ -358,8 +358,8 @@ Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const 
 }
 
 Status InProcessPlugin::run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
-                               const CancelToken* cancel) {
-  ScanCtx ctx{this, services_, cancel, {}};
+                               const CancelToken* cancel, HostServices* services) {
+  ScanCtx ctx{this, services, cancel, {}};
   ki_check_request req{};
   req.struct_size = sizeof req;
   req.check_id = check_id.c_str();

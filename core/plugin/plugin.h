@@ -91,10 +91,14 @@ class LoadedPlugin {
   virtual const PluginDescription& description() const = 0;
 
   // Streams the rows of one of this plugin's tables into `sink`.
-  virtual Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) = 0;
+  // `services` answers the tables the plugin reads meanwhile: the registry
+  // snapshot of the run that asks, never one fixed at load, because a
+  // plugin outlives the snapshot it was loaded into when a reload keeps it.
+  virtual Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel,
+                      HostServices* services) = 0;
   // Runs a native check; findings (JSON objects) stream into `sink`.
   virtual Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
-                           const CancelToken* cancel) = 0;
+                           const CancelToken* cancel, HostServices* services) = 0;
 };
 
 // Returns the settings (a JSON object text) for the plugin named `name`.
@@ -104,12 +108,13 @@ class InProcessPlugin final : public LoadedPlugin {
  public:
   ~InProcessPlugin() override;  // destroy() the instance, then unload the library
 
-  // Opens `path`, checks it is a kinspect plugin whose ABI this core speaks,
-  // creates an instance with the settings `config` gives for its name and
-  // reads its description. Every failure is one line naming the reason (the
-  // caller adds the path).
-  static Expected<std::unique_ptr<InProcessPlugin>> load(const std::string& path, const ConfigLookup& config,
-                                                         HostServices* services);
+  // Opens `load_path`, checks it is a kinspect plugin whose ABI this core
+  // speaks, creates an instance with the settings `config` gives for its
+  // name and reads its description. Every failure is one line naming the
+  // reason (the caller adds the path). `shown_path` is the path() reported
+  // when the library is opened from a pinned image (image.h); "" = load_path.
+  static Expected<std::unique_ptr<InProcessPlugin>> load(const std::string& load_path, const ConfigLookup& config,
+                                                         const std::string& shown_path = "");
 
   const std::string& path() const override { return path_; }
   std::string_view name() const override { return api_->name; }
@@ -122,9 +127,10 @@ class InProcessPlugin final : public LoadedPlugin {
   // describe() as the plugin returned it (a worker passes it on verbatim).
   const std::string& description_json() const { return description_json_; }
 
-  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel) override;
+  Status scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel,
+              HostServices* services) override;
   Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
-                   const CancelToken* cancel) override;
+                   const CancelToken* cancel, HostServices* services) override;
 
   struct Impl;
 
@@ -138,7 +144,6 @@ class InProcessPlugin final : public LoadedPlugin {
   ki_plugin_t* instance_ = nullptr;
   PluginDescription description_;
   std::string description_json_;
-  HostServices* services_ = nullptr;
   // Serialises calls unless the plugin says it is thread-safe. Recursive:
   // a native check may read its own plugin's tables from inside scan_next.
   std::recursive_mutex call_mutex_;

@@ -216,7 +216,7 @@ class Execution {
         return Status(kcql::output_budget_error(check_options(t.result), batches.size(), "bytes of the plugin's findings"));
       batches.append(b).push_back('\n');
       return Status::Ok();
-    }, &budget);
+    }, &budget, &registry_);
     if (st.ok()) st = add_native_findings(t.result, batches, t.native->plugin, t.severity_override);
     if (!st.ok() && out_of_time()) return mark_out_of_time(t.result, "stopped");
     if (!st.ok()) {

@@ -1,12 +1,17 @@
 // Shared helpers of the kube-apiserver driver tests.
 #pragma once
 
+#include "catalog.h"
 #include "plugin_handle.h"
 #include "test_server.h"
+#include "tests/common/run_command.h"
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -109,5 +114,26 @@ struct Cluster {
     return "{\"kubeconfig\":" + kitest::q(kubeconfig) + ",\"timeout_seconds\":10" + extra + "}";
   }
 };
+
+// The example cluster served live (tests share it: round trip, daemon).
+inline const std::string kExample = std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster";
+
+// The example cluster served live: every List file of its manifest, with
+// the manifest's /version. Whatever the example lacks answers 404.
+inline void serve_example(Cluster& c, const std::set<std::string>& leave_out = {}) {
+  boost::json::value m = boost::json::parse(read_file(kExample + "/manifest.json"));
+  for (const auto& r : m.at("resources").as_array()) {
+    std::string table(r.at("table").as_string());
+    // /version, /readyz, /livez and discovery are the server's own answers.
+    static const std::set<std::string> kServerTables{"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources"};
+    if (leave_out.count(table) || kServerTables.count(table)) continue;
+    // Where a real server lists it: the driver's own catalog of resources.
+    const kapi::Resource* res = kapi::find_by_table(table);
+    ASSERT_NE(res, nullptr) << table;
+    std::filesystem::path file = std::filesystem::path(kExample) / std::string(r.at("file").as_string());
+    c.server->add_collection_file(res->list_path(), file.string());
+  }
+  c.server->set_version_json(boost::json::serialize(m.at("cluster").at("version")));
+}
 
 }  // namespace kapitest

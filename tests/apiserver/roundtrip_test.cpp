@@ -21,28 +21,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kExample = std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster";
-
 std::string kinspect_cmd(const std::string& args) {
   return std::string(KINSPECT_BIN) + " " + args + " --plugin-dir " + sh_quote(KAPI_PLUGIN_DIR);
-}
-
-// The example cluster served live: every List file of its manifest, with
-// the manifest's /version. Whatever the example lacks answers 404.
-void serve_example(Cluster& c, const std::set<std::string>& leave_out = {}) {
-  json::value m = json::parse(read_file(kExample + "/manifest.json"));
-  for (const auto& r : m.at("resources").as_array()) {
-    std::string table(r.at("table").as_string());
-    // /version, /readyz, /livez and discovery are the server's own answers.
-    static const std::set<std::string> kServerTables{"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources"};
-    if (leave_out.count(table) || kServerTables.count(table)) continue;
-    // Where a real server lists it: the driver's own catalog of resources.
-    const kapi::Resource* res = kapi::find_by_table(table);
-    ASSERT_NE(res, nullptr) << table;
-    fs::path file = fs::path(kExample) / std::string(r.at("file").as_string());
-    c.server->add_collection_file(res->list_path(), file.string());
-  }
-  c.server->set_version_json(json::serialize(m.at("cluster").at("version")));
 }
 
 std::string created() {

@@ -275,7 +275,7 @@ TEST(Registry, NativeCheckReadsTablesThroughTheHost) {
   Status st = owner->run_check("test-even-rows", "{}", [&](std::string_view b) {
     findings += b;
     return Status::Ok();
-  }, nullptr);
+  }, nullptr, &reg);
   ASSERT_TRUE(st.ok()) << st.error().format();
   EXPECT_EQ(findings, R"({"object":"test/rows","message":"saw 3 rows"})");
 }
