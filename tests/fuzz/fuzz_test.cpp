@@ -54,3 +54,7 @@ TEST(Fuzz, YamlReaderEndsWithJsonOrAnError) { fuzz("yaml_fuzz", "yaml", "15"); }
 TEST(Fuzz, ListSplitterKeepsSpansInBounds) { fuzz("splitter_fuzz", "splitter", "15"); }
 TEST(Fuzz, KubeconfigResolverFindsNoCrash) { fuzz("kubeconfig_fuzz", "kubeconfig", "15"); }
 TEST(Fuzz, SnapshotArchiveReaderFindsNoCrash) { fuzz("snapshot_fuzz", "snapshot", "15"); }
+
+// The node plugin's parsers (issue 15).
+TEST(Fuzz, PrometheusTextParserEndsWithFamiliesOrALocatedError) { fuzz("prometheus_fuzz", "prometheus", "15"); }
+TEST(Fuzz, NpdConfigParserAndRulesFindNoCrash) { fuzz("npd_config_fuzz", "npd-config", "15"); }

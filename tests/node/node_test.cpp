@@ -364,7 +364,8 @@ TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
   ASSERT_TRUE(d.declares_settings);
   std::vector<std::string> names;
   for (const auto& s : d.settings) names.push_back(s.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes", "kmsg_path", "kmsg_boot_time",
+                                             "kernel_log_max_bytes", "npd_config_dir"}));
 }
 
 TEST(NodeSettings, MaxFileBytesTruncatesContent) {
