@@ -24,6 +24,7 @@ struct KernelLogTables::Digest {
   std::string path;       // the log read
   std::string error;      // why it could not be read ("" if it was)
   bool unavailable = false;
+  bool live = false;      // the host's own kernel, not a saved log
   std::string cause;      // for ks::Unavailable
   ReadStats stats;
   std::unique_ptr<RecordWindow> window;
@@ -107,7 +108,8 @@ std::vector<ks::TableSpec> KernelLogTables::tables() {
         {"message", T::Text, "The line the report was recognised on"},
         {"record", T::Integer, "node.kernel_log index of that line's record"},
         {"boot_seconds", T::Real, "Seconds since boot, where known"},
-        {"time", T::Timestamp, "Wall-clock time, where known"}},
+        {"time", T::Timestamp, "Wall-clock time, where known"},
+        {"live", T::Boolean, "true when read from the host's own kernel (<root>/dev/kmsg), false for a saved log given with kmsg_path (checks judge a saved log whole, not only its recent reports)"}},
        {},
        {"SELECT kind, subject, count(*) FROM node.kernel_events GROUP BY kind, subject"}},
       {"node.problems",
@@ -125,7 +127,8 @@ std::vector<ks::TableSpec> KernelLogTables::tables() {
         {"first_boot_seconds", T::Real, "Seconds since boot of the first match, where known"},
         {"last_boot_seconds", T::Real, "Seconds since boot of the newest match, where known"},
         {"message", T::Text, "The newest line that matched"},
-        {"lines", T::Json, "The lines of the newest match (a multi-line rule spans several), an array"}},
+        {"lines", T::Json, "The lines of the newest match (a multi-line rule spans several), an array"},
+        {"live", T::Boolean, "true when read from the host's own kernel (<root>/dev/kmsg), false for a saved log given with kmsg_path"}},
        {},
        {"SELECT reason, count, last_time FROM node.problems WHERE type = 'permanent'"}},
       {"node.npd_rules",
@@ -158,6 +161,7 @@ void KernelLogTables::load_rules(Digest& d) {
 void KernelLogTables::read_log(Digest& d) {
   const bool given = !settings_.kmsg_path.empty();
   d.path = given ? settings_.kmsg_path : fs_.at("/dev/kmsg");
+  d.live = !given;
   struct stat st{};
   if (!given && ::stat(d.path.c_str(), &st) != 0) {
     d.unavailable = true, d.cause = "no kernel log";
@@ -242,16 +246,17 @@ void log_row(ks::BatchWriter& out, const KernelRecord& k) {
 
 std::string utf8_or_note(const std::string& s) { return plugin_common::valid_utf8(s) ? s : "<not UTF-8>"; }
 
-void event_row(ks::BatchWriter& out, const KernelEvent& e) {
+void event_row(ks::BatchWriter& out, const KernelEvent& e, bool live) {
   auto r = out.row();
   r.field("kind", e.kind).field("subject", utf8_or_note(e.subject));
   opt(r, "pid", e.pid);
   r.field("scope", e.scope).field("detail", utf8_or_note(e.detail)).field("message", utf8_or_note(e.message));
   r.field("record", static_cast<int64_t>(e.record));
   time_fields(r, "boot_seconds", "time", e.boot_us, e.wall_us);
+  r.field("live", live);
 }
 
-void problem_row(ks::BatchWriter& out, const NpdProblem& p) {
+void problem_row(ks::BatchWriter& out, const NpdProblem& p, bool live) {
   auto r = out.row();
   r.field("source", p.config->source).field("file", p.config->file).field("rule", static_cast<int64_t>(p.rule->index));
   r.field("reason", p.rule->reason).field("type", p.rule->type).field("condition", p.rule->condition);
@@ -259,8 +264,11 @@ void problem_row(ks::BatchWriter& out, const NpdProblem& p) {
   time_fields(r, "first_boot_seconds", "first_time", p.first_boot_us, p.first_wall_us);
   time_fields(r, "last_boot_seconds", "last_time", p.last_boot_us, p.last_wall_us);
   r.field("message", p.lines.empty() ? std::string() : utf8_or_note(p.lines.back()));
-  auto a = r.array("lines");
-  for (const auto& l : p.lines) a.value(utf8_or_note(l));
+  {
+    auto a = r.array("lines");
+    for (const auto& l : p.lines) a.value(utf8_or_note(l));
+  }
+  r.field("live", live);
 }
 
 void rule_rows(ks::BatchWriter& out, const std::vector<NpdConfig>& configs, const std::vector<std::string>& errors) {
@@ -309,8 +317,8 @@ std::unique_ptr<ks::Scan> KernelLogTables::scan(const std::string& table) {
   if (table == "node.kernel_log")
     return chunked(d.window->records().size(), [&d](ks::BatchWriter& out, size_t i) { log_row(out, d.window->records()[i]); });
   if (table == "node.kernel_events")
-    return chunked(d.events.events().size(), [&d](ks::BatchWriter& out, size_t i) { event_row(out, d.events.events()[i]); });
-  return chunked(d.problems.size(), [&d](ks::BatchWriter& out, size_t i) { problem_row(out, d.problems[i]); });
+    return chunked(d.events.events().size(), [&d](ks::BatchWriter& out, size_t i) { event_row(out, d.events.events()[i], d.live); });
+  return chunked(d.problems.size(), [&d](ks::BatchWriter& out, size_t i) { problem_row(out, d.problems[i], d.live); });
 }
 
 }  // namespace node

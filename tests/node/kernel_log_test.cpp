@@ -22,6 +22,7 @@
 #include "kernel_log.h"
 #include "npd.h"
 #include "tests/common/plugin_rows.h"
+#include "tests/common/run_command.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -271,6 +272,33 @@ INSTANTIATE_TEST_SUITE_P(Logs, CorpusKernelLog, ::testing::ValuesIn(corpus_logs(
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
+
+// As a user runs it: `kinspect run --profile node --set node.kmsg_path=FILE`
+// names the problem the file holds, with the file's own subject.
+TEST_P(CorpusKernelLog, TheNodeProfileNamesIt) {
+  const std::string path = kLogs + "/" + GetParam();
+  Expected want = expected_for(GetParam(), slurp(path));
+  const std::map<std::string, std::string> check_of = {
+      {"hung_task", "node-hung-task"},
+      {"oom_kill", GetParam().find("memcg") != std::string::npos ? "node-oom-kill-memcg" : "node-oom-kill-system"},
+      {"soft_lockup", "node-soft-lockup"},
+      {"rcu_stall", "node-rcu-stall"},
+      {"fs_read_only", "node-filesystem-remounted-read-only"},
+      {"unregister_netdevice", "node-unregister-netdevice"}};
+  auto r = kinspect::testing::run_command(std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
+                                          " --set node.kmsg_path=" + kinspect::testing::sh_quote(path) +
+                                          " --format json --fail-on none");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value rep = json::parse(r.out);
+  const json::object* check = nullptr;
+  for (const auto& c : rep.at("checks").as_array())
+    if (c.at("id") == check_of.at(want.kind).c_str()) check = &c.as_object();
+  ASSERT_NE(check, nullptr) << check_of.at(want.kind) << " did not run";
+  ASSERT_EQ(check->at("status"), "fail") << json::serialize(*check);
+  const std::string findings = json::serialize(check->at("findings"));
+  if (!want.victim.empty()) EXPECT_NE(findings.find(want.victim), std::string::npos) << findings;
+  EXPECT_NE(findings.find(std::to_string(want.count) + " time"), std::string::npos) << findings;
+}
 
 TEST(CorpusKernelLogNpd, BundledRulesFindWhatNpdWouldOnItsOwnSamples) {
   // NPD's own problem samples, through NPD's own current rules (bundled).
