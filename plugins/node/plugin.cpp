@@ -26,6 +26,7 @@
 #include "common/host_fs.h"
 #include "kernel_tables.h"
 #include "parse.h"
+#include "services.h"
 
 namespace ks = kinspect::sdk;
 namespace json = boost::json;
@@ -113,6 +114,7 @@ class NodeDriver : public ks::Plugin {
     for (const auto& kv : cfg.as_object()) {
       const std::string key(kv.key());
       if (node::KernelLogTables::take_setting(key, kv.value(), kernel_settings)) continue;
+      if (node::take_service_setting(key, kv.value(), services_)) continue;
       if (key == "root") {
         if (!kv.value().is_string() || kv.value().as_string().empty() || kv.value().as_string()[0] != '/')
           throw std::runtime_error("node: setting root must be an absolute path such as \"/host\", got " +
@@ -137,6 +139,7 @@ class NodeDriver : public ks::Plugin {
         {"root", ks::Type::Text, "\"/\"", "the host's root: \"/\" for this machine, \"/host\" in a DaemonSet"},
         {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
     for (auto& k : node::KernelLogTables::settings()) s.push_back(std::move(k));
+    for (auto& k : node::service_settings()) s.push_back(std::move(k));
     return s;
   }
   std::vector<ks::TableSpec> tables() const override;
@@ -176,11 +179,13 @@ class NodeDriver : public ks::Plugin {
   plugin_common::HostFs fs_;
   int64_t max_file_bytes_ = kDefaultMaxFileBytes;
   std::unique_ptr<node::KernelLogTables> kernel_;
+  node::ServiceSettings services_;
 };
 
 std::vector<ks::TableSpec> NodeDriver::tables() const {
   auto all = host_tables();
   for (auto& t : node::KernelLogTables::tables()) all.push_back(std::move(t));
+  for (auto& t : node::service_tables()) all.push_back(std::move(t));
   return all;
 }
 
@@ -362,6 +367,8 @@ std::vector<ks::TableSpec> NodeDriver::host_tables() const {
 std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
   const std::string table(ctx.table());
   if (node::KernelLogTables::serves(table)) return kernel_->scan(table);
+  if (node::serves_service_table(table))
+    return ks::rows([this, table](ks::BatchWriter& out) { node::service_rows(table, services_, fs_, out); });
   // Table-function arguments are copied now: the request dies with this call.
   std::string arg = ctx.arg_count() > 0 && ctx.arg(0).is_text() ? std::string(ctx.arg(0).text()) : std::string();
   if ((table == "node.file" || table == "node.sysctl_tree") && (ctx.arg_count() != 1 || !ctx.arg(0).is_text()))
