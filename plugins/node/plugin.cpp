@@ -26,6 +26,7 @@
 #include "common/host_fs.h"
 #include "kernel_tables.h"
 #include "parse.h"
+#include "certs.h"
 #include "services.h"
 
 namespace ks = kinspect::sdk;
@@ -186,6 +187,7 @@ std::vector<ks::TableSpec> NodeDriver::tables() const {
   auto all = host_tables();
   for (auto& t : node::KernelLogTables::tables()) all.push_back(std::move(t));
   for (auto& t : node::service_tables()) all.push_back(std::move(t));
+  all.push_back(node::certificates_table());
   return all;
 }
 
@@ -367,6 +369,8 @@ std::vector<ks::TableSpec> NodeDriver::host_tables() const {
 std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
   const std::string table(ctx.table());
   if (node::KernelLogTables::serves(table)) return kernel_->scan(table);
+  if (table == "node.certificates")
+    return ks::rows([this](ks::BatchWriter& out) { node::certificate_rows(fs_, out); });
   if (node::serves_service_table(table))
     return ks::rows([this, table](ks::BatchWriter& out) { node::service_rows(table, services_, fs_, out); });
   // Table-function arguments are copied now: the request dies with this call.

@@ -1,6 +1,11 @@
 #include "services.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -40,7 +45,7 @@ std::vector<ks::SettingSpec> service_settings() {
 }
 
 bool serves_service_table(const std::string& t) {
-  return t == "node.kubelet_health" || t == "node.container_runtimes" || t == "node.cpu";
+  return t == "node.kubelet_health" || t == "node.container_runtimes" || t == "node.cpu" || t == "node.block_devices";
 }
 
 std::vector<ks::TableSpec> service_tables() {
@@ -83,6 +88,18 @@ std::vector<ks::TableSpec> service_tables() {
         {"procs_blocked", T::Integer, "Tasks blocked on I/O now"}},
        {},
        {"SELECT load5_per_cpu, steal_percent FROM node.cpu"}},
+      {"node.block_devices",
+       "Block devices (<root>/sys/block): size, read-only flag, and for SCSI devices (sd*, incl. SATA and most cloud "
+       "disks) the device's state and its I/O error count since boot (device/ioerr_cnt).",
+       {{"name", T::Text, "Device name, e.g. sda, nvme0n1"},
+        {"size_bytes", T::Integer, "Size (size * 512)"},
+        {"read_only", T::Boolean, "The ro flag"},
+        {"removable", T::Boolean, "The removable flag"},
+        {"state", T::Text, "SCSI device state (running, offline, blocked...); NULL for other devices"},
+        {"io_errors", T::Integer, "I/O requests that failed since boot (SCSI device/ioerr_cnt); NULL for other devices"},
+        {"io_requests", T::Integer, "I/O requests completed since boot (device/iodone_cnt); NULL for other devices"}},
+       {},
+       {"SELECT name, state, io_errors FROM node.block_devices WHERE io_errors > 0"}},
   };
 }
 
@@ -228,9 +245,53 @@ void cpu(const plugin_common::HostFs& fs, ks::BatchWriter& out) {
 
 }  // namespace
 
+namespace {
+
+// "0x1a" (ioerr_cnt is hexadecimal) or a decimal number.
+std::optional<int64_t> sys_number(const plugin_common::HostFs& fs, const std::string& path) {
+  auto line = fs.read_line(path);
+  if (!line) return std::nullopt;
+  char* end = nullptr;
+  long long v = std::strtoll(line->c_str(), &end, 0);
+  if (line->empty() || *end) return std::nullopt;
+  return v;
+}
+
+void block_devices(const plugin_common::HostFs& fs, ks::BatchWriter& out) {
+  const std::string dir = fs.at("/sys/block");
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw ks::Unavailable("not mounted", dir + ": " + std::strerror(errno) + " (is the host's /sys visible under root?)");
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    const std::string base = "/sys/block/" + n;
+    auto r = out.row();
+    r.field("name", n);
+    auto size = sys_number(fs, base + "/size");
+    if (size) r.field("size_bytes", *size * 512);
+    else r.null("size_bytes");
+    r.field("read_only", sys_number(fs, base + "/ro").value_or(0) != 0);
+    r.field("removable", sys_number(fs, base + "/removable").value_or(0) != 0);
+    auto state = fs.read_line(base + "/device/state");
+    if (state) r.field("state", *state);
+    else r.null("state");
+    auto errs = sys_number(fs, base + "/device/ioerr_cnt"), done = sys_number(fs, base + "/device/iodone_cnt");
+    if (errs) r.field("io_errors", *errs);
+    else r.null("io_errors");
+    if (done) r.field("io_requests", *done);
+    else r.null("io_requests");
+  }
+}
+
+}  // namespace
+
 void service_rows(const std::string& table, const ServiceSettings& s, const plugin_common::HostFs& fs, ks::BatchWriter& out) {
   if (table == "node.kubelet_health") kubelet(s, out);
   else if (table == "node.container_runtimes") runtimes(s, fs, out);
+  else if (table == "node.block_devices") block_devices(fs, out);
   else cpu(fs, out);
 }
 

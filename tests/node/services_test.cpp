@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "core/plugin/registry.h"
 #include "fake_servers.h"
@@ -159,4 +160,33 @@ TEST(NodeCpu, FixtureHostLoadAndSteal) {
   EXPECT_NEAR(rows[0].at("steal_percent").as_double(), 100.0 * 40211 / 100729929, 1e-9);
   EXPECT_EQ(rows[0].at("procs_running").as_int64(), 2);
   EXPECT_FALSE(node::parse_proc_stat_cpu("cpu 1 2 x\n"));
+}
+
+TEST(BlockDevices, FixtureHostAndAPlantedError) {
+  auto reg = node_with({{"root", std::string(NODE_DATA_DIR) + "/healthy"}});
+  auto rows = kinspect::testing::plugin_rows(*reg, "node.block_devices");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("name"), "sda");
+  EXPECT_EQ(rows[0].at("size_bytes").as_int64(), 41943040ll * 512);
+  EXPECT_EQ(rows[0].at("state"), "running");
+  EXPECT_EQ(rows[0].at("io_errors").as_int64(), 0);
+  EXPECT_EQ(rows[0].at("io_requests").as_int64(), 0x1f4a2);
+  const std::string root = fresh_root("blk");
+  fs::create_directories(root + "/sys/block/sdb/device");
+  std::ofstream(root + "/sys/block/sdb/device/ioerr_cnt") << "0x1a\n";
+  std::ofstream(root + "/sys/block/sdb/device/state") << "offline\n";
+  fs::create_directories(root + "/sys/block/nvme0n1");
+  auto reg2 = node_with({{"root", root}});
+  auto rows2 = kinspect::testing::plugin_rows(*reg2, "node.block_devices");
+  ASSERT_EQ(rows2.size(), 2u);
+  EXPECT_EQ(rows2[0].at("name"), "nvme0n1");
+  EXPECT_TRUE(rows2[0].at("io_errors").is_null());  // not a SCSI device: unknown, not zero
+  EXPECT_EQ(rows2[1].at("io_errors").as_int64(), 26);
+  EXPECT_EQ(rows2[1].at("state"), "offline");
+  fs::remove_all(root);
+  // No /sys under the root: unavailable, not "no devices".
+  const std::string bare = fresh_root("bare");
+  auto reg3 = node_with({{"root", bare}});
+  EXPECT_NE(kinspect::testing::scan_error(*reg3, "node.block_devices").find("not mounted"), std::string::npos);
+  fs::remove_all(bare);
 }
