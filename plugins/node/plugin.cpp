@@ -27,6 +27,7 @@
 #include "kernel_tables.h"
 #include "parse.h"
 #include "certs.h"
+#include "kubelet_config.h"
 #include "services.h"
 
 namespace ks = kinspect::sdk;
@@ -188,6 +189,7 @@ std::vector<ks::TableSpec> NodeDriver::tables() const {
   for (auto& t : node::KernelLogTables::tables()) all.push_back(std::move(t));
   for (auto& t : node::service_tables()) all.push_back(std::move(t));
   all.push_back(node::certificates_table());
+  all.push_back(node::kubelet_config_table());
   return all;
 }
 
@@ -369,6 +371,8 @@ std::vector<ks::TableSpec> NodeDriver::host_tables() const {
 std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
   const std::string table(ctx.table());
   if (node::KernelLogTables::serves(table)) return kernel_->scan(table);
+  if (table == "node.kubelet_config")
+    return ks::rows([this](ks::BatchWriter& out) { node::kubelet_config_rows(fs_, out); });
   if (table == "node.certificates")
     return ks::rows([this](ks::BatchWriter& out) { node::certificate_rows(fs_, out); });
   if (node::serves_service_table(table))

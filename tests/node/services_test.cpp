@@ -14,6 +14,7 @@
 
 #include "core/plugin/registry.h"
 #include "fake_servers.h"
+#include "kubelet_config.h"
 #include "services.h"
 #include "tests/common/plugin_rows.h"
 
@@ -189,4 +190,33 @@ TEST(BlockDevices, FixtureHostAndAPlantedError) {
   auto reg3 = node_with({{"root", bare}});
   EXPECT_NE(kinspect::testing::scan_error(*reg3, "node.block_devices").find("not mounted"), std::string::npos);
   fs::remove_all(bare);
+}
+
+TEST(KubeletConfig, ReadsTheFixtureHostsFileWithYamlCpp) {
+  auto reg = node_with({{"root", std::string(NODE_DATA_DIR) + "/healthy"}});
+  auto rows = kinspect::testing::plugin_rows(*reg, "node.kubelet_config");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("kind"), "KubeletConfiguration");
+  EXPECT_EQ(rows[0].at("anonymous_auth"), false);
+  EXPECT_EQ(rows[0].at("authorization_mode"), "Webhook");
+  EXPECT_EQ(rows[0].at("read_only_port").as_int64(), 0);
+  EXPECT_EQ(rows[0].at("rotate_certificates"), true);
+  EXPECT_TRUE(rows[0].at("server_tls_bootstrap").is_null());
+  EXPECT_EQ(rows[0].at("eviction_hard").at("nodefs.available"), "10%");
+  EXPECT_EQ(rows[0].at("document").at("clusterDomain"), "cluster.local");
+  // A bad file names its line; a missing one is no row (not a node).
+  const std::string root = fresh_root("kcfg");
+  fs::create_directories(root + "/var/lib/kubelet");
+  std::ofstream(root + "/var/lib/kubelet/config.yaml") << "kind: KubeletConfiguration\nreadOnlyPort: [1\n";
+  auto bad = node_with({{"root", root}});
+  EXPECT_NE(kinspect::testing::scan_error(*bad, "node.kubelet_config").find(root + "/var/lib/kubelet/config.yaml:"),
+            std::string::npos) << kinspect::testing::scan_error(*bad, "node.kubelet_config");
+  std::ofstream(root + "/var/lib/kubelet/config.yaml") << "rotateCertificates: maybe\n";
+  auto bad2 = node_with({{"root", root}});
+  EXPECT_NE(kinspect::testing::scan_error(*bad2, "node.kubelet_config").find("config.yaml:1: rotate_certificates: expected true or false"),
+            std::string::npos) << kinspect::testing::scan_error(*bad2, "node.kubelet_config");
+  fs::remove(root + "/var/lib/kubelet/config.yaml");
+  auto none = node_with({{"root", root}});
+  EXPECT_TRUE(kinspect::testing::plugin_rows(*none, "node.kubelet_config").empty());
+  fs::remove_all(root);
 }
