@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "plugins/common/common/prometheus.h"
+#include "plugins/common/prometheus.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
