@@ -24,7 +24,11 @@
 #include <set>
 
 #include "common/host_fs.h"
+#include "kernel_tables.h"
 #include "parse.h"
+#include "certs.h"
+#include "kubelet_config.h"
+#include "services.h"
 
 namespace ks = kinspect::sdk;
 namespace json = boost::json;
@@ -108,8 +112,11 @@ class NodeDriver : public ks::Plugin {
     json::value cfg = json::parse(config, ec);
     if (ec || !cfg.is_object()) throw std::runtime_error("node: settings must be a JSON object, got: " + std::string(config));
     std::string root = "/";
+    node::KernelLogSettings kernel_settings;
     for (const auto& kv : cfg.as_object()) {
       const std::string key(kv.key());
+      if (node::KernelLogTables::take_setting(key, kv.value(), kernel_settings)) continue;
+      if (node::take_service_setting(key, kv.value(), services_)) continue;
       if (key == "root") {
         if (!kv.value().is_string() || kv.value().as_string().empty() || kv.value().as_string()[0] != '/')
           throw std::runtime_error("node: setting root must be an absolute path such as \"/host\", got " +
@@ -126,13 +133,19 @@ class NodeDriver : public ks::Plugin {
     if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       throw std::runtime_error("node: setting root: " + root + " is not a directory (--set node.root=DIR names the host's root)");
     fs_ = plugin_common::HostFs(root);
+    kernel_ = std::make_unique<node::KernelLogTables>(host_, fs_, std::move(kernel_settings));
   }
 
   std::vector<ks::SettingSpec> settings() const override {
-    return {{"root", ks::Type::Text, "\"/\"", "the host's root: \"/\" for this machine, \"/host\" in a DaemonSet"},
-            {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
+    std::vector<ks::SettingSpec> s = {
+        {"root", ks::Type::Text, "\"/\"", "the host's root: \"/\" for this machine, \"/host\" in a DaemonSet"},
+        {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
+    for (auto& k : node::KernelLogTables::settings()) s.push_back(std::move(k));
+    for (auto& k : node::service_settings()) s.push_back(std::move(k));
+    return s;
   }
   std::vector<ks::TableSpec> tables() const override;
+  std::vector<ks::TableSpec> host_tables() const;
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override;
 
  private:
@@ -167,9 +180,20 @@ class NodeDriver : public ks::Plugin {
   ks::Host host_;
   plugin_common::HostFs fs_;
   int64_t max_file_bytes_ = kDefaultMaxFileBytes;
+  std::unique_ptr<node::KernelLogTables> kernel_;
+  node::ServiceSettings services_;
 };
 
 std::vector<ks::TableSpec> NodeDriver::tables() const {
+  auto all = host_tables();
+  for (auto& t : node::KernelLogTables::tables()) all.push_back(std::move(t));
+  for (auto& t : node::service_tables()) all.push_back(std::move(t));
+  all.push_back(node::certificates_table());
+  all.push_back(node::kubelet_config_table());
+  return all;
+}
+
+std::vector<ks::TableSpec> NodeDriver::host_tables() const {
   return {
       {"node.host",
        "One row about the inspected host: identity, kernel, OS, CPUs, memory, uptime, cgroup version, clock.",
@@ -346,6 +370,13 @@ std::vector<ks::TableSpec> NodeDriver::tables() const {
 
 std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
   const std::string table(ctx.table());
+  if (node::KernelLogTables::serves(table)) return kernel_->scan(table);
+  if (table == "node.kubelet_config")
+    return ks::rows([this](ks::BatchWriter& out) { node::kubelet_config_rows(fs_, out); });
+  if (table == "node.certificates")
+    return ks::rows([this](ks::BatchWriter& out) { node::certificate_rows(fs_, out); });
+  if (node::serves_service_table(table))
+    return ks::rows([this, table](ks::BatchWriter& out) { node::service_rows(table, services_, fs_, out); });
   // Table-function arguments are copied now: the request dies with this call.
   std::string arg = ctx.arg_count() > 0 && ctx.arg(0).is_text() ? std::string(ctx.arg(0).text()) : std::string();
   if ((table == "node.file" || table == "node.sysctl_tree") && (ctx.arg_count() != 1 || !ctx.arg(0).is_text()))

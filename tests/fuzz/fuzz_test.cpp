@@ -62,3 +62,7 @@ TEST(Fuzz, PolarisAdapterFindsNoCrash) { fuzz("polaris_fuzz", "polaris", "10"); 
 TEST(Fuzz, PopeyeAdapterFindsNoCrash) { fuzz("popeye_fuzz", "popeye", "10"); }
 TEST(Fuzz, KubeHunterAdapterFindsNoCrash) { fuzz("kube_hunter_fuzz", "kube-hunter", "10"); }
 TEST(Fuzz, SonobuoyItemParsersFindNoCrash) { fuzz("sonobuoy_items_fuzz", "sonobuoy-items", "10"); }
+
+// The node plugin's parsers (issue 15).
+TEST(Fuzz, PrometheusTextParserEndsWithFamiliesOrALocatedError) { fuzz("prometheus_fuzz", "prometheus", "15"); }
+TEST(Fuzz, NpdConfigParserAndRulesFindNoCrash) { fuzz("npd_config_fuzz", "npd-config", "15"); }

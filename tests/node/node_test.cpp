@@ -22,6 +22,7 @@
 
 #include "core/kcql/check.h"
 #include "core/plugin/registry.h"
+#include "fake_servers.h"
 #include "parse.h"
 #include "tests/common/plugin_rows.h"
 #include "tests/common/run_command.h"
@@ -364,7 +365,9 @@ TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
   ASSERT_TRUE(d.declares_settings);
   std::vector<std::string> names;
   for (const auto& s : d.settings) names.push_back(s.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes", "kmsg_path", "kmsg_boot_time",
+                                             "kernel_log_max_bytes", "npd_config_dir", "kubelet_healthz_url",
+                                             "probe_timeout_ms"}));
 }
 
 TEST(NodeSettings, MaxFileBytesTruncatesContent) {
@@ -582,8 +585,11 @@ INSTANTIATE_TEST_SUITE_P(Checks, PlantedRoot, ::testing::ValuesIn([] {
 
 TEST(NodeProfileCli, RunsAgainstARootAsAUserWould) {
   RootCopy root;
+  // The fixture host is a node: its kubelet answers healthz (on loopback).
+  auto kubelet = node_test::FakeServer::tcp(node_test::http_answer(200, "ok"));
   const std::string base = std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
-                           " --set node.root=" + sh_quote(root.path()) + " --format json";
+                           " --set node.root=" + sh_quote(root.path()) +
+                           " --set node.kubelet_healthz_url=" + kubelet.url("/healthz") + " --format json";
   for (const char* extra : {"", " --no-isolation"}) {
     SCOPED_TRACE(extra);
     auto healthy = run_command(base + extra);

@@ -1,0 +1,54 @@
+// Asking a local service whether it answers, within a deadline: connect to a
+// Unix socket or a TCP host:port, send a request, read the answer. Every step
+// (connect, send, read) counts against one deadline, so a peer that accepts
+// and never answers costs the timeout, never a hang. Used for the kubelet's
+// healthz, the container runtime's socket and node-problem-detector's
+// /metrics.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plugin_common {
+
+struct Endpoint {
+  std::string unix_path;  // a Unix socket, or
+  std::string host;       // a numeric IPv4/IPv6 address (no name lookup: a DNS stall would escape the deadline)
+  int port = 0;
+  std::string describe() const;  // "unix:/run/containerd/containerd.sock" or "127.0.0.1:10248"
+};
+
+struct ProbeResult {
+  std::string status;     // ok, timeout, refused, absent (no such socket), error
+  std::string error;      // why, for anything but ok
+  std::string response;   // what the peer sent (at most max_bytes)
+  double seconds = 0;     // from the start of connect() to the end of reading
+};
+
+// `enough(response)` returns true once the answer is complete (the default:
+// the peer closed the connection). An empty `request` sends nothing.
+ProbeResult probe(const Endpoint& to, std::string_view request, std::chrono::milliseconds timeout,
+                  size_t max_bytes = 1 << 20, const std::function<bool(std::string_view)>& enough = {});
+
+// An HTTP/1.x response: status code, headers (not kept) and body. The body
+// is what follows the header block (a Content-Length body is cut to it;
+// chunked bodies are decoded).
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+std::optional<HttpResponse> parse_http_response(std::string_view raw, std::string* why);
+
+// GET `target` from `to` with HTTP/1.0 (so the server closes when done).
+ProbeResult http_get(const Endpoint& to, std::string_view host_header, std::string_view target,
+                     std::chrono::milliseconds timeout, size_t max_bytes = 16 << 20);
+
+// "http://127.0.0.1:10248/healthz" -> endpoint and target; nullopt with *why
+// for anything else (https, names, no port).
+std::optional<std::pair<Endpoint, std::string>> parse_http_url(std::string_view url, std::string* why);
+
+}  // namespace plugin_common
