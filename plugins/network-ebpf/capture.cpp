@@ -30,14 +30,14 @@ std::optional<double> seconds_of(std::string_view t) {
 
 }  // namespace
 
-std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max) {
+std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max, const std::string& what) {
   std::optional<double> s;
   if (v.is_text()) s = seconds_of(v.text());
   else if (v.type() == KI_VALUE_INT || v.type() == KI_VALUE_REAL) s = v.real();
   const double max_s = static_cast<double>(max.count()) / 1000;
   if (!s || !std::isfinite(*s) || *s <= 0 || *s > max_s)
-    throw std::runtime_error("net.drops: duration must be a window such as '5s', '500ms' or 10 (seconds), above 0 and at most " +
-                             std::to_string(static_cast<int64_t>(max_s)) + "s (setting max_duration)" +
+    throw std::runtime_error(what + " must be a window such as '5s', '500ms' or 10 (seconds), above 0 and at most " +
+                             std::to_string(static_cast<int64_t>(max_s)) + "s" +
                              (v.is_text() ? ", got '" + std::string(v.text()) + "'" : ""));
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*s * 1000)));
 }

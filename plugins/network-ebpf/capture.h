@@ -31,7 +31,9 @@ struct Settings {
 // "5s", "500ms", "1m", "1.5s" or a number of seconds. Throws
 // std::runtime_error naming the argument for anything else, for zero or less,
 // and for more than `max`.
-std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max);
+// `what` names the argument in the message.
+std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max,
+                                       const std::string& what = "net.drops: duration");
 
 // The inode of the named namespace (`ip netns` name, under netns_dir), or of
 // the one at a path such as /proc/1234/ns/net. Throws std::runtime_error

@@ -45,7 +45,7 @@ ks::TableSpec drops_spec() {
            {"rate", T::Real, "Packets per second over the window"},
            {"first_seen", T::Timestamp, "Time of the first of them"},
            {"last_seen", T::Timestamp, "Time of the last of them"},
-           {"stack_id", T::Integer, "The kernel stack of these drops in net.drop_stacks of the same window; NULL if it could not be recorded"},
+           {"stack_id", T::Integer, "The kernel stack of the first of these drops (taken once per row, as walking the stack costs more than counting) in net.drop_stacks of the same window; NULL if it could not be recorded"},
            {"window_seconds", T::Real, "The length of the window"},
            {"netns_filter", T::Text, "The netns argument, NULL for every namespace"}},
           window_arguments(),
@@ -57,7 +57,7 @@ ks::TableSpec stacks_spec() {
   return {"net.drop_stacks",
           "Kernel call stacks of the packet drops of a window (the same window as net.drops with the same arguments), symbolized through /proc/kallsyms.",
           {{"stack_id", T::Integer, "The stack's id, as net.drops.stack_id"},
-           {"packets", T::Integer, "Packets dropped with this stack"},
+           {"packets", T::Integer, "Packets of the net.drops rows whose first drop had this stack"},
            {"reasons", T::Json, "The drop reasons seen with this stack, an array"},
            {"depth", T::Integer, "Number of frames"},
            {"frames", T::Json, "Frames, innermost first, an array of function+0xoffset"},
@@ -150,14 +150,40 @@ void write_drop(const Window& w, const Kallsyms& syms, const DropCount& d, ks::J
   r.field("packets", d.value.packets).field("bytes", d.value.bytes);
   r.field("rate", secs > 0 ? static_cast<double>(d.value.packets) / secs : 0.0);
   r.field("first_seen", wall_time(c, d.value.first_ns)).field("last_seen", wall_time(c, d.value.last_ns));
-  if (k.stack_id >= 0) r.field("stack_id", k.stack_id); else r.null("stack_id");
+  if (d.value.stack_id >= 0) r.field("stack_id", d.value.stack_id); else r.null("stack_id");
   r.field("window_seconds", secs);
   if (w.netns_name.empty()) r.null("netns_filter"); else r.field("netns_filter", w.netns_name);
 }
 
 }  // namespace
 
-std::vector<ks::TableSpec> table_specs() { return {drops_spec(), stacks_spec()}; }
+ks::TableSpec tcp_probe_spec() {
+  return {"net.tcp_probe",
+          "One TCP connect from this node to host:port, bounded by its timeout: open, refused, timeout, unreachable or unresolved, with the latency.",
+          {{"host", T::Text, "The host asked for"},
+           {"port", T::Integer, "The port"},
+           {"address", T::Text, "The address connected to (the first the name resolves to); NULL if it did not resolve"},
+           {"result", T::Text, "open (connected), refused (RST), timeout (no answer within the timeout), unreachable, unresolved, error"},
+           {"error", T::Text, "The system's message for anything but open, else NULL"},
+           {"latency_ms", T::Real, "Milliseconds until the outcome (for open, the handshake)"},
+           {"timeout_ms", T::Integer, "The bound"}},
+          {{"host", T::Text, "A name or an IPv4/IPv6 address"},
+           {"port", T::Integer, "TCP port, 1 to 65535"},
+           {"timeout", T::Text, "How long to wait for the handshake: '2s', '500ms' or seconds (default '3s', at most 60s)", false}},
+          {"SELECT result, latency_ms FROM net.tcp_probe('10.96.0.1', 443)",
+           "SELECT result, error FROM net.tcp_probe('127.0.0.1', 10250, '1s')"}};
+}
+
+std::vector<ks::TableSpec> table_specs() { return {drops_spec(), stacks_spec(), tcp_probe_spec()}; }
+
+void write_tcp_probe(const TcpProbe& p, std::chrono::milliseconds timeout, ks::BatchWriter& out) {
+  auto r = out.row();
+  r.field("host", p.host).field("port", p.port);
+  if (p.address.empty()) r.null("address"); else r.field("address", p.address);
+  r.field("result", p.result);
+  if (p.error.empty()) r.null("error"); else r.field("error", p.error);
+  r.field("latency_ms", p.latency_ms).field("timeout_ms", static_cast<int64_t>(timeout.count()));
+}
 
 bool write_drops(const Window& w, const Kallsyms& syms, size_t& next, ks::BatchWriter& out) {
   const auto& order = w.by_packets;
@@ -171,8 +197,8 @@ bool write_drops(const Window& w, const Kallsyms& syms, size_t& next, ks::BatchW
 void write_drop_stacks(const Window& w, const Kallsyms& syms, ks::BatchWriter& out) {
   std::map<int32_t, std::pair<uint64_t, std::set<std::string>>> per_stack;
   for (const auto& d : w.capture.drops) {
-    if (d.key.stack_id < 0) continue;
-    auto& [packets, reasons] = per_stack[d.key.stack_id];
+    if (d.value.stack_id < 0) continue;
+    auto& [packets, reasons] = per_stack[d.value.stack_id];
     packets += d.value.packets;
     reasons.insert(w.reasons.name(d.key.reason));
   }

@@ -1,7 +1,8 @@
 // network-ebpf: where packets die and why. The kernel's own account of each
 // dropped packet (skb:kfree_skb with its drop reason), traced with eBPF for a
 // window and served as table functions: net.drops(duration, netns) and
-// net.drop_stacks(duration, netns). See docs/network.md.
+// net.drop_stacks(duration, netns); and what happens now when this node
+// connects somewhere: net.tcp_probe(host, port, timeout). See docs/network.md.
 #include <kinspect/sdk.hpp>
 
 #include <boost/json.hpp>
@@ -82,6 +83,7 @@ class DropTracerDriver : public ks::Plugin {
 
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     const std::string table(ctx.table());
+    if (table == "net.tcp_probe") return tcp_probe_scan(ctx);
     if (table != "net.drops" && table != "net.drop_stacks") throw std::runtime_error("network-ebpf: no table " + table);
     std::chrono::milliseconds duration{5000};
     std::string netns;
@@ -103,6 +105,16 @@ class DropTracerDriver : public ks::Plugin {
   }
 
  private:
+  static std::unique_ptr<ks::Scan> tcp_probe_scan(const ks::ScanContext& ctx) {
+    if (ctx.arg_count() < 2 || !ctx.arg(0).is_text() || !ctx.arg(1).is_int() || ctx.arg(1).integer() < 1 ||
+        ctx.arg(1).integer() > 65535)
+      throw std::runtime_error("net.tcp_probe(host, port[, timeout]) needs a host name or address and a port from 1 to 65535, e.g. net.tcp_probe('10.96.0.1', 443)");
+    std::chrono::milliseconds timeout{3000};
+    if (ctx.arg_count() > 2 && !ctx.arg(2).is_null()) timeout = parse_window(ctx.arg(2), std::chrono::seconds(60), "net.tcp_probe: timeout");
+    TcpProbe p = tcp_probe(std::string(ctx.arg(0).text()), static_cast<uint16_t>(ctx.arg(1).integer()), timeout);
+    return ks::rows([p, timeout](ks::BatchWriter& out) { write_tcp_probe(p, timeout, out); });
+  }
+
   ks::Host host_;
   Settings settings_;
   WindowCache cache_;
@@ -114,5 +126,5 @@ class DropTracerDriver : public ks::Plugin {
 
 KINSPECT_PLUGIN(network_ebpf::DropTracerDriver, "network-ebpf", "1.0.0",
                 "Packet drops traced in the kernel with eBPF (skb:kfree_skb, libbpf CO-RE): why, where, in which "
-                "namespace and of which flow packets die; net.drops and net.drop_stacks",
+                "namespace and of which flow packets die (net.drops, net.drop_stacks); TCP connect probes (net.tcp_probe)",
                 KI_KIND_DRIVER)

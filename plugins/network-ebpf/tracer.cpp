@@ -101,7 +101,7 @@ void read_stacks(const drops_bpf& skel, Capture& c) {
   const int fd = bpf_map__fd(skel.maps.stacks);
   std::vector<uint64_t> frames(127);
   for (const auto& d : c.drops) {
-    const int32_t id = d.key.stack_id;
+    const int32_t id = d.value.stack_id;
     if (id < 0 || c.stacks.count(id)) continue;
     std::fill(frames.begin(), frames.end(), 0);
     if (bpf_map_lookup_elem(fd, &id, frames.data()) != 0) continue;

@@ -1,6 +1,9 @@
 /* The map layout shared by the BPF program (drops.bpf.c) and the loader
- * (tracer.cpp): one aggregation key per (reason, location, stack, namespace,
- * interface, flow), its counters, and the slots of the counters array. Plain C
+ * (tracer.cpp): one aggregation key per (reason, location, namespace,
+ * interface, flow), its counters and the kernel stack of its first drop, and
+ * the slots of the counters array. The stack is not part of the key: walking
+ * the stack costs more than the rest of the program, so it is taken once per
+ * key, when the key is new, not for every drop. Plain C
  * with fixed-width types and explicit padding, because the kernel compares
  * keys byte by byte and both sides must agree on every byte. */
 #ifndef KINSPECT_NETWORK_EBPF_DROP_KEY_H
@@ -13,7 +16,7 @@ struct kebpf_drop_key {
   __u32 reason;    /* enum skb_drop_reason of the running kernel */
   __u32 netns;     /* inode of the skb's network namespace, 0 if unknown */
   __u32 ifindex;   /* the device the skb is on, else the one it came in on, 0 if none */
-  __s32 stack_id;  /* in the stack-trace map, negative when it could not be taken */
+  __u32 zero;      /* padding, always 0 */
   __u16 l3proto;   /* ETH_P_* in host order (skb->protocol) */
   __u8 family;     /* 4, 6, or 0 when the packet is not IP */
   __u8 l4proto;    /* IPPROTO_* */
@@ -30,6 +33,8 @@ struct kebpf_drop_value {
   __u64 bytes;     /* skb->len summed */
   __u64 first_ns;  /* bpf_ktime_get_ns() of the first and last drop */
   __u64 last_ns;
+  __s32 stack_id;  /* the first drop's stack in the stack-trace map, negative when it could not be taken */
+  __u32 pad;
 };
 
 /* Slots of the `counters` array map. */

@@ -1,8 +1,8 @@
 /* The packet-drop tracer: runs on the skb:kfree_skb tracepoint, which the
  * kernel fires for every socket buffer it frees as dropped, with the reason
  * (enum skb_drop_reason) and the code location that dropped it. Each drop is
- * counted in a bounded hash map under its reason, location, kernel stack,
- * namespace, interface and flow; user space reads the map once when the window
+ * counted in a bounded hash map under its reason, location, namespace,
+ * interface and flow, with the kernel stack of the key's first drop; user space reads the map once when the window
  * ends, so no drop ever wakes user space.
  *
  * CO-RE: the kernel structures below are minimal local declarations marked
@@ -112,8 +112,7 @@ static __always_inline void bump(__u32 slot) {
   if (v) __sync_fetch_and_add(v, 1);
 }
 
-static __always_inline __u32 netns_of(struct sk_buff *skb) {
-  struct net_device *dev = BPF_CORE_READ(skb, dev);
+static __always_inline __u32 netns_of(struct sk_buff *skb, struct net_device *dev) {
   if (dev) return BPF_CORE_READ(dev, nd_net.net, ns.inum);
   struct sock *sk = BPF_CORE_READ(skb, sk);
   if (sk) return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -168,7 +167,8 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason drop_reason) {
   const __u32 reason = (__u32)drop_reason;
   if (reason == consumed_reason) return 0;
-  __u32 netns = netns_of(skb);
+  struct net_device *dev = BPF_CORE_READ(skb, dev);
+  __u32 netns = netns_of(skb, dev);
   if (filter_netns && netns != filter_netns) return 0;
 
   struct kebpf_drop_key k;
@@ -176,12 +176,9 @@ int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_d
   k.location = (__u64)location;
   k.reason = reason;
   k.netns = netns;
-  struct net_device *dev = BPF_CORE_READ(skb, dev);
   k.ifindex = dev ? (__u32)BPF_CORE_READ(dev, ifindex) : (__u32)BPF_CORE_READ(skb, skb_iif);
   k.l3proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
   read_flow(&k, skb);
-  k.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-  if (k.stack_id < 0) bump(KEBPF_NO_STACK);
   bump(KEBPF_SEEN);
 
   __u64 now = bpf_ktime_get_ns();
@@ -193,7 +190,10 @@ int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_d
     v->last_ns = now;
     return 0;
   }
+  /* A new key: the only time the stack is walked. */
   struct kebpf_drop_value init = {.packets = 1, .bytes = len, .first_ns = now, .last_ns = now};
+  init.stack_id = bpf_get_stackid(ctx, &stacks, 0);
+  if (init.stack_id < 0) bump(KEBPF_NO_STACK);
   /* BPF_NOEXIST: another CPU may have added the key meanwhile; then count there. */
   if (bpf_map_update_elem(&drops, &k, &init, BPF_NOEXIST) == 0) return 0;
   v = bpf_map_lookup_elem(&drops, &k);
