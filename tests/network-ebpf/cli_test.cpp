@@ -37,7 +37,7 @@ kinspect::testing::CommandResult run_while(const std::string& cmd, const std::fu
   return result.get();
 }
 
-class Cli : public ::testing::Test {
+class DropsCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (missing_prerequisite().empty()) world_ = new TwoNamespaces();
@@ -53,11 +53,11 @@ class Cli : public ::testing::Test {
   static const TwoNamespaces& ns() { return *world_; }
   static TwoNamespaces* world_;
 };
-TwoNamespaces* Cli::world_ = nullptr;
+TwoNamespaces* DropsCli::world_ = nullptr;
 
 }  // namespace
 
-TEST_F(Cli, TraceDropsPrintsJsonWithReasonLocationAndFlow) {
+TEST_F(DropsCli, TraceDropsPrintsJsonWithReasonLocationAndFlow) {
   auto r = run_while(kKinspect + " trace drops --duration 6s --netns " + ns().a(), [&] {
     ns().send("udp 10.78.0.1 9999 40");
   });
@@ -77,7 +77,7 @@ TEST_F(Cli, TraceDropsPrintsJsonWithReasonLocationAndFlow) {
   EXPECT_EQ(hit->at("netns").as_int64(), ns().inode_a());
 }
 
-TEST_F(Cli, TraceDropsReasonFilterKeepsOnlyThatReason) {
+TEST_F(DropsCli, TraceDropsReasonFilterKeepsOnlyThatReason) {
   auto r = run_while(kKinspect + " trace drops --duration 7s --reason no_socket --netns " + ns().a(), [&] {
     ns().send("udp 10.78.0.1 9999 10");  // NETFILTER_DROP: filtered out
     ns().send("udp 10.78.0.1 9995 10");  // nothing listens: NO_SOCKET
@@ -88,13 +88,13 @@ TEST_F(Cli, TraceDropsReasonFilterKeepsOnlyThatReason) {
   for (const auto& row : v.as_array()) EXPECT_EQ(row.at("reason"), "NO_SOCKET") << json::serialize(row);
 }
 
-TEST_F(Cli, TraceDropsRefusesABadDuration) {
+TEST_F(DropsCli, TraceDropsRefusesABadDuration) {
   auto r = run_command(kKinspect + " trace drops --duration soon");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--duration takes a duration such as 10s"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, QueryJoiningDropsWithIptablesRulesNamesTheRule) {
+TEST_F(DropsCli, QueryJoiningDropsWithIptablesRulesNamesTheRule) {
   // The first packet of a flow may take another kernel path (another stack,
   // so another row of net.drops): the rows are added up per rule.
   const std::string q =
