@@ -95,6 +95,7 @@ std::vector<Command> check_commands();
 std::vector<Command> profile_commands();
 std::vector<Command> snapshot_commands();
 std::vector<Command> serve_commands();
+std::vector<Command> trace_commands();
 
 // The whole command line, as the executable runs it (tests call it too).
 int main(int argc, char** argv);

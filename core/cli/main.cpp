@@ -14,7 +14,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> v;
     for (auto part : {run_commands(), query_commands(), snapshot_commands(), check_commands(), profile_commands(),
-                      plugin_commands(), table_commands(), serve_commands(), version_commands()})
+                      plugin_commands(), table_commands(), serve_commands(), trace_commands(), version_commands()})
       v.insert(v.end(), part.begin(), part.end());
     return v;
   }();
