@@ -108,6 +108,7 @@ class Daemon {
   void scheduler_loop();
   void enqueue_due_jobs();  // with mutex_ held
   bool start_next_run();    // with mutex_ held
+  void fresh_key_generation();  // with mutex_ held
   void execute(RunState run);
   Expected<report::Report> inspect(const RunState& run);
   void finish(const RunState& run, const Expected<report::Report>& result, double seconds);

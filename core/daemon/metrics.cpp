@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/daemon/api.h"
+#include "core/table/packed.h"
 
 namespace kinspect::daemon {
 
@@ -90,6 +91,12 @@ void job_metrics(Page& p, const std::vector<JobStatus>& jobs) {
 }
 
 void daemon_metrics(Page& p, Daemon& d, const HttpServer* server) {
+  p.family("kinspect_key_dictionary_generation", "gauge",
+           "The packed rows' key dictionary generation: a new one begins before a run when none is in flight.");
+  p.sample("kinspect_key_dictionary_generation", {}, double(packed::generation()));
+  p.family("kinspect_key_dictionary_keys", "gauge", "Distinct object keys in the current generation, and its bound.");
+  p.sample("kinspect_key_dictionary_keys", {{"of", "used"}}, double(packed::key_count()));
+  p.sample("kinspect_key_dictionary_keys", {{"of", "limit"}}, double(packed::key_limit()));
   ReloadStatus rs = d.reload_status();
   p.family("kinspect_reloads_total", "counter", "Reloads of checks, profiles and plugins, by result.");
   p.sample("kinspect_reloads_total", {{"result", "ok"}}, double(rs.reloads_ok));

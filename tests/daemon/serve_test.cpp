@@ -100,6 +100,11 @@ TEST(Serve, InspectsOnAScheduleAndServesReportsAndMetrics) {
   EXPECT_NE(metrics.body.find("kinspect_runs_total{cluster=\"example\",profile=\"\",result=\"ok\"}"), std::string::npos);
   EXPECT_NE(metrics.body.find("kinspect_findings{cluster=\"example\""), std::string::npos);
   EXPECT_NE(metrics.body.find("kinspect_reloads_total{result=\"ok\"} 1"), std::string::npos);
+  // Two runs or more, each started with none in flight: the key dictionary
+  // began a new generation at least once, so it does not grow run after run.
+  size_t at = metrics.body.find("\nkinspect_key_dictionary_generation ");
+  ASSERT_NE(at, std::string::npos) << metrics.body;
+  EXPECT_GE(std::stod(metrics.body.substr(at + 36)), 2.0) << metrics.body.substr(at, 60);
 }
 
 TEST(Serve, MetricsPassPromtool) {
