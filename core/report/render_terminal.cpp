@@ -267,14 +267,6 @@ class Writer {
     return at == std::string::npos ? reason : reason.substr(0, at) + ", which could not be read (see below)";
   }
 
-  // "plugin 'p', table t: connection refused" -> "connection refused".
-  static std::string without_table_prefix(const std::string& e) {
-    if (e.rfind("plugin '", 0) != 0) return e;
-    size_t table = e.find(", table ");
-    size_t colon = table == std::string::npos ? std::string::npos : e.find(": ", table);
-    return colon == std::string::npos ? e : e.substr(colon + 2);
-  }
-
   void summary(std::string& out, const Report& r) const {
     Summary s = r.summary();
     std::string line = plural(s.checks, "check") + ": " + std::to_string(s.passed) + " passed, " +

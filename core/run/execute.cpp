@@ -147,11 +147,9 @@ class Execution {
   // Worded like the plugin's own errors ("plugin 'p', table t: ..."), so the
   // report lists the failure once for all the tables it took down.
   Error not_sent(const std::string& table) const {
-    std::string first = run_.source_down->error.message();
-    if (size_t at = first.find(", table "); first.rfind("plugin '", 0) == 0 && at != std::string::npos)
-      if (size_t colon = first.find(": ", at); colon != std::string::npos) first = first.substr(colon + 2);
     return Error("plugin '" + run_.source_down->plugin + "', table " + table +
-                 ": not sent: the source failed when the run began (" + first + ")");
+                 ": not sent: the source failed when the run began (" +
+                 without_table_prefix(run_.source_down->error.message()) + ")");
   }
 
   Clock::time_point capped(double seconds) const { return std::min(deadline_in(seconds), run_.deadline); }

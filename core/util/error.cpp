@@ -35,6 +35,13 @@ std::string without_source_locations(std::string text) {
   return text;
 }
 
+std::string without_table_prefix(const std::string& e) {
+  if (e.rfind("plugin '", 0) != 0) return e;
+  size_t table = e.find(", table ");
+  size_t colon = table == std::string::npos ? std::string::npos : e.find(": ", table);
+  return colon == std::string::npos ? e : e.substr(colon + 2);
+}
+
 std::string Error::format() const {
   std::string out = message_;
   for (const auto& d : diagnostics_) {

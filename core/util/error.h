@@ -36,6 +36,11 @@ struct Diagnostic {
 // they name our dependencies' files, not the user's input.
 std::string without_source_locations(std::string text);
 
+// A table error without the "plugin 'p', table t: " the host puts in front
+// (core/plugin), so one failure that took down many tables reads the same
+// for each: "plugin 'k', table k8s.pods: connection refused" -> "connection refused".
+std::string without_table_prefix(const std::string& error);
+
 // An error: a summary and, for inputs, every diagnostic found (we report all
 // problems at once rather than stopping at the first).
 class Error {
