@@ -41,9 +41,11 @@ namespace {
 // free again, and replies to table reads ('B', 'E', 'X'). Worker to parent:
 // 'D' description, 'B' batch, 'M' batch in a shared slot (slot byte, u32
 // length), 'E' end, 'X' error, 'T' a native check asks for a table.
+// 'H' asks the plugin what it shares (ABI 1.2), and the worker answers 'H'
+// with it; 'O' hands a new worker's plugin what another one shared.
 
 enum : char { kLoad = 'L', kScan = 'S', kCheck = 'C', kDescription = 'D', kBatch = 'B', kEnd = 'E', kFail = 'X',
-              kTable = 'T', kShared = 'M', kAck = 'A', kUnavailable = 'U' };
+              kTable = 'T', kShared = 'M', kAck = 'A', kUnavailable = 'U', kShare = 'H', kAdopt = 'O' };
 
 // Two batch slots in memory both processes map. The worker fills a slot
 // only after the parent said it is done with it ('A'), so neither side ever
@@ -366,6 +368,17 @@ int run_plugin_worker(int fd) {
         send_frame(fd, kFail, "no plugin loaded");
         continue;
       }
+      if (type == kShare) {
+        auto shared = plugin->share();
+        json::object reply;
+        if (shared) reply["shared"] = *shared;
+        if (!send_frame(fd, kShare, json::serialize(reply))) return 1;
+        continue;
+      }
+      if (type == kAdopt) {
+        if (!send_status(fd, plugin->adopt(json::value_to<std::string>(req.at("shared"))))) return 1;
+        continue;
+      }
       auto sink = [&](std::string_view batch) {
         return channel.send_batch(batch) ? Status::Ok() : Status(Error("lost the parent process"));
       };
@@ -525,6 +538,49 @@ Expected<Identity> load_in_worker(Worker& worker, int fd, const std::string& sho
   return Identity::from_frame(payload);
 }
 
+// Waits for a worker's answer to a request that has no batches, within the
+// run's deadline or, outside a run, `bound`.
+ReadResult await_reply(Worker& worker, char& type, std::string& payload, const CancelToken* cancel,
+                       std::chrono::seconds bound) {
+  CancelToken deadline;
+  deadline.deadline = std::chrono::steady_clock::now() + bound;
+  return read_frame(worker.fd(), type, payload, cancel ? cancel : &deadline);
+}
+
+// Asks `worker`'s plugin what it shares with its other instances (ABI 1.2):
+// the text, nullopt for nothing, or why the worker could not answer. The
+// plugin may do costly set-up now (a large kubeconfig, an exec plugin).
+Expected<std::optional<std::string>> share_from_worker(Worker& worker, const CancelToken* cancel) {
+  if (!send_frame(worker.fd(), kShare, "{}")) return Error("plugin worker " + worker.reap() + " before its set-up");
+  char type;
+  std::string payload;
+  ReadResult r = await_reply(worker, type, payload, cancel, std::chrono::seconds(120));
+  if (r == ReadResult::TimedOut) return Error("plugin did not finish its set-up in time; " + worker.stop(true));
+  if (r != ReadResult::Ok) return Error("plugin " + worker.reap() + " during its set-up");
+  boost::system::error_code ec;
+  json::value reply = json::parse(payload, ec);
+  if (type != kShare || ec || !reply.is_object()) return Error("plugin worker sent an unexpected reply to 'share'");
+  const json::value* shared = reply.as_object().if_contains("shared");
+  if (!shared || !shared->is_string()) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(shared->get_string()));
+}
+
+// Hands a new worker's plugin what the first one shared. A plugin that
+// refuses it works from its settings alone (said at debug level); only a
+// worker that broke is an error.
+Status adopt_in_worker(Worker& worker, const std::string& shared, const CancelToken* cancel) {
+  if (!send_frame(worker.fd(), kAdopt, json::serialize(json::object{{"shared", shared}})))
+    return Error("plugin worker " + worker.reap() + " before its set-up");
+  char type;
+  std::string payload;
+  ReadResult r = await_reply(worker, type, payload, cancel, std::chrono::seconds(60));
+  if (r == ReadResult::TimedOut) return Error("plugin did not finish its set-up in time; " + worker.stop(true));
+  if (r != ReadResult::Ok) return Error("plugin " + worker.reap() + " during its set-up");
+  if (type == kFail) log::debug("plugin", payload);
+  else if (type != kEnd) return Error("plugin worker sent an unexpected reply to 'adopt'");
+  return {};
+}
+
 // The name the loader guesses from a file name before the plugin says its
 // own (file kube_apiserver.so is plugin kube-apiserver).
 std::string guessed_name(const std::string& path) {
@@ -585,7 +641,35 @@ class IsolatedPlugin final : public LoadedPlugin {
       return Error("a new worker of the plugin described itself differently from the first one (" + id->name + " " +
                    id->version + " vs " + id_.name + " " + id_.version + "); it is refused");
     }
+    if (Status st = start_from_shared(*w.value(), cancel); !st.ok()) return st.error();
     return w;
+  }
+
+  // The pool's first worker does the plugin's costly set-up (a kubeconfig
+  // parsed, a connection resolved) and says what it learnt; every later
+  // worker adopts that instead of redoing it, so the set-up happens once per
+  // run whatever the number of workers. Later workers wait for the answer.
+  Status start_from_shared(Worker& w, const CancelToken* cancel) {
+    if (id_.abi_minor < 2) return {};
+    std::unique_lock<std::mutex> lock(share_mutex_);
+    while (sharing_ == Sharing::kAsking) {
+      if (cancel && cancel->should_stop()) return Error("cancelled while the plugin's first worker was starting");
+      share_cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    if (sharing_ == Sharing::kKnown) {
+      std::optional<std::string> shared = shared_;
+      lock.unlock();
+      return shared ? adopt_in_worker(w, *shared, cancel) : Status();
+    }
+    sharing_ = Sharing::kAsking;
+    lock.unlock();
+    auto shared = share_from_worker(w, cancel);
+    lock.lock();
+    // A worker that broke while asked leaves the asking to the next one.
+    sharing_ = shared ? Sharing::kKnown : Sharing::kNotAsked;
+    if (shared) shared_ = std::move(shared.value());
+    share_cv_.notify_all();
+    return shared ? Status() : Status(shared.error());
   }
 
   Expected<std::unique_ptr<Worker>> acquire(const CancelToken* cancel) {
@@ -712,6 +796,13 @@ class IsolatedPlugin final : public LoadedPlugin {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Worker>> idle_;
   unsigned busy_ = 0;
+  // What the plugin's workers share (ABI 1.2). It may hold credentials: it
+  // stays in this process's memory, never logged.
+  enum class Sharing { kNotAsked, kAsking, kKnown };
+  std::mutex share_mutex_;
+  std::condition_variable share_cv_;
+  Sharing sharing_ = Sharing::kNotAsked;
+  std::optional<std::string> shared_;
 };
 
 using LoadResult = Expected<std::unique_ptr<LoadedPlugin>>;

@@ -338,6 +338,30 @@ Status InProcessPlugin::drain(ScanCtx& ctx, ki_scan_t* scan, const BatchSink& si
   return result;
 }
 
+namespace {
+bool shares(const ki_plugin_api* api) {
+  return api->abi_minor >= 2 && api->struct_size >= offsetof(ki_plugin_api, adopt) + sizeof(void*) && api->share &&
+         api->adopt;
+}
+}  // namespace
+
+std::optional<std::string> InProcessPlugin::share() {
+  if (!shares(api_)) return std::nullopt;
+  std::lock_guard<std::recursive_mutex> lock(call_mutex_);
+  const char* shared = api_->share(instance_);
+  if (!shared) return std::nullopt;
+  return std::string(shared);
+}
+
+Status InProcessPlugin::adopt(const std::string& shared) {
+  if (!shares(api_)) return Error("plugin '" + std::string(name()) + "' shares nothing (ABI 1.2 share/adopt)");
+  std::lock_guard<std::recursive_mutex> lock(call_mutex_);
+  if (api_->adopt(instance_, shared.c_str()) == KI_OK) return {};
+  const char* e = api_->last_error(instance_);
+  return Error("plugin '" + std::string(name()) + "' could not adopt what another instance shared: " +
+               (e ? e : "no reason given"));
+}
+
 Status InProcessPlugin::scan(const ScanSpec& spec, const BatchSink& sink, const CancelToken* cancel,
                              HostServices* services) {
   ScanCtx ctx{this, services, cancel, {}};

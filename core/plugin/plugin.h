@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,6 +132,14 @@ class InProcessPlugin final : public LoadedPlugin {
               HostServices* services) override;
   Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
                    const CancelToken* cancel, HostServices* services) override;
+
+  // (ABI 1.2) What this instance lets later instances of the same run
+  // start from (see `share` in abi.h); nullopt when it shares nothing or
+  // predates 1.2. It may hold credentials: never log or store it.
+  std::optional<std::string> share();
+  // Hands what share() returned elsewhere to this instance; an error
+  // leaves it working from its settings alone.
+  Status adopt(const std::string& shared);
 
   struct Impl;
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "core/plugin/registry.h"
 
@@ -39,6 +42,35 @@ TEST(Isolation, GoodPluginWorksThroughAWorker) {
   ASSERT_TRUE(many.ok());
   EXPECT_EQ((*many)->rows.size(), 5000u);
   EXPECT_EQ(packed::to_json((*many)->rows[4999]).at("i").as_int64(), 4999);
+}
+
+// The pool's first worker is asked what its plugin shares (ABI 1.2) and
+// every later worker adopts it: costly set-up (a kubeconfig) is done once.
+TEST(Isolation, LaterWorkersAdoptWhatTheFirstOneShared) {
+  PluginRegistry reg;
+  auto o = isolated({safe("good")});
+  o.isolation.max_workers_per_plugin = 3;
+  ASSERT_TRUE(reg.load(o).empty());
+  // Three scans at once, each holding its worker for a while, need three workers.
+  std::vector<std::thread> scans;
+  std::mutex m;
+  std::vector<std::pair<int64_t, std::string>> served;
+  for (int i = 0; i < 3; ++i)
+    scans.emplace_back([&, i] {
+      auto rows = reg.fetch(ScanSpec{"test.worker", {boost::json::value(800 + i)}, {}});
+      ASSERT_TRUE(rows.ok()) << rows.error().format();
+      auto row = packed::to_json((*rows)->rows.at(0)).as_object();
+      std::lock_guard<std::mutex> lock(m);
+      served.emplace_back(row.at("pid").as_int64(), std::string(row.at("adopted").as_string()));
+    });
+  for (auto& t : scans) t.join();
+  ASSERT_EQ(served.size(), 3u);
+  std::set<int64_t> sharers, adopters;
+  for (const auto& [pid, adopted] : served) (adopted.empty() ? sharers : adopters).insert(pid);
+  ASSERT_EQ(sharers.size(), 1u) << "exactly one worker did the set-up";
+  EXPECT_GE(adopters.size(), 1u) << "the scans ran on one worker only";
+  for (const auto& [pid, adopted] : served)
+    if (!adopted.empty()) EXPECT_EQ(adopted, "shared by pid " + std::to_string(*sharers.begin()));
 }
 
 TEST(Isolation, BatchesCrossIntactThroughSharedSlotsOrTheSocket) {

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define KI_ABI_MAJOR 1
-#define KI_ABI_MINOR 1
+#define KI_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define KI_PLUGIN_EXPORT __declspec(dllexport)
@@ -285,6 +285,23 @@ typedef struct ki_plugin_api {
   /* Starts one native check; findings are read with scan_next/scan_close.
    * Required for KI_KIND_CHECKS, else NULL. */
   ki_rc (*check_open)(ki_plugin_t* plugin, const ki_check_request* request, ki_scan_t** scan);
+
+  /* (1.2) Optional, both NULL or both set. The host may run several
+   * instances of one plugin in a run (one per worker process), each created
+   * with the same config_json. share() asks one instance for what the others
+   * can start from instead of redoing it: a parsed configuration file, a
+   * resolved connection. The instance may do that work now. It returns
+   * NUL-terminated text of its own format (the ownership rule above), or
+   * NULL when it has nothing to share. An error the work met belongs in the
+   * text too, so that the other instances report it without meeting it
+   * again. The text may hold credentials: the host keeps it in memory only,
+   * hands it to adopt() of instances created with the same config_json by
+   * the same host, and never logs, stores or reports it.
+   * adopt() gives a new instance, right after create(), what share()
+   * returned. KI_OK; or KI_ERROR (last_error), and the instance then works
+   * from its config_json alone. */
+  const char* (*share)(ki_plugin_t* plugin);
+  ki_rc (*adopt)(ki_plugin_t* plugin, const char* shared);
 
   /* Members appended in later minors go here; the host reads them only when
    * struct_size covers them. */

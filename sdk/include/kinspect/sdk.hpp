@@ -35,6 +35,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <algorithm>
 #include <string>
@@ -477,6 +478,17 @@ class Plugin {
   virtual std::unique_ptr<Scan> check(const CheckContext& ctx) {
     throw std::runtime_error("plugin declares no checks");
   }
+  // (ABI 1.2) What other instances of this plugin, created with the same
+  // settings in the same run, can start from instead of redoing costly work
+  // (a parsed config file, a resolved connection); nullopt = nothing. Each
+  // worker process has an instance of its own: the host asks the first one
+  // and hands the text to adopt() of the others. It may hold credentials;
+  // the host never logs or stores it. Put an error met on the way in the
+  // text, so the other instances report it without meeting it again.
+  virtual std::optional<std::string> share() { return std::nullopt; }
+  // Called right after construction with what share() returned elsewhere.
+  // Throwing leaves the instance to work from its settings alone.
+  virtual void adopt(std::string_view shared) { (void)shared; }
 };
 
 namespace detail {
@@ -538,6 +550,7 @@ struct Instance {
   std::unique_ptr<Plugin> impl;
   std::string last_error;
   std::string describe;
+  std::string shared;
 };
 
 struct ScanState {
@@ -631,6 +644,26 @@ inline const char* describe(ki_plugin_t* p) noexcept {
   return rc == KI_OK ? in->describe.c_str() : nullptr;
 }
 
+inline const char* share(ki_plugin_t* p) noexcept {
+  Instance* in = inst(p);
+  bool any = false;
+  ki_rc rc = guarded(in, [&] {
+    auto s = in->impl->share();
+    any = s.has_value();
+    in->shared = s ? std::move(*s) : std::string();
+    return KI_OK;
+  });
+  return rc == KI_OK && any ? in->shared.c_str() : nullptr;
+}
+
+inline ki_rc adopt(ki_plugin_t* p, const char* shared) noexcept {
+  Instance* in = inst(p);
+  return guarded(in, [&] {
+    in->impl->adopt(std::string_view(shared ? shared : ""));
+    return KI_OK;
+  });
+}
+
 inline ki_rc scan_open(ki_plugin_t* p, const ki_scan_request* req, ki_scan_t** out) noexcept {
   Instance* in = inst(p);
   return guarded(in, [&] {
@@ -700,6 +733,8 @@ ki_plugin_api make_api(const char* name, const char* version, const char* descri
   if (kinds & KI_KIND_CHECKS) api.check_open = &check_open;
   api.scan_next = &scan_next;
   api.scan_close = &scan_close;
+  api.share = &share;
+  api.adopt = &adopt;
   return api;
 }
 
