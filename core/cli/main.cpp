@@ -101,7 +101,7 @@ std::vector<std::string> global_options_last(std::vector<std::string> args) {
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    bool flag = a == "-v" || a == "-vv" || a == "--verbose" || a == "-q" || a == "--quiet" || a.rfind("--color=", 0) == 0;
+    bool flag = (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos) || a == "--verbose" || a == "-q" || a == "--quiet" || a.rfind("--color=", 0) == 0;
     if (flag) {
       global.push_back(a);
     } else if (a == "--color" && i + 1 < args.size()) {
@@ -114,6 +114,19 @@ std::vector<std::string> global_options_last(std::vector<std::string> args) {
   std::vector<std::string> out(args.begin() + static_cast<long>(i), args.end());
   out.insert(out.end(), global.begin(), global.end());
   return out;
+}
+
+// How many -v the command line holds ("-vv" is two). Counted from the
+// words themselves: the parser's value for a flag without tokens is empty,
+// however many times it is given.
+int verbosity(const std::vector<std::string>& args) {
+  int n = 0;
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--verbose") ++n;
+    else if (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos) n += int(a.size() - 1);
+  }
+  return n;
 }
 
 }  // namespace
@@ -176,8 +189,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (vm.count("quiet")) log::set_level(log::Level::Error);
-  if (vm.count("verbose"))
-    log::set_level(vm["verbose"].as<std::vector<bool>>().size() > 1 ? log::Level::Debug : log::Level::Info);
+  if (int v = verbosity(args); v > 0) log::set_level(v > 1 ? log::Level::Debug : log::Level::Info);
   log::export_level();
   try {
     return cmd->run(vm);
