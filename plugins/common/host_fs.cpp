@@ -123,13 +123,4 @@ std::string HostFs::resolve(std::string_view path) const {
   return joined(done);
 }
 
-std::string rfc3339(int64_t epoch_seconds) {
-  std::time_t t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace plugin_common

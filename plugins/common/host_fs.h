@@ -49,7 +49,4 @@ class HostFs {
 // when there was more.
 std::optional<std::string> read_fd(int fd, size_t cap, bool* truncated, int* err);
 
-// "2024-01-02T03:04:05Z".
-std::string rfc3339(int64_t epoch_seconds);
-
 }  // namespace plugin_common

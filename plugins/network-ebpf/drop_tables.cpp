@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/host_fs.h"
+#include "common/time.h"
 
 namespace network_ebpf {
 

@@ -1,5 +1,7 @@
 #include "certs.h"
 
+#include "common/time.h"
+
 #include <dirent.h>
 
 #include <algorithm>

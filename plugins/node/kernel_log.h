@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/time.h"
+
 namespace node {
 
 enum class LogFormat { Kmsg, Dmesg, Syslog, Plain };
@@ -126,9 +128,7 @@ class RecordWindow {
 // minus CLOCK_BOOTTIME (what dmesg(1) uses).
 std::optional<int64_t> this_boot_epoch_us();
 
-// "2024-01-02T03:04:05.123456Z".
-std::string rfc3339_us(int64_t epoch_us);
-// "2024-01-02T03:04:05Z", "...05.5Z" or with "+02:00": epoch microseconds.
-std::optional<int64_t> parse_rfc3339_us(std::string_view s);
+using plugin_common::parse_rfc3339_us;
+using plugin_common::rfc3339_us;
 
 }  // namespace node

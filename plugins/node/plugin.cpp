@@ -24,6 +24,7 @@
 #include <set>
 
 #include "common/host_fs.h"
+#include "common/time.h"
 #include "kernel_tables.h"
 #include "parse.h"
 #include "certs.h"

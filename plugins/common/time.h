@@ -1,0 +1,21 @@
+// RFC 3339 times for the in-tree plugins, the one place they are written
+// and read (the core has its own in core/util/time, which plugins may not
+// include).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plugin_common {
+
+// "2024-01-02T03:04:05Z" (UTC, whole seconds).
+std::string rfc3339(int64_t epoch_seconds);
+// "2024-01-02T03:04:05.123456Z".
+std::string rfc3339_us(int64_t epoch_us);
+// "2024-01-02T03:04:05Z", "...05.5Z", "...05+02:00" (or "+0200"; "T", "t" or a
+// space between date and time): epoch microseconds; nullopt if it is not one.
+std::optional<int64_t> parse_rfc3339_us(std::string_view s);
+
+}  // namespace plugin_common
