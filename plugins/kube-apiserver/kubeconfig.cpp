@@ -1,6 +1,9 @@
 #include "kubeconfig.h"
 
 #include <boost/json.hpp>
+#include <kinspect/abi.h>
+
+#include "common/time.h"
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <fcntl.h>
@@ -99,6 +102,57 @@ std::string display_path(const std::string& p) {
     if (p.size() > h.size() && p.compare(0, h.size(), h) == 0 && p[h.size()] == '/') return "~" + p.substr(h.size());
   }
   return p;
+}
+
+namespace {
+boost::json::object exec_to_json(const ExecConfig& e) {
+  boost::json::array args(e.args.begin(), e.args.end()), env;
+  for (const auto& [k, v] : e.env) env.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
+  return {{"command", e.command}, {"args", std::move(args)}, {"env", std::move(env)},
+          {"api_version", e.api_version}, {"provide_cluster_info", e.provide_cluster_info},
+          {"install_hint", e.install_hint}, {"interactive_mode", e.interactive_mode}, {"where", e.where}};
+}
+
+ExecConfig exec_from_json(const boost::json::object& o) {
+  using boost::json::value_to;
+  ExecConfig e;
+  e.command = value_to<std::string>(o.at("command"));
+  e.args = value_to<std::vector<std::string>>(o.at("args"));
+  for (const auto& kv : o.at("env").as_array())
+    e.env.emplace_back(value_to<std::string>(kv.as_array().at(0)), value_to<std::string>(kv.as_array().at(1)));
+  e.api_version = value_to<std::string>(o.at("api_version"));
+  e.provide_cluster_info = o.at("provide_cluster_info").as_bool();
+  e.install_hint = value_to<std::string>(o.at("install_hint"));
+  e.interactive_mode = value_to<std::string>(o.at("interactive_mode"));
+  e.where = value_to<std::string>(o.at("where"));
+  return e;
+}
+
+// Every text member of Connection, by name, for both directions.
+template <class C, class Fn>
+void for_each_text(C& c, Fn fn) {
+  fn("server", c.server), fn("ca_pem", c.ca_pem), fn("tls_server_name", c.tls_server_name);
+  fn("proxy_url", c.proxy_url), fn("client_cert_pem", c.client_cert_pem), fn("client_key_pem", c.client_key_pem);
+  fn("token", c.token), fn("token_file", c.token_file), fn("username", c.username), fn("password", c.password);
+  fn("context", c.context), fn("cluster_name", c.cluster_name), fn("user_name", c.user_name), fn("origin", c.origin);
+}
+}  // namespace
+
+std::string connection_to_text(const Connection& c) {
+  boost::json::object o;
+  for_each_text(c, [&](const char* k, const std::string& v) { o[k] = v; });
+  o["insecure"] = c.insecure;
+  if (c.exec) o["exec"] = exec_to_json(*c.exec);
+  return boost::json::serialize(o);
+}
+
+Connection connection_from_text(std::string_view text) {
+  boost::json::object o = boost::json::parse(text).as_object();
+  Connection c;
+  for_each_text(c, [&](const char* k, std::string& v) { v = boost::json::value_to<std::string>(o.at(k)); });
+  c.insecure = o.at("insecure").as_bool();
+  if (const auto* e = o.if_contains("exec")) c.exec = exec_from_json(e->as_object());
+  return c;
 }
 
 std::string read_config_file(const std::string& path, const std::string& what, size_t max_bytes) {
@@ -294,6 +348,7 @@ std::optional<Connection> resolve_connection(const ResolveOptions& o, const LogF
       if (explicit_ && files.size() == 1) throw std::runtime_error("kubeconfig not found: " + display_path(f));
       continue;  // kubectl ignores missing files of a KUBECONFIG list
     }
+    log(KI_LOG_DEBUG, "reading kubeconfig " + display_path(f));
     load_file(f, m);
   }
   if (m.files.empty()) return in_cluster(o, log);
@@ -475,23 +530,9 @@ CredentialProcess run_credential_process(const std::string& cmd, std::vector<cha
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& s) {
-  std::tm tm{};
-  const char* p = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!p) return std::nullopt;
-  if (*p == '.') {
-    ++p;
-    while (*p >= '0' && *p <= '9') ++p;
-  }
-  long off = 0;
-  if (*p == '+' || *p == '-') {
-    int hh = 0, mm = 0;
-    if (std::sscanf(p + 1, "%d:%d", &hh, &mm) < 1) return std::nullopt;
-    off = (hh * 3600 + mm * 60) * (*p == '-' ? -1 : 1);
-  } else if (*p != 'Z' && *p != 'z') {
-    return std::nullopt;
-  }
-  time_t t = timegm(&tm) - off;
-  return std::chrono::system_clock::from_time_t(t);
+  auto us = plugin_common::parse_rfc3339_us(s);
+  if (!us) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::microseconds(*us));
 }
 
 }  // namespace

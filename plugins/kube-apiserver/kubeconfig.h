@@ -37,6 +37,12 @@ struct Connection {
   std::string origin;  // "kubeconfig ~/.kube/config, context kind-kind" or "in-cluster service account"
 };
 
+// A resolved connection as text and back, so the first plugin worker of a
+// run resolves the kubeconfig and the others start from its answer (ABI
+// 1.2 share/adopt). The text holds credentials: it never leaves memory.
+std::string connection_to_text(const Connection& c);
+Connection connection_from_text(std::string_view text);
+
 struct ResolveOptions {
   std::string kubeconfig;  // explicit path(s), ':'-separated; empty: $KUBECONFIG, then ~/.kube/config
   std::string context;     // empty: current-context

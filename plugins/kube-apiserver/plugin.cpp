@@ -462,6 +462,33 @@ class KubeApiserver : public ks::Plugin {
     return live_scan(ctx, t);
   }
 
+  // The connection as this worker resolved it (kubeconfig files read and
+  // merged, certificate files loaded), or why it could not be: every other
+  // worker of the run starts from it, so a large kubeconfig is parsed once
+  // per run and a broken one is reported the same way by every worker.
+  std::optional<std::string> share() override {
+    if (snap_) return std::nullopt;
+    try {
+      client();
+    } catch (const std::exception&) {
+    }
+    json::object shared;
+    if (client_) shared["connection"] = connection_to_text(client_->connection());
+    else shared["error"] = conn_error_;
+    return json::serialize(shared);
+  }
+
+  void adopt(std::string_view text) override {
+    if (snap_ || client_) return;
+    json::object shared = json::parse(text).as_object();
+    if (const auto* e = shared.if_contains("error")) {
+      conn_error_ = json::value_to<std::string>(*e);
+      return;
+    }
+    connect(connection_from_text(shared.at("connection").as_string()));
+    host_.log(KI_LOG_DEBUG, "kube-apiserver", "started from the connection another worker resolved");
+  }
+
  private:
   ApiClient& client() {
     if (client_) return *client_;
@@ -475,24 +502,28 @@ class KubeApiserver : public ks::Plugin {
         host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
       });
       if (!conn) throw std::runtime_error(kNoCluster);
-      ClientOptions co;
-      co.qps = cfg_.qps;
-      co.burst = cfg_.burst;
-      co.timeout_seconds = cfg_.timeout_seconds;
-      co.max_retries = cfg_.max_retries;
-      co.exec_timeout_seconds = cfg_.exec_timeout_seconds;
-      co.max_response_bytes = cfg_.max_response_bytes;
-      co.max_compression_ratio = cfg_.limits.max_compression_ratio;
-      co.backoff_base_seconds = cfg_.backoff_base_seconds;
-      host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + redact_url(conn->server) + " (" + conn->origin + ")");
-      client_ = std::make_unique<ApiClient>(std::move(*conn), co, [this](int level, const std::string& m) {
-        host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
-      });
+      connect(std::move(*conn));
     } catch (const std::exception& e) {
       conn_error_ = e.what();
       throw;
     }
     return *client_;
+  }
+
+  void connect(Connection conn) {
+    ClientOptions co;
+    co.qps = cfg_.qps;
+    co.burst = cfg_.burst;
+    co.timeout_seconds = cfg_.timeout_seconds;
+    co.max_retries = cfg_.max_retries;
+    co.exec_timeout_seconds = cfg_.exec_timeout_seconds;
+    co.max_response_bytes = cfg_.max_response_bytes;
+    co.max_compression_ratio = cfg_.limits.max_compression_ratio;
+    co.backoff_base_seconds = cfg_.backoff_base_seconds;
+    host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + redact_url(conn.server) + " (" + conn.origin + ")");
+    client_ = std::make_unique<ApiClient>(std::move(conn), co, [this](int level, const std::string& m) {
+      host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
+    });
   }
 
   void discover() {

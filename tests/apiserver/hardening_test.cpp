@@ -776,6 +776,26 @@ TEST(SpecialFiles, FifoAndDeviceInputsAreRefusedNotWaitedOn) {
   EXPECT_LT(seconds_since(t0), 20.0);
 }
 
+// The kubeconfig is read once per run, however many plugin workers the run
+// starts: the first worker resolves it and the others adopt the connection
+// (ABI 1.2 share/adopt). A 16 MiB kubeconfig takes seconds to parse.
+TEST(SpecialFiles, TheKubeconfigIsReadOncePerRun) {
+  if (std::thread::hardware_concurrency() < 2)
+    GTEST_SKIP() << "one core: a plugin gets one worker, so there is no second one to hand the kubeconfig to";
+  Cluster c("kc-once");
+  auto r = run_command(kinspect_cmd("-vv run --format json --fail-on none -j 4 --kubeconfig " +
+                                    sh_quote(c.token_kubeconfig())));
+  ASSERT_NE(r.out.find("\"checks\""), std::string::npos) << r.err;
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = r.err.find(what); at != std::string::npos; at = r.err.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("reading kubeconfig"), 1u) << r.err;
+  EXPECT_GE(count("started from the connection another worker resolved"), 1u)
+      << "the run started one kube-apiserver worker only:\n" << r.err;
+}
+
 TEST(OutputBudget, AJoinOfWholeObjectsStopsAtTheByteBound) {
   std::string example = std::string(KAPI_DATA_DIR) + "/../../../examples/cluster";
   auto t0 = Clock::now();
