@@ -68,7 +68,7 @@ class CloudDriver : public ks::Plugin {
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     std::string table(ctx.table());
     if (!aws_ && !aliyun_)
-      throw ks::Unavailable("not provided", table + " needs saved cloud API outputs: pass --set cloud.aws_dir=DIR or --set cloud.aliyun_dir=DIR (docs/cloud.md)");
+      throw ks::Unavailable("not provided", "no saved cloud API outputs: pass --set cloud.aws_dir=DIR or --set cloud.aliyun_dir=DIR (docs/cloud.md)");
     Rows rows;
     if (aws_) rows = aws_rows(*aws_, table);
     if (aliyun_)
