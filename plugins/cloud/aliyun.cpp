@@ -84,7 +84,9 @@ void permission_row(Rows& rows, const std::string& group, const Fields& p) {
   std::string direction = lower(p.text("Direction")), protocol = lower(p.text("IpProtocol"));
   bool in = direction != "egress";
   bool ported = protocol == "tcp" || protocol == "udp" || protocol == "all";
-  auto [from, to] = port_range(p);
+  // Not a structured binding: lambdas may not capture those before C++20 (clang < 16).
+  std::pair<std::optional<int64_t>, std::optional<int64_t>> ports = port_range(p);
+  std::optional<int64_t> &from = ports.first, &to = ports.second;
   if (protocol == "all") from = 0, to = 65535;
   std::string cidr = p.text(in ? "SourceCidrIp" : "DestCidrIp");
   if (cidr.empty()) cidr = p.text(in ? "Ipv6SourceCidrIp" : "Ipv6DestCidrIp");

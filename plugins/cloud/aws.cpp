@@ -132,7 +132,9 @@ std::pair<std::string, std::string> route_target(const Fields& r) {
 void route_rows(Rows& rows, const Fields& t) {
   std::string table = t.text("RouteTableId"), vpc = t.text("VpcId");
   each(t, "Routes", [&](const Fields& r) {
-    auto [type, target] = route_target(r);
+    // Not a structured binding: lambdas may not capture those before C++20 (clang < 16).
+    std::pair<std::string, std::string> hop = route_target(r);
+    const std::string &type = hop.first, &target = hop.second;
     std::string dest = r.text("DestinationCidrBlock");
     if (dest.empty()) dest = r.text("DestinationIpv6CidrBlock");
     if (dest.empty()) dest = r.text("DestinationPrefixListId");
