@@ -38,7 +38,7 @@ ks::TableSpec instances() {
            {"tags", T::Json, "Tags as an object"}},
           {},
           {"SELECT provider, instance_id, state, instance_type, private_ip FROM cloud.instances",
-           "SELECT n.name, i.instance_id, i.state FROM cloud.instances i, UNNEST(i.node_keys) AS k JOIN k8s.nodes n ON k = coalesce(regex_extract(n.spec.providerID, '[/.](i-[0-9a-z]+)$'), n.status.addresses[type = 'InternalIP'].address)"}};
+           "SELECT n.metadata.name, i.instance_id, i.state FROM cloud.instances i, UNNEST(i.node_keys) AS k JOIN k8s.nodes n ON k = coalesce(regex_extract(n.spec.providerID, '[/.](i-[0-9a-z]+)$'), n.status.addresses[type = 'InternalIP'].address)"}};
 }
 
 ks::TableSpec security_groups() {

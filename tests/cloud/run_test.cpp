@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "tables.h"
 #include "tests/common/run_command.h"
 
 namespace {
@@ -78,4 +79,17 @@ TEST(CloudRun, AFolderThatIsNotThereIsAUsageError) {
   auto r = run_command(kinspect_run("--snapshot " KINSPECT_SOURCE_DIR "/examples/cluster --set cloud.aws_dir=/nonexistent/kinspect-cloud"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cloud.aws_dir: /nonexistent/kinspect-cloud: no such folder"), std::string::npos) << r.err;
+}
+
+TEST(CloudRun, EveryTableExampleRunsOverTheExampleCluster) {
+  size_t examples = 0;
+  for (const auto& t : cloud::table_specs())
+    for (const auto& q : t.examples) {
+      ++examples;
+      auto r = run_command(std::string(KINSPECT_BIN) + " query " + kinspect::testing::sh_quote(q) + " --snapshot " KINSPECT_SOURCE_DIR
+                           "/examples/cluster --set cloud.aws_dir=" CLOUD_DATA_DIR "/aws --format json");
+      EXPECT_EQ(r.exit_code, 0) << t.name << ": " << q << "\n" << r.err;
+      EXPECT_FALSE(json::parse(r.out).as_array().empty()) << t.name << ": " << q << " returns no row on the example";
+    }
+  EXPECT_GE(examples, 8u);
 }
