@@ -6,6 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include "tables.h"
 #include "tests/common/run_command.h"
 
@@ -92,4 +96,24 @@ TEST(CloudRun, EveryTableExampleRunsOverTheExampleCluster) {
       EXPECT_FALSE(json::parse(r.out).as_array().empty()) << t.name << ": " << q << " returns no row on the example";
     }
   EXPECT_GE(examples, 8u);
+}
+
+TEST(CloudRun, NodesMatchTheirInstanceByEveryProviderIdFormOrByAddress) {
+  // One node per form Kubernetes' cloud providers write, and one without a providerID.
+  std::string dir = "/tmp/kinspect-cloud-nodes-" + std::to_string(::getpid());
+  ASSERT_EQ(run_command("mkdir -p " + dir).exit_code, 0);
+  std::ofstream(dir + "/nodes.json") << R"({"kind": "NodeList", "apiVersion": "v1", "items": [
+    {"metadata": {"name": "ack-form"}, "spec": {"providerID": "cn-hangzhou.i-bp1w0rker000000001"}},
+    {"metadata": {"name": "alicloud-form"}, "spec": {"providerID": "alicloud://cn-hangzhou.i-bp1w0rker000000002"}},
+    {"metadata": {"name": "by-address"}, "spec": {}, "status": {"addresses": [{"type": "InternalIP", "address": "192.168.1.22"}]}},
+    {"metadata": {"name": "elsewhere"}, "spec": {"providerID": "gce://project/zone/elsewhere"}}]})";
+  auto r = run_command(std::string(KINSPECT_BIN) + " query " + kinspect::testing::sh_quote(
+      "SELECT n.metadata.name AS node, i.instance_id FROM cloud.instances i, UNNEST(i.node_keys) AS k JOIN k8s.nodes n "
+      "ON k = coalesce(regex_extract(n.spec.providerID, '[/.](i-[0-9a-z]+)$'), n.status.addresses[type = 'InternalIP'].address) "
+      "ORDER BY node") + " --snapshot " + dir + " --set cloud.aliyun_dir=" CLOUD_DATA_DIR "/aliyun --format json");
+  run_command("rm -rf " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out), json::parse(R"([{"node": "ack-form", "instance_id": "i-bp1w0rker000000001"},
+      {"node": "alicloud-form", "instance_id": "i-bp1w0rker000000002"},
+      {"node": "by-address", "instance_id": "i-bp1w0rker000000003"}])"));
 }
