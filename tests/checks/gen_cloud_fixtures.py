@@ -245,9 +245,20 @@ def write(check, cases):
     with open(path, "w") as f:
         f.write(f"# Fixture of check {check} (checks/network/cloud.kcql): cloud plugin rows and k8s.nodes,\n")
         f.write("# a fire and a silent case per provider (AWS first). Written by tests/checks/gen_cloud_fixtures.py.\n")
-        # JSON is YAML: one document, keys in a stable order.
-        json.dump({"fire": fire, "silent": silent}, f, indent=1)
-        f.write("\n")
+        # JSON is YAML: one row per line, so a case reads table by table.
+        for key, cases in (("fire", fire), ("silent", silent)):
+            f.write(f"{key}:\n")
+            for c in cases:
+                f.write("- base: none\n")
+                if "expect" in c:
+                    f.write("  expect:\n")
+                    for m in c["expect"]:
+                        f.write("  - " + json.dumps(m, ensure_ascii=False) + "\n")
+                f.write("  add:\n")
+                for table, rows in c["add"].items():
+                    f.write(f"    {table}:" + (" []\n" if not rows else "\n"))
+                    for r in rows:
+                        f.write("    - " + json.dumps(r, ensure_ascii=False) + "\n")
 
 
 for check, cases in CASES.items():
