@@ -22,6 +22,7 @@ inline constexpr CheckCategory kCheckCategories[] = {
     {"upgrade", "Upgrade"},
     {"node-host", "Node host"},
     {"network-host", "Network host"},
+    {"cloud", "Cloud"},  // checks/network/cloud.kcql, docs/cloud.md
     {"adapters", "Other tools' results"},  // checks/adapters/, docs/adapters.md
 };
 

@@ -219,6 +219,18 @@ TEST(Catalog, RunsOverTheExampleClusterSnapshot) {
   EXPECT_EQ(per_check["validating-webhook-no-endpoints"], 1u);
   EXPECT_EQ(per_check["pod-crashloop"], 1u);
   EXPECT_EQ(per_check["pvc-pending"], 1u);
+  // The cloud's (tests/data/cloud/aws describes this cluster on EC2; SOURCES.md).
+  EXPECT_EQ(per_check["cloud-node-instance-not-running"], 1u);
+  EXPECT_EQ(per_check["cloud-node-instance-type-unsupported"], 1u);
+  EXPECT_EQ(per_check["cloud-node-not-allowed-to-apiserver"], 1u);
+  EXPECT_EQ(per_check["cloud-sg-kubelet-closed-to-control-plane"], 1u);
+  EXPECT_EQ(per_check["cloud-sg-cni-port-closed-between-nodes"], 8u) << "worker-5 to and from each of the other seven";
+  EXPECT_EQ(per_check["cloud-pod-cidr-route-missing"], 1u);
+  EXPECT_EQ(per_check["cloud-apiserver-lb-backend-unhealthy"], 1u);
+  for (const char* id : {"cloud-node-instance-missing", "cloud-node-vpc-missing", "cloud-node-subnet-missing",
+                         "cloud-apiserver-lb-not-active", "cloud-apiserver-lb-listener-missing", "cloud-vpc-overlaps-pod-cidr",
+                         "cloud-vpc-overlaps-service-cidr", "cloud-apiserver-lb-control-plane-missing"})
+    EXPECT_EQ(per_check[id], 0u) << id;
   // The healthy claims, budgets and the classes they use trip nothing.
   for (const char* id : {"pvc-lost", "pvc-storageclass-missing", "pod-pvc-missing", "storageclass-no-default",
                          "storageclass-multiple-defaults", "upgrade-pdb-blocks-drain", "pdb-selects-nothing", "volume-mount-failing",

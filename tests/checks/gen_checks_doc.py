@@ -7,7 +7,7 @@ The test Catalog.DocsListEveryCheck fails when a check is missing from it.
 import glob, os, re, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CATEGORIES = ["nodes", "control-plane", "addons", "network", "workloads", "storage", "security", "upgrade", "node-host", "network-host"]
+CATEGORIES = ["nodes", "control-plane", "addons", "network", "workloads", "storage", "security", "upgrade", "node-host", "network-host", "cloud"]
 CLAUSE = re.compile(r"^\s*(CHECK|TITLE|CATEGORY|SEVERITY|COMPONENT|TAGS|DOC|DESCRIPTION|PARAM)\s+(.*)$")
 
 

@@ -20,7 +20,7 @@ namespace {
 
 kinspect::RegistryOptions plugin_options() {
   kinspect::RegistryOptions o;
-  for (const char* name : {"kube_apiserver.so", "knowledge.so", "node.so", "network.so", "network-ebpf.so"}) o.files.push_back(std::string(CHECKS_PLUGIN_DIR) + "/" + name);
+  for (const char* name : {"kube_apiserver.so", "knowledge.so", "node.so", "network.so", "network-ebpf.so", "cloud.so"}) o.files.push_back(std::string(CHECKS_PLUGIN_DIR) + "/" + name);
   return o;
 }
 
@@ -48,6 +48,11 @@ std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot) {
   json::object cfg;
   cfg["snapshot"] = snapshot;
   o.config["kube-apiserver"] = json::serialize(cfg);
+  // The cloud checks read saved provider outputs, which no dump holds: give
+  // them the AWS outputs of tests/data/cloud, which describe examples/cluster.
+  json::object cloud;
+  cloud["aws_dir"] = source_dir() + "/tests/data/cloud/aws";
+  o.config["cloud"] = json::serialize(cloud);
   load_into(*reg, o);
   return std::make_unique<PartialDump>(std::move(reg));
 }

@@ -42,7 +42,8 @@ std::string data_dir();  // tests/data/checks
 // kube_apiserver.so, knowledge.so and node.so from the build's plugin folder,
 // no cluster configured: the catalog, and the knowledge tables' rows.
 kinspect::PluginRegistry& registry();
-// The same plugins with kube-apiserver reading `snapshot` (dir, file, archive).
+// The same plugins with kube-apiserver reading `snapshot` (dir, file, archive),
+// and cloud reading the AWS outputs of tests/data/cloud/aws (examples/cluster on EC2).
 // A kubectl dump (or a folder of them) as tables. A dump holds some kinds
 // and says nothing of the others: kinspect reports a table it lacks as "not
 // captured", so its checks are not checked. These tests judge each check on
