@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 
 #include "iptables.h"
@@ -47,10 +48,10 @@ Dump run_dump(const Source& src, std::vector<std::string> argv) {
 }
 
 // The iptables dumps of both families: live, or the files given.
-std::vector<IptDump> iptables_dumps(const Source& src) {
+std::vector<IptDump> iptables_dumps(const Source& src, Keep keep) {
   const Settings& s = src.settings;
   std::vector<IptDump> out;
-  auto add = [&](Dump d, const char* family) { out.push_back(parse_iptables_save(d.text, d.origin, family)); };
+  auto add = [&](Dump d, const char* family) { out.push_back(parse_iptables_save(std::move(d.text), d.origin, family, keep)); };
   if (s.offline()) {
     if (s.iptables_save.empty() && s.ip6tables_save.empty())
       throw std::runtime_error("reading saved dumps (nft_json is set) but neither iptables_save nor ip6tables_save is");
@@ -85,8 +86,15 @@ std::shared_ptr<const T> cached(std::mutex& m, std::chrono::steady_clock::time_p
   return slot;
 }
 
-std::shared_ptr<const std::vector<IptDump>> iptables_cached(Source& src) {
-  return cached(src.cache.iptables_mutex, src.cache.iptables_at, src.cache.iptables, [&] { return iptables_dumps(src); });
+std::shared_ptr<const std::vector<IptDump>> iptables_cached(Source& src, Keep keep) {
+  DumpCache& c = src.cache;
+  std::lock_guard<std::mutex> lock(c.iptables_mutex);
+  auto now = std::chrono::steady_clock::now();
+  bool fresh = c.iptables && now - c.iptables_at <= DumpCache::kFresh;
+  if (fresh && (keep == Keep::ChainsAndErrors || c.iptables_keep == Keep::Everything)) return c.iptables;
+  c.iptables = std::make_shared<const std::vector<IptDump>>(iptables_dumps(src, keep));
+  c.iptables_at = now, c.iptables_keep = keep;
+  return c.iptables;
 }
 
 std::shared_ptr<const NftRuleset> nft_cached(Source& src) {
@@ -99,7 +107,7 @@ void report_errors(const Source& src, const std::string& table, const std::vecto
   if (errors.size() > 5) src.host.warn(table + ": " + std::to_string(errors.size() - 5) + " more unparseable lines (see net.dump_errors)");
 }
 
-void port_array(ks::JsonWriter& r, std::string_view key, const std::vector<PortRange>& ports) {
+void port_array(ks::JsonWriter& r, std::string_view key, std::span<const PortRange> ports) {
   auto a = r.array(key);
   for (const auto& p : ports) {
     auto o = a.object();
@@ -107,9 +115,9 @@ void port_array(ks::JsonWriter& r, std::string_view key, const std::vector<PortR
   }
 }
 
-void options_object(ks::JsonWriter& r, std::string_view key, const Options& opts) {
+void options_object(ks::JsonWriter& r, std::string_view key, Options opts) {
   auto o = r.object(key);
-  for (const auto& [k, v] : opts) o.field(k, v);
+  for (const auto& opt : opts) o.field(opt.first, opt.second);
 }
 
 struct RuleRow {
@@ -117,57 +125,77 @@ struct RuleRow {
   const IptRule* rule;
 };
 
-// Which of a rule's wide JSON columns the query reads (the rest are NULL).
+// Which of a rule's columns beyond its identity (family, backend, table,
+// chain, position) the query reads; the rest are written as NULL. A run's
+// checks read a dozen of the columns, and 100,000 rows of the others would
+// be tens of MiB of JSON for the host to parse and drop.
 struct RuleColumns {
-  bool matches, target_options, sports;
+  bool protocol, source, destination, in_interface, out_interface, dports, sports, comment, matches, target,
+      target_options, counters, rule, origin;
+  explicit RuleColumns(const Source& src)
+      : protocol(src.wants("protocol")), source(src.wants("source")), destination(src.wants("destination")),
+        in_interface(src.wants("in_interface")), out_interface(src.wants("out_interface")),
+        dports(src.wants("dports") || src.wants("dports_negated")), sports(src.wants("sports")),
+        comment(src.wants("comment")), matches(src.wants("matches")), target(src.wants("target") || src.wants("goto")),
+        target_options(src.wants("target_options")), counters(src.wants("packets") || src.wants("bytes")),
+        rule(src.wants("rule")), origin(src.wants("source_file") || src.wants("line")) {}
 };
+
+void text_if(ks::JsonWriter& r, bool wanted, std::string_view key, std::string_view v) {
+  if (wanted) text_or_null(r, key, v);
+  else r.null(key);
+}
+
+void write_matches(ks::JsonWriter& r, const IptRule& x) {
+  auto ms = r.array("matches");
+  for (const auto& m : x.matches) {
+    auto o = ms.object();
+    o.field("module", m.module);
+    options_object(o, "options", m.options);
+  }
+}
 
 void write_rule(const RuleRow& rr, const RuleColumns& want, ks::JsonWriter& r) {
   const IptRule& x = *rr.rule;
   r.field("family", rr.dump->family).field("backend", rr.dump->backend).field("table", x.table).field("chain", x.chain);
   r.field("position", x.position);
-  text_or_null(r, "protocol", x.protocol);
-  text_or_null(r, "source", x.source);
-  text_or_null(r, "destination", x.destination);
-  text_or_null(r, "in_interface", x.in_interface);
-  text_or_null(r, "out_interface", x.out_interface);
-  port_array(r, "dports", x.dports);
-  r.field("dports_negated", x.dports_negated);
+  text_if(r, want.protocol, "protocol", x.protocol);
+  text_if(r, want.source, "source", x.source);
+  text_if(r, want.destination, "destination", x.destination);
+  text_if(r, want.in_interface, "in_interface", x.in_interface);
+  text_if(r, want.out_interface, "out_interface", x.out_interface);
+  if (want.dports) port_array(r, "dports", x.dports), r.field("dports_negated", x.dports_negated);
+  else r.null("dports").null("dports_negated");
   if (want.sports) port_array(r, "sports", x.sports);
   else r.null("sports");
-  text_or_null(r, "comment", x.comment);
-  if (!want.matches) {
-    r.null("matches");
-  } else {
-    auto ms = r.array("matches");
-    for (const auto& m : x.matches) {
-      auto o = ms.object();
-      o.field("module", m.module);
-      options_object(o, "options", m.options);
-    }
-  }
-  text_or_null(r, "target", x.target);
-  r.field("goto", x.goto_target);
+  text_if(r, want.comment, "comment", x.comment);
+  if (want.matches) write_matches(r, x);
+  else r.null("matches");
+  text_if(r, want.target, "target", x.target);
+  if (want.target) r.field("goto", x.goto_target);
+  else r.null("goto");
   if (want.target_options) options_object(r, "target_options", x.target_options);
   else r.null("target_options");
-  int_or_null(r, "packets", x.packets);
-  int_or_null(r, "bytes", x.bytes);
-  r.field("rule", x.text).field("source_file", rr.dump->file).field("line", static_cast<int64_t>(x.line));
+  if (want.counters) int_or_null(r, "packets", x.packets), int_or_null(r, "bytes", x.bytes);
+  else r.null("packets").null("bytes");
+  text_if(r, want.rule, "rule", x.text);
+  if (want.origin) r.field("source_file", rr.dump->file).field("line", static_cast<int64_t>(x.line));
+  else r.null("source_file").null("line");
 }
 
 Emitter iptables_rules_table(Source& src) {
-  auto dumps = iptables_cached(src);
+  auto dumps = iptables_cached(src, Keep::Everything);
   std::vector<RuleRow> rows;
   for (const auto& d : *dumps) {
     report_errors(src, "net.iptables_rules", d.errors);
     for (const auto& r : d.rules) rows.push_back({&d, &r});
   }
-  const RuleColumns want{src.wants("matches"), src.wants("target_options"), src.wants("sports")};
+  const RuleColumns want(src);
   return emit_all(std::move(rows), [dumps, want](const RuleRow& rr, ks::JsonWriter& r) { write_rule(rr, want, r); });
 }
 
 Emitter iptables_chains_table(Source& src) {
-  auto dumps = iptables_cached(src);
+  auto dumps = iptables_cached(src, Keep::ChainsAndErrors);
   std::vector<std::pair<const IptDump*, const IptChain*>> rows;
   for (const auto& d : *dumps)
     for (const auto& c : d.chains) rows.emplace_back(&d, &c);
@@ -265,7 +293,7 @@ Emitter dump_errors_table(Source& src) {
   // Offline, only the dumps that were given.
   const Settings& s = src.settings;
   if (!s.offline() || !s.iptables_save.empty() || !s.ip6tables_save.empty())
-    for (const auto& d : *iptables_cached(src))
+    for (const auto& d : *iptables_cached(src, Keep::ChainsAndErrors))
       for (const auto& e : d.errors) rows.emplace_back(d.family == "ipv6" ? "ip6tables" : "iptables", e);
   if (!s.offline() || !s.nft_json.empty())
     for (const auto& e : nft_cached(src)->errors) rows.emplace_back("nft", e);

@@ -160,7 +160,7 @@ Emitter neighbors_table(Source& src) {
 
 }  // namespace
 
-void text_or_null(ks::JsonWriter& r, std::string_view key, const std::string& v) {
+void text_or_null(ks::JsonWriter& r, std::string_view key, std::string_view v) {
   if (v.empty()) r.null(key);
   else r.field(key, v);
 }

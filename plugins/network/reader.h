@@ -33,12 +33,16 @@ struct Settings {
 // chains, dump errors): a run reads each tool's output once, however many of
 // those tables its checks need and on whichever threads they are scanned. An
 // entry is reused for kFresh only, so a long-lived plugin instance never
-// serves an old ruleset; a failed read is not cached.
+// serves an old ruleset; a failed read is not cached. The chains and errors
+// alone are read without storing the rules (a plugin worker that serves only
+// net.iptables_chains never holds 100,000 rules); a later read of the rules
+// replaces that entry with a full one.
 struct DumpCache {
   static constexpr std::chrono::seconds kFresh{10};
   std::mutex iptables_mutex, nft_mutex;  // held while loading: one load, the others wait for it
   std::chrono::steady_clock::time_point iptables_at, nft_at;
   std::shared_ptr<const std::vector<IptDump>> iptables;
+  Keep iptables_keep = Keep::Everything;  // whether `iptables` has the rules or the chains and errors only
   std::shared_ptr<const NftRuleset> nft;
 };
 
@@ -86,7 +90,7 @@ Emitter dump_table(const std::string& table, Source& src);
 std::unique_ptr<ks::Scan> make_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host, DumpCache& cache);
 
 // Writers shared by the two halves.
-void text_or_null(ks::JsonWriter& r, std::string_view key, const std::string& v);
+void text_or_null(ks::JsonWriter& r, std::string_view key, std::string_view v);
 template <class N>
 void int_or_null(ks::JsonWriter& r, std::string_view key, const std::optional<N>& v) {
   if (v) r.field(key, static_cast<int64_t>(*v));

@@ -231,6 +231,72 @@ TEST(ProcNet, IpvsCorpus) {
   EXPECT_EQ(svcs[3].reals.size(), 2u);
 }
 
+// kube-proxy in IPVS mode (bench/network/run --mode ipvs): its iptables rules
+// match ipsets instead of naming Services, and the Services are IPVS virtual
+// servers in /proc/net/ip_vs.
+TEST(KubeProxyIpvs, IptablesRulesWithIpsetMatches) {
+  IptDump d = parse_iptables_save(slurp("kube-proxy-ipvs-iptables-save.txt"), "ipvs.txt", "ipv4");
+  ASSERT_TRUE(d.errors.empty()) << d.errors[0].line << ": " << d.errors[0].message;
+  EXPECT_EQ(d.rules.size(), 19u);
+  const IptRule* masq = find_rule(d, "nat", "KUBE-SERVICES", 1);
+  ASSERT_NE(masq, nullptr);
+  EXPECT_EQ(masq->source, "!10.244.0.0/16");
+  EXPECT_EQ(masq->target, "KUBE-MARK-MASQ");
+  const IptMatch* set = find_match(*masq, "set");
+  ASSERT_NE(set, nullptr);
+  ASSERT_EQ(set->options.size(), 1u);
+  EXPECT_EQ(set->options[0].first, "--match-set");
+  EXPECT_EQ(set->options[0].second, "KUBE-CLUSTER-IP dst,dst") << "the set and its flags are one value";
+  const IptRule* accept = find_rule(d, "nat", "KUBE-SERVICES", 3);
+  ASSERT_NE(accept, nullptr);
+  EXPECT_EQ(accept->target, "ACCEPT");
+  const IptRule* loop = find_rule(d, "nat", "KUBE-POSTROUTING", 1);
+  ASSERT_NE(loop, nullptr);
+  ASSERT_NE(find_match(*loop, "set"), nullptr);
+  EXPECT_EQ(find_match(*loop, "set")->options[0].second, "KUBE-LOOP-BACK dst,dst,src");
+  const IptRule* unmark = find_rule(d, "nat", "KUBE-POSTROUTING", 2);
+  ASSERT_NE(unmark, nullptr);
+  EXPECT_EQ(find_match(*unmark, "mark")->options[0].second, "!0x4000/0x4000");
+  for (const auto& c : d.chains)
+    if (c.table == "nat" && c.chain == "KUBE-SERVICES") EXPECT_EQ(c.rules, 3);
+}
+
+TEST(KubeProxyIpvs, VirtualServersOfServicesAndNodePorts) {
+  Warnings w;
+  auto svcs = parse_ip_vs(slurp("kube-proxy-ipvs-proc_net_ip_vs"), "ip_vs", w);
+  EXPECT_EQ(w.count, 0u) << w.summary();
+  ASSERT_EQ(svcs.size(), 4u) << "3 cluster IPs and the first Service's NodePort";
+  EXPECT_EQ(svcs[0].address, "10.96.0.1");
+  EXPECT_EQ(svcs[0].port, 80);
+  EXPECT_EQ(svcs[0].scheduler, "rr");
+  ASSERT_EQ(svcs[0].reals.size(), 2u);
+  EXPECT_EQ(svcs[0].reals[1].address, "10.244.0.3");
+  EXPECT_EQ(svcs[0].reals[1].port, 8080);
+  EXPECT_EQ(svcs[0].reals[1].forward, "Masq");
+  EXPECT_EQ(svcs[1].address, "192.168.0.10");
+  EXPECT_EQ(svcs[1].port, 30000);
+  EXPECT_EQ(svcs[1].reals.size(), 2u) << "the NodePort leads to the same endpoints";
+}
+
+TEST(KubeProxyIpvs, MalformedIpVsLinesAreNamedAndTheRestIsRead) {
+  std::string text = slurp("kube-proxy-ipvs-proc_net_ip_vs");
+  // Break the second virtual server's address and one real server's port.
+  size_t vs = text.find("TCP  C0A8000A:7530");
+  ASSERT_NE(vs, std::string::npos);
+  text.replace(vs, 18, "TCP  C0A8000A:ZZZZ");
+  size_t real = text.find("0AF40006:1F90");
+  ASSERT_NE(real, std::string::npos);
+  text.replace(real, 13, "0AF40006");
+  Warnings w;
+  auto svcs = parse_ip_vs(text, "ip_vs", w);
+  EXPECT_GE(w.count, 2u) << w.summary();
+  EXPECT_NE(w.summary().find("ip_vs:"), std::string::npos) << w.summary();
+  size_t good = 0;
+  for (const auto& s : svcs)
+    if (s.address.rfind("10.96.", 0) == 0) ++good;
+  EXPECT_EQ(good, 3u) << "the three cluster IPs are still read";
+}
+
 TEST(ProcNet, SocketsAndAddresses) {
   const char* tcp =
       "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
