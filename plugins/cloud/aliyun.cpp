@@ -51,8 +51,8 @@ void instance_row(Rows& rows, const Fields& i) {
     text_or_null(w, "charge_type", i.text("InstanceChargeType"));
     // Only a subscription (PrePaid) ends; pay-as-you-go instances carry a
     // far-future ExpiredTime that means nothing.
-    text_or_null(w, "expires_at", i.text("InstanceChargeType") == "PrePaid" ? rfc3339(i.text("ExpiredTime")) : "");
-    text_or_null(w, "launched_at", rfc3339(i.text("CreationTime")));
+    text_or_null(w, "expires_at", i.text("InstanceChargeType") == "PrePaid" ? time_at(i, "ExpiredTime") : "");
+    text_or_null(w, "launched_at", time_at(i, "CreationTime"));
     tags_field(w, i, "Tags", true);
   });
 }

@@ -44,7 +44,7 @@ void instance_row(Rows& rows, const Fields& i) {
     texts_field(w, "security_group_ids", groups);
     w.field("charge_type", i.text("InstanceLifecycle").empty() ? "on-demand" : i.text("InstanceLifecycle"));
     w.null("expires_at");
-    text_or_null(w, "launched_at", i.text("LaunchTime"));
+    text_or_null(w, "launched_at", time_at(i, "LaunchTime"));
     tags_field(w, i, "Tags", false);
   });
 }

@@ -1,5 +1,7 @@
 #include "fields.h"
 
+#include "common/time.h"
+
 #include <cctype>
 
 namespace cloud {
@@ -43,10 +45,12 @@ std::optional<int64_t> int_or_text(const Fields& f, std::string_view key) {
   return f.integer(key);
 }
 
-std::string rfc3339(std::string t) {
-  // YYYY-MM-DDTHH:MMZ: 17 characters, the Z where seconds would start.
-  if (t.size() == 17 && t[10] == 'T' && t[16] == 'Z') t.insert(16, ":00");
-  return t;
+std::string time_at(const Fields& f, std::string_view key) {
+  std::string t = f.text(key);
+  if (t.empty()) return t;
+  auto us = plugin_common::parse_rfc3339_us(t, plugin_common::Seconds::optional);
+  if (!us) throw std::runtime_error(f.at(key) + ": expected an RFC 3339 time, got \"" + t + "\"");
+  return *us % 1000000 == 0 ? plugin_common::rfc3339(*us / 1000000) : plugin_common::rfc3339_us(*us);
 }
 
 std::string lower(std::string s) {

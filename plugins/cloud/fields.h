@@ -50,9 +50,11 @@ std::vector<std::string> texts_in(const Fields& f, std::string_view outer, std::
 // An integer written as a number or as its text ("Priority": "1").
 std::optional<int64_t> int_or_text(const Fields& f, std::string_view key);
 
-// "2017-12-10T16:00Z" (Alibaba Cloud's minutes) -> "2017-12-10T16:00:00Z";
-// other texts unchanged, so ts() in KCQL reads every provider's times.
-std::string rfc3339(std::string t);
+// The time at `key` as RFC 3339 in UTC ("2017-12-10T16:00:00Z"), whatever
+// the provider wrote: Alibaba Cloud's minutes ("2017-12-10T16:00Z") or AWS's
+// offsets ("...+00:00"), so ts() in KCQL reads every provider's times alike.
+// Empty when absent; a text that is not a time is an error naming the field.
+std::string time_at(const Fields& f, std::string_view key);
 
 std::string lower(std::string s);
 

@@ -37,7 +37,7 @@ std::string rfc3339_us(int64_t epoch_us) {
   return buf;
 }
 
-std::optional<int64_t> parse_rfc3339_us(std::string_view s) {
+std::optional<int64_t> parse_rfc3339_us(std::string_view s, Seconds seconds) {
   size_t i = 0;
   auto num = [&](size_t n) -> std::optional<int> {
     if (i + n > s.size()) return std::nullopt;
@@ -59,8 +59,10 @@ std::optional<int64_t> parse_rfc3339_us(std::string_view s) {
   auto h = num(2);
   if (!h || !eat(s, i, ':')) return std::nullopt;
   auto mi = num(2);
-  if (!mi || !eat(s, i, ':')) return std::nullopt;
-  auto se = num(2);
+  if (!mi) return std::nullopt;
+  bool stops_at_minute = seconds == Seconds::optional && i < s.size() && s[i] != ':';
+  if (!stops_at_minute && !eat(s, i, ':')) return std::nullopt;
+  auto se = stops_at_minute ? std::optional<int>(0) : num(2);
   if (!se) return std::nullopt;
   int64_t us = 0;
   if (eat(s, i, '.') || eat(s, i, ',')) {

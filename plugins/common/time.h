@@ -14,8 +14,13 @@ namespace plugin_common {
 std::string rfc3339(int64_t epoch_seconds);
 // "2024-01-02T03:04:05.123456Z".
 std::string rfc3339_us(int64_t epoch_us);
+// Whether a time may stop at the minute ("2026-01-01T00:00Z"), as Alibaba
+// Cloud's API writes expiry and creation times. RFC 3339 itself requires
+// seconds, so only readers of such providers ask for the lenient form.
+enum class Seconds { required, optional };
+
 // "2024-01-02T03:04:05Z", "...05.5Z", "...05+02:00" (or "+0200"; "T", "t" or a
 // space between date and time): epoch microseconds; nullopt if it is not one.
-std::optional<int64_t> parse_rfc3339_us(std::string_view s);
+std::optional<int64_t> parse_rfc3339_us(std::string_view s, Seconds seconds = Seconds::required);
 
 }  // namespace plugin_common

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/time.h"
 #include "providers.h"
 
 namespace {
@@ -70,6 +71,7 @@ TEST(AwsReader, InstancesWithProviderIdsAddressesAndGroups) {
   EXPECT_EQ(m1.at("security_group_ids"), json::parse(R"(["sg-0cp0000000000a001"])"));
   EXPECT_EQ(m1.at("vcpus"), 2);
   EXPECT_TRUE(m1.at("expires_at").is_null());
+  EXPECT_EQ(m1.at("launched_at"), "2025-11-02T08:15:30Z") << "AWS's +00:00 is written in UTC as every time is";
   EXPECT_EQ(m1.at("tags").at("kubernetes.io/cluster/example"), "owned");
   EXPECT_EQ(find(rows, "name", "worker-4").at("state"), "stopped");
 }
@@ -255,6 +257,26 @@ TEST(CallDir, MalformedOutputsNameTheFileAndTheField) {
   EXPECT_NE(e.find("Permissions.Permission[0].PortRange: expected FROM/TO"), std::string::npos) << e;
   e = error_of([&] { aliyun_rows(dir, "cloud.subnets"); });
   EXPECT_NE(e.find("DescribeVSwitches.json: expected a JSON object"), std::string::npos) << e;
+}
+
+TEST(CallDir, ATimeThatIsNotATimeIsAnErrorNamingItsField) {
+  ScratchDir d;
+  d.write("DescribeInstances.json",
+          R"({"Instances": {"Instance": [{"InstanceId": "i-1", "CreationTime": "yesterday at noon"}]}})");
+  std::string e = error_of([&] { aliyun_rows(CallDir("cloud.aliyun_dir", d.path.string()), "cloud.instances"); });
+  EXPECT_NE(e.find("Instances.Instance[0].CreationTime: expected an RFC 3339 time, got \"yesterday at noon\""),
+            std::string::npos)
+      << e;
+}
+
+TEST(CallDir, OnlyProviderReadersAcceptTimesThatStopAtTheMinute) {
+  using plugin_common::Seconds;
+  EXPECT_FALSE(plugin_common::parse_rfc3339_us("2017-12-10T16:00Z")) << "RFC 3339 itself requires seconds";
+  EXPECT_EQ(plugin_common::parse_rfc3339_us("2017-12-10T16:00Z", Seconds::optional),
+            plugin_common::parse_rfc3339_us("2017-12-10T16:00:00Z"));
+  EXPECT_EQ(plugin_common::parse_rfc3339_us("2017-12-11T00:00+08:00", Seconds::optional),
+            plugin_common::parse_rfc3339_us("2017-12-10T16:00:00Z"));
+  EXPECT_FALSE(plugin_common::parse_rfc3339_us("2017-12-10T16:00", Seconds::optional)) << "a zone is still required";
 }
 
 TEST(CallDir, AFolderThatIsNotThereIsAClearError) {
