@@ -698,6 +698,23 @@ ApiClient::ApiClient(Connection conn, ClientOptions opts, LogFn log)
 ApiClient::~ApiClient() = default;
 
 const Connection& ApiClient::connection() const { return impl_->conn; }
+
+std::optional<ApiClient::ExecOutcome> ApiClient::exec_outcome() {
+  if (!impl_->conn.exec) return std::nullopt;
+  try {
+    impl_->ensure_credentials();
+  } catch (const std::exception&) {
+  }
+  return ExecOutcome{impl_->exec_cred, impl_->exec_error};
+}
+
+void ApiClient::adopt_exec_outcome(ExecOutcome outcome) {
+  if (!impl_->conn.exec) return;
+  impl_->idle.clear();  // connections made before, with another client certificate
+  impl_->ctx.reset();
+  impl_->exec_cred = std::move(outcome.credential);
+  impl_->exec_error = std::move(outcome.error);
+}
 size_t ApiClient::requests() const { return impl_->requests; }
 
 namespace {

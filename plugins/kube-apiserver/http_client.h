@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -78,6 +79,19 @@ class ApiClient {
   std::string get_all(const std::string& target, int* status = nullptr);
 
   const Connection& connection() const;
+
+  // What the connection's exec credential plugin answered (running it now
+  // if it has not run), or why it failed; nullopt without an exec plugin.
+  // The first worker of a run shares this so that the plugin runs once per
+  // run, not once per worker; the others adopt it. A credential adopted
+  // and later expired or refused (401) is asked for again, as kubectl does.
+  struct ExecOutcome {
+    std::optional<ExecCredential> credential;
+    std::string error;
+  };
+  std::optional<ExecOutcome> exec_outcome();
+  void adopt_exec_outcome(ExecOutcome outcome);
+
   // Requests sent so far (retries included), for tests and logs.
   size_t requests() const;
 

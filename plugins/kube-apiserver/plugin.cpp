@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -22,6 +23,32 @@ namespace json = boost::json;
 
 namespace kapi {
 namespace {
+
+// An exec credential plugin's answer, as shared between the workers of a run
+// (ABI 1.2 share/adopt): the token, certificate and key never leave memory.
+json::object exec_outcome_to_json(const ApiClient::ExecOutcome& o) {
+  json::object j;
+  if (!o.error.empty()) j["error"] = o.error;
+  if (!o.credential) return j;
+  j["token"] = o.credential->token;
+  j["cert"] = o.credential->cert_pem;
+  j["key"] = o.credential->key_pem;
+  if (o.credential->expires)
+    j["expires"] = std::chrono::duration_cast<std::chrono::seconds>(o.credential->expires->time_since_epoch()).count();
+  return j;
+}
+
+ApiClient::ExecOutcome exec_outcome_from_json(const json::object& j) {
+  ApiClient::ExecOutcome o;
+  auto text = [&](const char* key) { return j.contains(key) ? json::value_to<std::string>(j.at(key)) : std::string(); };
+  o.error = text("error");
+  if (!j.contains("token") && !j.contains("cert")) return o;
+  ExecCredential c{text("token"), text("cert"), text("key"), std::nullopt};
+  if (const auto* e = j.if_contains("expires"))
+    c.expires = std::chrono::system_clock::time_point(std::chrono::seconds(e->to_number<int64_t>()));
+  o.credential = std::move(c);
+  return o;
+}
 
 constexpr const char* kNoCluster = "no cluster: pass --kubeconfig, set KUBECONFIG, or --snapshot";
 
@@ -475,6 +502,8 @@ class KubeApiserver : public ks::Plugin {
     json::object shared;
     if (client_) shared["connection"] = connection_to_text(client_->connection());
     else shared["error"] = conn_error_;
+    if (client_)
+      if (auto exec = client_->exec_outcome()) shared["exec"] = exec_outcome_to_json(*exec);
     return json::serialize(shared);
   }
 
@@ -486,6 +515,10 @@ class KubeApiserver : public ks::Plugin {
       return;
     }
     connect(connection_from_text(shared.at("connection").as_string()));
+    if (const auto* exec = shared.if_contains("exec"); exec && client_) {
+      client_->adopt_exec_outcome(exec_outcome_from_json(exec->as_object()));
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", "started from the exec credential another worker obtained");
+    }
     host_.log(KI_LOG_DEBUG, "kube-apiserver", "started from the connection another worker resolved");
   }
 

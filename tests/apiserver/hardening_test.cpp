@@ -796,6 +796,37 @@ TEST(SpecialFiles, TheKubeconfigIsReadOncePerRun) {
       << "the run started one kube-apiserver worker only:\n" << r.err;
 }
 
+// An exec credential plugin runs once per run too: the first worker runs it
+// and shares its answer, so a slow cloud login (or a hung one, up to its
+// timeout) is paid once, not once per worker. A failure is shared the same way.
+TEST(ExecPlugin, ItRunsOncePerRunHoweverManyWorkers) {
+  if (std::thread::hardware_concurrency() < 2)
+    GTEST_SKIP() << "one core: a plugin gets one worker, so there is no second one to hand the credential to";
+  Cluster c("exec-once");
+  std::string runs = c.dir + "/runs";
+  auto kubeconfig_running = [&](const std::string& name, const std::string& script) {
+    write_script(c.dir + "/" + name + ".sh", "echo run >> " + runs + "\n" + script);
+    return write_kubeconfig(c.dir + "/kc-" + name, c.server->url(), "    certificate-authority: " + c.certs.ca_file + "\n",
+                            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: " + c.dir +
+                                "/" + name + ".sh\n");
+  };
+  std::string good = kubeconfig_running(
+      "good", "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"good-token\"}}'\n");
+  auto r = run_command(kinspect_cmd("-vv run --format json --fail-on none -j 4 --kubeconfig " + sh_quote(good)));
+  ASSERT_NE(r.out.find("\"checks\""), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(runs), "run\n") << "the exec plugin ran more than once:\n" << r.err;
+  EXPECT_NE(r.err.find("started from the exec credential another worker obtained"), std::string::npos)
+      << "no second worker adopted the credential:\n" << r.err;
+  EXPECT_EQ(r.out.find("\"status\": \"error\""), std::string::npos) << "adopted tokens must authenticate:\n" << r.out;
+
+  std::remove(runs.c_str());
+  std::string failing = kubeconfig_running("fail", "exit 4\n");
+  auto f = run_command(kinspect_cmd("run --format json --fail-on none -j 4 --kubeconfig " + sh_quote(failing)));
+  EXPECT_EQ(f.exit_code, 3) << f.err;
+  EXPECT_EQ(read_file(runs), "run\n") << "a failing exec plugin is reported from its one run";
+  EXPECT_NE((f.out + f.err).find("exit status 4"), std::string::npos) << f.err;
+}
+
 TEST(OutputBudget, AJoinOfWholeObjectsStopsAtTheByteBound) {
   std::string example = std::string(KAPI_DATA_DIR) + "/../../../examples/cluster";
   auto t0 = Clock::now();
