@@ -158,6 +158,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
                                              const std::vector<std::string>& only) {
   RegistryOptions opts;
   opts.isolate = isolate;
+  opts.isolation.keep_loading_worker = true;  // every command here scans right after loading
   opts.only = only;
   if (!opts.only.empty())
     for (const auto& tool : with_tools(vm)) opts.only.push_back(tool);

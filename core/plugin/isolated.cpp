@@ -596,6 +596,15 @@ class IsolatedPlugin final : public LoadedPlugin {
     if (opts_.max_workers_per_plugin == 0) opts_.max_workers_per_plugin = std::max(1u, std::thread::hardware_concurrency());
   }
 
+  // The worker that loaded this plugin alone, kept as the pool's first
+  // worker: a run that reads one plugin (the node or network profile) then
+  // starts one process for it instead of two. It joins the pool at the
+  // first scan, where it is the first asked what to share.
+  void keep_loader(std::unique_ptr<Worker> w) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    loader_ = std::move(w);
+  }
+
   // Takes the identity a loading worker reported; no worker runs yet.
   Status adopt(Identity id) {
     auto desc = parse_description(id.describe, id.name);
@@ -673,6 +682,7 @@ class IsolatedPlugin final : public LoadedPlugin {
   }
 
   Expected<std::unique_ptr<Worker>> acquire(const CancelToken* cancel) {
+    std::unique_ptr<Worker> loader;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       while (idle_.empty() && busy_ >= opts_.max_workers_per_plugin) cv_.wait(lock);
@@ -682,10 +692,17 @@ class IsolatedPlugin final : public LoadedPlugin {
         idle_.pop_back();
         return w;
       }
+      loader = std::move(loader_);
     }
-    auto w = spawn_loaded(cancel);
+    Expected<std::unique_ptr<Worker>> w = loader && loader->alive() ? start_loader(std::move(loader), cancel)
+                                                                    : spawn_loaded(cancel);
     if (!w) release(nullptr);
     return w;
+  }
+
+  Expected<std::unique_ptr<Worker>> start_loader(std::unique_ptr<Worker> loader, const CancelToken* cancel) {
+    if (Status st = start_from_shared(*loader, cancel); !st.ok()) return st.error();
+    return loader;
   }
 
   void release(std::unique_ptr<Worker> w) {
@@ -795,6 +812,7 @@ class IsolatedPlugin final : public LoadedPlugin {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Worker>> idle_;
+  std::unique_ptr<Worker> loader_;  // see keep_loader()
   unsigned busy_ = 0;
   // What the plugin's workers share (ABI 1.2). It may hold credentials: it
   // stays in this process's memory, never logged.
@@ -815,7 +833,11 @@ size_t load_some(const std::vector<std::shared_ptr<const PluginImage>>& images, 
   const size_t count = std::min(images.size() - from, kMaxImagesPerWorker);
   std::vector<const PluginImage*> mine;
   for (size_t i = from; i < from + count; ++i) mine.push_back(images[i].get());
-  auto w = Worker::spawn(worker_exe(options), 0, mine);
+  // A worker that loads one plugin alone is set up as that plugin's pool
+  // workers are (shared batch slots, its image at the first descriptor), so
+  // it can stay on as the pool's first worker (keep_loading_worker).
+  const bool alone = images.size() == 1 && options.keep_loading_worker;
+  auto w = Worker::spawn(worker_exe(options), alone ? options.shared_batch_bytes : 0, mine);
   if (!w) {
     out[from] = w.error();
     return from + 1;
@@ -838,6 +860,7 @@ size_t load_some(const std::vector<std::shared_ptr<const PluginImage>>& images, 
     }
     auto p = std::make_unique<IsolatedPlugin>(images[from + i], settings, options);
     Status st = p->adopt(std::move(id.value()));
+    if (st.ok() && alone) p->keep_loader(std::move(w.value()));
     if (st.ok()) out[from + i] = std::unique_ptr<LoadedPlugin>(std::move(p));
     else out[from + i] = st.error();
   }

@@ -26,13 +26,20 @@ struct IsolationOptions {
   // Size of each of the two shared batch slots; a larger batch, or 0 here,
   // goes through the socket.
   size_t shared_batch_bytes = size_t(8) << 20;
+  // Keep the worker that loaded a plugin alone as its pool's first worker
+  // (one process fewer for a run that reads one plugin, such as the node
+  // profile), for commands that scan right after loading. Off for
+  // long-lived sets (the daemon), where a plugin no run reads must cost no
+  // process.
+  bool keep_loading_worker = false;
 };
 
 // Loads each pinned image (image.h) and returns the plugins in the same
 // order, or for each the reason it did not load (including "crashed while
 // loading (signal 11: Segmentation fault)"). One worker describes them all,
-// one after another, then ends: a plugin's pool starts its own workers at
-// its first scan, so a plugin the run never reads costs no process. Every
+// one after another, then ends (unless keep_loading_worker): a plugin's pool
+// starts its own workers at its first scan, so a plugin the run never reads
+// costs no process. Every
 // worker a pool starts loads the same pinned image, and its describe() must
 // match the first one's or the worker is refused.
 std::vector<Expected<std::unique_ptr<LoadedPlugin>>> load_isolated(

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -71,6 +73,54 @@ TEST(Isolation, LaterWorkersAdoptWhatTheFirstOneShared) {
   EXPECT_GE(adopters.size(), 1u) << "the scans ran on one worker only";
   for (const auto& [pid, adopted] : served)
     if (!adopted.empty()) EXPECT_EQ(adopted, "shared by pid " + std::to_string(*sharers.begin()));
+}
+
+// The processes this test process started that are still running.
+static std::set<int64_t> children() {
+  std::set<int64_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(e.path() / "stat");
+    std::string pid, comm, state, ppid;
+    if (stat >> pid >> comm >> state >> ppid && ppid == std::to_string(::getpid()) && state != "Z")
+      out.insert(std::stoll(pid));
+  }
+  return out;
+}
+
+// A command that loads one plugin and scans it at once (kinspect run
+// --profile node) keeps the worker that loaded it as the pool's first worker:
+// one process fewer. It is still the one asked what to share, and later
+// workers adopt its answer. Loading several plugins keeps none.
+TEST(Isolation, ALoadingWorkerKeptForOnePluginServesItsFirstScans) {
+  PluginRegistry reg;
+  auto o = isolated({safe("good")});
+  o.isolation.keep_loading_worker = true;
+  o.isolation.max_workers_per_plugin = 2;
+  ASSERT_TRUE(reg.load(o).empty());
+  const std::set<int64_t> loader = children();
+  ASSERT_EQ(loader.size(), 1u) << "the loading worker was not kept";
+  std::vector<std::pair<int64_t, std::string>> served(2);
+  std::vector<std::thread> scans;
+  for (int i = 0; i < 2; ++i)
+    scans.emplace_back([&, i] {
+      auto rows = reg.fetch(ScanSpec{"test.worker", {boost::json::value(600)}, {}});
+      ASSERT_TRUE(rows.ok()) << rows.error().format();
+      auto row = packed::to_json((*rows)->rows.at(0)).as_object();
+      served[size_t(i)] = {row.at("pid").as_int64(), std::string(row.at("adopted").as_string())};
+    });
+  for (auto& t : scans) t.join();
+  int64_t kept = *loader.begin();
+  ASSERT_NE(served[0].first, served[1].first) << "two scans at once need two workers";
+  for (const auto& [pid, adopted] : served)
+    EXPECT_EQ(adopted, pid == kept ? "" : "shared by pid " + std::to_string(kept)) << "worker " << pid;
+  EXPECT_TRUE(served[0].first == kept || served[1].first == kept) << "the kept loader served no scan";
+
+  PluginRegistry two;
+  auto both = isolated({safe("good"), safe("other")});
+  both.isolation.keep_loading_worker = true;
+  const std::set<int64_t> before = children();
+  ASSERT_TRUE(two.load(both).empty());
+  EXPECT_EQ(children(), before) << "a worker that loaded several plugins must end";
 }
 
 TEST(Isolation, BatchesCrossIntactThroughSharedSlotsOrTheSocket) {
