@@ -163,7 +163,7 @@ TEST(AdaptersSnapshot, CarriesTheInputsForAnOfflineRun) {
   for (const auto& r : manifest.at("resources").as_array())
     tables.emplace_back(r.at("table").as_string());
   const std::vector<kinspect::SnapshotInput> inputs = {{"kube-bench", (tmp / "per-node").string()}, {"polaris", kPolaris}};
-  for (const std::string out : {(tmp / "snap.tar.gz").string(), (tmp / "snapdir").string()}) {
+  for (const std::string& out : {(tmp / "snap.tar.gz").string(), (tmp / "snapdir").string()}) {
     SCOPED_TRACE(out);
     auto written = kinspect::write_snapshot(*reg, tables, out, 60, {}, inputs);
     ASSERT_TRUE(written.ok()) << written.error().message();

@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using kinspect::testing::run_command;
 
-namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-}  // namespace
-
 TEST(Certificates, RolesExpiryAndNoKeyMaterial) {
   if (run_command("command -v openssl").exit_code != 0) GTEST_SKIP() << "the openssl tool is not installed (scripts/setup installs it)";
   const std::string root = "/tmp/kinspect-certs";

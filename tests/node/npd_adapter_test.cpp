@@ -65,7 +65,9 @@ TEST(NpdAdapter, ReadsNpdsMetricsSample) {
     EXPECT_EQ(r.at("source").as_string(), kSample);
     EXPECT_TRUE(r.at("node").is_null());
     if (r.at("metric") == "problem_gauge") with_condition += r.at("condition").is_string();
-    if (r.at("reason") == "DockerHung" && r.at("metric") == "problem_gauge") EXPECT_EQ(r.at("condition"), "KernelDeadlock");
+    if (r.at("reason") == "DockerHung" && r.at("metric") == "problem_gauge") {
+      EXPECT_EQ(r.at("condition"), "KernelDeadlock");
+    }
   }
   EXPECT_EQ(with_condition, gauges);
 }
