@@ -465,7 +465,8 @@ TEST(NpdConfigs, MultiLineRuleNeedsBothLinesInItsBuffer) {
 
 TEST(NpdConfigs, OlderSchemasAreRead) {
   // Written for this test in the shape of NPD's configurations before v0.4
-  // (no plugin, no lookback: the log is told by logPath) and of v0.8.
+  // (no plugin, no lookback: the log is told by logPath) and of v0.8, with
+  // the cases the real release files (next test) do not have.
   auto old = node::parse_npd_config(R"({
     "logPath": "/var/log/kern.log", "bufferSize": 10, "source": "kernel-monitor",
     "conditions": [{"type": "KernelDeadlock", "reason": "KernelHasNoDeadlock", "message": "kernel has no deadlock"}],
@@ -489,6 +490,57 @@ TEST(NpdConfigs, OlderSchemasAreRead) {
           "rules": []})",
       "journald-kernel.json");
   EXPECT_TRUE(journald_kernel.applies);
+}
+
+// NPD's own configuration files from old releases (v0.2.0, before `plugin`
+// and `lookback`; v0.3.0 and v0.4.1 with journald; v0.8.0), copied unedited
+// (tests/data/node/npd/SOURCES.md): each loads; those that read the kernel
+// log apply, the others say why not; and every kernel rule whose problem a
+// corpus kernel log holds finds it there and nothing in benign lines.
+TEST(NpdConfigs, RealConfigurationsOfOldReleasesLoadAndFire) {
+  const std::map<std::string, std::string> log_of = {
+      {"TaskHung", "npd_task-hung_docker_blocked-120s.log"},
+      {"DockerHung", "npd_task-hung_docker_blocked-120s.log"},
+      {"AUFSUmountHung", "npd_task-hung_aufs-umount_blocked-120s.log"},
+      // A 3.13 kernel's lines: before v0.8 the rule ends at file-rss, and
+      // NPD anchors a pattern at the end of its buffer (`\z`), so a newer
+      // kernel's line (with shmem-rss after it) is not theirs; v0.8 added `.*`.
+      {"OOMKilling", "cadvisor_syslog_memcg-oom-kill_ubuntu-3.13.log"},
+      {"UnregisterNetDevice", "npd_unregister-netdevice.log"},
+      {"UnregisterNetDeviceIssue", "npd_unregister-netdevice.log"},
+  };
+  std::string benign;
+  for (const char* line : kBenign) benign += std::string(line) + "\n";
+  size_t files = 0, kernel_configs = 0, fired = 0;
+  for (const auto& e : fs::directory_iterator(std::string(NODE_DATA_DIR) + "/npd/releases")) {
+    SCOPED_TRACE(e.path().filename().string());
+    ++files;
+    node::NpdConfig c = node::parse_npd_config(slurp(e.path().string()), e.path().filename().string());
+    const bool kernel = c.source == "kernel-monitor";
+    EXPECT_EQ(c.applies, kernel) << c.not_applied;
+    if (!kernel) {
+      EXPECT_FALSE(c.not_applied.empty()) << "a configuration that does not apply must say why";
+      continue;
+    }
+    ++kernel_configs;
+    ASSERT_FALSE(c.rules.empty());
+    for (const auto& r : c.rules) {
+      EXPECT_EQ(r.status, "ok") << r.reason << ": " << r.pattern;
+      EXPECT_FALSE(run_rules(c, benign).count(r.index)) << r.reason << " fired on benign lines";
+      auto log = log_of.find(r.reason);
+      if (log == log_of.end()) continue;
+      EXPECT_GE(run_rules(c, slurp(kLogs + "/" + log->second))[r.index], 1u) << r.reason << " on " << log->second;
+      ++fired;
+      if (r.reason == "OOMKilling") {
+        const bool open_ended = r.pattern.size() >= 2 && r.pattern.substr(r.pattern.size() - 2) == ".*";
+        EXPECT_EQ(run_rules(c, slurp(kLogs + "/npd_oom-kill_memcg.log")).count(r.index) > 0, open_ended)
+            << "as NPD: a pattern matches only up to the end of the record";
+      }
+    }
+  }
+  EXPECT_EQ(files, 11u);
+  EXPECT_EQ(kernel_configs, 7u) << "kernel-monitor(-filelog).json of each release";
+  EXPECT_GE(fired, 7u * 2) << "at least OOMKilling and TaskHung in each kernel configuration";
 }
 
 TEST(NpdConfigs, BadConfigurationsNameFileLineAndField) {
