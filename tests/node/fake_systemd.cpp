@@ -5,8 +5,7 @@
 // the system bus) or on its own socket (--listen PATH: peer to peer, as
 // systemd does on /run/systemd/private). Prints "ready" when it serves.
 //
-//   fake_systemd --bus unix:path=/tmp/x/bus \
-//       --unit kubelet.service=loaded,active,running,enabled,0,0,0,success,812
+//   fake_systemd --bus unix:path=/tmp/x/bus --unit kubelet.service=loaded,active,running,enabled,0,0,0,success,812
 //
 // A --unit is NAME=LOAD,ACTIVE,SUB,FILE_STATE,N_RESTARTS,EXEC_MAIN_CODE,
 // EXEC_MAIN_STATUS,RESULT,MAIN_PID; any other name is not-found, as systemd

@@ -88,7 +88,7 @@ TEST(SystemdUnits, RowsFromAFakeSystemdOnAPrivateBusThroughKinspectQuery) {
   EXPECT_EQ(kubelet.at("fragment_path"), "/lib/systemd/system/kubelet.service");
   EXPECT_TRUE(kubelet.at("exec_main_code").is_null());
   EXPECT_EQ(kubelet.at("manager"), "systemd");
-  EXPECT_EQ(kubelet.at("bus"), bus.address());
+  EXPECT_EQ(kubelet.at("bus"), json::value(bus.address()));
   const auto& containerd = rows[1].as_object();
   EXPECT_EQ(containerd.at("active_state"), "failed");
   EXPECT_EQ(containerd.at("n_restarts").as_int64(), 7);
@@ -114,7 +114,7 @@ TEST(SystemdUnits, DirectlyOnSystemdsOwnSocketUnderTheRootByDefault) {
   auto reg = node_with({{"root", root}});
   auto rows = kinspect::testing::plugin_rows(*reg, "node.systemd_units");
   ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[0].at("bus"), root + "/run/systemd/private");
+  EXPECT_EQ(rows[0].at("bus"), json::value(root + "/run/systemd/private"));
   EXPECT_EQ(rows[0].at("active_state"), "active");
   EXPECT_EQ(rows[1].at("n_restarts").as_int64(), 7);
   // A bus path given as a setting is spoken to the same way.
@@ -126,7 +126,7 @@ TEST(SystemdUnits, DirectlyOnSystemdsOwnSocketUnderTheRootByDefault) {
 TEST(SystemdUnits, ABusThatNeverAnswersEndsWithinTheTimeout) {
   const std::string dir = temp_root("silent");
   auto silent = node_test::FakeServer::unix_socket(dir + "/bus", "");  // accepts, never a byte
-  for (const std::string address : {"unix:path=" + dir + "/bus", dir + "/bus"}) {
+  for (const std::string& address : {"unix:path=" + dir + "/bus", dir + "/bus"}) {
     SCOPED_TRACE(address);
     auto start = std::chrono::steady_clock::now();
     auto r = run_command(query_cmd("--set node.systemd_bus=" + sh_quote(address) + " --set node.probe_timeout_ms=300"));
