@@ -207,15 +207,17 @@ class SystemdBus {
 
   void wait(Pending& p, const char* member) {
     while (!p.reply) {
-      int r = sd_bus_process(bus_, nullptr);
-      if (r < 0) fail(std::string(member) + ": the connection failed", r);
-      if (r > 0 || p.reply) continue;
+      // Checked before every step: a peer that trickles bytes or floods
+      // messages keeps sd_bus_process() busy, and must not outlast it either.
       const auto now = Clock::now();
       if (now >= deadline_)
         throw std::runtime_error("node.systemd_units: " + where_ + " did not answer " + member + " in time (probe_timeout_ms)");
+      int r = sd_bus_process(bus_, nullptr);
+      if (r < 0) fail(std::string(member) + ": the connection failed", r);
+      if (r > 0 || p.reply) continue;
       pollfd pfd{sd_bus_get_fd(bus_), static_cast<short>(sd_bus_get_events(bus_)), 0};
       if (pfd.fd < 0) fail("the connection closed", pfd.fd);
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now).count() + 1;
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count() + 1;
       (void)::poll(&pfd, 1, static_cast<int>(ms));
     }
   }

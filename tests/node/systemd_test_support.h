@@ -4,6 +4,7 @@
 // folder; and the fake systemd (tests/node/fake_systemd.cpp).
 #pragma once
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
