@@ -150,24 +150,25 @@ class SystemdBus {
  public:
   SystemdBus(const BusAddress& a, Clock::time_point deadline, std::chrono::milliseconds timeout)
       : where_(a.shown), deadline_(deadline) {
-    int r = sd_bus_new(&bus_);
+    sd_bus* bus = nullptr;
+    int r = sd_bus_new(&bus);
     if (r < 0) fail("sd_bus_new", r);
-    sd_bus_set_description(bus_, "kinspect-node");
-    r = sd_bus_set_address(bus_, a.address.c_str());
+    bus_.reset(bus);  // closed however the constructor ends
+    sd_bus_set_description(bus, "kinspect-node");
+    r = sd_bus_set_address(bus, a.address.c_str());
     if (r < 0) throw std::runtime_error("node.systemd_units: bad D-Bus address '" + a.shown + "': " + errno_text(r));
-    sd_bus_set_bus_client(bus_, a.direct ? 0 : 1);
-    sd_bus_set_method_call_timeout(bus_, static_cast<uint64_t>(timeout.count()) * 1000);
-    r = sd_bus_start(bus_);
+    sd_bus_set_bus_client(bus, a.direct ? 0 : 1);
+    sd_bus_set_method_call_timeout(bus, static_cast<uint64_t>(timeout.count()) * 1000);
+    r = sd_bus_start(bus);
     if (r < 0) fail("cannot connect", r);
   }
-  ~SystemdBus() { sd_bus_close_unref(bus_); }
   SystemdBus(const SystemdBus&) = delete;
   SystemdBus& operator=(const SystemdBus&) = delete;
 
   // The reply to one method call; throws with the D-Bus error or the timeout.
   sd_bus_message* call(const char* path, const char* iface, const char* member, const char* arg) {
     sd_bus_message* m = nullptr;
-    int r = sd_bus_message_new_method_call(bus_, &m, kDestination, path, iface, member);
+    int r = sd_bus_message_new_method_call(bus_.get(), &m, kDestination, path, iface, member);
     if (r >= 0 && arg) r = sd_bus_message_append(m, "s", arg);
     if (r < 0) {
       sd_bus_message_unref(m);
@@ -175,7 +176,7 @@ class SystemdBus {
     }
     Pending p;
     sd_bus_slot* slot = nullptr;
-    r = sd_bus_call_async(bus_, &slot, m, &Pending::done, &p, left_usec());
+    r = sd_bus_call_async(bus_.get(), &slot, m, &Pending::done, &p, left_usec());
     sd_bus_message_unref(m);
     if (r < 0) fail(std::string(member), r);
     // The slot holds the connection: it must go whichever way wait() ends.
@@ -212,10 +213,10 @@ class SystemdBus {
       const auto now = Clock::now();
       if (now >= deadline_)
         throw std::runtime_error("node.systemd_units: " + where_ + " did not answer " + member + " in time (probe_timeout_ms)");
-      int r = sd_bus_process(bus_, nullptr);
+      int r = sd_bus_process(bus_.get(), nullptr);
       if (r < 0) fail(std::string(member) + ": the connection failed", r);
       if (r > 0 || p.reply) continue;
-      pollfd pfd{sd_bus_get_fd(bus_), static_cast<short>(sd_bus_get_events(bus_)), 0};
+      pollfd pfd{sd_bus_get_fd(bus_.get()), static_cast<short>(sd_bus_get_events(bus_.get())), 0};
       if (pfd.fd < 0) fail("the connection closed", pfd.fd);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count() + 1;
       (void)::poll(&pfd, 1, static_cast<int>(ms));
@@ -226,7 +227,7 @@ class SystemdBus {
     throw std::runtime_error("node.systemd_units: " + what + " (systemd at " + where_ + "): " + errno_text(r));
   }
 
-  sd_bus* bus_ = nullptr;
+  std::unique_ptr<sd_bus, sd_bus* (*)(sd_bus*)> bus_{nullptr, sd_bus_close_unref};
   std::string where_;
   Clock::time_point deadline_;
 };
