@@ -30,6 +30,7 @@
 #include "certs.h"
 #include "kubelet_config.h"
 #include "services.h"
+#include "systemd_units.h"
 
 namespace ks = kinspect::sdk;
 namespace json = boost::json;
@@ -118,6 +119,7 @@ class NodeDriver : public ks::Plugin {
       const std::string key(kv.key());
       if (node::KernelLogTables::take_setting(key, kv.value(), kernel_settings)) continue;
       if (node::take_service_setting(key, kv.value(), services_)) continue;
+      if (node::take_systemd_setting(key, kv.value(), systemd_)) continue;
       if (key == "root") {
         if (!kv.value().is_string() || kv.value().as_string().empty() || kv.value().as_string()[0] != '/')
           throw std::runtime_error("node: setting root must be an absolute path such as \"/host\", got " +
@@ -143,6 +145,7 @@ class NodeDriver : public ks::Plugin {
         {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
     for (auto& k : node::KernelLogTables::settings()) s.push_back(std::move(k));
     for (auto& k : node::service_settings()) s.push_back(std::move(k));
+    for (auto& k : node::systemd_settings()) s.push_back(std::move(k));
     return s;
   }
   std::vector<ks::TableSpec> tables() const override;
@@ -183,6 +186,7 @@ class NodeDriver : public ks::Plugin {
   int64_t max_file_bytes_ = kDefaultMaxFileBytes;
   std::unique_ptr<node::KernelLogTables> kernel_;
   node::ServiceSettings services_;
+  node::SystemdSettings systemd_;
 };
 
 std::vector<ks::TableSpec> NodeDriver::tables() const {
@@ -191,6 +195,7 @@ std::vector<ks::TableSpec> NodeDriver::tables() const {
   for (auto& t : node::service_tables()) all.push_back(std::move(t));
   all.push_back(node::certificates_table());
   all.push_back(node::kubelet_config_table());
+  all.push_back(node::systemd_units_table());
   return all;
 }
 
@@ -376,6 +381,10 @@ std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
     return ks::rows([this](ks::BatchWriter& out) { node::kubelet_config_rows(fs_, out); });
   if (table == "node.certificates")
     return ks::rows([this](ks::BatchWriter& out) { node::certificate_rows(fs_, out); });
+  if (table == "node.systemd_units")
+    return ks::rows([this](ks::BatchWriter& out) {
+      node::systemd_unit_rows(systemd_, services_.probe_timeout_ms, fs_, out);
+    });
   if (node::serves_service_table(table))
     return ks::rows([this, table](ks::BatchWriter& out) { node::service_rows(table, services_, fs_, out); });
   // Table-function arguments are copied now: the request dies with this call.

@@ -24,6 +24,7 @@
 #include "core/plugin/registry.h"
 #include "fake_servers.h"
 #include "parse.h"
+#include "systemd_test_support.h"
 #include "tests/common/plugin_rows.h"
 #include "tests/common/run_command.h"
 
@@ -367,7 +368,7 @@ TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
   for (const auto& s : d.settings) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes", "kmsg_path", "kmsg_boot_time",
                                              "kernel_log_max_bytes", "npd_config_dir", "kubelet_healthz_url",
-                                             "probe_timeout_ms"}));
+                                             "probe_timeout_ms", "systemd_bus", "systemd_units"}));
 }
 
 TEST(NodeSettings, MaxFileBytesTruncatesContent) {
@@ -585,8 +586,16 @@ INSTANTIATE_TEST_SUITE_P(Checks, PlantedRoot, ::testing::ValuesIn([] {
 
 TEST(NodeProfileCli, RunsAgainstARootAsAUserWould) {
   RootCopy root;
-  // The fixture host is a node: its kubelet answers healthz (on loopback).
+  // The fixture host is a node: its kubelet answers healthz (on loopback),
+  // and systemd (a fake, on its own socket where systemd has it) runs the
+  // kubelet and containerd.
   auto kubelet = node_test::FakeServer::tcp(node_test::http_answer(200, "ok"));
+  fs::create_directories(root.path() + "/run/systemd/system");
+  node_test::Child systemd = node_test::start_fake_systemd(
+      {"--listen", root.path() + "/run/systemd/private"},
+      {"kubelet.service=loaded,active,running,enabled,0,0,0,success,812",
+       "containerd.service=loaded,active,running,enabled,0,0,0,success,640"});
+  ASSERT_TRUE(systemd.ready()) << systemd.error();
   const std::string base = std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
                            " --set node.root=" + sh_quote(root.path()) +
                            " --set node.kubelet_healthz_url=" + kubelet.url("/healthz") + " --format json";
