@@ -30,8 +30,11 @@ TEST(DeployDaemonSet, LeastPrivilegeAndReadOnlyHost) {
     if (v["hostPath"]) host_volumes.insert(v["name"].as<std::string>());
   ASSERT_EQ(pod["containers"].size(), 1u);
   const YAML::Node c = pod["containers"][0];
-  for (const auto& m : c["volumeMounts"])
-    if (host_volumes.count(m["name"].as<std::string>())) EXPECT_TRUE(m["readOnly"].as<bool>()) << m["name"];
+  for (const auto& m : c["volumeMounts"]) {
+    if (host_volumes.count(m["name"].as<std::string>())) {
+      EXPECT_TRUE(m["readOnly"].as<bool>()) << m["name"];
+    }
+  }
   const YAML::Node sc = c["securityContext"];
   EXPECT_FALSE(sc["privileged"].as<bool>());
   EXPECT_FALSE(sc["allowPrivilegeEscalation"].as<bool>());
