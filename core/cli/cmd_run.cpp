@@ -135,84 +135,49 @@ ExitVerdict exit_verdict(const report::Report& rep, std::optional<report::Severi
                             : std::string("--fail-on none")};
 }
 
-int run(const po::variables_map& vm) {
-  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
-  // Validate the options a user can get wrong before doing any work.
-  Format stdout_format;
-  if (!parse_format(vm["format"].as<std::string>(), stdout_format)) {
-    std::cerr << "kinspect run: --format takes terminal, json, html, junit or prometheus, not '"
-              << vm["format"].as<std::string>() << "'\n";
-    return kExitUsage;
-  }
+// What the options say about the report: where it goes, in which formats,
+// what fails the run, and the baseline it is compared with.
+struct ReportOptions {
+  Format stdout_format = Format::Terminal;
   std::vector<std::pair<std::string, Format>> outputs;
+  std::optional<report::Severity> fail_sev;  // nullopt: --fail-on none
+  std::optional<report::Report> baseline;
+};
+
+// Validated before any work is done; a mistake is a UsageError.
+ReportOptions report_options(const po::variables_map& vm) {
+  ReportOptions ro;
+  if (!parse_format(vm["format"].as<std::string>(), ro.stdout_format))
+    throw UsageError("--format takes terminal, json, html, junit or prometheus, not '" +
+                     vm["format"].as<std::string>() + "'");
   if (vm.count("output"))
     for (const auto& o : vm["output"].as<std::vector<std::string>>()) {
       Format f;
-      if (!format_for_file(o, f)) {
-        std::cerr << "kinspect run: cannot tell the format of --output " << o
-                  << " (name it .json, .html, .xml for JUnit, .prom for Prometheus, or .txt)\n";
-        return kExitUsage;
-      }
-      outputs.emplace_back(o, f);
+      if (!format_for_file(o, f))
+        throw UsageError("cannot tell the format of --output " + o +
+                         " (name it .json, .html, .xml for JUnit, .prom for Prometheus, or .txt)");
+      ro.outputs.emplace_back(o, f);
     }
   const std::string fail_on = vm["fail-on"].as<std::string>();
-  report::Severity fail_sev = report::Severity::Critical;
-  if (fail_on != "none" && !report::parse_severity(fail_on, fail_sev)) {
-    std::cerr << "kinspect run: --fail-on takes critical, warning, info or none, not '" << fail_on << "'\n";
-    return kExitUsage;
-  }
-  std::optional<report::Report> baseline;
+  report::Severity sev = report::Severity::Critical;
+  if (fail_on != "none" && !report::parse_severity(fail_on, sev))
+    throw UsageError("--fail-on takes critical, warning, info or none, not '" + fail_on + "'");
+  if (fail_on != "none") ro.fail_sev = sev;
   if (vm.count("baseline")) {
     const std::string path = vm["baseline"].as<std::string>();
     auto text = read_file(path);
-    if (!text) {
-      std::cerr << "kinspect run: --baseline " << text.error().message() << '\n';
-      return kExitUsage;
-    }
+    if (!text) throw UsageError("--baseline " + text.error().message());
     auto b = report::parse_report_json(*text, path);
-    if (!b) {
-      std::cerr << "kinspect run: " << b.error().format() << '\n';
-      return kExitUsage;
-    }
-    baseline = std::move(b.value());
+    if (!b) throw UsageError(b.error().format());
+    ro.baseline = std::move(b.value());
   }
+  return ro;
+}
 
-  RunConfig cfg;
-  cfg.kinspect_version = KINSPECT_VERSION;
-  cfg.check_paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
-  cfg.profile_paths = vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>() : default_profile_paths();
-  if (vm.count("profile")) cfg.profile = vm["profile"].as<std::string>();
-  cfg.scenario = vm["scenario"].as<std::string>();
-  if (vm.count("target-version")) cfg.target_version = vm["target-version"].as<std::string>();
-  if (Status st = check_target_version(cfg.scenario, cfg.target_version); !st.ok()) {
-    std::cerr << "kinspect run: " << st.error().message() << '\n';
-    return kExitUsage;
-  }
-  if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
-  if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
-  cfg.params = parse_assignments(vm, "param");
-  cfg.inputs = with_tools(vm);
-  cfg.parallelism = vm["parallel"].as<unsigned>();
-  cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
-  cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();
-  if (double mib = vm["max-check-output"].as<double>(); mib > 0) {
-    cfg.check_output_budget = static_cast<uint64_t>(mib * (1 << 20));
-  } else {
-    std::cerr << "kinspect run: --max-check-output takes MiB above 0, not " << mib << '\n';
-    return kExitUsage;
-  }
-  if (double t = vm["timeout"].as<double>(); t > 0) {
-    cfg.timeout_seconds = t;
-    cfg.deadline = started + std::chrono::milliseconds(static_cast<int64_t>(t * 1000));
-  } else if (t < 0) {
-    std::cerr << "kinspect run: --timeout takes seconds (0: no limit), not " << t << '\n';
-    return kExitUsage;
-  }
-  if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
-  else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
-  // Ages are judged as of the moment the data describes: the clock for a live
-  // cluster, the capture time for a snapshot (so the report of a snapshot is
-  // the same whenever it is inspected), or --now.
+// The moment ages are judged against: the clock for a live cluster, the
+// capture time for a snapshot (so the report of a snapshot is the same
+// whenever it is inspected), or --now.
+void set_as_of(const po::variables_map& vm, RunConfig& cfg) {
   std::string as_of;
   if (vm.count("now")) {
     as_of = vm["now"].as<std::string>();
@@ -221,23 +186,85 @@ int run(const po::variables_map& vm) {
     if (auto created = snapshot_created(vm["snapshot"].as<std::string>())) as_of = *created;
     cfg.now_source = "when the snapshot was taken";
   }
-  if (!as_of.empty()) {
-    auto t = parse_rfc3339(as_of);
-    if (!t) {
-      std::cerr << "kinspect run: --now takes an RFC 3339 time such as 2026-01-02T03:04:05Z, not '" << as_of << "'\n";
-      return kExitUsage;
-    }
-    cfg.now = *t;
+  if (as_of.empty()) return;
+  auto t = parse_rfc3339(as_of);
+  if (!t) throw UsageError("--now takes an RFC 3339 time such as 2026-01-02T03:04:05Z, not '" + as_of + "'");
+  cfg.now = *t;
+}
+
+// A number as the user wrote it ("0.5", not "0.500000").
+std::string number_text(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// Limits on time and output, from the options.
+void set_limits(const po::variables_map& vm, std::chrono::steady_clock::time_point started, RunConfig& cfg) {
+  cfg.parallelism = vm["parallel"].as<unsigned>();
+  cfg.check_timeout_seconds = vm["check-timeout"].as<double>();
+  cfg.driver_timeout_seconds = vm["driver-timeout"].as<double>();
+  const double mib = vm["max-check-output"].as<double>();
+  if (mib <= 0) throw UsageError("--max-check-output takes MiB above 0, not " + number_text(mib));
+  cfg.check_output_budget = static_cast<uint64_t>(mib * (1 << 20));
+  const double t = vm["timeout"].as<double>();
+  if (t < 0) throw UsageError("--timeout takes seconds (0: no limit), not " + number_text(t));
+  if (t > 0) {
+    cfg.timeout_seconds = t;
+    cfg.deadline = started + std::chrono::milliseconds(static_cast<int64_t>(t * 1000));
   }
+}
+
+RunConfig run_config(const po::variables_map& vm, std::chrono::steady_clock::time_point started) {
+  RunConfig cfg;
+  cfg.kinspect_version = KINSPECT_VERSION;
+  cfg.check_paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
+  cfg.profile_paths = vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>() : default_profile_paths();
+  if (vm.count("profile")) cfg.profile = vm["profile"].as<std::string>();
+  cfg.scenario = vm["scenario"].as<std::string>();
+  if (vm.count("target-version")) cfg.target_version = vm["target-version"].as<std::string>();
+  if (Status st = check_target_version(cfg.scenario, cfg.target_version); !st.ok())
+    throw UsageError(st.error().message());
+  if (vm.count("cluster-type")) cfg.cluster_types = vm["cluster-type"].as<std::vector<std::string>>();
+  if (vm.count("check")) cfg.checks = vm["check"].as<std::vector<std::string>>();
+  cfg.params = parse_assignments(vm, "param");
+  cfg.inputs = with_tools(vm);
+  set_limits(vm, started, cfg);
+  if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
+  else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
+  set_as_of(vm, cfg);
+  return cfg;
+}
+
+// The report on stdout and in each --output file. False when a file could
+// not be written.
+bool write_report(const report::Report& rep, const ReportOptions& ro, const report::TerminalOptions& topts) {
+  std::cout << render(rep, ro.stdout_format, topts);
+  std::cout.flush();
+  for (const auto& [path, f] : ro.outputs) {
+    report::TerminalOptions plain = topts;
+    plain.colour = false;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << render(rep, f, plain);
+    if (!out) {
+      std::cerr << "kinspect run: cannot write " << path << '\n';
+      return false;
+    }
+    log::info("run", "wrote " + path);
+  }
+  return true;
+}
+
+int run(const po::variables_map& vm) {
+  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
+  const ReportOptions ro = report_options(vm);
+  RunConfig cfg = run_config(vm, started);
   const bool show_progress = !vm.count("quiet") && term::stderr_is_tty();
   Progress progress(show_progress);
   cfg.progress = [&](const RunProgress& p) { progress.update(p); };
 
   auto catalog = load_catalog(cfg.check_paths, cfg.profile_paths);
-  if (!catalog) {
-    std::cerr << "kinspect run: " << catalog.error().format() << '\n';
-    return kExitUsage;
-  }
+  if (!catalog) throw UsageError(catalog.error().format());
   // A profile that names its plugins (the node profile: just `node`) loads
   // only those, so a host run starts no kube-apiserver worker.
   std::vector<std::string> only;
@@ -246,38 +273,21 @@ int run(const po::variables_map& vm) {
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"), only);
   auto outcome = run_inspection(*reg, *catalog, cfg);
   progress.clear();
-  if (!outcome) {
-    std::cerr << "kinspect run: " << outcome.error().format() << '\n';
-    return kExitUsage;
-  }
+  if (!outcome) throw UsageError(outcome.error().format());
   report::Report& rep = outcome->report;
-  if (baseline) {
+  if (ro.baseline) {
     rep.baseline = vm["baseline"].as<std::string>();
-    report::apply_baseline(rep, *baseline);
+    report::apply_baseline(rep, *ro.baseline);
   }
 
-  const ExitVerdict verdict = exit_verdict(rep, fail_on == "none" ? std::nullopt : std::optional(fail_sev),
-                                           vm.count("allow-incomplete") > 0);
+  const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0);
   report::TerminalOptions topts;
   topts.exit_code = verdict.code;
   topts.exit_meaning = verdict.meaning;
   topts.colour = term::stdout_colour();
   topts.verbose = vm.count("verbose") > 0;
   topts.max_findings = vm["max-findings"].as<size_t>();
-  std::cout << render(rep, stdout_format, topts);
-  std::cout.flush();
-  for (const auto& [path, f] : outputs) {
-    report::TerminalOptions plain = topts;
-    plain.colour = false;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << render(rep, f, plain);
-    if (!out) {
-      std::cerr << "kinspect run: cannot write " << path << '\n';
-      return kExitIncomplete;
-    }
-    log::info("run", "wrote " + path);
-  }
-
+  if (!write_report(rep, ro, topts)) return kExitIncomplete;
   if (verdict.code == kExitIncomplete) {
     std::cerr << "kinspect run: " << verdict.meaning << '\n';
     print_not_checked(rep.summary());
