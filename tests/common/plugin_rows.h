@@ -1,6 +1,7 @@
 // A table's rows as a plugin sends them (JSON objects), read through the
-// host's raw-batch interface, independent of how the core stores rows; and a
-// scan's error. Shared by the plugin suites (node, network, adapters).
+// host's raw-batch interface, independent of how the core stores rows; a
+// scan's error; and why a plugin refused its settings. Shared by the plugin
+// suites (node, network, adapters).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -45,6 +46,18 @@ inline std::vector<boost::json::object> plugin_rows(PluginRegistry& reg, const s
 inline std::string scan_error(PluginRegistry& reg, const std::string& table) {
   auto st = reg.scan_table(ScanSpec{table, {}, {}}, [](std::string_view) { return Status::Ok(); }, nullptr);
   return st.ok() ? "" : st.error().message();
+}
+
+// Loads the plugin file `so` with settings `config` (a JSON object text), which
+// it must refuse: the one load problem's reason ("" and a test failure if it loaded).
+inline std::string settings_refusal(const std::string& so, const std::string& plugin, const std::string& config) {
+  PluginRegistry reg;
+  RegistryOptions o;
+  o.files = {so};
+  o.config[plugin] = config;
+  auto problems = reg.load(o);
+  EXPECT_EQ(problems.size(), 1u) << config;
+  return problems.empty() ? std::string() : problems[0].reason;
 }
 
 }  // namespace kinspect::testing

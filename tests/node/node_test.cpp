@@ -345,13 +345,8 @@ TEST(NodeSettings, BadSettingsNameTheSetting) {
            {R"({"root":"relative"})", "setting root must be an absolute path"},
            {R"({"root":"/no/such/dir"})", "setting root: /no/such/dir is not a directory"},
            {R"({"max_file_bytes":-1})", "max_file_bytes must be a non-negative integer"}}) {
-    kinspect::PluginRegistry reg;
-    kinspect::RegistryOptions o;
-    o.files = {std::string(PLUGIN_DIR) + "/node.so"};
-    o.config["node"] = cfg;
-    auto problems = reg.load(o);
-    ASSERT_EQ(problems.size(), 1u) << cfg;
-    EXPECT_NE(problems[0].reason.find(want), std::string::npos) << problems[0].reason;
+    std::string why = kinspect::testing::settings_refusal(std::string(PLUGIN_DIR) + "/node.so", "node", cfg);
+    EXPECT_NE(why.find(want), std::string::npos) << why;
   }
 }
 

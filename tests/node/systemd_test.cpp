@@ -174,13 +174,8 @@ TEST(SystemdUnits, BadSettingsNameTheSetting) {
            {R"({"systemd_units":"kube let"})", "setting systemd_units: 'kube let' holds ' '"},
            {R"({"systemd_units":3})", "setting systemd_units must be text"},
            {R"({"systemd_bus":"system"})", "setting systemd_bus must be a D-Bus address"}}) {
-    kinspect::PluginRegistry reg;
-    kinspect::RegistryOptions o;
-    o.files = {std::string(PLUGIN_DIR) + "/node.so"};
-    o.config["node"] = cfg;
-    auto problems = reg.load(o);
-    ASSERT_EQ(problems.size(), 1u) << cfg;
-    EXPECT_NE(problems[0].reason.find(want), std::string::npos) << problems[0].reason;
+    std::string why = kinspect::testing::settings_refusal(std::string(PLUGIN_DIR) + "/node.so", "node", cfg);
+    EXPECT_NE(why.find(want), std::string::npos) << why;
   }
 }
 
