@@ -5,6 +5,8 @@
 
 #include <kinspect/sdk.hpp>
 
+#include "common/window.h"
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -28,12 +30,11 @@ struct Settings {
   std::string netns_dir = "/var/run/netns";
 };
 
-// "5s", "500ms", "1m", "1.5s" or a number of seconds. Throws
-// std::runtime_error naming the argument for anything else, for zero or less,
-// and for more than `max`.
-// `what` names the argument in the message.
-std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max,
-                                       const std::string& what = "net.drops: duration");
+// The window of net.drops and the probes' timeouts (plugins/common/window.h).
+inline std::chrono::milliseconds parse_window(const ks::Value& v, std::chrono::milliseconds max,
+                                              const std::string& what = "net.drops: duration") {
+  return plugin_common::parse_window(v, max, what);
+}
 
 // The inode of the named namespace (`ip netns` name, under netns_dir), or of
 // the one at a path such as /proc/1234/ns/net. Throws std::runtime_error

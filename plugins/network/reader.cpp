@@ -202,6 +202,7 @@ bool Source::wants(std::string_view column) const {
 
 std::unique_ptr<ks::Scan> make_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host,
                                     DumpCache& cache) {
+  if (ctx.table() == "net.link_counters") return link_counters_scan(ctx, settings, host, cache);
   // The request dies with scan(): keep what the rows need of it.
   std::vector<std::string> paths;
   for (auto p : ctx.paths()) paths.emplace_back(p);

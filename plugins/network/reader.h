@@ -88,6 +88,10 @@ Emitter kernel_table(const std::string& table, Source& src);
 Emitter dump_table(const std::string& table, Source& src);
 
 std::unique_ptr<ks::Scan> make_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host, DumpCache& cache);
+// net.link_counters(window) (link_counters.cpp): samples in the call, which
+// waits for the window.
+std::unique_ptr<ks::Scan> link_counters_scan(const ks::ScanContext& ctx, const Settings& settings, const ks::Host& host,
+                                             DumpCache& cache);
 
 // Writers shared by the two halves.
 void text_or_null(ks::JsonWriter& r, std::string_view key, std::string_view v);

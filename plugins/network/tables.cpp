@@ -38,6 +38,25 @@ ks::TableSpec links() {
           {"SELECT name, kind, mtu, operstate FROM net.links WHERE kind IN ('vxlan', 'geneve', 'wireguard')"}};
 }
 
+ks::TableSpec link_counters() {
+  return {"net.link_counters",
+          "How much each link's packet, drop and error counters rose during a window: the links read twice (rtnetlink), "
+          "`window` apart. net.links gives totals since the link was created; this gives what happens now.",
+          {{"index", T::Integer, "Interface index"},
+           {"name", T::Text, "Interface name"},
+           {"kind", T::Text, "Link kind, as net.links.kind"},
+           {"window_seconds", T::Real, "The time between the two readings"},
+           {"rx_packets", T::Integer, "Packets received during the window"},
+           {"tx_packets", T::Integer, "Packets sent during the window"},
+           {"rx_dropped", T::Integer, "Received packets dropped during the window"},
+           {"tx_dropped", T::Integer, "Packets dropped on transmit during the window"},
+           {"rx_errors", T::Integer, "Receive errors during the window"},
+           {"tx_errors", T::Integer, "Transmit errors during the window"}},
+          {{"window", T::Text, "How long to watch: '5s', '500ms', '1m' or a number of seconds (default '5s', at most 5 minutes)",
+            false}},
+          {"SELECT name, rx_dropped, tx_dropped, rx_errors FROM net.link_counters('1s') WHERE rx_dropped + tx_dropped > 0"}};
+}
+
 ks::TableSpec addresses() {
   return {"net.addresses",
           "IP addresses on the namespace's interfaces (rtnetlink RTM_GETADDR).",
@@ -288,7 +307,7 @@ ks::TableSpec dump_errors() {
 }  // namespace
 
 std::vector<ks::TableSpec> table_specs() {
-  return {links(),  addresses(),      routes(),          rules(),     neighbors(), sysctl(),      sockets(),    conntrack(),
+  return {links(),  link_counters(), addresses(),      routes(),          rules(),     neighbors(), sysctl(),      sockets(),    conntrack(),
           resolv_conf(), iptables_rules(), iptables_chains(), nft_rules(), nft_chains(), ipvs(), dump_errors()};
 }
 

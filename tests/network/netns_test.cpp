@@ -219,6 +219,49 @@ TEST_F(Netns, ProfileNamesThePlantedRuleAndItsPort) {
     EXPECT_EQ(fired[quiet].size(), 0u) << quiet;
 }
 
+// Drops that rise now: frames of an EtherType no protocol handles (0x88b5,
+// IEEE's local experimental one) sent through AF_PACKET from "a" are counted
+// as received-and-dropped by the veth peer in "b". While a sender runs,
+// net.link_counters in "b" sees kn-vb's rx_dropped rise and the
+// network-drops profile's net-link-drops-rising names the link; kn-va, which
+// only sends, stays silent.
+TEST_F(Netns, LinkCountersSeeDropsRiseWhileTheyHappen) {
+  const std::string b = ns().a().substr(0, ns().a().size() - 1) + "b";
+  const std::string sender =
+      "ip netns exec " + ns().a() + " python3 -c \"import socket,time\n"
+      "s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('kn-va', 0))\n"
+      "f=bytes.fromhex('ffffffffffff020000000001' '88b5') + bytes(46)\n"
+      "end=time.time()+6\n"
+      "while time.time() < end:\n"
+      "  s.send(f); time.sleep(0.002)\n\" >/dev/null 2>&1 & echo $!";
+  auto started = run_command(sender);
+  const int pid = std::atoi(started.out.c_str());
+  ASSERT_GT(pid, 0) << started.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto r = run_command(std::string(KINSPECT_BIN) + " run --profile network-drops --check net-link-drops-rising --plugin-dir " +
+                       PLUGIN_DIR + " --param net-link-drops-rising.window=2s --set network.netns=" + b +
+                       " --format json --fail-on none");
+  auto reg = network_registry({{"netns", b}});
+  auto rises = kinspect::testing::plugin_rows(*reg, "net.link_counters", {json::value("1s")});
+  run_command("kill " + std::to_string(pid));
+  json::value rep = json::parse(r.out);
+  const auto& check = rep.at("checks").as_array().at(0).as_object();
+  ASSERT_EQ(check.at("status"), "fail") << r.err << json::serialize(check);
+  const auto& findings = check.at("findings").as_array();
+  ASSERT_EQ(findings.size(), 1u) << json::serialize(findings);
+  const std::string message(findings[0].at("message").as_string());
+  EXPECT_EQ(message.rfind("link kn-vb (veth) dropped ", 0), 0u) << message;
+  const json::object* vb = find_row(rises, "name", "kn-vb");
+  ASSERT_NE(vb, nullptr);
+  // About 500 frames a second were sent; scheduling on a busy machine may
+  // slow the sender, not stop it.
+  EXPECT_GE(vb->at("rx_dropped").as_int64(), 50) << json::serialize(*vb);
+  EXPECT_GE(vb->at("window_seconds").as_double(), 1.0);
+  const json::object* lo = find_row(rises, "name", "lo");
+  ASSERT_NE(lo, nullptr);
+  EXPECT_EQ(lo->at("rx_dropped").as_int64(), 0) << "nothing drops on loopback here";
+}
+
 TEST(NetnsMissing, AMissingNamespaceFailsTheTablesWithTheReason) {
   auto reg = network_registry({{"netns", "kinspect-net-no-such-namespace"}});
   for (const char* t : {"net.links", "net.iptables_rules", "net.sysctl"}) {
