@@ -392,3 +392,27 @@ TEST(KubeletConfig, ReadsTheFixtureHostsFileWithYamlCpp) {
   EXPECT_TRUE(kinspect::testing::plugin_rows(*none, "node.kubelet_config").empty());
   fs::remove_all(root);
 }
+
+TEST(ContainerRuntime, NodeProfileReportsContainerdWithoutItsCri) {
+  // The fixture host (a node: /var/lib/kubelet exists) with a containerd whose CRI plugin is disabled, as a
+  // user runs kinspect on it: exactly that check fails.
+  const std::string root = "/tmp/kinspect-svc-e2e";
+  fs::remove_all(root);
+  fs::copy(std::string(NODE_DATA_DIR) + "/healthy", root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::create_directories(root + "/run/containerd");
+  GrpcRuntimeServer containerd(root + "/run/containerd/containerd.sock", {"containerd", "1.6.28", "ae07eda36dd25f8a1b98dfbf587313b99c0190bb", "none"});
+  if (!containerd.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto kubelet = FakeServer::tcp(http_answer(200, "ok"));
+  auto r = kinspect::testing::run_command(std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
+                                          " --set node.root=" + kinspect::testing::sh_quote(root) +
+                                          " --set node.kubelet_healthz_url=" + kubelet.url("/healthz") + " --format json");
+  EXPECT_EQ(r.exit_code, 1) << "a critical finding fails the run: " << r.err;
+  json::value rep = json::parse(r.out);
+  std::string fired, report;
+  for (const auto& c : rep.at("checks").as_array())
+    if (c.at("status") == "fail") fired += std::string(c.at("id").as_string()) + " ", report += json::serialize(c);
+  EXPECT_EQ(fired, "node-containerd-cri-disabled ");
+  EXPECT_NE(report.find("containerd 1.6.28 at /run/containerd/containerd.sock answers but does not serve the CRI: "
+                        "neither CRI v1 nor v1alpha2 is served"), std::string::npos) << report;
+  fs::remove_all(root);
+}
