@@ -44,6 +44,15 @@ std::string prefix_problem(std::string_view body, size_t max_message) {
   return "";
 }
 
+// A peer's text as an error quotes it: printable ASCII, other bytes as '?'
+// (a row's text must be UTF-8, and a control byte must not reach a terminal).
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return out;
+}
+
 std::string hex_prefix(std::string_view bytes) {
   static const char digits[] = "0123456789abcdef";
   std::string out;
@@ -112,7 +121,8 @@ struct GrpcUnaryCall::State {
   }
   std::string not_http2(const std::string& detail) const {
     if (head.rfind("HTTP/", 0) == 0)
-      return "answered in HTTP/1 ('" + head.substr(0, std::min(head.find('\r'), size_t{80})) + "'), not HTTP/2: not a gRPC server";
+      return "answered in HTTP/1 ('" + printable(head.substr(0, std::min(head.find('\r'), size_t{80}))) +
+             "'), not HTTP/2: not a gRPC server";
     return "the answer is not HTTP/2 (" + (library_error.empty() ? detail : library_error) + "); its first bytes: " +
            hex_prefix(head);
   }
@@ -127,14 +137,17 @@ int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
   auto* s = static_cast<State*>(user);
   if (frame->hd.stream_id != s->stream) return 0;
   std::string_view n(reinterpret_cast<const char*>(name), namelen), v(reinterpret_cast<const char*>(value), valuelen);
-  if (n == ":status") s->http_status = std::string(v.substr(0, 3));
+  if (n == ":status") s->http_status = printable(v.substr(0, 3));
   else if (n == "grpc-message") s->grpc_message = percent_decode(v);
   else if (n == "grpc-status") {
     int code = 0;
     bool digits = !v.empty() && v.size() <= 3;
-    for (char c : v) digits = digits && c >= '0' && c <= '9', code = code * 10 + (c - '0');
+    for (size_t i = 0; digits && i < v.size(); ++i) {
+      digits = v[i] >= '0' && v[i] <= '9';
+      code = code * 10 + (v[i] - '0');
+    }
     if (digits) s->grpc_status = code;
-    else s->fail("grpc-status is not a number: '" + std::string(v.substr(0, 20)) + "'");
+    else s->fail("grpc-status is not a number: '" + printable(v.substr(0, 20)) + "'");
   }
   return 0;
 }
