@@ -227,6 +227,10 @@ void ask_containerd(const Endpoint& e, Clock::time_point deadline, RuntimeAnswer
   auto fields = answered(g, method, a);
   if (!fields) return;
   a.version = text_field(*fields, 1), a.revision = text_field(*fields, 2);
+  if (Clock::now() >= deadline) {
+    a.cri_error = "no time was left within probe_timeout_ms to ask its CRI";
+    return;
+  }
   RuntimeAnswer cri;
   ask_cri(e, deadline, cri);
   a.runtime_name = cri.runtime_name, a.runtime_api_version = cri.runtime_api_version, a.cri_api = cri.cri_api;
