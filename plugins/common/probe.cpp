@@ -86,7 +86,9 @@ bool finish_connect(int fd, const Endpoint& to, Clock::time_point deadline, Prob
   return false;
 }
 
-bool send_all(int fd, std::string_view data, const Endpoint& to, Clock::time_point deadline, ProbeResult& r) {
+}  // namespace
+
+bool send_within(int fd, std::string_view data, const Endpoint& to, Clock::time_point deadline, ProbeResult& r) {
   while (!data.empty()) {
     if (!wait_for(fd, POLLOUT, deadline)) {
       r.status = "timeout", r.error = to.describe() + " did not take the request in time";
@@ -102,6 +104,8 @@ bool send_all(int fd, std::string_view data, const Endpoint& to, Clock::time_poi
   }
   return true;
 }
+
+namespace {
 
 void read_answer(int fd, const Endpoint& to, Clock::time_point deadline, size_t max_bytes,
                  const std::function<bool(std::string_view)>& enough, ProbeResult& r) {
@@ -136,14 +140,25 @@ std::string Endpoint::describe() const {
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+int connect_within(const Endpoint& to, Clock::time_point deadline, ProbeResult& r) {
+  int fd = open_socket(to, r);
+  if (fd >= 0 && !finish_connect(fd, to, deadline, r)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool readable_within(int fd, Clock::time_point deadline) { return wait_for(fd, POLLIN, deadline); }
+
 ProbeResult probe(const Endpoint& to, std::string_view request, std::chrono::milliseconds timeout, size_t max_bytes,
                   const std::function<bool(std::string_view)>& enough) {
   ProbeResult r;
   const auto start = Clock::now();
   const auto deadline = start + timeout;
-  int fd = open_socket(to, r);
+  int fd = connect_within(to, deadline, r);
   if (fd >= 0) {
-    if (finish_connect(fd, to, deadline, r) && send_all(fd, request, to, deadline, r))
+    if (send_within(fd, request, to, deadline, r))
       read_answer(fd, to, deadline, max_bytes, enough, r);
     ::close(fd);
   }

@@ -47,6 +47,15 @@ std::optional<HttpResponse> parse_http_response(std::string_view raw, std::strin
 ProbeResult http_get(const Endpoint& to, std::string_view host_header, std::string_view target,
                      std::chrono::milliseconds timeout, size_t max_bytes = 16 << 20);
 
+// The steps of probe(), for protocols that talk back and forth (grpc_unix.cpp),
+// each bounded by `deadline` and reporting into r.status and r.error as probe() does.
+// A connected non-blocking socket, or -1.
+int connect_within(const Endpoint& to, std::chrono::steady_clock::time_point deadline, ProbeResult& r);
+bool send_within(int fd, std::string_view data, const Endpoint& to, std::chrono::steady_clock::time_point deadline,
+                 ProbeResult& r);
+// Waits until fd is readable; false at the deadline.
+bool readable_within(int fd, std::chrono::steady_clock::time_point deadline);
+
 // "http://127.0.0.1:10248/healthz" -> endpoint and target; nullopt with *why
 // for anything else (https, names, no port).
 std::optional<std::pair<Endpoint, std::string>> parse_http_url(std::string_view url, std::string* why);

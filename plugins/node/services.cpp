@@ -5,12 +5,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <map>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/grpc_unix.h"
 #include "common/probe.h"
+#include "common/proto_wire.h"
 #include "common/text.h"
 
 namespace ks = kinspect::sdk;
@@ -64,17 +68,26 @@ std::vector<ks::TableSpec> service_tables() {
        {"SELECT status, http_status, body, seconds FROM node.kubelet_health"}},
       {"node.container_runtimes",
        "The container runtimes' sockets found under root (containerd, CRI-O, dockerd, cri-dockerd), each asked "
-       "for an answer within probe_timeout_ms: dockerd and CRI-O over HTTP (GET /version, /info), containerd "
-       "and cri-dockerd over gRPC's HTTP/2 (the server's SETTINGS frame). A socket that accepts and never answers "
-       "is a timeout. No row for a runtime whose socket is absent.",
+       "its version within probe_timeout_ms (one deadline for all the calls of a row): containerd over gRPC "
+       "(containerd.services.version.v1.Version/Version, then the CRI's RuntimeService/Version that its CRI plugin "
+       "serves), CRI-O and cri-dockerd over gRPC (runtime.v1.RuntimeService/Version, and runtime.v1alpha2 when v1 "
+       "is UNIMPLEMENTED), dockerd over HTTP (GET /version). A socket that accepts and never answers is a timeout; "
+       "an answer that is not HTTP/2 or gRPC, or a gRPC status other than OK, is an error. No row for a runtime "
+       "whose socket is absent.",
        {{"runtime", T::Text, "containerd, cri-o, docker or cri-dockerd"},
         {"socket", T::Text, "The socket's path on the host"},
-        {"status", T::Text, "ok, timeout, refused or error"},
-        {"error", T::Text, "Why it did not answer"},
-        {"seconds", T::Real, "How long the answer took"},
-        {"version", T::Text, "The runtime's version where its answer says it (dockerd)"}},
+        {"status", T::Text, "ok, timeout, refused or error (also for a gRPC status other than OK: see grpc_status)"},
+        {"error", T::Text, "Why it did not answer, or what its gRPC status said"},
+        {"seconds", T::Real, "How long the first answer took (connect, request, answer)"},
+        {"version", T::Text, "The runtime's version: containerd's Version, the CRI's runtime_version, dockerd's Version"},
+        {"revision", T::Text, "containerd's revision (the commit it was built from)"},
+        {"runtime_name", T::Text, "The CRI's runtime_name (containerd, cri-o, docker)"},
+        {"runtime_api_version", T::Text, "The CRI's runtime_api_version, as the runtime states it"},
+        {"cri_api", T::Text, "The CRI API that answered: v1, or v1alpha2 (which kubelets from 1.26 on no longer speak); NULL when none did"},
+        {"cri_error", T::Text, "Why containerd's CRI did not answer while containerd did (its CRI plugin disabled)"},
+        {"grpc_status", T::Integer, "The gRPC status code of the call that failed with one (12 UNIMPLEMENTED, 14 UNAVAILABLE...)"}},
        {},
-       {"SELECT runtime, status, seconds, version FROM node.container_runtimes"}},
+       {"SELECT runtime, status, seconds, version, cri_api FROM node.container_runtimes"}},
       {"node.cpu",
        "CPU time since boot (<root>/proc/stat) and the load averages (<root>/proc/loadavg). One row.",
        {{"cpus", T::Integer, "CPUs counted in proc/stat (cpuN lines)"},
@@ -130,53 +143,135 @@ void kubelet(const ServiceSettings& s, ks::BatchWriter& out) {
   r.field("seconds", p.seconds).field("healthy", h && h->status == 200 && plugin_common::trim(h->body) == "ok");
 }
 
-// The runtimes kinspect knows, in the order they are looked for.
+// The runtimes kinspect knows, in the order they are looked for, and how each is asked its version.
+enum class Ask { Containerd, Cri, DockerHttp };
 struct RuntimeSocket {
   const char* runtime;
   const char* path;
-  const char* protocol;  // http:<target> or h2
+  Ask ask;
 };
 const RuntimeSocket kRuntimeSockets[] = {
-    {"containerd", "/run/containerd/containerd.sock", "h2"},
-    {"cri-o", "/run/crio/crio.sock", "http:/info"},
-    {"docker", "/run/docker.sock", "http:/version"},
-    {"cri-dockerd", "/run/cri-dockerd.sock", "h2"},
+    {"containerd", "/run/containerd/containerd.sock", Ask::Containerd},
+    {"cri-o", "/run/crio/crio.sock", Ask::Cri},
+    {"docker", "/run/docker.sock", Ask::DockerHttp},
+    {"cri-dockerd", "/run/cri-dockerd.sock", Ask::Cri},
 };
 
-// gRPC speaks HTTP/2: the client's connection preface and an empty SETTINGS
-// frame; a live server answers with its own SETTINGS frame (RFC 9113 3.4).
-const std::string kH2Preface = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string("\0\0\0\4\0\0\0\0\0", 9);
+using Clock = std::chrono::steady_clock;
+
+// One row of node.container_runtimes, as the runtime answered.
+struct RuntimeAnswer {
+  std::string status, error;
+  double seconds = 0;
+  std::optional<std::string> version, revision, runtime_name, runtime_api_version, cri_api, cri_error;
+  std::optional<int64_t> grpc_status;
+};
+
+std::chrono::milliseconds left_until(Clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+}
+
+// A text field of a Version answer: NULL when empty (proto3's default), at most 256 bytes.
+std::optional<std::string> text_field(const std::map<uint32_t, std::string_view>& fields, uint32_t n) {
+  auto it = fields.find(n);
+  if (it == fields.end() || it->second.empty()) return std::nullopt;
+  std::string v(it->second.substr(0, 256));
+  return plugin_common::valid_utf8(v) ? v : "<not UTF-8>";
+}
+
+// Takes a call's outcome into `a`; the answer message's string fields when it is OK.
+std::optional<std::map<uint32_t, std::string_view>> answered(const plugin_common::GrpcResult& g, const std::string& method,
+                                                             RuntimeAnswer& a) {
+  a.status = g.status, a.error = g.error, a.grpc_status.reset();
+  if (g.status != "ok") return std::nullopt;
+  const int code = g.answer.grpc_status;
+  if (code != 0) {
+    a.status = "error", a.grpc_status = code;
+    a.error = method + ": gRPC status " + std::to_string(code) + " " + plugin_common::grpc_status_name(code) +
+              (g.answer.grpc_message.empty() ? "" : ": " + g.answer.grpc_message);
+    return std::nullopt;
+  }
+  std::string why;
+  auto fields = plugin_common::proto_bytes_fields(g.answer.message, &why);
+  if (!fields) a.status = "error", a.error = method + ": " + why;
+  return fields;
+}
+
+// The CRI's RuntimeService/Version (request: 1 version; answer: 1 version,
+// 2 runtime_name, 3 runtime_version, 4 runtime_api_version), in CRI v1 and,
+// for a runtime that answers UNIMPLEMENTED there, in v1alpha2, which
+// kubelets before 1.26 also spoke. Fills status and error for the call.
+void ask_cri(const Endpoint& e, Clock::time_point deadline, RuntimeAnswer& a) {
+  for (const std::string api : {"v1", "v1alpha2"}) {
+    const std::string method = "runtime." + api + ".RuntimeService/Version";
+    auto g = plugin_common::grpc_unary(e, "/" + method, plugin_common::proto_string_field(1, api), left_until(deadline));
+    if (api == "v1") a.seconds = g.seconds;  // the latency is the first answer's, whatever it says
+    auto fields = answered(g, method, a);
+    if (fields) {
+      a.runtime_name = text_field(*fields, 2), a.runtime_api_version = text_field(*fields, 4), a.cri_api = api;
+      a.version = text_field(*fields, 3);
+      return;
+    }
+    if (a.grpc_status != 12 || Clock::now() >= deadline) return;  // only UNIMPLEMENTED is worth the older API
+  }
+  a.error = "neither CRI v1 nor v1alpha2 is served: " + a.error;
+}
+
+// containerd's own Version service (request google.protobuf.Empty; answer:
+// 1 version, 2 revision), then its CRI plugin, which a containerd installed
+// for Docker often has disabled. The row's status is the first call's.
+void ask_containerd(const Endpoint& e, Clock::time_point deadline, RuntimeAnswer& a) {
+  const std::string method = "containerd.services.version.v1.Version/Version";
+  auto g = plugin_common::grpc_unary(e, "/" + method, "", left_until(deadline));
+  a.seconds = g.seconds;
+  auto fields = answered(g, method, a);
+  if (!fields) return;
+  a.version = text_field(*fields, 1), a.revision = text_field(*fields, 2);
+  if (Clock::now() >= deadline) {
+    a.cri_error = "no time was left within probe_timeout_ms to ask its CRI";
+    return;
+  }
+  RuntimeAnswer cri;
+  ask_cri(e, deadline, cri);
+  a.runtime_name = cri.runtime_name, a.runtime_api_version = cri.runtime_api_version, a.cri_api = cri.cri_api;
+  if (cri.status != "ok") a.cri_error = cri.error;
+}
+
+void ask_docker(const Endpoint& e, std::chrono::milliseconds timeout, RuntimeAnswer& a) {
+  ProbeResult p = plugin_common::http_get(e, "localhost", "/version", timeout, 1 << 20);
+  a.status = p.status, a.error = p.error, a.seconds = p.seconds;
+  std::string why;
+  auto h = p.status == "ok" ? plugin_common::parse_http_response(p.response, &why) : std::nullopt;
+  if (p.status == "ok" && !h) a.status = "error", a.error = why;
+  if (!h || h->status != 200) return;
+  json::error_code ec;
+  json::value v = json::parse(h->body, ec);
+  if (!ec && v.is_object() && v.as_object().contains("Version") && v.at("Version").is_string())
+    a.version = std::string(v.at("Version").as_string());
+}
 
 void runtime_row(const RuntimeSocket& rs, const std::string& real_path, const ServiceSettings& s, ks::BatchWriter& out) {
   Endpoint e;
   e.unix_path = real_path;
   const auto timeout = std::chrono::milliseconds(s.probe_timeout_ms);
-  ProbeResult p;
-  std::optional<std::string> version;
-  const std::string proto = rs.protocol;
-  if (proto == "h2") {
-    p = plugin_common::probe(e, kH2Preface, timeout, 4096, [](std::string_view got) { return got.size() >= 9; });
-    if (p.status == "ok" && (p.response.size() < 9 || p.response[3] != '\x04'))
-      p.status = "error", p.error = "the answer is not an HTTP/2 SETTINGS frame: not a gRPC server";
-  } else {
-    p = plugin_common::http_get(e, "localhost", proto.substr(5), timeout, 1 << 20);
-    std::string why;
-    auto h = p.status == "ok" ? plugin_common::parse_http_response(p.response, &why) : std::nullopt;
-    if (p.status == "ok" && !h) p.status = "error", p.error = why;
-    if (h && h->status == 200 && rs.runtime == std::string("docker")) {
-      json::error_code ec;
-      json::value v = json::parse(h->body, ec);
-      if (!ec && v.is_object() && v.as_object().contains("Version") && v.at("Version").is_string())
-        version = std::string(v.at("Version").as_string());
-    }
-  }
+  const auto deadline = Clock::now() + timeout;  // every call of the row shares it
+  RuntimeAnswer a;
+  if (rs.ask == Ask::Containerd) ask_containerd(e, deadline, a);
+  else if (rs.ask == Ask::DockerHttp) ask_docker(e, timeout, a);
+  else ask_cri(e, deadline, a);
   auto r = out.row();
-  r.field("runtime", rs.runtime).field("socket", rs.path).field("status", p.status);
-  if (p.status == "ok") r.null("error");
-  else r.field("error", p.error);
-  r.field("seconds", p.seconds);
-  if (version) r.field("version", *version);
-  else r.null("version");
+  r.field("runtime", rs.runtime).field("socket", rs.path).field("status", a.status);
+  if (a.status == "ok") r.null("error");
+  else r.field("error", a.error);
+  r.field("seconds", a.seconds);
+  auto text = [&](const char* name, const std::optional<std::string>& v) {
+    if (v) r.field(name, *v);
+    else r.null(name);
+  };
+  text("version", a.version), text("revision", a.revision), text("runtime_name", a.runtime_name);
+  text("runtime_api_version", a.runtime_api_version), text("cri_api", a.cri_api), text("cri_error", a.cri_error);
+  if (a.grpc_status) r.field("grpc_status", *a.grpc_status);
+  else r.null("grpc_status");
 }
 
 void runtimes(const ServiceSettings& s, const plugin_common::HostFs& fs, ks::BatchWriter& out) {

@@ -66,6 +66,7 @@ TEST(Fuzz, SonobuoyItemParsersFindNoCrash) { fuzz("sonobuoy_items_fuzz", "sonobu
 // The node plugin's parsers (issue 15).
 TEST(Fuzz, PrometheusTextParserEndsWithFamiliesOrALocatedError) { fuzz("prometheus_fuzz", "prometheus", "15"); }
 TEST(Fuzz, NpdConfigParserAndRulesFindNoCrash) { fuzz("npd_config_fuzz", "npd-config", "15"); }
+TEST(Fuzz, GrpcAnswerEndsWithAnAnswerOrAnError) { fuzz("grpc_answer_fuzz", "grpc-answer", "15"); }
 // The cloud plugin: every saved call output of one provider (docs/cloud.md).
 TEST(Fuzz, CloudAwsOutputsFindNoCrash) { fuzz("cloud_aws_fuzz", "cloud-aws", "10"); }
 TEST(Fuzz, CloudAliyunOutputsFindNoCrash) { fuzz("cloud_aliyun_fuzz", "cloud-aliyun", "10"); }

@@ -1,9 +1,11 @@
 // The node's services asked within a timeout (node.kubelet_health,
 // node.container_runtimes) against real local sockets: a kubelet healthz on
-// loopback answering 200, 500 or never; a runtime socket that accepts and
-// never answers (a timeout within its bound, not a hang), a gRPC server's
-// HTTP/2 SETTINGS answer and dockerd's /version; and node.cpu on the fixture
-// host.
+// loopback answering 200, 500 or never; container runtimes played by real
+// gRPC servers (python3-grpcio: containerd with and without its CRI plugin,
+// CRI-O in CRI v1 and v1alpha2, a runtime failing with a gRPC status, a slow
+// one), sockets that accept and never answer (a timeout within its bound, not
+// a hang), answer HTTP/1, garbage, or HTTP/2 whose gRPC prefix lies, and
+// dockerd's /version; and node.cpu on the fixture host.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -17,10 +19,13 @@
 #include "kubelet_config.h"
 #include "services.h"
 #include "tests/common/plugin_rows.h"
+#include "tests/common/run_command.h"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using node_test::FakeServer;
+using node_test::GrpcRuntimeServer;
+using node_test::h2_grpc_answer;
 using node_test::http_answer;
 
 namespace {
@@ -47,6 +52,7 @@ std::string fresh_root(const std::string& name) {
   std::string root = "/tmp/kinspect-svc-" + name;
   fs::remove_all(root);
   fs::create_directories(root + "/run/containerd");
+  fs::create_directories(root + "/run/crio");
   fs::create_directories(root + "/var");
   fs::create_symlink("../run", root + "/var/run");
   return root;
@@ -123,30 +129,196 @@ TEST(ContainerRuntime, ASocketThatNeverAnswersIsATimeoutNotAHang) {
   fs::remove_all(root);
 }
 
-TEST(ContainerRuntime, GrpcSettingsFrameAndDockerVersionAnswer) {
+TEST(ContainerRuntime, ASettingsFrameAloneIsNoAnswerAndDockerGivesItsVersion) {
   const std::string root = fresh_root("answer");
-  // A gRPC server's first bytes: an empty SETTINGS frame (length 0, type 4).
+  // A live HTTP/2 server's first bytes (an empty SETTINGS frame), then it hangs up without answering the call.
   auto containerd = FakeServer::unix_socket(root + "/run/containerd/containerd.sock", std::string("\0\0\0\4\0\0\0\0\0", 9));
   auto docker = FakeServer::unix_socket(root + "/run/docker.sock", http_answer(200, R"({"Version":"24.0.7","ApiVersion":"1.43"})"));
   auto reg = node_with({{"root", root}});
   auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].at("runtime"), "containerd");
-  EXPECT_EQ(rows[0].at("status"), "ok") << rows[0].at("error");
+  EXPECT_EQ(rows[0].at("status"), "error");
+  EXPECT_NE(std::string(rows[0].at("error").as_string()).find("closed the connection before answering the call"),
+            std::string::npos) << rows[0].at("error");
   EXPECT_EQ(rows[1].at("runtime"), "docker");
   EXPECT_EQ(rows[1].at("status"), "ok") << rows[1].at("error");
   EXPECT_EQ(rows[1].at("version"), "24.0.7");
   fs::remove_all(root);
 }
 
-TEST(ContainerRuntime, NotGrpcIsAnError) {
+TEST(ContainerRuntime, Http1AnswerIsNotGrpc) {
   const std::string root = fresh_root("notgrpc");
-  auto server = FakeServer::unix_socket(root + "/run/containerd/containerd.sock", "HTTP/1.1 400 Bad Request\r\n\r\n");
+  auto containerd = FakeServer::unix_socket(root + "/run/containerd/containerd.sock", "HTTP/1.1 400 Bad Request\r\n\r\n");
+  auto crio = FakeServer::unix_socket(root + "/run/crio/crio.sock", http_answer(404, "404 page not found\n"));
   auto reg = node_with({{"root", root}});
   auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("status"), "error") << row;
+    EXPECT_NE(std::string(row.at("error").as_string()).find("answered in HTTP/1 ('HTTP/1.1 4"), std::string::npos) << row;
+    EXPECT_NE(std::string(row.at("error").as_string()).find("not a gRPC server"), std::string::npos) << row;
+    EXPECT_TRUE(row.at("version").is_null());
+  }
+  fs::remove_all(root);
+}
+
+namespace {
+
+// The one row of a root whose only runtime socket is `socket`.
+json::object only_row(const std::string& root) {
+  auto reg = node_with({{"root", root}, {"probe_timeout_ms", 1500}});
+  auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
+  EXPECT_EQ(rows.size(), 1u);
+  EXPECT_LT(took, 3.0) << "every call of a row shares probe_timeout_ms (1.5 s)";
+  return rows.empty() ? json::object{} : rows[0];
+}
+
+}  // namespace
+
+TEST(ContainerRuntime, GarbageIsNotHttp2) {
+  const std::string root = fresh_root("garbage");
+  auto crio = FakeServer::unix_socket(root + "/run/crio/crio.sock", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + " not a frame");
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("runtime"), "cri-o");
+  EXPECT_EQ(row.at("status"), "error");
+  const std::string error(row.at("error").as_string());
+  EXPECT_NE(error.find("the answer is not HTTP/2"), std::string::npos) << error;
+  EXPECT_NE(error.find("its first bytes: 16 03 01 02 00 01 00 01"), std::string::npos) << error;
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, AnOversizedGrpcLengthPrefixIsRefusedBeforeItIsRead) {
+  const std::string root = fresh_root("oversized");
+  // Valid HTTP/2 and a 200 answer whose gRPC prefix declares a 4 GiB message.
+  auto crio = FakeServer::unix_socket(root + "/run/crio/crio.sock", h2_grpc_answer(std::string("\0\xff\xff\xff\xff", 5), "0"));
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("status"), "error");
+  EXPECT_NE(std::string(row.at("error").as_string()).find("declares a 4294967295-byte message; at most 65536 are accepted"),
+            std::string::npos) << row.at("error");
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, AMalformedProtobufAnswerNamesItsByte) {
+  const std::string root = fresh_root("badproto");
+  // One message, well framed, whose field 1 declares 100 bytes of which 3 came.
+  const std::string message = std::string("\x0a\x64", 2) + "abc";
+  auto crio = FakeServer::unix_socket(root + "/run/crio/crio.sock",
+                                      h2_grpc_answer(std::string("\0\0\0\0", 4) + static_cast<char>(message.size()) + message, "0"));
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("status"), "error");
+  EXPECT_NE(std::string(row.at("error").as_string())
+                .find("runtime.v1.RuntimeService/Version: protobuf message, byte 0: field 1 declares 100 bytes; 3 are left"),
+            std::string::npos) << row.at("error");
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, GrpcSilenceIsATimeoutWithinItsBound) {
+  const std::string root = fresh_root("grpchang");
+  auto crio = FakeServer::unix_socket(root + "/run/crio/crio.sock", "");
+  auto reg = node_with({{"root", root}, {"probe_timeout_ms", 300}});
+  auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
   ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("status"), "timeout");
+  EXPECT_NE(std::string(rows[0].at("error").as_string()).find("accepted the connection but did not answer in time"),
+            std::string::npos) << rows[0].at("error");
+  EXPECT_GE(rows[0].at("seconds").as_double(), 0.29);
+  EXPECT_LT(took, 1.3) << "the scan must end at the timeout (0.3 s), not hang";
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, ContainerdAndCriOGiveTheirVersionsOverGrpc) {
+  const std::string root = fresh_root("grpc");
+  GrpcRuntimeServer containerd(root + "/run/containerd/containerd.sock", {"containerd", "1.7.13", "7c3aca7a610df76212171d200ca3811ff6096eb8"});
+  GrpcRuntimeServer crio(root + "/run/crio/crio.sock", {"cri", "cri-o", "1.29.1", "v1"});
+  if (!containerd.ready() || !crio.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto reg = node_with({{"root", root}});
+  auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("runtime"), "containerd");
+  EXPECT_EQ(rows[0].at("status"), "ok") << rows[0].at("error");
+  EXPECT_EQ(rows[0].at("version"), "1.7.13");
+  EXPECT_EQ(rows[0].at("revision"), "7c3aca7a610df76212171d200ca3811ff6096eb8");
+  EXPECT_EQ(rows[0].at("runtime_name"), "containerd");
+  EXPECT_EQ(rows[0].at("cri_api"), "v1");
+  EXPECT_TRUE(rows[0].at("cri_error").is_null()) << rows[0].at("cri_error");
+  EXPECT_EQ(rows[1].at("runtime"), "cri-o");
+  EXPECT_EQ(rows[1].at("status"), "ok") << rows[1].at("error");
+  EXPECT_EQ(rows[1].at("version"), "1.29.1");
+  EXPECT_EQ(rows[1].at("runtime_name"), "cri-o");
+  EXPECT_EQ(rows[1].at("runtime_api_version"), "v1");
+  EXPECT_EQ(rows[1].at("cri_api"), "v1");
+  EXPECT_TRUE(rows[1].at("revision").is_null());
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.at("error").is_null()) << row;
+    EXPECT_TRUE(row.at("grpc_status").is_null()) << row;
+    EXPECT_GT(row.at("seconds").as_double(), 0.0);
+    EXPECT_LT(row.at("seconds").as_double(), 2.0);
+  }
+  // The same rows as a user asks for them.
+  auto q = kinspect::testing::run_command(std::string(KINSPECT_BIN) + " query --plugin-dir " + PLUGIN_DIR +
+                                          " --set node.root=" + kinspect::testing::sh_quote(root) +
+                                          " --format csv 'SELECT runtime, status, version, cri_api FROM node.container_runtimes'");
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out, "runtime,status,version,cri_api\r\ncontainerd,ok,1.7.13,v1\r\ncri-o,ok,1.29.1,v1\r\n") << q.err;
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, ContainerdWithoutItsCriPluginStillAnswers) {
+  const std::string root = fresh_root("nocri");
+  GrpcRuntimeServer containerd(root + "/run/containerd/containerd.sock", {"containerd", "1.6.28", "ae07eda36dd25f8a1b98dfbf587313b99c0190bb", "none"});
+  if (!containerd.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+  EXPECT_EQ(row.at("version"), "1.6.28");
+  EXPECT_TRUE(row.at("cri_api").is_null());
+  const std::string why(row.at("cri_error").as_string());
+  EXPECT_NE(why.find("neither CRI v1 nor v1alpha2 is served: "), std::string::npos) << why;
+  EXPECT_NE(why.find("runtime.v1alpha2.RuntimeService/Version: gRPC status 12 UNIMPLEMENTED"), std::string::npos) << why;
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, ARuntimeOfCriV1alpha2IsAskedInItsOwnApi) {
+  const std::string root = fresh_root("v1alpha2");
+  GrpcRuntimeServer crio(root + "/run/crio/crio.sock", {"cri", "cri-o", "1.22.5", "v1alpha2"});
+  if (!crio.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+  EXPECT_EQ(row.at("version"), "1.22.5");
+  EXPECT_EQ(row.at("cri_api"), "v1alpha2");
+  EXPECT_EQ(row.at("runtime_api_version"), "v1alpha2");
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, AGrpcErrorStatusIsAnErrorRowThatSaysIt) {
+  const std::string root = fresh_root("status");
+  GrpcRuntimeServer crio(root + "/run/crio/crio.sock", {"status", "14", "shutting down: 100% of workers busy"});
+  GrpcRuntimeServer containerd(root + "/run/containerd/containerd.sock", {"status", "7", "permission denied"});
+  if (!crio.ready() || !containerd.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto reg = node_with({{"root", root}});
+  auto [rows, took] = timed_rows(*reg, "node.container_runtimes");
+  ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].at("status"), "error");
-  EXPECT_NE(std::string(rows[0].at("error").as_string()).find("not a gRPC server"), std::string::npos);
+  EXPECT_EQ(rows[0].at("grpc_status").as_int64(), 7);
+  EXPECT_NE(std::string(rows[0].at("error").as_string())
+                .find("containerd.services.version.v1.Version/Version: gRPC status 7 PERMISSION_DENIED: permission denied"),
+            std::string::npos) << rows[0].at("error");
+  EXPECT_EQ(rows[1].at("status"), "error");
+  EXPECT_EQ(rows[1].at("grpc_status").as_int64(), 14);
+  EXPECT_NE(std::string(rows[1].at("error").as_string())
+                .find("runtime.v1.RuntimeService/Version: gRPC status 14 UNAVAILABLE: shutting down: 100% of workers busy"),
+            std::string::npos) << rows[1].at("error");
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, SecondsIsTheFirstAnswersLatency) {
+  const std::string root = fresh_root("slow");
+  GrpcRuntimeServer crio(root + "/run/crio/crio.sock", {"--delay-ms", "250", "cri", "cri-o", "1.29.1", "v1"});
+  if (!crio.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto row = only_row(root);
+  EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+  EXPECT_GE(row.at("seconds").as_double(), 0.25);
+  EXPECT_LT(row.at("seconds").as_double(), 1.5);
   fs::remove_all(root);
 }
 
@@ -218,5 +390,29 @@ TEST(KubeletConfig, ReadsTheFixtureHostsFileWithYamlCpp) {
   fs::remove(root + "/var/lib/kubelet/config.yaml");
   auto none = node_with({{"root", root}});
   EXPECT_TRUE(kinspect::testing::plugin_rows(*none, "node.kubelet_config").empty());
+  fs::remove_all(root);
+}
+
+TEST(ContainerRuntime, NodeProfileReportsContainerdWithoutItsCri) {
+  // The fixture host (a node: /var/lib/kubelet exists) with a containerd whose CRI plugin is disabled, as a
+  // user runs kinspect on it: exactly that check fails.
+  const std::string root = "/tmp/kinspect-svc-e2e";
+  fs::remove_all(root);
+  fs::copy(std::string(NODE_DATA_DIR) + "/healthy", root, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::create_directories(root + "/run/containerd");
+  GrpcRuntimeServer containerd(root + "/run/containerd/containerd.sock", {"containerd", "1.6.28", "ae07eda36dd25f8a1b98dfbf587313b99c0190bb", "none"});
+  if (!containerd.ready()) GTEST_SKIP() << GrpcRuntimeServer::why();
+  auto kubelet = FakeServer::tcp(http_answer(200, "ok"));
+  auto r = kinspect::testing::run_command(std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
+                                          " --set node.root=" + kinspect::testing::sh_quote(root) +
+                                          " --set node.kubelet_healthz_url=" + kubelet.url("/healthz") + " --format json");
+  EXPECT_EQ(r.exit_code, 1) << "a critical finding fails the run: " << r.err;
+  json::value rep = json::parse(r.out);
+  std::string fired, report;
+  for (const auto& c : rep.at("checks").as_array())
+    if (c.at("status") == "fail") fired += std::string(c.at("id").as_string()) + " ", report += json::serialize(c);
+  EXPECT_EQ(fired, "node-containerd-cri-disabled ");
+  EXPECT_NE(report.find("containerd 1.6.28 at /run/containerd/containerd.sock answers but does not serve the CRI: "
+                        "neither CRI v1 nor v1alpha2 is served"), std::string::npos) << report;
   fs::remove_all(root);
 }
