@@ -25,17 +25,24 @@ std::string rfc3339(int64_t epoch_seconds) {
   return buf;
 }
 
-std::string rfc3339_us(int64_t epoch_us) {
-  int64_t s = epoch_us / 1000000, us = epoch_us % 1000000;
-  if (us < 0) us += 1000000, --s;
-  time_t t = static_cast<time_t>(s);
+namespace {
+// Seconds and a fraction of `per_second` parts (floored, so times before 1970
+// read as they should), written with `digits` fractional digits.
+std::string rfc3339_fraction(int64_t t, int64_t per_second, int digits) {
+  int64_t s = t / per_second, part = t % per_second;
+  if (part < 0) part += per_second, --s;
+  time_t when = static_cast<time_t>(s);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  gmtime_r(&when, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(us));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%0*dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, digits, static_cast<int>(part));
   return buf;
 }
+}  // namespace
+
+std::string rfc3339_us(int64_t epoch_us) { return rfc3339_fraction(epoch_us, 1000000, 6); }
+std::string rfc3339_ms(int64_t epoch_ms) { return rfc3339_fraction(epoch_ms, 1000, 3); }
 
 std::optional<int64_t> parse_rfc3339_us(std::string_view s, Seconds seconds) {
   size_t i = 0;

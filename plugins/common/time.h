@@ -14,6 +14,8 @@ namespace plugin_common {
 std::string rfc3339(int64_t epoch_seconds);
 // "2024-01-02T03:04:05.123456Z".
 std::string rfc3339_us(int64_t epoch_us);
+// "2024-01-02T03:04:05.123Z" (Prometheus sample timestamps are milliseconds).
+std::string rfc3339_ms(int64_t epoch_ms);
 // Whether a time may stop at the minute ("2026-01-01T00:00Z"), as Alibaba
 // Cloud's API writes expiry and creation times. RFC 3339 itself requires
 // seconds, so only readers of such providers ask for the lenient form.

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/prometheus.h"
+#include "common/time.h"
 
 using plugin_common::parse_prometheus_text;
 using plugin_common::PromError;
@@ -109,4 +110,13 @@ TEST(Prometheus, MalformedInputNamesLineAndColumn) {
   EXPECT_EQ(error_of("9a 1\n"), "m.prom:1:1: expected a metric name, '#' or an empty line");
   EXPECT_EQ(error_of("a\n"), "m.prom:1:2: expected a value after a");
   EXPECT_EQ(error_of("a{x=\"1\" y=\"2\"} 1\n"), "m.prom:1:9: expected ',' or '}' after a label value");
+}
+
+// Sample timestamps (milliseconds) become RFC 3339 through plugins/common's
+// one formatter; times before 1970 are floored, not written with a minus.
+TEST(PluginCommonTime, MillisecondsAndMicrosecondsAreFlooredIntoTheirSecond) {
+  EXPECT_EQ(plugin_common::rfc3339_ms(1700000000123), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(plugin_common::rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(plugin_common::rfc3339_us(-1), "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(plugin_common::rfc3339_us(1700000000000001), "2023-11-14T22:13:20.000001Z");
 }

@@ -17,6 +17,7 @@
 
 #include "common/probe.h"
 #include "common/prometheus.h"
+#include "common/time.h"
 
 namespace kinspect::adapters::npd {
 
@@ -50,16 +51,6 @@ std::string base_name(const std::string& path) {
   return b.substr(0, b.rfind('.'));
 }
 
-std::string iso_ms(int64_t ms) {
-  time_t s = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 void add_rows(std::string_view text, const std::string& source, const std::string& node, Rows& out) {
   std::vector<plugin_common::PromFamily> families;
   try {
@@ -83,7 +74,7 @@ void add_rows(std::string_view text, const std::string& source, const std::strin
         text_or_null(w, "condition", f.name == "problem_gauge" && type ? *type : std::string());
         if (std::isfinite(s.value)) w.field("value", s.value);
         else w.null("value");
-        if (s.timestamp_ms) w.field("timestamp", iso_ms(*s.timestamp_ms));
+        if (s.timestamp_ms) w.field("timestamp", plugin_common::rfc3339_ms(*s.timestamp_ms));
         else w.null("timestamp");
       }));
     }
