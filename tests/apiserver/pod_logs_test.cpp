@@ -233,3 +233,20 @@ TEST(PodLogs, ASnapshotRunWithKubeBenchAloneIsNotChecked) {
   EXPECT_NE(std::string(checks["kube-bench-failed"].at("reason").as_string()).find("not captured"), std::string::npos)
       << checks["kube-bench-failed"].at("reason");
 }
+
+TEST(PodLogs, TheSelectorIsASetting) {
+  // Pods labelled otherwise: --set kube-bench.live_pods picks them. Here it
+  // picks a Job that is not kube-bench, whose log the adapter then refuses,
+  // naming the node's file: an error, never a pass.
+  KubeBenchCluster c("podlogs-selector");
+  auto r = run_command(kinspect_cmd("run --with kube-bench --set kube-bench.live_pods=app=backup --check 'kube-bench-*' "
+                                    "--format json --fail-on none --kubeconfig " + sh_quote(c.cert_kubeconfig())));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  auto checks = checks_by_id(r.out);
+  ASSERT_TRUE(checks.count("kube-bench-failed")) << r.out;
+  EXPECT_EQ(checks["kube-bench-failed"].at("status"), "error");
+  EXPECT_NE(json::serialize(checks["kube-bench-failed"]).find("kind-worker2.log"), std::string::npos)
+      << json::serialize(checks["kube-bench-failed"]);
+  EXPECT_EQ(c.server->count("GET /api/v1/pods?limit=500&labelSelector=app%3Dbackup"), 1u) << server_log(*c.server);
+  EXPECT_EQ(c.server->count("GET /api/v1/namespaces/default/pods/unrelated-batch-lq9vd/log"), 1u) << server_log(*c.server);
+}
