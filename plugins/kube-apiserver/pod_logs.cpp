@@ -65,7 +65,14 @@ std::vector<Pod> list_pods(ApiClient& client, const PodLogRequest& req, const Ca
   std::string cont;
   do {
     cancel.check();
-    json::value v = json::parse(client.get_all(base + (cont.empty() ? "" : "&continue=" + url_encode(cont))));
+    json::value v;
+    try {
+      v = json::parse(client.get_all(base + (cont.empty() ? "" : "&continue=" + url_encode(cont))));
+    } catch (const HttpError& e) {
+      // RBAC says no: not readable here, which must not read as "no pods".
+      if (e.status() == 403) throw ks::Unavailable("forbidden", "cannot list pods (403): " + e.message());
+      throw;
+    }
     if (!v.is_object()) throw std::runtime_error("pods list: not a JSON object");
     const json::value* items = v.as_object().if_contains("items");
     if (items && items->is_array())

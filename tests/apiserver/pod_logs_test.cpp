@@ -153,6 +153,21 @@ TEST(PodLogs, BadArgumentsAreRefusedBeforeAnyRequest) {
   EXPECT_TRUE(c.server->log().empty()) << server_log(*c.server);
 }
 
+TEST(PodLogs, ForbiddenIsUnavailableNotEmpty) {
+  KubeBenchCluster c("podlogs-403");
+  c.server->hook([](const Request& r, Response& out) {
+    if (r.path != "/api/v1/pods") return false;
+    out.status = 403;
+    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"admin\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","code":403})";
+    return true;
+  });
+  auto p = plugin(c.config(c.cert_kubeconfig()));
+  auto r = p->scan("k8s.pod_logs", {"app=kube-bench"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.rc, KI_UNAVAILABLE) << r.error;
+  EXPECT_NE(r.error.find("forbidden: cannot list pods (403)"), std::string::npos) << r.error;
+}
+
 TEST(PodLogs, ASnapshotHasNoLogs) {
   auto p = plugin("{\"snapshot\":" + kitest::q(kExample) + "}");
   auto r = p->scan("k8s.pod_logs", {"app=kube-bench"});
