@@ -63,6 +63,15 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
 // --snapshot carries: their adapter checks run (RunConfig::inputs).
 // load_plugins passes each PATH to plugin TOOL as its setting `input`.
 std::vector<std::string> with_tools(const po::variables_map& vm);
+// --with TOOL alone, for each such tool whose adapter declares `live_pods`
+// (the label selector of the pods whose logs are its output): reads those
+// logs through k8s.pod_logs into a private folder of <node>.log files and
+// sets the tool's `input` to it in `config`, or `live_unavailable` to why
+// there is none. A tool declaring neither `live_pods` nor `live` is a
+// UsageError saying how to pass its results as a file. Returns true when
+// `config` changed (the adapter must load again). live_with.cpp.
+bool settle_live_with(const std::vector<std::string>& live_tools, PluginRegistry& reg,
+                      std::map<std::string, std::string>& config);
 // The --with TOOL=PATH pairs, PATH made absolute (for `snapshot` to carry).
 std::vector<SnapshotInput> with_inputs(const po::variables_map& vm);
 

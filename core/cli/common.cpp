@@ -40,7 +40,9 @@ void add_source_options(po::options_description& desc) {
        "bring another tool's results into the report: TOOL=PATH (repeatable), e.g. --with kube-bench=kb.json "
        "--with sonobuoy=results.tar.gz; TOOL is an adapter plugin ('kinspect plugins list'), "
        "PATH its output file, a folder of per-node outputs or a tarball; TOOL alone reads the results from "
-       "the live cluster where the adapter can. Only then do that tool's checks run (docs/adapters.md)");
+       "the live cluster where the adapter says they are (--with kube-bench: the logs of its Job's pods, "
+       "app=kube-bench, read with GETs of pods/log; tools with no live source say what to pass instead). "
+       "Only then do that tool's checks run (docs/adapters.md)");
 }
 
 // --with TOOL=PATH is the adapter plugin TOOL's setting `input` (an absolute
@@ -77,6 +79,14 @@ std::vector<std::string> with_tools(const po::variables_map& vm) {
   return tools;
 }
 
+// The tools given as --with TOOL alone, to be read from the live cluster.
+static std::vector<std::string> live_with_tools(const po::variables_map& vm) {
+  std::vector<std::string> tools;
+  for (const auto& [tool, path] : parse_with(vm))
+    if (path.empty()) tools.push_back(tool);
+  return tools;
+}
+
 static void add_with_settings(const po::variables_map& vm, std::map<std::string, json::object>& config) {
   std::set<std::string> seen;
   for (const auto& [tool, path] : parse_with(vm)) {
@@ -105,6 +115,24 @@ static void require_with_plugins(const po::variables_map& vm, const PluginRegist
 }
 
 namespace {
+
+std::string problems_text(const std::vector<LoadProblem>& problems) {
+  std::string text = problems.size() == 1 ? "a plugin could not be loaded: " : "plugins could not be loaded:";
+  for (const auto& p : problems) text += (problems.size() == 1 ? "" : "\n  ") + p.format();
+  return text;
+}
+
+// --with TOOL alone: where the adapter reads the live results from the
+// cluster through the registry (live_with.cpp), the adapter is loaded again
+// with them as its input; every other plugin is kept as it is.
+std::unique_ptr<PluginRegistry> with_live_results(const po::variables_map& vm, std::unique_ptr<PluginRegistry> reg,
+                                                  RegistryOptions& opts) {
+  if (!settle_live_with(live_with_tools(vm), *reg, opts.config)) return reg;
+  auto next = std::make_unique<PluginRegistry>();
+  auto problems = next->load(opts, reg.get());
+  if (!problems.empty()) throw UsageError(problems_text(problems));
+  return next;
+}
 
 // Plugin names a --set may use: the loaded ones, and those the run left out
 // (`only`), named as the loader names them by file (kube_apiserver.so ->
@@ -203,16 +231,12 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
     for (const auto& p : problems) log::error("loader", p.format());
     *problems_out = std::move(problems);
     require_with_plugins(vm, *reg);
-    return reg;
+    return with_live_results(vm, std::move(reg), opts);
   }
-  if (!problems.empty()) {
-    std::string text = problems.size() == 1 ? "a plugin could not be loaded: " : "plugins could not be loaded:";
-    for (const auto& p : problems) text += (problems.size() == 1 ? "" : "\n  ") + p.format();
-    throw UsageError(text);
-  }
+  if (!problems.empty()) throw UsageError(problems_text(problems));
   check_settings(*reg, user_settings, opts);
   require_with_plugins(vm, *reg);
-  return reg;
+  return with_live_results(vm, std::move(reg), opts);
 }
 
 json::value json_or_text(const std::string& text) {

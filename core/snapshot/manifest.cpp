@@ -157,6 +157,11 @@ class TempFolders {
   std::vector<fs::path> dirs_;
 };
 
+TempFolders& temp_folders() {
+  static TempFolders temp;
+  return temp;
+}
+
 void unpack_from_tarball(const std::string& path, const std::map<std::string, fs::path>& wanted) {
   struct archive* a = archive_read_new();
   archive_read_support_filter_all(a);
@@ -205,8 +210,10 @@ std::vector<std::string> snapshot_input_tools(const std::string& path) {
   return tools;
 }
 
+std::string private_temp_folder() { return temp_folders().make().string(); }
+
 std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::string& path) {
-  static TempFolders temp;
+  TempFolders& temp = temp_folders();
   std::vector<std::pair<std::string, std::string>> out;
   auto carried = carried_inputs(path);
   if (carried.empty()) return out;

@@ -26,5 +26,10 @@ std::vector<std::string> snapshot_input_tools(const std::string& path);
 // std::runtime_error naming the snapshot and member when one cannot be read.
 std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::string& path);
 
+// A new private (0700, mkdtemp) temporary folder, removed with the others
+// when this process (not a worker it started) ends: for --with inputs read
+// from the live cluster.
+std::string private_temp_folder();
+
 
 }  // namespace kinspect

@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "pod_logs.h"
 
 #include <algorithm>
 #include <cctype>
@@ -296,6 +297,7 @@ std::vector<ks::TableSpec> special_tables() {
                      {"resource", T::Text, "Plural resource name, e.g. \"certificates\"", true}},
                     {"SELECT metadata.name FROM k8s.resource('cert-manager.io/v1', 'certificates')"}};
   v.push_back(res);
+  v.push_back(pod_logs_table());
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include "catalog.h"
 #include "http_client.h"
 #include "kubeconfig.h"
+#include "pod_logs.h"
 #include "rows.h"
 #include "snapshot.h"
 #include "splitter.h"
@@ -66,6 +67,7 @@ struct Config {
   ReadLimits limits;
   uint64_t max_response_bytes = 4ull << 30;
   double backoff_base_seconds = 0.5;
+  uint64_t pod_log_max_bytes = kDefaultPodLogMaxBytes;
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 };
 
@@ -121,6 +123,7 @@ Config parse_config(std::string_view text, const ks::Host& host) {
     else if (k == "max_snapshot_bytes") c.limits.max_snapshot_bytes = bytes(num());
     else if (k == "max_compression_ratio") c.limits.max_compression_ratio = bytes(num());
     else if (k == "max_response_bytes") c.max_response_bytes = bytes(num());
+    else if (k == "pod_log_max_bytes") c.pod_log_max_bytes = bytes(num());
     else if (k == "backoff_base_seconds") c.backoff_base_seconds = num();
     else if (k == "consistent_read") c.consistent_read = boolean();
     else if (k == "include_secret_data") c.include_secret_data = boolean();
@@ -390,6 +393,23 @@ class ListScan : public ks::Scan {
   std::unordered_set<uint64_t> seen_;
 };
 
+// Rows already read, handed over a batch at a time.
+class PreparedRows final : public ks::Scan {
+ public:
+  explicit PreparedRows(std::vector<std::string> rows) : rows_(std::move(rows)) {}
+  bool next(ks::BatchWriter& out) override {
+    while (next_ < rows_.size() && !out.full()) {
+      out.raw_row(rows_[next_]);
+      std::string().swap(rows_[next_++]);
+    }
+    return next_ < rows_.size();
+  }
+
+ private:
+  std::vector<std::string> rows_;
+  size_t next_ = 0;
+};
+
 struct Discovered {
   std::string group, version, resource, kind, singular;
   bool namespaced = false;
@@ -423,6 +443,7 @@ class KubeApiserver : public ks::Plugin {
         {"consistent_read", T::Boolean, "false", "read from etcd, not the watch cache (--consistent-read)"},
         {"include_secret_data", T::Boolean, "false", "read Secret values too (--include-secret-data)"},
         {"discover", T::Boolean, "false", "declare a table for every served resource (CRDs included)"},
+        {"pod_log_max_bytes", T::Integer, "16777216", "the most bytes k8s.pod_logs reads of one container's log"},
         {"service_account_dir", T::Text, "\"/var/run/secrets/kubernetes.io/serviceaccount\"",
          "where the in-cluster token and CA are"},
     };
@@ -459,6 +480,7 @@ class KubeApiserver : public ks::Plugin {
 
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     std::string table(ctx.table());
+    if (table == "k8s.pod_logs") return pod_logs_scan(ctx);
     Target t;
     t.table = table;
     if (table == "k8s.version") t.special = Target::kVersion;
@@ -523,6 +545,15 @@ class KubeApiserver : public ks::Plugin {
   }
 
  private:
+  // Logs are never in a snapshot: the table is there but not captured, so a
+  // check reading it is not checked rather than passed.
+  std::unique_ptr<ks::Scan> pod_logs_scan(const ks::ScanContext& ctx) {
+    PodLogRequest req = pod_log_request(ctx, cfg_.pod_log_max_bytes, cfg_.page_size);
+    if (snap_)
+      throw ks::Unavailable("not captured", "a snapshot holds no pod logs: k8s.pod_logs reads them from a live API server");
+    return std::make_unique<PreparedRows>(pod_log_rows(client(), req, CancelCheck(ctx)));
+  }
+
   ApiClient& client() {
     if (client_) return *client_;
     if (!conn_error_.empty()) throw std::runtime_error(conn_error_);

@@ -80,7 +80,7 @@ TEST(Snapshot, DescribeDeclaresWellKnownTablesWithoutNetwork) {
                         "k8s.priorityclasses", "k8s.resourcequotas", "k8s.limitranges", "k8s.horizontalpodautoscalers",
                         "k8s.clusterroles", "k8s.clusterrolebindings", "k8s.roles", "k8s.rolebindings",
                         "k8s.componentstatuses", "k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources",
-                        "k8s.resource"})
+                        "k8s.resource", "k8s.pod_logs"})
     EXPECT_TRUE(tables.count(t)) << t;
   auto cols = [&](const std::string& t) {
     std::map<std::string, json::object> c;
@@ -95,11 +95,16 @@ TEST(Snapshot, DescribeDeclaresWellKnownTablesWithoutNetwork) {
   for (const char* c : {"addressType", "endpoints", "ports"}) EXPECT_TRUE(cols("k8s.endpointslices").count(c)) << c;
   for (const char* c : {"provisioner", "parameters", "reclaimPolicy"}) EXPECT_TRUE(cols("k8s.storageclasses").count(c)) << c;
   for (auto& [name, t] : tables)
-    if (name != "k8s.version" && name != "k8s.readyz" && name != "k8s.livez" && name != "k8s.api_resources") {
+    if (name != "k8s.version" && name != "k8s.readyz" && name != "k8s.livez" && name != "k8s.api_resources" &&
+        name != "k8s.pod_logs") {
       auto c = cols(name);
       EXPECT_TRUE(c.count("apiVersion") && c.count("kind") && c.count("metadata")) << name;
     }
   EXPECT_EQ(tables["k8s.resource"]["arguments"].as_array().size(), 2u);
+  // Logs, not objects: one row per container.
+  for (const char* c : {"namespace", "pod", "container", "node", "phase", "created", "log", "truncated", "error"})
+    EXPECT_TRUE(cols("k8s.pod_logs").count(c)) << c;
+  EXPECT_EQ(tables["k8s.pod_logs"]["arguments"].as_array().size(), 2u);
 }
 
 TEST(Snapshot, ManifestDirectory) {

@@ -601,6 +601,58 @@ void Server::add_collection_file(const std::string& path, const std::string& fil
   add_collection(path, kind, api, items);
 }
 
+void Server::add_pod_log(const std::string& ns, const std::string& pod, const std::string& container,
+                         const std::string& log) {
+  std::lock_guard<std::mutex> l(mu_);
+  pod_logs_[ns + "/" + pod][container] = log;
+}
+
+// GET /api/v1/namespaces/NS/pods/POD[/log]: one pod, or its log, as a real
+// API server answers them (errors as Status objects, logs as text/plain).
+bool Server::route_pod(const Request& r, Response& out) {
+  static const std::string kPrefix = "/api/v1/namespaces/";
+  if (r.path.rfind(kPrefix, 0) != 0) return false;
+  std::vector<std::string> parts;
+  for (size_t at = kPrefix.size(), next; at <= r.path.size(); at = next + 1) {
+    next = r.path.find('/', at);
+    if (next == std::string::npos) next = r.path.size();
+    parts.push_back(r.path.substr(at, next - at));
+  }
+  if (parts.size() < 3 || parts.size() > 4 || parts[1] != "pods" || (parts.size() == 4 && parts[3] != "log")) return false;
+  const std::string &ns = parts[0], &name = parts[2];
+  std::lock_guard<std::mutex> l(mu_);
+  auto pods = collections_.find("/api/v1/pods");
+  const std::string* item = nullptr;
+  for (size_t i = 0; pods != collections_.end() && i < pods->second.items.size(); ++i)
+    if (pods->second.namespaces[i] == ns && text_at(json::parse(pods->second.items[i]), "metadata.name") == name)
+      item = &pods->second.items[i];
+  if (!item) {
+    out.status = 404;
+    out.body = status_json(404, "NotFound", "pods \"" + name + "\" not found");
+    return true;
+  }
+  if (parts.size() == 3) {
+    json::value v = json::parse(*item);
+    v.as_object()["apiVersion"] = "v1";
+    v.as_object()["kind"] = "Pod";
+    out.body = json::serialize(v);
+    return true;
+  }
+  const auto& logs = pod_logs_[ns + "/" + name];
+  std::string container = r.params.count("container") ? r.params.at("container") : "";
+  if (container.empty() && logs.size() == 1) container = logs.begin()->first;
+  auto log = logs.find(container);
+  if (log == logs.end()) {
+    out.status = 400;
+    out.body = status_json(400, "BadRequest", "container " + container + " is not valid for pod " + name);
+    return true;
+  }
+  out.content_type = "text/plain";
+  out.body = log->second;
+  if (r.params.count("limitBytes")) out.body = out.body.substr(0, std::stoul(r.params.at("limitBytes")));
+  return true;
+}
+
 // ------------------------------------------------------------------ proxy
 
 struct ConnectProxy::Impl {
@@ -766,6 +818,7 @@ bool Server::route_request(const Request& r, Response& out) {
     out.body = resource_list("v1");
     return true;
   }
+  if (route_pod(r, out)) return true;
   // Collections, possibly narrowed to a namespace.
   std::string path = r.path, ns;
   size_t nsp = path.find("/namespaces/");

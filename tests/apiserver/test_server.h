@@ -69,6 +69,11 @@ class Server {
                       const std::vector<std::string>& items_json);
   // Loads a List JSON file and serves it at `path` (and per-namespace paths).
   void add_collection_file(const std::string& path, const std::string& file);
+  // A container's log, served at GET /api/v1/namespaces/NS/pods/POD/log
+  // (query: container, required when the pod has several; limitBytes) as
+  // text/plain. The pod itself (GET .../pods/POD, as `kubectl logs` asks
+  // first) is served from the /api/v1/pods collection.
+  void add_pod_log(const std::string& ns, const std::string& pod, const std::string& container, const std::string& log);
   void set_version_json(const std::string& v) { version_ = v; }
   void set_groups_json(const std::string& v) { groups_ = v; }
   void set_readyz(const std::string& text, int status) { readyz_ = text; readyz_status_ = status; }
@@ -102,6 +107,7 @@ class Server {
   friend struct Impl;
   bool route(const Request& r, Response& out);
   bool route_request(const Request& r, Response& out);
+  bool route_pod(const Request& r, Response& out);
   std::atomic<size_t> drip_bytes_{0};
   std::atomic<int> drip_delay_ms_{0};
   std::unique_ptr<Impl> impl_;
@@ -115,6 +121,7 @@ class Server {
     std::vector<std::string> namespaces;
   };
   std::map<std::string, Collection> collections_;
+  std::map<std::string, std::map<std::string, std::string>> pod_logs_;  // "ns/pod" -> container -> log
   std::string version_, groups_;
   std::string readyz_;
   int readyz_status_ = 200;

@@ -34,6 +34,9 @@ Settings parse_settings(std::string_view tool, std::string_view config_json,
     } else if (key == "live") {
       if (!value.is_bool()) throw std::runtime_error(s.tool + ": setting live must be true or false");
       s.live = value.as_bool();
+    } else if (key == "live_unavailable") {
+      if (!value.is_string()) throw std::runtime_error(s.tool + ": setting live_unavailable must be text");
+      s.live_unavailable = value.as_string();
     } else if (key == "max_input_bytes") {
       if (!value.is_int64() || value.as_int64() <= 0)
         throw std::runtime_error(s.tool + ": setting max_input_bytes must be a positive integer, got " + json::serialize(value));
@@ -209,20 +212,29 @@ class RowsScan final : public ks::Scan {
 std::unique_ptr<ks::Scan> scan_rows(Rows rows) { return std::make_unique<RowsScan>(std::move(rows)); }
 
 AdapterPlugin::AdapterPlugin(std::string_view tool, std::string_view config_json, std::string input_doc,
-                             const std::vector<std::string>& extra_keys)
-    : settings_(parse_settings(tool, config_json, extra_keys)), input_doc_(std::move(input_doc)), extra_keys_(extra_keys) {}
+                             const std::vector<std::string>& extra_keys, LiveSource live)
+    : settings_(parse_settings(tool, config_json, extra_keys)), input_doc_(std::move(input_doc)),
+      extra_keys_(extra_keys), live_(std::move(live)) {}
 
 std::vector<ks::SettingSpec> AdapterPlugin::settings() const {
   std::vector<ks::SettingSpec> out{
-      {"input", ks::Type::Text, "null", "the tool's output to read: a file, a folder of per-node files or a tarball (--with TOOL=PATH)"},
-      {"live", ks::Type::Boolean, "false", "read the tool's results from the live cluster (--with TOOL)"},
+      {"input", ks::Type::Text, "null", input_doc_},
       {"max_input_bytes", ks::Type::Integer, "null", "the most bytes read from one input file"}};
+  if (live_.own) out.push_back({"live", ks::Type::Boolean, "false", "read the tool's results from the live cluster (--with TOOL)"});
+  if (!live_.pods.empty()) {
+    out.push_back({"live_pods", ks::Type::Text, json::serialize(json::value(live_.pods)),
+                   "--with " + settings_.tool + " alone reads the logs of the pods this label selector picks (any namespace)"});
+    out.push_back({"live_unavailable", ks::Type::Text, "null",
+                   "set by kinspect: why --with " + settings_.tool + " alone found no results (its tables are then not checked)"});
+  }
   for (const auto& k : extra_keys_) out.push_back({k, ks::Type::Integer, "null", "a bound on what is read (docs/adapters.md)"});
   return out;
 }
 
 std::unique_ptr<ks::Scan> AdapterPlugin::scan(const ks::ScanContext& ctx) {
   std::string_view table = ctx.table();
+  if (!settings_.live_unavailable.empty())
+    throw ks::Unavailable("no live results", std::string(table) + ": --with " + settings_.tool + ": " + settings_.live_unavailable);
   if (!settings_.input.empty()) return scan_rows(rows(table));
   if (settings_.live) return scan_rows(live_rows(table));
   throw std::runtime_error(std::string(table) + ": no input: pass --with " + settings_.tool + "=PATH (" + input_doc_ +

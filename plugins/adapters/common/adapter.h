@@ -29,6 +29,9 @@ struct Settings {
   std::string tool;
   std::string input;  // a file, a folder or a tarball; "" when not given
   bool live = false;  // --with TOOL alone: read from the live cluster
+  // Set by the host when --with TOOL alone found no results where the
+  // adapter's `live_pods` says they are: why (every scan is unavailable).
+  std::string live_unavailable;
   int64_t max_input_bytes = kDefaultMaxInputBytes;
   json::object extra;  // settings the adapter declares beyond these
 };
@@ -107,16 +110,28 @@ inline void int_or_null(ks::JsonWriter& w, std::string_view key, const std::opti
   else w.null(key);
 }
 
+// Where --with TOOL alone finds the tool's results, declared as settings
+// the host reads (docs/adapters.md); neither: the host refuses --with TOOL
+// alone, quoting `input_doc`.
+struct LiveSource {
+  // The adapter reads the live cluster itself in live_rows() (setting `live`).
+  bool own = false;
+  // The label selector of the pods whose logs are the tool's output
+  // (setting `live_pods`): the host reads them through k8s.pod_logs and
+  // passes them as a folder of <node>.log files, the adapter's `input`.
+  std::string pods;
+};
+
 // The base of every adapter: settings, the "no input" rule, and one method
 // to implement, rows(table), which reads settings().input.
 class AdapterPlugin : public ks::Plugin {
  public:
   // `input_doc` says what --with TOOL=PATH takes, for the no-input error.
   AdapterPlugin(std::string_view tool, std::string_view config_json, std::string input_doc,
-                const std::vector<std::string>& extra_keys = {});
+                const std::vector<std::string>& extra_keys = {}, LiveSource live = {});
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override;
-  // What --set TOOL.KEY accepts (ABI 1.1): input, live, max_input_bytes and
-  // the adapter's own keys; the host refuses any other.
+  // What --set TOOL.KEY accepts (ABI 1.1): input, max_input_bytes, the
+  // LiveSource's keys and the adapter's own; the host refuses any other.
   std::vector<ks::SettingSpec> settings() const override;
 
  protected:
@@ -131,6 +146,7 @@ class AdapterPlugin : public ks::Plugin {
   Settings settings_;
   std::string input_doc_;
   std::vector<std::string> extra_keys_;
+  LiveSource live_;
 };
 
 }  // namespace kinspect::adapters

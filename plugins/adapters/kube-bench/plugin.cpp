@@ -84,7 +84,10 @@ ks::TableSpec results_table() {
 
 class KubeBench final : public AdapterPlugin {
  public:
-  KubeBench(const ks::Host&, std::string_view config) : AdapterPlugin("kube-bench", config, kInputDoc) {}
+  // kube-bench runs as a Job and prints its results; its job*.yaml manifests
+  // label the pods app=kube-bench.
+  KubeBench(const ks::Host&, std::string_view config)
+      : AdapterPlugin("kube-bench", config, kInputDoc, {}, LiveSource{false, "app=kube-bench"}) {}
   std::vector<ks::TableSpec> tables() const override { return {controls_table(), sections_table(), results_table()}; }
 
  protected:

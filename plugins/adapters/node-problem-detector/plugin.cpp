@@ -100,7 +100,7 @@ std::string scrape(const std::string& url, int64_t max_bytes) {
 class NodeProblemDetector final : public AdapterPlugin {
  public:
   NodeProblemDetector(const ks::Host&, std::string_view config)
-      : AdapterPlugin("node-problem-detector", config, kInputDoc, {"url"}) {
+      : AdapterPlugin("node-problem-detector", config, kInputDoc, {"url"}, LiveSource{true, ""}) {
     const json::value* url = config_url();
     if (url && (!url->is_string() || !plugin_common::parse_http_url(url->as_string(), nullptr)))
       throw std::runtime_error("node-problem-detector: setting url must be an http:// URL with a numeric address, got " +

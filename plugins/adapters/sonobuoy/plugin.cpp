@@ -15,7 +15,11 @@ namespace {
 
 using T = ks::Type;
 
-const char* const kInputDoc = "the tarball sonobuoy retrieve writes, or a folder of such tarballs";
+// Sonobuoy keeps its results in its aggregator pod until `sonobuoy retrieve`
+// copies them out as a tarball: that tarball is the way in (no live read).
+const char* const kInputDoc =
+    "the tarball `sonobuoy retrieve` writes (run `sonobuoy retrieve`, then pass it with --with sonobuoy=FILE), "
+    "or a folder of such tarballs";
 
 ks::TableSpec results_table() {
   return {"sonobuoy.results",
