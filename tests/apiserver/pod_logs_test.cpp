@@ -121,7 +121,9 @@ TEST(PodLogs, ALogLongerThanTheBoundIsCutThere) {
   EXPECT_EQ(cut, 3u);
   // The server is asked for one byte past the bound, to tell a cut log from a whole one.
   for (const auto& l : c.server->log())
-    if (l.find("/log?") != std::string::npos) EXPECT_NE(l.find("limitBytes=1001"), std::string::npos) << l;
+    if (l.find("/log?") != std::string::npos) {
+      EXPECT_NE(l.find("limitBytes=1001"), std::string::npos) << l;
+    }
 
   // A server ignoring limitBytes: the client stops reading past the bound.
   c.server->hook([](const Request& req, Response& out) {
