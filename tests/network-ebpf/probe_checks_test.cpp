@@ -11,6 +11,9 @@
 
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <regex>
+
 #include "test_server.h"
 #include "tests/common/run_command.h"
 #include "tests/network-ebpf/dns_server.h"
@@ -65,4 +68,29 @@ TEST(ProbeChecks, NetworkClusterProfileReportsDnsAndReadyzFailures) {
   EXPECT_NE(readyz.find(api.url() + "/readyz answered HTTP 500: [-]etcd failed: reason withheld (API server endpoints: "),
             std::string::npos) << readyz;
   EXPECT_NE(readyz.find("is not the kubernetes Service (cluster IP "), std::string::npos) << readyz;
+}
+
+// docs/network.md's `kinspect query` examples of the probes run as written,
+// those that name only loopback addresses (the others probe a cluster's
+// addresses, which are not this test's to reach).
+TEST(ProbeDocs, LoopbackExamplesRunAsWritten) {
+  std::ifstream in(std::string(KINSPECT_SOURCE_DIR) + "/docs/network.md");
+  const std::regex address(R"(\b\d+\.\d+\.\d+\.\d+\b)");
+  std::string line;
+  size_t ran = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("kinspect query \"", 0) != 0 || line.find("_probe(") == std::string::npos) continue;
+    size_t addresses = 0, loopback = 0;
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), address); it != std::sregex_iterator(); ++it, ++addresses)
+      loopback += it->str().rfind("127.", 0) == 0;
+    if (addresses == 0 || loopback != addresses) continue;
+    SCOPED_TRACE(line);
+    auto r = run_command(std::string(KINSPECT_BIN) + line.substr(std::string("kinspect").size()) + " --format json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json::error_code ec;
+    json::value v = json::parse(r.out, ec);
+    EXPECT_TRUE(!ec && v.is_array() && v.as_array().size() == 1) << r.out;
+    ++ran;
+  }
+  EXPECT_GE(ran, 4u) << "docs/network.md has fewer loopback examples of the probes than it had";
 }
