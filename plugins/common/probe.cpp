@@ -22,16 +22,6 @@ int ms_left(Clock::time_point deadline) {
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
-// Waits for `events` on fd until the deadline; false on timeout.
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, ms_left(deadline));
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return true;  // let the next call report the error
-  }
-}
 
 // A non-blocking socket connected (or connecting) to `to`; -1 with result set.
 int open_socket(const Endpoint& to, ProbeResult& r) {
@@ -47,14 +37,8 @@ int open_socket(const Endpoint& to, ProbeResult& r) {
     un->sun_family = AF_UNIX;
     std::memcpy(un->sun_path, to.unix_path.c_str(), to.unix_path.size() + 1);
     len = sizeof(sockaddr_un);
-  } else if (auto* in4 = reinterpret_cast<sockaddr_in*>(&addr); ::inet_pton(AF_INET, to.host.c_str(), &in4->sin_addr) == 1) {
-    family = in4->sin_family = AF_INET;
-    in4->sin_port = htons(static_cast<uint16_t>(to.port));
-    len = sizeof(sockaddr_in);
-  } else if (auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr); ::inet_pton(AF_INET6, to.host.c_str(), &in6->sin6_addr) == 1) {
-    family = in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(static_cast<uint16_t>(to.port));
-    len = sizeof(sockaddr_in6);
+  } else if (numeric_sockaddr(to.host, to.port, addr, len)) {
+    family = addr.ss_family;
   } else {
     r.status = "error", r.error = "not a numeric address: " + to.host;
     return -1;
@@ -73,7 +57,7 @@ int open_socket(const Endpoint& to, ProbeResult& r) {
 }
 
 bool finish_connect(int fd, const Endpoint& to, Clock::time_point deadline, ProbeResult& r) {
-  if (!wait_for(fd, POLLOUT, deadline)) {
+  if (!wait_ready(fd, POLLOUT, deadline)) {
     r.status = "timeout", r.error = "connect to " + to.describe() + " did not complete in time";
     return false;
   }
@@ -90,7 +74,7 @@ bool finish_connect(int fd, const Endpoint& to, Clock::time_point deadline, Prob
 
 bool send_within(int fd, std::string_view data, const Endpoint& to, Clock::time_point deadline, ProbeResult& r) {
   while (!data.empty()) {
-    if (!wait_for(fd, POLLOUT, deadline)) {
+    if (!wait_ready(fd, POLLOUT, deadline)) {
       r.status = "timeout", r.error = to.describe() + " did not take the request in time";
       return false;
     }
@@ -112,7 +96,7 @@ void read_answer(int fd, const Endpoint& to, Clock::time_point deadline, size_t 
   char buf[16384];
   for (;;) {
     if (enough && enough(r.response)) break;
-    if (!wait_for(fd, POLLIN, deadline)) {
+    if (!wait_ready(fd, POLLIN, deadline)) {
       r.status = "timeout", r.error = to.describe() + " accepted the connection but did not answer in time";
       return;
     }
@@ -135,6 +119,33 @@ void read_answer(int fd, const Endpoint& to, Clock::time_point deadline, size_t 
 
 }  // namespace
 
+bool wait_ready(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, ms_left(deadline));
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return true;  // let the next call report the error
+  }
+}
+
+bool numeric_sockaddr(const std::string& host, int port, sockaddr_storage& out, socklen_t& len) {
+  out = {};
+  if (auto* in4 = reinterpret_cast<sockaddr_in*>(&out); ::inet_pton(AF_INET, host.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in);
+    return true;
+  }
+  if (auto* in6 = reinterpret_cast<sockaddr_in6*>(&out); ::inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
 std::string Endpoint::describe() const {
   if (!unix_path.empty()) return "unix:" + unix_path;
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -149,7 +160,7 @@ int connect_within(const Endpoint& to, Clock::time_point deadline, ProbeResult& 
   return fd;
 }
 
-bool readable_within(int fd, Clock::time_point deadline) { return wait_for(fd, POLLIN, deadline); }
+bool readable_within(int fd, Clock::time_point deadline) { return wait_ready(fd, POLLIN, deadline); }
 
 ProbeResult probe(const Endpoint& to, std::string_view request, std::chrono::milliseconds timeout, size_t max_bytes,
                   const std::function<bool(std::string_view)>& enough) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <sys/socket.h>
+
 namespace plugin_common {
 
 struct Endpoint {
@@ -28,6 +30,14 @@ struct ProbeResult {
   std::string response;   // what the peer sent (at most max_bytes)
   double seconds = 0;     // from the start of connect() to the end of reading
 };
+
+// Waits for `events` (POLLIN, POLLOUT) on fd until `deadline`; false when the
+// deadline came first. A poll error returns true: the next call reports it.
+bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline);
+
+// The socket address of a numeric IPv4 or IPv6 address and a port; false
+// for anything else (a name is never looked up here).
+bool numeric_sockaddr(const std::string& host, int port, sockaddr_storage& out, socklen_t& len);
 
 // `enough(response)` returns true once the answer is complete (the default:
 // the peer closed the connection). An empty `request` sends nothing.

@@ -28,6 +28,7 @@ struct Settings {
   std::string btf = "/sys/kernel/btf/vmlinux";
   std::string kallsyms = "/proc/kallsyms";
   std::string netns_dir = "/var/run/netns";
+  std::string root = "/";  // net.dns_probe reads <root>/etc/resolv.conf
 };
 
 // The window of net.drops and the probes' timeouts (plugins/common/window.h).

@@ -9,6 +9,7 @@
 
 #include "common/host_fs.h"
 #include "common/time.h"
+#include "probe_tables.h"
 
 namespace network_ebpf {
 
@@ -175,7 +176,9 @@ ks::TableSpec tcp_probe_spec() {
            "SELECT result, error FROM net.tcp_probe('127.0.0.1', 10250, '1s')"}};
 }
 
-std::vector<ks::TableSpec> table_specs() { return {drops_spec(), stacks_spec(), tcp_probe_spec()}; }
+std::vector<ks::TableSpec> table_specs() {
+  return {drops_spec(), stacks_spec(), tcp_probe_spec(), dns_probe_spec(), http_probe_spec()};
+}
 
 void write_tcp_probe(const TcpProbe& p, std::chrono::milliseconds timeout, ks::BatchWriter& out) {
   auto r = out.row();

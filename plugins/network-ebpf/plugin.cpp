@@ -2,7 +2,9 @@
 // dropped packet (skb:kfree_skb with its drop reason), traced with eBPF for a
 // window and served as table functions: net.drops(duration, netns) and
 // net.drop_stacks(duration, netns); and what happens now when this node
-// connects somewhere: net.tcp_probe(host, port, timeout). See docs/network.md.
+// connects somewhere: net.tcp_probe(host, port, timeout), net.dns_probe(name,
+// server, type, timeout) and net.http_probe(url, timeout, verify, ca_file).
+// See docs/network.md.
 #include <kinspect/sdk.hpp>
 
 #include <boost/json.hpp>
@@ -12,6 +14,7 @@
 #include "capture.h"
 #include "drop_tables.h"
 #include "kallsyms.h"
+#include "probe_tables.h"
 
 namespace ks = kinspect::sdk;
 namespace json = boost::json;
@@ -49,8 +52,57 @@ Settings parse_settings(std::string_view config) {
     else if (key == "btf") s.btf = path_setting(kv);
     else if (key == "kallsyms") s.kallsyms = path_setting(kv);
     else if (key == "netns_dir") s.netns_dir = path_setting(kv);
+    else if (key == "root") s.root = path_setting(kv);
   }
   return s;
+}
+
+// An optional text argument, "" when absent or NULL.
+std::string text_arg(const ks::ScanContext& ctx, size_t i, const std::string& what) {
+  if (ctx.arg_count() <= i || ctx.arg(i).is_null()) return "";
+  if (!ctx.arg(i).is_text()) throw std::runtime_error(what + " must be text");
+  return std::string(ctx.arg(i).text());
+}
+
+std::chrono::milliseconds timeout_arg(const ks::ScanContext& ctx, size_t i, std::chrono::milliseconds dflt, const std::string& what) {
+  if (ctx.arg_count() <= i || ctx.arg(i).is_null()) return dflt;
+  return parse_window(ctx.arg(i), std::chrono::seconds(60), what);
+}
+
+std::unique_ptr<ks::Scan> dns_probe_scan(const ks::ScanContext& ctx, const Settings& settings) {
+  const std::string name = text_arg(ctx, 0, "net.dns_probe: name");
+  if (name.empty())
+    throw std::runtime_error("net.dns_probe(name[, server, type, timeout]) needs a name, e.g. net.dns_probe('kubernetes.default.svc.cluster.local', '10.96.0.10', 'A')");
+  const std::string server = text_arg(ctx, 1, "net.dns_probe: server");
+  std::string type = text_arg(ctx, 2, "net.dns_probe: type");
+  if (type.empty()) type = "A";
+  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (dns_type(type) == 0) throw std::runtime_error("net.dns_probe: type must be a DNS record type such as A, AAAA, SRV or CNAME, got '" + type + "'");
+  const auto timeout = timeout_arg(ctx, 3, std::chrono::milliseconds(2000), "net.dns_probe: timeout");
+  std::vector<DnsServer> servers;
+  if (server.empty()) {
+    servers = resolv_conf_servers(settings.root + (settings.root.back() == '/' ? "" : "/") + "etc/resolv.conf");
+    if (servers.size() > 8) servers.resize(8);
+  } else {
+    servers.push_back(parse_dns_server(server));
+  }
+  auto probes = dns_probe_all(name, type, servers, std::chrono::steady_clock::now() + timeout);
+  return ks::rows([probes = std::move(probes), timeout](ks::BatchWriter& out) { write_dns_probes(probes, timeout, out); });
+}
+
+std::unique_ptr<ks::Scan> http_probe_scan(const ks::ScanContext& ctx) {
+  const std::string url = text_arg(ctx, 0, "net.http_probe: url");
+  std::string why;
+  if (!split_url(url, &why)) throw std::runtime_error("net.http_probe: " + why);
+  HttpProbeOptions o;
+  o.timeout = timeout_arg(ctx, 1, std::chrono::milliseconds(3000), "net.http_probe: timeout");
+  if (ctx.arg_count() > 2 && !ctx.arg(2).is_null()) {
+    if (ctx.arg(2).type() != KI_VALUE_BOOL) throw std::runtime_error("net.http_probe: verify must be TRUE or FALSE");
+    o.verify = ctx.arg(2).boolean();
+  }
+  o.ca_file = text_arg(ctx, 3, "net.http_probe: ca_file");
+  HttpProbe p = http_probe(url, o);
+  return ks::rows([p = std::move(p), timeout = o.timeout](ks::BatchWriter& out) { write_http_probe(p, timeout, out); });
 }
 
 // net.drops in batches of a few MiB: a full key map is many rows.
@@ -76,7 +128,8 @@ class DropTracerDriver : public ks::Plugin {
             {"max_duration", T::Integer, "300", "the longest window net.drops accepts, in seconds"},
             {"btf", T::Text, "\"/sys/kernel/btf/vmlinux\"", "the kernel's BTF: drop reason names and CO-RE relocations come from it"},
             {"kallsyms", T::Text, "\"/proc/kallsyms\"", "the kernel symbols that name drop locations and stack frames"},
-            {"netns_dir", T::Text, "\"/var/run/netns\"", "where named network namespaces are (`ip netns`)"}};
+            {"netns_dir", T::Text, "\"/var/run/netns\"", "where named network namespaces are (`ip netns`)"},
+            {"root", T::Text, "\"/\"", "the host's root file system: net.dns_probe without a server asks the nameservers of <root>/etc/resolv.conf"}};
   }
 
   std::vector<ks::TableSpec> tables() const override { return table_specs(); }
@@ -84,6 +137,8 @@ class DropTracerDriver : public ks::Plugin {
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     const std::string table(ctx.table());
     if (table == "net.tcp_probe") return tcp_probe_scan(ctx);
+    if (table == "net.dns_probe") return dns_probe_scan(ctx, settings_);
+    if (table == "net.http_probe") return http_probe_scan(ctx);
     if (table != "net.drops" && table != "net.drop_stacks") throw std::runtime_error("network-ebpf: no table " + table);
     std::chrono::milliseconds duration{5000};
     std::string netns;

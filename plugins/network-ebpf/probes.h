@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include <sys/socket.h>
 
 namespace network_ebpf {
 
@@ -17,9 +20,23 @@ struct TcpProbe {
   double latency_ms = 0;
 };
 
+// The addresses a host name resolves to, looked up through the system's
+// resolver (nsswitch: /etc/hosts, then DNS) with getaddrinfo_a so the wait
+// ends at `deadline`. A lookup still running then is cancelled; if glibc has
+// already started it, its request (a few hundred bytes) is left to glibc's
+// thread and not freed. A numeric address is returned at once.
+struct Resolved {
+  std::vector<sockaddr_storage> addresses;
+  std::vector<socklen_t> lengths;
+  std::string result;  // ok | unresolved | timeout
+  std::string error;
+};
+Resolved resolve(const std::string& host, uint16_t port, std::chrono::steady_clock::time_point deadline);
+std::string address_text(const sockaddr* sa);
+
 // Connects to host:port (a name or an IPv4/IPv6 address; the first address
 // it resolves to) with a non-blocking connect bounded by `timeout`, then
-// closes. Never throws for a network outcome: that is the result.
+// closes; the name lookup counts against the timeout. Never throws for a network outcome: that is the result.
 TcpProbe tcp_probe(const std::string& host, uint16_t port, std::chrono::milliseconds timeout);
 
 }  // namespace network_ebpf

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -58,9 +59,13 @@ std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot) {
 }
 
 kinspect::Expected<std::shared_ptr<const kinspect::TableData>> PartialDump::fetch(const kinspect::ScanSpec& spec) {
-  // A dump holds no kernel trace: the drop tables (network-ebpf) would trace
-  // this machine for each check's window instead; they read as not captured.
-  if (spec.table == "net.drops" || spec.table == "net.drop_stacks") return std::make_shared<const kinspect::TableData>();
+  // A dump holds no kernel trace and no probe: the drop tables (network-ebpf)
+  // would trace this machine for each check's window instead, and the probes
+  // would send packets from it to the cluster addresses of the checks'
+  // parameters (10.96.0.x), which are not this test's to reach. They read as
+  // not captured; their fixtures and tests/network-ebpf cover them.
+  static const std::set<std::string> live = {"net.drops", "net.drop_stacks", "net.tcp_probe", "net.dns_probe", "net.http_probe"};
+  if (live.count(spec.table)) return std::make_shared<const kinspect::TableData>();
   auto data = registry_->fetch(spec);
   if (!data && data.error().cause() == "not captured") return std::make_shared<const kinspect::TableData>();
   // What a plugin says does not exist on this machine (node.systemd_units

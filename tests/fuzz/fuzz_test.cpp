@@ -70,3 +70,5 @@ TEST(Fuzz, GrpcAnswerEndsWithAnAnswerOrAnError) { fuzz("grpc_answer_fuzz", "grpc
 // The cloud plugin: every saved call output of one provider (docs/cloud.md).
 TEST(Fuzz, CloudAwsOutputsFindNoCrash) { fuzz("cloud_aws_fuzz", "cloud-aws", "10"); }
 TEST(Fuzz, CloudAliyunOutputsFindNoCrash) { fuzz("cloud_aliyun_fuzz", "cloud-aliyun", "10"); }
+// net.http_probe's URL splitter (issue 14).
+TEST(Fuzz, ProbeUrlSplitterRoundTrips) { fuzz("url_fuzz", "probe-url", "10"); }
