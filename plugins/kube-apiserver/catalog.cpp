@@ -301,6 +301,27 @@ std::vector<ks::TableSpec> special_tables() {
   return v;
 }
 
+// Here with the other tables' names and columns (pod_logs.cpp reads the
+// rows), so the catalog links without the HTTP client.
+ks::TableSpec pod_logs_table() {
+  using T = ks::Type;
+  return {"k8s.pod_logs",
+          "The logs of the pods a label selector picks, one row per container, read through the pods/log "
+          "subresource (GET; each log bounded by the pod_log_max_bytes setting, 16 MiB). Not in snapshots.",
+          {{"namespace", T::Text, "The pod's namespace"},
+           {"pod", T::Text, "The pod's name"},
+           {"container", T::Text, "The container whose log this is"},
+           {"node", T::Text, "spec.nodeName (NULL while unscheduled)"},
+           {"phase", T::Text, "status.phase: Pending, Running, Succeeded, Failed, Unknown"},
+           {"created", T::Text, "metadata.creationTimestamp"},
+           {"log", T::Text, "The log text (NULL when it could not be read: see error)"},
+           {"truncated", T::Boolean, "The log was longer than pod_log_max_bytes and was cut there"},
+           {"error", T::Text, "Why the log could not be read, naming the pod and container (NULL when read)"}},
+          {{"label_selector", T::Text, "Which pods, e.g. \"app=kube-bench\"", true},
+           {"namespace", T::Text, "Only this namespace (default: every namespace)", false}},
+          {"SELECT pod, node, phase, length(log) FROM k8s.pod_logs('app=kube-bench')"}};
+}
+
 std::string guess_plural(std::string_view kind) {
   std::string s;
   for (char c : kind) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

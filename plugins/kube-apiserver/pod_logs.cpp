@@ -114,25 +114,6 @@ Log read_log(ApiClient& client, const Pod& p, const std::string& container, uint
 
 }  // namespace
 
-ks::TableSpec pod_logs_table() {
-  using T = ks::Type;
-  return {"k8s.pod_logs",
-          "The logs of the pods a label selector picks, one row per container, read through the pods/log "
-          "subresource (GET; each log bounded by the pod_log_max_bytes setting, 16 MiB). Not in snapshots.",
-          {{"namespace", T::Text, "The pod's namespace"},
-           {"pod", T::Text, "The pod's name"},
-           {"container", T::Text, "The container whose log this is"},
-           {"node", T::Text, "spec.nodeName (NULL while unscheduled)"},
-           {"phase", T::Text, "status.phase: Pending, Running, Succeeded, Failed, Unknown"},
-           {"created", T::Text, "metadata.creationTimestamp"},
-           {"log", T::Text, "The log text (NULL when it could not be read: see error)"},
-           {"truncated", T::Boolean, "The log was longer than pod_log_max_bytes and was cut there"},
-           {"error", T::Text, "Why the log could not be read, naming the pod and container (NULL when read)"}},
-          {{"label_selector", T::Text, "Which pods, e.g. \"app=kube-bench\"", true},
-           {"namespace", T::Text, "Only this namespace (default: every namespace)", false}},
-          {"SELECT pod, node, phase, length(log) FROM k8s.pod_logs('app=kube-bench')"}};
-}
-
 PodLogRequest pod_log_request(const ks::ScanContext& ctx, uint64_t max_bytes, int page_size) {
   const char* usage = "k8s.pod_logs(label_selector[, namespace]), e.g. k8s.pod_logs('app=kube-bench')";
   if (ctx.arg_count() < 1 || !ctx.arg(0).is_text() || (ctx.arg_count() > 1 && !ctx.arg(1).is_text()))
