@@ -47,12 +47,7 @@ TEST(Cli, QueryLiveSnapshotAndSnapshotAgree) {
 
 TEST(Cli, ForbiddenTableSkipsOnlyItsChecksAndTheRunSaysIncomplete) {
   Cluster c("cli-403");
-  c.server->hook([](const Request& r, Response& out) {
-    if (r.path != "/api/v1/pods") return false;
-    out.status = 403;
-    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"admin\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","code":403})";
-    return true;
-  });
+  forbid_cluster_pod_list(*c.server);
   std::string kc = c.cert_kubeconfig();
   auto run = run_command(kinspect_cmd("run --format json --fail-on none --kubeconfig " + sh_quote(kc) +
                                   " --check pod-crashloop --check node-not-ready"));

@@ -136,4 +136,15 @@ inline void serve_example(Cluster& c, const std::set<std::string>& leave_out = {
   c.server->set_version_json(boost::json::serialize(m.at("cluster").at("version")));
 }
 
+// The server refuses to LIST pods at the cluster scope, as RBAC does: 403
+// with the Status a real API server sends.
+inline void forbid_cluster_pod_list(Server& server) {
+  server.hook([](const Request& r, Response& out) {
+    if (r.path != "/api/v1/pods") return false;
+    out.status = 403;
+    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"admin\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","code":403})";
+    return true;
+  });
+}
+
 }  // namespace kapitest

@@ -157,12 +157,7 @@ TEST(PodLogs, BadArgumentsAreRefusedBeforeAnyRequest) {
 
 TEST(PodLogs, ForbiddenIsUnavailableNotEmpty) {
   KubeBenchCluster c("podlogs-403");
-  c.server->hook([](const Request& r, Response& out) {
-    if (r.path != "/api/v1/pods") return false;
-    out.status = 403;
-    out.body = R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"admin\" cannot list resource \"pods\" in API group \"\" at the cluster scope","reason":"Forbidden","code":403})";
-    return true;
-  });
+  forbid_cluster_pod_list(*c.server);
   auto p = plugin(c.config(c.cert_kubeconfig()));
   auto r = p->scan("k8s.pod_logs", {"app=kube-bench"});
   EXPECT_FALSE(r.ok);
