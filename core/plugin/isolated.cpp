@@ -80,6 +80,19 @@ class SharedSlots {
   size_t slot_bytes() const { return slot_bytes_; }
   char* slot(int i) { return static_cast<char*>(base_) + size_t(i) * slot_bytes_; }
 
+  // Maps the first `len` bytes of slot `i` in one call (MADV_POPULATE_*,
+  // Linux 5.14) instead of one page fault per 4 KiB: a 100,000-row table
+  // crosses both slots of both processes, and on a virtual machine each fault
+  // costs about 10 us. Only a hint: on an older kernel the faults happen as before.
+  void populate(int i, size_t len, bool write) {
+    len = std::min(len, slot_bytes_);
+    if (len == 0 || populated_[i] >= len) return;
+    size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    size_t from = populated_[i] / page * page, to = (len + page - 1) / page * page;
+    ::madvise(slot(i) + from, std::min(to, slot_bytes_) - from, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+    populated_[i] = to;
+  }
+
  private:
   static std::unique_ptr<SharedSlots> map(int fd, size_t slot_bytes) {
     void* base = ::mmap(nullptr, slot_bytes * kSlots, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -97,6 +110,7 @@ class SharedSlots {
   int fd_ = -1;
   void* base_ = MAP_FAILED;
   size_t slot_bytes_ = 0;
+  size_t populated_[kSlots] = {};  // bytes of each slot already mapped here
 };
 
 bool write_all(int fd, const char* p, size_t n) {
@@ -229,6 +243,7 @@ class WorkerChannel {
     next_ = (next_ + 1) % SharedSlots::kSlots;
     while (busy_[slot])
       if (!read_ack()) return false;
+    shared_->populate(slot, batch.size(), true);
     std::memcpy(shared_->slot(slot), batch.data(), batch.size());
     busy_[slot] = true;
     char msg[5];
@@ -400,9 +415,25 @@ int run_plugin_worker(int fd) {
   return 0;
 }
 
-namespace {
-
 // ---------------------------------------------------------------- parent side
+
+std::vector<std::string> worker_environment(char** parent) {
+  std::vector<std::string> env;
+  bool tunables = false;
+  for (char** e = parent; e && *e; ++e) {
+    std::string var = *e;
+    if (var.rfind("GLIBC_TUNABLES=", 0) == 0) {
+      tunables = true;
+      if (var.find("glibc.malloc.hugetlb") == std::string::npos)
+        var += (var.size() > 15 ? ":" : "") + std::string("glibc.malloc.hugetlb=1");
+    }
+    env.push_back(std::move(var));
+  }
+  if (!tunables) env.push_back("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+  return env;
+}
+
+namespace {
 
 class Worker {
  public:
@@ -430,8 +461,12 @@ class Worker {
       posix_spawn_file_actions_adddup2(&fa, sources[(shared ? 2 : 1) + i], kWorkerImageFd + int(i));
     std::string arg0 = exe, arg1 = kWorkerCommand;
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    std::vector<std::string> env = worker_environment(environ);
+    std::vector<char*> envp;
+    for (std::string& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, environ);
+    int rc = ::posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, envp.data());
     posix_spawn_file_actions_destroy(&fa);
     for (int fd : sources) ::close(fd);
     ::close(sv[1]);
@@ -451,6 +486,7 @@ class Worker {
   // a slot or a length it does not have.
   std::optional<std::string_view> shared_batch(unsigned slot, size_t len) {
     if (!shared_ || slot >= SharedSlots::kSlots || len > shared_->slot_bytes()) return std::nullopt;
+    shared_->populate(int(slot), len, false);
     return std::string_view(shared_->slot(int(slot)), len);
   }
   bool alive() const { return pid_ > 0; }

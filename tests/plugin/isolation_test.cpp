@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "core/plugin/isolated.h"
 #include "core/plugin/registry.h"
 
 using namespace kinspect;
@@ -27,6 +28,22 @@ RegistryOptions isolated(std::vector<std::string> files) {
 }
 
 }  // namespace
+
+// Workers ask glibc for huge-page arenas, keeping what the user set.
+TEST(Isolation, WorkersStartWithHugePageMallocUnlessTheUserChoseOtherwise) {
+  auto env_of = [](std::vector<std::string> vars) {
+    std::vector<char*> p;
+    for (auto& v : vars) p.push_back(v.data());
+    p.push_back(nullptr);
+    return worker_environment(p.data());
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(env_of({"PATH=/bin"}), (V{"PATH=/bin", "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"}));
+  EXPECT_EQ(env_of({"GLIBC_TUNABLES=glibc.malloc.arena_max=2", "HOME=/root"}),
+            (V{"GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", "HOME=/root"}));
+  EXPECT_EQ(env_of({"GLIBC_TUNABLES=glibc.malloc.hugetlb=0"}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=0"}));
+  EXPECT_EQ(env_of({"GLIBC_TUNABLES="}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=1"}));
+}
 
 TEST(Isolation, GoodPluginWorksThroughAWorker) {
   PluginRegistry reg;
