@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -375,7 +376,10 @@ class Store {
   size_t bytes_reserved() const { return reserved_; }
 
  private:
-  std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<uint8_t[], Free>> chunks_;
   size_t used_ = 0, capacity_ = 0, reserved_ = 0;
 };
 
