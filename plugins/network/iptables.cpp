@@ -354,9 +354,22 @@ void SaveParser::chain(std::string_view line, size_t n) {
   d.chains.push_back(c);
 }
 
+// The chain a rule line appends to ("[0:0] -A KUBE-SERVICES ..."), read
+// before the rest of the line so that a rule this parser cannot read still
+// takes its place: positions count every rule of the chain, as the kernel's
+// (`iptables -L --line-numbers`) do, and a check names the right one.
+std::string_view appended_chain(std::string_view line) {
+  if (line.front() == '[') line = trim(line.substr(std::min(line.find(' '), line.size())));
+  if (line.substr(0, 3) != "-A ") return {};
+  line = trim(line.substr(3));
+  return line.substr(0, line.find_first_of(" \t"));
+}
+
 void SaveParser::rule(std::string_view line, size_t n) {
   draft.reset(table, n);
   IptRule& r = draft.rule;
+  auto c = chain_index.find(appended_chain(line));
+  if (c != chain_index.end()) r.position = ++d.chains[c->second].rules;
   if (line.front() == '[') {
     size_t sp = line.find(' ');
     if (sp == std::string_view::npos || !parse_counters(line.substr(0, sp), r.packets, r.bytes))
@@ -365,13 +378,11 @@ void SaveParser::rule(std::string_view line, size_t n) {
   }
   if (auto e = tokenize(line, d.text, scratch, tokens); !e.empty()) return error(n, e);
   if (tokens.size() < 2 || tokens[0].text != "-A") return error(n, "expected '-A CHAIN ...'");
-  auto c = chain_index.find(tokens[1].text);
   if (c == chain_index.end())
     return error(n, "rule in chain " + std::string(tokens[1].text) + ", which is not declared in table " + std::string(table));
   r.chain = d.chains[c->second].chain;
   r.text = trim(line.substr(line.find(r.chain) + r.chain.size()));
   if (auto e = RuleReader(tokens, draft, d.text).read(2); !e.empty()) return error(n, e);
-  r.position = ++d.chains[c->second].rules;
   if (keep == Keep::Everything) d.rules.push_back(draft.commit(d.text));
 }
 
