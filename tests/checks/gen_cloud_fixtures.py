@@ -26,9 +26,9 @@ def instance(provider, iid, ip, groups, zone, vpc, subnet, itype="m5.large", vcp
             "launched_at": "2025-11-02T08:15:30Z", "tags": {}}
 
 
-def rule(provider, group, proto, frm, to, cidr=None, peer=None, direction="ingress", prio=None):
+def rule(provider, group, proto, frm, to, cidr=None, peer=None, direction="ingress", prio=None, policy="accept"):
     return {"provider": provider, "group_id": group, "direction": direction, "protocol": proto, "port_from": frm, "port_to": to,
-            "peer_cidr": cidr, "peer_group_id": peer, "peer_prefix_list": None, "priority": prio, "policy": "accept", "description": None}
+            "peer_cidr": cidr, "peer_group_id": peer, "peer_prefix_list": None, "priority": prio, "policy": policy, "description": None}
 
 
 def node(name, ip, pod, provider_id, cp=False):
@@ -147,6 +147,14 @@ def set_in(t, table, idx, **kv):
     t[table][idx].update(kv)
 
 
+def aliyun_rules(*rules):
+    """Adds Alibaba Cloud rules to the ack group: (protocol, port, cidr, priority, policy)."""
+    def change(t):
+        for proto, port, cidr, prio, policy in rules:
+            t["cloud.security_group_rules"].append(rule("aliyun", "sg-bp1gxw6b", proto, port, port, cidr=cidr, prio=prio, policy=policy))
+    return change
+
+
 CASES = {
     "cloud-node-instance-missing": {
         "aws": (remove_w2_instance, lambda t: None),
@@ -195,18 +203,27 @@ CASES = {
         "aws": (lambda t: set_in(t, "cloud.load_balancers", 0, backends=[]), lambda t: None),
         "aliyun": (lambda t: t["cloud.load_balancers"][0]["backends"][0].update(instance_id="i-bp1replaced"), lambda t: None),
     },
+    # Alibaba Cloud drop rules: one that outranks (or ties) the accepting rule
+    # fires; one of lower priority (a higher number) than it stays silent.
     "cloud-node-not-allowed-to-apiserver": {
         "aws": (lambda t: w2_in_new_group(t, True), lambda t: None),
         "aliyun": (lambda t: set_in(t, "cloud.security_group_rules", 0, peer_cidr="192.168.0.0/24"),
                    lambda t: set_in(t, "cloud.security_group_rules", 0, peer_cidr="192.168.0.0/23")),
+        "aliyun-drop": (aliyun_rules(("tcp", 6443, "192.168.1.21/32", 1, "drop")),
+                        aliyun_rules(("tcp", 6443, "192.168.1.21/32", 50, "drop"))),
     },
     "cloud-sg-kubelet-closed-to-control-plane": {
         "aws": (lambda t: w2_in_new_group(t, True), lambda t: None),
         "aliyun": (lambda t: w2_in_new_group(t, False), lambda t: t["cloud.security_group_rules"].pop(1)),
+        "aliyun-drop": (aliyun_rules(("tcp", 10250, "192.168.0.10/32", 1, "drop")),
+                        aliyun_rules(("tcp", 10250, "192.168.0.10/32", 2, "drop"))),
     },
     "cloud-sg-cni-port-closed-between-nodes": {
         "aws": (lambda t: t["cloud.security_group_rules"].pop(6), lambda t: None),
         "aliyun": (lambda t: w2_in_new_group(t, False), lambda t: None),
+        # The group's inner access accept is overridden by any matching drop rule.
+        "aliyun-drop": (aliyun_rules(("udp", 8472, "192.168.1.20/32", 100, "drop")),
+                        aliyun_rules(("udp", 8472, "192.168.1.20/32", 100, "drop"), ("udp", 8472, "192.168.0.0/16", 1, "accept"))),
     },
     "cloud-pod-cidr-route-missing": {
         "aws": (lambda t: t["cloud.routes"].pop(3),
@@ -234,17 +251,21 @@ def case(provider, change, label):
 
 def write(check, cases):
     fire, silent = [], []
-    for provider in ("aws", "aliyun"):
-        fire_change, silent_change = cases[provider]
+    for label in ("aws", "aliyun", "aliyun-drop"):
+        if label not in cases:
+            continue
+        provider = label.split("-")[0]
+        fire_change, silent_change = cases[label]
         if fire_change:
             c = case(provider, fire_change, "fire")
-            c["expect"] = EXPECT.get(check, {}).get(provider, ["TODO"])
+            c["expect"] = EXPECT.get(check, {}).get(label, ["TODO"])
             fire.append(c)
         silent.append(case(provider, silent_change, "silent"))
     path = os.path.join(OUT, check + ".yaml")
     with open(path, "w") as f:
         f.write(f"# Fixture of check {check} (checks/network/cloud.kcql): cloud plugin rows and k8s.nodes,\n")
-        f.write("# a fire and a silent case per provider (AWS first). Written by tests/checks/gen_cloud_fixtures.py.\n")
+        f.write("# a fire and a silent case per provider (AWS first; then Alibaba Cloud drop rules where they matter).\n")
+        f.write("# Written by tests/checks/gen_cloud_fixtures.py.\n")
         # JSON is YAML: one row per line, so a case reads table by table.
         for key, cases in (("fire", fire), ("silent", silent)):
             f.write(f"{key}:\n")
