@@ -74,6 +74,9 @@ struct Expr {
   bool star = false;             // Call: count(*)
   bool has_operand = false;      // Case
   bool has_else = false;         // Case
+  // Written in parentheses: a path step after `(xs[*].a)` applies to the
+  // array that path gives, not to each of its elements.
+  bool parenthesized = false;
 };
 
 struct SelectItem {

@@ -760,6 +760,22 @@ NodePtr Binder::bind_path(const ast::Expr& e, const Ctx& ctx) {
   return with_steps(base, e.steps, 0, ctx, ast::render(e));
 }
 
+namespace {
+
+// Whether a bound expression reads an array element (`@`, or a bare name
+// inside `[...]`): `[name = 'x']` does and is a filter; `[lower('NAME')]` or
+// `[param.i]` does not and is a key or an index computed from the row.
+bool reads_element(const Node& n) {
+  if (n.kind == NodeKind::Element) return true;
+  for (const auto& a : n.args)
+    if (a && reads_element(*a)) return true;
+  for (const auto& st : n.steps)
+    if (st.filter && reads_element(*st.filter)) return true;
+  return false;
+}
+
+}  // namespace
+
 NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps, size_t from, const Ctx& ctx,
                            std::string text, const std::string* leading_field) {
   if (from >= steps.size() && !leading_field) return base;
@@ -783,7 +799,10 @@ NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps
     s.field = steps[i].field;
     if (s.kind == ast::PathStep::Kind::Field) s.key_id = packed::intern(s.field);
     s.index = steps[i].index;
-    if (steps[i].filter) s.filter = bind(*steps[i].filter, filter_ctx);
+    if (steps[i].filter) {
+      s.filter = bind(*steps[i].filter, filter_ctx);
+      s.computed = !reads_element(*s.filter);
+    }
     n->steps.push_back(std::move(s));
   }
   return fold(n);
@@ -832,7 +851,9 @@ void Binder::note_path(const ScopeSource& src, const std::string& column, const 
     // fields below. A filter [pred] also needs the fields pred reads.
     if (st.kind == ast::PathStep::Kind::Filter) {
       std::vector<std::string> fields;
-      if (!st.filter || !element_fields(*st.filter, path, fields)) {
+      // No element field read: a computed key or index, which may name any
+      // field, so the whole value is kept.
+      if (!st.filter || !element_fields(*st.filter, path, fields) || fields.empty()) {
         record_path(src.use, std::move(path), false);
         return;
       }

@@ -133,6 +133,20 @@ bool has_wildcard(const plan::Step* begin, const plan::Step* end) {
   return false;
 }
 
+// `cur[key]` for a key computed from the row: text names an object's field,
+// an integer an array's element (negative from the end); a boolean is a
+// constant predicate (the first element, or NULL); anything else is NULL.
+Value computed_step(const Value& cur, const Value& key) {
+  if (key.is_bool()) return key.as_bool() && cur.is_array() ? Value::json(cur.as_json().at(0)) : Value();
+  if (key.is_string() && cur.is_object()) return Value::json(cur.as_json().find(key.as_string()));
+  if (key.is_int() && cur.is_array()) {
+    int64_t i = key.as_int();
+    if (i < 0) i += int64_t(cur.as_json().size());
+    return i < 0 ? Value() : Value::json(cur.as_json().at(size_t(i)));
+  }
+  return {};
+}
+
 Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, const Frame& frame, Runtime& rt) {
   using K = ast::PathStep::Kind;
   for (; step != end; ++step) {
@@ -152,6 +166,10 @@ Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, cons
         break;
       }
       case K::Filter: {
+        if (step->computed) {
+          cur = computed_step(cur, evaluate(*step->filter, frame, rt));
+          break;
+        }
         if (!cur.is_array()) return {};
         packed::Ref saved = rt.element;
         packed::Ref found;

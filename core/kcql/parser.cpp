@@ -510,7 +510,7 @@ ExprPtr Parser::postfix(ExprPtr base) {
   unsigned length = 0;
   while (peek().kind == Tok::Dot || peek().kind == Tok::LBracket) {
     chain(length, peek().pos);
-    if (base->kind != ExprKind::Path) {
+    if (base->kind != ExprKind::Path || base->parenthesized) {
       auto path = make(ExprKind::Path, base->pos);
       path->base = std::move(base);
       base = std::move(path);
@@ -606,6 +606,7 @@ ExprPtr Parser::primary() {
       }
       auto e = expr();
       expect(Tok::RParen, " to close '('");
+      e->parenthesized = true;
       return e;
     }
     case Tok::Ident: {

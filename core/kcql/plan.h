@@ -45,6 +45,9 @@ struct Step {
   uint32_t key_id = packed::kNoKey;  // Field: `field` in the packed key dictionary
   int64_t index = 0;
   NodePtr filter;
+  // Filter whose expression does not read the element (`obj[lower('NAME')]`,
+  // `a[param.i]`): a key or an index computed from the row, not a predicate.
+  bool computed = false;
 };
 
 struct Node {

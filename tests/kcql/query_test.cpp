@@ -68,6 +68,33 @@ TEST(Query, ArrayFilterYieldsFirstMatch) {
                                          "\"coredns-76f75df574-4bz2k\"", "\"kube-proxy-h7j8k\""}));
 }
 
+// Parentheses end a [*]: a step after them applies to the array the path
+// gave, so "does any element match" is written (xs[*].y)[pred]. Before, the
+// step applied to each element and gave [] (never NULL), so `IS NOT NULL`
+// held for every row.
+TEST(Query, ParenthesesEndAWildcard) {
+  EXPECT_EQ(scalar(R"(SELECT (json_decode('[{"a":1},{"a":2}]')[*].a)[0])"), "1");
+  EXPECT_EQ(scalar(R"(SELECT (json_decode('[{"a":1},{"a":2}]')[*].a)[-1])"), "2");
+  EXPECT_EQ(scalar(R"(SELECT json_decode('[{"a":1},{"a":2}]')[*].a[0])"), "[]");  // unchanged without them
+  auto any = run("SELECT p.name FROM k8s.pods p WHERE (p.spec.containers[*].ports[*])[containerPort = 53] IS NOT NULL");
+  EXPECT_EQ(column(any), (Strings{"\"coredns-76f75df574-4bz2k\""}));
+  auto none = run("SELECT p.name FROM k8s.pods p WHERE (p.spec.containers[*].ports[*])[containerPort = 5353] IS NOT NULL");
+  EXPECT_TRUE(none.rows.empty());
+}
+
+// A bracket whose expression does not read the element is a key or an index
+// computed from the row, not a filter that silently gave NULL.
+TEST(Query, ComputedKeysAndIndexes) {
+  EXPECT_EQ(scalar(R"(SELECT json_decode('{"name":1}')[lower('NAME')])"), "1");
+  EXPECT_EQ(scalar(R"(SELECT json_decode('{"a.b/c":2}')['a.b' || '/c'])"), "2");
+  EXPECT_EQ(scalar("SELECT json_decode('[5,6,7]')[1 + 1]"), "7");
+  EXPECT_EQ(scalar("SELECT json_decode('[5,6,7]')[0 - 1]"), "7");
+  EXPECT_EQ(scalar("SELECT json_decode('[5,6,7]')[@ > 5]"), "6");  // still a filter: it reads the element
+  EXPECT_EQ(scalar(R"(SELECT json_decode('{"a":1}')[1])"), "null");  // an index into an object is NULL
+  auto label = run("SELECT n.name, n.metadata.labels['kubernetes.io/' || 'os'] AS os FROM k8s.nodes n WHERE n.name = 'worker-a'");
+  EXPECT_EQ(json::serialize(label.rows.at(0)), R"(["worker-a","linux"])");
+}
+
 TEST(Query, WhereThreeValuedLogic) {
   // spec.podCIDR is null on no node; unschedulable is false or true.
   EXPECT_EQ(run("SELECT 1 FROM k8s.nodes n WHERE n.metadata.missing = 'x'").rows.size(), 0u);
