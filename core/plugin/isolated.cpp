@@ -430,6 +430,7 @@ std::vector<std::string> worker_environment(char** parent) {
     env.push_back(std::move(var));
   }
   if (!tunables) env.push_back("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+  env.push_back(std::string(kWorkerMarker) + "=1");
   return env;
 }
 
@@ -442,6 +443,13 @@ class Worker {
   // A worker that sees `images` as descriptors kWorkerImageFd, +1, ...
   static Expected<std::unique_ptr<Worker>> spawn(const std::string& exe, size_t shared_batch_bytes,
                                                  const std::vector<const PluginImage*>& images) {
+    // A worker never starts workers. One that tries is a program other than
+    // `kinspect __plugin-worker` started as a worker (a test binary whose
+    // worker_exe defaulted to itself), and going on would start it again and
+    // again until the machine runs out of memory.
+    if (std::getenv(kWorkerMarker))
+      return Error("a plugin worker cannot start plugin workers: " + exe +
+                   " did not run as `kinspect " + kWorkerCommand + "` (set IsolationOptions::worker_exe to the kinspect executable)");
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
       return Error(std::string("socketpair: ") + std::strerror(errno));

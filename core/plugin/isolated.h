@@ -57,7 +57,11 @@ int run_plugin_worker(int fd);
 // touch is a fault, about 10 us on a virtual machine, and those faults were
 // half the CPU of reading a 100,000-rule ruleset. A hugetlb tunable the user
 // set is kept as set; an older glibc ignores the name.
+// It also carries kWorkerMarker, so a worker that would start workers of its
+// own (a program that is not kinspect started as one) refuses instead of
+// multiplying.
 std::vector<std::string> worker_environment(char** parent);
+inline constexpr const char* kWorkerMarker = "KINSPECT_PLUGIN_WORKER";
 
 // The hidden subcommand that starts a worker.
 inline constexpr const char* kWorkerCommand = "__plugin-worker";

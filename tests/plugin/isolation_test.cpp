@@ -38,11 +38,24 @@ TEST(Isolation, WorkersStartWithHugePageMallocUnlessTheUserChoseOtherwise) {
     return worker_environment(p.data());
   };
   using V = std::vector<std::string>;
-  EXPECT_EQ(env_of({"PATH=/bin"}), (V{"PATH=/bin", "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"}));
+  const std::string marker = std::string(kWorkerMarker) + "=1";
+  EXPECT_EQ(env_of({"PATH=/bin"}), (V{"PATH=/bin", "GLIBC_TUNABLES=glibc.malloc.hugetlb=1", marker}));
   EXPECT_EQ(env_of({"GLIBC_TUNABLES=glibc.malloc.arena_max=2", "HOME=/root"}),
-            (V{"GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", "HOME=/root"}));
-  EXPECT_EQ(env_of({"GLIBC_TUNABLES=glibc.malloc.hugetlb=0"}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=0"}));
-  EXPECT_EQ(env_of({"GLIBC_TUNABLES="}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=1"}));
+            (V{"GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", "HOME=/root", marker}));
+  EXPECT_EQ(env_of({"GLIBC_TUNABLES=glibc.malloc.hugetlb=0"}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=0", marker}));
+  EXPECT_EQ(env_of({"GLIBC_TUNABLES="}), (V{"GLIBC_TUNABLES=glibc.malloc.hugetlb=1", marker}));
+}
+
+// A worker that would start workers is refused: it is a program other than
+// kinspect started as a worker, and going on would multiply it.
+TEST(Isolation, AWorkerNeverStartsWorkers) {
+  ::setenv(kWorkerMarker, "1", 1);
+  PluginRegistry reg;
+  auto problems = reg.load(isolated({safe("good")}));
+  ::unsetenv(kWorkerMarker);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].reason.find("cannot start plugin workers"), std::string::npos) << problems[0].reason;
+  EXPECT_EQ(reg.plugin("good"), nullptr);
 }
 
 TEST(Isolation, GoodPluginWorksThroughAWorker) {
