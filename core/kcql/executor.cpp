@@ -691,12 +691,16 @@ bool refers_to(const plan::Node& n, bool (*want)(int depth)) {
   return false;
 }
 
-// selector_matches(a, b) with `a` from the outer row only and `b` from the
+// selector_matches(a, b) (or map_selector_matches) with `a` from the outer row only and `b` from the
 // inner row only (selector_outer), or the other way round: an index on the
 // inner side can answer it.
 const plan::Node* indexable_selector(const std::vector<plan::NodePtr>& residual, bool selector_outer) {
   for (const auto& c : residual) {
-    if (c->kind != plan::NodeKind::Call || !c->fn || c->fn->name != "selector_matches" || c->args.size() != 2) continue;
+    // Both agree on a non-empty map of pairs, the only selector the index
+    // answers; every other value takes the function itself.
+    if (c->kind != plan::NodeKind::Call || !c->fn || c->args.size() != 2 ||
+        (c->fn->name != "selector_matches" && c->fn->name != "map_selector_matches"))
+      continue;
     const plan::Node& outer_arg = *c->args[selector_outer ? 0 : 1];
     const plan::Node& inner_arg = *c->args[selector_outer ? 1 : 0];
     if (!refers_to(outer_arg, [](int d) { return d == 0; }) && !refers_to(inner_arg, [](int d) { return d != 0; }))

@@ -254,27 +254,53 @@ std::string value_text(packed::Ref v) {
   return s;
 }
 
-// A label selector in either form:
-//  - a plain map {key: value} (Service .spec.selector, NodeSelector maps):
-//    all pairs must match; an empty or absent map matches NOTHING, as the
-//    Service controller selects no endpoints for it;
-//  - a LabelSelector {matchLabels, matchExpressions}: an empty selector {}
-//    matches EVERYTHING (as for a NetworkPolicy podSelector); NULL matches nothing.
+// Whether `labels` (an object, or an absent Ref: no labels) carry every
+// key/value pair of `pairs`.
+bool pairs_match(packed::Ref pairs, packed::Ref labels) {
+  for (const auto& kv : pairs.members()) {
+    packed::Ref l = labels ? labels.find(kv.key_id) : packed::Ref();
+    if (!l || value_text(l) != value_text(kv.value())) return false;
+  }
+  return true;
+}
+
+// The labels argument: an object, or NULL for no labels.
+bool labels_arg(FunctionContext& ctx, const Value& v, const char* fn, packed::Ref& labels, Value& failed) {
+  if (v.is_object()) labels = v.as_json();
+  else if (!v.is_null()) {
+    failed = ctx.fail(std::string(fn) + "() expects labels as an object, got " + std::string(kind_name(v)));
+    return false;
+  }
+  return true;
+}
+
+// A map selector (a Service's or a ReplicationController's .spec.selector):
+// every pair must match, and an empty or absent map selects NOTHING, as the
+// endpoints controller manages no endpoints for a Service without one.
+Value fn_map_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
+  if (a[0].is_null()) return Value::boolean(false);
+  if (!a[0].is_object()) return ctx.fail("map_selector_matches() expects a map of labels, got " + std::string(kind_name(a[0])));
+  packed::Ref labels;
+  Value failed;
+  if (!labels_arg(ctx, a[1], "map_selector_matches", labels, failed)) return failed;
+  packed::Ref sel = a[0].as_json();
+  return Value::boolean(!sel.empty() && pairs_match(sel, labels));
+}
+
+// A LabelSelector {matchLabels, matchExpressions}, as the API server reads
+// one (metav1.LabelSelectorAsSelector): NULL selects nothing, and a selector
+// with no requirements ({} as a NetworkPolicy's podSelector: {} or a
+// PodDisruptionBudget's selector: {} are sent) selects EVERYTHING. A plain
+// map with pairs (a nodeSelector) must match them all; for a Service's
+// selector, where {} selects nothing, use map_selector_matches.
 Value fn_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
   if (a[0].is_null()) return Value::boolean(false);
   if (!a[0].is_object()) return ctx.fail("selector_matches() expects a selector object, got " + std::string(kind_name(a[0])));
   packed::Ref labels;
-  if (a[1].is_object()) labels = a[1].as_json();
-  else if (!a[1].is_null()) return ctx.fail("selector_matches() expects labels as an object, got " + std::string(kind_name(a[1])));
+  Value failed;
+  if (!labels_arg(ctx, a[1], "selector_matches", labels, failed)) return failed;
   packed::Ref sel = a[0].as_json();
   auto label = [&](std::string_view key) { return labels ? labels.find(key) : packed::Ref(); };
-  auto pair_matches = [&](packed::Ref pairs) {
-    for (const auto& kv : pairs.members()) {
-      packed::Ref l = labels ? labels.find(kv.key_id) : packed::Ref();
-      if (!l || value_text(l) != value_text(kv.value())) return false;
-    }
-    return true;
-  };
   static const packed::FixedKey kMatchLabelsKey("matchLabels"), kMatchExpressionsKey("matchExpressions"),
       kKeyKey("key"), kOperatorKey("operator"), kValuesKey("values");
   const uint32_t kMatchLabels = kMatchLabelsKey.id(), kMatchExpressions = kMatchExpressionsKey.id(),
@@ -282,8 +308,8 @@ Value fn_selector_matches(FunctionContext& ctx, const Value* a, size_t) {
   packed::Ref match_labels = sel.find(kMatchLabels);
   packed::Ref match_expressions = sel.find(kMatchExpressions);
   bool label_selector = match_labels || match_expressions;
-  if (!label_selector) return Value::boolean(!sel.empty() && pair_matches(sel));
-  if (match_labels && match_labels.is_object() && !pair_matches(match_labels)) return Value::boolean(false);
+  if (!label_selector) return Value::boolean(pairs_match(sel, labels));  // {} has no pair to miss: everything
+  if (match_labels && match_labels.is_object() && !pairs_match(match_labels, labels)) return Value::boolean(false);
   if (match_expressions && match_expressions.is_array()) {
     for (packed::Ref ex : match_expressions.elements()) {
       if (!ex.is_object()) return ctx.fail("matchExpressions entries must be objects");
@@ -376,9 +402,14 @@ void register_k8s_functions(std::vector<FunctionDef>& out) {
   add(now);
   add({"format_ts", 1, 1, fn_format_ts, "format_ts(seconds) -> text", "epoch seconds to RFC 3339 (UTC)"});
   FunctionDef selector{"selector_matches", 2, 2, fn_selector_matches, "selector_matches(selector, labels) -> boolean",
-                       "label selector (plain map or matchLabels/matchExpressions) against labels"};
+                       "LabelSelector (matchLabels/matchExpressions, or a map of pairs) against labels; {} selects everything"};
   selector.null_propagating = false;
   add(selector);
+  FunctionDef map_selector{"map_selector_matches", 2, 2, fn_map_selector_matches,
+                           "map_selector_matches(map, labels) -> boolean",
+                           "a Service's map selector against labels; an empty or absent map selects nothing"};
+  map_selector.null_propagating = false;
+  add(map_selector);
   add({"image_tag", 1, 1, fn_image_tag, "image_tag(image) -> text", "the tag; 'latest' when untagged, '' when pinned by digest only"});
   add({"image_repo", 1, 1, fn_image_repo, "image_repo(image) -> text", "the image without tag and digest"});
   add({"image_digest", 1, 1, fn_image_digest, "image_digest(image) -> text", "the digest after '@', or NULL"});

@@ -111,8 +111,15 @@ TEST(Functions, RegexIsRe2AndCompiledOnce) {
 TEST(Functions, SelectorMatches) {
   EXPECT_EQ(eval("selector_matches(json_decode('{\"app\":\"web\"}'), json_decode('{\"app\":\"web\",\"tier\":\"x\"}'))"), "true");
   EXPECT_EQ(eval("selector_matches(json_decode('{\"app\":\"web\"}'), json_decode('{\"app\":\"db\"}'))"), "false");
-  // A plain map that is empty selects nothing (a Service without selector).
-  EXPECT_EQ(eval("selector_matches(json_decode('{}'), json_decode('{\"app\":\"web\"}'))"), "false");
+  // A LabelSelector with no requirements selects everything, as the API
+  // server reads `podSelector: {}` (it said nothing before, silently).
+  EXPECT_EQ(eval("selector_matches(json_decode('{}'), json_decode('{\"app\":\"web\"}'))"), "true");
+  EXPECT_EQ(eval("selector_matches(json_decode('{}'), NULL)"), "true");
+  // A Service's map selector keeps its own rule: an empty map selects nothing.
+  EXPECT_EQ(eval("map_selector_matches(json_decode('{}'), json_decode('{\"app\":\"web\"}'))"), "false");
+  EXPECT_EQ(eval("map_selector_matches(NULL, json_decode('{\"app\":\"web\"}'))"), "false");
+  EXPECT_EQ(eval("map_selector_matches(json_decode('{\"app\":\"web\"}'), json_decode('{\"app\":\"web\",\"t\":\"x\"}'))"), "true");
+  EXPECT_EQ(eval("map_selector_matches(json_decode('{\"app\":\"web\",\"t\":\"y\"}'), json_decode('{\"app\":\"web\",\"t\":\"x\"}'))"), "false");
   // A LabelSelector: matchLabels and matchExpressions.
   const char* sel = R"({"matchLabels":{"app":"web"},"matchExpressions":[{"key":"tier","operator":"In","values":["frontend","edge"]},{"key":"canary","operator":"DoesNotExist"}]})";
   EXPECT_EQ(eval(std::string("selector_matches(json_decode('") + sel + "'), json_decode('{\"app\":\"web\",\"tier\":\"frontend\"}'))"), "true");
