@@ -72,7 +72,8 @@ bool Daemon::init(std::vector<std::string>& errors) {
       Job& j = jobs_[job_key(c.name, p)];
       j.cluster = c.name;
       j.profile = p;
-      j.next_due = Clock::now();  // the first run right away
+      // An interval's first run is right away; a schedule's at its first fire time.
+      j.next_due = c.cron ? next_due(c, Clock::now()) : Clock::now();
       j.status.cluster = c.name;
       j.status.profile = p;
     }
@@ -152,6 +153,15 @@ void Daemon::fresh_key_generation() {
   if (!g.ok) log::debug("daemon", "key dictionary kept: " + g.error);
 }
 
+Clock::time_point Daemon::next_due(const ClusterConfig& c, Clock::time_point now) const {
+  if (c.cron) {
+    auto t = next_fire(*c.cron, Clock::to_time_t(now));
+    return t ? Clock::from_time_t(*t) : Clock::time_point::max();
+  }
+  const Seconds every = c.interval.count() > 0 ? c.interval : config_.interval;
+  return now + std::chrono::duration_cast<Clock::duration>(every);
+}
+
 Daemon::Job& Daemon::job_for(const std::string& cluster, const std::string& profile) {
   Job& j = jobs_[job_key(cluster, profile)];
   if (j.cluster.empty()) {
@@ -180,9 +190,7 @@ void Daemon::enqueue_due_jobs() {
     bool already = false;
     for (const auto& id : queue_) already = already || (runs_[id].cluster == j.cluster && runs_[id].profile == j.profile);
     if (already) continue;
-    const ClusterConfig& c = clusters_.at(j.cluster).config;
-    const Seconds every = c.interval.count() > 0 ? c.interval : config_.interval;
-    j.next_due = now + std::chrono::duration_cast<Clock::duration>(every);
+    j.next_due = next_due(clusters_.at(j.cluster).config, now);
     RunState r;
     r.id = "run-" + std::to_string(next_run_++);
     r.cluster = j.cluster;
@@ -313,7 +321,11 @@ void Daemon::finish(const RunState& run, const Expected<report::Report>& result,
 std::vector<JobStatus> Daemon::jobs() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<JobStatus> out;
-  for (const auto& [key, j] : jobs_) out.push_back(j.status);
+  for (const auto& [key, j] : jobs_) {
+    out.push_back(j.status);
+    if (j.next_due != Clock::time_point::max())
+      out.back().next_run_time = std::chrono::duration<double>(j.next_due.time_since_epoch()).count();
+  }
   return out;
 }
 
