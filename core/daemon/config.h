@@ -46,6 +46,7 @@ struct DaemonConfig {
   size_t history_reports = 20;  // per cluster
   size_t history_bytes = size_t(256) << 20;  // all clusters together
   size_t queue = 16;       // on-demand runs waiting at most
+  size_t runs_remembered = 1000;  // finished runs GET /api/v1/runs/{id} still knows (a few hundred bytes each)
   Seconds shutdown_timeout{30};
   Seconds reload_debounce{0.3};
   std::vector<std::string> check_paths, profile_paths, plugin_dirs;  // empty = the defaults

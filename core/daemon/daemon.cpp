@@ -1,5 +1,7 @@
 #include "core/daemon/daemon.h"
 
+#include <malloc.h>
+
 #include <boost/json.hpp>
 
 #include "core/report/render.h"
@@ -15,7 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxRunsRemembered = 1000;
 constexpr size_t kMaxRunsAtOnce = 2;
 
 std::string now_text() { return format_rfc3339(std::time(nullptr)); }
@@ -237,12 +238,12 @@ Expected<std::string> Daemon::request_run(RunState request) {
 }
 
 // Keeps a run for GET /api/v1/runs/{id}; the oldest finished ones are
-// forgotten past kMaxRunsRemembered, so the map stays bounded however long
+// forgotten past config_.runs_remembered, so the map stays bounded however long
 // the daemon runs.
 void Daemon::remember(const RunState& r) {
   runs_[r.id] = r;
   run_order_.push_back(r.id);
-  while (run_order_.size() > kMaxRunsRemembered) {
+  while (run_order_.size() > config_.runs_remembered) {
     const std::string& oldest = runs_[run_order_.front()].state;
     if (oldest == "queued" || oldest == "running") break;
     runs_.erase(run_order_.front());
@@ -288,6 +289,13 @@ void Daemon::execute(RunState run) {
   } catch (const std::exception& e) {
     result = Error(std::string("the run failed: ") + e.what());
   }
+  // The run's rows and plans are freed by now (only the report is left).
+  // Each run has a thread of its own, and glibc's per-thread malloc arenas
+  // keep what a run freed: without this, RSS between runs went from 39 MiB
+  // after 100 runs of the example cluster to 55 MiB after 600
+  // (tests/daemon/memory_test.cpp), with it 25 MiB throughout. Returning the
+  // free pages costs some milliseconds per run.
+  ::malloc_trim(0);
   finish(run, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
