@@ -210,7 +210,11 @@ Expected<DaemonConfig> load_config(const std::string& path) {
     d.source_line = std::string(line_of(r.text, d.pos.line));
     r.errors.push_back(std::move(d));
   }
-  if (!r.errors.empty()) return Error(path + ": " + std::to_string(r.errors.size()) + " problem(s)", std::move(r.errors));
+  if (!r.errors.empty()) {
+    // Counted first: the vector may be moved from before the text is built.
+    const std::string summary = path + ": " + std::to_string(r.errors.size()) + " problem(s)";
+    return Error(summary, std::move(r.errors));
+  }
   return config;
 }
 

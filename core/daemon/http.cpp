@@ -300,8 +300,9 @@ Status HttpServer::use_tls(const std::string& cert_file, const std::string& key_
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, EVP_PKEY_free);
   if (!key) return Error("TLS key " + key_file + ": not a PEM private key (" + openssl_error() + ")");
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-    return Error("TLS key " + key_file + ": does not match the certificate " + cert_file + " (" +
-                 openssl_error() + ")");
+    // OpenSSL's own words here depend on the key types ("key values
+    // mismatch", "no certificate assigned"); ours say what to fix.
+    return ERR_clear_error(), Error("TLS key " + key_file + ": is not the private key of the certificate " + cert_file);
   tls_ = std::move(t);
   return {};
 }
