@@ -36,6 +36,15 @@ void take_duration(const po::variables_map& vm, const char* name, daemon::Second
   out = *d;
 }
 
+void take_schedule(const po::variables_map& vm, daemon::ClusterConfig& cluster) {
+  if (!vm.count("schedule")) return;
+  cluster.schedule = vm["schedule"].as<std::string>();
+  daemon::CronError e;
+  cluster.cron = daemon::parse_cron(cluster.schedule, e);
+  if (!cluster.cron)
+    throw UsageError("--schedule '" + cluster.schedule + "', column " + std::to_string(e.column) + ": " + e.message);
+}
+
 // The configuration file, then the flags over it; the cluster the flags
 // name (--snapshot, --kubeconfig/--context) joins the file's clusters.
 DaemonConfig configure(const po::variables_map& vm) {
@@ -48,6 +57,8 @@ DaemonConfig configure(const po::variables_map& vm) {
   take(vm, "listen", c.listen);
   take_duration(vm, "interval", c.interval);
   take(vm, "token-file", c.token_file);
+  take(vm, "tls-cert", c.tls_cert);
+  take(vm, "tls-key", c.tls_key);
   take(vm, "state-dir", c.state_dir);
   take(vm, "checks", c.check_paths);
   take(vm, "profiles", c.profile_paths);
@@ -59,7 +70,11 @@ DaemonConfig configure(const po::variables_map& vm) {
     take(vm, "context", cluster.context);
     cluster.name = vm.count("name") ? vm["name"].as<std::string>() : !cluster.context.empty() ? cluster.context : "default";
     if (vm.count("profile")) cluster.profiles = {vm["profile"].as<std::string>()};
+    take_schedule(vm, cluster);
     c.clusters.push_back(std::move(cluster));
+  } else if (vm.count("schedule")) {
+    throw UsageError("--schedule applies to the cluster the flags give (--snapshot, --kubeconfig/--context); "
+                     "in --config give each cluster its `schedule`");
   } else if (vm.count("profile")) {
     for (auto& cluster : c.clusters)
       if (cluster.profiles.empty()) cluster.profiles = {vm["profile"].as<std::string>()};
@@ -111,14 +126,20 @@ int serve(const po::variables_map& vm) {
   DaemonConfig config = configure(vm);
   const std::string token = read_token(config.token_file);
   const sigset_t signals = block_signals();
+  daemon::HttpHandler api;
+  daemon::HttpServer server(config.limits, [&api](const daemon::HttpRequest& r) { return api(r); });
+  // Certificate problems are found before the (slower) first load of checks and plugins.
+  if (!config.tls_cert.empty())
+    if (Status st = server.use_tls(config.tls_cert, config.tls_key); !st.ok()) {
+      std::cerr << "kinspect serve: " << st.error().message() << '\n';
+      return kExitUsage;
+    }
   daemon::Daemon d(config, KINSPECT_VERSION);
   std::vector<std::string> errors;
   if (!d.init(errors)) {
     for (const auto& e : errors) std::cerr << "kinspect serve: " << e << '\n';
     return kExitUsage;
   }
-  daemon::HttpHandler api;
-  daemon::HttpServer server(config.limits, [&api](const daemon::HttpRequest& r) { return api(r); });
   api = daemon::make_api(d, token, &server);
   if (Status st = server.listen(config.listen); !st.ok()) {
     std::cerr << "kinspect serve: " << st.error().message() << '\n';
@@ -133,9 +154,9 @@ int serve(const po::variables_map& vm) {
   });
   server.start();
   d.start();
-  log::info("daemon", "serving on " + config.listen.substr(0, config.listen.rfind(':')) + ":" + std::to_string(server.port()) +
+  log::info("daemon", std::string("serving ") + (server.tls() ? "HTTPS" : "HTTP") + " on " + config.listen.substr(0, config.listen.rfind(':')) + ":" + std::to_string(server.port()) +
                           " (" + std::to_string(config.clusters.size()) + " cluster(s))");
-  std::cerr << "kinspect serve: listening on port " << server.port() << std::endl;
+  std::cerr << "kinspect serve: listening on port " << server.port() << (server.tls() ? " (HTTPS)" : "") << std::endl;
   wait_for_signals(signals, d);
   server.stop();
   if (!d.stop()) {
@@ -169,13 +190,17 @@ std::vector<Command> serve_commands() {
       "  kinspect serve --config /etc/kinspect/serve.yaml\n"
       "  kinspect serve --kubeconfig ~/.kube/config --context prod --token-file /run/secrets/kinspect-token \\\n"
       "      --state-dir /var/lib/kinspect\n"
+      "  kinspect serve --snapshot examples/cluster --tls-cert server.pem --tls-key server-key.pem\n"
       "  curl -s localhost:8080/api/v1/reports/latest?cluster=default | jq .summary";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     d.add_options()
         ("config", po::value<std::string>(), "the daemon's YAML configuration file (docs/daemon.md)")
         ("listen", po::value<std::string>(), "ADDRESS:PORT to serve HTTP on (default 127.0.0.1:8080; port 0 = any free one)")
         ("interval", po::value<std::string>(), "time between scheduled inspections, e.g. 30s, 10m, 1h (default 10m)")
+        ("schedule", po::value<std::string>(), "cron-like schedule in UTC instead of --interval, e.g. '*/15 * * * *' or @hourly")
         ("token-file", po::value<std::string>(), "file holding the bearer token POST /api/v1/runs requires (none: writes refused)")
+        ("tls-cert", po::value<std::string>(), "serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key")
+        ("tls-key", po::value<std::string>(), "the PEM private key of --tls-cert")
         ("state-dir", po::value<std::string>(), "folder for the report history, kept across restarts (none: in memory)")
         ("name", po::value<std::string>(), "the name of the cluster the flags give (default: the context, else 'default')")
         ("snapshot", po::value<std::string>(), "inspect this snapshot (folder, .tar.gz, or kubectl List files)")

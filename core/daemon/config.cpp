@@ -97,6 +97,22 @@ struct Reader {
     else out = *d;
   }
 
+  // A cron-like schedule; its error points at the column of the bad field.
+  void schedule_of(const YAML::Node& n, const std::string& field, ClusterConfig& c) {
+    if (!n) return;
+    text_of(n, field, c.schedule);
+    if (!n.IsScalar()) return;  // text_of said so
+    CronError e;
+    if (c.schedule.empty()) e = {1, "an empty schedule (want e.g. \"*/15 * * * *\" or @hourly)"};
+    else if ((c.cron = parse_cron(c.schedule, e))) return;
+    fail(n, field, e.message);
+    // Within the value: past an opening quote, then to the field.
+    Diagnostic& d = errors.back();
+    const std::string_view line = d.source_line;
+    const unsigned col = d.pos.column;
+    const bool quoted = col >= 1 && col <= line.size() && (line[col - 1] == '"' || line[col - 1] == '\'');
+    d.pos.column = col + (quoted ? 1 : 0) + unsigned(e.column) - 1;
+  }
   ClusterConfig cluster(const YAML::Node& n, const std::string& where);
   void limits(const YAML::Node& n, Limits& out);
   void root(const YAML::Node& n, DaemonConfig& out);
@@ -108,13 +124,15 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
     fail(n, where, "must be a map with name and snapshot or kubeconfig");
     return c;
   }
-  keys(n, where, {"name", "snapshot", "kubeconfig", "context", "profiles", "interval", "settings"});
+  keys(n, where, {"name", "snapshot", "kubeconfig", "context", "profiles", "interval", "schedule", "settings"});
   text_of(n["name"], where + ".name", c.name);
   text_of(n["snapshot"], where + ".snapshot", c.snapshot);
   text_of(n["kubeconfig"], where + ".kubeconfig", c.kubeconfig);
   text_of(n["context"], where + ".context", c.context);
   list_of(n["profiles"], where + ".profiles", c.profiles);
   duration_of(n["interval"], where + ".interval", c.interval);
+  schedule_of(n["schedule"], where + ".schedule", c);
+  if (n["schedule"] && n["interval"]) fail(n["schedule"], where, "give a cluster `schedule` or `interval`, not both");
   if (const YAML::Node s = n["settings"]; s && !s.IsMap()) fail(s, where + ".settings", "must be a map PLUGIN: {KEY: VALUE}");
   else if (s)
     for (auto p = s.begin(); p != s.end(); ++p) {
@@ -144,13 +162,18 @@ void Reader::limits(const YAML::Node& n, Limits& out) {
 
 void Reader::root(const YAML::Node& n, DaemonConfig& out) {
   if (!n.IsMap()) return fail(n, "", "the configuration must be a map (see docs/daemon.md)");
-  keys(n, "", {"listen", "interval", "token_file", "tls_cert", "tls_key", "state_dir", "history", "queue",
+  keys(n, "", {"listen", "interval", "token_file", "tls", "state_dir", "history", "queue",
                "shutdown_timeout", "checks", "profiles", "plugin_dirs", "clusters", "limits"});
   text_of(n["listen"], "listen", out.listen);
   duration_of(n["interval"], "interval", out.interval);
   text_of(n["token_file"], "token_file", out.token_file);
-  text_of(n["tls_cert"], "tls_cert", out.tls_cert);
-  text_of(n["tls_key"], "tls_key", out.tls_key);
+  if (const YAML::Node t = n["tls"]; t && !t.IsMap()) fail(t, "tls", "must be a map {cert_file: FILE, key_file: FILE}");
+  else if (t) {
+    keys(t, "tls", {"cert_file", "key_file"});
+    text_of(t["cert_file"], "tls.cert_file", out.tls_cert);
+    text_of(t["key_file"], "tls.key_file", out.tls_key);
+    if (out.tls_cert.empty() != out.tls_key.empty()) fail(t, "tls", "TLS needs both cert_file and key_file");
+  }
   text_of(n["state_dir"], "state_dir", out.state_dir);
   if (const YAML::Node h = n["history"]) {
     keys(h, "history", {"reports", "bytes"});
@@ -187,7 +210,11 @@ Expected<DaemonConfig> load_config(const std::string& path) {
     d.source_line = std::string(line_of(r.text, d.pos.line));
     r.errors.push_back(std::move(d));
   }
-  if (!r.errors.empty()) return Error(path + ": " + std::to_string(r.errors.size()) + " problem(s)", std::move(r.errors));
+  if (!r.errors.empty()) {
+    // Counted first: the vector may be moved from before the text is built.
+    const std::string summary = path + ": " + std::to_string(r.errors.size()) + " problem(s)";
+    return Error(summary, std::move(r.errors));
+  }
   return config;
 }
 
@@ -202,7 +229,8 @@ std::string validate(const DaemonConfig& config) {
     if (!plain) return "cluster name '" + c.name + "' may hold only letters, digits, '.', '_' and '-' (at most 63)";
   }
   if (config.interval.count() <= 0) return "the interval must be more than 0";
-  if (config.tls_cert.empty() != config.tls_key.empty()) return "TLS needs both tls_cert and tls_key";
+  if (config.tls_cert.empty() != config.tls_key.empty())
+    return "TLS needs both a certificate and a key: --tls-cert FILE --tls-key FILE (or tls: {cert_file, key_file})";
   return "";
 }
 

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/daemon/cron.h"
 #include "core/util/error.h"
 
 namespace kinspect::daemon {
@@ -22,6 +24,8 @@ struct ClusterConfig {
   std::string context;
   std::vector<std::string> profiles;  // one scheduled job per profile; empty = the matching profile
   Seconds interval{0};                // 0 = the daemon's
+  std::string schedule;               // cron-like (cron.h), instead of an interval
+  std::optional<CronSchedule> cron;   // `schedule` parsed
   // More plugin settings, as for `kinspect run --set PLUGIN.KEY=VALUE`.
   std::map<std::string, std::map<std::string, std::string>> settings;
 };
@@ -37,11 +41,12 @@ struct DaemonConfig {
   std::string listen = "127.0.0.1:8080";
   Seconds interval{600};
   std::string token_file;  // bearer token for POST; none = writes refused
-  std::string tls_cert, tls_key;
+  std::string tls_cert, tls_key;  // PEM files; both set = the API speaks HTTPS only
   std::string state_dir;   // history; "" = kept in memory only
   size_t history_reports = 20;  // per cluster
   size_t history_bytes = size_t(256) << 20;  // all clusters together
   size_t queue = 16;       // on-demand runs waiting at most
+  size_t runs_remembered = 1000;  // finished runs GET /api/v1/runs/{id} still knows (a few hundred bytes each)
   Seconds shutdown_timeout{30};
   Seconds reload_debounce{0.3};
   std::vector<std::string> check_paths, profile_paths, plugin_dirs;  // empty = the defaults

@@ -1,5 +1,7 @@
 #include "core/daemon/daemon.h"
 
+#include <malloc.h>
+
 #include <boost/json.hpp>
 
 #include "core/report/render.h"
@@ -15,7 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t kMaxRunsRemembered = 1000;
 constexpr size_t kMaxRunsAtOnce = 2;
 
 std::string now_text() { return format_rfc3339(std::time(nullptr)); }
@@ -72,7 +73,8 @@ bool Daemon::init(std::vector<std::string>& errors) {
       Job& j = jobs_[job_key(c.name, p)];
       j.cluster = c.name;
       j.profile = p;
-      j.next_due = Clock::now();  // the first run right away
+      // An interval's first run is right away; a schedule's at its first fire time.
+      j.next_due = c.cron ? next_due(c, Clock::now()) : Clock::now();
       j.status.cluster = c.name;
       j.status.profile = p;
     }
@@ -152,6 +154,15 @@ void Daemon::fresh_key_generation() {
   if (!g.ok) log::debug("daemon", "key dictionary kept: " + g.error);
 }
 
+Clock::time_point Daemon::next_due(const ClusterConfig& c, Clock::time_point now) const {
+  if (c.cron) {
+    auto t = next_fire(*c.cron, Clock::to_time_t(now));
+    return t ? Clock::from_time_t(*t) : Clock::time_point::max();
+  }
+  const Seconds every = c.interval.count() > 0 ? c.interval : config_.interval;
+  return now + std::chrono::duration_cast<Clock::duration>(every);
+}
+
 Daemon::Job& Daemon::job_for(const std::string& cluster, const std::string& profile) {
   Job& j = jobs_[job_key(cluster, profile)];
   if (j.cluster.empty()) {
@@ -180,9 +191,7 @@ void Daemon::enqueue_due_jobs() {
     bool already = false;
     for (const auto& id : queue_) already = already || (runs_[id].cluster == j.cluster && runs_[id].profile == j.profile);
     if (already) continue;
-    const ClusterConfig& c = clusters_.at(j.cluster).config;
-    const Seconds every = c.interval.count() > 0 ? c.interval : config_.interval;
-    j.next_due = now + std::chrono::duration_cast<Clock::duration>(every);
+    j.next_due = next_due(clusters_.at(j.cluster).config, now);
     RunState r;
     r.id = "run-" + std::to_string(next_run_++);
     r.cluster = j.cluster;
@@ -229,12 +238,12 @@ Expected<std::string> Daemon::request_run(RunState request) {
 }
 
 // Keeps a run for GET /api/v1/runs/{id}; the oldest finished ones are
-// forgotten past kMaxRunsRemembered, so the map stays bounded however long
+// forgotten past config_.runs_remembered, so the map stays bounded however long
 // the daemon runs.
 void Daemon::remember(const RunState& r) {
   runs_[r.id] = r;
   run_order_.push_back(r.id);
-  while (run_order_.size() > kMaxRunsRemembered) {
+  while (run_order_.size() > config_.runs_remembered) {
     const std::string& oldest = runs_[run_order_.front()].state;
     if (oldest == "queued" || oldest == "running") break;
     runs_.erase(run_order_.front());
@@ -280,6 +289,13 @@ void Daemon::execute(RunState run) {
   } catch (const std::exception& e) {
     result = Error(std::string("the run failed: ") + e.what());
   }
+  // The run's rows and plans are freed by now (only the report is left).
+  // Each run has a thread of its own, and glibc's per-thread malloc arenas
+  // keep what a run freed: without this, RSS between runs went from 39 MiB
+  // after 100 runs of the example cluster to 55 MiB after 600
+  // (tests/daemon/memory_test.cpp), with it 25 MiB throughout. Returning the
+  // free pages costs some milliseconds per run.
+  ::malloc_trim(0);
   finish(run, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
@@ -313,7 +329,11 @@ void Daemon::finish(const RunState& run, const Expected<report::Report>& result,
 std::vector<JobStatus> Daemon::jobs() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<JobStatus> out;
-  for (const auto& [key, j] : jobs_) out.push_back(j.status);
+  for (const auto& [key, j] : jobs_) {
+    out.push_back(j.status);
+    if (j.next_due != Clock::time_point::max())
+      out.back().next_run_time = std::chrono::duration<double>(j.next_due.time_since_epoch()).count();
+  }
   return out;
 }
 

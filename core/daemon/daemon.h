@@ -49,6 +49,7 @@ struct JobStatus {
   uint64_t runs_ok = 0, runs_failed = 0;
   double last_duration_seconds = 0;
   double last_run_time = 0;  // epoch seconds of the last finished run
+  double next_run_time = 0;  // epoch seconds the next scheduled run is due; 0 = on demand only
   std::string last_error;    // of the last run, "" when it worked
   bool running = false;
 };
@@ -113,6 +114,9 @@ class Daemon {
   Expected<report::Report> inspect(const RunState& run);
   void finish(const RunState& run, const Expected<report::Report>& result, double seconds);
   Job& job_for(const std::string& cluster, const std::string& profile);  // with mutex_ held
+  // When a job of this cluster is next due, the last one having been due at
+  // or before `now`: a cron schedule's next fire time, else now + interval.
+  Clock::time_point next_due(const ClusterConfig& c, Clock::time_point now) const;
   void remember(const RunState& r);                                      // with mutex_ held
 
   DaemonConfig config_;

@@ -86,6 +86,9 @@ void job_metrics(Page& p, const std::vector<JobStatus>& jobs) {
   p.family("kinspect_last_run_timestamp_seconds", "gauge", "When the last inspection finished (Unix time; 0 = none yet).");
   for (const auto& j : jobs)
     p.sample("kinspect_last_run_timestamp_seconds", {{"cluster", j.cluster}, {"profile", j.profile}}, j.last_run_time);
+  p.family("kinspect_next_run_timestamp_seconds", "gauge", "When the next scheduled inspection is due (Unix time; 0 = on demand only).");
+  for (const auto& j : jobs)
+    p.sample("kinspect_next_run_timestamp_seconds", {{"cluster", j.cluster}, {"profile", j.profile}}, j.next_run_time);
   p.family("kinspect_run_in_progress", "gauge", "1 while an inspection of the cluster and profile runs.");
   for (const auto& j : jobs) p.sample("kinspect_run_in_progress", {{"cluster", j.cluster}, {"profile", j.profile}}, j.running);
 }
@@ -123,6 +126,10 @@ void daemon_metrics(Page& p, Daemon& d, const HttpServer* server) {
   p.sample("kinspect_http_requests_total", {}, double(server->requests()));
   p.family("kinspect_http_refused_connections_total", "counter", "Connections refused for being over the limit.");
   p.sample("kinspect_http_refused_connections_total", {}, double(server->refused()));
+  if (!server->tls()) return;
+  p.family("kinspect_http_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed or did not finish within the request timeout (plain HTTP included).");
+  p.sample("kinspect_http_tls_handshake_failures_total", {}, double(server->handshake_failures()));
 }
 
 }  // namespace

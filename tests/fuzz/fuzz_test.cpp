@@ -72,3 +72,5 @@ TEST(Fuzz, CloudAwsOutputsFindNoCrash) { fuzz("cloud_aws_fuzz", "cloud-aws", "10
 TEST(Fuzz, CloudAliyunOutputsFindNoCrash) { fuzz("cloud_aliyun_fuzz", "cloud-aliyun", "10"); }
 // net.http_probe's URL splitter (issue 14).
 TEST(Fuzz, ProbeUrlSplitterRoundTrips) { fuzz("url_fuzz", "probe-url", "10"); }
+// Schedules of kinspect serve (core/daemon/cron.cpp).
+TEST(Fuzz, CronScheduleParserFindsNextFireTimesOrALocatedError) { fuzz("cron_fuzz", "cron", "15"); }
