@@ -136,6 +136,8 @@ void settle_pod_logs(const std::string& tool, PluginRegistry& reg, const std::st
   settings["input"] = dir.string();
 }
 
+constexpr std::string_view kLabelPath = "metadata.labels.";
+
 // "a=b,c=d" as k8s.pods constraints on metadata.labels (pushed down to the
 // API server as a labelSelector); only equality requirements are taken.
 Expected<std::vector<ScanConstraint>> label_constraints(const std::string& selector) {
@@ -150,15 +152,17 @@ Expected<std::vector<ScanConstraint>> label_constraints(const std::string& selec
     at = comma + 1;
   }
   std::vector<ScanConstraint> out;
-  for (const auto& [k, v] : req) out.push_back({"metadata.labels." + k, {v}});
+  for (const auto& [k, v] : req) out.push_back({std::string(kLabelPath) + k, {v}});
   return out;
 }
 
+// The API server selected the pods already; a provider that ignores the
+// pushed-down selector (a snapshot) is filtered here.
 bool labels_match(const json::object& pod, const std::vector<ScanConstraint>& constraints) {
   const json::value* labels = pod.if_contains("metadata") && pod.at("metadata").is_object()
                                   ? pod.at("metadata").as_object().if_contains("labels") : nullptr;
   for (const auto& c : constraints) {
-    const json::value* v = labels && labels->is_object() ? labels->as_object().if_contains(c.path.substr(16)) : nullptr;
+    const json::value* v = labels && labels->is_object() ? labels->as_object().if_contains(c.path.substr(kLabelPath.size())) : nullptr;
     if (!v || !v->is_string() || v->as_string() != c.values[0]) return false;
   }
   return true;
