@@ -36,7 +36,8 @@ namespace {
 // query only when the check has no query yet, so a multi-line QUERY may have
 // its own FROM and WHERE lines.
 constexpr std::array kClauses = {"CHECK", "TITLE", "CATEGORY", "SEVERITY", "COMPONENT", "TAGS", "DOC",
-                                 "DESCRIPTION", "PARAM", "QUERY", "OBJECT", "MESSAGE", "REMEDY"};
+                                 "DESCRIPTION", "PARAM", "QUERY", "OBJECT", "MESSAGE", "REMEDY",
+                                 "SAME_AS", "TARGET", "TOOL_ID"};
 
 bool is_clause_keyword(std::string_view w) {
   return std::find(kClauses.begin(), kClauses.end(), w) != kClauses.end();
@@ -69,7 +70,8 @@ class CheckFileParser {
   void parse_check(const std::vector<Clause>& clauses, size_t begin, size_t end);
   // Body helpers. Each returns false after reporting.
   bool word(const Clause& c, std::string& out);
-  bool words(const Clause& c, std::vector<std::string>& out);
+  bool words(const Clause& c, std::vector<std::string>& out, bool colons = false);
+  bool tool_ids(const Clause& c, std::vector<std::string>& out);
   bool string(const Clause& c, std::string& out, Token* token = nullptr);
   bool templ(const Clause& c, Template& out);
   bool param(const Clause& c, ParamDef& out);
@@ -118,7 +120,7 @@ std::vector<Clause> CheckFileParser::split() {
     }
     if (line_start && std::isupper(static_cast<unsigned char>(c))) {
       size_t j = i;
-      while (j < t.size() && std::isupper(static_cast<unsigned char>(t[j]))) ++j;
+      while (j < t.size() && (std::isupper(static_cast<unsigned char>(t[j])) || t[j] == '_')) ++j;  // SAME_AS
       std::string_view w = t.substr(i, j - i);
       bool ends_word = j >= t.size() || !(std::isalnum(static_cast<unsigned char>(t[j])) || t[j] == '_' || t[j] == '.');
       if (ends_word && (is_clause_keyword(w) || (w == "FROM" && !has_query))) {
@@ -168,15 +170,16 @@ bool CheckFileParser::word(const Clause& c, std::string& out) {
   return true;
 }
 
-bool CheckFileParser::words(const Clause& c, std::vector<std::string>& out) {
+bool CheckFileParser::words(const Clause& c, std::vector<std::string>& out, bool colons) {
   size_t i = skip_blank(c.body_begin, c.body_end);
+  auto name_char = [&](char ch) { return id_char(ch) || (colons && ch == ':'); };
   for (;;) {
-    if (i >= c.body_end || !id_char(text()[i])) {
+    if (i >= c.body_end || !name_char(text()[i])) {
       report(i < c.body_end ? i : c.keyword_offset, "expected a name in " + c.keyword);
       return false;
     }
     size_t j = i;
-    while (j < c.body_end && id_char(text()[j])) ++j;
+    while (j < c.body_end && name_char(text()[j])) ++j;
     out.emplace_back(text().substr(i, j - i));
     i = skip_blank(j, c.body_end);
     if (i >= c.body_end) return true;
@@ -186,6 +189,21 @@ bool CheckFileParser::words(const Clause& c, std::vector<std::string>& out) {
     }
     i = skip_blank(i + 1, c.body_end);
   }
+}
+
+// SAME_AS polaris:runAsPrivileged, popeye:POP-106: TOOL:ID names.
+bool CheckFileParser::tool_ids(const Clause& c, std::vector<std::string>& out) {
+  size_t before = out.size();
+  if (!words(c, out, true)) return false;
+  for (size_t i = before; i < out.size(); ++i) {
+    size_t colon = out[i].find(':');
+    if (colon == 0 || colon == std::string::npos || colon + 1 == out[i].size() || out[i].find(':', colon + 1) != std::string::npos) {
+      report(skip_blank(c.body_begin, c.body_end), "'" + out[i] + "' in SAME_AS is not TOOL:ID",
+             "name the tool and its check id, e.g. polaris:runAsPrivileged");
+      return false;
+    }
+  }
+  return true;
 }
 
 bool CheckFileParser::string(const Clause& c, std::string& out, Token* token) {
@@ -357,6 +375,9 @@ void CheckFileParser::parse_check(const std::vector<Clause>& clauses, size_t beg
     else if (k == "OBJECT") templ(c, check.object);
     else if (k == "MESSAGE") templ(c, check.message);
     else if (k == "TAGS") words(c, check.tags);
+    else if (k == "SAME_AS") tool_ids(c, check.same_as);
+    else if (k == "TARGET") templ(c, check.target);
+    else if (k == "TOOL_ID") templ(c, check.tool_id);
     else if (k == "CATEGORY") {
       if (word(c, check.category) &&
           std::find(known_categories().begin(), known_categories().end(), check.category) == known_categories().end()) {
@@ -522,7 +543,7 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
     }
     in.param_values[size_t(it - in.param_names.begin())] = value;
   }
-  for (const Template* t : {&check.object, &check.message})
+  for (const Template* t : {&check.object, &check.message, &check.target, &check.tool_id})
     for (const auto& part : t->parts)
       if (part.expr) {
         in.extras.push_back(part.expr.get());
@@ -537,6 +558,8 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
   size_t next = 0;
   bound.object = bind_template(check.object, next);
   bound.message = bind_template(check.message, next);
+  bound.target = bind_template(check.target, next);
+  bound.tool_id = bind_template(check.tool_id, next);
   return bound;
 }
 
@@ -551,6 +574,8 @@ RowSink FindingsCollector::sink() {
     f.component = check_.def->component;
     render(f.object, check_.object, extras);
     render(f.message, check_.message, extras);
+    if (!check_.target.empty()) render(f.target, check_.target, extras);
+    if (!check_.tool_id.empty()) render(f.tool_id, check_.tool_id, extras);
     for (size_t i = 0; i < outputs.size(); ++i) f.row[outputs[i].name] = to_json(out[i]);
     bytes_ += f.object.size() + f.message.size() + json_bytes(f.row);
     if (bytes_ > options_.output_budget) {

@@ -60,6 +60,15 @@ struct CheckDef {
   Query query;
   Template object;
   Template message;
+  // Findings reported twice, once by kinspect and once by another tool through
+  // its adapter, are shown as one (docs/checks.md, "Equivalent findings"):
+  // SAME_AS lists the other tools' check ids this check detects too
+  // ("polaris:runAsPrivileged"); TARGET renders the Kubernetes object a finding
+  // is about, "<namespace>/<kind>/<name>[/<container>]" (kind in lower case);
+  // TOOL_ID renders an adapter finding's own tool id ("polaris:{r.check}").
+  std::vector<std::string> same_as;
+  Template target;
+  Template tool_id;
   std::string file;
   SourcePos pos;  // of the CHECK keyword
 };
@@ -86,6 +95,8 @@ struct BoundCheck {
   };
   std::vector<Part> object;
   std::vector<Part> message;
+  std::vector<Part> target;   // empty when the check has no TARGET
+  std::vector<Part> tool_id;  // empty when the check has no TOOL_ID
 };
 
 // Binds a check with its declared parameters; `overrides` (e.g. from a
@@ -99,6 +110,8 @@ struct Finding {
   std::string component;
   std::string object;
   std::string message;
+  std::string target;   // TARGET rendered, or ""
+  std::string tool_id;  // TOOL_ID rendered, or ""
   boost::json::object row;  // the query's output columns
 };
 

@@ -131,8 +131,24 @@ class Reader {
     str(*o, path, "message", f.message, true);
     enumeration(*o, path, "severity", f.severity, false, parse_severity, "critical, warning, info");
     enumeration(*o, path, "change", f.change, false, parse_change, "none, new, unchanged, resolved");
+    str(*o, path, "target", f.target);    // v1.2
+    str(*o, path, "tool_id", f.tool_id);  // v1.2
+    if (auto* a = array(*o, path, "also_reported_by", false))
+      for (size_t i = 0; i < a->size(); ++i) f.also.push_back(also((*a)[i], join(path, "also_reported_by") + "[" + std::to_string(i) + "]"));
     if (auto* d = o->if_contains("details")) f.details = *d;
     return f;
+  }
+
+  AlsoReported also(const json::value& v, const std::string& path) {
+    AlsoReported a;
+    auto* o = object(v, path);
+    if (!o) return a;
+    str(*o, path, "check", a.check_id, true);
+    str(*o, path, "tool_id", a.tool_id);
+    str(*o, path, "object", a.object);
+    str(*o, path, "message", a.message, true);
+    enumeration(*o, path, "severity", a.severity, false, parse_severity, "critical, warning, info");
+    return a;
   }
 
   void findings(const json::array& a, const std::string& path, std::vector<Finding>& out) {
@@ -157,6 +173,8 @@ class Reader {
     str(*o, path, "source", c.source);
     strings(*o, path, "tables", c.tables);
     num(*o, path, "duration_ms", c.duration_ms);
+    strings(*o, path, "same_as", c.same_as);  // v1.2
+    count(*o, path, "merged", c.merged);       // v1.2
     if (auto* a = array(*o, path, "findings", false)) findings(*a, join(path, "findings"), c.findings);
     return c;
   }

@@ -128,6 +128,7 @@ table.findings th{text-align:left;font-size:11px;text-transform:uppercase;letter
 table.findings td{padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 table.findings tr:last-child td{border-bottom:0}
 table.findings td.obj{width:34%}
+table.findings div.also{color:var(--muted);margin-top:3px}
 .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:var(--c);margin-right:6px;vertical-align:1px}
 .chg{margin-left:6px;font-size:10.5px;font-weight:700;text-transform:uppercase;border-radius:4px;padding:0 5px}
 .chg-new{color:var(--crit);background:var(--crit-bg)}.chg-resolved{color:var(--pass);background:var(--pass-bg)}
@@ -460,12 +461,17 @@ class Page {
             sev + "\" title=\"" + sev + "\"></span><code>" + esc(f.object) + "</code>";
     if (f.change == Change::New) out_ += "<span class=\"chg chg-new\">new</span>";
     if (f.change == Change::Resolved) out_ += "<span class=\"chg chg-resolved\">resolved</span>";
-    out_ += "</td><td class=\"msg\">" + esc(f.message) + "</td></tr>\n";
+    out_ += "</td><td class=\"msg\">" + esc(f.message);
+    for (const auto& a : f.also)
+      out_ += "<div class=\"also\">also <code>" + esc(a.check_id) + "</code> (<code>" + esc(a.tool_id) + "</code>): " +
+              esc(a.message) + "</div>";
+    out_ += "</td></tr>\n";
   }
 
   void check(const CheckResult& c) {
     std::string st(to_string(c.status)), sev(to_string(c.severity));
     std::string search = lower(c.id + " " + c.title + " " + c.category + " " + c.component + " " + c.reason);
+    for (const auto& id : c.same_as) search += " " + lower(id);  // a search for a tool's id finds its equivalent
     // Only a failure takes its severity's colour; other states their own.
     std::string cls = "check s-" + st + (c.status == Status::Fail ? " sev-" + sev : "");
     out_ += "<article class=\"" + cls + "\" id=\"" + anchor(c.id) + "\" data-check=\"" +
@@ -475,7 +481,9 @@ class Page {
     if (c.status == Status::Fail) out_ += "<span class=\"badge sev-" + sev + "\">" + sev + "</span>";
     else if (c.status != Status::Pass) out_ += "<span class=\"badge s-" + st + "\">" + st + "</span>";
     out_ += "<h4>" + esc(c.title.empty() ? c.id : c.title) + "</h4><code>" + esc(c.id) + "</code>";
-    if (c.status == Status::Fail) out_ += "<span class=\"nf\">" + plural(c.findings.size(), "finding") + "</span>";
+    if (c.status == Status::Fail)
+      out_ += "<span class=\"nf\">" + plural(c.findings.size(), "finding") +
+              (c.merged ? ", " + std::to_string(c.merged) + " more shown with the equivalent checks' findings" : "") + "</span>";
     out_ += "</div>\n";
     if (c.status == Status::Error || c.status == Status::Skipped)
       out_ += "<div class=\"reason\"><b>" + std::string(c.status == Status::Error ? "Error" : "Skipped") + ":</b> " +

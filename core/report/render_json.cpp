@@ -111,6 +111,16 @@ void write_finding(std::string& out, const Finding& f, std::string_view check_id
   member("severity", to_string(f.severity));
   member("change", to_string(f.change));
   member("fingerprint", f.fingerprint(check_id));
+  member("target", f.target);    // v1.2
+  member("tool_id", f.tool_id);  // v1.2
+  detail::newline(out, indent + 1);
+  out += "\"also_reported_by\": ";
+  json::array also;
+  for (const auto& a : f.also)
+    also.push_back(json::object{{"check", a.check_id}, {"tool_id", a.tool_id}, {"object", a.object},
+                                {"message", a.message}, {"severity", to_string(a.severity)}});
+  detail::write_json(out, also, indent + 1);
+  out += ',';
   detail::newline(out, indent + 1);
   out += "\"details\": ";
   detail::write_json(out, f.details, indent + 1);
@@ -219,6 +229,8 @@ std::string render_json(const Report& r) {
       o["source"] = c.source;
       o["tables"] = strings(c.tables);
       o["duration_ms"] = number(c.duration_ms);
+      o["same_as"] = strings(c.same_as);  // v1.2
+      o["merged"] = c.merged;             // v1.2
       if (i) out += ',';
       detail::newline(out, 2);
       out += '{';

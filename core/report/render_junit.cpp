@@ -95,12 +95,14 @@ std::string render_junit(const Report& r) {
       out += ">\n";
       if (c->status == Status::Fail) {
         std::string msg = std::string(to_string(c->severity)) + ": " + (c->title.empty() ? c->id : c->title) + " (" +
-                          detail::plural(c->findings.size(), "finding") + ")";
+                          detail::plural(c->findings.size(), "finding") +
+                          (c->merged ? ", " + std::to_string(c->merged) + " more shown with the equivalent checks' findings" : "") + ")";
         std::string text;
         for (const auto& f : c->findings) {
           text += f.object + ": " + f.message;
           if (f.change == Change::New) text += " [new]";
           text += "\n";
+          for (const auto& a : f.also) text += "  also " + a.check_id + " (" + a.tool_id + "): " + a.message + "\n";
         }
         if (!c->remedy.empty()) text += "\nRemedy: " + c->remedy + "\n";
         if (!c->doc.empty()) text += "Docs: " + c->doc + "\n";

@@ -168,6 +168,9 @@ class Writer {
       line += bold(obj) + "  " + term::printable(f.message);
       if (f.severity != c.severity) line += " " + dim("(" + std::string(to_string(f.severity)) + ")");
       out += line + "\n";
+      for (const auto& a : f.also)
+        out += std::string(indent) + (marks ? "      " : "") + dim("  also " + a.check_id + " (" + a.tool_id + "): ") +
+               term::printable(a.message) + "\n";
     }
     if (shown < c.findings.size())
       out += std::string(indent) + dim("... and " + std::to_string(c.findings.size() - shown) + " more") + "\n";
@@ -193,7 +196,9 @@ class Writer {
     if (c.status == Status::Fail) line += paint(status_style(c.status, c.severity), to_string(c.severity)) + " ";
     line += bold(c.id);
     if (!c.title.empty()) line += dash() + c.title;
-    if (c.status == Status::Fail) line += dim(" (" + plural(c.findings.size(), "finding") + ")");
+    if (c.status == Status::Fail)
+      line += dim(" (" + plural(c.findings.size(), "finding") +
+                  (c.merged ? ", " + std::to_string(c.merged) + " more shown with the equivalent checks' findings" : "") + ")");
     out += line + "\n";
     const std::string indent = "        ";
     if (c.status == Status::Error || c.status == Status::Skipped) {

@@ -17,8 +17,9 @@ namespace kinspect::report {
 
 // The JSON schema's identifier: the major on incompatible changes, the minor
 // when members are added (v1.1: a check's cause and optional, the summary's
-// not_checked and causes).
-inline constexpr const char* kSchemaVersion = "kinspect.report/v1.1";
+// not_checked and causes; v1.2: a check's same_as and merged, a finding's
+// target, tool_id and also_reported_by).
+inline constexpr const char* kSchemaVersion = "kinspect.report/v1.2";
 
 enum class Severity { Critical, Warning, Info };
 enum class Status { Pass, Fail, Error, Skipped };
@@ -34,12 +35,29 @@ bool parse_change(std::string_view s, Change& out);
 // Critical > Warning > Info.
 inline int rank(Severity s) { return s == Severity::Critical ? 2 : s == Severity::Warning ? 1 : 0; }
 
+// An adapter check's finding shown with the equivalent finding of another
+// check (SAME_AS) instead of on its own: kept whole, so its tool's id is
+// still in the report.
+struct AlsoReported {
+  std::string check_id;  // the adapter check ("polaris-danger")
+  std::string tool_id;   // "polaris:runAsPrivileged"
+  std::string object;
+  std::string message;
+  Severity severity = Severity::Warning;
+};
+
 struct Finding {
   std::string object;   // what it is about: "node/worker-2", "pod/kube-system/coredns-5d7f"
   std::string message;  // the check's message with the row's values
   Severity severity = Severity::Warning;
   boost::json::value details;  // the row's values, for machines; may be null
   Change change = Change::None;
+  // The Kubernetes object, "<namespace>/<kind>/<name>[/<container>]", when
+  // the check says (TARGET); an adapter finding's tool id (TOOL_ID).
+  std::string target;
+  std::string tool_id;
+  // The same problem on the same object as other checks reported it.
+  std::vector<AlsoReported> also;
   // Identity across runs: check id + object + message. Timestamps inside a
   // message make a finding "new" each time, so checks keep them out of
   // messages where they change every run.
@@ -65,6 +83,11 @@ struct CheckResult {
   // not make the run incomplete.
   bool optional = false;
   std::vector<Finding> findings;
+  // Other tools' check ids this check detects too ("polaris:runAsPrivileged").
+  std::vector<std::string> same_as;
+  // Findings of this check shown with an equivalent finding of another check
+  // (in that finding's `also`), so not in `findings` and not counted twice.
+  uint64_t merged = 0;
   std::vector<std::string> tables;  // tables it read
   double duration_ms = 0;
 };
@@ -101,6 +124,7 @@ struct CauseCount {
 inline constexpr std::string_view kNotApplicable = "not applicable";
 bool counts_as_not_checked(const CheckResult& c);
 
+
 struct Summary {
   uint64_t checks = 0, passed = 0, failed = 0, errors = 0, skipped = 0;
   uint64_t not_checked = 0;  // errors and skips that make the run incomplete (counts_as_not_checked)
@@ -126,5 +150,12 @@ struct Report {
 
   Summary summary() const;
 };
+
+// Shows each adapter finding (one with a tool_id and a target) with the
+// finding of a check that lists its tool_id in same_as on the same target,
+// rather than twice: the adapter finding moves into that finding's `also`
+// (which takes the higher severity of the two) and its check counts it in
+// `merged`. A finding no other check matches stays where it is.
+void merge_equivalent_findings(Report& report);
 
 }  // namespace kinspect::report

@@ -28,6 +28,8 @@ void add_kcql_findings(report::CheckResult& result, std::vector<kcql::Finding> f
     rf.object = std::move(f.object);
     rf.message = std::move(f.message);
     rf.severity = finding_severity(f.severity, result.severity, profile_override);
+    rf.target = std::move(f.target);
+    rf.tool_id = std::move(f.tool_id);
     rf.details = std::move(f.row);
     result.findings.push_back(std::move(rf));
   }

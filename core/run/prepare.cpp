@@ -264,6 +264,7 @@ class Binder {
     r.component = def->component;
     r.severity = severity_of(def->severity);
     r.remedy = def->remedy;
+    r.same_as = def->same_as;
     r.doc = def->doc_url;
     r.source = def->file + ":" + std::to_string(def->pos.line);
     kcql::Params params;

@@ -74,6 +74,7 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const CheckCatalog
   for (const auto& f : out.report.tables)
     if (f.name == "k8s.pods()") out.report.cluster.pods = f.rows;
   for (auto& t : run.tasks) out.report.checks.push_back(std::move(t.result));
+  report::merge_equivalent_findings(out.report);
   out.report.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return out;
 }

@@ -153,42 +153,111 @@ struct PolarisCounts {
   size_t all = 0, danger = 0, warning = 0;
 };
 
+// Counts what the file says, in each of the shapes Polaris has written:
+// check maps under "Results" (1.0 on) or "Messages" (January 2020), and
+// lists of {Message, Type} under NamespacedResults (up to 0.6).
 PolarisCounts count_polaris(const std::string& file) {
   PolarisCounts c;
-  auto add = [&](const json::value& results) {
-    if (!results.is_object()) return;
+  auto add_map = [&](const json::value& results) {
     for (const auto& [_, r] : results.as_object()) {
       ++c.all;
       if (r.at("Success").as_bool()) continue;
-      c.danger += r.at("Severity") == "danger";
+      c.danger += r.at("Severity") == "danger" || r.at("Severity") == "error";
       c.warning += r.at("Severity") == "warning";
     }
   };
+  auto add_list = [&](const json::value& messages) {
+    for (const auto& m : messages.as_array()) {
+      ++c.all;
+      c.danger += m.at("Type") == "error";
+      c.warning += m.at("Type") == "warning";
+    }
+  };
+  auto add = [&](const json::object& o) {
+    if (o.contains("Results")) add_map(o.at("Results"));
+    else if (o.contains("Messages") && o.at("Messages").is_object()) add_map(o.at("Messages"));
+    else if (o.contains("Messages")) add_list(o.at("Messages"));
+  };
+  auto add_pod = [&](const json::object& controller) {
+    const json::value& pod = controller.at("PodResult");
+    if (!pod.is_object()) return;
+    add(pod.as_object());
+    for (const auto& c2 : pod.at("ContainerResults").as_array()) add(c2.as_object());
+  };
   const json::value doc = json::parse(slurp(file));
+  if (doc.as_object().contains("NamespacedResults")) {
+    for (const auto& [_, ns] : doc.at("NamespacedResults").as_object())
+      for (const auto& [key, list] : ns.as_object())
+        if (key.ends_with("Results") && list.is_array())
+          for (const auto& r : list.as_array()) add_pod(r.as_object());
+    return c;
+  }
   for (const auto& r : doc.at("Results").as_array()) {
-    add(r.at("Results"));
-    const json::value& pod = r.at("PodResult");
-    if (!pod.is_object() || !pod.as_object().contains("Results")) continue;
-    add(pod.at("Results"));
-    for (const auto& c2 : pod.at("ContainerResults").as_array()) add(c2.at("Results"));
+    add(r.as_object());
+    add_pod(r.as_object());
   }
   return c;
 }
 
 TEST(Polaris, EveryAuditInTheCorpus) {
   auto files = files_of("polaris", ".json");
-  ASSERT_EQ(files.size(), 3u);
+  ASSERT_EQ(files.size(), 5u);
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     PolarisCounts want = count_polaris(file);
+    ASSERT_GT(want.all, 0u) << "the count found no checks: a shape it does not know";
     auto reg = adapter("polaris", file);
     EXPECT_EQ(rows(*reg, "polaris.results").size(), want.all);
     EXPECT_EQ(findings("polaris-danger", *reg).size(), want.danger);
     EXPECT_EQ(findings("polaris-warning", *reg).size(), want.warning);
     auto audits = rows(*reg, "polaris.audits");
     ASSERT_EQ(audits.size(), 1u);
-    EXPECT_EQ(audits[0].at("output_version"), "1.0");
+    EXPECT_EQ(audits[0].at("output_version"), json::parse(slurp(file)).at("PolarisOutputVersion"));
   }
+}
+
+// The January 2020 form: check maps under "Messages", severity "error".
+TEST(Polaris, MessagesMapsOfTheJanuary2020Output) {
+  const std::string file = data("polaris/polaris-0.6_audit_messages-schema_path-source_error-severity.json");
+  const json::value doc = json::parse(slurp(file));
+  auto reg = adapter("polaris", file);
+  auto results = rows(*reg, "polaris.results");
+  const json::object& first = doc.at("Results").as_array().at(0).as_object();
+  const json::object& container = first.at("PodResult").at("ContainerResults").as_array().at(0).as_object();
+  const json::object& stated = container.at("Messages").at("privilegeEscalationAllowed").as_object();
+  const json::object* got = nullptr;
+  for (const auto& r : results)
+    if (r.at("check") == "privilegeEscalationAllowed" && r.at("name") == first.at("Name")) got = &r;
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->at("level"), "container");
+  EXPECT_EQ(got->at("container"), container.at("Name"));
+  EXPECT_EQ(got->at("namespace"), first.at("Namespace"));
+  EXPECT_EQ(got->at("kind"), first.at("Kind"));
+  EXPECT_EQ(got->at("message"), stated.at("Message"));
+  EXPECT_EQ(stated.at("Severity"), "error");
+  EXPECT_EQ(got->at("severity"), "danger") << "Polaris 1.0 renamed error to danger";
+}
+
+// Polaris 0.4-0.6: NamespacedResults, lists of {Message, Type}, no check ids
+// in 0.4, the score inside ClusterSummary.
+TEST(Polaris, NamespacedResultsOfPolaris04) {
+  const std::string file = data("polaris/polaris-0.4_audit_namespaced-results-0.2_path-source.json");
+  const json::value doc = json::parse(slurp(file));
+  auto reg = adapter("polaris", file);
+  auto results = rows(*reg, "polaris.results");
+  const json::object& summary = doc.at("ClusterSummary").as_object();
+  EXPECT_EQ(results.size(), size_t(summary.at("Results").at("Totals").at("Successes").as_int64()));
+  size_t containers = 0;
+  for (const auto& r : results) {
+    EXPECT_EQ(r.at("kind"), "Deployment");
+    EXPECT_TRUE(r.at("check").is_null()) << "0.4 wrote no check ids";
+    EXPECT_TRUE(r.at("success").as_bool());
+    containers += r.at("level") == "container";
+  }
+  EXPECT_GT(containers, 0u);
+  auto audits = rows(*reg, "polaris.audits");
+  EXPECT_EQ(audits[0].at("score"), summary.at("Score"));
+  EXPECT_EQ(audits[0].at("namespaces"), summary.at("Namespaces"));
 }
 
 TEST(Polaris, ExactFindings) {
@@ -251,7 +320,8 @@ std::map<int64_t, size_t> popeye_levels(const json::value& doc) {
 }
 
 // Popeye v0.20 renamed sanitizers/sanitizer to sections/linter; the rest of
-// the report kept its shape. The newer form is made from the real file.
+// the report kept its shape. Each older report is also read in the newer form,
+// made from the real file (the corpus has real reports of both forms too).
 std::string to_sections_form(std::string text) {
   for (auto [from, to] : {std::pair{"\"sanitizers\"", "\"sections\""}, {"\"sanitizer\"", "\"linter\""}})
     for (size_t p; (p = text.find(from)) != std::string::npos;) text.replace(p, std::string(from).size(), to);
@@ -260,7 +330,7 @@ std::string to_sections_form(std::string text) {
 
 TEST(Popeye, BothFormsOfEveryReportInTheCorpus) {
   auto files = files_of("popeye", ".json");
-  ASSERT_EQ(files.size(), 2u);
+  ASSERT_EQ(files.size(), 5u);
   fs::path dir = fs::temp_directory_path() / ("kinspect-popeye-" + std::to_string(::getpid()));
   for (const auto& file : files) {
     fs::path newer = dir / fs::path(file).filename();
@@ -276,7 +346,9 @@ TEST(Popeye, BothFormsOfEveryReportInTheCorpus) {
       EXPECT_EQ(findings("popeye-warning", *reg).size(), levels[2]);
       auto linters = rows(*reg, "popeye.linters");
       ASSERT_FALSE(linters.empty());
-      EXPECT_EQ(linters[0].at("format"), input == file ? "sanitizers" : "sections");
+      const bool sections = json::parse(slurp(input)).at("popeye").as_object().contains("sections");
+      EXPECT_EQ(linters[0].at("format"), sections ? "sections" : "sanitizers");
+      EXPECT_EQ(linters.size(), json::parse(slurp(input)).at("popeye").at(sections ? "sections" : "sanitizers").as_array().size());
     }
   }
   fs::remove_all(dir);
@@ -292,6 +364,38 @@ TEST(Popeye, ExactFindingCarriesThePopCode) {
   EXPECT_EQ(issues[0].at("namespace"), "test-namespace");
   EXPECT_EQ(issues[0].at("level_name"), "warning");
   EXPECT_EQ(rows(*reg, "popeye.linters")[0].at("report_grade"), "B");
+}
+
+// Popeye's own golden JSON (internal/report/builder_test.go, v0.20 on): the
+// sections form with report_time, the errors object and the cluster names.
+TEST(Popeye, GoldenOutputOfPopeyeItself) {
+  auto reg = adapter("popeye", data("popeye/popeye-0.22.1_builder-test-golden_sections-format.json"));
+  auto issues = rows(*reg, "popeye.issues");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].at("linter"), "fred");
+  EXPECT_EQ(issues[0].at("level_name"), "ok");
+  EXPECT_TRUE(issues[0].at("code").is_null()) << "\"Blah\" has no [POP-nnn]";
+  EXPECT_TRUE(findings("popeye-error", *reg).empty());
+  auto linters = rows(*reg, "popeye.linters");
+  ASSERT_EQ(linters.size(), 1u);
+  EXPECT_EQ(linters[0].at("report_grade"), "A");
+  EXPECT_EQ(linters[0].at("ok"), 1);
+}
+
+// A run whose service account could not list most resources: Popeye (v0.11
+// form) reports each refusal as an error on the resource "" with no POP code,
+// and leaves "issues" out of linters that found nothing.
+TEST(Popeye, ForbiddenListsAreErrorsWithoutACode) {
+  const std::string file = data("popeye/zora_popeye_report_sanitizers-format_forbidden-rbac.json");
+  auto levels = popeye_levels(json::parse(slurp(file)));
+  auto reg = adapter("popeye", file);
+  auto errors = findings("popeye-error", *reg);
+  EXPECT_EQ(errors.size(), levels[3]);
+  size_t forbidden = 0;
+  for (const auto& f : errors) forbidden += f.message.find("is forbidden: User") != std::string::npos;
+  EXPECT_EQ(forbidden, levels[3]) << "every error in this file is a refused LIST";
+  EXPECT_TRUE(has_message(errors, "[Popeye] nodes is forbidden: User \"system:serviceaccount:default:foo\" cannot list "
+                                  "resource \"nodes\" in API group \"\" at the cluster scope: nodes "));
 }
 
 }  // namespace

@@ -184,5 +184,103 @@ TEST(AdaptersSnapshot, CarriesTheInputsForAnOfflineRun) {
   fs::remove_all(tmp);
 }
 
+// ---------------------------------------------------------------- side by side
+
+// The real Polaris audit, its one controller moved onto a Deployment of the
+// example cluster (frontend in shop, container app), so that Polaris and
+// kinspect's own run-as-non-root-not-enforced flag the same container.
+std::string polaris_on_frontend() {
+  json::value doc = json::parse(slurp(kPolaris));
+  json::object& res = doc.at("Results").as_array().at(0).as_object();
+  res["Kind"] = "Deployment";
+  res["Namespace"] = "shop";
+  res["Name"] = "frontend";
+  res.at("PodResult").at("ContainerResults").as_array().at(0).as_object()["Name"] = "app";
+  fs::path out = fs::temp_directory_path() / ("kinspect-polaris-frontend-" + std::to_string(::getpid()) + ".json");
+  write(out, json::serialize(doc));
+  return out.string();
+}
+
+size_t failing(const json::value& doc, const char* severity) {
+  size_t n = 0;
+  for (const auto& r : doc.at("Results").as_array()) {
+    const json::object& pod = r.at("PodResult").as_object();
+    for (const json::value* set : {&r.at("Results"), &pod.at("Results")})
+      for (const auto& [_, c] : set->as_object()) n += !c.at("Success").as_bool() && c.at("Severity") == severity;
+    for (const auto& ctr : pod.at("ContainerResults").as_array())
+      for (const auto& [_, c] : ctr.at("Results").as_object()) n += !c.at("Success").as_bool() && c.at("Severity") == severity;
+  }
+  return n;
+}
+
+const json::object* finding_on(const json::object& check, const std::string& object) {
+  for (const auto& f : check.at("findings").as_array())
+    if (f.at("object").as_string() == object) return &f.as_object();
+  return nullptr;
+}
+
+TEST(AdaptersCli, SameProblemOnTheSameObjectIsOneEntryNamingBothSources) {
+  const std::string file = polaris_on_frontend();
+  const json::value audit = json::parse(slurp(file));
+  auto alone = run_command(kinspect_run(""));
+  auto both = run_command(kinspect_run("--with polaris=" + sh_quote(file)));
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  auto before = checks_by_id(json::parse(alone.out));
+  const json::value rep = json::parse(both.out);
+  auto after = checks_by_id(rep);
+
+  // kinspect's finding on frontend/app carries Polaris's, whole.
+  const json::object* f = finding_on(after["run-as-non-root-not-enforced"], "deployment/frontend/app@shop");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->at("target"), "shop/deployment/frontend/app");
+  const json::array& also = f->at("also_reported_by").as_array();
+  ASSERT_EQ(also.size(), 1u) << json::serialize(*f);
+  EXPECT_EQ(also[0].at("check"), "polaris-danger");
+  EXPECT_EQ(also[0].at("tool_id"), "polaris:runAsRootAllowed");
+  EXPECT_EQ(also[0].at("object"), "deployment/frontend/app@shop#runAsRootAllowed");
+  EXPECT_NE(also[0].at("message").as_string().find("[Polaris runAsRootAllowed]"), std::string::npos);
+  EXPECT_EQ(f->at("severity"), "warning") << "the higher of info (kinspect) and warning (Polaris danger)";
+
+  // Nothing twice, nothing lost: Polaris's other findings stay in its checks.
+  const json::object& danger = after["polaris-danger"];
+  EXPECT_EQ(danger.at("status"), "fail");
+  EXPECT_EQ(danger.at("merged"), 1);
+  EXPECT_EQ(danger.at("findings").as_array().size(), failing(audit, "danger") - 1);
+  EXPECT_EQ(finding_on(danger, "deployment/frontend/app@shop#runAsRootAllowed"), nullptr);
+  EXPECT_NE(finding_on(danger, "deployment/frontend/app@shop#runAsPrivileged"), nullptr)
+      << "no kinspect check flags it on this cluster: it stays Polaris's";
+  EXPECT_EQ(after["polaris-warning"].at("findings").as_array().size(), failing(audit, "warning"));
+  EXPECT_EQ(after["polaris-warning"].at("merged"), 0);
+
+  // kinspect's own findings are the same as without Polaris; the others carry nothing.
+  for (const auto& [id, c] : before) {
+    SCOPED_TRACE(id);
+    ASSERT_TRUE(after.count(id));
+    EXPECT_EQ(after[id].at("findings").as_array().size(), c.at("findings").as_array().size());
+    for (const auto& x : after[id].at("findings").as_array())
+      if (x.at("object") != "deployment/frontend/app@shop") {
+        EXPECT_TRUE(x.at("also_reported_by").as_array().empty());
+      }
+  }
+  uint64_t listed = 0;
+  for (const auto& [_, c] : after) listed += c.at("findings").as_array().size();
+  EXPECT_EQ(rep.at("summary").at("findings").to_number<uint64_t>(), listed);
+  EXPECT_EQ(listed, json::parse(alone.out).at("summary").at("findings").to_number<uint64_t>() + failing(audit, "danger") +
+                        failing(audit, "warning") - 1);
+
+  // The other formats show it once, with both names.
+  auto in_format = [&](const std::string& format) {
+    std::string cmd = kinspect_run("--with polaris=" + sh_quote(file));
+    return run_command(cmd.replace(cmd.find(" --format json "), 15, " --format " + format + " "));
+  };
+  auto text = in_format("terminal");
+  EXPECT_NE(text.out.find("also polaris-danger (polaris:runAsRootAllowed)"), std::string::npos) << text.out;
+  auto junit = in_format("junit");
+  EXPECT_NE(junit.out.find("also polaris-danger (polaris:runAsRootAllowed)"), std::string::npos);
+  auto html = in_format("html");
+  EXPECT_NE(html.out.find("<code>polaris:runAsRootAllowed</code>"), std::string::npos);
+  fs::remove(file);
+}
+
 }  // namespace
 }  // namespace adapters_test

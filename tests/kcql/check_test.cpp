@@ -69,6 +69,47 @@ TEST(Checks, ShorthandCheckFindings) {
   EXPECT_EQ(f[1].object, "node/worker-c");
 }
 
+// TARGET and TOOL_ID render per finding like OBJECT; SAME_AS is a list of
+// TOOL:ID names (docs/kcql.md, "Equivalent findings").
+TEST(Checks, EquivalenceClauses) {
+  auto checks = parse_checks(R"(CHECK node-not-ready-with-target
+  TITLE    "t"
+  CATEGORY nodes
+  SEVERITY warning
+  FROM     k8s.nodes n
+  WHERE    condition(n, 'Ready').status != 'True'
+  OBJECT   "node/{n.metadata.name}"
+  TARGET   "/node/{n.metadata.name}"
+  TOOL_ID  "othertool:{lower(n.metadata.name)}"
+  SAME_AS  polaris:runAsPrivileged, popeye:POP-106
+  MESSAGE  "m"
+)",
+                             "eq.kcql");
+  ASSERT_TRUE(checks.ok()) << checks.error().format();
+  EXPECT_EQ((*checks)[0].same_as, (std::vector<std::string>{"polaris:runAsPrivileged", "popeye:POP-106"}));
+  auto f = findings((*checks)[0]);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].target, "/node/worker-b");
+  EXPECT_EQ(f[0].tool_id, "othertool:worker-b");
+  EXPECT_EQ(f[0].object, "node/worker-b") << "the other templates are unchanged";
+
+  auto bad = parse_checks(R"(CHECK c
+  TITLE    "t"
+  CATEGORY nodes
+  SEVERITY warning
+  FROM     k8s.nodes n
+  SAME_AS  runAsPrivileged
+  MESSAGE  "m"
+)",
+                          "bad.kcql");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().format().find("bad.kcql:6:12: error: 'runAsPrivileged' in SAME_AS is not TOOL:ID"), std::string::npos)
+      << bad.error().format();
+  auto none = findings(find(*parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql"), "node-not-ready"));
+  ASSERT_FALSE(none.empty());
+  EXPECT_EQ(none[0].target, "") << "no TARGET, no target";
+}
+
 TEST(Checks, ParameterOverridesAtBindAndExecution) {
   auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
   ASSERT_TRUE(checks.ok());

@@ -87,7 +87,7 @@ TEST(ReportJson, ReadsEveryField) {
 
 TEST(ReportJson, SummaryAndSchemaFieldsAreWritten) {
   std::string j = render_json(sample_report());
-  EXPECT_EQ(j.rfind("{\n  \"schema\": \"kinspect.report/v1.1\",\n", 0), 0u) << j.substr(0, 80);
+  EXPECT_EQ(j.rfind("{\n  \"schema\": \"kinspect.report/v1.2\",\n", 0), 0u) << j.substr(0, 80);
   EXPECT_NE(j.find("\"not_checked\": 1"), std::string::npos) << "the etcd error; the profile's skip is not applicable";
   EXPECT_NE(j.find("\"failed\": 6"), std::string::npos);
   EXPECT_NE(j.find("\"findings\": " + std::to_string(kFindings)), std::string::npos);
@@ -110,6 +110,17 @@ TEST(ReportJson, GoldenFile) {
   auto parsed = parse_report_json(golden, kGolden);
   ASSERT_TRUE(parsed.ok()) << parsed.error().format();
   EXPECT_EQ(render_json(*parsed), golden);
+}
+
+// A v1.1 report (the golden file before v1.2 added same_as, merged, target,
+// tool_id and also_reported_by) reads back as the same report, those empty.
+TEST(ReportJson, ReadsTheV11GoldenFile) {
+  const std::string old_file = std::string(REPORT_TEST_DATA_DIR) + "/sample-v1.1.json";
+  auto old = parse_report_json(read_file(old_file), old_file);
+  ASSERT_TRUE(old.ok()) << old.error().format();
+  Report now = sample_report();
+  old->schema = now.schema;
+  EXPECT_EQ(render_json(*old), render_json(now));
 }
 
 TEST(ReportJson, FingerprintIsStable) {
@@ -170,7 +181,7 @@ TEST(ReportJson, SchemaRejectsWhatTheReaderRejects) {
     std::string text, expect;
   } cases[] = {
       {bad("\"status\": \"fail\"", "\"status\": \"broken\""), "checks/0/status"},
-      {bad("\"schema\": \"kinspect.report/v1.1\"", "\"schema\": \"kinspect.report/v2\""), "schema"},
+      {bad("\"schema\": \"kinspect.report/v1.2\"", "\"schema\": \"kinspect.report/v2\""), "schema"},
       {bad("\"severity\": \"critical\"", "\"severity\": \"fatal\""), "checks/0/severity"},
       {bad("\"nodes\": 6", "\"nodes\": \"six\""), "cluster/nodes"},
   };

@@ -37,6 +37,9 @@ Settings parse_settings(std::string_view tool, std::string_view config_json,
     } else if (key == "live_unavailable") {
       if (!value.is_string()) throw std::runtime_error(s.tool + ": setting live_unavailable must be text");
       s.live_unavailable = value.as_string();
+    } else if (key == "live_annotation") {
+      if (!value.is_string()) throw std::runtime_error(s.tool + ": setting live_annotation must be text");
+      s.live_annotation = value.as_string();
     } else if (key == "max_input_bytes") {
       if (!value.is_int64() || value.as_int64() <= 0)
         throw std::runtime_error(s.tool + ": setting max_input_bytes must be a positive integer, got " + json::serialize(value));
@@ -223,7 +226,11 @@ std::vector<ks::SettingSpec> AdapterPlugin::settings() const {
   if (live_.own) out.push_back({"live", ks::Type::Boolean, "false", "read the tool's results from the live cluster (--with TOOL)"});
   if (!live_.pods.empty()) {
     out.push_back({"live_pods", ks::Type::Text, json::serialize(json::value(live_.pods)),
-                   "--with " + settings_.tool + " alone reads the logs of the pods this label selector picks (any namespace)"});
+                   "--with " + settings_.tool + " alone reads the " + (live_.annotation.empty() ? "logs" : "annotation " + live_.annotation) +
+                       " of the pods this label selector picks (any namespace)"});
+    if (!live_.annotation.empty())
+      out.push_back({"live_annotation", ks::Type::Text, json::serialize(json::value(live_.annotation)),
+                     "the annotation --with " + settings_.tool + " alone reads; set by kinspect when it did"});
     out.push_back({"live_unavailable", ks::Type::Text, "null",
                    "set by kinspect: why --with " + settings_.tool + " alone found no results (its tables are then not checked)"});
   }

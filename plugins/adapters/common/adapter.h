@@ -32,6 +32,10 @@ struct Settings {
   // Set by the host when --with TOOL alone found no results where the
   // adapter's `live_pods` says they are: why (every scan is unavailable).
   std::string live_unavailable;
+  // Set by the host when --with TOOL alone read the annotation `LiveSource::
+  // annotation` of the `pods`: then each input file is one pod's annotation
+  // value (named <namespace>_<pod>.json), not the tool's usual output.
+  std::string live_annotation;
   int64_t max_input_bytes = kDefaultMaxInputBytes;
   json::object extra;  // settings the adapter declares beyond these
 };
@@ -120,6 +124,9 @@ struct LiveSource {
   // (setting `live_pods`): the host reads them through k8s.pod_logs and
   // passes them as a folder of <node>.log files, the adapter's `input`.
   std::string pods;
+  // With `pods`: the host reads this annotation of those pods (setting
+  // `live_annotation`, a GET of the pod list) instead of their logs.
+  std::string annotation;
 };
 
 // The base of every adapter: settings, the "no input" rule, and one method
