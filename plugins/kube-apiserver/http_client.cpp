@@ -634,7 +634,9 @@ struct HttpConn {
       }
       tcps.expires_after(std::min<std::chrono::milliseconds>(m.timeout(), left));
       auto ec = run([&](boost::system::error_code& out) {
-        with([&](auto& s) { http::async_read(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
+        // read_some: returns as soon as body bytes arrived, so a WATCH
+        // stream's small events are seen when sent, not when 64 KiB piled up.
+        with([&](auto& s) { http::async_read_some(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
       });
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
