@@ -772,10 +772,21 @@ class KubeApiserver : public ks::Plugin {
     return std::make_unique<SnapshotRows>(std::move(rows));
   }
 
-  WatchedTable& watched(const ListTarget& lt, const RowOptions& opts) {
+  // One watched copy per LIST target, with the union of the projections
+  // scans asked of it (the host re-reads only what it asked for, so more
+  // columns are harmless). A scan that needs more than the copy holds
+  // replaces it with a wider one, LISTed afresh: once per new projection,
+  // in the first runs, never after.
+  WatchedTable& watched(const ListTarget& lt, const RowOptions& asked) {
+    const std::string key = lt.path + "?" + lt.selectors;
+    RowOptions opts = asked;
+    if (auto it = watches_.find(key); it != watches_.end()) {
+      if (covers(it->second->options(), asked)) return *it->second;
+      opts = widest(it->second->options(), asked);
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", "watch of " + lt.resource + ": a wider projection, listed again");
+      watches_.erase(it);
+    }
     WatchTarget wt{lt.path, lt.selectors, lt.resource, ItemIdentity{lt.kind, lt.api_version}, opts};
-    const std::string key = watch_key(wt);
-    if (auto it = watches_.find(key); it != watches_.end()) return *it->second;
     Lister lister = [this, lt, opts](ApiClient& c, ListCapture& capture) {
       ListScan scan(c, {lt}, cfg_, host_, CancelCheck(), opts, &capture);
       std::string ignored;

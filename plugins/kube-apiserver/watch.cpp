@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <random>
 
 namespace ks = kinspect::sdk;
@@ -17,10 +18,17 @@ using Steady = std::chrono::steady_clock;
 // A watch event line longer than this is refused (an object is at most a few MiB).
 constexpr size_t kMaxEventBytes = 64u << 20;
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += s + ",";
-  return out;
+// Whether dotted path `p` is read when `paths` are ("spec" covers "spec.containers").
+bool path_covered(const std::string& p, const std::vector<std::string>& paths) {
+  for (const auto& q : paths)
+    if (p == q || (p.size() > q.size() && p.compare(0, q.size(), q) == 0 && p[q.size()] == '.')) return true;
+  return false;
+}
+
+std::vector<std::string> merged(std::vector<std::string> a, const std::vector<std::string>& b) {
+  for (const auto& x : b)
+    if (std::find(a.begin(), a.end(), x) == a.end()) a.push_back(x);
+  return a;
 }
 
 std::string member_text(const json::object& o, const char* key) {
@@ -29,10 +37,31 @@ std::string member_text(const json::object& o, const char* key) {
 }
 }  // namespace
 
-std::string watch_key(const WatchTarget& t) {
-  const RowOptions& o = t.opts;
-  return t.path + "?" + t.selectors + "|" + (o.include_secret_data ? "s" : "") + (o.project ? "p" : "") +
-         (o.strip_managed_fields ? "m" : "") + "|" + joined(o.keep) + "|" + joined(o.read_paths);
+bool covers(const RowOptions& have, const RowOptions& want) {
+  if (have.include_secret_data != want.include_secret_data) return false;
+  if (have.strip_managed_fields && !want.strip_managed_fields) return false;
+  if (have.project) {
+    if (!want.project) return false;
+    for (const auto& k : want.keep)
+      if (!have.keeps(k)) return false;
+  }
+  // Empty read_paths: nothing was skipped.
+  if (!have.read_paths.empty()) {
+    if (want.read_paths.empty()) return false;
+    for (const auto& p : want.read_paths)
+      if (!path_covered(p, have.read_paths)) return false;
+  }
+  return true;
+}
+
+RowOptions widest(const RowOptions& a, const RowOptions& b) {
+  RowOptions o = a;
+  o.project = a.project && b.project;
+  o.keep = o.project ? merged(a.keep, b.keep) : std::vector<std::string>{};
+  o.read_paths = a.read_paths.empty() || b.read_paths.empty() ? std::vector<std::string>{} : merged(a.read_paths, b.read_paths);
+  o.strip_managed_fields = a.strip_managed_fields && b.strip_managed_fields;
+  o.drop_identity = false;
+  return o;
 }
 
 void WatchedTable::Rows::put(std::string_view uid, std::string row) {

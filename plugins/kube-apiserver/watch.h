@@ -68,8 +68,10 @@ struct WatchTarget {
   RowOptions opts;
 };
 
-// The key a watched table is found by: its target and projection.
-std::string watch_key(const WatchTarget& t);
+// Whether rows written with `have` hold everything rows written with `want` would.
+bool covers(const RowOptions& have, const RowOptions& want);
+// The narrowest projection that covers both.
+RowOptions widest(const RowOptions& a, const RowOptions& b);
 
 using RowPtr = std::shared_ptr<const std::string>;
 
@@ -89,6 +91,7 @@ class WatchedTable {
   // not been healthy for stale_seconds.
   std::optional<std::vector<RowPtr>> rows(std::string& why);
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  const RowOptions& options() const { return target_.opts; }
 
  private:
   struct Rows {
