@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: watch_bench SNAPSHOT_DIR [RUNS]\n");
     return 2;
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it happens
   const std::string snap = argv[1];
   const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   const std::string dir = temp_dir("watch-bench");

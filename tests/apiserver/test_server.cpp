@@ -866,19 +866,14 @@ bool Server::route_request(const Request& r, Response& out) {
   auto watch = r.params.find("watch");
   if (watch != r.params.end() && (watch->second == "1" || watch->second == "true"))
     if (route_watch(r, path, ns, out)) return true;
-  std::optional<Collection> copy;
-  std::string list_rv;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = collections_.find(path);
-    if (it != collections_.end()) {
-      copy = it->second;
-      copy->events.clear();
-    }
-    list_rv = std::to_string(rv_);
-  }
-  if (copy) {
-    Collection* c = &*copy;
+  // Held while the page is written: objects change only between pages.
+  std::unique_lock<std::mutex> collection_lock(mu_);
+  auto found = collections_.find(path);
+  const std::string list_rv = std::to_string(rv_);
+  if (found == collections_.end()) collection_lock.unlock();
+  if (found != collections_.end()) {
+    Collection* c = &found->second;
+    const bool selectors = r.params.count("fieldSelector") || r.params.count("labelSelector");
     size_t limit = r.params.count("limit") ? std::stoul(r.params.at("limit")) : 0;
     size_t offset = 0;
     if (r.params.count("continue")) {
@@ -893,7 +888,7 @@ bool Server::route_request(const Request& r, Response& out) {
     std::vector<const std::string*> sel;
     std::string bad_selector;
     for (size_t i = 0; i < c->items.size(); ++i)
-      if ((ns.empty() || c->namespaces[i] == ns) && selected(json::parse(c->items[i]), r, path, bad_selector))
+      if ((ns.empty() || c->namespaces[i] == ns) && (!selectors || selected(json::parse(c->items[i]), r, path, bad_selector)))
         sel.push_back(&c->items[i]);
     if (!bad_selector.empty()) {
       out.status = 400;
