@@ -49,8 +49,13 @@ RegistryOptions Daemon::registry_options(const ClusterConfig& c) const {
   if (!c.snapshot.empty()) kube["snapshot"] = c.snapshot;
   if (!c.kubeconfig.empty()) kube["kubeconfig"] = c.kubeconfig;
   if (!c.context.empty()) kube["context"] = c.context;
+  // A live cluster's tables are kept current with WATCH (docs/daemon.md),
+  // in one worker, so each table is LISTed once, not once per worker.
+  if (c.snapshot.empty()) kube["watch"] = true;
   for (const auto& [plugin, kv] : c.settings)
     for (const auto& [k, v] : kv) settings[plugin][k] = setting_value(v);
+  if (const json::value* w = settings["kube-apiserver"].if_contains("watch"); w && w->is_bool() && w->as_bool())
+    o.isolation.max_workers_for["kube-apiserver"] = 1;
   for (auto& [plugin, obj] : settings) o.config[plugin] = json::serialize(obj);
   return o;
 }

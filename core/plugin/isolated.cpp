@@ -902,7 +902,10 @@ size_t load_some(const std::vector<std::shared_ptr<const PluginImage>>& images, 
       out[from + i] = id.error();
       return from + i + 1;
     }
-    auto p = std::make_unique<IsolatedPlugin>(images[from + i], settings, options);
+    IsolationOptions pool = options;
+    if (auto it = options.max_workers_for.find(id->name); it != options.max_workers_for.end())
+      pool.max_workers_per_plugin = it->second;
+    auto p = std::make_unique<IsolatedPlugin>(images[from + i], settings, pool);
     Status st = p->adopt(std::move(id.value()));
     if (st.ok() && alone) p->keep_loader(std::move(w.value()));
     if (st.ok()) out[from + i] = std::unique_ptr<LoadedPlugin>(std::move(p));

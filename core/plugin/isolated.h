@@ -12,6 +12,7 @@
 // through the kernel.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ namespace kinspect {
 struct IsolationOptions {
   std::string worker_exe;  // the kinspect executable; "" = /proc/self/exe
   unsigned max_workers_per_plugin = 0;  // 0 = the number of cores
+  // Per plugin name, overriding max_workers_per_plugin: 1 for a plugin that
+  // keeps state between scans (kube-apiserver's watched tables), so every
+  // scan of it meets the same instance.
+  std::map<std::string, unsigned> max_workers_for;
   // Size of each of the two shared batch slots; a larger batch, or 0 here,
   // goes through the socket.
   size_t shared_batch_bytes = size_t(8) << 20;

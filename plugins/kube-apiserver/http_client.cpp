@@ -15,9 +15,11 @@
 #include <zlib.h>
 #endif
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -139,6 +141,10 @@ struct ApiClient::Impl {
   std::string token_cache;
   Clock::time_point token_read{};
   std::vector<std::unique_ptr<HttpConn>> idle;  // kept-alive connections
+  // interrupt(): every I/O wait of every connection ends now and for good.
+  std::atomic<bool> interrupted{false};
+  std::mutex running_mutex;
+  std::vector<asio::io_context*> running;  // the connections' event loops
 
   Impl(Connection c, ClientOptions o, LogFn l)
       : conn(std::move(c)), opts(o), log(std::move(l)), bucket(o.qps, o.burst), retry_budget(4 * std::max(0, o.max_retries)) {
@@ -332,8 +338,15 @@ struct HttpConn {
   std::vector<char> gz_in = std::vector<char>(64 * 1024);
 #endif
 
-  explicit HttpConn(ApiClient::Impl& impl) : m(impl) {}
+  explicit HttpConn(ApiClient::Impl& impl) : m(impl) {
+    std::lock_guard<std::mutex> lock(m.running_mutex);
+    m.running.push_back(&ioc);
+  }
   ~HttpConn() {
+    {
+      std::lock_guard<std::mutex> lock(m.running_mutex);
+      std::erase(m.running, &ioc);
+    }
     close();
 #ifdef KAPI_HAVE_ZLIB
     if (gz_init) inflateEnd(&zs);
@@ -342,11 +355,14 @@ struct HttpConn {
 
   template <class Start>
   boost::system::error_code run(Start&& start) {
+    // An interrupted client never runs its loop again, so an operation it
+    // abandoned never completes into a stack frame that is gone.
+    if (m.interrupted) return asio::error::operation_aborted;
     boost::system::error_code ec = asio::error::would_block;
     start(ec);
     ioc.restart();
-    ioc.run();
-    return ec;
+    if (!m.interrupted) ioc.run();
+    return ec == asio::error::would_block ? boost::system::error_code(asio::error::operation_aborted) : ec;
   }
 
   void close() {
@@ -618,7 +634,9 @@ struct HttpConn {
       }
       tcps.expires_after(std::min<std::chrono::milliseconds>(m.timeout(), left));
       auto ec = run([&](boost::system::error_code& out) {
-        with([&](auto& s) { http::async_read(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
+        // read_some: returns as soon as body bytes arrived, so a WATCH
+        // stream's small events are seen when sent, not when 64 KiB piled up.
+        with([&](auto& s) { http::async_read_some(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; }); });
       });
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
@@ -716,6 +734,13 @@ void ApiClient::adopt_exec_outcome(ExecOutcome outcome) {
   impl_->exec_error = std::move(outcome.error);
 }
 size_t ApiClient::requests() const { return impl_->requests; }
+
+void ApiClient::interrupt() {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.running_mutex);
+  m.interrupted = true;
+  for (asio::io_context* ioc : m.running) ioc->stop();
+}
 
 namespace {
 // Whether an error status says the server or the credentials are broken

@@ -92,6 +92,11 @@ class ApiClient {
   std::optional<ExecOutcome> exec_outcome();
   void adopt_exec_outcome(ExecOutcome outcome);
 
+  // From any thread: ends the request or body read under way (it throws)
+  // and every later one, for good. How a watch thread is stopped without
+  // waiting for its stream's timeout.
+  void interrupt();
+
   // Requests sent so far (retries included), for tests and logs.
   size_t requests() const;
 

@@ -7,6 +7,7 @@
 #include "rows.h"
 #include "snapshot.h"
 #include "splitter.h"
+#include "watch.h"
 
 #include <kinspect/sdk.hpp>
 
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -61,6 +63,9 @@ struct Config {
   bool consistent_read = false;
   bool include_secret_data = false;
   bool discover = false;
+  bool watch = false;  // keep tables current with WATCH (the daemon, for live clusters)
+  WatchOptions watch_options;
+  double watch_forget_seconds = 3600;
   int page_size = 500;
   int max_retries = 5;
   int exec_timeout_seconds = 30;
@@ -128,9 +133,14 @@ Config parse_config(std::string_view text, const ks::Host& host) {
     else if (k == "consistent_read") c.consistent_read = boolean();
     else if (k == "include_secret_data") c.include_secret_data = boolean();
     else if (k == "discover") c.discover = boolean();
+    else if (k == "watch") c.watch = boolean();
+    else if (k == "watch_timeout_seconds") c.watch_options.timeout_seconds = std::clamp(int(num()), 1, 3600);
+    else if (k == "watch_stale_seconds") c.watch_options.stale_seconds = std::max(0.0, num());
+    else if (k == "watch_forget_seconds") c.watch_forget_seconds = std::max(1.0, num());
     else host.warn("kube-apiserver config: unknown key '" + k + "' ignored");
   }
   if (c.page_size < 1) c.page_size = 500;
+  c.watch_options.backoff_base_seconds = c.backoff_base_seconds;
   return c;
 }
 
@@ -237,14 +247,19 @@ std::string scope_desc(const ListTarget& t) {
 
 class ListScan : public ks::Scan {
  public:
+  // With `capture`, rows go there instead of to the batch (a watched
+  // table's LIST), and objects come whole, as watch events bring them.
   ListScan(ApiClient& client, std::vector<ListTarget> targets, const Config& cfg, const ks::Host& host,
-           CancelCheck cancel, RowOptions opts)
+           CancelCheck cancel, RowOptions opts, ListCapture* capture = nullptr)
       : client_(client), targets_(std::move(targets)), t_(targets_.front()), cfg_(cfg), host_(host), cancel_(cancel),
-        opts_(std::move(opts)), buf_(64 * 1024) {
+        opts_(std::move(opts)), buf_(64 * 1024), capture_(capture) {
     // A query that reads only metadata gets PartialObjectMetadata from the
     // server: no spec/status (nor Secret values) cross the network.
-    metadata_only_ = opts_.metadata_only() && !t_.kind.empty() && !t_.api_version.empty();
+    metadata_only_ = !capture_ && opts_.metadata_only() && !t_.kind.empty() && !t_.api_version.empty();
   }
+
+  // The resourceVersion of the last page read (a paged LIST is one version).
+  const std::string& resource_version() const { return resource_version_; }
 
   bool next(ks::BatchWriter& out) override {
     cancel_.check();
@@ -271,7 +286,8 @@ class ListScan : public ks::Scan {
       if (n == 0) {
         splitter_->finish(sink(out));
         body_.reset();
-        std::string cont = continue_token();
+        resource_version_ = list_meta("resourceVersion");
+        std::string cont = list_meta("continue");
         if (cont.empty()) {
           done_ = true;
           if (!next_target()) return false;
@@ -296,6 +312,13 @@ class ListScan : public ks::Scan {
           if (track_uids_) seen_.insert(h);
         }
       }
+      if (capture_) {
+        std::string row;
+        ks::BatchWriter w(row);
+        write_item(w, it, identify(it, t_.kind, t_.api_version), opts_);
+        capture_->add(it.uid, std::move(row));
+        return;
+      }
       if (metadata_only_) {
         // PartialObjectMetadata items: give them their real identity.
         write_item(out, it, ItemIdentity{t_.kind, t_.api_version}, opts_, true);
@@ -306,12 +329,13 @@ class ListScan : public ks::Scan {
     };
   }
 
-  std::string continue_token() const {
+  // A member of the List's metadata ("continue", "resourceVersion").
+  std::string list_meta(const char* key) const {
     const std::string& meta = splitter_->root_metadata();
     if (meta.empty()) return {};
     try {
       auto v = json::parse(meta);
-      if (auto* c = v.as_object().if_contains("continue"); c && c->is_string()) return std::string(c->as_string());
+      if (auto* c = v.as_object().if_contains(key); c && c->is_string()) return std::string(c->as_string());
     } catch (...) {
     }
     return {};
@@ -352,6 +376,11 @@ class ListScan : public ks::Scan {
           relisted_ = true;
           continue_.clear();
           target = first_page();
+          if (capture_) {
+            // A watched table starts over: its rows must all be of one version.
+            capture_->reset();
+            relisted_ = false;
+          }
           continue;
         }
         // Not served is not empty: the checks on it are "not checked". A
@@ -391,6 +420,22 @@ class ListScan : public ks::Scan {
   int relists_ = 0;
   int pages_ = 0;
   std::unordered_set<uint64_t> seen_;
+  ListCapture* capture_ = nullptr;
+  std::string resource_version_;
+};
+
+// A watched table's rows, as of the moment the scan began.
+class SnapshotRows final : public ks::Scan {
+ public:
+  explicit SnapshotRows(std::vector<RowPtr> rows) : rows_(std::move(rows)) {}
+  bool next(ks::BatchWriter& out) override {
+    while (next_ < rows_.size() && !out.full()) out.raw_row(*rows_[next_++]);
+    return next_ < rows_.size();
+  }
+
+ private:
+  std::vector<RowPtr> rows_;
+  size_t next_ = 0;
 };
 
 // Rows already read, handed over a batch at a time.
@@ -443,6 +488,11 @@ class KubeApiserver : public ks::Plugin {
         {"consistent_read", T::Boolean, "false", "read from etcd, not the watch cache (--consistent-read)"},
         {"include_secret_data", T::Boolean, "false", "read Secret values too (--include-secret-data)"},
         {"discover", T::Boolean, "false", "declare a table for every served resource (CRDs included)"},
+        {"watch", T::Boolean, "false",
+         "keep each table read current with WATCH after its first LIST (kinspect serve sets it for live clusters)"},
+        {"watch_timeout_seconds", T::Integer, "300", "timeoutSeconds of each WATCH request; the watch then resumes"},
+        {"watch_stale_seconds", T::Real, "10", "a watch broken this long is not served: the scan LISTs instead"},
+        {"watch_forget_seconds", T::Real, "3600", "a watched table no scan read for this long is dropped"},
         {"pod_log_max_bytes", T::Integer, "16777216", "the most bytes k8s.pod_logs reads of one container's log"},
         {"service_account_dir", T::Text, "\"/var/run/secrets/kubernetes.io/serviceaccount\"",
          "where the in-cluster token and CA are"},
@@ -574,7 +624,7 @@ class KubeApiserver : public ks::Plugin {
     return *client_;
   }
 
-  void connect(Connection conn) {
+  ClientOptions client_options() const {
     ClientOptions co;
     co.qps = cfg_.qps;
     co.burst = cfg_.burst;
@@ -584,6 +634,11 @@ class KubeApiserver : public ks::Plugin {
     co.max_response_bytes = cfg_.max_response_bytes;
     co.max_compression_ratio = cfg_.limits.max_compression_ratio;
     co.backoff_base_seconds = cfg_.backoff_base_seconds;
+    return co;
+  }
+
+  void connect(Connection conn) {
+    ClientOptions co = client_options();
     host_.log(KI_LOG_DEBUG, "kube-apiserver", "connecting to " + redact_url(conn.server) + " (" + conn.origin + ")");
     client_ = std::make_unique<ApiClient>(std::move(conn), co, [this](int level, const std::string& m) {
       host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
@@ -690,8 +745,86 @@ class KubeApiserver : public ks::Plugin {
       case Target::kNone:
         break;
     }
+    if (cfg_.watch) return watched_scan(ctx, t);
     return std::make_unique<ListScan>(c, list_targets(ctx, t), cfg_, host_, CancelCheck(ctx),
                                       row_options(ctx, cfg_.include_secret_data));
+  }
+
+  // A resource table served from its watched copies (one per LIST target),
+  // each started by a LIST on this thread the first time. A copy whose
+  // watch is broken past watch_stale_seconds makes this scan LIST, as
+  // without `watch`.
+  std::unique_ptr<ks::Scan> watched_scan(const ks::ScanContext& ctx, const Target& t) {
+    std::vector<ListTarget> targets = list_targets(ctx, t);
+    RowOptions opts = row_options(ctx, cfg_.include_secret_data);
+    forget_unused_watches();
+    std::vector<RowPtr> rows;
+    for (const ListTarget& lt : targets) {
+      WatchedTable& table = watched(lt, opts);
+      std::string why;
+      auto copy = table.rows(why);
+      if (!copy) {
+        host_.log(KI_LOG_WARNING, "kube-apiserver", why + "; listing instead");
+        return std::make_unique<ListScan>(client(), std::move(targets), cfg_, host_, CancelCheck(ctx), opts);
+      }
+      rows.insert(rows.end(), std::make_move_iterator(copy->begin()), std::make_move_iterator(copy->end()));
+    }
+    return std::make_unique<SnapshotRows>(std::move(rows));
+  }
+
+  // One watched copy per LIST target, with the union of the projections
+  // scans asked of it (the host re-reads only what it asked for, so more
+  // columns are harmless). A scan that needs more than the copy holds
+  // replaces it with a wider one, LISTed afresh: once per new projection,
+  // in the first runs, never after.
+  WatchedTable& watched(const ListTarget& lt, const RowOptions& asked) {
+    const std::string key = lt.path + "?" + lt.selectors;
+    RowOptions opts = asked;
+    if (auto it = watches_.find(key); it != watches_.end()) {
+      if (covers(it->second->options(), asked)) return *it->second;
+      opts = widest(it->second->options(), asked);
+      host_.log(KI_LOG_DEBUG, "kube-apiserver", "watch of " + lt.resource + ": a wider projection, listed again");
+      watches_.erase(it);
+    }
+    WatchTarget wt{lt.path, lt.selectors, lt.resource, ItemIdentity{lt.kind, lt.api_version}, opts};
+    Lister lister = [this, lt, opts](ApiClient& c, ListCapture& capture) {
+      ListScan scan(c, {lt}, cfg_, host_, CancelCheck(), opts, &capture);
+      std::string ignored;
+      ks::BatchWriter out(ignored);
+      while (scan.next(out)) {
+      }
+      return scan.resource_version();
+    };
+    auto table = std::make_unique<WatchedTable>(std::move(wt), cfg_.watch_options, watch_client_factory(),
+                                                std::move(lister), host_);
+    table->start(client());  // throws as a LIST does: the table is not kept
+    return *watches_.emplace(key, std::move(table)).first->second;
+  }
+
+  // The watch thread's own client: the same connection (and exec
+  // credential), a stream allowed to last its timeoutSeconds, and no
+  // breaker (the watch loop backs off by itself).
+  ClientFactory watch_client_factory() {
+    ApiClient& main = client();
+    Connection conn = main.connection();
+    std::optional<ApiClient::ExecOutcome> exec = main.exec_outcome();
+    ClientOptions co = client_options();
+    co.timeout_seconds = cfg_.watch_options.timeout_seconds + std::max(1, cfg_.timeout_seconds);
+    co.max_same_failures = std::numeric_limits<int>::max();
+    return [this, conn, exec, co]() {
+      auto c = std::make_unique<ApiClient>(conn, co, [this](int level, const std::string& m) {
+        host_.log(static_cast<uint32_t>(level), "kube-apiserver", m);
+      });
+      if (exec) c->adopt_exec_outcome(*exec);
+      return c;
+    };
+  }
+
+  void forget_unused_watches() {
+    const auto cutoff = std::chrono::steady_clock::now() -
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(cfg_.watch_forget_seconds));
+    std::erase_if(watches_, [&](const auto& kv) { return kv.second->last_used() < cutoff; });
   }
 
   // The LISTs that bring a table's rows: one per namespace the query
@@ -749,6 +882,9 @@ class KubeApiserver : public ks::Plugin {
   std::string conn_error_;
   std::vector<Discovered> discovered_;
   bool discovered_done_ = false;
+  // Watched tables by target and projection; declared last so their threads
+  // stop first, while the client and host they use still exist.
+  std::map<std::string, std::unique_ptr<WatchedTable>> watches_;
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -442,6 +443,30 @@ struct Server::Impl {
     }
   }
 
+  // A WATCH: chunks as the handler produces them; false when the
+  // connection ended (a client gone, or dropped on purpose).
+  template <class Stream>
+  bool stream_body(Stream& stream, std::shared_ptr<tcp::socket> sock, Response& out) {
+    boost::system::error_code ec;
+    http::response<http::empty_body> res{static_cast<http::status>(out.status), 11};
+    res.set(http::field::content_type, out.content_type);
+    res.keep_alive(true);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    http::write_header(stream, sr, ec);
+    if (ec) return false;
+    bool ended = out.stream([&](const std::string& piece) {
+      asio::write(stream, http::make_chunk(asio::buffer(piece)), ec);
+      return !ec;
+    });
+    if (!ended || ec) {
+      sock->shutdown(tcp::socket::shutdown_both, ec);
+      return false;
+    }
+    asio::write(stream, http::make_chunk_last(), ec);
+    return !ec;
+  }
+
   template <class Stream>
   void serve_loop(Stream& stream, std::shared_ptr<tcp::socket> sock, const std::string& cn) {
     boost::system::error_code ec;
@@ -504,7 +529,9 @@ struct Server::Impl {
           sock->shutdown(tcp::socket::shutdown_both, ec);
           return;
         }
-        if (!out.chunked) {
+        if (out.stream) {
+          if (!stream_body(stream, sock, out)) return;
+        } else if (!out.chunked) {
           http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
           res.set(http::field::content_type, out.content_type);
           for (auto& [k, v] : out.headers) res.set(k, v);
@@ -555,7 +582,14 @@ Server::Server(const Certs& certs, bool plain) : plain_(plain) {
   impl_ = std::make_unique<Impl>(*this, certs);
 }
 
-Server::~Server() { impl_.reset(); }
+Server::~Server() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  impl_.reset();
+}
 
 void Server::hook(Hook h) {
   std::lock_guard<std::mutex> l(mu_);
@@ -829,13 +863,17 @@ bool Server::route_request(const Request& r, Response& out) {
       path = path.substr(0, nsp) + path.substr(end);
     }
   }
-  Collection* c = nullptr;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = collections_.find(path);
-    if (it != collections_.end()) c = &it->second;
-  }
-  if (c) {
+  auto watch = r.params.find("watch");
+  if (watch != r.params.end() && (watch->second == "1" || watch->second == "true"))
+    if (route_watch(r, path, ns, out)) return true;
+  // Held while the page is written: objects change only between pages.
+  std::unique_lock<std::mutex> collection_lock(mu_);
+  auto found = collections_.find(path);
+  const std::string list_rv = std::to_string(rv_);
+  if (found == collections_.end()) collection_lock.unlock();
+  if (found != collections_.end()) {
+    Collection* c = &found->second;
+    const bool selectors = r.params.count("fieldSelector") || r.params.count("labelSelector");
     size_t limit = r.params.count("limit") ? std::stoul(r.params.at("limit")) : 0;
     size_t offset = 0;
     if (r.params.count("continue")) {
@@ -850,7 +888,7 @@ bool Server::route_request(const Request& r, Response& out) {
     std::vector<const std::string*> sel;
     std::string bad_selector;
     for (size_t i = 0; i < c->items.size(); ++i)
-      if ((ns.empty() || c->namespaces[i] == ns) && selected(json::parse(c->items[i]), r, path, bad_selector))
+      if ((ns.empty() || c->namespaces[i] == ns) && (!selectors || selected(json::parse(c->items[i]), r, path, bad_selector)))
         sel.push_back(&c->items[i]);
     if (!bad_selector.empty()) {
       out.status = 400;
@@ -862,7 +900,7 @@ bool Server::route_request(const Request& r, Response& out) {
     if (partial) ++metadata_lists_;
     std::string body = "{\"kind\":\"" + (partial ? std::string("PartialObjectMetadataList") : c->list_kind) +
                        "\",\"apiVersion\":\"" + (partial ? std::string("meta.k8s.io/v1") : c->api_version) +
-                       "\",\"metadata\":{\"resourceVersion\":\"12345\"";
+                       "\",\"metadata\":{\"resourceVersion\":\"" + list_rv + "\"";
     if (end < sel.size()) body += ",\"continue\":\"off:" + std::to_string(end) + "\",\"remainingItemCount\":" + std::to_string(sel.size() - end);
     body += "},\"items\":[";
     for (size_t i = offset; i < end; ++i) {
@@ -903,6 +941,195 @@ bool Server::route_request(const Request& r, Response& out) {
   out.status = 404;
   out.body = status_json(404, "NotFound", "the server could not find the requested resource");
   return false;
+}
+
+
+// ---------------------------------------------------------------- watch
+
+namespace {
+std::string meta_text(const json::value& v, const char* key) {
+  const json::value* m = v.as_object().if_contains("metadata");
+  const json::value* x = m && m->is_object() ? m->as_object().if_contains(key) : nullptr;
+  return x && x->is_string() ? std::string(x->as_string()) : std::string();
+}
+
+std::string singular_kind(const std::string& list_kind) {
+  return list_kind.size() > 4 && list_kind.ends_with("List") ? list_kind.substr(0, list_kind.size() - 4) : list_kind;
+}
+
+std::string event_line(const std::string& type, const std::string& object) {
+  return "{\"type\":\"" + type + "\",\"object\":" + object + "}\n";
+}
+}  // namespace
+
+// With mu_ held: bumps the resourceVersion, stamps it on the object and
+// keeps the event for watches.
+void Server::record(const std::string& path, const std::string& type, const std::string& object_json, Collection& c) {
+  (void)path;
+  json::value v = json::parse(object_json);
+  json::object& o = v.as_object();
+  ++rv_;
+  if (type != "DELETED") o["metadata"].as_object()["resourceVersion"] = std::to_string(rv_);
+  o["apiVersion"] = c.api_version;
+  o["kind"] = singular_kind(c.list_kind);
+  c.events.push_back(Event{rv_, type, json::serialize(v), meta_text(v, "namespace")});
+  changed_.notify_all();
+}
+
+void Server::put_object(const std::string& path, const std::string& object_json) {
+  json::value v = json::parse(object_json);
+  const std::string ns = meta_text(v, "namespace"), name = meta_text(v, "name");
+  std::lock_guard<std::mutex> l(mu_);
+  Collection& c = collections_.at(path);
+  record(path, "ADDED", object_json, c);  // stamps the resourceVersion
+  Event& e = c.events.back();
+  const std::string stored = strip_identity(json::parse(e.object));
+  for (size_t i = 0; i < c.items.size(); ++i)
+    if (c.namespaces[i] == ns && meta_text(json::parse(c.items[i]), "name") == name) {
+      c.items[i] = stored;
+      e.type = "MODIFIED";
+      return;
+    }
+  c.items.push_back(stored);
+  c.namespaces.push_back(ns);
+}
+
+void Server::delete_object(const std::string& path, const std::string& ns, const std::string& name) {
+  std::lock_guard<std::mutex> l(mu_);
+  Collection& c = collections_.at(path);
+  for (size_t i = 0; i < c.items.size(); ++i)
+    if (c.namespaces[i] == ns && meta_text(json::parse(c.items[i]), "name") == name) {
+      record(path, "DELETED", c.items[i], c);
+      c.items.erase(c.items.begin() + long(i));
+      c.namespaces.erase(c.namespaces.begin() + long(i));
+      return;
+    }
+  throw std::runtime_error("delete_object: no " + ns + "/" + name + " in " + path);
+}
+
+uint64_t Server::resource_version() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return rv_;
+}
+
+void Server::expire_history(bool as_status) {
+  std::lock_guard<std::mutex> l(mu_);
+  oldest_rv_ = ++rv_;  // a compaction: every version a watch could hold is gone
+  gone_as_status_ = as_status;
+}
+
+void Server::drop_watches() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ++drops_;
+  }
+  changed_.notify_all();
+}
+
+namespace {
+bool is_watch(const std::string& line) {
+  return line.find("?watch=1") != std::string::npos || line.find("&watch=1") != std::string::npos ||
+         line.find("?watch=true") != std::string::npos || line.find("&watch=true") != std::string::npos;
+}
+bool of_path(const std::string& line, const std::string& path) {
+  const std::string prefix = "GET " + path;
+  return line.compare(0, prefix.size(), prefix) == 0 && line.size() > prefix.size() &&
+         (line[prefix.size()] == '?' || line[prefix.size()] == ' ');
+}
+}  // namespace
+
+size_t Server::lists(const std::string& path) const {
+  size_t n = 0;
+  for (const auto& line : log())
+    if (of_path(line, path) && !is_watch(line)) ++n;
+  return n;
+}
+
+size_t Server::watches(const std::string& path) const {
+  size_t n = 0;
+  for (const auto& line : log())
+    if (of_path(line, path) && is_watch(line)) ++n;
+  return n;
+}
+
+std::vector<std::string> Server::watch_versions(const std::string& path) const {
+  std::vector<std::string> out;
+  for (const auto& line : log()) {
+    if (!of_path(line, path) || !is_watch(line)) continue;
+    size_t at = line.find("resourceVersion=");
+    size_t end = at == std::string::npos ? at : line.find_first_of("& ", at);
+    out.push_back(at == std::string::npos ? "" : line.substr(at + 16, end - at - 16));
+  }
+  return out;
+}
+
+// GET <collection>?watch=1: the events after `resourceVersion` (all objects
+// as ADDED when it is empty or "0"), then each new one as it happens, until
+// timeoutSeconds, drop_watches() or the server's end. 410 Gone for a
+// version older than expire_history() left.
+bool Server::route_watch(const Request& r, const std::string& path, const std::string& ns, Response& out) {
+  uint64_t from = 0;
+  if (auto it = r.params.find("resourceVersion"); it != r.params.end() && !it->second.empty())
+    from = std::stoull(it->second);
+  const int timeout_s = r.params.count("timeoutSeconds") ? std::stoi(r.params.at("timeoutSeconds")) : 1800;
+  const bool bookmarks = r.params.count("allowWatchBookmarks") && r.params.at("allowWatchBookmarks") == "true";
+  std::lock_guard<std::mutex> l(mu_);
+  if (!collections_.count(path)) return false;
+  const std::string gone = status_json(410, "Expired", "too old resource version: " + std::to_string(from) + " (" +
+                                                           std::to_string(oldest_rv_) + ")");
+  if (from != 0 && from < oldest_rv_ && gone_as_status_) {
+    out.status = 410;
+    out.body = gone;
+    return true;
+  }
+  const bool expired = from != 0 && from < oldest_rv_;
+  out.stream = [this, r, path, ns, from, timeout_s, bookmarks, expired, gone](const auto& write) {
+    if (expired) return write(event_line("ERROR", gone));
+    ++open_watches_;
+    struct Closing {
+      std::atomic<size_t>& n;
+      ~Closing() { --n; }
+    } closing{open_watches_};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    std::unique_lock<std::mutex> l(mu_);
+    const uint64_t drops = drops_;
+    uint64_t cursor = from;
+    std::vector<std::string> pending;
+    if (from == 0) {
+      const Collection& c = collections_.at(path);
+      for (size_t i = 0; i < c.items.size(); ++i)
+        if (ns.empty() || c.namespaces[i] == ns) {
+          json::value v = json::parse(c.items[i]);
+          v.as_object()["apiVersion"] = c.api_version;
+          v.as_object()["kind"] = singular_kind(c.list_kind);
+          pending.push_back(event_line("ADDED", json::serialize(v)));
+        }
+      cursor = rv_;
+    }
+    for (;;) {
+      const Collection& c = collections_.at(path);
+      std::string unused;
+      for (const Event& e : c.events)
+        if (e.rv > cursor && (ns.empty() || e.ns == ns) && selected(json::parse(e.object), r, path, unused))
+          pending.push_back(event_line(e.type, e.object));
+      cursor = std::max(cursor, rv_);
+      l.unlock();
+      for (const auto& p : pending)
+        if (!write(p)) return false;
+      pending.clear();
+      l.lock();
+      if (drops_ != drops) return false;  // cut mid-body
+      if (stopping_ || std::chrono::steady_clock::now() >= deadline) return true;
+      const int ms = bookmark_ms_;
+      const bool woke = changed_.wait_for(l, std::chrono::milliseconds(ms > 0 ? ms : 200),
+                                          [&] { return stopping_ || drops_ != drops || rv_ > cursor; });
+      if (!woke && bookmarks && ms > 0)
+        pending.push_back(event_line("BOOKMARK", "{\"kind\":\"" + singular_kind(c.list_kind) + "\",\"apiVersion\":\"" +
+                                                     c.api_version + "\",\"metadata\":{\"resourceVersion\":\"" +
+                                                     std::to_string(rv_) + "\"}}"));
+    }
+  };
+  return true;
 }
 
 }  // namespace kapitest

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +44,10 @@ struct Response {
   size_t chunk_size = 4096;
   int chunk_delay_ms = 0;
   size_t cut_after = 0;  // >0: send only this many body bytes, then drop the connection
+  // A chunked body written as it is produced (a WATCH stream): `write` sends
+  // one chunk (false once the client is gone); returning false drops the
+  // connection without ending the body.
+  std::function<bool(const std::function<bool(const std::string&)>& write)> stream;
 };
 
 // Returns true when it handled the request (fault injection, overrides).
@@ -94,6 +100,30 @@ class Server {
   // LISTs answered as PartialObjectMetadataList (asked for with Accept).
   size_t metadata_lists() const { return metadata_lists_; }
 
+  // Changes to a collection's objects, as watch events (ADDED, MODIFIED,
+  // DELETED) with the cluster's resourceVersion bumped each time; LISTs see
+  // them too. put_object adds or replaces by namespace and name.
+  void put_object(const std::string& path, const std::string& object_json);
+  void delete_object(const std::string& path, const std::string& ns, const std::string& name);
+  // The current resourceVersion (the one a LIST reports now).
+  uint64_t resource_version() const;
+  // Watches from a resourceVersion older than the current one are answered
+  // 410 Gone from now on, as after etcd compaction: as an ERROR event in a
+  // 200 stream (what kube-apiserver sends), or with `as_status`, as HTTP 410.
+  void expire_history(bool as_status = false);
+  // Cuts every open watch stream mid-body (a dropped connection).
+  void drop_watches();
+  // BOOKMARK events every `ms` of quiet on streams that allow them (0: none).
+  void set_bookmark_interval(int ms) { bookmark_ms_ = ms; }
+  // From the request log: GETs of exactly `path` (no namespace narrowing
+  // unless `path` has it) without watch, and with it.
+  size_t lists(const std::string& path) const;
+  size_t watches(const std::string& path) const;
+  // The resourceVersion each WATCH of `path` started from, in order.
+  std::vector<std::string> watch_versions(const std::string& path) const;
+  // Watch streams open now.
+  size_t open_watches() const { return open_watches_; }
+
   // Hooks run first, in order.
   void hook(Hook h);
 
@@ -108,6 +138,9 @@ class Server {
   bool route(const Request& r, Response& out);
   bool route_request(const Request& r, Response& out);
   bool route_pod(const Request& r, Response& out);
+  struct Collection;
+  bool route_watch(const Request& r, const std::string& path, const std::string& ns, Response& out);
+  void record(const std::string& path, const std::string& type, const std::string& object_json, Collection& c);
   std::atomic<size_t> drip_bytes_{0};
   std::atomic<int> drip_delay_ms_{0};
   std::unique_ptr<Impl> impl_;
@@ -115,10 +148,15 @@ class Server {
   bool plain_ = false;
   std::map<std::string, std::string> tokens_, basic_;
   bool anonymous_ = false;
+  struct Event {
+    uint64_t rv;
+    std::string type, object, ns;  // object with apiVersion and kind, as a watch sends it
+  };
   struct Collection {
     std::string list_kind, api_version;
     std::vector<std::string> items;
     std::vector<std::string> namespaces;
+    std::vector<Event> events;
   };
   std::map<std::string, Collection> collections_;
   std::map<std::string, std::map<std::string, std::string>> pod_logs_;  // "ns/pod" -> container -> log
@@ -131,6 +169,14 @@ class Server {
   std::atomic<size_t> gzipped_{0};
   std::atomic<size_t> metadata_lists_{0};
   std::vector<Hook> hooks_;
+  uint64_t rv_ = 12345;      // under mu_
+  uint64_t oldest_rv_ = 0;   // watches from before this are 410 Gone
+  bool gone_as_status_ = false;
+  uint64_t drops_ = 0;       // drop_watches() calls
+  std::condition_variable changed_;
+  std::atomic<int> bookmark_ms_{0};
+  std::atomic<size_t> open_watches_{0};
+  std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   std::vector<std::string> log_;
   std::atomic<size_t> connections_{0};
