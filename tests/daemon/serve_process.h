@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,17 +32,30 @@ struct HttpResult {
 
 // Sends `raw` (a whole request) to 127.0.0.1:port and reads the answer
 // until the server closes or `timeout` passes.
-inline HttpResult send_raw(int port, const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  HttpResult r;
+// A TCP connection to 127.0.0.1:port, or -1. With `io_timeout`, every
+// blocking read and write on it is bounded by it.
+inline int connect_loopback(int port, std::chrono::seconds io_timeout = std::chrono::seconds(0)) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (io_timeout.count() > 0) {
+    timeval tv{time_t(io_timeout.count()), 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(uint16_t(port));
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     ::close(fd);
-    return r;
+    return -1;
   }
+  return fd;
+}
+
+inline HttpResult send_raw(int port, const std::string& raw, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  HttpResult r;
+  int fd = connect_loopback(port);
+  if (fd < 0) return r;
   (void)!::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL);
   std::string got;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

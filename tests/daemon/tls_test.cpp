@@ -56,21 +56,6 @@ struct TlsFolder {
 // A server closing a connection must not kill the test with SIGPIPE.
 const bool kIgnoreSigpipe = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
 
-int connect_loopback(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};  // every blocking call of the client is bounded
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(uint16_t(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 struct TlsGet {
   bool handshake = false;
@@ -90,7 +75,7 @@ TlsGet tls_get(int port, const std::string& ca_file, const std::string& target, 
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_max_proto_version(ctx, max_version);
   }
-  const int fd = connect_loopback(port);
+  const int fd = connect_loopback(port, std::chrono::seconds(10));
   SSL* ssl = SSL_new(ctx);
   SSL_set_fd(ssl, fd);
   SSL_set1_host(ssl, "127.0.0.1");
@@ -163,7 +148,8 @@ TEST(ServeTls, AClientThatNeverHandshakesHoldsItsSlotOnlyUntilTheRequestTimeout)
   ASSERT_GT(serve.port(), 0) << serve.log();
   // Both slots (max_connections: 2) taken by clients that connect and say nothing.
   const auto t0 = std::chrono::steady_clock::now();
-  int stalled[2] = {connect_loopback(serve.port()), connect_loopback(serve.port())};
+  const auto bound = std::chrono::seconds(10);
+  int stalled[2] = {connect_loopback(serve.port(), bound), connect_loopback(serve.port(), bound)};
   ASSERT_GE(stalled[0], 0);
   ASSERT_GE(stalled[1], 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
