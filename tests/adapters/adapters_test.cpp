@@ -83,7 +83,7 @@ TEST(KubeBench, ExactFindingFromTheDefectDojoScan) {
   ASSERT_FALSE(got.empty());
   const kcql::Finding* f = nullptr;
   for (const auto& x : got)
-    if (x.object == "cis/1.1.1@master") f = &x;
+    if (x.object == "cis/1.1.1") f = &x;
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->message.rfind("[CIS 1.1.1] Ensure that the API server pod specification file permissions are set to 644 or "
                              "more restrictive (Automated): FAIL on the master node kube-bench ran on (CIS benchmark 1.6); "

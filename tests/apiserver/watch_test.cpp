@@ -213,7 +213,7 @@ TEST(Watch, ServeListsEachTableOnceOverManyRuns) {
     for (const auto& check : v.at("checks").as_array())
       if (check.at("id").as_string() == "privileged-container")
         for (const auto& f : check.at("findings").as_array())
-          if (f.at("object").as_string() == "pod/watched-priv/shell@default") return true;
+          if (f.at("object").as_string() == "pod/default/watched-priv") return true;
     return false;
   };
   ASSERT_TRUE(eventually([&] { return reports() >= 2; }, std::chrono::seconds(60))) << serve.log();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include <unistd.h>
@@ -20,6 +21,11 @@ namespace fs = std::filesystem;
 using namespace checks_test;
 
 namespace {
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 std::vector<std::string> check_ids() {
   std::vector<std::string> ids;
@@ -34,6 +40,46 @@ std::string describe(const std::vector<kcql::Finding>& fs) {
 }
 
 bool print_mode() { return std::getenv("KINSPECT_CHECKS_PRINT") != nullptr; }
+
+// Kubernetes kinds as findings name them (lower case), and whether objects of
+// the kind live in a namespace.
+const std::map<std::string, bool>& kubernetes_kinds() {
+  static const std::map<std::string, bool> kinds = {
+      {"pod", true}, {"deployment", true}, {"replicaset", true}, {"statefulset", true}, {"daemonset", true},
+      {"job", true}, {"cronjob", true}, {"service", true}, {"endpoints", true}, {"endpointslice", true},
+      {"ingress", true}, {"networkpolicy", true}, {"configmap", true}, {"secret", true},
+      {"serviceaccount", true}, {"persistentvolumeclaim", true}, {"poddisruptionbudget", true},
+      {"horizontalpodautoscaler", true}, {"role", true}, {"rolebinding", true}, {"lease", true},
+      {"event", true}, {"resourcequota", true}, {"limitrange", true}, {"replicationcontroller", true},
+      {"node", false}, {"namespace", false}, {"persistentvolume", false}, {"storageclass", false},
+      {"clusterrole", false}, {"clusterrolebinding", false}, {"customresourcedefinition", false},
+      {"apiservice", false}, {"validatingwebhookconfiguration", false}, {"mutatingwebhookconfiguration", false},
+      {"validatingadmissionpolicy", false}, {"validatingadmissionpolicybinding", false},
+      {"priorityclass", false}, {"runtimeclass", false}, {"csidriver", false}, {"csinode", false},
+      {"volumeattachment", false}, {"certificatesigningrequest", false}, {"flowschema", false},
+      {"prioritylevelconfiguration", false}, {"ingressclass", false},
+  };
+  return kinds;
+}
+
+// One reference format for every finding: "kind/namespace/name" for a
+// namespaced Kubernetes object, "kind/name" for a cluster-scoped one and for
+// host facts (whose names may hold '/': "iptables/ipv4/filter/INPUT/3").
+// Containers, ports, reasons and nodes go in the finding's details, never in
+// the object, so waivers, baselines and other tools can match objects.
+std::string object_format_problem(const std::string& object) {
+  if (object.find_first_of("@#") != std::string::npos) return "holds '@' or '#'";
+  const size_t slash = object.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == object.size()) return "is not kind/name";
+  const std::string kind = object.substr(0, slash);
+  if (kind != lowercase(kind)) return "kind is not lower case";
+  auto k = kubernetes_kinds().find(kind);
+  if (k == kubernetes_kinds().end()) return {};
+  const auto parts = std::count(object.begin(), object.end(), '/') + 1;
+  if (k->second && parts != 3) return "a namespaced " + kind + " is kind/namespace/name";
+  if (!k->second && parts != 2) return "a cluster-scoped " + kind + " is kind/name";
+  return {};
+}
 
 }  // namespace
 
@@ -125,8 +171,12 @@ TEST_P(CheckFixture, FiresWithTheExpectedMessagesAndStaysSilent) {
       std::sort(want_objects.begin(), want_objects.end());
       EXPECT_EQ(objects, want_objects);
     }
+    std::set<std::string> identities;  // what baselines and waivers tell findings apart by
     for (const auto& fd : *got) {
+      EXPECT_TRUE(identities.insert(fd.object + "\n" + fd.message).second)
+          << "two findings with the same object and message: " << fd.object << ": " << fd.message;
       EXPECT_EQ(fd.object.find("<none>"), std::string::npos) << "object with a missing value: " << fd.object;
+      EXPECT_EQ(object_format_problem(fd.object), "") << "object " << fd.object;
       EXPECT_EQ(fd.message.find("<none>"), std::string::npos) << "message with a missing value: " << fd.message;
     }
   }
