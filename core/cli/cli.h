@@ -48,6 +48,13 @@ const std::vector<Command>& commands();
 
 // Options shared by commands that load plugins and read data.
 void add_source_options(po::options_description& desc);
+// --checks (repeatable) and --no-bundled-checks, for commands that load checks.
+void add_check_options(po::options_description& desc);
+// The checks those options ask for: the bundled catalog, then every --checks
+// path (custom checks add to the catalog); with --no-bundled-checks only the
+// --checks paths. A folder named twice, the bundled one included, is read once.
+std::vector<std::string> check_paths(const po::variables_map& vm);
+bool bundled_checks(const po::variables_map& vm);
 // Loads the plugins the options name. With `problems` null, a plugin that
 // cannot load or start, or a --set naming an unknown plugin or setting,
 // throws UsageError (a run must not go on without a plugin it was given);

@@ -16,11 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string> check_paths(const po::variables_map& vm, const char* key) {
-  if (vm.count(key)) return vm[key].as<std::vector<std::string>>();
-  return default_check_paths();
-}
-
 // Loads checks from every path; prints every problem; false if any.
 bool load_all(const std::vector<std::string>& paths, std::vector<kcql::CheckDef>& out) {
   bool ok = true;
@@ -38,7 +33,7 @@ bool load_all(const std::vector<std::string>& paths, std::vector<kcql::CheckDef>
 
 int list(const po::variables_map& vm) {
   std::vector<kcql::CheckDef> checks;
-  if (!load_all(check_paths(vm, "checks"), checks)) return kExitUsage;
+  if (!load_all(check_paths(vm), checks)) return kExitUsage;
   if (vm["format"].as<std::string>() == "json") {
     json::array out;
     for (const auto& c : checks) {
@@ -104,6 +99,27 @@ void explain_run_push(const kcql::BoundCheck& bound, const std::vector<kcql::Che
   }
 }
 
+// What a reader needs before the plan: what the check finds, how bad it is,
+// how to fix it and where to read more.
+void print_check_card(const kcql::CheckDef& c) {
+  std::cout << "check " << c.id << "  (" << c.file << ":" << c.pos.line << ")\n" << c.title << "\n\n";
+  auto row = [](std::string_view label, const std::string& value) {
+    if (value.empty()) return;
+    std::string l(label);
+    l.resize(12, ' ');
+    std::cout << l << value << '\n';
+  };
+  row("severity", c.severity);
+  row("category", c.category + (c.component.empty() ? "" : " / " + c.component));
+  row("description", c.description);
+  row("remedy", c.remedy);
+  row("docs", c.doc_url);
+  std::string params;
+  for (const auto& p : c.params) params += (params.empty() ? "" : ", ") + p.name + " = " + json::serialize(p.default_value);
+  row("parameters", params);
+  std::cout << "\nplan:\n";
+}
+
 int explain(const po::variables_map& vm) {
   if (!vm.count("id")) {
     std::cerr << "kinspect checks explain: give a check id; 'kinspect checks list' shows them\n";
@@ -111,7 +127,7 @@ int explain(const po::variables_map& vm) {
   }
   const std::string id = vm["id"].as<std::string>();
   std::vector<kcql::CheckDef> checks;
-  if (!load_all(check_paths(vm, "checks"), checks)) return kExitUsage;
+  if (!load_all(check_paths(vm), checks)) return kExitUsage;
   std::vector<std::string> ids;
   for (const auto& c : checks) {
     ids.push_back(c.id);
@@ -119,7 +135,7 @@ int explain(const po::variables_map& vm) {
     std::vector<LoadProblem> problems;  // printed; linting goes on without that plugin
     auto reg = load_plugins(vm, false, &problems);
     auto bound = kcql::bind_check(c, *reg);
-    std::cout << "check " << c.id << "  (" << c.file << ":" << c.pos.line << ")\n" << c.title << "\n\n";
+    print_check_card(c);
     if (!bound) {
       std::cerr << bound.error().format() << '\n';
       return kExitUsage;
@@ -142,8 +158,8 @@ std::vector<Command> check_commands() {
   l.summary = "List the checks: id, severity, category, title";
   l.examples = "  kinspect checks list\n  kinspect checks list --checks ./my-checks --format json";
   l.options = [](po::options_description& d, po::positional_options_description&) {
-    d.add_options()("checks", po::value<std::vector<std::string>>()->composing(), "check files or folders")(
-        "format,o", po::value<std::string>()->default_value("table"), "table or json");
+    add_check_options(d);
+    d.add_options()("format,o", po::value<std::string>()->default_value("table"), "table or json");
   };
   l.run = list;
 
@@ -163,7 +179,7 @@ std::vector<Command> check_commands() {
 
   Command e;
   e.name = "checks explain";
-  e.summary = "Show how a check runs: tables and paths fetched, filters, joins, aggregation";
+  e.summary = "Show a check: severity, description, remedy and docs, then how it runs (tables, filters, joins)";
   e.details =
       "'pushed to the source' lists the filters the check's query passes to the plugin (the\n"
       "API-server driver then LISTs one namespace or sends a field or label selector). A run\n"
@@ -172,8 +188,8 @@ std::vector<Command> check_commands() {
   e.examples = "  kinspect checks explain node-not-ready";
   e.options = [](po::options_description& d, po::positional_options_description& pos) {
     add_source_options(d);
-    d.add_options()("id", po::value<std::string>(), "check id")(
-        "checks", po::value<std::vector<std::string>>()->composing(), "check files or folders");
+    add_check_options(d);
+    d.add_options()("id", po::value<std::string>(), "check id");
     pos.add("id", 1);
   };
   e.run = explain;

@@ -218,7 +218,8 @@ void set_limits(const po::variables_map& vm, std::chrono::steady_clock::time_poi
 RunConfig run_config(const po::variables_map& vm, std::chrono::steady_clock::time_point started) {
   RunConfig cfg;
   cfg.kinspect_version = KINSPECT_VERSION;
-  cfg.check_paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
+  cfg.check_paths = check_paths(vm);
+  cfg.bundled_checks = bundled_checks(vm);
   cfg.profile_paths = vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>() : default_profile_paths();
   if (vm.count("profile")) cfg.profile = vm["profile"].as<std::string>();
   cfg.scenario = vm["scenario"].as<std::string>();
@@ -286,6 +287,7 @@ int run(const po::variables_map& vm) {
   topts.exit_meaning = verdict.meaning;
   topts.colour = term::stdout_colour();
   topts.verbose = vm.count("verbose") > 0;
+  topts.show_passed = vm.count("show-passed") > 0;
   topts.max_findings = vm["max-findings"].as<size_t>();
   if (!write_report(rep, ro, topts)) return kExitIncomplete;
   if (verdict.code == kExitIncomplete) {
@@ -347,10 +349,11 @@ std::vector<Command> run_commands() {
       "  kinspect run --kubeconfig ~/.kube/config --output report.html --output report.json\n"
       "  kinspect run --scenario pre-upgrade --target-version 1.31 --fail-on warning\n"
       "  kinspect run --scenario post-upgrade --baseline pre-upgrade.json\n"
-      "  kinspect run --profile self-hosted-inspection --check 'node-*' --param pod-restarts.max_restarts=10\n"
+      "  kinspect run --profile self-hosted-inspection --check 'node-*' --param pod-high-restarts.max_restarts=10\n"
       "  kinspect run --format junit > kinspect.xml       # for CI test reports";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
+    add_check_options(d);
     d.add_options()
         ("profile,p", po::value<std::string>(), "use this profile instead of matching one")
         ("scenario,s", po::value<std::string>()->default_value("inspection"),
@@ -362,13 +365,13 @@ std::vector<Command> run_commands() {
          "run only these of the profile's checks: id, glob, tag:NAME or category:NAME (repeatable)")
         ("param", po::value<std::vector<std::string>>()->composing(),
          "override a check parameter: CHECK.NAME=VALUE or NAME=VALUE (repeatable)")
-        ("checks", po::value<std::vector<std::string>>()->composing(), "check files or folders (default: the bundled catalog)")
         ("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders (default: the bundled profiles)")
         ("format,o", po::value<std::string>()->default_value("terminal"), "stdout: terminal, json, html, junit, prometheus")
         ("output", po::value<std::vector<std::string>>()->composing(), "also write the report to FILE (repeatable)")
         ("fail-on", po::value<std::string>()->default_value("critical"), "exit 1 on findings this severe: critical, warning, info, none")
         ("baseline", po::value<std::string>(), "a previous JSON report: mark findings new, unchanged or resolved")
         ("max-findings", po::value<size_t>()->default_value(20), "findings shown per check on the terminal (0: all)")
+        ("show-passed", "list the checks that passed on the terminal, under their category (default: a count)")
         ("now", po::value<std::string>(), "judge ages as of this RFC 3339 time (default: the clock, or a snapshot's capture time)")
         ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")
         ("check-timeout", po::value<double>()->default_value(0), "seconds per check (0: the profile's, default 30)")

@@ -60,7 +60,10 @@ DaemonConfig configure(const po::variables_map& vm) {
   take(vm, "tls-cert", c.tls_cert);
   take(vm, "tls-key", c.tls_key);
   take(vm, "state-dir", c.state_dir);
-  take(vm, "checks", c.check_paths);
+  if (vm.count("checks") || !bundled_checks(vm)) {
+    c.check_paths = check_paths(vm);
+    c.bundled_checks = bundled_checks(vm);
+  }
   take(vm, "profiles", c.profile_paths);
   take(vm, "plugin-dir", c.plugin_dirs);
   if (vm.count("snapshot") || vm.count("kubeconfig") || vm.count("context")) {
@@ -193,6 +196,7 @@ std::vector<Command> serve_commands() {
       "  kinspect serve --snapshot examples/cluster --tls-cert server.pem --tls-key server-key.pem\n"
       "  curl -s localhost:8080/api/v1/reports/latest?cluster=default | jq .summary";
   c.options = [](po::options_description& d, po::positional_options_description&) {
+    add_check_options(d);
     d.add_options()
         ("config", po::value<std::string>(), "the daemon's YAML configuration file (docs/daemon.md)")
         ("listen", po::value<std::string>(), "ADDRESS:PORT to serve HTTP on (default 127.0.0.1:8080; port 0 = any free one)")
@@ -206,7 +210,6 @@ std::vector<Command> serve_commands() {
         ("snapshot", po::value<std::string>(), "inspect this snapshot (folder, .tar.gz, or kubectl List files)")
         ("kubeconfig", po::value<std::string>(), "inspect the live cluster of this kubeconfig")
         ("context", po::value<std::string>(), "the kubeconfig context to use")
-        ("checks", po::value<std::vector<std::string>>()->composing(), "check files or folders (default: the bundled catalog)")
         ("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders (default: the bundled profiles)")
         ("plugin-dir", po::value<std::vector<std::string>>()->composing(), "load plugins from this folder (repeatable)")
         ("profile", po::value<std::string>(), "the profile to run (default: the one matching each cluster)");

@@ -52,7 +52,7 @@ int snapshot(const po::variables_map& vm) {
     }
   } else {
     // What the checks read, so the snapshot answers every check offline.
-    std::vector<std::string> paths = vm.count("checks") ? vm["checks"].as<std::vector<std::string>>() : default_check_paths();
+    std::vector<std::string> paths = check_paths(vm);
     for (const auto& p : paths) {
       auto checks = kcql::load_checks(p);
       if (!checks) {
@@ -123,10 +123,10 @@ std::vector<Command> snapshot_commands() {
       "  kinspect snapshot --table k8s.nodes --table k8s.pods -o /tmp/s && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot /tmp/s";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
+    add_check_options(d);  // the snapshot captures the tables they read
     d.add_options()("output,o", po::value<std::string>(), "a folder, or a file ending in .tar.gz")(
         "all", "every served resource, not only what the checks read")(
         "table,t", po::value<std::vector<std::string>>()->composing(), "capture only these tables (repeatable)")(
-        "checks", po::value<std::vector<std::string>>()->composing(), "check files or folders whose tables to capture")(
         "driver-timeout", po::value<double>()->default_value(300), "seconds per table")(
         "no-isolation", "load plugins into this process instead of worker processes");
   };

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/cli/cli.h"
+#include "core/run/runner.h"
 #include "core/snapshot/manifest.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
@@ -43,6 +44,32 @@ void add_source_options(po::options_description& desc) {
        "the live cluster where the adapter says they are (--with kube-bench: the logs of its Job's pods, "
        "app=kube-bench, read with GETs of pods/log; tools with no live source say what to pass instead). "
        "Only then do that tool's checks run (docs/adapters.md)");
+}
+
+void add_check_options(po::options_description& desc) {
+  desc.add_options()
+      ("checks", po::value<std::vector<std::string>>()->composing(),
+       "more check files or folders, added to the bundled catalog (repeatable)")
+      ("no-bundled-checks", "leave the bundled catalog out: only the --checks files run");
+}
+
+bool bundled_checks(const po::variables_map& vm) { return !vm.count("no-bundled-checks"); }
+
+std::vector<std::string> check_paths(const po::variables_map& vm) {
+  if (!bundled_checks(vm) && !vm.count("checks"))
+    throw po::error("--no-bundled-checks leaves no checks: give the checks to run with --checks DIR");
+  std::vector<std::string> paths;
+  if (bundled_checks(vm)) paths = default_check_paths();
+  if (vm.count("checks"))
+    for (const auto& p : vm["checks"].as<std::vector<std::string>>()) paths.push_back(p);
+  std::vector<std::string> unique;
+  std::set<std::filesystem::path> seen;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(p, ec);
+    if (seen.insert(ec ? std::filesystem::path(p) : canonical).second) unique.push_back(p);
+  }
+  return unique;
 }
 
 // --with TOOL=PATH is the adapter plugin TOOL's setting `input` (an absolute

@@ -50,6 +50,7 @@ struct DaemonConfig {
   Seconds shutdown_timeout{30};
   Seconds reload_debounce{0.3};
   std::vector<std::string> check_paths, profile_paths, plugin_dirs;  // empty = the defaults
+  bool bundled_checks = true;  // false: check_paths replace the bundled catalog (--no-bundled-checks)
   std::vector<ClusterConfig> clusters;
   Limits limits;
 };

@@ -273,6 +273,7 @@ Expected<report::Report> Daemon::inspect(const RunState& run) {
   // Held to the end of the run: a reload meanwhile changes nothing it sees.
   std::shared_ptr<PluginRegistry> plugins = c.plugins->snapshot();
   RunConfig cfg;
+  cfg.bundled_checks = config_.bundled_checks;
   cfg.profile = run.profile;
   cfg.scenario = run.scenario.empty() ? "inspection" : run.scenario;
   cfg.target_version = run.target_version;

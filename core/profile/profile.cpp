@@ -439,7 +439,8 @@ bool is_plain_id(std::string_view sel) {
 
 }  // namespace
 
-Status ProfileSet::validate(const std::vector<CheckInfo>& checks) const {
+Status ProfileSet::validate(const std::vector<CheckInfo>& checks, References refs) const {
+  const bool strict = refs == References::Strict;
   std::vector<Diagnostic> errors;
   std::vector<std::string> ids;
   std::set<std::string> all_params;
@@ -465,13 +466,14 @@ Status ProfileSet::validate(const std::vector<CheckInfo>& checks) const {
       const auto& list = k == "include" ? p->include : k == "exclude" ? p->exclude : p->optional;
       for (const auto& sel : list) {
         if (is_plain_id(sel) && !find_check(sel)) {
+          if (!strict) continue;
           std::string hint = closest_match(sel, ids);
           add(std::string(kind) + ":" + sel, std::string("checks.") + kind, "unknown check '" + sel + "'",
               hint.empty() ? "" : "did you mean '" + hint + "'?");
         } else if (!is_plain_id(sel)) {
           bool any = false;
           for (const auto& c : checks) any = any || selector_matches(sel, c);
-          if (!any) add(std::string(kind) + ":" + sel, std::string("checks.") + kind, "'" + sel + "' selects no check", "");
+          if (!any && strict) add(std::string(kind) + ":" + sel, std::string("checks.") + kind, "'" + sel + "' selects no check", "");
         }
       }
     }
@@ -485,7 +487,7 @@ Status ProfileSet::validate(const std::vector<CheckInfo>& checks) const {
           add("param:" + key, "params." + key, "check '" + c->id + "' has no parameter '" + param + "'",
               hint.empty() ? "" : "did you mean '" + hint + "'?");
         }
-      } else if (!all_params.count(key)) {
+      } else if (!all_params.count(key) && strict) {
         std::string hint = closest_match(key, std::vector<std::string>(all_params.begin(), all_params.end()));
         add("param:" + key, "params." + key, "no check declares parameter '" + key + "'",
             hint.empty() ? "use CHECK-ID.PARAM or a parameter some check declares" : "did you mean '" + hint + "'?");
@@ -494,7 +496,7 @@ Status ProfileSet::validate(const std::vector<CheckInfo>& checks) const {
     for (const auto& [sel, _] : p->severity) {
       bool any = false;
       for (const auto& c : checks) any = any || selector_matches(sel, c);
-      if (!any) {
+      if (!any && strict) {
         std::string hint = closest_match(sel, ids);
         add("severity:" + sel, "severity." + sel, "unknown check '" + sel + "'", hint.empty() ? "" : "did you mean '" + hint + "'?");
       }

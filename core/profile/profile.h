@@ -84,8 +84,12 @@ class ProfileSet {
   const Profile* find(std::string_view name) const;
 
   // Unknown check ids in include/exclude/severity, unknown parameters,
-  // and severities that are not critical/warning/info.
-  Status validate(const std::vector<CheckInfo>& checks) const;
+  // and severities that are not critical/warning/info. With
+  // `References::LoadedChecksOnly` (the bundled catalog was replaced with
+  // --no-bundled-checks) a profile may name checks that are not loaded: only
+  // what it says of loaded checks must be right.
+  enum class References { Strict, LoadedChecksOnly };
+  Status validate(const std::vector<CheckInfo>& checks, References refs = References::Strict) const;
 
   // The best profile for `target`: every criterion a profile states must
   // hold; among those that match, the one stating the most criteria wins

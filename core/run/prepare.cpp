@@ -356,7 +356,8 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   run.now = cfg.now ? cfg.now : static_cast<double>(std::time(nullptr));
   std::vector<CheckInfo> infos = check_infos(catalog.checks, registry);
   if (Status st = check_params(infos, cfg.params); !st.ok()) return st.error();
-  if (Status st = catalog.profiles.validate(infos); !st.ok()) return st.error();
+  const auto refs = cfg.bundled_checks ? ProfileSet::References::Strict : ProfileSet::References::LoadedChecksOnly;
+  if (Status st = catalog.profiles.validate(infos, refs); !st.ok()) return st.error();
 
   // A profile given by name is known before detection, so a host run never
   // has to reach an API server.

@@ -33,6 +33,9 @@ struct RunProgress {
 
 struct RunConfig {
   std::vector<std::string> check_paths;    // *.kcql files or folders
+  // False when check_paths replace the bundled catalog (--no-bundled-checks):
+  // the profiles may then name checks that are not loaded.
+  bool bundled_checks = true;
   std::vector<std::string> profile_paths;  // *.yaml files or folders
   std::string profile;                     // a name: skip matching
   std::string scenario = "inspection";
