@@ -21,8 +21,11 @@ struct TerminalOptions {
   // locale without colour).
   enum class Symbols { Auto, Unicode, Ascii };
   Symbols symbols = Symbols::Auto;
-  // List passing checks one by one (and every resolved finding) instead of a
-  // count per group.
+  // List passing checks one by one under their category (--show-passed)
+  // instead of a count per category.
+  bool show_passed = false;
+  // Everything: passing checks, every info finding, every not-checked check
+  // on its own line, every resolved finding.
   bool verbose = false;
   // Findings shown per check before "... and N more"; 0 shows all.
   std::size_t max_findings = 20;

@@ -7,8 +7,6 @@
 namespace kinspect::report {
 namespace {
 
-using detail::CategoryGroup;
-using detail::ComponentGroup;
 using detail::Counts;
 using detail::plural;
 
@@ -84,8 +82,9 @@ class Writer {
     row("Type", r.cluster.type);
     if (r.cluster.nodes || r.cluster.pods)
       row("Size", plural(r.cluster.nodes, "node") + ", " + plural(r.cluster.pods, "pod"));
-    for (size_t i = 0; i < r.cluster.detected.size(); ++i)
-      row(i == 0 ? "Detected" : "", r.cluster.detected[i]);
+    // How each fact was found: for whoever doubts one (-v).
+    if (o_.verbose)
+      for (size_t i = 0; i < r.cluster.detected.size(); ++i) row(i == 0 ? "Detected" : "", r.cluster.detected[i]);
     std::string profile = r.profile;
     if (!r.scenario.empty()) profile += (profile.empty() ? "" : ", ") + std::string("scenario ") + r.scenario;
     if (!r.target_version.empty()) profile += " to " + r.target_version;
@@ -95,13 +94,14 @@ class Writer {
     if (r.duration_ms > 0) run += (run.empty() ? "" : ", ") + std::string("took ") + detail::format_duration(r.duration_ms);
     if (!r.kinspect_version.empty()) run += (run.empty() ? "" : ", ") + std::string("kinspect ") + r.kinspect_version;
     row("Run", run);
-    verdict(out, r);
+    verdict(out, r, false);
   }
 
   // What an operator reads first, at the top and again at the end: the
-  // worst findings with their objects, what could not be checked, and what
-  // the exit code means.
-  void verdict(std::string& out, const Report& r) const {
+  // counts, what could not be checked, and what the exit code means. At the
+  // end (`objects`) it names the worst findings' objects too, for the tail of
+  // a CI log; at the top the critical section right below names them.
+  void verdict(std::string& out, const Report& r, bool objects) const {
     Summary s = r.summary();
     std::string head;
     if (s.critical || s.warning) {
@@ -113,8 +113,10 @@ class Writer {
     if (s.not_checked) head += "; " + std::to_string(s.not_checked) + " of " + plural(s.checks, "check") + " not checked";
     std::string_view style = s.critical ? term::kRed : (s.warning || s.not_checked) ? term::kYellow : term::kGreen;
     out += "  " + dim(pad("Verdict")) + paint(style, head) + "\n";
-    objects_line(out, r, Severity::Critical, "critical");
-    objects_line(out, r, Severity::Warning, "warning");
+    if (objects) {
+      objects_line(out, r, Severity::Critical, "critical");
+      objects_line(out, r, Severity::Warning, "warning");
+    }
     for (const auto& k : s.causes)
       out += "  " + pad("") + dim("not checked: " + plural(k.checks, "check") + " " + k.cause) + "\n";
     if (o_.exit_code >= 0)
@@ -211,31 +213,99 @@ class Writer {
     if (c.status == Status::Fail || o_.verbose) resolved_lines(out, r, c, indent);
     if (c.status == Status::Fail) {
       if (!c.remedy.empty()) out += indent + paint(term::kCyan, "remedy: ") + c.remedy + "\n";
-      if (!c.doc.empty()) out += indent + dim("docs:   " + c.doc) + "\n";
+      if (!c.doc.empty() && o_.verbose) out += indent + dim("docs:   " + c.doc) + "\n";
     }
   }
 
-  void component(std::string& out, const Report& r, const ComponentGroup& g) const {
-    out += "  " + bold(g.name) + dash() + state_line(g.counts) + "\n";
-    uint64_t passed_hidden = 0, resolved_hidden = 0;
-    for (const CheckResult* c : g.checks) {
-      if (c->status == Status::Pass && !o_.verbose) {
-        ++passed_hidden;
-        if (auto it = r.resolved.find(c->id); it != r.resolved.end()) resolved_hidden += it->second.size();
+  // Every failed check of one severity (critical, warning), worst category
+  // first, each with its findings, remedy and docs: what an operator acts on.
+  void failed_section(std::string& out, const Report& r, int rank, std::string_view title) const {
+    std::vector<const CheckResult*> shown = checks_ranked(r, rank);
+    if (shown.empty()) return;
+    out += "\n" + bold(std::string(title)) + dim(" (" + plural(shown.size(), "check") + ")") + "\n";
+    for (const CheckResult* c : shown) check(out, r, *c);
+  }
+
+  // Info findings inform, so each info check takes one line unless asked
+  // (-v): at the end of a long page they used to push the critical ones off
+  // the screen.
+  void info_section(std::string& out, const Report& r) const {
+    std::vector<const CheckResult*> shown = checks_ranked(r, 2);
+    if (shown.empty()) return;
+    out += "\n" + bold("Info") + dim(" (" + plural(shown.size(), "check") + ")") + "\n";
+    for (const CheckResult* c : shown) {
+      if (o_.verbose) {
+        check(out, r, *c);
         continue;
       }
-      check(out, r, *c);
+      out += "    " + symbol(c->status, Severity::Info) + " " + bold(c->id) + dash() + c->title +
+             dim(" (" + plural(c->findings.size(), "finding") + ")") + "\n";
     }
-    if (passed_hidden) {
-      std::string line = "    " + symbol(Status::Pass, Severity::Info) + " " + plural(passed_hidden, "check") + " passed";
-      if (resolved_hidden) line += dim(" (" + std::to_string(resolved_hidden) + " resolved since the baseline)");
-      out += line + "\n";
+    if (!o_.verbose) out += "    " + dim("(-v lists info findings)") + "\n";
+  }
+
+  // Errors one by one (each has its own reason); checks the source could not
+  // answer grouped by cause, since a cause ("not served") usually takes many.
+  void not_checked_section(std::string& out, const Report& r) const {
+    std::vector<const CheckResult*> errors = checks_ranked(r, detail::kRankError);
+    std::vector<std::pair<std::string, std::vector<const CheckResult*>>> by_cause;
+    for (const CheckResult* c : checks_ranked(r, detail::kRankSkipped)) {
+      if (!counts_as_not_checked(*c)) continue;
+      auto it = std::find_if(by_cause.begin(), by_cause.end(), [&](const auto& g) { return g.first == c->cause; });
+      if (it == by_cause.end()) it = by_cause.insert(by_cause.end(), {c->cause, {}});
+      it->second.push_back(c);
+    }
+    if (errors.empty() && by_cause.empty()) return;
+    out += "\n" + bold("Not checked") + "\n";
+    for (const CheckResult* c : errors) check(out, r, *c);
+    for (const auto& [cause, cs] : by_cause) {
+      if (o_.verbose) {
+        for (const CheckResult* c : cs) check(out, r, *c);
+        continue;
+      }
+      std::string ids;
+      constexpr size_t kNamed = 6;
+      for (size_t i = 0; i < cs.size() && i < kNamed; ++i) ids += (i ? ", " : "") + cs[i]->id;
+      if (cs.size() > kNamed) ids += ", and " + std::to_string(cs.size() - kNamed) + " more";
+      out += "    " + symbol(Status::Skipped, Severity::Info) + " " + plural(cs.size(), "check") + " " +
+             paint(term::kYellow, cause.empty() ? std::string("not checked") : cause) + ": " + ids + "\n";
+      out += "        " + dim(term::printable(short_reason(cs.front()->reason))) + "\n";
     }
   }
 
-  void category(std::string& out, const Report& r, const CategoryGroup& g) const {
-    out += "\n" + bold(detail::category_title(g.name)) + dash() + state_line(g.counts) + "\n";
-    for (const auto& comp : g.components) component(out, r, comp);
+  // What was looked at and found normal: a count, or with --show-passed one
+  // line per category with its passing checks (and those the profile leaves
+  // out) under it.
+  void categories(std::string& out, const Report& r) const {
+    auto groups = detail::group_checks(r);
+    if (groups.empty()) return;
+    if (!o_.show_passed && !o_.verbose) {
+      const Summary s = r.summary();
+      if (s.passed)
+        out += "\n" + symbol(Status::Pass, Severity::Info) + " " + plural(s.passed, "check") + " passed in " +
+               plural(groups.size(), "category", "categories") + dim(" (--show-passed lists them)") + "\n";
+      return;
+    }
+    out += "\n" + bold("By category") + "\n";
+    for (const auto& g : groups) {
+      out += "  " + detail::category_title(g.name) + dash() + state_line(g.counts) + "\n";
+      if (!o_.show_passed && !o_.verbose) continue;
+      for (const auto& comp : g.components)
+        for (const CheckResult* c : comp.checks)
+          if (c->status == Status::Pass || (c->status == Status::Skipped && !counts_as_not_checked(*c)))
+            check(out, r, *c);
+    }
+  }
+
+  // Checks of one display rank (detail::order_rank), in the categories'
+  // order, worst first.
+  static std::vector<const CheckResult*> checks_ranked(const Report& r, int rank) {
+    std::vector<const CheckResult*> out;
+    for (const auto& g : detail::group_checks(r))
+      for (const auto& comp : g.components)
+        for (const CheckResult* c : comp.checks)
+          if (detail::order_rank(*c) == rank) out.push_back(c);
+    return out;
   }
 
   // One line per failure, however many tables it took down: a refused
@@ -296,7 +366,7 @@ class Writer {
                              : s.not_checked ? term::kYellow
                                              : term::kGreen;
     out += "\n" + paint(style, line) + "\n";
-    verdict(out, r);
+    verdict(out, r, true);
   }
 
  private:
@@ -309,11 +379,17 @@ class Writer {
 std::string render_terminal(const Report& r, const TerminalOptions& options) {
   Writer w(options);
   std::string out;
+  // The verdict first, then what to act on by severity, then what could not
+  // be looked at, then one line per category for what was found normal.
   w.header(out, r);
-  for (const auto& cat : detail::group_checks(r)) w.category(out, r, cat);
+  w.failed_section(out, r, 0, "Critical");
+  w.failed_section(out, r, 1, "Warning");
+  w.info_section(out, r);
+  w.not_checked_section(out, r);
+  w.categories(out, r);
   // Tables that could not be fetched explain most errors; list them once.
   // Tables the source does not have (not served, not captured) are in the
-  // verdict's "not checked" lines, by cause.
+  // "Not checked" lines, by cause.
   w.failed_tables(out, r);
   w.summary(out, r);
   return out;

@@ -27,36 +27,47 @@ TEST(ReportTerminal, HeaderHasClusterFacts) {
   EXPECT_EQ(t.rfind("Cluster prod-east\n", 0), 0u) << t;
   EXPECT_NE(t.find("  Version   v1.29.4\n"), std::string::npos) << t;
   EXPECT_NE(t.find("  Type      self-hosted\n"), std::string::npos);
-  EXPECT_NE(t.find("  Detected  version v1.29.4 from /version\n"), std::string::npos);
-  EXPECT_NE(t.find("            type self-hosted: 3 control-plane nodes visible"), std::string::npos);
+  EXPECT_EQ(t.find("  Detected"), std::string::npos) << "how facts were found is for -v";
+  TerminalOptions o;
+  o.verbose = true;
+  const std::string v = render_terminal(sample_report(), o);
+  EXPECT_NE(v.find("  Detected  version v1.29.4 from /version\n"), std::string::npos);
+  EXPECT_NE(v.find("            type self-hosted: 3 control-plane nodes visible"), std::string::npos);
   EXPECT_NE(t.find("  Profile   default, scenario inspection\n"), std::string::npos);
   EXPECT_NE(t.find("  Size      6 nodes, 143 pods\n"), std::string::npos);
 }
 
-TEST(ReportTerminal, FailuresFirst) {
+TEST(ReportTerminal, WhatToActOnFirstBySeverity) {
   std::string t = render_terminal(sample_report(), {});
-  // Categories: critical failures (in the usual order), then warnings, then
-  // the skipped one, then all-pass.
-  size_t nodes = pos(t, "\nNodes - abnormal"), cp = pos(t, "\nControl plane - abnormal"),
-         net = pos(t, "\nNetwork - abnormal"), addons = pos(t, "\nAdd-ons - abnormal"),
-         work = pos(t, "\nWorkloads - abnormal"), storage = pos(t, "\nStorage - not applicable (1 not applicable)"),
-         upgrade = pos(t, "\nUpgrade - normal (1 passed)");
-  EXPECT_LT(nodes, cp);
-  EXPECT_LT(cp, net);
-  EXPECT_LT(net, addons);
-  EXPECT_LT(addons, work);
-  EXPECT_LT(work, storage);
-  EXPECT_LT(storage, upgrade);
-  // Inside control plane: the failed component, then the error, then passes.
-  size_t proxy = pos(t, "  kube-proxy - abnormal (1 failed)\n"), etcd = pos(t, "  etcd - not checked (1 error)\n"),
-         api = pos(t, "  kube-apiserver - normal (1 passed)\n");
-  EXPECT_LT(cp, proxy);
-  EXPECT_LT(proxy, etcd);
-  EXPECT_LT(etcd, api);
-  // Inside workloads/pods: the warning before the info.
-  EXPECT_LT(pos(t, "FAIL warning pod-crashloop"), pos(t, "FAIL info image-pull-policy"));
-  EXPECT_NE(t.find("  pods - abnormal (2 failed)\n"), std::string::npos);
-  EXPECT_NE(t.find("  kubelet - abnormal (1 failed, 1 passed)\n"), std::string::npos);
+  // The verdict, then critical, warning and info failures, then what could
+  // not be checked, then one line per category.
+  size_t critical = pos(t, "\nCritical (3 checks)\n"), warning = pos(t, "\nWarning (2 checks)\n"),
+         info = pos(t, "\nInfo (1 check)\n"), unchecked = pos(t, "\nNot checked\n"),
+         categories = pos(t, "\nok 5 checks passed in 7 categories (--show-passed lists them)\n");
+  EXPECT_LT(pos(t, "  Verdict"), critical);
+  EXPECT_LT(critical, warning);
+  EXPECT_LT(warning, info);
+  EXPECT_LT(info, unchecked);
+  EXPECT_LT(unchecked, categories);
+  // Inside a severity, the categories' order: nodes before control plane.
+  size_t node_ready = pos(t, "FAIL critical node-ready"), proxy = pos(t, "FAIL critical kube-proxy-healthy");
+  EXPECT_LT(critical, node_ready);
+  EXPECT_LT(node_ready, proxy);
+  EXPECT_LT(proxy, warning);
+  EXPECT_LT(warning, pos(t, "FAIL warning pod-crashloop"));
+  // An info check is one line, its findings behind -v.
+  EXPECT_NE(t.find("    FAIL image-pull-policy - Images with :latest use imagePullPolicy Always (1 finding)\n"),
+            std::string::npos) << t;
+  EXPECT_NE(t.find("(-v lists info findings)"), std::string::npos);
+  EXPECT_LT(unchecked, pos(t, "    ERR etcd-health - etcd members are healthy\n        error: table etcd.members failed"));
+  EXPECT_EQ(t.find("By category"), std::string::npos);
+  TerminalOptions o;
+  o.show_passed = true;
+  t = render_terminal(sample_report(), o);
+  EXPECT_LT(pos(t, "\nNot checked\n"), pos(t, "\nBy category\n"));
+  EXPECT_NE(t.find("  Nodes - abnormal (1 failed, 2 passed)\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("  Storage - not applicable (1 not applicable)\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("  Upgrade - normal (1 passed)\n"), std::string::npos) << t;
 }
 
 TEST(ReportTerminal, FindingsRemedyOnceAndReasons) {
@@ -67,10 +78,8 @@ TEST(ReportTerminal, FindingsRemedyOnceAndReasons) {
             std::string::npos) << t;
   EXPECT_NE(t.find("        node/worker-1  kube-proxy healthz failed"), std::string::npos);
   EXPECT_EQ(count(t, "Restart kube-proxy on the node"), 1u) << "the remedy is shown once per check";
-  EXPECT_EQ(count(t, "remedy: "), static_cast<size_t>(kFailed));
+  EXPECT_EQ(count(t, "remedy: "), static_cast<size_t>(kFailed - 1)) << "every critical and warning check's remedy";
   EXPECT_NE(t.find("    ERR etcd-health - etcd members are healthy\n        error: table etcd.members failed"),
-            std::string::npos) << t;
-  EXPECT_NE(t.find("    skip pv-bound - PersistentVolumes are Bound\n        skipped: the profile disables it"),
             std::string::npos) << t;
   // Tables that failed are listed once.
   EXPECT_NE(t.find("Tables that failed\n  ERR etcd.members from etcd: dial tcp"), std::string::npos) << t;
@@ -78,16 +87,23 @@ TEST(ReportTerminal, FindingsRemedyOnceAndReasons) {
   EXPECT_NE(t.find(kScriptObject), std::string::npos);
 }
 
-TEST(ReportTerminal, PassingChecksAreCountedUnlessVerbose) {
+TEST(ReportTerminal, PassingChecksAreCountedUnlessShown) {
   std::string t = render_terminal(sample_report(), {});
   EXPECT_EQ(t.find("node-pressure"), std::string::npos);
-  EXPECT_NE(t.find("  kubelet - abnormal (1 failed, 1 passed)\n"), std::string::npos);
-  EXPECT_NE(t.find("    ok 1 check passed\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("pv-bound"), std::string::npos) << "a check the profile disables is only counted";
   TerminalOptions o;
-  o.verbose = true;
+  o.show_passed = true;
   std::string v = render_terminal(sample_report(), o);
-  EXPECT_NE(v.find("    ok node-pressure - No memory, disk or PID pressure\n"), std::string::npos) << v;
-  EXPECT_EQ(v.find("check passed"), std::string::npos);
+  size_t nodes = pos(v, "  Nodes - abnormal");
+  EXPECT_LT(nodes, pos(v, "    ok node-pressure - No memory, disk or PID pressure\n"));
+  EXPECT_LT(pos(v, "    ok node-pressure"), pos(v, "  Control plane - "));
+  EXPECT_NE(v.find("    skip pv-bound - PersistentVolumes are Bound\n        skipped: the profile disables it"),
+            std::string::npos) << v;
+  o = {};
+  o.verbose = true;
+  v = render_terminal(sample_report(), o);
+  EXPECT_NE(v.find("    ok node-pressure"), std::string::npos) << "-v shows everything";
+  EXPECT_NE(v.find("    FAIL info image-pull-policy"), std::string::npos) << v;
 }
 
 TEST(ReportTerminal, FindingLimit) {
@@ -115,6 +131,9 @@ TEST(ReportTerminal, SummaryLine) {
   std::string tail = t.substr(at + want.size());
   EXPECT_EQ(tail.rfind("  Verdict   4 critical and 26 warning findings; 1 of 13 checks not checked\n", 0), 0u) << tail;
   EXPECT_NE(tail.find("not checked: 1 check error"), std::string::npos) << tail;
+  EXPECT_NE(tail.find("            critical node/"), std::string::npos) << "the end names the worst objects" << tail;
+  EXPECT_EQ(t.substr(0, t.find("\nCritical (")).find("critical node/"), std::string::npos)
+      << "the top leaves that to the critical section right below it";
   EXPECT_EQ(t.find("  Verdict"), t.find("  Run") + t.substr(t.find("  Run")).find('\n') + 1) << "and opens it";
 
   Report empty;
@@ -132,6 +151,8 @@ TEST(ReportTerminal, ColourAndSymbols) {
   o.colour = true;
   std::string c = render_terminal(sample_report(), o);
   EXPECT_NE(c.find("\x1b[31m\xE2\x9C\x97\x1b[0m"), std::string::npos) << "a red cross";
+  o.show_passed = true;
+  c = render_terminal(sample_report(), o);
   EXPECT_NE(c.find("\x1b[32m\xE2\x9C\x93\x1b[0m"), std::string::npos) << "a green tick";
   EXPECT_NE(c.find(" \xE2\x80\x94 "), std::string::npos) << "em dash in group lines";
 
@@ -143,7 +164,7 @@ TEST(ReportTerminal, ColourAndSymbols) {
   EXPECT_NE(u.find("    \xE2\x9C\x97 critical node-ready"), std::string::npos) << u;
   EXPECT_NE(u.find("    ! etcd-health"), std::string::npos);
   EXPECT_NE(u.find("    \xE2\x80\x93 pv-bound"), std::string::npos);
-  EXPECT_NE(u.find("  kube-proxy \xE2\x80\x94 abnormal (1 failed)"), std::string::npos);
+  EXPECT_NE(u.find("  Control plane \xE2\x80\x94 abnormal (1 failed, 1 error, 1 passed)"), std::string::npos) << u;
 
   // Forced ASCII with colour.
   o.colour = true;
