@@ -267,8 +267,9 @@ class Writer {
       constexpr size_t kNamed = 6;
       for (size_t i = 0; i < cs.size() && i < kNamed; ++i) ids += (i ? ", " : "") + cs[i]->id;
       if (cs.size() > kNamed) ids += ", and " + std::to_string(cs.size() - kNamed) + " more";
-      out += "    " + symbol(Status::Skipped, Severity::Info) + " " + plural(cs.size(), "check") + " " +
-             paint(term::kYellow, cause.empty() ? std::string("not checked") : cause) + ": " + ids + "\n";
+      const std::string label = "not checked" + (cause.empty() ? std::string() : " (" + cause + ")");
+      out += "    " + symbol(Status::Skipped, Severity::Info) + " " + paint(term::kYellow, label) + ": " +
+             plural(cs.size(), "check") + ": " + ids + "\n";
       out += "        " + dim(term::printable(short_reason(cs.front()->reason))) + "\n";
     }
   }

@@ -70,6 +70,27 @@ TEST(ReportTerminal, WhatToActOnFirstBySeverity) {
   EXPECT_NE(t.find("  Upgrade - normal (1 passed)\n"), std::string::npos) << t;
 }
 
+TEST(ReportTerminal, ChecksNotCheckedAreGroupedByCause) {
+  Report r = sample_report();
+  for (const char* id : {"webhook-a", "webhook-b"}) {
+    CheckResult c;
+    c.id = id;
+    c.category = "control-plane";
+    c.status = Status::Skipped;
+    c.cause = "not served";
+    c.reason = "needs table k8s.validating_webhooks, which this API server does not serve";
+    r.checks.push_back(c);
+  }
+  std::string t = render_terminal(r, {});
+  EXPECT_NE(t.find("    skip not checked (not served): 2 checks: webhook-a, webhook-b\n"
+                   "        needs table k8s.validating_webhooks, which this API server does not serve\n"),
+            std::string::npos) << t;
+  TerminalOptions o;
+  o.verbose = true;
+  t = render_terminal(r, o);
+  EXPECT_NE(t.find("    skip webhook-a\n        not checked (not served): needs table"), std::string::npos) << t;
+}
+
 TEST(ReportTerminal, FindingsRemedyOnceAndReasons) {
   std::string t = render_terminal(sample_report(), {});
   EXPECT_NE(t.find("    FAIL critical kube-proxy-healthy - kube-proxy is healthy on every node (2 findings)\n"),
