@@ -10,7 +10,6 @@
 #include "help_examples.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -69,7 +68,6 @@ class Sandbox {
     link_inputs();
     copy_inputs();
   }
-  const std::string& root() const { return root_; }
   std::string tmpl() const { return root_ + "/template"; }
 
   // A fresh working directory (and HOME) for one example, from the template.
@@ -117,7 +115,8 @@ class Sandbox {
   }
 
   // Files the examples read: a kube-bench result, checks and profiles of
-  // one's own (copies of shipped ones), a bearer token, a TLS certificate and a daemon configuration.
+  // one's own (copies of shipped ones), a bearer token, a TLS certificate
+  // and a daemon configuration.
   void copy_inputs() {
     fs::copy_file(kSource + "/tests/data/adapters/kube-bench/kube-bench_wrapped-format_master-etcd-controlplane_with_totals.json",
                   tmpl() + "/kb.json");
@@ -139,7 +138,7 @@ class Sandbox {
   Cluster cluster_;
 };
 
-Sandbox* sandbox = nullptr;
+std::unique_ptr<Sandbox> sandbox;
 std::string sandbox_problem;
 
 // Network namespaces the examples name (`--netns blue`), made for the run
@@ -170,7 +169,7 @@ class HelpExamples : public ::testing::TestWithParam<Example> {
  public:
   static void SetUpTestSuite() {
     if (sandbox) return;
-    sandbox = new Sandbox();
+    sandbox = std::make_unique<Sandbox>();
     sandbox_problem = sandbox->make_reports();
     make_netns(all_examples());
     start_timed_examples();
@@ -179,8 +178,7 @@ class HelpExamples : public ::testing::TestWithParam<Example> {
     timed_jobs().clear();  // kills any not waited for
     for (const auto& n : made_netns) run_command("ip netns delete " + sh_quote(n));
     made_netns.clear();
-    delete sandbox;
-    sandbox = nullptr;
+    sandbox.reset();
   }
 
  protected:
