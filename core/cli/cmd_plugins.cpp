@@ -107,7 +107,7 @@ std::vector<Command> plugin_commands() {
   list.examples =
       "  kinspect plugins list\n"
       "  kinspect plugins list --plugin-dir ./my-plugins --format json\n"
-      "  KINSPECT_PLUGIN_PATH=/opt/kinspect/plugins kinspect plugins list --strict";
+      "  KINSPECT_PLUGIN_PATH=./my-plugins kinspect plugins list --strict";
   list.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     d.add_options()("format,o", po::value<std::string>()->default_value("table"), "table or json")(

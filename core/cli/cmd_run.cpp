@@ -348,8 +348,8 @@ std::vector<Command> run_commands() {
       "  kinspect run --snapshot examples/cluster\n"
       "  kinspect run --kubeconfig ~/.kube/config --output report.html --output report.json\n"
       "  kinspect run --scenario pre-upgrade --target-version 1.31 --fail-on warning\n"
-      "  kinspect run --scenario post-upgrade --baseline pre-upgrade.json\n"
-      "  kinspect run --profile self-hosted-inspection --check 'node-*' --param pod-high-restarts.max_restarts=10\n"
+      "  kinspect run --scenario post-upgrade --target-version 1.31 --baseline pre-upgrade.json\n"
+      "  kinspect run --profile self-hosted-inspection --check 'pod-*' --param pod-high-restarts.max_restarts=10\n"
       "  kinspect run --format junit > kinspect.xml       # for CI test reports";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);

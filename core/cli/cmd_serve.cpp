@@ -190,9 +190,9 @@ std::vector<Command> serve_commands() {
   c.details = kDetails;
   c.examples =
       "  kinspect serve --snapshot examples/cluster --interval 5m --listen 127.0.0.1:8080\n"
-      "  kinspect serve --config /etc/kinspect/serve.yaml\n"
-      "  kinspect serve --kubeconfig ~/.kube/config --context prod --token-file /run/secrets/kinspect-token \\\n"
-      "      --state-dir /var/lib/kinspect\n"
+      "  kinspect serve --config serve.yaml\n"
+      "  kinspect serve --kubeconfig ~/.kube/config --context prod --token-file kinspect-token \\\n"
+      "      --state-dir kinspect-state\n"
       "  kinspect serve --snapshot examples/cluster --tls-cert server.pem --tls-key server-key.pem\n"
       "  curl -s localhost:8080/api/v1/reports/latest?cluster=default | jq .summary";
   c.options = [](po::options_description& d, po::positional_options_description&) {

@@ -120,7 +120,7 @@ std::vector<Command> snapshot_commands() {
       "  kinspect snapshot -o cluster.tar.gz\n"
       "  kinspect snapshot --context prod -o snapshots/prod --all\n"
       "  kinspect snapshot -o cluster.tar.gz --with kube-bench=kb.json   # carries kube-bench's output along\n"
-      "  kinspect snapshot --table k8s.nodes --table k8s.pods -o /tmp/s && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot /tmp/s";
+      "  kinspect snapshot --table k8s.nodes --table k8s.pods -o pods-only && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot pods-only";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     add_check_options(d);  // the snapshot captures the tables they read
