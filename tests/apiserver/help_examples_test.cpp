@@ -121,7 +121,18 @@ class Sandbox {
     fs::copy_file(kSource + "/tests/data/adapters/kube-bench/kube-bench_wrapped-format_master-etcd-controlplane_with_totals.json",
                   tmpl() + "/kb.json");
     fs::create_directories(tmpl() + "/my-checks");
-    fs::copy_file(kSource + "/checks/nodes.kcql", tmpl() + "/my-checks/nodes.kcql");
+    // A check of the user's own: --checks adds it to the bundled catalog.
+    write_file(tmpl() + "/my-checks/team.kcql",
+               "CHECK team-label-missing\n"
+               "  TITLE    \"Deployment has no team label\"\n"
+               "  CATEGORY workloads\n"
+               "  SEVERITY warning\n"
+               "  COMPONENT \"ownership\"\n"
+               "  FROM     k8s.deployments d\n"
+               "  WHERE    d.metadata.labels.team IS NULL\n"
+               "  OBJECT   \"deployment/{d.metadata.namespace}/{d.metadata.name}\"\n"
+               "  MESSAGE  \"deployment {d.metadata.namespace}/{d.metadata.name} has no team label\"\n"
+               "  REMEDY   \"Add metadata.labels.team\"\n");
     fs::create_directories(tmpl() + "/my-profiles");
     for (const char* p : {"base.yaml", "inspection.yaml"})
       fs::copy_file(kSource + "/profiles/" + p, tmpl() + "/my-profiles/" + p);
