@@ -299,14 +299,23 @@ class Writer {
   }
 
   // Checks of one display rank (detail::order_rank), in the categories'
-  // order, worst first.
+  // order, worst first. A failed check stands with its worst finding: an
+  // info check carrying a warning (another tool's finding merged into it)
+  // is shown with the warnings, not folded away with the info checks.
   static std::vector<const CheckResult*> checks_ranked(const Report& r, int rank) {
     std::vector<const CheckResult*> out;
     for (const auto& g : detail::group_checks(r))
       for (const auto& comp : g.components)
         for (const CheckResult* c : comp.checks)
-          if (detail::order_rank(*c) == rank) out.push_back(c);
+          if (display_rank(*c) == rank) out.push_back(c);
     return out;
+  }
+
+  static int display_rank(const CheckResult& c) {
+    int rank = detail::order_rank(c);
+    if (c.status != Status::Fail) return rank;
+    for (const auto& f : c.findings) rank = std::min(rank, 2 - report::rank(f.severity));
+    return rank;
   }
 
   // One line per failure, however many tables it took down: a refused

@@ -215,7 +215,7 @@ TEST(PodLogs, RunWithKubeBenchAloneGivesItsFindings) {
   EXPECT_EQ(manual.size(), text_count(kTextLog, "WARN") + json_count(kJsonLog, "WARN"));
   ASSERT_GT(failed.size(), 0u);
   size_t on_control_plane = 0;
-  for (const auto& f : failed) on_control_plane += json::serialize(f).find("@kind-control-plane") != std::string::npos;
+  for (const auto& f : failed) on_control_plane += json::serialize(f).find("\"node/kind-control-plane\"") != std::string::npos;
   EXPECT_EQ(on_control_plane, text_count(kTextLog, "FAIL")) << "each finding names the node its pod ran on";
   EXPECT_NE(r.err.find("kube-bench-node-q5rtz"), std::string::npos) << "the pod whose log could not be read is named: " << r.err;
 
