@@ -103,7 +103,6 @@ json::object notification(const CheckResult& c, size_t rule_index) {
   json::object n;
   n["message"] = text(msg);
   n["level"] = c.status == Status::Error ? "error" : not_checked ? "warning" : "note";
-  n["descriptor"] = json::object{{"id", "kinspect/" + std::string(not_checked ? "not-checked" : "not-run")}};
   n["associatedRule"] = json::object{{"id", detail::valid_utf8(c.id)}, {"index", rule_index}};
   n["properties"] = json::object{{"status", to_string(c.status)}, {"cause", detail::valid_utf8(cause)},
                                  {"notChecked", not_checked}, {"optional", c.optional}};
