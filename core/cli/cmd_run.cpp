@@ -31,7 +31,7 @@ namespace json = boost::json;
 
 namespace {
 
-enum class Format { Terminal, Json, Html, Junit, Prometheus };
+enum class Format { Terminal, Json, Html, Junit, Prometheus, Sarif };
 
 bool parse_format(std::string_view s, Format& f) {
   if (s == "terminal" || s == "text") f = Format::Terminal;
@@ -39,6 +39,7 @@ bool parse_format(std::string_view s, Format& f) {
   else if (s == "html") f = Format::Html;
   else if (s == "junit") f = Format::Junit;
   else if (s == "prometheus") f = Format::Prometheus;
+  else if (s == "sarif") f = Format::Sarif;
   else return false;
   return true;
 }
@@ -46,7 +47,8 @@ bool parse_format(std::string_view s, Format& f) {
 // The format a file's name asks for.
 bool format_for_file(const std::string& path, Format& f) {
   auto ends = [&](std::string_view s) { return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0; };
-  if (ends(".json")) f = Format::Json;
+  if (ends(".sarif") || ends(".sarif.json")) f = Format::Sarif;
+  else if (ends(".json")) f = Format::Json;
   else if (ends(".html") || ends(".htm")) f = Format::Html;
   else if (ends(".xml")) f = Format::Junit;
   else if (ends(".prom")) f = Format::Prometheus;
@@ -62,6 +64,7 @@ std::string render(const report::Report& r, Format f, const report::TerminalOpti
     case Format::Html: return report::render_html(r);
     case Format::Junit: return report::render_junit(r);
     case Format::Prometheus: return report::render_prometheus(r);
+    case Format::Sarif: return report::render_sarif(r);
   }
   return {};
 }
@@ -114,19 +117,38 @@ void print_not_checked(const report::Summary& s) {
 
 // 3 when a selected check could not run (unless --allow-incomplete) and
 // always when nothing at all was checked; else 1 for findings at or above
-// --fail-on; else 0. With what it means, for the report and for stderr.
+// --fail-on (with --fail-on-new: only findings the baseline does not have);
+// else 0. With what it means, for the report and for stderr.
 struct ExitVerdict {
   int code = kExitOk;
   std::string meaning;
 };
 
-ExitVerdict exit_verdict(const report::Report& rep, std::optional<report::Severity> fail_sev, bool allow_incomplete) {
+// --fail-on-new: findings the baseline has never fail the run; new ones at
+// or above min_sev do (info unless --fail-on is given: every new finding).
+ExitVerdict new_findings_verdict(const report::Report& rep, std::optional<report::Severity> min_sev) {
+  if (!min_sev) return {kExitOk, "--fail-on none"};
+  uint64_t fresh = 0;
+  for (const auto& c : rep.checks)
+    for (const auto& f : c.findings)
+      if (f.change == report::Change::New && report::rank(f.severity) >= report::rank(*min_sev)) ++fresh;
+  const std::string at =
+      *min_sev == report::Severity::Info ? "" : " at or above --fail-on " + std::string(report::to_string(*min_sev));
+  if (fresh)
+    return {kExitFindings, std::to_string(fresh) + (fresh == 1 ? " new finding" : " new findings") + at +
+                               " (--fail-on-new, baseline " + rep.baseline + ")"};
+  return {kExitOk, "no new findings" + at + " (--fail-on-new, baseline " + rep.baseline + ")"};
+}
+
+ExitVerdict exit_verdict(const report::Report& rep, std::optional<report::Severity> fail_sev, bool allow_incomplete,
+                         bool only_new) {
   report::Summary s = rep.summary();
   if (s.passed + s.failed == 0)
     return {kExitIncomplete, "nothing was checked: none of the " + std::to_string(s.checks) + " selected checks could run"};
   if (s.not_checked && !allow_incomplete)
     return {kExitIncomplete, "incomplete: " + std::to_string(s.not_checked) +
                                  " checks could not run (--allow-incomplete accepts that)"};
+  if (only_new) return new_findings_verdict(rep, fail_sev);
   for (const auto& c : rep.checks)
     for (const auto& f : c.findings)
       if (fail_sev && report::rank(f.severity) >= report::rank(*fail_sev))
@@ -142,20 +164,21 @@ struct ReportOptions {
   std::vector<std::pair<std::string, Format>> outputs;
   std::optional<report::Severity> fail_sev;  // nullopt: --fail-on none
   std::optional<report::Report> baseline;
+  bool fail_on_new = false;  // only findings new relative to the baseline fail the run
 };
 
 // Validated before any work is done; a mistake is a UsageError.
 ReportOptions report_options(const po::variables_map& vm) {
   ReportOptions ro;
   if (!parse_format(vm["format"].as<std::string>(), ro.stdout_format))
-    throw UsageError("--format takes terminal, json, html, junit or prometheus, not '" +
+    throw UsageError("--format takes terminal, json, html, junit, prometheus or sarif, not '" +
                      vm["format"].as<std::string>() + "'");
   if (vm.count("output"))
     for (const auto& o : vm["output"].as<std::vector<std::string>>()) {
       Format f;
       if (!format_for_file(o, f))
         throw UsageError("cannot tell the format of --output " + o +
-                         " (name it .json, .html, .xml for JUnit, .prom for Prometheus, or .txt)");
+                         " (name it .json, .html, .xml for JUnit, .prom for Prometheus, .sarif, or .txt)");
       ro.outputs.emplace_back(o, f);
     }
   const std::string fail_on = vm["fail-on"].as<std::string>();
@@ -163,6 +186,13 @@ ReportOptions report_options(const po::variables_map& vm) {
   if (fail_on != "none" && !report::parse_severity(fail_on, sev))
     throw UsageError("--fail-on takes critical, warning, info or none, not '" + fail_on + "'");
   if (fail_on != "none") ro.fail_sev = sev;
+  if (vm.count("fail-on-new")) {
+    if (!vm.count("baseline"))
+      throw UsageError("--fail-on-new needs --baseline FILE, the earlier JSON report whose findings are not new");
+    ro.fail_on_new = true;
+    // Every new finding counts, unless --fail-on is given to narrow them.
+    if (vm["fail-on"].defaulted()) ro.fail_sev = report::Severity::Info;
+  }
   if (vm.count("baseline")) {
     const std::string path = vm["baseline"].as<std::string>();
     auto text = read_file(path);
@@ -281,7 +311,7 @@ int run(const po::variables_map& vm) {
     report::apply_baseline(rep, *ro.baseline);
   }
 
-  const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0);
+  const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0, ro.fail_on_new);
   report::TerminalOptions topts;
   topts.exit_code = verdict.code;
   topts.exit_meaning = verdict.meaning;
@@ -335,11 +365,15 @@ std::vector<Command> run_commands() {
       "cannot be read marks only the checks that need it as errors.\n\n"
       "The cluster is a live API server (--kubeconfig, $KUBECONFIG, ~/.kube/config or the\n"
       "in-cluster service account) or a snapshot (--snapshot). Reports go to stdout in\n"
-      "--format, and to each --output FILE in the format its name says (.json .html .xml .prom .txt).\n\n"
+      "--format, and to each --output FILE in the format its name says (.json .html .xml .prom\n"
+      ".sarif .txt).\n\n"
       "A check that could not run is never a pass: it is 'not checked' with its cause (the\n"
       "resource is not served, forbidden, not in the snapshot, no plugin provides it) or an\n"
       "error, and the run exits 3 unless the profile marks it optional or --allow-incomplete\n"
       "is given. A run that checked nothing always exits 3.\n\n"
+      "With --fail-on-new and --baseline FILE only findings FILE does not have fail the run:\n"
+      "of any severity, or at or above --fail-on when it is given; an incomplete run still\n"
+      "exits 3.\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
       "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
       "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
@@ -350,7 +384,9 @@ std::vector<Command> run_commands() {
       "  kinspect run --scenario pre-upgrade --target-version 1.31 --fail-on warning\n"
       "  kinspect run --scenario post-upgrade --target-version 1.31 --baseline pre-upgrade.json\n"
       "  kinspect run --profile self-hosted-inspection --check 'pod-*' --param pod-high-restarts.max_restarts=10\n"
-      "  kinspect run --format junit > kinspect.xml       # for CI test reports";
+      "  kinspect run --format junit > kinspect.xml       # for CI test reports\n"
+      "  kinspect run --output kinspect.sarif             # for code-scanning dashboards\n"
+      "  kinspect run --baseline yesterday.json --fail-on-new   # fail only on what is new";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     add_check_options(d);
@@ -366,10 +402,12 @@ std::vector<Command> run_commands() {
         ("param", po::value<std::vector<std::string>>()->composing(),
          "override a check parameter: CHECK.NAME=VALUE or NAME=VALUE (repeatable)")
         ("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders (default: the bundled profiles)")
-        ("format,o", po::value<std::string>()->default_value("terminal"), "stdout: terminal, json, html, junit, prometheus")
+        ("format,o", po::value<std::string>()->default_value("terminal"), "stdout: terminal, json, html, junit, prometheus, sarif")
         ("output", po::value<std::vector<std::string>>()->composing(), "also write the report to FILE (repeatable)")
         ("fail-on", po::value<std::string>()->default_value("critical"), "exit 1 on findings this severe: critical, warning, info, none")
         ("baseline", po::value<std::string>(), "a previous JSON report: mark findings new, unchanged or resolved")
+        ("fail-on-new", "exit 1 only for findings the --baseline report does not have (any severity, or at or "
+         "above --fail-on when given)")
         ("max-findings", po::value<size_t>()->default_value(20), "findings shown per check on the terminal (0: all)")
         ("show-passed", "list the checks that passed on the terminal, under their category (default: a count)")
         ("now", po::value<std::string>(), "judge ages as of this RFC 3339 time (default: the clock, or a snapshot's capture time)")

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/daemon/api.h"
+#include "core/report/render.h"
 #include "core/table/packed.h"
 
 namespace kinspect::daemon {
@@ -48,11 +49,13 @@ class Page {
 };
 
 void report_metrics(Page& p, const std::vector<std::pair<std::string, std::shared_ptr<const report::Report>>>& reports) {
+  // The status words of `kinspect run --format prometheus`, so "not_checked"
+  // is told from a skip that does not matter.
   p.family("kinspect_check_status", "gauge", "1 for the status the check had in the cluster's latest report.");
   for (const auto& [cluster, r] : reports)
     for (const auto& c : r->checks)
       p.sample("kinspect_check_status",
-               {{"cluster", cluster}, {"check", c.id}, {"category", c.category}, {"status", std::string(report::to_string(c.status))}},
+               {{"cluster", cluster}, {"check", c.id}, {"category", c.category}, {"status", std::string(report::metric_status(c))}},
                1);
   p.family("kinspect_findings", "gauge", "Findings of a check in the cluster's latest report, by severity.");
   for (const auto& [cluster, r] : reports)

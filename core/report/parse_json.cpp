@@ -221,6 +221,8 @@ class Reader {
     str(*o, "", "scenario", r.scenario);
     str(*o, "", "target_version", r.target_version);
     str(*o, "", "baseline", r.baseline);
+    // "summary" and "score" (v1.3) are not read: both follow from the checks
+    // and are recomputed, so a report edited by hand cannot disagree with itself.
     if (auto* a = array(*o, "", "checks", true))
       for (size_t i = 0; i < a->size(); ++i) r.checks.push_back(check((*a)[i], "checks[" + std::to_string(i) + "]"));
     if (auto* a = array(*o, "", "tables", false)) {

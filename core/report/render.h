@@ -1,5 +1,5 @@
 // Renderers of a Report: terminal text, JSON (docs/report-schema.json), HTML,
-// JUnit XML and Prometheus text exposition; and reading a JSON report back.
+// JUnit XML, Prometheus text exposition and SARIF; and reading a JSON report back.
 // Every renderer is a pure function of the report: no I/O, no clock, so the
 // same report renders to the same bytes.
 #pragma once
@@ -61,7 +61,23 @@ std::string render_html(const Report& report);
 // (classname = category.component); failures carry the findings as text.
 std::string render_junit(const Report& report);
 
-// Prometheus text exposition format (version 0.0.4).
+// Prometheus text exposition format (version 0.0.4), for node_exporter's
+// textfile collector or a Pushgateway: every sample carries the cluster label
+// (docs/reports.md lists the metrics).
 std::string render_prometheus(const Report& report);
+
+// A check's status in metrics: pass, fail, error, not_checked (a skip that
+// makes the run incomplete) or skipped (not applicable, optional).
+inline constexpr std::string_view kMetricStatuses[] = {"pass", "fail", "error", "not_checked", "skipped"};
+std::string_view metric_status(const CheckResult& c);
+
+// Where kinspect is described: SARIF's tool.driver.informationUri.
+inline constexpr const char* kProjectUri = "https://github.com/kinspect/kinspect";
+
+// SARIF 2.1.0: one run; rules are the checks, results the findings (a
+// logical location per object, partialFingerprints from the fingerprint);
+// checks without a verdict are the invocation's toolExecutionNotifications,
+// and executionSuccessful is false when the run is incomplete.
+std::string render_sarif(const Report& report);
 
 }  // namespace kinspect::report

@@ -6,6 +6,7 @@
 
 #include "core/report/detail.h"
 #include "core/report/render.h"
+#include "core/report/score.h"
 
 namespace kinspect::report {
 namespace {
@@ -355,6 +356,7 @@ class Page {
     out_ += "<div class=\"bar\">" + share(s_.critical, "sev-critical") + share(s_.warning, "sev-warning") +
             share(s_.info, "sev-info") + share(s_.errors, "s-error") + share(s_.skipped, "s-skipped") +
             share(s_.passed, "s-pass") + "</div></div>\n";
+    score_card();
     not_checked_card();
     // Failed checks by severity, and their findings.
     out_ += "<div class=\"card\"><h2>Problems</h2><div class=\"big\"><span id=\"count-failed-checks\" data-count=\"" +
@@ -368,6 +370,20 @@ class Page {
       out_ += "</div><div class=\"tally changes\">" + pill("s-fail", "count-new", s_.new_findings, s_.new_findings == 1 ? "new finding" : "new findings") +
               pill("s-pass", "count-resolved", s_.resolved_findings, "resolved");
     out_ += "</div></div>\n</section>\n";
+  }
+
+  // The cluster's score and each category's (docs/reports.md, "Score").
+  void score_card() {
+    const Scores sc = compute_scores(r_);
+    const std::string big = sc.cluster.value ? std::to_string(*sc.cluster.value) : "n/a";
+    out_ += "<div class=\"card\"><h2>Score</h2><div class=\"big\"><span id=\"score\" data-score=\"" + big + "\">" +
+            big + "</span> <small>" +
+            (sc.cluster.value ? std::string("of 100") : std::string("nothing was checked")) +
+            (sc.cluster.incomplete() ? ", incomplete: " + std::to_string(sc.cluster.not_checked) + " not checked" : "") +
+            "</small></div><dl>";
+    for (const auto& k : sc.categories)
+      dl_row(out_, detail::category_title(k.category.empty() ? "other" : k.category), score_text(k.score));
+    out_ += "</dl></div>\n";
   }
 
   // What this report does not vouch for, by cause, above the fold.

@@ -3,6 +3,7 @@
 #include "core/report/detail.h"
 #include "core/report/json_writer.h"
 #include "core/report/render.h"
+#include "core/report/score.h"
 
 namespace kinspect::report {
 namespace json = boost::json;
@@ -200,6 +201,7 @@ std::string render_json(const Report& r) {
   sum["new_findings"] = s.new_findings;
   sum["resolved_findings"] = s.resolved_findings;
   root["summary"] = std::move(sum);
+  root["score"] = score_json(compute_scores(r));  // v1.3
 
   // Everything up to the checks is a small document; the checks and their
   // findings are written out one by one.

@@ -1,9 +1,15 @@
 // Prometheus text exposition format 0.0.4, for node_exporter's textfile
-// collector or a Pushgateway.
+// collector or a Pushgateway. Every sample carries the cluster label, so the
+// files of several clusters can sit side by side; every family is a gauge
+// (one report says nothing monotonic), so none ends in _total.
+#include <charconv>
+#include <cmath>
 #include <map>
 
 #include "core/report/detail.h"
 #include "core/report/render.h"
+#include "core/report/score.h"
+#include "core/util/time.h"
 
 namespace kinspect::report {
 namespace {
@@ -11,7 +17,7 @@ namespace {
 // Label values escape backslash, double quote and newline.
 std::string label(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  for (char c : detail::valid_utf8(s)) {
     if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
@@ -20,89 +26,132 @@ std::string label(std::string_view s) {
   return out;
 }
 
-void family(std::string& out, std::string_view name, std::string_view help) {
-  out += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
-  out += "# TYPE " + std::string(name) + " gauge\n";
+// Shortest round-trip text in fixed point: "3.25", "1795000000", never "1.795e+09".
+std::string value(double v) {
+  if (!std::isfinite(v)) return "0";
+  char buf[400];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
 }
 
 using Labels = std::vector<std::pair<std::string_view, std::string>>;
 
-void sample(std::string& out, std::string_view name, const Labels& labels, const std::string& value) {
-  out += name;
-  if (!labels.empty()) {
-    out += '{';
-    bool first = true;
-    for (const auto& [k, v] : labels) {
-      if (!first) out += ',';
-      first = false;
-      out += std::string(k) + "=\"" + label(v) + "\"";
-    }
-    out += '}';
+class Page {
+ public:
+  explicit Page(std::string cluster) : cluster_(std::move(cluster)) {}
+
+  void family(std::string_view name, std::string_view help) {
+    out_ += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
+    out_ += "# TYPE " + std::string(name) + " gauge\n";
   }
-  out += " " + value + "\n";
-}
+  // The cluster label comes first on every sample.
+  void sample(std::string_view name, const Labels& labels, double v) {
+    out_ += std::string(name) + "{cluster=\"" + label(cluster_) + "\"";
+    for (const auto& [k, val] : labels) out_ += "," + std::string(k) + "=\"" + label(val) + "\"";
+    out_ += "} " + value(v) + "\n";
+  }
+  std::string take() { return std::move(out_); }
 
-}  // namespace
+ private:
+  std::string cluster_;
+  std::string out_;
+};
 
-std::string render_prometheus(const Report& r) {
-  std::string out;
-  Summary s = r.summary();
+void check_metrics(Page& p, const Report& r) {
+  p.family("kinspect_check_status",
+           "The check's status, one-hot: 1 for the status it had, 0 for the others (pass, fail, error, "
+           "not_checked, skipped).");
+  for (const auto& c : r.checks) {
+    const std::string_view now = metric_status(c);
+    for (std::string_view st : kMetricStatuses)
+      p.sample("kinspect_check_status",
+               {{"check", c.id},
+                {"category", c.category},
+                {"component", c.component},
+                {"severity", std::string(to_string(c.severity))},
+                {"status", std::string(st)}},
+               st == now ? 1 : 0);
+  }
 
-  family(out, "kinspect_report_info", "The inspected cluster and the run; always 1.");
-  sample(out, "kinspect_report_info",
-         {{"cluster", r.cluster.name},
-          {"version", r.cluster.version},
-          {"type", r.cluster.type},
-          {"profile", r.profile},
-          {"scenario", r.scenario},
-          {"kinspect_version", r.kinspect_version}},
-         "1");
-
-  family(out, "kinspect_check_status", "1 if the check passed, 0 if it failed, errored or was skipped.");
-  for (const auto& c : r.checks)
-    sample(out, "kinspect_check_status",
-           {{"check", c.id},
-            {"category", c.category},
-            {"component", c.component},
-            {"severity", std::string(to_string(c.severity))}},
-           c.status == Status::Pass ? "1" : "0");
-
-  family(out, "kinspect_findings", "Findings of a check by severity (0 for a check that ran without findings).");
+  p.family("kinspect_findings", "Findings of a check that ran, by severity (0 for a check without findings).");
   for (const auto& c : r.checks) {
     if (c.status != Status::Pass && c.status != Status::Fail) continue;
-    std::map<int, uint64_t> by;  // rank -> count, critical first
+    std::map<int, uint64_t> by;  // -rank -> count, critical first
     by[-rank(c.severity)] += 0;
     for (const auto& f : c.findings) ++by[-rank(f.severity)];
     for (const auto& [neg, n] : by) {
       Severity sev = neg == -2 ? Severity::Critical : neg == -1 ? Severity::Warning : Severity::Info;
-      sample(out, "kinspect_findings", {{"check", c.id}, {"severity", std::string(to_string(sev))}}, std::to_string(n));
+      p.sample("kinspect_findings", {{"check", c.id}, {"severity", std::string(to_string(sev))}}, double(n));
     }
   }
 
-  family(out, "kinspect_checks_total", "Checks by status.");
-  sample(out, "kinspect_checks_total", {{"status", "pass"}}, std::to_string(s.passed));
-  sample(out, "kinspect_checks_total", {{"status", "fail"}}, std::to_string(s.failed));
-  sample(out, "kinspect_checks_total", {{"status", "error"}}, std::to_string(s.errors));
-  sample(out, "kinspect_checks_total", {{"status", "skipped"}}, std::to_string(s.skipped));
-
-  // A check that could not run must be told from a pass by an alert rule:
-  // 1 with its cause for every check that was not checked.
-  family(out, "kinspect_check_not_checked", "1 if the check could not run (labelled with the cause); the run is then incomplete.");
+  // An alert rule tells a check that could not run from a pass by this
+  // series, with the cause.
+  p.family("kinspect_check_not_checked",
+           "1 for each check that could not run, labelled with the cause; the run is then incomplete.");
   for (const auto& c : r.checks)
     if (counts_as_not_checked(c))
-      sample(out, "kinspect_check_not_checked", {{"check", c.id}, {"cause", c.status == Status::Error ? "error" : c.cause}}, "1");
-  family(out, "kinspect_run_incomplete", "1 if some selected check could not run, 0 if every one ran.");
-  sample(out, "kinspect_run_incomplete", {}, s.not_checked ? "1" : "0");
+      p.sample("kinspect_check_not_checked", {{"check", c.id}, {"cause", c.status == Status::Error ? "error" : c.cause}}, 1);
+}
+
+void run_metrics(Page& p, const Report& r, const Summary& s) {
+  std::map<std::string_view, uint64_t> by_status;
+  for (std::string_view st : kMetricStatuses) by_status[st] = 0;
+  for (const auto& c : r.checks) ++by_status[metric_status(c)];
+  p.family("kinspect_checks", "Checks by status (pass, fail, error, not_checked, skipped).");
+  for (std::string_view st : kMetricStatuses) p.sample("kinspect_checks", {{"status", std::string(st)}}, double(by_status[st]));
+
+  p.family("kinspect_run_incomplete", "1 if some selected check could not run, 0 if every one ran.");
+  p.sample("kinspect_run_incomplete", {}, s.not_checked ? 1 : 0);
+
+  // No sample when nothing produced a verdict: an absent score, never 100.
+  const Scores scores = compute_scores(r);
+  p.family("kinspect_score",
+           "Health score 0-100 over the checks that ran, weighted by severity (docs/reports.md); without a "
+           "category label for the whole cluster. Absent when nothing was checked.");
+  if (scores.cluster.value) p.sample("kinspect_score", {}, double(*scores.cluster.value));
+  for (const auto& k : scores.categories)
+    if (k.score.value) p.sample("kinspect_score", {{"category", k.category}}, double(*k.score.value));
 
   if (!r.baseline.empty() || s.new_findings || s.resolved_findings) {
-    family(out, "kinspect_baseline_findings", "Findings compared with the baseline report, by change.");
-    sample(out, "kinspect_baseline_findings", {{"change", "new"}}, std::to_string(s.new_findings));
-    sample(out, "kinspect_baseline_findings", {{"change", "resolved"}}, std::to_string(s.resolved_findings));
+    p.family("kinspect_baseline_findings", "Findings compared with the baseline report, by change.");
+    p.sample("kinspect_baseline_findings", {{"change", "new"}}, double(s.new_findings));
+    p.sample("kinspect_baseline_findings", {{"change", "resolved"}}, double(s.resolved_findings));
   }
 
-  family(out, "kinspect_run_duration_seconds", "How long the inspection took.");
-  sample(out, "kinspect_run_duration_seconds", {}, detail::format_number(r.duration_ms / 1000.0));
-  return out;
+  p.family("kinspect_run_duration_seconds", "How long the inspection took.");
+  p.sample("kinspect_run_duration_seconds", {}, r.duration_ms / 1000.0);
+  if (auto t = parse_rfc3339(r.generated_at)) {
+    p.family("kinspect_last_run_timestamp_seconds", "When the report was made (Unix time).");
+    p.sample("kinspect_last_run_timestamp_seconds", {}, std::floor(*t));
+  }
+}
+
+}  // namespace
+
+std::string_view metric_status(const CheckResult& c) {
+  switch (c.status) {
+    case Status::Pass: return "pass";
+    case Status::Fail: return "fail";
+    case Status::Error: return "error";
+    case Status::Skipped: return counts_as_not_checked(c) ? "not_checked" : "skipped";
+  }
+  return "error";
+}
+
+std::string render_prometheus(const Report& r) {
+  Page p(r.cluster.name);
+  p.family("kinspect_report_info", "The inspected cluster and the run; always 1.");
+  p.sample("kinspect_report_info",
+           {{"version", r.cluster.version},
+            {"type", r.cluster.type},
+            {"profile", r.profile},
+            {"scenario", r.scenario},
+            {"kinspect_version", r.kinspect_version}},
+           1);
+  check_metrics(p, r);
+  run_metrics(p, r, r.summary());
+  return p.take();
 }
 
 }  // namespace kinspect::report

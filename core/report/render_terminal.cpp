@@ -2,6 +2,7 @@
 
 #include "core/report/detail.h"
 #include "core/report/render.h"
+#include "core/report/score.h"
 #include "core/util/terminal.h"
 
 namespace kinspect::report {
@@ -372,6 +373,7 @@ class Writer {
             plural(s.findings, "finding");
     if (!r.baseline.empty() || s.new_findings || s.resolved_findings)
       line += " (" + std::to_string(s.new_findings) + " new, " + std::to_string(s.resolved_findings) + " resolved)";
+    line += "; score " + score_text(compute_scores(r).cluster);
     std::string_view style = s.failed ? (s.critical ? term::kRed : term::kYellow)
                              : s.not_checked ? term::kYellow
                                              : term::kGreen;

@@ -1,7 +1,7 @@
 // The report of one inspection: what was detected about the cluster, which
 // profile ran, and every check's result with its findings. Renderers turn it
 // into terminal text, JSON (versioned schema, docs/report-schema.json), HTML,
-// JUnit XML and Prometheus text; JSON reads back for baselines and diffs.
+// JUnit XML, Prometheus text and SARIF; JSON reads back for baselines and diffs.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -18,8 +18,9 @@ namespace kinspect::report {
 // The JSON schema's identifier: the major on incompatible changes, the minor
 // when members are added (v1.1: a check's cause and optional, the summary's
 // not_checked and causes; v1.2: a check's same_as and merged, a finding's
-// target, tool_id and also_reported_by).
-inline constexpr const char* kSchemaVersion = "kinspect.report/v1.2";
+// target, tool_id and also_reported_by; v1.3: the report's score, per
+// cluster and category, see score.h).
+inline constexpr const char* kSchemaVersion = "kinspect.report/v1.3";
 
 enum class Severity { Critical, Warning, Info };
 enum class Status { Pass, Fail, Error, Skipped };

@@ -87,7 +87,7 @@ TEST(ReportJson, ReadsEveryField) {
 
 TEST(ReportJson, SummaryAndSchemaFieldsAreWritten) {
   std::string j = render_json(sample_report());
-  EXPECT_EQ(j.rfind("{\n  \"schema\": \"kinspect.report/v1.2\",\n", 0), 0u) << j.substr(0, 80);
+  EXPECT_EQ(j.rfind("{\n  \"schema\": \"kinspect.report/v1.3\",\n", 0), 0u) << j.substr(0, 80);
   EXPECT_NE(j.find("\"not_checked\": 1"), std::string::npos) << "the etcd error; the profile's skip is not applicable";
   EXPECT_NE(j.find("\"failed\": 6"), std::string::npos);
   EXPECT_NE(j.find("\"findings\": " + std::to_string(kFindings)), std::string::npos);
@@ -181,7 +181,7 @@ TEST(ReportJson, SchemaRejectsWhatTheReaderRejects) {
     std::string text, expect;
   } cases[] = {
       {bad("\"status\": \"fail\"", "\"status\": \"broken\""), "checks/0/status"},
-      {bad("\"schema\": \"kinspect.report/v1.2\"", "\"schema\": \"kinspect.report/v2\""), "schema"},
+      {bad("\"schema\": \"kinspect.report/v1.3\"", "\"schema\": \"kinspect.report/v2\""), "schema"},
       {bad("\"severity\": \"critical\"", "\"severity\": \"fatal\""), "checks/0/severity"},
       {bad("\"nodes\": 6", "\"nodes\": \"six\""), "cluster/nodes"},
   };

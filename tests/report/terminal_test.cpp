@@ -145,7 +145,7 @@ TEST(ReportTerminal, FindingLimit) {
 TEST(ReportTerminal, SummaryLine) {
   std::string t = render_terminal(sample_report(), {});
   std::string want = "\n13 checks: 5 passed, 6 failed (3 critical, 2 warning, 1 info), 1 error, 1 skipped; " +
-                     std::to_string(kFindings) + " findings\n";
+                     std::to_string(kFindings) + " findings; score 26/100 (incomplete: 1 not checked)\n";
   size_t at = t.find(want);
   ASSERT_NE(at, std::string::npos) << t;
   // The verdict closes the page, as it opens it: what to read first.
@@ -159,7 +159,8 @@ TEST(ReportTerminal, SummaryLine) {
 
   Report empty;
   t = render_terminal(empty, {});
-  EXPECT_NE(t.find("0 checks: 0 passed, 0 failed, 0 errors, 0 skipped; 0 findings\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("0 checks: 0 passed, 0 failed, 0 errors, 0 skipped; 0 findings; score n/a (nothing checked)\n"),
+            std::string::npos) << t;
   EXPECT_NE(t.find("nothing was checked"), std::string::npos) << t;
 }
 
@@ -207,7 +208,7 @@ TEST(ReportTerminal, BaselineMarks) {
   EXPECT_EQ(t.find("[new] node/cp-1"), std::string::npos);
   EXPECT_NE(t.find("        [resolved] node/worker-5  node is NotReady\n"), std::string::npos) << t;
   EXPECT_NE(t.find("  Baseline  yesterday.json\n"), std::string::npos);
-  EXPECT_NE(t.find(" findings (1 new, 1 resolved)\n"), std::string::npos) << t;
+  EXPECT_NE(t.find(" findings (1 new, 1 resolved); score "), std::string::npos) << t;
 }
 
 }  // namespace
