@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/cli/cli.h"
+#include "core/cli/cluster_identity.h"
 #include "core/profile/profile.h"
 #include "core/report/baseline.h"
 #include "core/report/render.h"
@@ -230,8 +231,9 @@ RunConfig run_config(const po::variables_map& vm, std::chrono::steady_clock::tim
   cfg.params = parse_assignments(vm, "param");
   cfg.inputs = with_tools(vm);
   set_limits(vm, started, cfg);
-  if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
-  else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
+  const ClusterIdentity id = cluster_identity(vm);
+  cfg.cluster_name = id.name;
+  cfg.cluster_name_why = id.why();
   set_as_of(vm, cfg);
   return cfg;
 }
@@ -352,6 +354,9 @@ std::vector<Command> run_commands() {
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     d.add_options()
+        ("cluster-name", po::value<std::string>(),
+         "name the cluster in the report (default: the kubeconfig context; 'in-cluster' for the service account; "
+         "a snapshot's recorded name or file name)")
         ("profile,p", po::value<std::string>(), "use this profile instead of matching one")
         ("scenario,s", po::value<std::string>()->default_value("inspection"),
          "inspection, pre-upgrade, post-upgrade, or one your profiles define")
