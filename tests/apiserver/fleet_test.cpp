@@ -207,3 +207,16 @@ TEST(ClusterName, SnapshotKeepsTheLiveName) {
   ASSERT_NE(example.exit_code, 2) << example.err;
   EXPECT_EQ(json::parse(example.out).at("cluster").at("name").as_string(), "cluster");
 }
+
+// In a pod, with no kubeconfig: the service account's cluster is "in-cluster".
+TEST(ClusterName, InClusterServiceAccount) {
+  const std::string env = "env -u KUBECONFIG HOME=/nonexistent KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=1 ";
+  const std::string args = "run --format json --fail-on none --check node-not-ready --set kube-apiserver.max_retries=0";
+  auto r = run_command(env + kinspect_cmd(args));
+  ASSERT_NE(r.exit_code, 2) << r.err;
+  json::value rep = json::parse(r.out);
+  EXPECT_EQ(rep.at("cluster").at("name").as_string(), "in-cluster");
+  EXPECT_EQ(rep.at("cluster").at("detected").at(0).as_string(), "name in-cluster: the in-cluster service account");
+  auto named = run_command(env + kinspect_cmd(args + " --cluster-name ops"));
+  EXPECT_EQ(json::parse(named.out).at("cluster").at("name").as_string(), "ops");
+}
