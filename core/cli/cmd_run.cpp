@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/cli/cli.h"
+#include "core/cli/cluster_identity.h"
+#include "core/cli/fleet.h"
 #include "core/profile/profile.h"
 #include "core/report/baseline.h"
 #include "core/report/render.h"
@@ -261,8 +263,9 @@ RunConfig run_config(const po::variables_map& vm, std::chrono::steady_clock::tim
   cfg.params = parse_assignments(vm, "param");
   cfg.inputs = with_tools(vm);
   set_limits(vm, started, cfg);
-  if (vm.count("snapshot")) cfg.cluster_name = vm["snapshot"].as<std::string>();
-  else if (vm.count("context")) cfg.cluster_name = vm["context"].as<std::string>();
+  const ClusterIdentity id = cluster_identity(vm);
+  cfg.cluster_name = id.name;
+  cfg.cluster_name_why = id.why();
   set_as_of(vm, cfg);
   return cfg;
 }
@@ -286,45 +289,57 @@ bool write_report(const report::Report& rep, const ReportOptions& ro, const repo
   return true;
 }
 
-int run(const po::variables_map& vm) {
-  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
-  const ReportOptions ro = report_options(vm);
+// One cluster inspected with the loaded checks and profiles: its report
+// and the exit code it earns. A run that cannot start throws UsageError.
+ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, const ReportOptions& ro,
+                   std::chrono::steady_clock::time_point started, Progress* progress) {
   RunConfig cfg = run_config(vm, started);
-  const bool show_progress = !vm.count("quiet") && term::stderr_is_tty();
-  Progress progress(show_progress);
-  cfg.progress = [&](const RunProgress& p) { progress.update(p); };
-
-  auto catalog = load_catalog(cfg.check_paths, cfg.profile_paths);
-  if (!catalog) throw UsageError(catalog.error().format());
+  if (progress) cfg.progress = [progress](const RunProgress& p) { progress->update(p); };
   // A profile that names its plugins (the node profile: just `node`) loads
   // only those, so a host run starts no kube-apiserver worker.
   std::vector<std::string> only;
   if (!cfg.profile.empty())
-    if (const Profile* p = catalog->profiles.find(cfg.profile)) only = p->plugins;
+    if (const Profile* p = catalog.profiles.find(cfg.profile)) only = p->plugins;
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"), only);
-  auto outcome = run_inspection(*reg, *catalog, cfg);
-  progress.clear();
+  auto outcome = run_inspection(*reg, catalog, cfg);
+  if (progress) progress->clear();
   if (!outcome) throw UsageError(outcome.error().format());
   report::Report& rep = outcome->report;
   if (ro.baseline) {
     rep.baseline = vm["baseline"].as<std::string>();
     report::apply_baseline(rep, *ro.baseline);
   }
-
   const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0, ro.fail_on_new);
+  return {std::move(rep), verdict.code, verdict.meaning};
+}
+
+int run(const po::variables_map& vm) {
+  const auto started = std::chrono::steady_clock::now();  // --timeout counts from here
+  const ReportOptions ro = report_options(vm);
+  const std::vector<std::string> fleet = fleet_contexts(vm);
+  if (fleet.empty()) run_config(vm, started);  // its usage errors before any work (a fleet checks per cluster)
+  auto catalog = load_catalog(check_paths(vm), vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>()
+                                                                     : default_profile_paths());
+  if (!catalog) throw UsageError(catalog.error().format());
+  if (!fleet.empty())
+    return run_fleet(vm, fleet, [&](const po::variables_map& one) { return inspect(one, *catalog, ro, started, nullptr); });
+
+  Progress progress(!vm.count("quiet") && term::stderr_is_tty());
+  ClusterRun one = inspect(vm, *catalog, ro, started, &progress);
+  const report::Report& rep = one.report;
   report::TerminalOptions topts;
-  topts.exit_code = verdict.code;
-  topts.exit_meaning = verdict.meaning;
+  topts.exit_code = one.exit_code;
+  topts.exit_meaning = one.verdict;
   topts.colour = term::stdout_colour();
   topts.verbose = vm.count("verbose") > 0;
   topts.show_passed = vm.count("show-passed") > 0;
   topts.max_findings = vm["max-findings"].as<size_t>();
   if (!write_report(rep, ro, topts)) return kExitIncomplete;
-  if (verdict.code == kExitIncomplete) {
-    std::cerr << "kinspect run: " << verdict.meaning << '\n';
+  if (one.exit_code == kExitIncomplete) {
+    std::cerr << "kinspect run: " << one.verdict << '\n';
     print_not_checked(rep.summary());
   }
-  return verdict.code;
+  return one.exit_code;
 }
 
 int diff(const po::variables_map& vm) {
@@ -374,6 +389,15 @@ std::vector<Command> run_commands() {
       "With --fail-on-new and --baseline FILE only findings FILE does not have fail the run:\n"
       "of any severity, or at or above --fail-on when it is given; an incomplete run still\n"
       "exits 3.\n\n"
+      "The report names the cluster: --cluster-name, else the kubeconfig context in use (its\n"
+      "current-context when --context is not given), 'in-cluster' for the service account, or\n"
+      "the name a snapshot recorded (else its file name).\n\n"
+      "Several clusters: give --context more than once, or --all-contexts for every context of\n"
+      "the kubeconfig. Each is inspected on its own (--parallel-clusters at a time); one that\n"
+      "fails (unreachable, TLS, 5xx) gets a report saying so while the others complete. Output:\n"
+      "each report, then a fleet table (terminal); a kinspect.fleet/v1 document (json); one page\n"
+      "(html); --output-dir DIR writes DIR/<cluster>.json and .html and DIR/fleet.json and .html.\n"
+      "The exit code is the worst cluster's: 3 over 1 over 0 (docs/fleet.md).\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
       "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
       "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
@@ -386,11 +410,18 @@ std::vector<Command> run_commands() {
       "  kinspect run --profile self-hosted-inspection --check 'pod-*' --param pod-high-restarts.max_restarts=10\n"
       "  kinspect run --format junit > kinspect.xml       # for CI test reports\n"
       "  kinspect run --output kinspect.sarif             # for code-scanning dashboards\n"
-      "  kinspect run --baseline yesterday.json --fail-on-new   # fail only on what is new";
+      "  kinspect run --baseline yesterday.json --fail-on-new   # fail only on what is new\n"
+      "  kinspect run --context prod --cluster-name prod-eu --output prod-eu.json\n"
+      "  kinspect run --context prod-eu --context prod-us  # two clusters, then a fleet table\n"
+      "  kinspect run --all-contexts --output-dir reports/ --format json > fleet.json";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     add_check_options(d);
+    add_fleet_options(d);
     d.add_options()
+        ("cluster-name", po::value<std::string>(),
+         "name the cluster in the report (default: the kubeconfig context; 'in-cluster' for the service account; "
+         "a snapshot's recorded name or file name)")
         ("profile,p", po::value<std::string>(), "use this profile instead of matching one")
         ("scenario,s", po::value<std::string>()->default_value("inspection"),
          "inspection, pre-upgrade, post-upgrade, or one your profiles define")

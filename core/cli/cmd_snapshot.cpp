@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/cli/cli.h"
+#include "core/cli/cluster_identity.h"
 #include "core/kcql/check.h"
 #include "core/run/runner.h"
 #include "core/snapshot/writer.h"
@@ -79,7 +80,7 @@ int snapshot(const po::variables_map& vm) {
                           vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
                             if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
                           },
-                          with_inputs(vm));
+                          with_inputs(vm), cluster_identity(vm).name);
   if (progress) std::cerr << "\r\033[K";
   if (!r) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
@@ -125,6 +126,8 @@ std::vector<Command> snapshot_commands() {
     add_source_options(d);
     add_check_options(d);  // the snapshot captures the tables they read
     d.add_options()("output,o", po::value<std::string>(), "a folder, or a file ending in .tar.gz")(
+        "cluster-name", po::value<std::string>(),
+        "the cluster's name, recorded in the manifest for runs over the snapshot (default: the kubeconfig context)")(
         "all", "every served resource, not only what the checks read")(
         "table,t", po::value<std::vector<std::string>>()->composing(), "capture only these tables (repeatable)")(
         "driver-timeout", po::value<double>()->default_value(300), "seconds per table")(

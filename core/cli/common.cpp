@@ -13,6 +13,7 @@
 
 #include "core/cli/cli.h"
 #include "core/run/runner.h"
+#include "core/cli/cluster_identity.h"
 #include "core/snapshot/manifest.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
@@ -27,7 +28,8 @@ void add_source_options(po::options_description& desc) {
        "load plugins from this folder (repeatable); default: $KINSPECT_PLUGIN_PATH, the build tree, the install folder")
       ("plugin", po::value<std::vector<std::string>>()->composing(), "load this plugin .so file too (repeatable)")
       ("kubeconfig", po::value<std::string>(), "kubeconfig file(s), ':'-separated like $KUBECONFIG")
-      ("context", po::value<std::string>(), "kubeconfig context to use")
+      ("context", po::value<std::vector<std::string>>()->composing(),
+       "kubeconfig context to use (default: its current-context); 'kinspect run' takes several, one inspection each")
       ("snapshot", po::value<std::string>(),
        "read the cluster from a snapshot (folder, .tar.gz, or kubectl -o json/yaml List files) instead of a live API server")
       ("qps", po::value<double>(), "API server requests per second (default 20, like client-go)")
@@ -225,7 +227,7 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   std::vector<std::pair<std::string, std::string>> user_settings;  // (plugin, key) of each --set
   json::object& kube = config["kube-apiserver"];
   if (vm.count("kubeconfig")) kube["kubeconfig"] = vm["kubeconfig"].as<std::string>();
-  if (vm.count("context")) kube["context"] = vm["context"].as<std::string>();
+  if (vm.count("context")) kube["context"] = single_context(vm);
   if (vm.count("snapshot")) {
     const std::string path = vm["snapshot"].as<std::string>();
     std::error_code ec;

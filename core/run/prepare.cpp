@@ -179,6 +179,7 @@ void describe_cluster(const ClusterDetection& found, const RunConfig& cfg, const
   rep.cluster.type = det.types.empty() ? "unknown" : det.types[0];
   for (size_t i = 1; i < det.types.size(); ++i) rep.cluster.type += "," + det.types[i];
   rep.cluster.detected = det.why;
+  if (!cfg.cluster_name_why.empty()) rep.cluster.detected.insert(rep.cluster.detected.begin(), cfg.cluster_name_why);
   if (cfg.now)
     rep.cluster.detected.push_back("ages judged as of " + format_rfc3339(static_cast<std::time_t>(cfg.now)) +
                                    (cfg.now_source.empty() ? "" : " (" + cfg.now_source + ")"));

@@ -56,6 +56,7 @@ struct RunConfig {
   std::string now_source;                  // where `now` came from, for the report ("--now", "snapshot capture time")
   std::string kinspect_version;
   std::string cluster_name;
+  std::string cluster_name_why;            // "name prod: kubeconfig context prod ...", first of the detected facts
   std::function<void(const RunProgress&)> progress;
 };
 

@@ -89,17 +89,31 @@ std::optional<std::string> read_manifest_text(const std::string& path) {
   return read_archive_manifest(path);
 }
 
-}  // namespace
-
-std::optional<std::string> snapshot_created(const std::string& path) {
+// The manifest as a JSON object; nullopt when there is none or it is not one.
+std::optional<json::object> read_manifest(const std::string& path) {
   auto text = read_manifest_text(path);
   if (!text) return std::nullopt;
   json::error_code ec;
   json::value m = json::parse(*text, ec);
   if (ec || !m.is_object()) return std::nullopt;
-  const json::value* c = m.as_object().if_contains("created");
+  return std::move(m.as_object());
+}
+
+}  // namespace
+
+std::optional<std::string> snapshot_created(const std::string& path) {
+  auto m = read_manifest(path);
+  const json::value* c = m ? m->if_contains("created") : nullptr;
   if (!c || !c->is_string()) return std::nullopt;
   return std::string(c->as_string());
+}
+
+std::optional<std::string> snapshot_cluster_name(const std::string& path) {
+  auto m = read_manifest(path);
+  const json::value* c = m ? m->if_contains("cluster") : nullptr;
+  const json::value* name = c && c->is_object() ? c->as_object().if_contains("name") : nullptr;
+  if (!name || !name->is_string() || name->as_string().empty()) return std::nullopt;
+  return std::string(name->as_string());
 }
 
 namespace {

@@ -17,6 +17,11 @@ namespace kinspect {
 // report whenever it is inspected.
 std::optional<std::string> snapshot_created(const std::string& path);
 
+// The name of the cluster the snapshot was taken from (the manifest's
+// cluster.name, written by `kinspect snapshot` since it names live runs), if
+// the manifest has one: a run over the snapshot carries it into its report.
+std::optional<std::string> snapshot_cluster_name(const std::string& path);
+
 // The tools whose outputs a snapshot carries (`kinspect snapshot --with`),
 // from its manifest's "with" list; empty when it carries none.
 std::vector<std::string> snapshot_input_tools(const std::string& path);

@@ -126,7 +126,7 @@ std::ofstream private_file(const fs::path& path) {
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
                                         const std::string& output, double driver_timeout_seconds,
                                         const std::function<void(size_t, size_t, const std::string&)>& progress,
-                                        const std::vector<SnapshotInput>& inputs) {
+                                        const std::vector<SnapshotInput>& inputs, const std::string& cluster_name) {
   const bool tarball = is_tarball(output);
   fs::path dir = tarball ? fs::path(output + ".tmp-" + std::to_string(::getpid())) : fs::path(output);
   std::error_code ec;
@@ -189,6 +189,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
   manifest["format"] = snapshot::kFormat;
   manifest["created"] = format_rfc3339(std::time(nullptr));
   manifest["cluster"] = json::object{{"version", version}};
+  if (!cluster_name.empty()) manifest["cluster"].as_object()["name"] = cluster_name;
   json::array resources;
   for (const auto& t : result.tables)
     if (t.error.empty()) resources.emplace_back(

@@ -35,10 +35,12 @@ struct SnapshotInput {
 // Writes `tables` to `output` (a folder, or a file ending in .tar.gz / .tgz).
 // A table that cannot be read is recorded with its error and left out; the
 // snapshot is still written. Fails only when the output cannot be written
-// or an input cannot be read.
+// or an input cannot be read. `cluster_name` (the name a live run gives the
+// cluster) goes into the manifest's cluster.name, for runs over the snapshot.
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
                                         const std::string& output, double driver_timeout_seconds,
                                         const std::function<void(size_t done, size_t total, const std::string&)>& progress,
-                                        const std::vector<SnapshotInput>& inputs = {});
+                                        const std::vector<SnapshotInput>& inputs = {},
+                                        const std::string& cluster_name = {});
 
 }  // namespace kinspect

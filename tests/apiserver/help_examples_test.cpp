@@ -1,7 +1,7 @@
 // Every example `kinspect <command> --help` shows is run as a reader would
 // type it, through bash, in a sandbox: a working directory that is also
 // HOME, with ~/.kube/config pointing at the test API server serving the
-// example cluster (contexts `kind-example` and `prod`), `kinspect` on PATH,
+// example cluster (contexts `kind-example`, `prod`, `prod-eu` and `prod-us`), `kinspect` on PATH,
 // and the files the examples read (reports, check and profile folders,
 // certificates, a serve.yaml) made beforehand. The examples are read from
 // the built binary's help, so a new example is tested without editing this
@@ -44,14 +44,14 @@ std::set<int> successful_exits(const Example& e) {
 }
 
 // The kubeconfig of the sandbox: two contexts on the same test server, the
-// current one and `prod` (the examples name it).
+// current one and the `prod` ones the examples name.
 std::string kubeconfig_yaml(const Cluster& c) {
   std::string user = "    client-certificate-data: " + base64(c.certs.client_cert_pem) +
                      "\n    client-key-data: " + base64(c.certs.client_key_pem) + "\n";
   std::string out = "apiVersion: v1\nkind: Config\ncurrent-context: kind-example\nclusters:\n- name: example\n  cluster:\n"
                     "    server: " + c.server->url() + "\n    certificate-authority-data: " + base64(c.certs.ca_pem) +
                     "\nusers:\n- name: admin\n  user:\n" + user + "contexts:\n";
-  for (const char* ctx : {"kind-example", "prod"})
+  for (const char* ctx : {"kind-example", "prod", "prod-eu", "prod-us"})
     out += std::string("- name: ") + ctx + "\n  context:\n    cluster: example\n    user: admin\n";
   return out;
 }

@@ -7,7 +7,8 @@
 //
 //   manifest.json        {"format":"kinspect-snapshot/v1",
 //                         "created":"2026-01-02T03:04:05Z",
-//                         "cluster":{"version":{...contents of /version...}},
+//                         "cluster":{"version":{...contents of /version...},
+//                                    "name":"prod"},   (optional: the name live runs gave the cluster)
 //                         "resources":[{"table":"k8s.pods","file":"pods.json","count":1234,
 //                                       "sha256":"<64 hex digits of the file>"}, ...],
 //                         "failed":[{"table":"k8s.secrets","error":"forbidden: ..."}]}   (optional)
