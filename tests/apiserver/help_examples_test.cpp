@@ -43,7 +43,7 @@ std::set<int> successful_exits(const Example& e) {
   return {0};
 }
 
-// The kubeconfig of the sandbox: two contexts on the same test server, the
+// The kubeconfig of the sandbox: contexts on the same test server: the
 // current one and the `prod` ones the examples name.
 std::string kubeconfig_yaml(const Cluster& c) {
   std::string user = "    client-certificate-data: " + base64(c.certs.client_cert_pem) +
