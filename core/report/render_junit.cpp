@@ -88,11 +88,14 @@ std::string render_junit(const Report& r) {
         out += " file=\"" + xml(file, true) + "\"";
         if (!line.empty()) out += " line=\"" + line + "\"";
       }
-      if (c->status == Status::Pass) {
+      if (c->status == Status::Pass && c->waived.empty()) {
         out += "/>\n";
         continue;
       }
       out += ">\n";
+      if (!c->waived.empty())
+        out += "      <properties><property name=\"waived\" value=\"" + std::to_string(c->waived.size()) +
+               "\"/></properties>\n";
       if (c->status == Status::Fail) {
         std::string msg = std::string(to_string(c->severity)) + ": " + (c->title.empty() ? c->id : c->title) + " (" +
                           detail::plural(c->findings.size(), "finding") +
@@ -116,6 +119,13 @@ std::string render_junit(const Report& r) {
       }
       std::string props;
       if (!c->title.empty()) props += c->title + "\n";
+      // Waived findings are not failures, but they are in the report.
+      if (!c->waived.empty()) {
+        for (const auto& w : c->waived)
+          props += "waived: " + w.finding.object + ": " + w.finding.message + " (" + w.waiver.reason +
+                   (w.waiver.owner.empty() ? "" : "; owner " + w.waiver.owner) +
+                   (w.waiver.expires.empty() ? "" : "; until " + w.waiver.expires) + "; " + w.waiver.origin + ")\n";
+      }
       if (!props.empty()) out += "      <system-out>" + xml(props) + "</system-out>\n";
       out += "    </testcase>\n";
     }

@@ -79,6 +79,13 @@ std::string render_prometheus(const Report& r) {
     }
   }
 
+  family(out, "kinspect_waived_findings", "Findings of a check that waivers accept (not counted in kinspect_findings).");
+  for (const auto& c : r.checks)
+    if (!c.waived.empty()) sample(out, "kinspect_waived_findings", {{"check", c.id}}, std::to_string(c.waived.size()));
+  family(out, "kinspect_waivers", "Waivers that did not apply, by state: expired, or matched no finding.");
+  sample(out, "kinspect_waivers", {{"state", "expired"}}, std::to_string(s.expired_waivers));
+  sample(out, "kinspect_waivers", {{"state", "unmatched"}}, std::to_string(s.unmatched_waivers));
+
   family(out, "kinspect_checks_total", "Checks by status.");
   sample(out, "kinspect_checks_total", {{"status", "pass"}}, std::to_string(s.passed));
   sample(out, "kinspect_checks_total", {{"status", "fail"}}, std::to_string(s.failed));
