@@ -1,5 +1,6 @@
 // kinspect run, kinspect diff
 #include <chrono>
+#include <ctime>
 #include <boost/json/parse.hpp>
 #include <boost/program_options.hpp>
 
@@ -263,6 +264,8 @@ int run(const po::variables_map& vm) {
   Progress progress(show_progress);
   cfg.progress = [&](const RunProgress& p) { progress.update(p); };
 
+  const std::vector<std::string> waiver_paths = waiver_files(vm);
+  const std::vector<waiver::Waiver> waivers = read_waivers(waiver_paths);  // a bad file stops the run before it starts
   auto catalog = load_catalog(cfg.check_paths, cfg.profile_paths);
   if (!catalog) throw UsageError(catalog.error().format());
   // A profile that names its plugins (the node profile: just `node`) loads
@@ -275,10 +278,13 @@ int run(const po::variables_map& vm) {
   progress.clear();
   if (!outcome) throw UsageError(outcome.error().format());
   report::Report& rep = outcome->report;
+  rep.scope = scope_of(vm);  // the report says what it looked at
   if (ro.baseline) {
     rep.baseline = vm["baseline"].as<std::string>();
     report::apply_baseline(rep, *ro.baseline);
   }
+  // After the baseline: a waived finding is still new or unchanged, not resolved.
+  apply_waivers(waiver_paths, waivers, *reg, rep, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)));
 
   const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0);
   report::TerminalOptions topts;
@@ -338,6 +344,16 @@ std::vector<Command> run_commands() {
       "resource is not served, forbidden, not in the snapshot, no plugin provides it) or an\n"
       "error, and the run exits 3 unless the profile marks it optional or --allow-incomplete\n"
       "is given. A run that checked nothing always exits 3.\n\n"
+      "Scope: -n/--namespace, --exclude-namespace and -l/--selector narrow the namespaced\n"
+      "tables (pods, deployments, services, ... every table of a namespaced resource) before\n"
+      "any check runs; live, they are sent to the API server (one LIST per namespace,\n"
+      "labelSelector=, fieldSelector metadata.namespace!=NAME). Cluster-scoped tables (nodes,\n"
+      "namespaces, CRDs, cluster roles, storage classes, ...) are always read whole. The report\n"
+      "says the scope. -A/--all-namespaces is the default.\n\n"
+      "Waivers (docs/waivers.md): findings accepted for now, from --waivers FILE (default\n"
+      "$XDG_CONFIG_HOME/kinspect/waivers.yaml) or an object's kinspect.io/waive annotation,\n"
+      "are listed as waived in every format and do not fail the run; an expired waiver no\n"
+      "longer applies and is reported, as is a waiver that matched nothing.\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
       "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
       "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
@@ -348,9 +364,12 @@ std::vector<Command> run_commands() {
       "  kinspect run --scenario pre-upgrade --target-version 1.31 --fail-on warning\n"
       "  kinspect run --scenario post-upgrade --baseline pre-upgrade.json\n"
       "  kinspect run --profile self-hosted-inspection --check 'node-*' --param pod-restarts.max_restarts=10\n"
-      "  kinspect run --format junit > kinspect.xml       # for CI test reports";
+      "  kinspect run --format junit > kinspect.xml       # for CI test reports\n"
+      "  kinspect run -n shop -n web -l 'app.kubernetes.io/part-of=shop'\n"
+      "  kinspect run --snapshot examples/cluster --waivers examples/waivers.yaml";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
+    add_scope_options(d);
     d.add_options()
         ("profile,p", po::value<std::string>(), "use this profile instead of matching one")
         ("scenario,s", po::value<std::string>()->default_value("inspection"),
@@ -368,6 +387,12 @@ std::vector<Command> run_commands() {
         ("output", po::value<std::vector<std::string>>()->composing(), "also write the report to FILE (repeatable)")
         ("fail-on", po::value<std::string>()->default_value("critical"), "exit 1 on findings this severe: critical, warning, info, none")
         ("baseline", po::value<std::string>(), "a previous JSON report: mark findings new, unchanged or resolved")
+        ("waivers", po::value<std::vector<std::string>>()->composing(),
+         "a YAML file of waivers: findings accepted for now, with a reason, an owner and an expiry date "
+         "(repeatable; default: $XDG_CONFIG_HOME/kinspect/waivers.yaml or ~/.config/kinspect/waivers.yaml if it "
+         "exists). Objects annotated kinspect.io/waive: \"CHECK[,CHECK]\" waive their own findings. Waived "
+         "findings are listed apart and do not fail the run; expired and unmatched waivers are reported "
+         "(docs/waivers.md)")
         ("max-findings", po::value<size_t>()->default_value(20), "findings shown per check on the terminal (0: all)")
         ("now", po::value<std::string>(), "judge ages as of this RFC 3339 time (default: the clock, or a snapshot's capture time)")
         ("parallel,j", po::value<unsigned>()->default_value(0), "threads for fetching and checking (0: one per core)")

@@ -123,6 +123,7 @@ std::vector<Command> snapshot_commands() {
       "  kinspect snapshot --table k8s.nodes --table k8s.pods -o /tmp/s && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot /tmp/s";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
+    add_scope_options(d);
     d.add_options()("output,o", po::value<std::string>(), "a folder, or a file ending in .tar.gz")(
         "all", "every served resource, not only what the checks read")(
         "table,t", po::value<std::vector<std::string>>()->composing(), "capture only these tables (repeatable)")(
