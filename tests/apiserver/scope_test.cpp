@@ -16,8 +16,6 @@ std::string kinspect_cmd(const std::string& args) {
   return std::string(KINSPECT_BIN) + " " + args + " --plugin-dir " + sh_quote(KAPI_PLUGIN_DIR);
 }
 
-const std::string kExample = std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster";
-
 // `kinspect query` as JSON rows.
 json::array query(const std::string& kcql, const std::string& source_and_scope) {
   auto r = run_command(kinspect_cmd("query " + sh_quote(kcql) + " --format json " + source_and_scope));
@@ -95,10 +93,10 @@ TEST(Scope, RunOnASnapshotSaysItsScope) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json::value rep = json::parse(r.out);
   EXPECT_EQ(rep.at("scope").at("namespaces"), json::parse(R"(["shop"])"));
-  for (const auto& c : rep.at("checks").as_array())
-    for (const auto& f : c.at("findings").as_array())
-      if (c.at("id").as_string() == "pod-crashloop")
-        EXPECT_EQ(f.at("object").as_string().rfind("pod/shop/", 0), 0u) << f;
+  for (const auto& c : rep.at("checks").as_array()) {
+    if (c.at("id").as_string() != "pod-crashloop") continue;
+    for (const auto& f : c.at("findings").as_array()) EXPECT_EQ(f.at("object").as_string().rfind("pod/shop/", 0), 0u) << f;
+  }
   EXPECT_GT(rep.at("cluster").at("nodes").as_uint64(), 0u) << "nodes are read whole";
 
   auto text = run_command(kinspect_cmd("run --snapshot " + sh_quote(kExample) +
@@ -129,8 +127,10 @@ TEST(Scope, LiveRunSendsNamespacedListsAndSelectors) {
   // Nodes are cluster-scoped: one LIST of all, no selector.
   auto nodes = query("SELECT metadata.name AS name FROM k8s.nodes", "-n kube-system -l k8s-app=kube-proxy --kubeconfig " + sh_quote(kc));
   EXPECT_EQ(nodes.size(), 3u);
-  for (const auto& line : c.server->log())
-    if (line.find("/api/v1/nodes") != std::string::npos) EXPECT_EQ(line.find("labelSelector"), std::string::npos) << line;
+  for (const auto& line : c.server->log()) {
+    if (line.find("/api/v1/nodes") == std::string::npos) continue;
+    EXPECT_EQ(line.find("labelSelector"), std::string::npos) << line;
+  }
 }
 
 TEST(Scope, LiveExclusionIsAFieldSelectorAndTheRunReportsItsScope) {

@@ -9,7 +9,7 @@
 
 using namespace kinspect;
 using report::Finding;
-using report::Status;
+using RStatus = report::Status;
 
 namespace {
 
@@ -17,7 +17,7 @@ report::CheckResult check(std::string id, std::vector<std::string> objects) {
   report::CheckResult c;
   c.id = std::move(id);
   c.title = "a check";
-  c.status = objects.empty() ? Status::Pass : Status::Fail;
+  c.status = objects.empty() ? RStatus::Pass : RStatus::Fail;
   for (auto& o : objects) {
     Finding f;
     f.object = o;
@@ -64,7 +64,7 @@ TEST(Waiver, MatchesCheckAndObjectGlobsOnly) {
   EXPECT_EQ(c.waived[0].waiver.owner, "team-shop");
   EXPECT_EQ(c.waived[0].waiver.expires, "2027-01-31");
   EXPECT_EQ(c.waived[0].waiver.origin, "w.yaml:2:5");
-  EXPECT_EQ(c.status, Status::Fail);  // two findings are not waived
+  EXPECT_EQ(c.status, RStatus::Fail);  // two findings are not waived
   EXPECT_EQ(r.checks[1].findings.size(), 1u) << "another check's finding on the same object is not waived";
   EXPECT_TRUE(r.unmatched_waivers.empty());
   EXPECT_EQ(r.summary().waived, 1u);
@@ -75,7 +75,7 @@ TEST(Waiver, ACheckWhoseFindingsAreAllWaivedPasses) {
   report::Report r;
   r.checks.push_back(check("pod-crashloop", {"pod/shop/checkout-1", "pod/shop/checkout-2"}));
   waiver::apply(r, parse(kCrashloop), {}, at("2026-12-01T00:00:00Z"));
-  EXPECT_EQ(r.checks[0].status, Status::Pass);
+  EXPECT_EQ(r.checks[0].status, RStatus::Pass);
   EXPECT_TRUE(r.checks[0].findings.empty());
   EXPECT_EQ(r.checks[0].waived.size(), 2u);
   EXPECT_EQ(r.summary().failed, 0u);
@@ -116,7 +116,7 @@ TEST(Waiver, ExpiryIsJudgedAtTheRunsTimeToTheEndOfTheDay) {
   after.checks.push_back(check("pod-crashloop", {"pod/shop/checkout-1"}));
   waiver::apply(after, w, {}, at("2027-02-01T00:00:00Z"));
   EXPECT_TRUE(after.checks[0].waived.empty()) << "an expired waiver applies to nothing";
-  EXPECT_EQ(after.checks[0].status, Status::Fail);
+  EXPECT_EQ(after.checks[0].status, RStatus::Fail);
   ASSERT_EQ(after.expired_waivers.size(), 1u);
   EXPECT_EQ(after.expired_waivers[0].check, "pod-crashloop");
   EXPECT_EQ(after.expired_waivers[0].object, "pod/shop/checkout-*");
