@@ -278,7 +278,10 @@ int run(const po::variables_map& vm) {
   progress.clear();
   if (!outcome) throw UsageError(outcome.error().format());
   report::Report& rep = outcome->report;
-  rep.scope = scope_of(vm);  // the report says what it looked at
+  // The report says what it looked at: the run's scope, else the one the
+  // snapshot was captured with.
+  rep.scope = scope_of(vm);
+  if (rep.scope.whole_cluster() && vm.count("snapshot")) rep.scope = snapshot_scope(vm["snapshot"].as<std::string>());
   if (ro.baseline) {
     rep.baseline = vm["baseline"].as<std::string>();
     report::apply_baseline(rep, *ro.baseline);

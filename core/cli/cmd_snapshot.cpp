@@ -79,7 +79,7 @@ int snapshot(const po::variables_map& vm) {
                           vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
                             if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
                           },
-                          with_inputs(vm));
+                          with_inputs(vm), scope_of(vm));
   if (progress) std::cerr << "\r\033[K";
   if (!r) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';

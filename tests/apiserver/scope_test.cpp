@@ -71,8 +71,12 @@ TEST(Scope, NamespaceOnASnapshotNarrowsNamespacedTablesOnly) {
   for (const auto& r : all) in_shop += r.at("ns").as_string() == "shop";
   EXPECT_EQ(shop.size(), in_shop);
 
-  auto two = query(kq, "--snapshot " + sh_quote(kExample) + " --namespace shop,kube-system --exclude-namespace kube-system");
-  EXPECT_EQ(column(two, "ns"), std::set<std::string>{"shop"});
+  auto two = query(kq, "--snapshot " + sh_quote(kExample) + " --namespace shop,payments -n shop");
+  EXPECT_EQ(column(two, "ns"), (std::set<std::string>{"shop", "payments"}));
+  auto both = run_command(kinspect_cmd("query " + sh_quote(kq) + " --snapshot " + sh_quote(kExample) +
+                                       " -n shop --exclude-namespace shop"));
+  EXPECT_EQ(both.exit_code, 2) << "a namespace both read and excluded is a contradiction";
+  EXPECT_NE(both.err.find("namespace 'shop' is given to both"), std::string::npos) << both.err;
   auto others = query(kq, "--snapshot " + sh_quote(kExample) + " --exclude-namespace kube-system");
   EXPECT_EQ(column(others, "ns").count("kube-system"), 0u);
   EXPECT_GT(others.size(), 0u);
@@ -97,7 +101,7 @@ TEST(Scope, RunOnASnapshotSaysItsScope) {
     if (c.at("id").as_string() != "pod-crashloop") continue;
     for (const auto& f : c.at("findings").as_array()) EXPECT_EQ(f.at("object").as_string().rfind("pod/shop/", 0), 0u) << f;
   }
-  EXPECT_GT(rep.at("cluster").at("nodes").as_uint64(), 0u) << "nodes are read whole";
+  EXPECT_GT(rep.at("cluster").at("nodes").to_number<uint64_t>(), 0u) << "nodes are read whole";
 
   auto text = run_command(kinspect_cmd("run --snapshot " + sh_quote(kExample) +
                                        " -n shop --check pod-crashloop --fail-on none --format terminal"));
@@ -144,10 +148,27 @@ TEST(Scope, LiveExclusionIsAFieldSelectorAndTheRunReportsItsScope) {
                             line.find("fieldSelector=metadata.namespace%21%3Dkube-system") != std::string::npos);
   EXPECT_TRUE(excluded) << "the exclusion went to the server as fieldSelector metadata.namespace!=kube-system";
 
+  const size_t wide_lists = c.server->lists("/api/v1/pods");  // the query's, with its fieldSelector
   auto run = run_command(kinspect_cmd("run --format json --fail-on none --allow-incomplete --check pod-crashloop -n kube-system "
                                       "--kubeconfig " + sh_quote(kc)));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(json::parse(run.out).at("scope").at("namespaces"), json::parse(R"(["kube-system"])"));
   EXPECT_GE(c.server->lists("/api/v1/namespaces/kube-system/pods"), 1u);
+  EXPECT_EQ(c.server->lists("/api/v1/pods"), wide_lists) << "the run listed pods per namespace only";
+}
+
+TEST(Scope, ASnapshotCapturedWithAScopeSaysSoInItsRuns) {
+  Cluster c("scope-snapshot");
+  std::string kc = c.cert_kubeconfig();
+  const std::string out = c.dir + "/snap";
+  auto snap = run_command(kinspect_cmd("snapshot -o " + sh_quote(out) +
+                                       " --table k8s.pods --table k8s.nodes --table k8s.version -n kube-system "
+                                       "--kubeconfig " + sh_quote(kc)));
+  ASSERT_EQ(snap.exit_code, 0) << snap.err;
+  EXPECT_GE(c.server->lists("/api/v1/namespaces/kube-system/pods"), 1u);
   EXPECT_EQ(c.server->lists("/api/v1/pods"), 0u);
+  auto run = run_command(kinspect_cmd("run --snapshot " + sh_quote(out) +
+                                      " --check pod-crashloop --format json --fail-on none --allow-incomplete"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(json::parse(run.out).at("scope").at("namespaces"), json::parse(R"(["kube-system"])"));
 }

@@ -98,7 +98,7 @@ TEST_F(WaiverCli, AnnotationFromASnapshotWaivesThatPodsFinding) {
   const auto& w = c.at("waived").as_array()[0].as_object();
   EXPECT_EQ(w.at("waiver").at("reason").as_string(), "known, fix in sprint 12");
   EXPECT_EQ(w.at("waiver").at("origin").as_string(), "annotation kinspect.io/waive on " + kCheckout);
-  EXPECT_EQ(rep.at("summary").at("waived").as_uint64(), 1u);
+  EXPECT_EQ(rep.at("summary").at("waived").to_number<uint64_t>(), 1u);
   if (found == 1) {
     EXPECT_EQ(c.at("status").as_string(), "pass");
     EXPECT_EQ(after.exit_code, 0) << after.err;
@@ -165,7 +165,7 @@ TEST_F(WaiverCli, TheDefaultFileIsReadWhenNoWaiversAreGiven) {
     owner: me
     expires: 2027-01-31
 )");
-  auto r = run("--format json --fail-on none");
+  auto r = run("--format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json::value rep = json::parse(r.out);
   EXPECT_EQ(crashloop(rep).at("waived").as_array().size(), 1u);
