@@ -57,7 +57,7 @@ TEST(Executor, EachFailureLandsOnlyOnTheChecksThatNeedIt) {
   // A table could not be read: the run is incomplete, whatever else it found.
   EXPECT_EQ(r.exit_code, 3) << r.err;
   json::value rep = json::parse(r.out);
-  EXPECT_EQ(rep.at("schema").as_string(), "kinspect.report/v1.2");
+  EXPECT_EQ(rep.at("schema").as_string(), "kinspect.report/v1.3");
 
   const auto& even = check(rep, "even-ids");
   EXPECT_EQ(even.at("status").as_string(), "fail");
@@ -137,6 +137,6 @@ TEST(Executor, SeveralOutputsInOneRun) {
   for (const char* f : {"/r.json", "/r.html", "/r.xml", "/r.prom"})
     EXPECT_GT(std::filesystem::file_size(dir + f), 100u) << f;
   EXPECT_EQ(json::parse(kinspect::testing::run_command("cat " + dir + "/r.json").out).at("schema").as_string(),
-            "kinspect.report/v1.2");
+            "kinspect.report/v1.3");
   std::filesystem::remove_all(dir);
 }
