@@ -15,6 +15,7 @@
 
 #include "core/plugin/registry.h"
 #include "core/snapshot/writer.h"
+#include "core/waiver/waiver.h"
 
 namespace kinspect::cli {
 
@@ -55,6 +56,13 @@ void add_check_options(po::options_description& desc);
 // --checks paths. A folder named twice, the bundled one included, is read once.
 std::vector<std::string> check_paths(const po::variables_map& vm);
 bool bundled_checks(const po::variables_map& vm);
+// -n/--namespace, -A/--all-namespaces, --exclude-namespace, -l/--selector
+// (run, query, snapshot); load_plugins hands them to the kube-apiserver
+// driver, which narrows its LISTs (or the snapshot it reads) to them.
+void add_scope_options(po::options_description& desc);
+// The scope those options give (all namespaces when none are given); a
+// contradiction (-A with -n) is a UsageError.
+report::Scope scope_of(const po::variables_map& vm);
 // Loads the plugins the options name. With `problems` null, a plugin that
 // cannot load or start, or a --set naming an unknown plugin or setting,
 // throws UsageError (a run must not go on without a plugin it was given);
@@ -88,6 +96,17 @@ boost::json::value json_or_text(const std::string& text);
 // The NAME=VALUE pairs of a repeatable option (--param), values as above;
 // throws po::error naming the option for a pair without '='.
 std::map<std::string, boost::json::value> parse_assignments(const po::variables_map& vm, const char* option);
+
+// The waiver files of `run`: each --waivers FILE, else the default file
+// (waiver::default_waivers_path) when it exists. waivers.cpp.
+std::vector<std::string> waiver_files(const po::variables_map& vm);
+// Their waivers; a file that is missing or malformed is a UsageError with
+// its file, line and column.
+std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files);
+// Applies them to the report as of `as_of` (epoch seconds), reading the
+// labels and annotations of the objects findings name from the registry.
+void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
+                   PluginRegistry& reg, report::Report& rep, double as_of);
 
 // A plain text table for terminals: columns padded to the widest cell.
 class TextTable {

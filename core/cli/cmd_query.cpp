@@ -148,6 +148,7 @@ std::vector<Command> query_commands() {
       "  kinspect query \"SELECT * FROM k8s.version\" --format json";
   c.options = [](po::options_description& d, po::positional_options_description& pos) {
     add_source_options(d);
+    add_scope_options(d);
     d.add_options()("kcql", po::value<std::string>(), "the query")(
         "format,o", po::value<std::string>()->default_value("table"), "table, json or csv")(
         "param", po::value<std::vector<std::string>>()->composing(), "a parameter NAME=VALUE for param.NAME (repeatable)")(

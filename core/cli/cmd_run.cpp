@@ -1,5 +1,6 @@
 // kinspect run, kinspect diff
 #include <chrono>
+#include <ctime>
 #include <boost/json/parse.hpp>
 #include <boost/program_options.hpp>
 
@@ -295,6 +296,8 @@ ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, con
                    std::chrono::steady_clock::time_point started, Progress* progress) {
   RunConfig cfg = run_config(vm, started);
   if (progress) cfg.progress = [progress](const RunProgress& p) { progress->update(p); };
+  const std::vector<std::string> waiver_paths = waiver_files(vm);
+  const std::vector<waiver::Waiver> waivers = read_waivers(waiver_paths);  // a bad file stops the run before it starts
   // A profile that names its plugins (the node profile: just `node`) loads
   // only those, so a host run starts no kube-apiserver worker.
   std::vector<std::string> only;
@@ -305,10 +308,16 @@ ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, con
   if (progress) progress->clear();
   if (!outcome) throw UsageError(outcome.error().format());
   report::Report& rep = outcome->report;
+  // The report says what it looked at: the run's scope, else the one the
+  // snapshot was captured with.
+  rep.scope = scope_of(vm);
+  if (rep.scope.whole_cluster() && vm.count("snapshot")) rep.scope = snapshot_scope(vm["snapshot"].as<std::string>());
   if (ro.baseline) {
     rep.baseline = vm["baseline"].as<std::string>();
     report::apply_baseline(rep, *ro.baseline);
   }
+  // After the baseline: a waived finding is still new or unchanged, not resolved.
+  apply_waivers(waiver_paths, waivers, *reg, rep, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)));
   const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0, ro.fail_on_new);
   return {std::move(rep), verdict.code, verdict.meaning};
 }
@@ -398,6 +407,16 @@ std::vector<Command> run_commands() {
       "each report, then a fleet table (terminal); a kinspect.fleet/v1 document (json); one page\n"
       "(html); --output-dir DIR writes DIR/<cluster>.json and .html and DIR/fleet.json and .html.\n"
       "The exit code is the worst cluster's: 3 over 1 over 0 (docs/fleet.md).\n\n"
+      "Scope: -n/--namespace, --exclude-namespace and -l/--selector narrow the namespaced\n"
+      "tables (pods, deployments, services, ... every table of a namespaced resource) before\n"
+      "any check runs; live, they are sent to the API server (one LIST per namespace,\n"
+      "labelSelector=, fieldSelector metadata.namespace!=NAME). Cluster-scoped tables (nodes,\n"
+      "namespaces, CRDs, cluster roles, storage classes, ...) are always read whole. The report\n"
+      "says the scope. -A/--all-namespaces is the default.\n\n"
+      "Waivers (docs/waivers.md): findings accepted for now, from --waivers FILE (default\n"
+      "$XDG_CONFIG_HOME/kinspect/waivers.yaml) or an object's kinspect.io/waive annotation,\n"
+      "are listed as waived in every format and do not fail the run; an expired waiver no\n"
+      "longer applies and is reported, as is a waiver that matched nothing.\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
       "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
       "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
@@ -411,12 +430,15 @@ std::vector<Command> run_commands() {
       "  kinspect run --format junit > kinspect.xml       # for CI test reports\n"
       "  kinspect run --output kinspect.sarif             # for code-scanning dashboards\n"
       "  kinspect run --baseline yesterday.json --fail-on-new   # fail only on what is new\n"
+      "  kinspect run -n shop -n web -l 'app.kubernetes.io/part-of=shop'\n"
+      "  kinspect run --snapshot examples/cluster --waivers examples/waivers.yaml\n"
       "  kinspect run --context prod --cluster-name prod-eu --output prod-eu.json\n"
       "  kinspect run --context prod-eu --context prod-us  # two clusters, then a fleet table\n"
       "  kinspect run --all-contexts --output-dir reports/ --format json > fleet.json";
   r.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     add_check_options(d);
+    add_scope_options(d);
     add_fleet_options(d);
     d.add_options()
         ("cluster-name", po::value<std::string>(),
@@ -439,6 +461,12 @@ std::vector<Command> run_commands() {
         ("baseline", po::value<std::string>(), "a previous JSON report: mark findings new, unchanged or resolved")
         ("fail-on-new", "exit 1 only for findings the --baseline report does not have (any severity, or at or "
          "above --fail-on when given)")
+        ("waivers", po::value<std::vector<std::string>>()->composing(),
+         "a YAML file of waivers: findings accepted for now, with a reason, an owner and an expiry date "
+         "(repeatable; default: $XDG_CONFIG_HOME/kinspect/waivers.yaml or ~/.config/kinspect/waivers.yaml if it "
+         "exists). Objects annotated kinspect.io/waive: \"CHECK[,CHECK]\" waive their own findings. Waived "
+         "findings are listed apart and do not fail the run; expired and unmatched waivers are reported "
+         "(docs/waivers.md)")
         ("max-findings", po::value<size_t>()->default_value(20), "findings shown per check on the terminal (0: all)")
         ("show-passed", "list the checks that passed on the terminal, under their category (default: a count)")
         ("now", po::value<std::string>(), "judge ages as of this RFC 3339 time (default: the clock, or a snapshot's capture time)")

@@ -80,7 +80,7 @@ int snapshot(const po::variables_map& vm) {
                           vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
                             if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
                           },
-                          with_inputs(vm), cluster_identity(vm).name);
+                          with_inputs(vm), cluster_identity(vm).name, scope_of(vm));
   if (progress) std::cerr << "\r\033[K";
   if (!r) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
@@ -125,6 +125,7 @@ std::vector<Command> snapshot_commands() {
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);
     add_check_options(d);  // the snapshot captures the tables they read
+    add_scope_options(d);
     d.add_options()("output,o", po::value<std::string>(), "a folder, or a file ending in .tar.gz")(
         "cluster-name", po::value<std::string>(),
         "the cluster's name, recorded in the manifest for runs over the snapshot (default: the kubeconfig context)")(

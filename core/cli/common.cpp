@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -72,6 +73,47 @@ std::vector<std::string> check_paths(const po::variables_map& vm) {
     if (seen.insert(ec ? std::filesystem::path(p) : canonical).second) unique.push_back(p);
   }
   return unique;
+}
+
+void add_scope_options(po::options_description& desc) {
+  desc.add_options()
+      ("namespace,n", po::value<std::vector<std::string>>()->composing(),
+       "read the namespaced objects of this namespace only (repeatable, or comma-separated); live, one LIST per "
+       "namespace. Cluster-scoped tables (nodes, namespaces, CRDs, cluster roles, ...) are read whole")
+      ("all-namespaces,A", "every namespace: the default")
+      ("exclude-namespace", po::value<std::vector<std::string>>()->composing(),
+       "leave out this namespace's objects (repeatable, or comma-separated); live, fieldSelector metadata.namespace!=NAME")
+      ("selector,l", po::value<std::string>(),
+       "read only the namespaced objects with these labels: a label selector such as 'app=shop,tier!=cache' or "
+       "'env in (prod,staging)'; live, labelSelector=. Cluster-scoped tables are read whole");
+}
+
+namespace {
+std::vector<std::string> comma_list(const po::variables_map& vm, const char* option) {
+  std::vector<std::string> out;
+  if (!vm.count(option)) return out;
+  for (const auto& v : vm[option].as<std::vector<std::string>>())
+    for (size_t start = 0; start <= v.size();) {
+      size_t comma = std::min(v.find(',', start), v.size());
+      std::string name = v.substr(start, comma - start);
+      if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+      start = comma + 1;
+    }
+  return out;
+}
+}  // namespace
+
+report::Scope scope_of(const po::variables_map& vm) {
+  report::Scope s;
+  s.namespaces = comma_list(vm, "namespace");
+  s.exclude_namespaces = comma_list(vm, "exclude-namespace");
+  if (vm.count("selector")) s.label_selector = vm["selector"].as<std::string>();
+  if (vm.count("all-namespaces") && !s.namespaces.empty())
+    throw UsageError("-A/--all-namespaces and -n/--namespace contradict each other: give one");
+  for (const auto& ns : s.exclude_namespaces)
+    if (std::find(s.namespaces.begin(), s.namespaces.end(), ns) != s.namespaces.end())
+      throw UsageError("namespace '" + ns + "' is given to both --namespace and --exclude-namespace");
+  return s;
 }
 
 // --with TOOL=PATH is the adapter plugin TOOL's setting `input` (an absolute
@@ -240,6 +282,11 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
   if (vm.count("request-timeout")) kube["timeout_seconds"] = vm["request-timeout"].as<double>();
   if (vm.count("consistent-read")) kube["consistent_read"] = true;
   if (vm.count("include-secret-data")) kube["include_secret_data"] = true;
+  // The run's scope, pushed to the API server or applied to the snapshot by the driver.
+  const report::Scope scope = scope_of(vm);
+  if (!scope.namespaces.empty()) kube["namespaces"] = json::value_from(scope.namespaces);
+  if (!scope.exclude_namespaces.empty()) kube["exclude_namespaces"] = json::value_from(scope.exclude_namespaces);
+  if (!scope.label_selector.empty()) kube["label_selector"] = scope.label_selector;
   kube["discover"] = discover;
   add_with_settings(vm, config);
   if (vm.count("set")) {

@@ -151,6 +151,58 @@ class Reader {
     return a;
   }
 
+  WaiverRef waiver_ref(const json::object& o, const std::string& path) {
+    WaiverRef w;
+    str(o, path, "reason", w.reason);
+    str(o, path, "owner", w.owner);
+    str(o, path, "expires", w.expires);
+    str(o, path, "origin", w.origin);
+    return w;
+  }
+
+  // v1.3: findings a waiver accepts, each with its `waiver`.
+  void waived(const json::array& a, const std::string& path, std::vector<WaivedFinding>& out) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string p = path + "[" + std::to_string(i) + "]";
+      WaivedFinding w{finding(a[i], p), {}};
+      if (a[i].is_object())
+        if (auto* wv = member(a[i].get_object(), p, "waiver", true))
+          if (auto* wo = object(*wv, join(p, "waiver"))) w.waiver = waiver_ref(*wo, join(p, "waiver"));
+      out.push_back(std::move(w));
+    }
+  }
+
+  void notes(const json::object& o, const std::string& path, std::string_view key, std::vector<WaiverNote>& out) {
+    auto* a = array(o, path, key, false);
+    if (!a) return;
+    for (size_t i = 0; i < a->size(); ++i) {
+      std::string p = join(path, key) + "[" + std::to_string(i) + "]";
+      auto* n = object((*a)[i], p);
+      if (!n) continue;
+      WaiverNote note;
+      str(*n, p, "check", note.check, true);
+      str(*n, p, "object", note.object);
+      note.waiver = waiver_ref(*n, p);
+      out.push_back(std::move(note));
+    }
+  }
+
+  // v1.3: the scope and the waivers; absent in older reports.
+  void scope_and_waivers(const json::object& o, Report& r) {
+    if (auto* sv = member(o, "", "scope", false))
+      if (auto* s = object(*sv, "scope")) {
+        strings(*s, "scope", "namespaces", r.scope.namespaces);
+        strings(*s, "scope", "exclude_namespaces", r.scope.exclude_namespaces);
+        str(*s, "scope", "label_selector", r.scope.label_selector);
+      }
+    if (auto* wv = member(o, "", "waivers", false))
+      if (auto* w = object(*wv, "waivers")) {
+        strings(*w, "waivers", "files", r.waiver_files);
+        notes(*w, "waivers", "expired", r.expired_waivers);
+        notes(*w, "waivers", "unmatched", r.unmatched_waivers);
+      }
+  }
+
   void findings(const json::array& a, const std::string& path, std::vector<Finding>& out) {
     for (size_t i = 0; i < a.size(); ++i) out.push_back(finding(a[i], path + "[" + std::to_string(i) + "]"));
   }
@@ -176,6 +228,7 @@ class Reader {
     strings(*o, path, "same_as", c.same_as);  // v1.2
     count(*o, path, "merged", c.merged);       // v1.2
     if (auto* a = array(*o, path, "findings", false)) findings(*a, join(path, "findings"), c.findings);
+    if (auto* a = array(*o, path, "waived", false)) waived(*a, join(path, "waived"), c.waived);  // v1.3
     return c;
   }
 
@@ -221,6 +274,7 @@ class Reader {
     str(*o, "", "scenario", r.scenario);
     str(*o, "", "target_version", r.target_version);
     str(*o, "", "baseline", r.baseline);
+    scope_and_waivers(*o, r);
     // "summary" and "score" (v1.3) are not read: both follow from the checks
     // and are recomputed, so a report edited by hand cannot disagree with itself.
     if (auto* a = array(*o, "", "checks", true))

@@ -253,6 +253,7 @@ class Page {
     out_ += "<main class=\"wrap\" id=\"results\">\n";
     for (const auto& cat : detail::group_checks(r_)) category(cat);
     out_ += "<p class=\"empty\" id=\"empty\">No checks match the filters.</p>\n";
+    waiver_notes();
     tables();
     out_ += "</main>\n";
     footer();
@@ -298,6 +299,7 @@ class Page {
       if (!meta.empty()) meta += " &middot; ";
       meta += s;
     };
+    if (!r_.scope.whole_cluster()) add("scope: " + esc(describe(r_.scope)));  // never read as the whole cluster
     add(esc(r_.generated_at));
     if (r_.duration_ms > 0) add("took " + esc(detail::format_duration(r_.duration_ms)));
     if (!r_.kinspect_version.empty()) add("kinspect " + esc(r_.kinspect_version));
@@ -339,6 +341,9 @@ class Page {
     dl_row(out_, "Scenario", r_.scenario, "scenario");
     dl_row(out_, "Target", r_.target_version);
     dl_row(out_, "Baseline", r_.baseline);
+    dl_row(out_, "Scope", describe(r_.scope), "scope");
+    if (s_.waived || !r_.waiver_files.empty())
+      dl_row(out_, "Waived", plural(s_.waived, "finding"), "count-waived");
     dl_row(out_, "Tables", std::to_string(r_.tables.size()));
     out_ += "</dl></div>\n";
     // Checks by status.
@@ -513,6 +518,7 @@ class Page {
         for (const auto& f : res->second) finding_row(f, true);
       out_ += "</tbody></table>\n";
     }
+    waived_rows(c);
     if (c.status == Status::Fail && !c.remedy.empty())
       out_ += "<div class=\"remedy\"><b>Remedy</b>" + esc(c.remedy) + "</div>\n";
     if (c.status != Status::Pass) {
@@ -526,6 +532,41 @@ class Page {
       if (!links.empty()) out_ += "<div class=\"links\">" + links + "</div>\n";
     }
     out_ += "</article>\n";
+  }
+
+  static std::string waiver_text(const WaiverRef& w) {
+    std::string t = w.reason;
+    if (!w.owner.empty()) t += "; owner " + w.owner;
+    if (!w.expires.empty()) t += "; until " + w.expires;
+    return t + "; " + w.origin;
+  }
+
+  // Waived findings stay visible, under their check, with the waiver.
+  void waived_rows(const CheckResult& c) {
+    if (c.waived.empty()) return;
+    out_ += "<table class=\"findings waived\"><thead><tr><th>Waived (" + std::to_string(c.waived.size()) +
+            ")</th><th>Message</th><th>Waiver</th></tr></thead><tbody>\n";
+    for (const auto& w : c.waived)
+      out_ += "<tr class=\"waived\"><td class=\"obj\"><code>" + esc(w.finding.object) + "</code></td><td class=\"msg\">" +
+              esc(w.finding.message) + "</td><td>" + esc(waiver_text(w.waiver)) + "</td></tr>\n";
+    out_ += "</tbody></table>\n";
+  }
+
+  // Waivers that did not apply: expired ones (their findings fail again) and
+  // ones that matched nothing.
+  void waiver_notes() {
+    if (r_.expired_waivers.empty() && r_.unmatched_waivers.empty()) return;
+    out_ += "<section class=\"category\" id=\"waivers\"><h2>Waivers that did not apply</h2>\n<table class=\"tables\">"
+            "<thead><tr><th>State</th><th>Check</th><th>Object</th><th>Waiver</th></tr></thead><tbody>\n";
+    auto rows = [&](const std::vector<WaiverNote>& notes, std::string_view state, std::string_view cls) {
+      for (const auto& n : notes)
+        out_ += "<tr><td><span class=\"pill " + std::string(cls) + "\">" + std::string(state) + "</span></td><td><code>" +
+                esc(n.check) + "</code></td><td><code>" + esc(n.object) + "</code></td><td>" + esc(waiver_text(n.waiver)) +
+                "</td></tr>\n";
+    };
+    rows(r_.expired_waivers, "expired", "s-error");
+    rows(r_.unmatched_waivers, "matched nothing", "s-skipped");
+    out_ += "</tbody></table></section>\n";
   }
 
   void tables() {

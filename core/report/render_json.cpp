@@ -98,7 +98,13 @@ json::value number(double v) {
 
 // Findings are most of a large report (75,000 of them at 150k pods): they
 // are written straight out rather than copied into a document first.
-void write_finding(std::string& out, const Finding& f, std::string_view check_id, int indent) {
+json::object waiver_json(const WaiverRef& w) {
+  return {{"reason", w.reason}, {"owner", w.owner}, {"expires", w.expires}, {"origin", w.origin}};
+}
+
+// With `waiver`, a waived finding: the finding's members and the waiver's.
+void write_finding(std::string& out, const Finding& f, std::string_view check_id, int indent,
+                   const WaiverRef* waiver = nullptr) {
   auto member = [&](std::string_view key, std::string_view text, bool last = false) {
     detail::newline(out, indent + 1);
     detail::append_json_string(out, key);
@@ -122,6 +128,12 @@ void write_finding(std::string& out, const Finding& f, std::string_view check_id
                                 {"message", a.message}, {"severity", to_string(a.severity)}});
   detail::write_json(out, also, indent + 1);
   out += ',';
+  if (waiver) {  // v1.3
+    detail::newline(out, indent + 1);
+    out += "\"waiver\": ";
+    detail::write_json(out, waiver_json(*waiver), indent + 1);
+    out += ',';
+  }
   detail::newline(out, indent + 1);
   out += "\"details\": ";
   detail::write_json(out, f.details, indent + 1);
@@ -142,6 +154,32 @@ void write_findings(std::string& out, const std::vector<Finding>& findings, std:
   }
   detail::newline(out, indent);
   out += ']';
+}
+
+void write_waived(std::string& out, const std::vector<WaivedFinding>& waived, std::string_view check_id, int indent) {
+  if (waived.empty()) {
+    out += "[]";
+    return;
+  }
+  out += '[';
+  for (size_t i = 0; i < waived.size(); ++i) {
+    if (i) out += ',';
+    detail::newline(out, indent + 1);
+    write_finding(out, waived[i].finding, check_id, indent + 1, &waived[i].waiver);
+  }
+  detail::newline(out, indent);
+  out += ']';
+}
+
+json::array notes_json(const std::vector<WaiverNote>& notes) {
+  json::array a;
+  for (const auto& n : notes) {
+    json::object o = waiver_json(n.waiver);
+    o["check"] = n.check;
+    o["object"] = n.object;
+    a.emplace_back(std::move(o));
+  }
+  return a;
 }
 
 // `"key": ` after the members written so far, on a new line.
@@ -182,6 +220,13 @@ std::string render_json(const Report& r) {
   root["scenario"] = r.scenario;
   root["target_version"] = r.target_version;
   root["baseline"] = r.baseline;
+  // v1.3: what the run looked at, and the waivers that did not apply.
+  root["scope"] = json::object{{"namespaces", strings(r.scope.namespaces)},
+                               {"exclude_namespaces", strings(r.scope.exclude_namespaces)},
+                               {"label_selector", r.scope.label_selector}};
+  root["waivers"] = json::object{{"files", strings(r.waiver_files)},
+                                 {"expired", notes_json(r.expired_waivers)},
+                                 {"unmatched", notes_json(r.unmatched_waivers)}};
 
   Summary s = r.summary();
   json::object sum;
@@ -200,6 +245,9 @@ std::string render_json(const Report& r) {
   sum["info"] = s.info;
   sum["new_findings"] = s.new_findings;
   sum["resolved_findings"] = s.resolved_findings;
+  sum["waived"] = s.waived;                        // v1.3
+  sum["expired_waivers"] = s.expired_waivers;      // v1.3
+  sum["unmatched_waivers"] = s.unmatched_waivers;  // v1.3
   root["summary"] = std::move(sum);
   root["score"] = score_json(compute_scores(r));  // v1.3
 
@@ -240,6 +288,8 @@ std::string render_json(const Report& r) {
       detail::write_members(out, o, 2, check_first);
       next_member(out, "findings", 2, check_first);
       write_findings(out, c.findings, c.id, 3);
+      next_member(out, "waived", 2, check_first);  // v1.3
+      write_waived(out, c.waived, c.id, 3);
       detail::newline(out, 2);
       out += '}';
     }

@@ -95,6 +95,13 @@ void testcase(std::string& out, const CheckResult& c, const std::string& suite) 
   std::string about;
   if (!c.title.empty()) about += c.title + "\n";
   if (!c.source.empty()) about += "Source: " + c.source + "\n";
+  // Waived findings are not failures, but they are in the report (the
+  // schema has no properties on a test case).
+  if (!c.waived.empty()) about += "Waived: " + detail::plural(c.waived.size(), "finding") + "\n";
+  for (const auto& w : c.waived)
+    about += "waived: " + w.finding.object + ": " + w.finding.message + " (" + w.waiver.reason +
+             (w.waiver.owner.empty() ? "" : "; owner " + w.waiver.owner) +
+             (w.waiver.expires.empty() ? "" : "; until " + w.waiver.expires) + "; " + w.waiver.origin + ")\n";
   if (!about.empty()) out += "      <system-out>" + xml(about) + "</system-out>\n";
   out += "    </testcase>\n";
 }

@@ -91,6 +91,11 @@ class Writer {
     if (!r.target_version.empty()) profile += " to " + r.target_version;
     row("Profile", profile);
     row("Baseline", r.baseline);
+    // A narrowed run must never read as a whole-cluster one.
+    if (!r.scope.whole_cluster()) row("Scope", describe(r.scope));
+    std::string files;
+    for (const auto& f : r.waiver_files) files += (files.empty() ? "" : ", ") + f;
+    row("Waivers", files);
     std::string run = r.generated_at;
     if (r.duration_ms > 0) run += (run.empty() ? "" : ", ") + std::string("took ") + detail::format_duration(r.duration_ms);
     if (!r.kinspect_version.empty()) run += (run.empty() ? "" : ", ") + std::string("kinspect ") + r.kinspect_version;
@@ -179,6 +184,38 @@ class Writer {
       out += std::string(indent) + dim("... and " + std::to_string(c.findings.size() - shown) + " more") + "\n";
   }
 
+  static std::string waiver_text(const WaiverRef& w) {
+    std::string t = w.reason;
+    if (!w.owner.empty()) t += "; owner " + w.owner;
+    if (!w.expires.empty()) t += "; until " + w.expires;
+    return t + "; " + w.origin;
+  }
+
+  void waived_lines(std::string& out, const CheckResult& c, std::string_view indent) const {
+    size_t shown = c.waived.size();
+    if (o_.max_findings && shown > o_.max_findings) shown = o_.max_findings;
+    for (size_t i = 0; i < shown; ++i) {
+      const WaivedFinding& w = c.waived[i];
+      out += std::string(indent) + dim("[waived] ") + term::printable(w.finding.object) + "  " +
+             term::printable(w.finding.message) + dim(" (" + term::printable(waiver_text(w.waiver)) + ")") + "\n";
+    }
+    if (shown < c.waived.size())
+      out += std::string(indent) + dim("... and " + std::to_string(c.waived.size() - shown) + " more waived") + "\n";
+  }
+
+  // Waivers that did not apply: an expired one is a warning (its findings
+  // fail again), one that matched nothing is likely stale.
+  void waiver_notes(std::string& out, const Report& r) const {
+    if (r.expired_waivers.empty() && r.unmatched_waivers.empty()) return;
+    out += "\n" + bold("Waivers that did not apply") + "\n";
+    for (const auto& n : r.expired_waivers)
+      out += "  " + paint(term::kYellow, "expired") + " " + term::printable(n.check + " on " + n.object) + dash() +
+             term::printable(waiver_text(n.waiver)) + "\n";
+    for (const auto& n : r.unmatched_waivers)
+      out += "  " + dim("matched nothing") + " " + term::printable(n.check + " on " + n.object) + dash() +
+             term::printable(waiver_text(n.waiver)) + "\n";
+  }
+
   void resolved_lines(std::string& out, const Report& r, const CheckResult& c, std::string_view indent) const {
     auto it = r.resolved.find(c.id);
     if (it == r.resolved.end() || it->second.empty()) return;
@@ -201,7 +238,10 @@ class Writer {
     if (!c.title.empty()) line += dash() + c.title;
     if (c.status == Status::Fail)
       line += dim(" (" + plural(c.findings.size(), "finding") +
-                  (c.merged ? ", " + std::to_string(c.merged) + " more shown with the equivalent checks' findings" : "") + ")");
+                  (c.merged ? ", " + std::to_string(c.merged) + " more shown with the equivalent checks' findings" : "") +
+                  (c.waived.empty() ? "" : ", " + std::to_string(c.waived.size()) + " waived") + ")");
+    else if (!c.waived.empty())
+      line += dim(" (" + std::to_string(c.waived.size()) + " waived)");
     out += line + "\n";
     const std::string indent = "        ";
     if (c.status == Status::Error || c.status == Status::Skipped) {
@@ -211,6 +251,7 @@ class Writer {
       out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) + term::printable(short_reason(c.reason)) + "\n";
     }
     finding_lines(out, c, indent);
+    waived_lines(out, c, indent);
     if (c.status == Status::Fail || o_.verbose) resolved_lines(out, r, c, indent);
     if (c.status == Status::Fail) {
       if (!c.remedy.empty()) out += indent + paint(term::kCyan, "remedy: ") + c.remedy + "\n";
@@ -243,6 +284,17 @@ class Writer {
              dim(" (" + plural(c->findings.size(), "finding") + ")") + "\n";
     }
     if (!o_.verbose) out += "    " + dim("(-v lists info findings)") + "\n";
+  }
+
+  // Checks that pass only because waivers accept their findings: the waived
+  // findings are listed, never dropped (a failing check lists its own).
+  void waived_section(std::string& out, const Report& r) const {
+    std::vector<const CheckResult*> shown;
+    for (const CheckResult* c : checks_ranked(r, detail::kRankPass))
+      if (!c->waived.empty()) shown.push_back(c);
+    if (shown.empty()) return;
+    out += "\n" + bold("Waived") + dim(" (" + plural(shown.size(), "check") + " passing with waived findings)") + "\n";
+    for (const CheckResult* c : shown) check(out, r, *c);
   }
 
   // Errors one by one (each has its own reason); checks the source could not
@@ -373,6 +425,8 @@ class Writer {
             plural(s.findings, "finding");
     if (!r.baseline.empty() || s.new_findings || s.resolved_findings)
       line += " (" + std::to_string(s.new_findings) + " new, " + std::to_string(s.resolved_findings) + " resolved)";
+    if (s.waived) line += ", " + std::to_string(s.waived) + " waived";
+    if (s.expired_waivers) line += ", " + plural(s.expired_waivers, "expired waiver");
     line += "; score " + score_text(compute_scores(r).cluster);
     std::string_view style = s.failed ? (s.critical ? term::kRed : term::kYellow)
                              : s.not_checked ? term::kYellow
@@ -397,12 +451,14 @@ std::string render_terminal(const Report& r, const TerminalOptions& options) {
   w.failed_section(out, r, 0, "Critical");
   w.failed_section(out, r, 1, "Warning");
   w.info_section(out, r);
+  w.waived_section(out, r);
   w.not_checked_section(out, r);
   w.categories(out, r);
   // Tables that could not be fetched explain most errors; list them once.
   // Tables the source does not have (not served, not captured) are in the
   // "Not checked" lines, by cause.
   w.failed_tables(out, r);
+  w.waiver_notes(out, r);
   w.summary(out, r);
   return out;
 }

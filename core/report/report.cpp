@@ -84,6 +84,18 @@ std::string Finding::fingerprint(std::string_view check_id) const {
   return buf;
 }
 
+std::string describe(const Scope& s) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  std::string out = s.namespaces.empty() ? "all namespaces" : "namespaces " + list(s.namespaces);
+  if (!s.exclude_namespaces.empty()) out += " except " + list(s.exclude_namespaces);
+  if (!s.label_selector.empty()) out += "; objects with labels " + s.label_selector;
+  return out;
+}
+
 bool counts_as_not_checked(const CheckResult& c) {
   if (c.status != Status::Error && c.status != Status::Skipped) return false;
   return !c.optional && c.cause != kNotApplicable;
@@ -118,10 +130,13 @@ Summary Report::summary() const {
       case Status::Skipped: ++s.skipped; break;
     }
     s.findings += c.findings.size();
+    s.waived += c.waived.size();
     for (const auto& f : c.findings)
       if (f.change == Change::New) ++s.new_findings;
   }
   for (const auto& [id, fs] : resolved) s.resolved_findings += fs.size();
+  s.expired_waivers = expired_waivers.size();
+  s.unmatched_waivers = unmatched_waivers.size();
   std::stable_sort(s.causes.begin(), s.causes.end(),
                    [](const CauseCount& a, const CauseCount& b) { return a.checks > b.checks; });
   return s;

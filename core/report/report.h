@@ -19,7 +19,8 @@ namespace kinspect::report {
 // when members are added (v1.1: a check's cause and optional, the summary's
 // not_checked and causes; v1.2: a check's same_as and merged, a finding's
 // target, tool_id and also_reported_by; v1.3: the report's score, per
-// cluster and category, see score.h).
+// cluster and category, see score.h; a check's waived findings, the run's
+// scope and waivers, the summary's waived counts).
 inline constexpr const char* kSchemaVersion = "kinspect.report/v1.3";
 
 enum class Severity { Critical, Warning, Info };
@@ -65,6 +66,41 @@ struct Finding {
   std::string fingerprint(std::string_view check_id) const;
 };
 
+// The waiver that took a finding out of the failures (docs/waivers.md).
+struct WaiverRef {
+  std::string reason;
+  std::string owner;    // "" for an annotation waiver
+  std::string expires;  // as written ("2027-01-31"); "" when it never expires
+  // Where it was given: "waivers.yaml:12:5", or
+  // "annotation kinspect.io/waive on pod/shop/checkout-1".
+  std::string origin;
+};
+
+// A finding a waiver accepts: reported with the waiver, never counted as a
+// failure (SARIF shows it as a suppression).
+struct WaivedFinding {
+  Finding finding;
+  WaiverRef waiver;
+};
+
+// A waiver of a file that did not apply: it expired, or it matched no finding.
+struct WaiverNote {
+  std::string check;   // as written: an id or a glob
+  std::string object;  // the object selector as text ("pod/shop/checkout-*", "any")
+  WaiverRef waiver;
+};
+
+// What the run looked at: all namespaces unless narrowed. Cluster-scoped
+// tables are never narrowed by namespace.
+struct Scope {
+  std::vector<std::string> namespaces;          // empty: all
+  std::vector<std::string> exclude_namespaces;
+  std::string label_selector;                   // "" : every object
+  bool whole_cluster() const { return namespaces.empty() && exclude_namespaces.empty() && label_selector.empty(); }
+};
+// "all namespaces", or "namespaces shop, web; label selector app=x".
+std::string describe(const Scope& s);
+
 struct CheckResult {
   std::string id;
   std::string title;
@@ -84,6 +120,9 @@ struct CheckResult {
   // not make the run incomplete.
   bool optional = false;
   std::vector<Finding> findings;
+  // Findings a waiver accepts: out of `findings`, so they do not fail the
+  // check, but never dropped.
+  std::vector<WaivedFinding> waived;
   // Other tools' check ids this check detects too ("polaris:runAsPrivileged").
   std::vector<std::string> same_as;
   // Findings of this check shown with an equivalent finding of another check
@@ -132,6 +171,8 @@ struct Summary {
   std::vector<CauseCount> causes;  // not_checked by cause, most checks first
   uint64_t findings = 0, critical = 0, warning = 0, info = 0;
   uint64_t new_findings = 0, resolved_findings = 0;  // with a baseline
+  uint64_t waived = 0;                                // findings waivers accept
+  uint64_t expired_waivers = 0, unmatched_waivers = 0;
 };
 
 struct Report {
@@ -146,6 +187,12 @@ struct Report {
   std::string baseline;        // path of the baseline report, if any
   std::vector<CheckResult> checks;
   std::vector<TableFetch> tables;
+  Scope scope;
+  // The waiver files read (docs/waivers.md), and those of their waivers that
+  // did not apply: each is reported, never silently ignored.
+  std::vector<std::string> waiver_files;
+  std::vector<WaiverNote> expired_waivers;
+  std::vector<WaiverNote> unmatched_waivers;
   // Findings of the baseline that are gone now, per check id.
   std::map<std::string, std::vector<Finding>> resolved;
 

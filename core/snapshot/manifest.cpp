@@ -116,6 +116,26 @@ std::optional<std::string> snapshot_cluster_name(const std::string& path) {
   return std::string(name->as_string());
 }
 
+report::Scope snapshot_scope(const std::string& path) {
+  report::Scope s;
+  auto text = read_manifest_text(path);
+  if (!text) return s;
+  json::error_code ec;
+  json::value m = json::parse(*text, ec);
+  const json::value* scope = !ec && m.is_object() ? m.as_object().if_contains("scope") : nullptr;
+  if (!scope || !scope->is_object()) return s;
+  auto strings = [&](const char* key, std::vector<std::string>& out) {
+    if (const auto* a = scope->as_object().if_contains(key); a && a->is_array())
+      for (const auto& v : a->as_array())
+        if (v.is_string()) out.emplace_back(v.as_string());
+  };
+  strings("namespaces", s.namespaces);
+  strings("exclude_namespaces", s.exclude_namespaces);
+  if (const auto* l = scope->as_object().if_contains("label_selector"); l && l->is_string())
+    s.label_selector = std::string(l->as_string());
+  return s;
+}
+
 namespace {
 
 struct CarriedInput {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/report/report.h"
 #include "core/util/time.h"  // parse_rfc3339, for the manifest's times
 
 namespace kinspect {
@@ -21,6 +22,10 @@ std::optional<std::string> snapshot_created(const std::string& path);
 // cluster.name, written by `kinspect snapshot` since it names live runs), if
 // the manifest has one: a run over the snapshot carries it into its report.
 std::optional<std::string> snapshot_cluster_name(const std::string& path);
+
+// The scope a snapshot was captured with (kinspect snapshot -n/-l/
+// --exclude-namespace), from its manifest; the whole cluster when none.
+report::Scope snapshot_scope(const std::string& path);
 
 // The tools whose outputs a snapshot carries (`kinspect snapshot --with`),
 // from its manifest's "with" list; empty when it carries none.

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -83,6 +84,12 @@ Status pack(const fs::path& dir, const std::string& out) {
   return result;
 }
 
+json::value scope_json(const report::Scope& s) {
+  return json::object{{"namespaces", json::value_from(s.namespaces)},
+                      {"exclude_namespaces", json::value_from(s.exclude_namespaces)},
+                      {"label_selector", s.label_selector}};
+}
+
 // Copies the inputs into `dir` as "with-<tool>-<n>-<name>" (a snapshot is a
 // flat folder) and lists them for the manifest: tool, file, and the name the
 // adapter saw (a node's name, for kube-bench's per-node outputs).
@@ -126,7 +133,8 @@ std::ofstream private_file(const fs::path& path) {
 Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vector<std::string>& tables,
                                         const std::string& output, double driver_timeout_seconds,
                                         const std::function<void(size_t, size_t, const std::string&)>& progress,
-                                        const std::vector<SnapshotInput>& inputs, const std::string& cluster_name) {
+                                        const std::vector<SnapshotInput>& inputs, const std::string& cluster_name,
+                                        const report::Scope& scope) {
   const bool tarball = is_tarball(output);
   fs::path dir = tarball ? fs::path(output + ".tmp-" + std::to_string(::getpid())) : fs::path(output);
   std::error_code ec;
@@ -203,6 +211,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
       failed.emplace_back(std::move(f));
     }
   if (!failed.empty()) manifest["failed"] = std::move(failed);
+  if (!scope.whole_cluster()) manifest["scope"] = scope_json(scope);
   if (!inputs.empty()) {
     auto with = copy_inputs(inputs, dir);
     if (!with) return std::move(with).error();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/plugin/registry.h"
+#include "core/report/report.h"
 
 namespace kinspect {
 
@@ -32,7 +33,10 @@ struct SnapshotInput {
   std::string path;
 };
 
-// Writes `tables` to `output` (a folder, or a file ending in .tar.gz / .tgz).
+// Writes `tables` to `output`. A narrowed `scope` (the capture's -n, -l,
+// --exclude-namespace) is recorded in the manifest, so runs over the
+// snapshot say it holds only part of the cluster.
+// (a folder, or a file ending in .tar.gz / .tgz).
 // A table that cannot be read is recorded with its error and left out; the
 // snapshot is still written. Fails only when the output cannot be written
 // or an input cannot be read. `cluster_name` (the name a live run gives the
@@ -41,6 +45,7 @@ Expected<SnapshotResult> write_snapshot(PluginRegistry& registry, const std::vec
                                         const std::string& output, double driver_timeout_seconds,
                                         const std::function<void(size_t done, size_t total, const std::string&)>& progress,
                                         const std::vector<SnapshotInput>& inputs = {},
-                                        const std::string& cluster_name = {});
+                                        const std::string& cluster_name = {},
+                                        const report::Scope& scope = {});
 
 }  // namespace kinspect

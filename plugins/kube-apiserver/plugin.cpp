@@ -5,6 +5,7 @@
 #include "kubeconfig.h"
 #include "pod_logs.h"
 #include "rows.h"
+#include "scope.h"
 #include "snapshot.h"
 #include "splitter.h"
 #include "watch.h"
@@ -74,7 +75,39 @@ struct Config {
   double backoff_base_seconds = 0.5;
   uint64_t pod_log_max_bytes = kDefaultPodLogMaxBytes;
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+  Scope scope;  // namespaces, exclude_namespaces, label_selector
 };
+
+bool namespace_ok(std::string_view v);
+
+// A list of namespaces: a JSON array of names, or one text of comma-separated
+// names (as --set kube-apiserver.namespaces=a,b gives it).
+std::vector<std::string> namespace_list(const json::value& x, const std::string& key) {
+  std::vector<std::string> out;
+  auto add = [&](std::string_view n) {
+    std::string name(n);
+    if (name.empty()) return;
+    if (!namespace_ok(name))
+      throw std::runtime_error("kube-apiserver config: '" + key + "': '" + name + "' is not a namespace name");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  if (x.is_string()) {
+    std::string_view t = x.as_string();
+    for (size_t start = 0; start <= t.size();) {
+      size_t comma = std::min(t.find(',', start), t.size());
+      add(t.substr(start, comma - start));
+      start = comma + 1;
+    }
+  } else if (x.is_array()) {
+    for (const auto& v : x.as_array()) {
+      if (!v.is_string()) throw std::runtime_error("kube-apiserver config: '" + key + "' must be a list of names");
+      add(v.as_string());
+    }
+  } else if (!x.is_null()) {
+    throw std::runtime_error("kube-apiserver config: '" + key + "' must be a list of names");
+  }
+  return out;
+}
 
 Config parse_config(std::string_view text, const ks::Host& host) {
   Config c;
@@ -137,6 +170,16 @@ Config parse_config(std::string_view text, const ks::Host& host) {
     else if (k == "watch_timeout_seconds") c.watch_options.timeout_seconds = std::clamp(int(num()), 1, 3600);
     else if (k == "watch_stale_seconds") c.watch_options.stale_seconds = std::max(0.0, num());
     else if (k == "watch_forget_seconds") c.watch_forget_seconds = std::max(1.0, num());
+    else if (k == "namespaces") c.scope.namespaces = namespace_list(x, k);
+    else if (k == "exclude_namespaces") c.scope.exclude = namespace_list(x, k);
+    else if (k == "label_selector") {
+      str(c.scope.selector);
+      try {
+        c.scope.requirements = parse_label_selector(c.scope.selector);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("kube-apiserver config: 'label_selector': " + std::string(e.what()));
+      }
+    }
     else host.warn("kube-apiserver config: unknown key '" + k + "' ignored");
   }
   if (c.page_size < 1) c.page_size = 500;
@@ -158,7 +201,10 @@ struct ListTarget {
 // every constraint, so what cannot be said here is simply not narrowed.
 struct Narrowing {
   std::vector<std::string> namespaces;  // one LIST each; empty: one LIST of all
-  std::string selectors;
+  std::vector<std::string> fields;      // fieldSelector requirements
+  std::vector<std::string> labels;      // labelSelector requirements
+  bool none = false;                    // the scope leaves no namespace to list
+  std::string selectors() const;        // "&fieldSelector=...&labelSelector=..." or ""
 };
 
 // More namespaces than this and one LIST of all is cheaper than many.
@@ -222,10 +268,30 @@ Narrowing narrowing(const ks::ScanContext& ctx, bool namespaced, std::string_vie
     std::vector<std::string_view> v = ctx.one_of(path);
     if (v.size() == 1 && field_value_ok(v[0])) fields.push_back(std::string(path) + "=" + std::string(v[0]));
   }
-  if (!fields.empty()) n.selectors += "&fieldSelector=" + url_encode(joined(fields, ","));
-  std::vector<std::string> labels = label_requirements(ctx);
-  if (!labels.empty()) n.selectors += "&labelSelector=" + url_encode(joined(labels, ","));
+  n.fields = std::move(fields);
+  n.labels = label_requirements(ctx);
   return n;
+}
+
+std::string Narrowing::selectors() const {
+  std::string out;
+  if (!fields.empty()) out += "&fieldSelector=" + url_encode(joined(fields, ","));
+  if (!labels.empty()) out += "&labelSelector=" + url_encode(joined(labels, ","));
+  return out;
+}
+
+// The run's scope on a namespaced resource's LISTs: one per namespace of
+// the scope (those the query asks for too), excluded namespaces dropped or
+// refused with fieldSelector metadata.namespace!=X, and the scope's label
+// selector added to the query's.
+void apply_scope(const Scope& scope, Narrowing& n) {
+  const bool narrowed = !n.namespaces.empty() || !scope.namespaces.empty();
+  if (n.namespaces.empty()) n.namespaces = scope.namespaces;
+  std::erase_if(n.namespaces, [&](const std::string& ns) { return !scope.admits_namespace(ns); });
+  if (narrowed && n.namespaces.empty()) n.none = true;
+  if (n.namespaces.empty())
+    for (const auto& ns : scope.exclude) n.fields.push_back("metadata.namespace!=" + ns);
+  if (!scope.selector.empty()) n.labels.push_back(scope.selector);
 }
 
 std::string scope_desc(const ListTarget& t) {
@@ -470,6 +536,7 @@ class KubeApiserver : public ks::Plugin {
       RowOptions ro;
       ro.include_secret_data = cfg_.include_secret_data;
       snap_ = std::make_unique<Snapshot>(cfg_.snapshot, ro, host_, cfg_.limits);
+      snap_->set_scope(cfg_.scope);
     }
   }
 
@@ -494,6 +561,12 @@ class KubeApiserver : public ks::Plugin {
         {"watch_stale_seconds", T::Real, "10", "a watch broken this long is not served: the scan LISTs instead"},
         {"watch_forget_seconds", T::Real, "3600", "a watched table no scan read for this long is dropped"},
         {"pod_log_max_bytes", T::Integer, "16777216", "the most bytes k8s.pod_logs reads of one container's log"},
+        {"namespaces", T::Json, "[]",
+         "read namespaced objects of these namespaces only, one LIST each (-n/--namespace); [] : all"},
+        {"exclude_namespaces", T::Json, "[]",
+         "leave out these namespaces' objects (--exclude-namespace): fieldSelector metadata.namespace!=NAME"},
+        {"label_selector", T::Text, "\"\"",
+         "read only namespaced objects with these labels, as labelSelector= (-l/--selector)"},
         {"service_account_dir", T::Text, "\"/var/run/secrets/kubernetes.io/serviceaccount\"",
          "where the in-cluster token and CA are"},
     };
@@ -746,7 +819,9 @@ class KubeApiserver : public ks::Plugin {
         break;
     }
     if (cfg_.watch) return watched_scan(ctx, t);
-    return std::make_unique<ListScan>(c, list_targets(ctx, t), cfg_, host_, CancelCheck(ctx),
+    std::vector<ListTarget> targets = list_targets(ctx, t);
+    if (targets.empty()) return std::make_unique<PreparedRows>(std::vector<std::string>{});  // out of scope
+    return std::make_unique<ListScan>(c, std::move(targets), cfg_, host_, CancelCheck(ctx),
                                       row_options(ctx, cfg_.include_secret_data));
   }
 
@@ -861,7 +936,9 @@ class KubeApiserver : public ks::Plugin {
       base = gv.find('/') == std::string::npos ? "/api/" + gv : "/apis/" + gv;
     }
     Narrowing n = narrowing(ctx, namespaced, lt.resource);
-    lt.selectors = n.selectors;
+    if (namespaced) apply_scope(cfg_.scope, n);  // cluster-scoped resources are never narrowed
+    if (n.none) return {};
+    lt.selectors = n.selectors();
     std::vector<ListTarget> targets;
     for (const auto& ns : n.namespaces) {
       targets.push_back(lt);

@@ -498,6 +498,7 @@ class SnapshotScan : public ks::Scan {
 
   CancelCheck cancel_;
   bool archive_ = false;  // a tarball: learn the manifest when it streams by
+  std::shared_ptr<const Scope> scope_;  // the run's scope, when it narrows anything
   std::map<std::string, uint64_t> counts_;  // member path -> objects the manifest says it holds
   std::map<std::string, std::string> digests_;  // member path -> its SHA-256 in the manifest
   // A manifest that is not the archive's first member (`tar czf x dir/`),
@@ -551,9 +552,19 @@ class SnapshotScan : public ks::Scan {
       // Rows of the special tables are not Kubernetes objects: no identity.
       ItemIdentity id = t_.special != Target::kNone ? ItemIdentity{} : identify(it, hint_kind_, hint_api_);
       if (!matches(id)) return;
+      if (scope_ && t_.special == Target::kNone && !in_scope(it)) return;
       write_item(out, it, id, opts_);
       ++rows_;
     };
+  }
+
+  // Read as a LIST narrowed to the scope would have answered.
+  bool in_scope(const SplitItem& it) const {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(it.json, ec);
+    if (ec || !v.is_object()) return true;  // not ours to judge: the row is written as it is
+    const boost::json::value* meta = v.as_object().if_contains("metadata");
+    return !meta || scope_->admits(*meta);
   }
 
   bool matches(const ItemIdentity& id) const {
@@ -866,6 +877,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
                                                  manifest_version_);
       scan->archive_ = true;
       scan->cancel_ = cancel;
+      scan->scope_ = scope_;
       if (auto late = find_late_manifest(path_, limits_)) scan->preload_manifest(late->first, late->second);
       return scan;
     }
@@ -879,12 +891,14 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
       auto scan = std::make_unique<SnapshotScan>(std::move(w), std::move(tt), opts, root, std::vector<std::string>{},
                                                  std::vector<std::string>{}, manifest_version_, false);
       scan->cancel_ = cancel;
+      scan->scope_ = scope_;
       return scan;
     }
   }
   auto scan = std::make_unique<SnapshotScan>(std::move(w), t, opts, root, std::move(only), std::move(skip),
                                              manifest_version_);
   scan->cancel_ = cancel;
+  scan->scope_ = scope_;
   scan->counts_ = manifest_counts_;
   scan->digests_ = manifest_digests_;
   return scan;

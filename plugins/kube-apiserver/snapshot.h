@@ -3,6 +3,7 @@
 #pragma once
 
 #include "rows.h"
+#include "scope.h"
 
 #include <kinspect/sdk.hpp>
 
@@ -39,6 +40,10 @@ class Snapshot {
   const std::string& path() const { return path_; }
   // Tables listed in a directory snapshot's manifest (empty otherwise).
   const std::vector<std::string>& manifest_tables() const { return manifest_tables_; }
+  // Namespaced objects out of the scope are left out of every scan.
+  void set_scope(const Scope& scope) {
+    scope_ = scope.active() ? std::make_shared<const Scope>(scope) : nullptr;
+  }
 
  private:
   std::string path_;
@@ -57,6 +62,7 @@ class Snapshot {
   std::map<std::string, std::string> manifest_digests_;  // file -> the manifest's "sha256"
   std::vector<std::string> manifest_tables_;
   std::string manifest_version_;  // raw JSON of manifest.cluster.version, if any
+  std::shared_ptr<const Scope> scope_;
 };
 
 // Whether a tar member path is safe (relative, no "..").

@@ -138,7 +138,11 @@ TEST(PushDown, ARunNarrowsAFetchOnlyWhereEveryReaderAgrees) {
   EXPECT_NE(alone_lists[0].find("labelSelector=k8s-app%3Dkube-dns"), std::string::npos) << alone_lists[0];
 
   auto [shared, shared_lists] = c.kinspect("run --format json --fail-on none " + dns + " --check pod-crashloop");
-  ASSERT_EQ(shared_lists.size(), 1u) << "one fetch of pods for both checks";
+  // One fetch of pods for both checks; when pods have findings, one more
+  // LIST after the checks reads their labels and annotations for waivers
+  // (docs/waivers.md), not for any check.
+  ASSERT_GE(shared_lists.size(), 1u);
+  ASSERT_LE(shared_lists.size(), 2u) << "one fetch of pods for both checks (and at most one for waivers)";
   EXPECT_TRUE(starts_with(shared_lists[0], "GET /api/v1/pods?"));
   EXPECT_EQ(shared_lists[0].find("Selector"), std::string::npos) << shared_lists[0];
 

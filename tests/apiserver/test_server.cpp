@@ -282,11 +282,14 @@ bool selected(const json::value& item, const Request& r, const std::string& path
   if (auto it = r.params.find("fieldSelector"); it != r.params.end())
     for (const auto& req : requirements(it->second)) {
       size_t eq = req.find('=');
-      if (eq == std::string::npos || !field_supported(path, req.substr(0, eq))) {
+      const bool negated = eq != std::string::npos && eq > 0 && req[eq - 1] == '!';  // "metadata.namespace!=x"
+      const std::string field = eq == std::string::npos ? req : req.substr(0, negated ? eq - 1 : eq);
+      if (eq == std::string::npos || !field_supported(path, field)) {
         error = "field label not supported: " + req;
         return false;
       }
-      if (text_at(item, req.substr(0, eq)) != req.substr(req[eq + 1] == '=' ? eq + 2 : eq + 1)) return false;
+      const std::string want = req.substr(!negated && req[eq + 1] == '=' ? eq + 2 : eq + 1);
+      if ((text_at(item, field) == want) == negated) return false;
     }
   if (auto it = r.params.find("labelSelector"); it != r.params.end())
     for (const auto& req : requirements(it->second)) {

@@ -1,0 +1,95 @@
+// `run --waivers`: the waiver files and the metadata of the objects the
+// findings are about, applied to the report (core/waiver/waiver.h).
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/cli/cli.h"
+#include "core/kcql/kcql.h"
+#include "core/util/log.h"
+#include "core/waiver/waiver.h"
+
+namespace kinspect::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+// The k8s.* table a finding's kind lives in ("pod" -> k8s.pods, "ingress"
+// -> k8s.ingresses, "networkpolicy" -> k8s.networkpolicies), if loaded.
+std::string table_of(const PluginRegistry& reg, const std::string& kind) {
+  std::string plural = kind + "s";
+  if (kind.ends_with("s")) plural = kind + "es";
+  else if (kind.size() > 1 && kind.ends_with("y") && std::string("aeiou").find(kind[kind.size() - 2]) == std::string::npos)
+    plural = kind.substr(0, kind.size() - 1) + "ies";
+  for (const std::string& t : {"k8s." + plural, "k8s." + kind})
+    if (reg.find(t)) return t;
+  return {};
+}
+
+std::map<std::string, std::string> text_map(const json::value& v) {
+  std::map<std::string, std::string> out;
+  if (!v.is_object()) return out;
+  for (const auto& kv : v.as_object())
+    if (kv.value().is_string()) out[std::string(kv.key())] = std::string(kv.value().as_string());
+  return out;
+}
+
+// The labels and annotations of every object of `kind`, read from its
+// table (a second LIST on a live cluster, metadata only).
+void add_objects(PluginRegistry& reg, const std::string& kind, waiver::ObjectIndex& index) {
+  const std::string table = table_of(reg, kind);
+  if (table.empty()) return;  // not a Kubernetes kind kinspect reads: no labels or annotations
+  const std::string text = "SELECT metadata.namespace AS ns, metadata.name AS name, metadata.labels AS labels, "
+                           "metadata.annotations AS annotations FROM " + table;
+  auto q = kcql::parse_query(text, "<waivers>");
+  auto plan = q ? kcql::bind_query(*q, reg) : Expected<kcql::Plan>(q.error());
+  kcql::ExecOptions opts;
+  opts.time_budget = std::chrono::minutes(5);  // a LIST of every pod's metadata at scale
+  opts.label = "waivers";
+  auto rs = plan ? kcql::execute(*plan, reg, opts) : Expected<kcql::ResultSet>(plan.error());
+  if (!rs) {
+    log::warn("waivers", "cannot read the labels and annotations of " + table + ": " + rs.error().message() +
+                             "; waivers by label or annotation do not apply to " + kind + " objects");
+    return;
+  }
+  for (const auto& row : rs->rows) {
+    waiver::ObjectRef ref{kind, row[0].is_string() ? std::string(row[0].as_string()) : "",
+                          row[1].is_string() ? std::string(row[1].as_string()) : ""};
+    index[ref.key()] = {text_map(row[2]), text_map(row[3])};
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> waiver_files(const po::variables_map& vm) {
+  if (vm.count("waivers")) return vm["waivers"].as<std::vector<std::string>>();
+  std::string path = waiver::default_waivers_path();
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) ? std::vector<std::string>{path} : std::vector<std::string>{};
+}
+
+std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files) {
+  std::vector<waiver::Waiver> all;
+  for (const auto& f : files) {
+    auto w = waiver::load_waivers(f);
+    if (!w) throw UsageError(w.error().format());
+    all.insert(all.end(), w->begin(), w->end());
+  }
+  return all;
+}
+
+void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
+                   PluginRegistry& reg, report::Report& rep, double as_of) {
+  rep.waiver_files = files;
+  waiver::ObjectIndex objects;
+  for (const auto& kind : waiver::finding_kinds(rep)) add_objects(reg, kind, objects);
+  waiver::apply(rep, waivers, objects, as_of);
+  for (const auto& w : rep.expired_waivers)
+    log::warn("waivers", w.waiver.origin + ": the waiver of " + w.check + " on " + w.object + " expired on " +
+                             w.waiver.expires + " and no longer applies");
+}
+
+}  // namespace kinspect::cli
