@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -69,13 +70,23 @@ std::vector<std::string> lines_of(const std::string& text) {
 // ---- man page (roff, man macros) ----
 
 // Text safe on a roff text line: backslashes escaped, hyphens as \- (so
-// options copy as ASCII), and a leading . or ' made literal.
+// options copy as ASCII), UTF-8 as \[uXXXX] (groff reads bytes as Latin-1),
+// and a leading . or ' made literal.
 std::string roff(const std::string& text) {
   std::string out;
-  for (char ch : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
     if (ch == '\\') out += "\\e";
     else if (ch == '-') out += "\\-";
-    else out += ch;
+    else if (ch < 0x80) out += char(ch);
+    else {
+      const int extra = ch >= 0xF0 ? 3 : ch >= 0xE0 ? 2 : 1;
+      unsigned cp = ch & (0x3F >> extra);
+      for (int k = 0; k < extra && i + 1 < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[++i]) & 0x3F);
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\[u%04X]", cp);
+      out += buf;
+    }
   }
   if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
   return out;
