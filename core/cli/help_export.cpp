@@ -131,7 +131,8 @@ void roff_command(std::ostream& m, const CommandDoc& d) {
   if (!c.details.empty()) roff_paragraphs(m, c.details);
   m << ".PP\nOptions:\n.RS\n";
   for (const auto& o : d.options)
-    if (o.long_name != "help" && o.long_name != "verbose" && o.long_name != "quiet" && o.long_name != "color")
+    if (o.long_name != "help" && o.long_name != "verbose" && o.long_name != "quiet" && o.long_name != "color" &&
+        o.long_name != "version")
       roff_option(m, o);
   m << ".RE\n";
   if (!c.examples.empty()) {

@@ -88,6 +88,7 @@ void add_global(po::options_description& d) {
       ("help,h", "show this help")
       ("verbose,v", po::value<std::vector<bool>>()->zero_tokens()->composing(), "more log lines")
       ("quiet,q", "errors only")
+      ("version,V", "print kinspect's version")
       ("color", po::value<std::string>()->default_value("auto"), "auto, always or never");
 }
 
@@ -229,6 +230,10 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     print_command_help(*cmd);
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "kinspect " KINSPECT_VERSION "\n";
     return kExitOk;
   }
   const std::string colour = vm["color"].as<std::string>();

@@ -46,7 +46,7 @@ TEST(Version, GlobalFlagPrintsWhatVersionPrints) {
   ASSERT_EQ(version.exit_code, 0) << version.err;
   const std::string first = version.out.substr(0, version.out.find('\n') + 1);
   EXPECT_EQ(first, "kinspect " KINSPECT_VERSION "\n");
-  for (const char* flag : {"--version", "-V", "-v --version"}) {
+  for (const char* flag : {"--version", "-V", "-v --version", "run --version", "checks list -V"}) {
     auto r = run_command(kBin + " " + flag);
     EXPECT_EQ(r.exit_code, 0) << flag << ": " << r.err;
     EXPECT_EQ(r.out, first) << flag;
