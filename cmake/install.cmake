@@ -34,9 +34,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # The network profile runs iptables-save, ip6tables-save and nft when they are there.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "iptables, nftables")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "kubectl")
-# Library dependencies from the binaries themselves (dpkg-shlibdeps, in dpkg-dev).
+# Library dependencies from the binaries themselves (dpkg-shlibdeps, in
+# dpkg-dev; CPack finds the binaries with `file`), else a list for Debian 12.
 find_program(KINSPECT_DPKG_SHLIBDEPS dpkg-shlibdeps)
-if(KINSPECT_DPKG_SHLIBDEPS)
+find_program(KINSPECT_FILE_TOOL file)
+if(KINSPECT_DPKG_SHLIBDEPS AND KINSPECT_FILE_TOOL)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
