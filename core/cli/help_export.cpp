@@ -324,11 +324,12 @@ std::vector<Command> completion_commands() {
   c.summary = "Print a shell completion script (bash or zsh)";
   c.details =
       "The script completes commands, options and some option values. Packages install it already\n"
-      "(bash: /usr/share/bash-completion/completions/kinspect, zsh: /usr/share/zsh/vendor-completions/_kinspect);\n"
-      "for a kinspect built from source, load it into the current shell or your shell's start-up file.";
+      "(bash: /usr/share/bash-completion/completions/kinspect, zsh: /usr/share/zsh/vendor-completions/_kinspect).\n"
+      "For a kinspect built from source, load the bash one with `source kinspect.bash` (or\n"
+      "`source <(kinspect completion bash)` in ~/.bashrc), and put the zsh one, _kinspect, in a folder on $fpath.";
   c.examples =
-      "  source <(kinspect completion bash)\n"
-      "  kinspect completion zsh > \"${fpath[1]}/_kinspect\"";
+      "  kinspect completion bash > kinspect.bash\n"
+      "  kinspect completion zsh > _kinspect";
   c.options = [](po::options_description& d, po::positional_options_description& pos) {
     d.add_options()("shell", po::value<std::string>(), "bash or zsh");
     pos.add("shell", 1);
