@@ -131,6 +131,24 @@ std::vector<Command> profile_commands();
 std::vector<Command> snapshot_commands();
 std::vector<Command> serve_commands();
 std::vector<Command> trace_commands();
+std::vector<Command> completion_commands();
+
+// A command's options as its parser sees them: its own, the configuration
+// file's (run), and the global ones.
+void command_options(const Command& c, po::options_description& desc, po::positional_options_description& pos);
+
+// The texts of `kinspect --help`, for the man page.
+const char* help_overview();
+const char* help_exit_codes();
+const char* help_global_options();
+
+// The man page and shell completions, all made from the commands' help texts
+// (help_export.cpp). `kinspect __man` prints the page (the build installs it
+// as kinspect.1); `kinspect completion bash|zsh` prints the scripts.
+inline constexpr const char* kManCommand = "__man";
+std::string man_page();
+std::string bash_completion();
+std::string zsh_completion();
 
 // The whole command line, as the executable runs it (tests call it too).
 int main(int argc, char** argv);

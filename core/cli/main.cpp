@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "core/cli/cli.h"
+#include "core/cli/user_config.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
 
@@ -14,12 +15,17 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> v;
     for (auto part : {run_commands(), query_commands(), snapshot_commands(), check_commands(), profile_commands(),
-                      plugin_commands(), table_commands(), serve_commands(), trace_commands(), version_commands()})
+                      plugin_commands(), table_commands(), serve_commands(), trace_commands(), version_commands(),
+                      completion_commands()})
       v.insert(v.end(), part.begin(), part.end());
     return v;
   }();
   return all;
 }
+
+#ifndef KINSPECT_VERSION
+#define KINSPECT_VERSION "0.0.0"
+#endif
 
 namespace {
 
@@ -39,16 +45,18 @@ constexpr const char* kExitCodes = R"(Exit codes:
   3  the run could not complete (a needed source failed)
 )";
 
+constexpr const char* kGlobalOptions = R"(  -v, --verbose        more log lines on stderr (-vv for debug)
+  -q, --quiet          errors only
+  --color WHEN         auto (default: colour on a terminal), always, never
+  -V, --version        print kinspect's version
+)";
+
 void print_overview() {
   std::cout << kOverview << "\nCommands:\n";
   size_t w = 0;
   for (const auto& c : commands()) w = std::max(w, c.name.size());
   for (const auto& c : commands()) std::cout << "  " << c.name << std::string(w + 2 - c.name.size(), ' ') << c.summary << '\n';
-  std::cout << "\nGlobal options (any command):\n"
-               "  -v, --verbose        more log lines on stderr (-vv for debug)\n"
-               "  -q, --quiet          errors only\n"
-               "  --color WHEN         auto (default: colour on a terminal), always, never\n\n"
-            << kExitCodes;
+  std::cout << "\nGlobal options (any command):\n" << kGlobalOptions << '\n' << kExitCodes;
 }
 
 // Finds the longest command name that prefixes argv[1..]: "plugins list"
@@ -72,19 +80,22 @@ const Command* match(const std::vector<std::string>& args, size_t& used) {
   return best;
 }
 
+// `kinspect run` reads its defaults from the user's configuration file.
+bool takes_user_config(const Command& c) { return c.name == "run"; }
+
 void add_global(po::options_description& d) {
   d.add_options()
       ("help,h", "show this help")
       ("verbose,v", po::value<std::vector<bool>>()->zero_tokens()->composing(), "more log lines")
       ("quiet,q", "errors only")
+      ("version,V", "print kinspect's version")
       ("color", po::value<std::string>()->default_value("auto"), "auto, always or never");
 }
 
 void print_command_help(const Command& c) {
   po::options_description desc("Options");
   po::positional_options_description pos;
-  if (c.options) c.options(desc, pos);
-  add_global(desc);
+  command_options(c, desc, pos);
   std::cout << "Usage: kinspect " << c.name;
   for (unsigned i = 0; i < pos.max_total_count() && i < 8; ++i) std::cout << " [" << pos.name_for_position(i) << "]";
   if (pos.max_total_count() > 8) std::cout << " [" << pos.name_for_position(0) << "...]";
@@ -129,7 +140,28 @@ int verbosity(const std::vector<std::string>& args) {
   return n;
 }
 
+// "kinspect run: --fail-on takes ..." gains where a value from the
+// configuration file stood, when the option it names came from there.
+std::string with_config_origin(std::string message, const UserConfig& config,
+                               const std::vector<ConfigDefault>& applied) {
+  for (const auto& d : applied)
+    if (message.find("--" + d.option) != std::string::npos)
+      if (auto origin = config_origin(config, applied, d.option))
+        return message + " (--" + d.option + " came from " + *origin + ")";
+  return message;
+}
+
 }  // namespace
+
+const char* help_overview() { return kOverview; }
+const char* help_exit_codes() { return kExitCodes; }
+const char* help_global_options() { return kGlobalOptions; }
+
+void command_options(const Command& c, po::options_description& desc, po::positional_options_description& pos) {
+  if (c.options) c.options(desc, pos);
+  if (takes_user_config(c)) add_user_config_options(desc);
+  add_global(desc);
+}
 
 int main(int argc, char** argv) {
   // A plugin worker (see core/plugin/isolated.h) is this same executable.
@@ -138,6 +170,15 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
     print_overview();
     return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::cout << "kinspect " KINSPECT_VERSION "\n";
+    return kExitOk;
+  }
+  // The man page, made at build time from these same help texts.
+  if (args.size() == 1 && args[0] == kManCommand) {
+    std::cout << man_page();
+    return kExitOk;
   }
   bool help_cmd = args[0] == "help";
   if (help_cmd) args.erase(args.begin());
@@ -167,11 +208,21 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + static_cast<long>(used), args.end());
   po::options_description desc("Options");
   po::positional_options_description pos;
-  if (cmd->options) cmd->options(desc, pos);
-  add_global(desc);
+  command_options(*cmd, desc, pos);
   po::variables_map vm;
+  UserConfig config;
+  std::vector<ConfigDefault> from_config;
   try {
     po::store(po::command_line_parser(rest).options(desc).positional(pos).run(), vm);
+    if (takes_user_config(*cmd)) {
+      auto loaded = load_user_config(vm);
+      if (!loaded) {
+        std::cerr << "kinspect " << cmd->name << ": " << loaded.error().format() << '\n';
+        return kExitUsage;
+      }
+      config = std::move(loaded.value());
+      from_config = apply_user_config(config, desc, vm);
+    }
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "kinspect " << cmd->name << ": " << e.what() << "; see 'kinspect " << cmd->name << " --help'\n";
@@ -179,6 +230,10 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     print_command_help(*cmd);
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "kinspect " KINSPECT_VERSION "\n";
     return kExitOk;
   }
   const std::string colour = vm["color"].as<std::string>();
@@ -194,10 +249,11 @@ int main(int argc, char** argv) {
   try {
     return cmd->run(vm);
   } catch (const UsageError& e) {
-    std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';
+    std::cerr << "kinspect " << cmd->name << ": " << with_config_origin(e.what(), config, from_config) << '\n';
     return kExitUsage;
   } catch (const po::error& e) {
-    std::cerr << "kinspect " << cmd->name << ": " << e.what() << "; see 'kinspect " << cmd->name << " --help'\n";
+    std::cerr << "kinspect " << cmd->name << ": " << with_config_origin(e.what(), config, from_config)
+              << "; see 'kinspect " << cmd->name << " --help'\n";
     return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "kinspect " << cmd->name << ": " << e.what() << '\n';

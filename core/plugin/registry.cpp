@@ -32,13 +32,16 @@ std::vector<std::string> default_plugin_dirs() {
   }
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  bool own = false;  // found from the executable's own place
   if (!ec) {
     fs::path beside = exe.parent_path() / "plugins";
-    if (fs::is_directory(beside, ec)) dirs.push_back(beside.string());
+    if (fs::is_directory(beside, ec)) dirs.push_back(beside.string()), own = true;
     fs::path installed = exe.parent_path().parent_path() / "lib" / "kinspect" / "plugins";
-    if (fs::is_directory(installed, ec)) dirs.push_back(installed.string());
+    if (fs::is_directory(installed, ec)) dirs.push_back(installed.string()), own = true;
   }
-  dirs.push_back(KINSPECT_INSTALLED_PLUGIN_DIR);
+  // The configured prefix only as a fallback: an unpacked package must not
+  // also load another installation's plugins.
+  if (!own) dirs.push_back(KINSPECT_INSTALLED_PLUGIN_DIR);
   // The same folder reached twice loads once.
   std::vector<std::string> unique;
   std::set<std::string> seen;

@@ -38,7 +38,8 @@ struct LoadProblem {
 
 // The folders kinspect searches when no --plugin-dir is given:
 // $KINSPECT_PLUGIN_PATH (colon-separated), the folder "plugins" beside the
-// executable (the build tree), and the installed plugin folder.
+// executable (the build tree) and ../lib/kinspect/plugins from it (an
+// installed or unpacked tree), else the configured install folder.
 std::vector<std::string> default_plugin_dirs();
 
 // One immutable set of loaded plugins and the tables they serve. A run takes
