@@ -62,6 +62,10 @@ std::string valid_utf8(std::string_view s);
 // text as serializing valid_utf8(s) with Boost.JSON, without building a value.
 void append_json_string(std::string& out, std::string_view s);
 
+// Text or an attribute value for HTML: markup characters escaped, invalid
+// UTF-8 and control characters (but newline and tab) replaced by U+FFFD.
+std::string esc(std::string_view text);
+
 // "1 finding" / "3 findings".
 std::string plural(uint64_t n, std::string_view one, std::string_view many = {});
 

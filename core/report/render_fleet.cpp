@@ -64,20 +64,7 @@ std::string worst_text(const Fleet& fleet) {
 
 // ------------------------------------------------------------------ HTML
 
-std::string esc(std::string_view text) {
-  std::string out;
-  for (char c : detail::valid_utf8(text)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using detail::esc;
 
 constexpr const char* kFleetStyle =
     "body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}"

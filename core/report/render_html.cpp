@@ -13,26 +13,7 @@ namespace {
 
 using detail::plural;
 
-// Escapes text and attribute values alike.
-std::string esc(std::string_view text) {
-  std::string valid = detail::valid_utf8(text);
-  std::string_view s = valid;
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += "\xEF\xBF\xBD";
-        else out += c;
-    }
-  }
-  return out;
-}
+using detail::esc;
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -88,9 +88,6 @@ void check_metrics(Page& p, const Report& r) {
   p.family("kinspect_waived_findings", "Findings of a check that waivers accept (not counted in kinspect_findings).");
   for (const auto& c : r.checks)
     if (!c.waived.empty()) p.sample("kinspect_waived_findings", {{"check", c.id}}, double(c.waived.size()));
-  p.family("kinspect_waivers", "Waivers that did not apply, by state: expired, or matched no finding.");
-  p.sample("kinspect_waivers", {{"state", "expired"}}, double(s.expired_waivers));
-  p.sample("kinspect_waivers", {{"state", "unmatched"}}, double(s.unmatched_waivers));
 
   // An alert rule tells a check that could not run from a pass by this
   // series, with the cause.
@@ -102,6 +99,10 @@ void check_metrics(Page& p, const Report& r) {
 }
 
 void run_metrics(Page& p, const Report& r, const Summary& s) {
+  p.family("kinspect_waivers", "Waivers that did not apply, by state: expired, or matched no finding.");
+  p.sample("kinspect_waivers", {{"state", "expired"}}, double(s.expired_waivers));
+  p.sample("kinspect_waivers", {{"state", "unmatched"}}, double(s.unmatched_waivers));
+
   std::map<std::string_view, uint64_t> by_status;
   for (std::string_view st : kMetricStatuses) by_status[st] = 0;
   for (const auto& c : r.checks) ++by_status[metric_status(c)];

@@ -38,7 +38,7 @@ struct ServeFolder {
   }
   ~ServeFolder() { fs::remove_all(dir); }
   std::vector<std::string> args() const {
-    return {"--config", (dir / "serve.yaml").string(), "--checks", (dir / "checks").string(), "--profiles",
+    return {"--config", (dir / "serve.yaml").string(), "--no-bundled-checks", "--checks", (dir / "checks").string(), "--profiles",
             std::string(KINSPECT_SOURCE_DIR) + "/profiles", "--plugin-dir", KINSPECT_PLUGIN_DIR, "--state-dir",
             (dir / "state").string(), "--token-file", (dir / "token").string()};
   }

@@ -116,7 +116,7 @@ TEST(Completion, BashCompletesCommandsOptionsAndValues) {
   const std::string plugins = complete_bash("kinspect plugins ");
   EXPECT_NE(plugins.find(" list "), std::string::npos) << plugins;
   EXPECT_EQ(plugins.find(" run "), std::string::npos) << plugins;
-  EXPECT_EQ(complete_bash("kinspect run --fail-o"), " --fail-on ");
+  EXPECT_EQ(complete_bash("kinspect run --fail-on-"), " --fail-on-new ");
   EXPECT_EQ(complete_bash("kinspect run --profile node --sn"), " --snapshot ");
   EXPECT_EQ(complete_bash("kinspect run --fail-on w"), " warning ");
   EXPECT_EQ(complete_bash("kinspect completion "), " bash zsh ");

@@ -119,7 +119,7 @@ TEST(FailOnNewUsage, NeedsABaseline) {
   EXPECT_NE(r.err.find("--fail-on-new needs --baseline FILE"), std::string::npos) << r.err;
   auto help = run_command(std::string(KINSPECT_BIN) + " run --help");
   EXPECT_NE(help.out.find("--fail-on-new"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("kinspect run --baseline last-week.json --fail-on-new"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("kinspect run --baseline yesterday.json --fail-on-new"), std::string::npos) << help.out;
 }
 
 }  // namespace

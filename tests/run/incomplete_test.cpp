@@ -89,7 +89,7 @@ TEST(NeverSilent, ManifestsWithoutNodesDoNotReadNodesAsNormal) {
   TempDir dir("no-nodes");
   fs::copy_file(kExample + "/pods.json", dir / "pods.json");
   fs::copy_file(kExample + "/services.json", dir / "services.json");
-  auto r = run_kinspect("run --snapshot " + dir.str() + " --profile self-hosted-inspection --fail-on none --color never");
+  auto r = run_kinspect("run --snapshot " + dir.str() + " --profile self-hosted-inspection --fail-on none --color never --show-passed");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.out, "Nodes - not checked")) << r.out;
   EXPECT_FALSE(contains(r.out, "Nodes - normal")) << r.out;

@@ -228,8 +228,8 @@ TEST(WaiverReport, EveryFormatShowsWaivedFindingsAndNotes) {
   EXPECT_NE(junit.find("Waived: 1 finding\n"), std::string::npos) << junit;
   EXPECT_NE(junit.find("waived: pod/shop/checkout-1"), std::string::npos) << junit;
   std::string prom = report::render_prometheus(r);
-  EXPECT_NE(prom.find("kinspect_waived_findings{check=\"pod-crashloop\"} 1"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("kinspect_waivers{state=\"expired\"} 1"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("kinspect_waived_findings{cluster=\"\",check=\"pod-crashloop\"} 1"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("kinspect_waivers{cluster=\"\",state=\"expired\"} 1"), std::string::npos) << prom;
   std::string html = report::render_html(r);
   EXPECT_NE(html.find("Waived (1)"), std::string::npos);
   EXPECT_NE(html.find("Waivers that did not apply"), std::string::npos);
