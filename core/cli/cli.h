@@ -108,6 +108,9 @@ std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files);
 void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
                    PluginRegistry& reg, report::Report& rep, double as_of);
 
+// A table cell for people: strings as they are, null empty, anything else as JSON.
+std::string json_cell(const boost::json::value& v);
+
 // A plain text table for terminals: columns padded to the widest cell.
 class TextTable {
  public:

@@ -31,7 +31,7 @@ bool load_all(const std::vector<std::string>& paths, std::vector<kcql::CheckDef>
   return ok;
 }
 
-int list(const po::variables_map& vm) {
+int list_checks(const po::variables_map& vm) {
   std::vector<kcql::CheckDef> checks;
   if (!load_all(check_paths(vm), checks)) return kExitUsage;
   if (vm["format"].as<std::string>() == "json") {
@@ -161,7 +161,7 @@ std::vector<Command> check_commands() {
     add_check_options(d);
     d.add_options()("format,o", po::value<std::string>()->default_value("table"), "table or json");
   };
-  l.run = list;
+  l.run = list_checks;
 
   Command n;
   n.name = "checks lint";

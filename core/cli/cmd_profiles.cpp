@@ -23,7 +23,7 @@ Expected<ProfileSet> load(const po::variables_map& vm) {
   return ProfileSet::load(vm.count("profiles") ? vm["profiles"].as<std::vector<std::string>>() : default_profile_paths());
 }
 
-int list(const po::variables_map& vm) {
+int list_profiles(const po::variables_map& vm) {
   auto set = load(vm);
   if (!set) {
     std::cerr << set.error().format() << '\n';
@@ -92,7 +92,7 @@ std::vector<Command> profile_commands() {
     d.add_options()("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders")(
         "all", "include abstract base profiles");
   };
-  l.run = list;
+  l.run = list_profiles;
   Command s;
   s.name = "profiles show";
   s.summary = "Show one profile as resolved (after extends): match, checks, parameters, severities";

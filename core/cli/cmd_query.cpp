@@ -18,13 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A cell for people: strings as they are, everything else as JSON.
-std::string cell(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "";
-  return json::serialize(v);
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
@@ -116,14 +109,14 @@ int query(const po::variables_map& vm) {
     for (size_t i = 0; i < rs->columns.size(); ++i) std::cout << (i ? "," : "") << csv_field(rs->columns[i]);
     std::cout << "\r\n";
     for (const auto& row : rs->rows) {
-      for (size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << csv_field(cell(row[i]));
+      for (size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << csv_field(json_cell(row[i]));
       std::cout << "\r\n";
     }
   } else {
     TextTable t(rs->columns);
     for (const auto& row : rs->rows) {
       std::vector<std::string> cells;
-      for (const auto& v : row) cells.push_back(term::printable(cell(v)));  // cluster text: no terminal controls
+      for (const auto& v : row) cells.push_back(term::printable(json_cell(v)));  // cluster text: no terminal controls
       t.add(std::move(cells));
     }
     std::cout << t.render(term::stdout_colour());

@@ -117,21 +117,16 @@ class Totals {
   std::map<std::string, Total> totals_;
 };
 
-std::string cell(const json::value& v) {
-  if (v.is_null()) return "";
-  return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
-}
-
 void draw(const std::vector<json::object>& top, double done, double total, const Window& w) {
   TextTable t({"PACKETS", "REASON", "LOCATION", "PROTO", "SOURCE", "DESTINATION", "FLAGS", "NETNS", "IF"});
   for (const auto& r : top) {
     auto hostport = [&](const char* addr, const char* port) {
-      std::string s = cell(r.at(addr));
-      return r.at(port).is_null() ? s : s + ":" + cell(r.at(port));
+      std::string s = json_cell(r.at(addr));
+      return r.at(port).is_null() ? s : s + ":" + json_cell(r.at(port));
     };
-    t.add({cell(r.at("packets")), cell(r.at("reason")), term::printable(cell(r.at("location"))), cell(r.at("protocol")),
-           hostport("src", "sport"), hostport("dst", "dport"), cell(r.at("tcp_flags")), cell(r.at("netns")),
-           cell(r.at("ifindex"))});
+    t.add({json_cell(r.at("packets")), json_cell(r.at("reason")), term::printable(json_cell(r.at("location"))), json_cell(r.at("protocol")),
+           hostport("src", "sport"), hostport("dst", "dport"), json_cell(r.at("tcp_flags")), json_cell(r.at("netns")),
+           json_cell(r.at("ifindex"))});
   }
   std::cout << "\033[H\033[2J" << "kinspect trace drops: " << std::lround(done) << "s of " << std::lround(total) << "s"
             << (w.netns.empty() ? std::string(", every namespace") : ", netns " + term::printable(w.netns))

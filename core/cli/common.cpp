@@ -341,6 +341,12 @@ static size_t display_width(const std::string& s) {
   return n;
 }
 
+std::string json_cell(const boost::json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "";
+  return boost::json::serialize(v);
+}
+
 std::string TextTable::render(bool colour) const {
   std::vector<size_t> w(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) w[i] = display_width(headers_[i]);

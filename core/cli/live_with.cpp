@@ -98,7 +98,7 @@ Expected<std::vector<json::object>> read_pod_logs(PluginRegistry& reg, const std
   return rows;
 }
 
-void write_file(const fs::path& path, const std::string& text) {
+void save_output(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error(path.string() + ": cannot write");
@@ -130,7 +130,7 @@ void settle_pod_logs(const std::string& tool, PluginRegistry& reg, const std::st
     std::string name = node;
     std::replace(name.begin(), name.end(), '/', '_');
     if (name == "." || name == "..") name = "_";
-    write_file(dir / (name + ".log"), text);
+    save_output(dir / (name + ".log"), text);
   }
   log::info("with", tool + ": read " + std::to_string(logs.size()) + " node(s)' results from " + where);
   settings["input"] = dir.string();
@@ -218,7 +218,7 @@ void settle_annotation(const std::string& tool, PluginRegistry& reg, const std::
   for (const auto& [pod, value] : *found) {
     std::string name = pod;
     std::replace(name.begin(), name.end(), '/', '_');
-    write_file(dir / (name + ".json"), value);
+    save_output(dir / (name + ".json"), value);
   }
   log::info("with", tool + ": read the " + where + " (" + std::to_string(found->size()) + " pod(s))");
   settings["input"] = dir.string();

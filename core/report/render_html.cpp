@@ -222,9 +222,9 @@ const char* kScript = R"JS(
 })();
 )JS";
 
-class Page {
+class HtmlPage {
  public:
-  explicit Page(const Report& r) : r_(r), s_(r.summary()) {}
+  explicit HtmlPage(const Report& r) : r_(r), s_(r.summary()) {}
 
   std::string render() {
     head();
@@ -577,6 +577,6 @@ class Page {
 
 }  // namespace
 
-std::string render_html(const Report& r) { return Page(r).render(); }
+std::string render_html(const Report& r) { return HtmlPage(r).render(); }
 
 }  // namespace kinspect::report

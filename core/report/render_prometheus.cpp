@@ -36,9 +36,9 @@ std::string value(double v) {
 
 using Labels = std::vector<std::pair<std::string_view, std::string>>;
 
-class Page {
+class MetricsPage {
  public:
-  explicit Page(std::string cluster) : cluster_(std::move(cluster)) {}
+  explicit MetricsPage(std::string cluster) : cluster_(std::move(cluster)) {}
 
   void family(std::string_view name, std::string_view help) {
     out_ += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
@@ -57,7 +57,7 @@ class Page {
   std::string out_;
 };
 
-void check_metrics(Page& p, const Report& r) {
+void check_metrics(MetricsPage& p, const Report& r) {
   p.family("kinspect_check_status",
            "The check's status, one-hot: 1 for the status it had, 0 for the others (pass, fail, error, "
            "not_checked, skipped).");
@@ -98,7 +98,7 @@ void check_metrics(Page& p, const Report& r) {
       p.sample("kinspect_check_not_checked", {{"check", c.id}, {"cause", c.status == Status::Error ? "error" : c.cause}}, 1);
 }
 
-void run_metrics(Page& p, const Report& r, const Summary& s) {
+void run_metrics(MetricsPage& p, const Report& r, const Summary& s) {
   p.family("kinspect_waivers", "Waivers that did not apply, by state: expired, or matched no finding.");
   p.sample("kinspect_waivers", {{"state", "expired"}}, double(s.expired_waivers));
   p.sample("kinspect_waivers", {{"state", "unmatched"}}, double(s.unmatched_waivers));
@@ -148,7 +148,7 @@ std::string_view metric_status(const CheckResult& c) {
 }
 
 std::string render_prometheus(const Report& r) {
-  Page p(r.cluster.name);
+  MetricsPage p(r.cluster.name);
   p.family("kinspect_report_info", "The inspected cluster and the run; always 1.");
   p.sample("kinspect_report_info",
            {{"version", r.cluster.version},

@@ -11,7 +11,8 @@
 
 namespace cloud {
 
-namespace {
+// Named, not anonymous: each provider file has its own instances(), vpcs()...
+namespace aliyun {
 
 constexpr const char* kProvider = "aliyun";
 
@@ -213,19 +214,19 @@ Rows vswitches(const CallDir& dir) {
   return rows;
 }
 
-}  // namespace
+}  // namespace aliyun
 
 // Defined in aliyun_slb.cpp.
 Rows aliyun_load_balancers(const CallDir& dir);
 
 Rows aliyun_rows(const CallDir& dir, std::string_view table) {
-  if (table == "cloud.instances") return instances(dir);
-  if (table == "cloud.security_groups") return security_groups(dir, false);
-  if (table == "cloud.security_group_rules") return security_groups(dir, true);
-  if (table == "cloud.route_tables") return route_tables(dir);
-  if (table == "cloud.routes") return routes(dir);
-  if (table == "cloud.vpcs") return vpcs(dir);
-  if (table == "cloud.subnets") return vswitches(dir);
+  if (table == "cloud.instances") return aliyun::instances(dir);
+  if (table == "cloud.security_groups") return aliyun::security_groups(dir, false);
+  if (table == "cloud.security_group_rules") return aliyun::security_groups(dir, true);
+  if (table == "cloud.route_tables") return aliyun::route_tables(dir);
+  if (table == "cloud.routes") return aliyun::routes(dir);
+  if (table == "cloud.vpcs") return aliyun::vpcs(dir);
+  if (table == "cloud.subnets") return aliyun::vswitches(dir);
   if (table == "cloud.load_balancers") return aliyun_load_balancers(dir);
   throw std::runtime_error("cloud has no table " + std::string(table));
 }

@@ -8,7 +8,8 @@
 
 namespace cloud {
 
-namespace {
+// Named, not anonymous: each provider file has its own instances(), vpcs()...
+namespace aws {
 
 constexpr const char* kProvider = "aws";
 
@@ -213,19 +214,19 @@ Rows subnets(const CallDir& dir) {
   return rows;
 }
 
-}  // namespace
+}  // namespace aws
 
 // Defined in aws_elb.cpp.
 Rows aws_load_balancers(const CallDir& dir);
 
 Rows aws_rows(const CallDir& dir, std::string_view table) {
-  if (table == "cloud.instances") return instances(dir);
-  if (table == "cloud.security_groups") return security_groups(dir, false);
-  if (table == "cloud.security_group_rules") return security_groups(dir, true);
-  if (table == "cloud.route_tables") return route_tables(dir, false);
-  if (table == "cloud.routes") return route_tables(dir, true);
-  if (table == "cloud.vpcs") return vpcs(dir);
-  if (table == "cloud.subnets") return subnets(dir);
+  if (table == "cloud.instances") return aws::instances(dir);
+  if (table == "cloud.security_groups") return aws::security_groups(dir, false);
+  if (table == "cloud.security_group_rules") return aws::security_groups(dir, true);
+  if (table == "cloud.route_tables") return aws::route_tables(dir, false);
+  if (table == "cloud.routes") return aws::route_tables(dir, true);
+  if (table == "cloud.vpcs") return aws::vpcs(dir);
+  if (table == "cloud.subnets") return aws::subnets(dir);
   if (table == "cloud.load_balancers") return aws_load_balancers(dir);
   throw std::runtime_error("cloud has no table " + std::string(table));
 }

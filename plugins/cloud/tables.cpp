@@ -9,12 +9,12 @@ namespace {
 
 using T = ks::Type;
 
-const ks::ColumnSpec kProvider{"provider", T::Text, "aws or aliyun"};
+const ks::ColumnSpec kProviderColumn{"provider", T::Text, "aws or aliyun"};
 
 ks::TableSpec instances() {
   return {"cloud.instances",
           "Virtual machines: AWS EC2 instances (describe-instances), Alibaba Cloud ECS instances (DescribeInstances).",
-          {kProvider,
+          {kProviderColumn,
            {"instance_id", T::Text, "i-0abc... (AWS), i-bp1... (Alibaba Cloud)"},
            {"name", T::Text, "The Name tag (AWS) or InstanceName"},
            {"hostname", T::Text, "PrivateDnsName (AWS) or HostName"},
@@ -44,7 +44,7 @@ ks::TableSpec instances() {
 ks::TableSpec security_groups() {
   return {"cloud.security_groups",
           "Security groups (AWS describe-security-groups, Alibaba Cloud DescribeSecurityGroupAttribute).",
-          {kProvider,
+          {kProviderColumn,
            {"group_id", T::Text, "sg-..."},
            {"name", T::Text, "Group name"},
            {"vpc_id", T::Text, "VPC"},
@@ -60,7 +60,7 @@ ks::TableSpec security_groups() {
 ks::TableSpec security_group_rules() {
   return {"cloud.security_group_rules",
           "Security group rules, one row per peer (an AWS permission naming two CIDRs is two rows).",
-          {kProvider,
+          {kProviderColumn,
            {"group_id", T::Text, "The group the rule belongs to"},
            {"direction", T::Text, "ingress or egress"},
            {"protocol", T::Text, "tcp, udp, icmp, all, ... (lower case; AWS -1 is all)"},
@@ -79,7 +79,7 @@ ks::TableSpec security_group_rules() {
 ks::TableSpec route_tables() {
   return {"cloud.route_tables",
           "VPC route tables (AWS describe-route-tables, Alibaba Cloud DescribeRouteTableList).",
-          {kProvider,
+          {kProviderColumn,
            {"route_table_id", T::Text, "rtb-... / vtb-..."},
            {"vpc_id", T::Text, "VPC"},
            {"name", T::Text, "Name"},
@@ -93,7 +93,7 @@ ks::TableSpec route_tables() {
 ks::TableSpec routes() {
   return {"cloud.routes",
           "Routes of the VPC route tables (AWS describe-route-tables, Alibaba Cloud DescribeRouteEntryList).",
-          {kProvider,
+          {kProviderColumn,
            {"route_table_id", T::Text, "The table"},
            {"vpc_id", T::Text, "The table's VPC (Alibaba Cloud: from DescribeRouteTableList when saved, else NULL)"},
            {"destination", T::Text, "Destination CIDR (or AWS prefix list)"},
@@ -108,7 +108,7 @@ ks::TableSpec routes() {
 ks::TableSpec vpcs() {
   return {"cloud.vpcs",
           "VPCs (AWS describe-vpcs, Alibaba Cloud DescribeVpcs).",
-          {kProvider,
+          {kProviderColumn,
            {"vpc_id", T::Text, "vpc-..."},
            {"name", T::Text, "Name"},
            {"cidr_block", T::Text, "Primary IPv4 CIDR"},
@@ -123,7 +123,7 @@ ks::TableSpec vpcs() {
 ks::TableSpec subnets() {
   return {"cloud.subnets",
           "Subnets (AWS describe-subnets) and vSwitches (Alibaba Cloud DescribeVSwitches).",
-          {kProvider,
+          {kProviderColumn,
            {"subnet_id", T::Text, "subnet-... / vsw-..."},
            {"name", T::Text, "Name"},
            {"vpc_id", T::Text, "VPC"},
@@ -139,7 +139,7 @@ ks::TableSpec load_balancers() {
   return {"cloud.load_balancers",
           "Load balancers with their listeners and backends' health (AWS elbv2 describe-load-balancers, describe-listeners, "
           "describe-target-health; Alibaba Cloud SLB DescribeLoadBalancerAttribute, DescribeHealthStatus).",
-          {kProvider,
+          {kProviderColumn,
            {"lb_id", T::Text, "ARN (AWS) or LoadBalancerId"},
            {"name", T::Text, "Name"},
            {"type", T::Text, "application, network, gateway (AWS); slb"},

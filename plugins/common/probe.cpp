@@ -146,6 +146,12 @@ bool numeric_sockaddr(const std::string& host, int port, sockaddr_storage& out, 
   return false;
 }
 
+bool is_numeric_address(const std::string& host) {
+  sockaddr_storage a;
+  socklen_t len;
+  return numeric_sockaddr(host, 1, a, len);
+}
+
 std::string Endpoint::describe() const {
   if (!unix_path.empty()) return "unix:" + unix_path;
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);

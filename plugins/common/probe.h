@@ -38,6 +38,8 @@ bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point dead
 // The socket address of a numeric IPv4 or IPv6 address and a port; false
 // for anything else (a name is never looked up here).
 bool numeric_sockaddr(const std::string& host, int port, sockaddr_storage& out, socklen_t& len);
+// Whether host is a numeric IPv4 or IPv6 address (not a name).
+bool is_numeric_address(const std::string& host);
 
 // `enough(response)` returns true once the answer is complete (the default:
 // the peer closed the connection). An empty `request` sends nothing.

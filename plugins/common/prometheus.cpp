@@ -110,7 +110,7 @@ std::optional<double> parse_value(std::string_view v) {
   return d;
 }
 
-struct State {
+struct ParseState {
   std::vector<PromFamily> families;
   std::map<std::string, size_t> index;  // family name -> position
   std::map<std::string, bool> has_samples;
@@ -139,7 +139,7 @@ struct State {
   }
 };
 
-void comment_line(LineReader& r, State& st) {
+void comment_line(LineReader& r, ParseState& st) {
   r.eat('#');
   r.skip_blanks();
   if (r.peek() == '{') r.fail("an exemplar (OpenMetrics) where a comment was expected; exemplars are not part of the text format");
@@ -190,7 +190,7 @@ void labels(LineReader& r, PromSample& s) {
   }
 }
 
-void sample_line(LineReader& r, State& st, size_t number) {
+void sample_line(LineReader& r, ParseState& st, size_t number) {
   PromSample s;
   s.line = number;
   s.name = r.name("a metric name, '#' or an empty line");
@@ -227,7 +227,7 @@ void sample_line(LineReader& r, State& st, size_t number) {
 }  // namespace
 
 std::vector<PromFamily> parse_prometheus_text(std::string_view text, std::string_view source) {
-  State st;
+  ParseState st;
   size_t number = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');

@@ -27,12 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace http = boost::beast::http;
 
-bool is_numeric(const std::string& host) {
-  sockaddr_storage a;
-  socklen_t len;
-  return plugin_common::numeric_sockaddr(host, 1, a, len);
-}
-
 std::string openssl_error() {
   unsigned long e = ERR_get_error();
   char buf[256] = "unknown TLS error";
@@ -87,7 +81,7 @@ class Conn {
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
-    if (is_numeric(u.host)) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), u.host.c_str());
+    if (plugin_common::is_numeric_address(u.host)) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), u.host.c_str());
     else SSL_set_tlsext_host_name(ssl_, u.host.c_str()), SSL_set1_host(ssl_, u.host.c_str());
     while (true) {
       int rc = SSL_connect(ssl_);

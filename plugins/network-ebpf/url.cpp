@@ -8,16 +8,6 @@
 
 namespace network_ebpf {
 
-namespace {
-
-bool is_numeric(const std::string& host) {
-  sockaddr_storage a;
-  socklen_t len;
-  return plugin_common::numeric_sockaddr(host, 1, a, len);
-}
-
-}  // namespace
-
 std::optional<Url> split_url(const std::string& url, std::string* why) {
   auto fail = [&](const std::string& w) -> std::optional<Url> {
     if (why) *why = w + ", got '" + url + "'";
@@ -46,14 +36,14 @@ std::optional<Url> split_url(const std::string& url, std::string* why) {
     u.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] != ':') return fail("text after the IPv6 address");
     if (close + 1 < authority.size()) port = authority.substr(close + 2);
-    if (!is_numeric(u.host)) return fail("not an IPv6 address inside []");
+    if (!plugin_common::is_numeric_address(u.host)) return fail("not an IPv6 address inside []");
   } else {
     const size_t colon = authority.find(':');
     u.host = authority.substr(0, colon);
     if (colon != std::string::npos) port = authority.substr(colon + 1);
   }
   if (u.host.empty()) return fail("the URL has no host");
-  if (!is_numeric(u.host) && u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") != std::string::npos)
+  if (!plugin_common::is_numeric_address(u.host) && u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") != std::string::npos)
     return fail("a host that is neither a name nor an address");
   if (port.empty()) u.port = u.scheme == "https" ? 443 : 80;
   else {

@@ -23,8 +23,6 @@ namespace network {
 
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
-
 // Attributes of one message (or one nest) by type; types above kMax ignored.
 constexpr int kMax = 64;
 struct Attrs {
@@ -80,11 +78,11 @@ std::string family_name(int f) { return f == AF_INET ? "inet" : f == AF_INET6 ? 
 void dump(uint16_t type, int family, size_t header_size, const char* what,
           const std::function<void(const nlmsghdr*)>& on_msg) {
   mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-  if (!nl) throw std::runtime_error(std::string("rtnetlink: cannot open a socket for ") + what + ": " + errno_text(errno));
+  if (!nl) throw std::runtime_error(std::string("rtnetlink: cannot open a socket for ") + what + ": " + std::strerror(errno));
   if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
     int e = errno;
     mnl_socket_close(nl);
-    throw std::runtime_error(std::string("rtnetlink: bind: ") + errno_text(e));
+    throw std::runtime_error(std::string("rtnetlink: bind: ") + std::strerror(e));
   }
   std::vector<char> buf(1 << 16);
   nlmsghdr* req = mnl_nlmsg_put_header(buf.data());
@@ -109,7 +107,7 @@ void dump(uint16_t type, int family, size_t header_size, const char* what,
   }
   int e = errno;
   mnl_socket_close(nl);
-  if (rc < 0) throw std::runtime_error(std::string("rtnetlink: dumping ") + what + " failed: " + errno_text(e));
+  if (rc < 0) throw std::runtime_error(std::string("rtnetlink: dumping ") + what + " failed: " + std::strerror(e));
 }
 
 const char* operstate_name(int s) {
