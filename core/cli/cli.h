@@ -104,9 +104,10 @@ std::vector<std::string> waiver_files(const po::variables_map& vm);
 // its file, line and column.
 std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files);
 // Applies them to the report as of `as_of` (epoch seconds), reading the
-// labels and annotations of the objects findings name from the registry.
+// labels and annotations of the objects findings name from the registry:
+// narrowly from a live cluster (`live`), in one read from a snapshot.
 void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
-                   PluginRegistry& reg, report::Report& rep, double as_of);
+                   PluginRegistry& reg, report::Report& rep, double as_of, bool live);
 
 // A table cell for people: strings as they are, null empty, anything else as JSON.
 std::string json_cell(const boost::json::value& v);

@@ -317,7 +317,8 @@ ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, con
     report::apply_baseline(rep, *ro.baseline);
   }
   // After the baseline: a waived finding is still new or unchanged, not resolved.
-  apply_waivers(waiver_paths, waivers, *reg, rep, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)));
+  apply_waivers(waiver_paths, waivers, *reg, rep, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)),
+                !vm.count("snapshot"));
   const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0, ro.fail_on_new);
   return {std::move(rep), verdict.code, verdict.meaning};
 }

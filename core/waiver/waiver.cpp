@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include "core/profile/profile.h"  // glob_match
 #include "core/util/input_file.h"
@@ -246,14 +247,16 @@ std::string default_waivers_path() {
   return std::string(home && *home ? home : ".") + "/.config/kinspect/waivers.yaml";
 }
 
-std::vector<std::string> finding_kinds(const report::Report& r) {
-  std::vector<std::string> kinds;
+std::map<std::string, std::vector<ObjectRef>> finding_objects(const report::Report& r) {
+  std::map<std::string, std::vector<ObjectRef>> by_kind;
+  std::set<std::string> seen;
   for (const auto& c : r.checks)
     for (const auto& f : c.findings) {
-      std::string k = lower(parse_object(f.object).kind);
-      if (!k.empty() && std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
+      ObjectRef o = parse_object(f.object);
+      o.kind = lower(o.kind);
+      if (!o.kind.empty() && seen.insert(o.key()).second) by_kind[o.kind].push_back(std::move(o));
     }
-  return kinds;
+  return by_kind;
 }
 
 void apply(report::Report& r, const std::vector<Waiver>& waivers, const ObjectIndex& objects, double as_of) {

@@ -61,9 +61,9 @@ struct ObjectMeta {
 };
 using ObjectIndex = std::map<std::string, ObjectMeta>;
 
-// The kinds (lower case) of the objects of the report's unwaived findings:
-// the ones whose metadata apply() may need.
-std::vector<std::string> finding_kinds(const report::Report& r);
+// The objects of the report's unwaived findings, by kind (lower case), each
+// once: the ones whose metadata apply() may need.
+std::map<std::string, std::vector<ObjectRef>> finding_objects(const report::Report& r);
 
 // Moves each finding a waiver covers from its check's findings to its
 // waived list (a file waiver first, in file order, then an annotation on the

@@ -5,6 +5,9 @@
 // and give the same answer.
 #include "fixture.h"
 
+#include <algorithm>
+#include <set>
+
 #include "tests/common/run_command.h"
 
 using namespace kapitest;
@@ -138,11 +141,12 @@ TEST(PushDown, ARunNarrowsAFetchOnlyWhereEveryReaderAgrees) {
   EXPECT_NE(alone_lists[0].find("labelSelector=k8s-app%3Dkube-dns"), std::string::npos) << alone_lists[0];
 
   auto [shared, shared_lists] = c.kinspect("run --format json --fail-on none " + dns + " --check pod-crashloop");
-  // One fetch of pods for both checks; when pods have findings, one more
-  // LIST after the checks reads their labels and annotations for waivers
-  // (docs/waivers.md), not for any check.
+  // One fetch of pods for both checks; after the checks, waivers look up
+  // the pods with findings by name (docs/waivers.md), not for any check.
   ASSERT_GE(shared_lists.size(), 1u);
-  ASSERT_LE(shared_lists.size(), 2u) << "one fetch of pods for both checks (and at most one for waivers)";
+  for (size_t i = 1; i < shared_lists.size(); ++i)
+    EXPECT_NE(shared_lists[i].find("fieldSelector=metadata.name%3D"), std::string::npos)
+        << "one fetch of pods for both checks, then lookups by name: " << shared_lists[i];
   EXPECT_TRUE(starts_with(shared_lists[0], "GET /api/v1/pods?"));
   EXPECT_EQ(shared_lists[0].find("Selector"), std::string::npos) << shared_lists[0];
 
@@ -167,4 +171,107 @@ TEST(PushDown, ChecksExplainShowsWhatIsPushed) {
   // In a run of every check, pod-crashloop and others read every pod.
   EXPECT_NE(r.out.find("k8s.pods(): read by "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("check(s); pushed to the source: nothing"), std::string::npos) << r.out;
+}
+
+// Waivers need the labels and annotations of the objects findings name. A
+// live run asks for those objects only (a LIST in each one's namespace with a
+// fieldSelector on its name), not for every pod again: at 150,000 pods a
+// second LIST would cost the API server seconds on every run.
+TEST(PushDown, WaiverLookupsAskForTheObjectsWithFindingsOnly) {
+  // The example's pods, one of the three in CrashLoopBackOff waiving the check itself.
+  json::value pods = json::parse(read_file(kPods));
+  for (auto& p : pods.at("items").as_array()) {
+    json::object& meta = p.at("metadata").as_object();
+    if (meta.at("name") != "checkout-bg8zrrc7h-mlzbv") continue;
+    json::object& ann = meta["annotations"].is_object() ? meta["annotations"].as_object() : meta["annotations"].emplace_object();
+    ann["kinspect.io/waive"] = "pod-crashloop";
+    ann["kinspect.io/waive-reason"] = "known: the payments team fixes it in sprint 12";
+  }
+  Cluster c("pushdown-waivers");
+  const std::string file = c.dir + "/pods.json";
+  write_file(file, json::serialize(pods));
+  c.server->add_collection_file("/api/v1/pods", file);
+
+  size_t before = c.server->log().size();
+  auto r = run_command(std::string(KINSPECT_BIN) + " run --check pod-crashloop --format json --fail-on none --plugin-dir " +
+                       sh_quote(KAPI_PLUGIN_DIR) + " --kubeconfig " + sh_quote(c.cert_kubeconfig()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lists;
+  auto log = c.server->log();
+  for (size_t i = before; i < log.size(); ++i)
+    if (log[i].find("/pods?") != std::string::npos) lists.push_back(log[i].substr(0, log[i].find(" user=")));
+
+  // The annotation read that way waives its pod's finding.
+  json::value rep = json::parse(r.out);
+  const json::object* check = nullptr;
+  for (const auto& ch : rep.at("checks").as_array())
+    if (ch.at("id") == "pod-crashloop") check = &ch.as_object();
+  ASSERT_NE(check, nullptr) << r.out;
+  ASSERT_EQ(check->at("waived").as_array().size(), 1u) << json::serialize(*check);
+  EXPECT_NE(json::serialize(check->at("waived")).find("checkout-bg8zrrc7h-mlzbv"), std::string::npos);
+
+  // The check's fetch of every pod, then one lookup per pod with a finding,
+  // waived or not: in its namespace, by name.
+  std::set<std::string> objects;
+  for (const char* list : {"findings", "waived"})
+    for (const auto& f : check->at(list).as_array()) objects.insert(std::string(f.at("object").as_string()));
+  ASSERT_EQ(lists.size(), 1 + objects.size()) << ::testing::PrintToString(lists);
+  EXPECT_TRUE(starts_with(lists[0], "GET /api/v1/pods?")) << lists[0];
+  EXPECT_EQ(lists[0].find("Selector"), std::string::npos) << lists[0];
+  for (const auto& object : objects) {  // pod/NAMESPACE/NAME
+    const size_t a = object.find('/'), b = object.find('/', a + 1);
+    const std::string ns = object.substr(a + 1, b - a - 1), name = object.substr(b + 1);
+    const std::string prefix = "GET /api/v1/namespaces/" + ns + "/pods?", field = "fieldSelector=metadata.name%3D" + name;
+    EXPECT_TRUE(std::any_of(lists.begin() + 1, lists.end(), [&](const std::string& l) {
+      return l.rfind(prefix, 0) == 0 && l.find(field) != std::string::npos;
+    })) << object << " not looked up: " << ::testing::PrintToString(lists);
+  }
+}
+
+// Many objects with findings are read a namespace at a time while they sit in
+// a few namespaces, and with one LIST of the kind beyond that.
+TEST(PushDown, WaiverLookupsWidenWithTheFindings) {
+  json::object crashing;
+  const json::value example = json::parse(read_file(kPods));
+  for (const auto& p : example.at("items").as_array())
+    if (p.at("metadata").at("name") == "checkout-bg8zrrc7h-mlzbv") crashing = p.as_object();
+  ASSERT_FALSE(crashing.empty());
+  auto pods_in = [&](size_t namespaces, size_t per_namespace) {
+    std::vector<std::string> items;
+    for (size_t n = 0; n < namespaces; ++n)
+      for (size_t i = 0; i < per_namespace; ++i) {
+        json::object p = crashing;
+        p["metadata"].as_object()["namespace"] = "team-" + std::to_string(n);
+        p["metadata"].as_object()["name"] = "crashing-" + std::to_string(i);
+        items.push_back(json::serialize(p));
+      }
+    return items;
+  };
+  auto lists_of = [&](Cluster& c) {
+    size_t before = c.server->log().size();
+    auto r = run_command(std::string(KINSPECT_BIN) + " run --check pod-crashloop --format json --fail-on none --plugin-dir " +
+                         sh_quote(KAPI_PLUGIN_DIR) + " --kubeconfig " + sh_quote(c.cert_kubeconfig()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("crashing-0"), std::string::npos) << "the check fires on the generated pods";
+    std::vector<std::string> lists;
+    auto log = c.server->log();
+    for (size_t i = before; i < log.size(); ++i)
+      if (log[i].find("/pods?") != std::string::npos) lists.push_back(log[i].substr(0, log[i].find(" user=")));
+    return lists;
+  };
+
+  Cluster few("waivers-few-namespaces");  // 40 pods in 2 namespaces: a LIST of each namespace
+  few.server->add_collection("/api/v1/pods", "PodList", "v1", pods_in(2, 20));
+  auto lists = lists_of(few);
+  ASSERT_EQ(lists.size(), 3u) << ::testing::PrintToString(lists);
+  EXPECT_TRUE(starts_with(lists[1], "GET /api/v1/namespaces/team-0/pods?")) << lists[1];
+  EXPECT_TRUE(starts_with(lists[2], "GET /api/v1/namespaces/team-1/pods?")) << lists[2];
+  EXPECT_EQ(lists[1].find("fieldSelector"), std::string::npos) << lists[1];
+
+  Cluster many("waivers-many-namespaces");  // 40 pods in 10 namespaces: one more LIST of every pod
+  many.server->add_collection("/api/v1/pods", "PodList", "v1", pods_in(10, 4));
+  lists = lists_of(many);
+  ASSERT_EQ(lists.size(), 2u) << ::testing::PrintToString(lists);
+  EXPECT_TRUE(starts_with(lists[1], "GET /api/v1/pods?")) << lists[1];
+  EXPECT_EQ(lists[1].find("Selector"), std::string::npos) << lists[1];
 }
