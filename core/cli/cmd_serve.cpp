@@ -66,6 +66,8 @@ DaemonConfig configure(const po::variables_map& vm) {
   }
   take(vm, "profiles", c.profile_paths);
   take(vm, "plugin-dir", c.plugin_dirs);
+  take(vm, "waivers", c.waiver_files);
+  read_waivers(c.waiver_files);  // a bad file stops the daemon before it starts, as it stops `run`
   if (vm.count("snapshot") || vm.count("kubeconfig") || vm.count("context")) {
     daemon::ClusterConfig cluster;
     take(vm, "snapshot", cluster.snapshot);
@@ -74,6 +76,7 @@ DaemonConfig configure(const po::variables_map& vm) {
     cluster.name = vm.count("name") ? vm["name"].as<std::string>() : !cluster.context.empty() ? cluster.context : "default";
     if (vm.count("profile")) cluster.profiles = {vm["profile"].as<std::string>()};
     take_schedule(vm, cluster);
+    cluster.scope = scope_of(vm);
     c.clusters.push_back(std::move(cluster));
   } else if (vm.count("schedule")) {
     throw UsageError("--schedule applies to the cluster the flags give (--snapshot, --kubeconfig/--context); "
@@ -82,6 +85,10 @@ DaemonConfig configure(const po::variables_map& vm) {
     for (auto& cluster : c.clusters)
       if (cluster.profiles.empty()) cluster.profiles = {vm["profile"].as<std::string>()};
   }
+  if (!(vm.count("snapshot") || vm.count("kubeconfig") || vm.count("context")) && !scope_of(vm).whole_cluster())
+    throw UsageError("-n, --exclude-namespace and -l apply to the cluster the flags give (--snapshot, "
+                     "--kubeconfig/--context); in --config give each cluster its `namespaces`, "
+                     "`exclude_namespaces` and `selector`");
   if (std::string problem = daemon::validate(c); !problem.empty()) throw UsageError(problem);
   return c;
 }
@@ -191,6 +198,7 @@ std::vector<Command> serve_commands() {
   c.examples =
       "  kinspect serve --snapshot examples/cluster --interval 5m --listen 127.0.0.1:8080\n"
       "  kinspect serve --config serve.yaml\n"
+      "  kinspect serve --snapshot examples/cluster --waivers examples/waivers.yaml -n shop -n payments\n"
       "  kinspect serve --kubeconfig ~/.kube/config --context prod --token-file kinspect-token \\\n"
       "      --state-dir kinspect-state\n"
       "  kinspect serve --snapshot examples/cluster --tls-cert server.pem --tls-key server-key.pem\n"
@@ -212,7 +220,11 @@ std::vector<Command> serve_commands() {
         ("context", po::value<std::string>(), "the kubeconfig context to use")
         ("profiles", po::value<std::vector<std::string>>()->composing(), "profile files or folders (default: the bundled profiles)")
         ("plugin-dir", po::value<std::vector<std::string>>()->composing(), "load plugins from this folder (repeatable)")
-        ("profile", po::value<std::string>(), "the profile to run (default: the one matching each cluster)");
+        ("profile", po::value<std::string>(), "the profile to run (default: the one matching each cluster)")
+        ("waivers", po::value<std::vector<std::string>>()->composing(),
+         "accept findings listed in this waiver file (repeatable; docs/waivers.md); read again for every run, so "
+         "edits apply without a restart. Unlike run, serve reads no default file");
+    add_scope_options(d);
   };
   c.run = serve;
   return {c};

@@ -124,7 +124,8 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
     fail(n, where, "must be a map with name and snapshot or kubeconfig");
     return c;
   }
-  keys(n, where, {"name", "snapshot", "kubeconfig", "context", "profiles", "interval", "schedule", "settings"});
+  keys(n, where, {"name", "snapshot", "kubeconfig", "context", "profiles", "interval", "schedule", "settings",
+                  "namespaces", "exclude_namespaces", "selector"});
   text_of(n["name"], where + ".name", c.name);
   text_of(n["snapshot"], where + ".snapshot", c.snapshot);
   text_of(n["kubeconfig"], where + ".kubeconfig", c.kubeconfig);
@@ -132,6 +133,12 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
   list_of(n["profiles"], where + ".profiles", c.profiles);
   duration_of(n["interval"], where + ".interval", c.interval);
   schedule_of(n["schedule"], where + ".schedule", c);
+  list_of(n["namespaces"], where + ".namespaces", c.scope.namespaces);
+  list_of(n["exclude_namespaces"], where + ".exclude_namespaces", c.scope.exclude_namespaces);
+  text_of(n["selector"], where + ".selector", c.scope.label_selector);
+  for (const auto& ns : c.scope.exclude_namespaces)
+    if (std::find(c.scope.namespaces.begin(), c.scope.namespaces.end(), ns) != c.scope.namespaces.end())
+      fail(n["exclude_namespaces"], where + ".exclude_namespaces", "namespace '" + ns + "' is also in `namespaces`");
   if (n["schedule"] && n["interval"]) fail(n["schedule"], where, "give a cluster `schedule` or `interval`, not both");
   if (const YAML::Node s = n["settings"]; s && !s.IsMap()) fail(s, where + ".settings", "must be a map PLUGIN: {KEY: VALUE}");
   else if (s)
@@ -163,7 +170,7 @@ void Reader::limits(const YAML::Node& n, Limits& out) {
 void Reader::root(const YAML::Node& n, DaemonConfig& out) {
   if (!n.IsMap()) return fail(n, "", "the configuration must be a map (see docs/daemon.md)");
   keys(n, "", {"listen", "interval", "token_file", "tls", "state_dir", "history", "queue",
-               "shutdown_timeout", "checks", "profiles", "plugin_dirs", "clusters", "limits"});
+               "shutdown_timeout", "checks", "profiles", "plugin_dirs", "waivers", "clusters", "limits"});
   text_of(n["listen"], "listen", out.listen);
   duration_of(n["interval"], "interval", out.interval);
   text_of(n["token_file"], "token_file", out.token_file);
@@ -185,6 +192,7 @@ void Reader::root(const YAML::Node& n, DaemonConfig& out) {
   list_of(n["checks"], "checks", out.check_paths);
   list_of(n["profiles"], "profiles", out.profile_paths);
   list_of(n["plugin_dirs"], "plugin_dirs", out.plugin_dirs);
+  list_of(n["waivers"], "waivers", out.waiver_files);
   limits(n["limits"], out.limits);
   if (const YAML::Node cs = n["clusters"]; cs && !cs.IsSequence()) fail(cs, "clusters", "must be a list");
   else if (cs)

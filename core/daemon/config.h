@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/daemon/cron.h"
+#include "core/report/report.h"
 #include "core/util/error.h"
 
 namespace kinspect::daemon {
@@ -28,6 +29,8 @@ struct ClusterConfig {
   std::optional<CronSchedule> cron;   // `schedule` parsed
   // More plugin settings, as for `kinspect run --set PLUGIN.KEY=VALUE`.
   std::map<std::string, std::map<std::string, std::string>> settings;
+  // What is read, as `kinspect run -n/--exclude-namespace/-l` (the report says it).
+  report::Scope scope;
 };
 
 struct Limits {
@@ -51,6 +54,9 @@ struct DaemonConfig {
   Seconds reload_debounce{0.3};
   std::vector<std::string> check_paths, profile_paths, plugin_dirs;  // empty = the defaults
   bool bundled_checks = true;  // false: check_paths replace the bundled catalog (--no-bundled-checks)
+  // Waiver files (docs/waivers.md), read again for every run so edits apply
+  // without a restart; none = only annotation waivers.
+  std::vector<std::string> waiver_files;
   std::vector<ClusterConfig> clusters;
   Limits limits;
 };

@@ -10,6 +10,7 @@
 #include "core/table/packed.h"
 #include "core/util/log.h"
 #include "core/util/time.h"
+#include "core/waiver/objects.h"
 
 namespace kinspect::daemon {
 
@@ -28,6 +29,16 @@ json::value setting_value(const std::string& text) {
   json::error_code ec;
   json::value v = json::parse(text, ec);
   return ec ? json::value(text) : v;
+}
+
+// Whether a cluster's tables are kept current with WATCH: a live cluster's
+// are, unless its settings turn it off (registry_options).
+bool watched(const ClusterConfig& c) {
+  if (!c.snapshot.empty()) return false;
+  auto s = c.settings.find("kube-apiserver");
+  if (s == c.settings.end()) return true;
+  auto w = s->second.find("watch");
+  return w == s->second.end() || setting_value(w->second) == json::value(true);
 }
 
 }  // namespace
@@ -52,6 +63,10 @@ RegistryOptions Daemon::registry_options(const ClusterConfig& c) const {
   // A live cluster's tables are kept current with WATCH (docs/daemon.md),
   // in one worker, so each table is LISTed once, not once per worker.
   if (c.snapshot.empty()) kube["watch"] = true;
+  // The scope, pushed to the API server (and its WATCH) or applied to the snapshot by the driver.
+  if (!c.scope.namespaces.empty()) kube["namespaces"] = json::value_from(c.scope.namespaces);
+  if (!c.scope.exclude_namespaces.empty()) kube["exclude_namespaces"] = json::value_from(c.scope.exclude_namespaces);
+  if (!c.scope.label_selector.empty()) kube["label_selector"] = c.scope.label_selector;
   for (const auto& [plugin, kv] : c.settings)
     for (const auto& [k, v] : kv) settings[plugin][k] = setting_value(v);
   if (const json::value* w = settings["kube-apiserver"].if_contains("watch"); w && w->is_bool() && w->as_bool())
@@ -282,9 +297,24 @@ Expected<report::Report> Daemon::inspect(const RunState& run) {
   if (!c.config.snapshot.empty())
     if (auto created = snapshot_created(c.config.snapshot))
       if (auto t = parse_rfc3339(*created)) cfg.now = *t;
+  // Read for every run, so an edited file applies without a restart; a
+  // file broken meanwhile fails the run with its file, line and column
+  // rather than showing accepted findings as new.
+  std::vector<waiver::Waiver> waivers;
+  for (const auto& f : config_.waiver_files) {
+    auto w = waiver::load_waivers(f);
+    if (!w) return std::move(w).error();
+    waivers.insert(waivers.end(), w->begin(), w->end());
+  }
   auto outcome = run_inspection(*plugins, *catalog, cfg);
   if (!outcome) return std::move(outcome).error();
-  return std::move(outcome->report);
+  report::Report& rep = outcome->report;
+  rep.scope = c.config.scope;
+  rep.waiver_files = config_.waiver_files;
+  // A watched table answers from memory: read whole, it costs no LIST.
+  waiver::apply_with_objects(*plugins, rep, waivers, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)),
+                             c.config.snapshot.empty() && !watched(c.config));
+  return std::move(rep);
 }
 
 void Daemon::execute(RunState run) {

@@ -6,10 +6,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "tests/common/run_command.h"
 #include "tests/daemon/serve_process.h"
@@ -373,4 +375,89 @@ TEST(Serve, ABadScheduleFlagIsAUsageErrorWithTheColumn) {
   EXPECT_EQ(serve.wait(std::chrono::seconds(30)), 2);
   EXPECT_NE(serve.log().find("--schedule '0 25 * * *', column 3: the hour field '25': 25 is out of range 0-23"),
             std::string::npos) << serve.log();
+}
+
+namespace {
+
+// The newest report of cluster `example` whose id differs from `after`:
+// its id and the report.
+std::pair<std::string, json::value> next_report(int port, const std::string& after) {
+  std::pair<std::string, json::value> out;
+  eventually([&] {
+    json::value list = parse(http(port, "GET", "/api/v1/reports?cluster=example").body);
+    if (!list.is_array() || list.as_array().empty()) return false;
+    std::string id(list.as_array()[0].at("id").as_string());
+    if (id == after) return false;
+    out = {id, parse(http(port, "GET", "/api/v1/reports/" + id).body)};
+    return out.second.is_object();
+  }, std::chrono::seconds(60));
+  return out;
+}
+
+std::vector<std::string> waived_objects(const json::value& report) {
+  std::vector<std::string> out;
+  for (const auto& c : report.at("checks").as_array())
+    for (const auto& f : c.at("waived").as_array()) out.push_back(std::string(c.at("id").as_string()) + " " +
+                                                                  std::string(f.at("object").as_string()));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+// The daemon honours waivers as `run` does, reads the file again for every
+// run (an edit applies without a restart), fails a run whose file broke
+// meanwhile rather than show accepted findings as new, and refuses to start
+// on a bad file. Its cluster's scope reaches the driver and the report.
+TEST(Serve, WaiversAndScopeApplyToEveryRun) {
+  ServeFolder s("waivers");
+  const fs::path waivers = s.dir / "waivers.yaml";
+  fs::copy_file(std::string(KINSPECT_SOURCE_DIR) + "/examples/waivers.yaml", waivers);
+  std::ofstream(s.dir / "serve.yaml") << "interval: 1s\nwaivers: [" << waivers.string() << "]\n"
+                                         "clusters:\n  - name: example\n    snapshot: " KINSPECT_SOURCE_DIR "/examples/cluster\n"
+                                         "    namespaces: [payments, kube-system]\n";
+  ServeProcess serve(s.args(), (s.dir / "log").string());
+  ASSERT_GT(serve.port(), 0) << serve.log();
+  auto [first_id, first] = next_report(serve.port(), "");
+  ASSERT_TRUE(first.is_object()) << serve.log();
+  // The example file waives the crashing checkout pod and worker-4 (examples/waivers.yaml).
+  EXPECT_EQ(waived_objects(first),
+            (std::vector<std::string>{"node-status-unknown node/worker-4", "pod-crashloop pod/payments/checkout-bg8zrrc7h-mlzbv"}))
+      << json::serialize(first.at("summary"));
+  EXPECT_EQ(first.at("scope").at("namespaces"), json::parse(R"(["payments","kube-system"])"));
+  for (const auto& c : first.at("checks").as_array())
+    for (const auto& f : c.at("findings").as_array()) {
+      const std::string o(f.at("object").as_string());
+      if (o.rfind("pod/", 0) == 0)
+        EXPECT_TRUE(o.rfind("pod/payments/", 0) == 0 || o.rfind("pod/kube-system/", 0) == 0) << o << " is out of scope";
+    }
+
+  // An edit applies at a following run, without a restart.
+  std::ofstream(waivers) << "waivers:\n  - check: node-status-unknown\n    object: node/worker-4\n"
+                            "    reason: replaced\n    owner: team-platform\n    expires: 2099-01-01\n";
+  std::string id = first_id;
+  json::value edited;
+  bool one_waiver = eventually([&] {
+    std::tie(id, edited) = next_report(serve.port(), id);
+    return edited.is_object() && waived_objects(edited) == std::vector<std::string>{"node-status-unknown node/worker-4"};
+  }, std::chrono::seconds(30));
+  EXPECT_TRUE(one_waiver) << (edited.is_object() ? ::testing::PrintToString(waived_objects(edited)) : serve.log());
+
+  // A file broken meanwhile fails the runs, naming its line, until it is fixed.
+  std::ofstream(waivers) << "waivers:\n  - check: node-status-unknown\n    expires: someday\n";
+  std::string last_error;
+  EXPECT_TRUE(eventually([&] {
+    json::value rz = parse(http(serve.port(), "GET", "/readyz").body);
+    if (!rz.is_object()) return false;
+    last_error = std::string(rz.at("clusters").as_array()[0].at("last_error").as_string());
+    return !last_error.empty();
+  }, std::chrono::seconds(30))) << serve.log();
+  EXPECT_NE(last_error.find("waivers.yaml:3:"), std::string::npos) << last_error;
+  EXPECT_TRUE(serve.alive());
+
+  // And a daemon does not start on a bad file: exit 2 with the place.
+  auto bad = run_command(std::string(KINSPECT_BIN) + " serve --snapshot " KINSPECT_SOURCE_DIR "/examples/cluster --waivers " +
+                         sh_quote(waivers.string()) + " --listen 127.0.0.1:0");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("waivers.yaml:3:"), std::string::npos) << bad.err;
 }

@@ -1,0 +1,119 @@
+// How waivers learn the labels and annotations of the objects findings are
+// about: a KCQL query per kind through the run's drivers (objects.h).
+#include "core/waiver/objects.h"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <set>
+
+#include "core/kcql/kcql.h"
+#include "core/util/log.h"
+
+namespace kinspect::waiver {
+
+namespace json = boost::json;
+
+namespace {
+
+// The k8s.* table a finding's kind lives in ("pod" -> k8s.pods, "ingress"
+// -> k8s.ingresses, "networkpolicy" -> k8s.networkpolicies), if loaded.
+std::string table_of(const PluginRegistry& reg, const std::string& kind) {
+  std::string plural = kind + "s";
+  if (kind.ends_with("s")) plural = kind + "es";
+  else if (kind.size() > 1 && kind.ends_with("y") && std::string("aeiou").find(kind[kind.size() - 2]) == std::string::npos)
+    plural = kind.substr(0, kind.size() - 1) + "ies";
+  for (const std::string& t : {"k8s." + plural, "k8s." + kind})
+    if (reg.find(t)) return t;
+  return {};
+}
+
+std::map<std::string, std::string> text_map(const json::value& v) {
+  std::map<std::string, std::string> out;
+  if (!v.is_object()) return out;
+  for (const auto& kv : v.as_object())
+    if (kv.value().is_string()) out[std::string(kv.key())] = std::string(kv.value().as_string());
+  return out;
+}
+
+// A KCQL string literal.
+std::string literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// Past these, the objects are read by namespace, then all at once.
+constexpr size_t kMaxObjectLookups = 32;
+constexpr size_t kMaxNamespaceLookups = 8;
+
+// The WHERE clauses (empty: the whole table) whose rows give the labels and
+// annotations of `objects`. Not `narrow` (a snapshot is local, a watched
+// table is in memory): one read of the table. Otherwise the API server is
+// asked as narrowly as the findings allow, since a LIST of every pod costs
+// it seconds at 150,000 pods: a LIST per object
+// (its namespace and a fieldSelector on its name, which the driver pushes
+// down) for a few objects, else a LIST per namespace for a few namespaces,
+// else one LIST of the kind.
+std::vector<std::string> lookups(const std::vector<ObjectRef>& objects, bool narrow) {
+  if (!narrow) return {""};
+  std::vector<std::string> where;
+  if (objects.size() <= kMaxObjectLookups) {
+    for (const auto& o : objects)
+      where.push_back((o.ns.empty() ? "" : "metadata.namespace = " + literal(o.ns) + " AND ") +
+                      "metadata.name = " + literal(o.name));
+    return where;
+  }
+  std::set<std::string> namespaces;
+  for (const auto& o : objects) namespaces.insert(o.ns);
+  if (namespaces.size() > kMaxNamespaceLookups || namespaces.count("")) return {""};
+  std::string in;
+  for (const auto& ns : namespaces) in += (in.empty() ? "" : ", ") + literal(ns);
+  return {"metadata.namespace IN (" + in + ")"};
+}
+
+// The labels and annotations of the rows of `table` that `where` selects
+// (metadata columns only).
+void add_objects(PluginRegistry& reg, const std::string& kind, const std::string& table, const std::string& where,
+                 ObjectIndex& index) {
+  const std::string text = "SELECT metadata.namespace AS ns, metadata.name AS name, metadata.labels AS labels, "
+                           "metadata.annotations AS annotations FROM " + table + (where.empty() ? "" : " WHERE " + where);
+  auto q = kcql::parse_query(text, "<waivers>");
+  auto plan = q ? kcql::bind_query(*q, reg) : Expected<kcql::Plan>(q.error());
+  kcql::ExecOptions opts;
+  opts.time_budget = std::chrono::minutes(5);  // a LIST of every pod's metadata at scale
+  opts.label = "waivers";
+  auto rs = plan ? kcql::execute(*plan, reg, opts) : Expected<kcql::ResultSet>(plan.error());
+  if (!rs) {
+    log::warn("waivers", "cannot read the labels and annotations of " + table + ": " + rs.error().message() +
+                             "; waivers by label or annotation do not apply to " + kind + " objects");
+    return;
+  }
+  for (const auto& row : rs->rows) {
+    ObjectRef ref{kind, row[0].is_string() ? std::string(row[0].as_string()) : "",
+                          row[1].is_string() ? std::string(row[1].as_string()) : ""};
+    index[ref.key()] = {text_map(row[2]), text_map(row[3])};
+  }
+}
+
+}  // namespace
+
+ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow) {
+  ObjectIndex objects;
+  for (const auto& [kind, refs] : finding_objects(rep)) {
+    const std::string table = table_of(reg, kind);
+    if (table.empty()) continue;  // not a Kubernetes kind kinspect reads: no labels or annotations
+    for (const auto& where : lookups(refs, narrow)) add_objects(reg, kind, table, where, objects);
+  }
+  return objects;
+}
+
+void apply_with_objects(PluginRegistry& reg, report::Report& rep, const std::vector<Waiver>& waivers, double as_of,
+                        bool narrow) {
+  apply(rep, waivers, read_finding_objects(reg, rep, narrow), as_of);
+  for (const auto& w : rep.expired_waivers)
+    log::warn("waivers", w.waiver.origin + ": the waiver of " + w.check + " on " + w.object + " expired on " +
+                             w.waiver.expires + " and no longer applies");
+}
+
+}  // namespace kinspect::waiver
