@@ -291,6 +291,58 @@ TEST(PodLogs, SonobuoyAloneReadsTheAggregatorStatus) {
   expect_sonobuoy_not_checked(c, "run `sonobuoy retrieve`");
 }
 
+// The aggregator's status judged: the saved run (every plugin complete and
+// passed) gives no finding; the same pod with e2e's results failed and
+// systemd-logs still running gives one finding each, with the counts.
+TEST(PodLogs, SonobuoyAloneJudgesEachPluginsState) {
+  SonobuoyCluster passed("podlogs-sonobuoy-passed");
+  auto run = [](Cluster& c) {
+    auto r = run_command(kinspect_cmd("run --with sonobuoy --check sonobuoy-plugin-failed --check sonobuoy-plugin-not-finished --format json --fail-on none --kubeconfig " +
+                                      sh_quote(c.cert_kubeconfig())));
+    // 3: the per-test checks stay not checked (no tarball), whatever these find.
+    EXPECT_EQ(r.exit_code, 3) << r.err << r.out;
+    return checks_by_id(r.out);
+  };
+  auto ok = run(passed);
+  ASSERT_TRUE(ok.count("sonobuoy-plugin-failed") && ok.count("sonobuoy-plugin-not-finished"));
+  EXPECT_EQ(ok["sonobuoy-plugin-failed"].at("status"), "pass");
+  EXPECT_EQ(ok["sonobuoy-plugin-not-finished"].at("status"), "pass");
+
+  json::value list = json::parse(read_file(data("sonobuoy_aggregator_PodList.json")));
+  int64_t e2e_total = 0;
+  for (auto& pod : list.at("items").as_array()) {
+    json::object& meta = pod.at("metadata").as_object();
+    if (!meta.contains("annotations") || !meta.at("annotations").as_object().contains("sonobuoy.hept.io/status")) continue;
+    json::value status = json::parse(meta.at("annotations").at("sonobuoy.hept.io/status").as_string());
+    for (auto& p : status.at("plugins").as_array()) {
+      json::object& o = p.as_object();
+      if (o.at("plugin") == "e2e") {
+        o["result-status"] = "failed";
+        json::object& counts = o["result-counts"].as_object();
+        counts["failed"] = 2;
+        for (const auto& [_, v] : counts) e2e_total += v.as_int64();
+      } else {
+        o["status"] = "running";
+      }
+    }
+    meta["annotations"].as_object()["sonobuoy.hept.io/status"] = json::serialize(status);
+  }
+  Cluster broken("podlogs-sonobuoy-failed");
+  const std::string file = broken.dir + "/aggregator.json";
+  write_file(file, json::serialize(list));
+  broken.server->add_collection_file("/api/v1/pods", file);
+  auto bad = run(broken);
+  const json::array& failed = bad["sonobuoy-plugin-failed"].at("findings").as_array();
+  ASSERT_EQ(failed.size(), 1u) << json::serialize(bad["sonobuoy-plugin-failed"]);
+  EXPECT_EQ(failed[0].at("object"), "sonobuoy/e2e");
+  EXPECT_NE(std::string(failed[0].at("message").as_string()).find("2 of " + std::to_string(e2e_total) + " results failed"),
+            std::string::npos) << failed[0].at("message");
+  const json::array& running = bad["sonobuoy-plugin-not-finished"].at("findings").as_array();
+  ASSERT_EQ(running.size(), 1u) << json::serialize(bad["sonobuoy-plugin-not-finished"]);
+  EXPECT_EQ(running[0].at("object"), "sonobuoy/systemd-logs");
+  EXPECT_NE(std::string(running[0].at("message").as_string()).find("is running"), std::string::npos);
+}
+
 TEST(PodLogs, SonobuoyAloneWithoutItsAggregatorIsNotChecked) {
   Cluster c("podlogs-no-sonobuoy");  // kind's kube-system pods: sonobuoy never ran
   expect_sonobuoy_not_checked(
