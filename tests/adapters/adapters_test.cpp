@@ -1,6 +1,7 @@
 // Each adapter on every real output of its tool in tests/data/adapters: the
 // rows and the findings of its checks, with every expected count computed here
 // from the file itself, plus a few exact findings as the file states them.
+#include <algorithm>
 #include <regex>
 
 #include "harness.h"
@@ -380,6 +381,56 @@ TEST(Popeye, GoldenOutputOfPopeyeItself) {
   ASSERT_EQ(linters.size(), 1u);
   EXPECT_EQ(linters[0].at("report_grade"), "A");
   EXPECT_EQ(linters[0].at("ok"), 1);
+}
+
+// Popeye's errors: a scan it could not finish is a finding of its own, never
+// silence. The golden's one error; several, as Popeye (v0.20 on) writes them:
+// one object with the key "error" repeated (report.Errors.MarshalJSON in
+// derailed/popeye internal/report/report.go), which a JSON object keeps only
+// the last of; and the older form, an array of Go errors written as {}.
+TEST(Popeye, EveryErrorOfTheReportIsAFinding) {
+  const std::string golden = slurp(data("popeye/popeye-0.22.1_builder-test-golden_sections-format.json"));
+  auto one = adapter("popeye", data("popeye/popeye-0.22.1_builder-test-golden_sections-format.json"));
+  auto rows_one = rows(*one, "popeye.errors");
+  ASSERT_EQ(rows_one.size(), 1u);
+  EXPECT_EQ(rows_one[0].at("message"), "boom");
+  auto got = findings("popeye-scan-error", *one);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].message.find("the scan did not finish: boom"), std::string::npos) << got[0].message;
+
+  const std::string from = R"("errors":{"error":"boom"})";
+  ASSERT_NE(golden.find(from), std::string::npos);
+  fs::path dir = fs::temp_directory_path() / ("kinspect-popeye-errors-" + std::to_string(::getpid()));
+  auto with_errors = [&](const std::string& name, const std::string& errors) {
+    std::string text = golden;
+    text.replace(text.find(from), from.size(), errors);
+    write(dir / name, text);
+    return adapter("popeye", (dir / name).string());
+  };
+  auto several = with_errors("several.json", R"("errors":{"error":"pods is forbidden","error":"no metrics server","error":"pods is forbidden"})");
+  auto rows_several = rows(*several, "popeye.errors");
+  ASSERT_EQ(rows_several.size(), 3u) << "every repeated key, not just the last";
+  EXPECT_EQ(rows_several[0].at("message"), "pods is forbidden");
+  EXPECT_EQ(rows_several[1].at("message"), "no metrics server");
+  auto grouped = findings("popeye-scan-error", *several);
+  ASSERT_EQ(grouped.size(), 2u);
+  EXPECT_TRUE(std::any_of(grouped.begin(), grouped.end(), [](const auto& f) {
+    return f.message.find("pods is forbidden (2 times)") != std::string::npos;
+  }));
+
+  auto old_form = with_errors("old.json", R"("errors":[{},{}])");
+  auto rows_old = rows(*old_form, "popeye.errors");
+  ASSERT_EQ(rows_old.size(), 2u);
+  EXPECT_TRUE(rows_old[0].at("message").is_null());
+  auto unnamed = findings("popeye-scan-error", *old_form);
+  ASSERT_EQ(unnamed.size(), 1u);
+  EXPECT_NE(unnamed[0].message.find("without its message"), std::string::npos) << unnamed[0].message;
+  EXPECT_NE(unnamed[0].message.find("(2 times)"), std::string::npos) << unnamed[0].message;
+
+  auto none = adapter("popeye", data("popeye/defectdojo_popeye_report_sanitizers-format_one.json"));
+  EXPECT_TRUE(rows(*none, "popeye.errors").empty());
+  EXPECT_TRUE(findings("popeye-scan-error", *none).empty());
+  fs::remove_all(dir);
 }
 
 // A run whose service account could not list most resources: Popeye (v0.11

@@ -295,5 +295,35 @@ TEST(AdaptersCli, SameProblemOnTheSameObjectIsOneEntryNamingBothSources) {
   fs::remove(file);
 }
 
+// Popeye too: its deployments linter names a Deployment's container, as
+// kinspect's checks do. A snapshot holding the one pod of Deployment
+// test-namespace/random (container random, no resources), beside Popeye's
+// real report that gives that container POP-106.
+TEST(AdaptersCli, PopeyeIssueOnTheSameContainerIsOneEntry) {
+  const std::string popeye = data("popeye/defectdojo_popeye_report_sanitizers-format_many.json");
+  const fs::path pods = fs::temp_directory_path() / ("kinspect-popeye-pods-" + std::to_string(::getpid()) + ".json");
+  write(pods, R"({"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "random-5d6f7-abcde", "namespace": "test-namespace", "labels": {"app": "random", "pod-template-hash": "5d6f7"},
+                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "random-5d6f7", "uid": "1"}]},
+    "spec": {"nodeName": "worker-1", "containers": [{"name": "random", "image": "nginx:1.25.3"}]},
+    "status": {"phase": "Running"}}]})");
+  auto r = run_command(std::string(KINSPECT_BIN) + " run --snapshot " + sh_quote(pods.string()) + " --plugin-dir " + PLUGIN_DIR +
+                       " --format json --fail-on none --check container-no-requests --check popeye-warning --with popeye=" +
+                       sh_quote(popeye));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto checks = checks_by_id(json::parse(r.out));
+  const json::object* f = finding_on(checks["container-no-requests"], "deployment/test-namespace/random");
+  ASSERT_NE(f, nullptr) << json::serialize(checks["container-no-requests"]);
+  EXPECT_EQ(f->at("target"), "test-namespace/deployment/random/random");
+  const json::array& also = f->at("also_reported_by").as_array();
+  ASSERT_EQ(also.size(), 1u) << json::serialize(*f);
+  EXPECT_EQ(also[0].at("tool_id"), "popeye:POP-106");
+  EXPECT_EQ(also[0].at("check"), "popeye-warning");
+  EXPECT_EQ(checks["popeye-warning"].at("merged"), 1);
+  EXPECT_EQ(finding_on(checks["popeye-warning"], "deployments/test-namespace/random", "[POP-106]"), nullptr)
+      << "moved beside kinspect's finding, not repeated";
+  fs::remove(pods);
+}
+
 }  // namespace
 }  // namespace adapters_test

@@ -4,6 +4,7 @@
 // issue's message starts with its code, "[POP-106] No resources ...".
 // See docs/adapters.md.
 #include "adapter.h"
+#include "errors.h"
 
 #include <stdexcept>
 
@@ -50,6 +51,15 @@ ks::TableSpec linters_table() {
            {"score", T::Integer, "tally.score"}},
           {},
           {"SELECT linter, error, warning FROM popeye.linters"}};
+}
+
+ks::TableSpec errors_table() {
+  return {"popeye.errors",
+          "One row per error Popeye recorded in its report: a scan it could not finish, so its issues are incomplete.",
+          {{"file", T::Text, "The Popeye output"},
+           {"message", T::Text, "Popeye's message; NULL where Popeye wrote none (before v0.20 each error was written as {})"}},
+          {},
+          {"SELECT file, message FROM popeye.errors"}};
 }
 
 const char* level_name(int64_t level) {
@@ -133,18 +143,24 @@ void add_linter_row(const Fields& report, const Shape& shape, const Fields& lint
 class Popeye final : public AdapterPlugin {
  public:
   Popeye(const ks::Host&, std::string_view config) : AdapterPlugin("popeye", config, kInputDoc) {}
-  std::vector<ks::TableSpec> tables() const override { return {issues_table(), linters_table()}; }
+  std::vector<ks::TableSpec> tables() const override { return {issues_table(), linters_table(), errors_table()}; }
 
  protected:
   Rows rows(std::string_view table) override {
     Rows out;
     for (const auto& file : input_files(config().input)) {
-      json::value doc = parse_json(read_file(file, config().max_input_bytes), file);
+      const std::string text = read_file(file, config().max_input_bytes);
+      json::value doc = parse_json(text, file);
       const json::value* report = doc.is_object() ? doc.as_object().if_contains("popeye") : nullptr;
       if (!report || !report->is_object())
         throw std::runtime_error(file + ": not Popeye JSON: expected an object with a \"popeye\" object");
       Fields r(report->as_object(), file + ": popeye");
       Shape shape = shape_of(r);
+      if (table == "popeye.errors") {
+        for (const auto& message : report_errors(text))
+          out.push_back(row([&](ks::JsonWriter& w) { text_or_null(w.field("file", file), "message", message); }));
+        continue;
+      }
       for (size_t i = 0; i < shape.linters->size(); ++i) {
         Fields linter(object_at(*shape.linters, i, r.at(shape.format)), r.at(shape.format, i));
         if (table == "popeye.linters") add_linter_row(r, shape, linter, file, out);
