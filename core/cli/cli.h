@@ -70,9 +70,12 @@ report::Scope scope_of(const po::variables_map& vm);
 // `discover`: let drivers contact their sources while describing tables.
 // `isolate`: run plugins in worker processes (see core/plugin/isolated.h).
 // `only`: load just these plugins (by name), when not empty.
+// `settled`: where --with TOOL alone read the tool's results from the live
+// cluster, what it read (for `snapshot` to carry; see settle_live_with).
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
                                              std::vector<LoadProblem>* problems = nullptr, bool isolate = false,
-                                             const std::vector<std::string>& only = {});
+                                             const std::vector<std::string>& only = {},
+                                             std::vector<SnapshotInput>* settled = nullptr);
 
 // The tools named with --with TOOL[=PATH], and those whose outputs the
 // --snapshot carries: their adapter checks run (RunConfig::inputs).

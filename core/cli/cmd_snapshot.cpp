@@ -25,7 +25,11 @@ int snapshot(const po::variables_map& vm) {
     std::cerr << "kinspect snapshot: --snapshot reads a snapshot; snapshot captures a live cluster (--kubeconfig, --context)\n";
     return kExitUsage;
   }
-  auto reg = load_plugins(vm, vm.count("all") > 0, nullptr, !vm.count("no-isolation"));
+  // What --with TOOL alone read from the cluster is carried like a --with
+  // TOOL=PATH, so an offline run reproduces those findings too.
+  std::vector<SnapshotInput> inputs;
+  auto reg = load_plugins(vm, vm.count("all") > 0, nullptr, !vm.count("no-isolation"), {}, &inputs);
+  for (auto& given : with_inputs(vm)) inputs.push_back(std::move(given));
   // A snapshot holds what the cluster source (the plugin serving k8s.version)
   // reads, and nothing else: knowledge tables such as k8s.deprecated_apis
   // come from the plugin that declares them whenever the snapshot is read.
@@ -80,7 +84,7 @@ int snapshot(const po::variables_map& vm) {
                           vm["driver-timeout"].as<double>(), [&](size_t done, size_t total, const std::string& t) {
                             if (progress) std::cerr << "\r\033[Kcapturing " << done << "/" << total << "  " << t << std::flush;
                           },
-                          with_inputs(vm), cluster_identity(vm).name, scope_of(vm));
+                          inputs, cluster_identity(vm).name, scope_of(vm));
   if (progress) std::cerr << "\r\033[K";
   if (!r) {
     std::cerr << "kinspect snapshot: " << r.error().message() << '\n';
@@ -116,11 +120,14 @@ std::vector<Command> snapshot_commands() {
       "kube-apiserver.include_secret_data=true). A table that cannot be read (403) is\n"
       "listed in the manifest as failed and the rest is written; the exit code is then 3.\n"
       "Outputs of other tools given with --with TOOL=PATH are copied into the snapshot, and\n"
-      "'kinspect run --snapshot' reads them as if --with had been given again.";
+      "'kinspect run --snapshot' reads them as if --with had been given again. So are the\n"
+      "results --with TOOL alone reads from the cluster (kube-bench's Job logs, sonobuoy's\n"
+      "status), or why there were none, so the offline run reports what the live one did.";
   c.examples =
       "  kinspect snapshot -o cluster.tar.gz\n"
       "  kinspect snapshot --context prod -o snapshots/prod --all\n"
       "  kinspect snapshot -o cluster.tar.gz --with kube-bench=kb.json   # carries kube-bench's output along\n"
+      "  kinspect snapshot -o cluster.tar.gz --with kube-bench           # and its Job's logs, read from the cluster\n"
       "  kinspect snapshot --table k8s.nodes --table k8s.pods -o pods-only && kinspect query \"SELECT count(*) FROM k8s.pods\" --snapshot pods-only";
   c.options = [](po::options_description& d, po::positional_options_description&) {
     add_source_options(d);

@@ -135,7 +135,7 @@ static std::vector<std::pair<std::string, std::string>> parse_with(const po::var
 std::vector<SnapshotInput> with_inputs(const po::variables_map& vm) {
   std::vector<SnapshotInput> out;
   for (const auto& [tool, path] : parse_with(vm))
-    if (!path.empty()) out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string()});
+    if (!path.empty()) out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string(), {}});
   return out;
 }
 
@@ -168,8 +168,12 @@ static void add_with_settings(const po::variables_map& vm, std::map<std::string,
   }
   // --with on the command line wins over what the snapshot carries.
   if (!vm.count("snapshot") || snapshot_input_tools(vm["snapshot"].as<std::string>()).empty()) return;
-  for (const auto& [tool, path] : snapshot_inputs(vm["snapshot"].as<std::string>()))
+  const std::string snapshot = vm["snapshot"].as<std::string>();
+  for (const auto& [tool, path] : snapshot_inputs(snapshot))
     if (!seen.count(tool)) config[tool]["input"] = path;
+  for (const auto& [tool, settings] : snapshot_input_settings(snapshot))
+    if (!seen.count(tool))
+      for (const auto& [key, value] : settings) config[tool][key] = value;
 }
 
 // A --with naming no loaded plugin is a typo or a missing adapter: say which.
@@ -196,9 +200,32 @@ std::string problems_text(const std::vector<LoadProblem>& problems) {
 // --with TOOL alone: where the adapter reads the live results from the
 // cluster through the registry (live_with.cpp), the adapter is loaded again
 // with them as its input; every other plugin is kept as it is.
+// What each live read settled, for `snapshot` to carry: the folder of
+// outputs read and how to read them, or why there were none.
+std::vector<SnapshotInput> settled_inputs(const std::vector<std::string>& live_tools, const RegistryOptions& opts) {
+  std::vector<SnapshotInput> out;
+  for (const auto& tool : live_tools) {
+    auto it = opts.config.find(tool);
+    json::error_code ec;
+    json::value v = it == opts.config.end() ? json::value() : json::parse(it->second, ec);
+    if (ec || !v.is_object()) continue;
+    auto text = [&](const char* key) {
+      const json::value* x = v.as_object().if_contains(key);
+      return x && x->is_string() ? std::string(x->as_string()) : std::string();
+    };
+    SnapshotInput in{tool, text("input"), {}};
+    for (const char* key : {"live_annotation", "live_unavailable"})
+      if (!text(key).empty()) in.settings[key] = text(key);
+    if (!in.path.empty() || !in.settings.empty()) out.push_back(std::move(in));
+  }
+  return out;
+}
+
 std::unique_ptr<PluginRegistry> with_live_results(const po::variables_map& vm, std::unique_ptr<PluginRegistry> reg,
-                                                  RegistryOptions& opts) {
-  if (!settle_live_with(live_with_tools(vm), *reg, opts.config)) return reg;
+                                                  RegistryOptions& opts, std::vector<SnapshotInput>* settled) {
+  const std::vector<std::string> live_tools = live_with_tools(vm);
+  if (!settle_live_with(live_tools, *reg, opts.config)) return reg;
+  if (settled) *settled = settled_inputs(live_tools, opts);
   auto next = std::make_unique<PluginRegistry>();
   auto problems = next->load(opts, reg.get());
   if (!problems.empty()) throw UsageError(problems_text(problems));
@@ -254,7 +281,7 @@ void check_settings(const PluginRegistry& reg, const std::vector<std::pair<std::
 
 std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool discover,
                                              std::vector<LoadProblem>* problems_out, bool isolate,
-                                             const std::vector<std::string>& only) {
+                                             const std::vector<std::string>& only, std::vector<SnapshotInput>* settled) {
   RegistryOptions opts;
   opts.isolate = isolate;
   opts.isolation.keep_loading_worker = true;  // every command here scans right after loading
@@ -307,12 +334,12 @@ std::unique_ptr<PluginRegistry> load_plugins(const po::variables_map& vm, bool d
     for (const auto& p : problems) log::error("loader", p.format());
     *problems_out = std::move(problems);
     require_with_plugins(vm, *reg);
-    return with_live_results(vm, std::move(reg), opts);
+    return with_live_results(vm, std::move(reg), opts, settled);
   }
   if (!problems.empty()) throw UsageError(problems_text(problems));
   check_settings(*reg, user_settings, opts);
   require_with_plugins(vm, *reg);
-  return with_live_results(vm, std::move(reg), opts);
+  return with_live_results(vm, std::move(reg), opts, settled);
 }
 
 json::value json_or_text(const std::string& text) {

@@ -144,17 +144,25 @@ struct CarriedInput {
   std::string sha256;  // as the writer recorded it; "" in older snapshots
 };
 
-std::vector<CarriedInput> carried_inputs(const std::string& path) {
-  std::vector<CarriedInput> out;
+// The manifest's "with" entries (objects only); none when it has no list.
+std::vector<json::object> with_entries(const std::string& path) {
+  std::vector<json::object> out;
   auto text = read_manifest_text(path);
   if (!text) return out;
   json::error_code ec;
   json::value m = json::parse(*text, ec);
   const json::value* with = !ec && m.is_object() ? m.as_object().if_contains("with") : nullptr;
   if (!with || !with->is_array()) return out;
-  for (const auto& e : with->as_array()) {
-    if (!e.is_object()) continue;
-    const json::object& o = e.as_object();
+  for (const auto& e : with->as_array())
+    if (e.is_object()) out.push_back(e.as_object());
+  return out;
+}
+
+bool plain_name(const std::string& n) { return !n.empty() && n.find('/') == std::string::npos && n != "." && n != ".."; }
+
+std::vector<CarriedInput> carried_inputs(const std::string& path) {
+  std::vector<CarriedInput> out;
+  for (const json::object& o : with_entries(path)) {
     auto text_of = [&](const char* k) {
       const json::value* v = o.if_contains(k);
       return v && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -162,8 +170,7 @@ std::vector<CarriedInput> carried_inputs(const std::string& path) {
     CarriedInput c{text_of("tool"), text_of("file"), text_of("name"), false, text_of("sha256")};
     if (const json::value* f = o.if_contains("folder"); f && f->is_bool()) c.folder = f->as_bool();
     // Names come from the manifest: keep them inside the temporary folder.
-    auto plain = [](const std::string& n) { return !n.empty() && n.find('/') == std::string::npos && n != "." && n != ".."; };
-    if (plain(c.tool) && plain(c.file) && plain(c.name)) out.push_back(std::move(c));
+    if (plain_name(c.tool) && plain_name(c.file) && plain_name(c.name)) out.push_back(std::move(c));
   }
   return out;
 }
@@ -239,9 +246,31 @@ void verify_inputs(const std::string& path, const std::vector<CarriedInput>& car
 
 std::vector<std::string> snapshot_input_tools(const std::string& path) {
   std::vector<std::string> tools;
-  for (const auto& c : carried_inputs(path))
-    if (std::find(tools.begin(), tools.end(), c.tool) == tools.end()) tools.push_back(c.tool);
+  auto add = [&](const std::string& tool) {
+    if (std::find(tools.begin(), tools.end(), tool) == tools.end()) tools.push_back(tool);
+  };
+  for (const auto& c : carried_inputs(path)) add(c.tool);
+  for (const auto& [tool, _] : snapshot_input_settings(path)) add(tool);
   return tools;
+}
+
+std::vector<std::pair<std::string, std::map<std::string, std::string>>> snapshot_input_settings(const std::string& path) {
+  // What settle_live_with (core/cli/live_with.cpp) decides from the cluster.
+  static const char* const kCarried[] = {"live_annotation", "live_unavailable"};
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+  for (const json::object& o : with_entries(path)) {
+    const json::value* tool = o.if_contains("tool");
+    const json::value* settings = o.if_contains("settings");
+    if (!tool || !tool->is_string() || !plain_name(std::string(tool->as_string())) || !settings || !settings->is_object())
+      continue;
+    std::map<std::string, std::string> kept;
+    for (const char* key : kCarried)
+      if (const json::value* v = settings->as_object().if_contains(key); v && v->is_string()) kept[key] = std::string(v->as_string());
+    if (kept.empty()) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == tool->as_string(); });
+    if (it == out.end()) out.emplace_back(std::string(tool->as_string()), std::move(kept));
+  }
+  return out;
 }
 
 std::string private_temp_folder() { return temp_folders().make().string(); }

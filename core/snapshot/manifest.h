@@ -2,6 +2,7 @@
 // about the snapshot itself (when it was taken). The rows are the driver's.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,6 +36,13 @@ std::vector<std::string> snapshot_input_tools(const std::string& path);
 // process ends: tool -> the file, or the folder of files, to read. Throws
 // std::runtime_error naming the snapshot and member when one cannot be read.
 std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::string& path);
+
+// The adapter settings carried with those outputs when they were read from
+// the live cluster (`kinspect snapshot --with TOOL`): tool -> settings.
+// Only the settings a live read decides are honoured (which annotation the
+// files hold; why nothing was found): a manifest must not reconfigure an
+// adapter beyond what the capture saw.
+std::vector<std::pair<std::string, std::map<std::string, std::string>>> snapshot_input_settings(const std::string& path);
 
 // A new private (0700, mkdtemp) temporary folder, removed with the others
 // when this process (not a worker it started) ends: for --with inputs read

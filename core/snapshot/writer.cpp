@@ -96,6 +96,12 @@ json::value scope_json(const report::Scope& s) {
 Expected<json::array> copy_inputs(const std::vector<SnapshotInput>& inputs, const fs::path& dir) {
   json::array out;
   for (const auto& in : inputs) {
+    json::object settings;
+    for (const auto& [k, v] : in.settings) settings[k] = v;
+    if (in.path.empty()) {  // a live read that found nothing: only why
+      out.emplace_back(json::object{{"tool", in.tool}, {"settings", std::move(settings)}});
+      continue;
+    }
     std::error_code ec;
     std::vector<fs::path> files;
     const bool folder = fs::is_directory(in.path, ec);
@@ -112,8 +118,10 @@ Expected<json::array> copy_inputs(const std::vector<SnapshotInput>& inputs, cons
       std::string file = "with-" + in.tool + "-" + std::to_string(i) + "-" + files[i].filename().string();
       fs::copy_file(files[i], dir / file, fs::copy_options::overwrite_existing, ec);
       if (ec) return Error(files[i].string() + ": cannot copy into the snapshot: " + ec.message());
-      out.emplace_back(json::object{{"tool", in.tool}, {"file", file}, {"name", files[i].filename().string()},
-                                    {"folder", folder}, {"sha256", sha256_of_file((dir / file).string())}});
+      json::object entry{{"tool", in.tool}, {"file", file}, {"name", files[i].filename().string()},
+                         {"folder", folder}, {"sha256", sha256_of_file((dir / file).string())}};
+      if (!settings.empty()) entry["settings"] = settings;
+      out.emplace_back(std::move(entry));
     }
   }
   return out;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,16 @@ struct SnapshotResult {
   uint64_t bytes = 0;
 };
 
-// Another tool's output to carry in the snapshot (--with TOOL=PATH), so an
-// offline run over the snapshot reproduces the report: PATH is a file or a
-// folder of files, copied as they are (see snapshot_inputs in manifest.h).
+// Another tool's output to carry in the snapshot (--with TOOL=PATH, or what
+// --with TOOL read from the live cluster), so an offline run over the
+// snapshot reproduces the report: PATH is a file or a folder of files,
+// copied as they are (see snapshot_inputs in manifest.h). `settings` are
+// the adapter settings that say how to read them (which annotation the
+// files hold), or, with no PATH, why the live read found nothing.
 struct SnapshotInput {
   std::string tool;
   std::string path;
+  std::map<std::string, std::string> settings;
 };
 
 // Writes `tables` to `output`. A narrowed `scope` (the capture's -n, -l,

@@ -376,3 +376,59 @@ TEST(PodLogs, TheSelectorIsASetting) {
   EXPECT_EQ(c.server->count("GET /api/v1/pods?limit=500&labelSelector=app%3Dbackup"), 1u) << server_log(*c.server);
   EXPECT_EQ(c.server->count("GET /api/v1/namespaces/default/pods/unrelated-batch-lq9vd/log"), 1u) << server_log(*c.server);
 }
+
+// `kinspect snapshot --with TOOL` carries what it read from the cluster, so
+// the offline run over the snapshot (no --with, no server) reports the same.
+std::string take_snapshot(Cluster& c, const std::string& tool, const std::string& out) {
+  auto s = run_command(kinspect_cmd("snapshot --with " + tool + " --table k8s.nodes --table k8s.version -o " + sh_quote(out) +
+                                    " --kubeconfig " + sh_quote(c.cert_kubeconfig())));
+  EXPECT_EQ(s.exit_code, 0) << s.err << server_log(*c.server);
+  return out;
+}
+
+TEST(PodLogs, ASnapshotCarriesTheKubeBenchLogsItRead) {
+  KubeBenchCluster c("podlogs-snapshot");
+  const std::string checks = "--check 'kube-bench-*' --format json --fail-on none";
+  auto live = run_command(kinspect_cmd("run --with kube-bench " + checks + " --kubeconfig " + sh_quote(c.cert_kubeconfig())));
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  const std::string snap = take_snapshot(c, "kube-bench", c.dir + "/with-kube-bench.tar.gz");
+  const size_t requests = c.server->log().size();
+
+  auto offline = run_command(kinspect_cmd("run --snapshot " + sh_quote(snap) + " " + checks));
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(c.server->log().size(), requests) << "the offline run asks the server nothing";
+  auto want = checks_by_id(live.out), got = checks_by_id(offline.out);
+  for (const char* id : {"kube-bench-failed", "kube-bench-manual"}) {
+    ASSERT_TRUE(got.count(id)) << offline.out;
+    EXPECT_EQ(got[id].at("status"), want[id].at("status")) << id;
+    EXPECT_EQ(got[id].at("findings"), want[id].at("findings")) << id;
+  }
+  EXPECT_EQ(got["kube-bench-failed"].at("findings").as_array().size(), text_count(kTextLog, "FAIL") + json_count(kJsonLog, "FAIL"));
+}
+
+TEST(PodLogs, ASnapshotCarriesSonobuoysStatusAndWhyThereWasNone) {
+  SonobuoyCluster c("podlogs-snapshot-sonobuoy");
+  const std::string snap = take_snapshot(c, "sonobuoy", c.dir + "/with-sonobuoy");
+  auto q = run_command(kinspect_cmd("query --snapshot " + sh_quote(snap) +
+                                    " --format json \"SELECT plugin, source, total FROM sonobuoy.plugins\""));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto want = status_counts();
+  const json::value rows = json::parse(q.out);
+  ASSERT_EQ(rows.as_array().size(), want.size()) << q.out;
+  for (const auto& r : rows.as_array()) {
+    EXPECT_EQ(r.at("source"), "status") << "read as the aggregator's annotation again: " << json::serialize(r);
+    EXPECT_EQ(r.at("total").to_number<int64_t>(), want.at(std::string(r.at("plugin").as_string())).at("total"));
+  }
+
+  // Nothing found when the snapshot was taken: the offline run says why,
+  // as not checked, never as passed.
+  Cluster none("podlogs-snapshot-no-sonobuoy");
+  const std::string empty = take_snapshot(none, "sonobuoy", none.dir + "/without-sonobuoy");
+  auto r = run_command(kinspect_cmd("run --snapshot " + sh_quote(empty) + " --check 'sonobuoy-*' --format json --fail-on none"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  auto checks = checks_by_id(r.out);
+  ASSERT_TRUE(checks.count("sonobuoy-plugin-failed")) << r.out;
+  EXPECT_EQ(checks["sonobuoy-plugin-failed"].at("status"), "skipped");
+  EXPECT_NE(std::string(checks["sonobuoy-plugin-failed"].at("reason").as_string()).find("no pod labelled sonobuoy-component=aggregator"),
+            std::string::npos) << checks["sonobuoy-plugin-failed"].at("reason");
+}
