@@ -15,9 +15,17 @@ struct BenchCounts {
   size_t controls = 0, sections = 0, results = 0, fail = 0, warn = 0, pass = 0;
 };
 
+// Starboard's CISKubeBenchReport resource: kube-bench's controls under
+// report.sections, named after its node.
+bool is_starboard_report(const json::value& doc) {
+  return doc.is_object() && doc.as_object().contains("kind") && doc.at("kind") == "CISKubeBenchReport";
+}
+
 BenchCounts count_bench_json(const std::string& file) {
   json::value doc = json::parse(slurp(file));
-  const json::array& controls = doc.is_array() ? doc.as_array() : doc.at("Controls").as_array();
+  const json::array& controls = doc.is_array()                 ? doc.as_array()
+                                : is_starboard_report(doc)       ? doc.at("report").at("sections").as_array()
+                                                                 : doc.at("Controls").as_array();
   BenchCounts c;
   c.controls = controls.size();
   for (const auto& control : controls)
@@ -51,12 +59,52 @@ TEST(KubeBench, EveryJsonShapeInTheCorpus) {
     EXPECT_EQ(rows(*reg, "kubebench.sections").size(), want.sections);
     EXPECT_EQ(findings("kube-bench-failed", *reg).size(), want.fail);
     EXPECT_EQ(findings("kube-bench-manual", *reg).size(), want.warn);
+    const json::value doc = json::parse(slurp(file));
     for (const auto& r : results) {
       EXPECT_TRUE(r.at("id").is_string() && !r.at("id").as_string().empty());
       EXPECT_TRUE(r.at("scored").is_bool()) << json::serialize(r);
-      EXPECT_TRUE(r.at("node").is_null()) << "a single file names no node";
+      if (is_starboard_report(doc)) EXPECT_EQ(r.at("node"), doc.at("metadata").at("name")) << "the report is named after its node";
+      else EXPECT_TRUE(r.at("node").is_null()) << "a single file names no node";
     }
   }
+}
+
+// `kubectl get ciskubebenchreports -o json` over several nodes: a List of
+// reports, each read with its own node; the report's YAML is refused with
+// the command that gives JSON.
+TEST(KubeBench, StarboardReportsListedForSeveralNodes) {
+  const std::string one = data("kube-bench/starboard_ciskubebenchreport_kind-control-plane.json");
+  json::value report = json::parse(slurp(one));
+  json::value other = report;
+  other.at("metadata").as_object()["name"] = "kind-worker";
+  // kube-bench's own wording for a failed result, on the second node.
+  json::object& failed = other.at("report").at("sections").at(0).at("tests").at(0).at("results").at(0).as_object();
+  failed["status"] = "FAIL";
+  json::object list{{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array{report, other}}};
+  fs::path file = fs::temp_directory_path() / ("kinspect-starboard-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << json::serialize(list);
+
+  auto reg = adapter("kube-bench", file.string());
+  auto results = rows(*reg, "kubebench.results");
+  BenchCounts per_report = count_bench_json(one);
+  ASSERT_EQ(results.size(), 2 * per_report.results);
+  std::map<std::string, size_t> by_node;
+  for (const auto& r : results) {
+    ++by_node[std::string(r.at("node").as_string())];
+    EXPECT_EQ(r.at("benchmark_version"), report.at("report").at("sections").at(0).at("version"));
+  }
+  EXPECT_EQ(by_node, (std::map<std::string, size_t>{{"kind-control-plane", per_report.results}, {"kind-worker", per_report.results}}));
+  for (const auto& c : rows(*reg, "kubebench.controls")) EXPECT_EQ(c.at("format"), "starboard");
+  auto got = findings("kube-bench-failed", *reg);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].object, "node/kind-worker");
+  EXPECT_NE(got[0].message.find("[CIS " + std::string(failed.at("test_number").as_string()) + "]"), std::string::npos)
+      << got[0].message;
+  fs::remove(file);
+
+  auto yaml = scan_error(*adapter("kube-bench", data("kube-bench/starboard_ciskubebenchreport_kind-control-plane.yaml")),
+                         "kubebench.results");
+  EXPECT_NE(yaml.find("kubectl get ciskubebenchreports -o json"), std::string::npos) << yaml;
 }
 
 TEST(KubeBench, TotalsAsStatedAndAsCounted) {

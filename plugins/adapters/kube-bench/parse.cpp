@@ -57,8 +57,9 @@ void read_result(Output& out, const Fields& f, size_t control, const Section& se
   out.results.push_back(std::move(r));
 }
 
-void read_control(Output& out, const Fields& f) {
+void read_control(Output& out, const Fields& f, const std::string& node) {
   Control c;
+  c.node = node;
   c.id = f.text("id");
   c.version = f.text("version");
   c.text = f.text("text");
@@ -84,6 +85,44 @@ void read_control(Output& out, const Fields& f) {
   }
 }
 
+bool is_starboard_report(const json::value& v) {
+  const json::value* kind = v.is_object() ? v.as_object().if_contains("kind") : nullptr;
+  return kind && kind->is_string() && kind->as_string() == "CISKubeBenchReport";
+}
+
+// One CISKubeBenchReport (aquasecurity/starboard, pkg/apis/aquasecurity/
+// v1alpha1): report.sections are kube-bench's controls as kube-bench wrote
+// them; the report is named after its node. `where` names it in errors.
+void read_starboard_report(Output& out, const json::object& report, const std::string& where) {
+  Fields f(report, where);
+  const json::object* meta = f.object("metadata");
+  const std::string node = meta ? Fields(*meta, f.at("metadata")).text("name") : std::string();
+  const json::object* data = f.object("report");
+  if (!data) throw std::runtime_error(f.at("report") + ": missing: a CISKubeBenchReport keeps its results there");
+  Fields r(*data, f.at("report"));
+  const json::array* sections = r.array("sections");
+  for (size_t i = 0; sections && i < sections->size(); ++i)
+    read_control(out, Fields(object_at(*sections, i, r.at("sections")), r.at("sections", i)), node.empty() ? out.node : node);
+}
+
+// A CISKubeBenchReport, or a List of them (kubectl get -o json), read into
+// `out`; false when `doc` is neither.
+bool read_starboard(Output& out, const json::value& doc, const std::string& file) {
+  if (is_starboard_report(doc)) {
+    read_starboard_report(out, doc.as_object(), file + ":");
+    return true;
+  }
+  const json::value* items = doc.is_object() ? doc.as_object().if_contains("items") : nullptr;
+  if (!items || !items->is_array() || items->as_array().empty() || !is_starboard_report(items->as_array()[0])) return false;
+  const json::array& list = items->as_array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = file + ": items[" + std::to_string(i) + "]";
+    if (!is_starboard_report(list[i])) throw std::runtime_error(where + ": expected a CISKubeBenchReport like items[0]");
+    read_starboard_report(out, list[i].as_object(), where);
+  }
+  return true;
+}
+
 }  // namespace
 
 Output read_json(std::string_view text, const std::string& file, const std::string& node) {
@@ -93,6 +132,10 @@ Output read_json(std::string_view text, const std::string& file, const std::stri
   json::value doc = adapters::parse_json(text, file);
   const json::array* controls = nullptr;
   std::string where = file + ":";
+  if (read_starboard(out, doc, file)) {
+    out.format = "starboard";
+    return out;
+  }
   if (doc.is_array()) {
     out.format = "json-array";
     controls = &doc.as_array();
@@ -101,11 +144,12 @@ Output read_json(std::string_view text, const std::string& file, const std::stri
     controls = Fields(doc.as_object(), file + ":").array("Controls");
     where = file + ": Controls";
   } else {
-    throw std::runtime_error(file + ": not kube-bench JSON: expected an array of controls or an object with \"Controls\", got " +
+    throw std::runtime_error(file + ": not kube-bench JSON: expected an array of controls, an object with \"Controls\" or a CISKubeBenchReport, got " +
                              (doc.is_object() ? std::string("an object without \"Controls\"") : std::string(json_kind(doc))));
   }
   for (size_t i = 0; controls && i < controls->size(); ++i)
-    read_control(out, Fields(object_at(*controls, i, where), where + (doc.is_array() ? " " : "") + "[" + std::to_string(i) + "]"));
+    read_control(out, Fields(object_at(*controls, i, where), where + (doc.is_array() ? " " : "") + "[" + std::to_string(i) + "]"),
+                 node);
   return out;
 }
 
@@ -118,6 +162,9 @@ Output parse(std::string_view text, const std::string& file, const std::string& 
     bool console = text[first] == '[' && next != std::string_view::npos && text[next] >= 'A' && text[next] <= 'Z';
     if (!console) return read_json(text, file, node);
   }
+  // `kubectl get ciskubebenchreports -o yaml`: say how to get what is read.
+  if (text.find("kind: CISKubeBenchReport") != std::string_view::npos)
+    throw std::runtime_error(file + ":1:1: a CISKubeBenchReport in YAML; save it as JSON: kubectl get ciskubebenchreports -o json");
   return read_text(text, file, node);
 }
 

@@ -2,7 +2,10 @@
 // {"Controls": [...], "Totals": {...}} form, the bare array of controls,
 // controls with or without total_* fields, CIS 1.5 "(Scored)" wording) and
 // its plain-text console output ([PASS]/[FAIL]/[WARN]/[INFO] lines,
-// "== Remediations <type> ==" and "== Summary <type> ==" blocks).
+// "== Remediations <type> ==" and "== Summary <type> ==" blocks), and
+// Starboard's CISKubeBenchReport resources (`kubectl get ciskubebenchreports
+// -o json`: one report, or a List, each report.sections being kube-bench's
+// controls and metadata.name the node).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,7 @@ struct Section {
 };
 
 struct Control {
+  std::string node;  // the node it describes ("" when unknown)
   std::string id, version, text, node_type;
   std::optional<Counts> stated;  // total_* when the file has them
   Counts counted;
@@ -41,7 +45,7 @@ struct Control {
 
 struct Output {
   std::string file, node;
-  std::string format;  // "json-wrapped", "json-array", "text"
+  std::string format;  // "json-wrapped", "json-array", "text", "starboard"
   std::vector<Control> controls;
   std::vector<Section> sections;
   std::vector<Result> results;

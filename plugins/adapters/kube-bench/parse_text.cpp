@@ -69,6 +69,7 @@ void TextReader::tagged(const std::string& status, const std::string& id, const 
                            id.rfind(out_.sections.back().id + ".", 0) != 0);
   if (starts_control && status == "INFO") {
     Control c;
+    c.node = out_.node;
     c.id = id;
     c.text = text;
     out_.controls.push_back(std::move(c));

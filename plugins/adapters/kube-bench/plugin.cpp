@@ -15,14 +15,15 @@ namespace {
 using T = ks::Type;
 
 const char* const kInputDoc =
-    "the output of kube-bench --json or its console text, or a folder of such files named after their node";
+    "the output of kube-bench --json or its console text, Starboard's CISKubeBenchReports (kubectl get -o json), or a "
+    "folder of such files named after their node";
 
 ks::TableSpec controls_table() {
   return {"kubebench.controls",
           "One row per kube-bench control (node type: master, etcd, controlplane, node, policies) per input file.",
           {{"file", T::Text, "The kube-bench output this row comes from"},
-           {"node", T::Text, "The node (the file's name inside a folder of per-node outputs; NULL for a single file)"},
-           {"format", T::Text, "json-wrapped, json-array or text"},
+           {"node", T::Text, "The node (a CISKubeBenchReport's name, else the file's name inside a folder of per-node outputs; NULL for a single file)"},
+           {"format", T::Text, "json-wrapped, json-array, text or starboard (a CISKubeBenchReport)"},
            {"id", T::Text, "Control id (\"1\")"},
            {"benchmark_version", T::Text, "CIS benchmark version kube-bench applied (\"1.6\"); NULL in console output"},
            {"text", T::Text, "Control title"},
@@ -114,7 +115,7 @@ class KubeBench final : public AdapterPlugin {
     for (const auto& c : o.controls)
       out.push_back(row([&](ks::JsonWriter& w) {
         w.field("file", o.file);
-        text_or_null(w, "node", o.node);
+        text_or_null(w, "node", c.node);
         w.field("format", o.format).field("id", c.id);
         text_or_null(w, "benchmark_version", c.version);
         w.field("text", c.text);
@@ -129,7 +130,7 @@ class KubeBench final : public AdapterPlugin {
       out.push_back(row([&](ks::JsonWriter& w) {
         const Control& c = o.controls[s.control];
         w.field("file", o.file);
-        text_or_null(w, "node", o.node);
+        text_or_null(w, "node", c.node);
         text_or_null(w, "node_type", c.node_type);
         w.field("control_id", c.id).field("section", s.id).field("desc", s.desc);
         counts(w, s.counted, "");
@@ -140,7 +141,7 @@ class KubeBench final : public AdapterPlugin {
       out.push_back(row([&](ks::JsonWriter& w) {
         const Control& c = o.controls[r.control];
         w.field("file", o.file);
-        text_or_null(w, "node", o.node);
+        text_or_null(w, "node", c.node);
         text_or_null(w, "node_type", c.node_type);
         text_or_null(w, "benchmark_version", c.version);
         w.field("control_id", c.id).field("control_text", c.text);
