@@ -309,14 +309,19 @@ class Binder {
     for (const auto& table : t.native->reads) t.scans.push_back(ScanSpec{table, {}, {}});
   }
 
-  // A profile that names its plugins runs only checks on their tables.
+  // A profile that names its plugins runs only checks on their tables, and
+  // on the tables of the tools given with --with (the adapters the user
+  // added to this run: `--profile node --with kube-bench=DIR`).
   void skip_if_plugin_excluded(Task& t) const {
     if (profile_.plugins.empty() || !t.runnable()) return;
+    auto named = [](const std::vector<std::string>& names, const std::string& name) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
     for (const auto& s : t.scans) {
       LoadedPlugin* owner = registry_.owner(s.table);
       if (!owner) continue;
       std::string name(owner->name());
-      if (std::find(profile_.plugins.begin(), profile_.plugins.end(), name) != profile_.plugins.end()) continue;
+      if (named(profile_.plugins, name) || named(cfg_.inputs, name)) continue;
       t.result.status = report::Status::Skipped;
       t.result.cause = std::string(report::kNotApplicable);
       t.result.reason = "reads " + s.table + " from plugin '" + name + "', which profile '" + profile_.name +

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <functional>
 #include <map>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -130,6 +131,9 @@ class NodeDriver : public ks::Plugin {
           throw std::runtime_error("node: setting max_file_bytes must be a non-negative integer, got " +
                                    json::serialize(kv.value()));
         max_file_bytes_ = kv.value().as_int64();
+      } else if (key == "node_name") {
+        if (!kv.value().is_string()) throw std::runtime_error("node: setting node_name must be text, got " + json::serialize(kv.value()));
+        node_name_ = std::string(kv.value().as_string());
       }  // any other key: the host refuses it against settings() with a did-you-mean
     }
     struct stat st;
@@ -142,7 +146,10 @@ class NodeDriver : public ks::Plugin {
   std::vector<ks::SettingSpec> settings() const override {
     std::vector<ks::SettingSpec> s = {
         {"root", ks::Type::Text, "\"/\"", "the host's root: \"/\" for this machine, \"/host\" in a DaemonSet"},
-        {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"}};
+        {"max_file_bytes", ks::Type::Integer, "1048576", "the most node.file() reads of one file"},
+        {"node_name", ks::Type::Text, "\"\"",
+         "the node's name in the cluster, when it is not the host name (kubelet --hostname-override); \"\" takes "
+         "$NODE_NAME (a DaemonSet sets it from spec.nodeName), else the host name in lower case"}};
     for (auto& k : node::KernelLogTables::settings()) s.push_back(std::move(k));
     for (auto& k : node::service_settings()) s.push_back(std::move(k));
     for (auto& k : node::systemd_settings()) s.push_back(std::move(k));
@@ -165,6 +172,7 @@ class NodeDriver : public ks::Plugin {
     return *text;
   }
   std::string hostname() const;
+  std::string node_name() const;
   std::vector<node::Mount> mounts(std::string_view table, std::string* file = nullptr) const;
 
   void host(ks::BatchWriter& out) const;
@@ -184,6 +192,7 @@ class NodeDriver : public ks::Plugin {
   ks::Host host_;
   plugin_common::HostFs fs_;
   int64_t max_file_bytes_ = kDefaultMaxFileBytes;
+  std::string node_name_;  // the setting node_name
   std::unique_ptr<node::KernelLogTables> kernel_;
   node::ServiceSettings services_;
   node::SystemdSettings systemd_;
@@ -204,6 +213,9 @@ std::vector<ks::TableSpec> NodeDriver::host_tables() const {
       {"node.host",
        "One row about the inspected host: identity, kernel, OS, CPUs, memory, uptime, cgroup version, clock.",
        {{"hostname", T::Text, "Host name (<root>/proc/sys/kernel/hostname, else <root>/etc/hostname, else uname())"},
+        {"node_name", T::Text,
+         "The node's name in the cluster: the setting node_name, else $NODE_NAME, else hostname in lower case (what "
+         "the kubelet registers unless --hostname-override); findings about the node name it"},
         {"kernel_release", T::Text, "Kernel release, e.g. \"6.1.0-18-amd64\" (proc/sys/kernel/osrelease)"},
         {"kernel_version", T::Text, "Kernel build string, e.g. \"#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1\""},
         {"kernel_major", T::Integer, "Major number of kernel_release (6)"},
@@ -441,6 +453,17 @@ void sysctl_row(ks::BatchWriter& out, const std::string& name, std::string_view 
   field_or_null(r, "value_int", node::parse_int(value));
 }
 
+// The name the cluster knows the node by: what the kubelet registers is the
+// host name in lower case unless overridden, which only the user or the
+// DaemonSet's downward API (NODE_NAME) can tell.
+std::string NodeDriver::node_name() const {
+  if (!node_name_.empty()) return node_name_;
+  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
+  std::string name = hostname();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
 std::string NodeDriver::hostname() const {
   for (const char* p : {"/proc/sys/kernel/hostname", "/etc/hostname"})
     if (auto h = fs_.read_line(p); h && !h->empty()) return *h;
@@ -476,6 +499,8 @@ void NodeDriver::host(ks::BatchWriter& out) const {
   const bool have_uname = ::uname(&u) == 0;
   auto r = out.row();
   r.field("hostname", hostname());
+  std::string name = node_name();
+  field_or_null(r, "node_name", name.empty() ? std::nullopt : std::optional<std::string>(name));
 
   std::optional<std::string> release = fs_.read_line("/proc/sys/kernel/osrelease");
   std::optional<std::string> version = fs_.read_line("/proc/sys/kernel/version");

@@ -295,6 +295,72 @@ TEST(AdaptersCli, SameProblemOnTheSameObjectIsOneEntryNamingBothSources) {
   fs::remove(file);
 }
 
+// kube-bench run on a node and kinspect's node checks on the same node: the
+// kubelet recommendations both report (CIS 4.2.1, 4.2.2, 4.2.4 in this
+// CIS 1.6 run) are one entry each, found by the argument each names; the
+// API server's --anonymous-auth (1.2.1) stays kube-bench's own.
+TEST(AdaptersCli, KubeBenchPairsWithTheKubeletChecksOnTheSameNode) {
+  const fs::path dir = fs::temp_directory_path() / ("kinspect-kb-node-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "root/var/lib/kubelet");
+  fs::create_directories(dir / "root/etc");
+  fs::create_directories(dir / "kube-bench");
+  write(dir / "root/var/lib/kubelet/config.yaml",
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+        "authentication:\n  anonymous:\n    enabled: true\nauthorization:\n  mode: AlwaysAllow\nreadOnlyPort: 10255\n");
+  write(dir / "root/etc/hostname", "Kind-Worker\n");  // the kubelet registers it in lower case
+  fs::copy_file(kKubeBench, dir / "kube-bench/kind-worker.json");
+
+  // The node's kubelet results in the file, by the argument their title names.
+  std::map<std::string, json::object> kubelet;  // argument -> result
+  const json::value doc = json::parse(slurp(kKubeBench));
+  for (const auto& c : doc.at("Controls").as_array())
+    for (const auto& t : c.at("tests").as_array())
+      for (const auto& r : t.at("results").as_array())
+        for (const char* arg : {"anonymous-auth", "authorization-mode", "read-only-port"})
+          if (c.at("node_type") == "node" && r.at("test_desc").as_string().subview().find(arg) != std::string::npos)
+            kubelet[arg] = r.as_object();
+  ASSERT_EQ(kubelet.size(), 3u);
+
+  auto run = [&](const std::string& node_name) {
+    auto r = run_command(std::string(KINSPECT_BIN) + " run --profile node --plugin-dir " + PLUGIN_DIR +
+                         " --set node.root=" + sh_quote((dir / "root").string()) + node_name + " --with kube-bench=" +
+                         sh_quote((dir / "kube-bench").string()) +
+                         " --check 'node-kubelet-a*' --check node-kubelet-read-only-port --check 'kube-bench-*' --format json --fail-on none");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return checks_by_id(json::parse(r.out));
+  };
+  auto checks = run("");
+  size_t merged = 0;
+  for (const auto& [check, arg] : {std::pair{"node-kubelet-anonymous-auth", "anonymous-auth"},
+                                   {"node-kubelet-authorization-always-allow", "authorization-mode"},
+                                   {"node-kubelet-read-only-port", "read-only-port"}}) {
+    SCOPED_TRACE(check);
+    const json::array& found = checks[check].at("findings").as_array();
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].at("target"), "/node/kind-worker");
+    const json::object& result = kubelet.at(arg);
+    if (result.at("status") != "FAIL" && result.at("status") != "WARN") continue;
+    ++merged;
+    ASSERT_FALSE(found[0].at("also_reported_by").as_array().empty()) << json::serialize(found[0]);
+    const json::value& also = found[0].at("also_reported_by").at(0);
+    EXPECT_EQ(also.at("tool_id").as_string(), "kube-bench:node." + std::string(arg));
+    EXPECT_NE(also.at("message").as_string().subview().find("[CIS " + std::string(result.at("test_number").as_string()) + "]"),
+              std::string::npos) << also.at("message");
+  }
+  ASSERT_GT(merged, 0u);
+  EXPECT_EQ(checks["kube-bench-failed"].at("merged").to_number<int64_t>() + checks["kube-bench-manual"].at("merged").to_number<int64_t>(),
+            int64_t(merged));
+  EXPECT_NE(finding_on(checks["kube-bench-manual"], "node/kind-worker", "[CIS 1.2.1]"), nullptr)
+      << "the API server's --anonymous-auth is not the kubelet's";
+
+  // Another node's kube-bench results pair with nothing here.
+  auto other = run(" --set node.node_name=kind-worker2");
+  EXPECT_EQ(other["kube-bench-failed"].at("merged").to_number<int64_t>() + other["kube-bench-manual"].at("merged").to_number<int64_t>(), 0);
+  const json::object& alone = other["node-kubelet-anonymous-auth"].at("findings").at(0).as_object();
+  EXPECT_TRUE(!alone.contains("also_reported_by") || alone.at("also_reported_by").as_array().empty()) << json::serialize(alone);
+  fs::remove_all(dir);
+}
+
 // Popeye too: its deployments linter names a Deployment's container, as
 // kinspect's checks do. A snapshot holding the one pod of Deployment
 // test-namespace/random (container random, no resources), beside Popeye's

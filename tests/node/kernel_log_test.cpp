@@ -7,11 +7,16 @@
 // through a FIFO within the stated memory bound.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -655,9 +660,27 @@ TEST(KernelLogSource, AGigabyteThroughAFifoStaysWithinTheBound) {
   auto reg = node_with({{"kmsg_path", fifo}, {"kernel_log_max_bytes", max_bytes}});
   std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current RSS
   const int64_t before = vm_hwm_kib();
+  // The write end is open before the plugin opens the FIFO (O_RDWR does not
+  // wait for a reader): a reader that found no writer would read EOF at once.
+  // Writes wait at most 60 s for the reader to make room, so a scan that
+  // stops reading fails this test instead of hanging it.
+  const int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << fifo << ": " << std::strerror(errno);
   std::thread writer([&] {
-    std::ofstream out(fifo, std::ios::binary);
-    for (size_t i = 0; i < chunks; ++i) out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    for (size_t i = 0; i < chunks; ++i)
+      for (size_t done = 0; done < chunk.size();) {
+        ssize_t n = ::write(fd, chunk.data() + done, chunk.size() - done);
+        if (n > 0) {
+          done += size_t(n);
+          continue;
+        }
+        struct pollfd p{fd, POLLOUT, 0};
+        if (n < 0 && (errno == EAGAIN || errno == EINTR) && ::poll(&p, 1, 60000) != 0) continue;
+        ADD_FAILURE() << "the plugin stopped reading the kernel log after " << i << " MiB";
+        ::close(fd);
+        return;
+      }
+    ::close(fd);  // the last writer: the plugin reads EOF
   });
   auto ps = rows(*reg, "node.problems");
   writer.join();

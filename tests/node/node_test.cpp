@@ -188,10 +188,11 @@ class FixtureRoot : public ::testing::Test {
 };
 
 TEST_F(FixtureRoot, HostRow) {
+  ::unsetenv("NODE_NAME");  // the node's name is then the host name's lower case
   auto rs = rows(*reg_, "node.host");
   ASSERT_EQ(rs.size(), 1u);
   json::object want = json::parse(R"J({
-    "hostname":"worker-1","kernel_release":"6.1.0-18-amd64",
+    "hostname":"worker-1","node_name":"worker-1","kernel_release":"6.1.0-18-amd64",
     "kernel_version":"#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)","kernel_major":6,"kernel_minor":1,
     "os_name":"Debian GNU/Linux 12 (bookworm)","os_id":"debian","os_version_id":"12","arch":"x86_64","cpus":4,
     "memory_total_bytes":16706478080,"uptime_seconds":351234.56,"boot_id":"5f1c2a8e-4b7d-4c2e-9a61-0d3b9e7f4a12",
@@ -352,6 +353,27 @@ TEST(NodeSettings, BadSettingsNameTheSetting) {
 
 // A misspelt key is the host's to refuse (it knows every plugin's declared
 // settings and suggests the right one): the plugin declares its own.
+// The name findings give the node: the setting, else $NODE_NAME (the
+// DaemonSet's downward API), else the host name in lower case.
+TEST(NodeSettings, NodeNameFromTheSettingThenTheEnvironmentThenTheHostName) {
+  auto node_name = [](const json::object& settings) {
+    kinspect::PluginRegistry reg;
+    kinspect::RegistryOptions o;
+    o.files = {std::string(PLUGIN_DIR) + "/node.so"};
+    json::object cfg = settings;
+    cfg["root"] = kHealthy;
+    o.config["node"] = json::serialize(cfg);
+    EXPECT_TRUE(reg.load(o).empty());
+    auto rs = rows(reg, "node.host");
+    return rs.size() == 1 ? json::serialize(rs[0].at("node_name")) : std::string("no row");
+  };
+  ::setenv("NODE_NAME", "ip-10-0-3-17.ec2.internal", 1);
+  EXPECT_EQ(node_name({{"node_name", "worker-1.example"}}), "\"worker-1.example\"");
+  EXPECT_EQ(node_name({}), "\"ip-10-0-3-17.ec2.internal\"");
+  ::unsetenv("NODE_NAME");
+  EXPECT_EQ(node_name({}), "\"worker-1\"");
+}
+
 TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
   kinspect::PluginRegistry reg;
   kinspect::RegistryOptions o;
@@ -361,7 +383,7 @@ TEST(NodeSettings, DeclaresItsSettingsForTheHostToCheck) {
   ASSERT_TRUE(d.declares_settings);
   std::vector<std::string> names;
   for (const auto& s : d.settings) names.push_back(s.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes", "kmsg_path", "kmsg_boot_time",
+  EXPECT_EQ(names, (std::vector<std::string>{"root", "max_file_bytes", "node_name", "kmsg_path", "kmsg_boot_time",
                                              "kernel_log_max_bytes", "npd_config_dir", "kubelet_healthz_url",
                                              "probe_timeout_ms", "systemd_bus", "systemd_units"}));
 }

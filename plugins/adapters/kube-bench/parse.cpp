@@ -1,5 +1,6 @@
 #include "parse.h"
 
+#include <cctype>
 #include <stdexcept>
 
 #include "adapter.h"
@@ -18,6 +19,24 @@ std::optional<bool> scored_from_title(std::string_view title) {
   if (ends("(Not Scored)") || ends("(Manual)")) return false;
   if (ends("(Scored)") || ends("(Automated)")) return true;
   return std::nullopt;
+}
+
+std::string argument_named(std::string_view title) {
+  auto name_at = [&](size_t at) {
+    size_t end = at;
+    while (end < title.size() && (std::islower(static_cast<unsigned char>(title[end])) ||
+                                  std::isdigit(static_cast<unsigned char>(title[end])) || title[end] == '-'))
+      ++end;
+    return std::string(title.substr(at, end - at));
+  };
+  if (size_t dashes = title.find("--"); dashes != std::string_view::npos) return name_at(dashes + 2);
+  // "the anonymous-auth argument": the word before " argument".
+  size_t arg = title.find(" argument");
+  if (arg == std::string_view::npos) return "";
+  size_t start = title.rfind(' ', arg - 1);
+  start = start == std::string_view::npos ? 0 : start + 1;
+  std::string word = name_at(start);
+  return start + word.size() == arg && word.find('-') != std::string::npos ? word : "";
 }
 
 namespace {

@@ -59,6 +59,14 @@ Output parse(std::string_view text, const std::string& file, const std::string& 
 Output read_json(std::string_view text, const std::string& file, const std::string& node);
 Output read_text(std::string_view text, const std::string& file, const std::string& node);
 
+// The command-line argument a recommendation is about, without its dashes:
+// "Ensure that the --anonymous-auth argument is set to false" and CIS 1.5's
+// "Ensure that the anonymous-auth argument ..." both give "anonymous-auth";
+// "" when the title names none. The id of one recommendation moves between
+// benchmarks (kubelet anonymous auth is 4.2.1 in CIS, 3.2.1 in EKS/AKS, 4.2.2
+// in OpenShift's), the argument does not.
+std::string argument_named(std::string_view title);
+
 // "(Scored)"/"(Automated)" -> true, "(Not Scored)"/"(Manual)" -> false, at the end of a title.
 std::optional<bool> scored_from_title(std::string_view title);
 

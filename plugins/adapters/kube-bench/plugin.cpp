@@ -70,6 +70,9 @@ ks::TableSpec results_table() {
            {"section_desc", T::Text, "Section title"},
            {"id", T::Text, "CIS recommendation id (\"1.2.5\")"},
            {"text", T::Text, "Recommendation title, with kube-bench's (Automated)/(Manual) or (Scored)/(Not Scored)"},
+           {"argument", T::Text,
+            "The command-line argument the title names, without dashes (\"anonymous-auth\"); NULL when none. It "
+            "stays when the id moves between benchmarks (4.2.1 in CIS, 3.2.1 in EKS)"},
            {"status", T::Text, "PASS, FAIL, WARN or INFO"},
            {"scored", T::Boolean, "Scored (Automated) recommendation; from the field, else from the title"},
            {"remediation", T::Text, "What kube-bench says to do"},
@@ -147,7 +150,9 @@ class KubeBench final : public AdapterPlugin {
         w.field("control_id", c.id).field("control_text", c.text);
         text_or_null(w, "section", r.section);
         text_or_null(w, "section_desc", r.section_desc);
-        w.field("id", r.id).field("text", r.text).field("status", r.status);
+        w.field("id", r.id).field("text", r.text);
+        text_or_null(w, "argument", argument_named(r.text));
+        w.field("status", r.status);
         if (r.scored) w.field("scored", *r.scored);
         else w.null("scored");
         for (auto [k, v] : {std::pair{"remediation", &r.remediation}, {"audit", &r.audit}, {"audit_config", &r.audit_config},
