@@ -137,6 +137,55 @@ TEST(Sonobuoy, JunitWithSeveralSuitesAndItemTrees) {
   EXPECT_EQ(ds[0].at("status"), "status 2") << "sonobuoy's own words are kept";
 }
 
+// sonobuoy's own aggregated item trees (its golden files, JSON, which is
+// YAML) placed where a v0.5x tarball keeps them; a plugin that ended in error,
+// whose errors/error.json the tree already holds as a failed item; and a
+// manual-format plugin's per-node results file with no tree yet.
+TEST(Sonobuoy, SonobuoysOwnItemTreesErrorsAndManualResults) {
+  TempDir tmp;
+  const std::map<std::string, std::string> trees = {
+      {"e2e", "sonobuoy/item_from_junit_e2e_good.json"},
+      {"job-manual-03", "sonobuoy/job-manual_aggregated.golden.json"},
+      {"ds-manual-02", "sonobuoy/daemonset-manual_two-nodes_aggregated.golden.json"},
+      {"job-complex-err", "sonobuoy/job_error_e2e-pod-terminated.golden.json"}};
+  std::vector<Member> members;
+  for (const auto& [plugin, file] : trees) members.push_back({"plugins/" + plugin + "/sonobuoy_results.yaml", slurp(data(file))});
+  members.push_back({"plugins/job-complex-err/errors/error.json", slurp(data("sonobuoy/job_error_e2e-pod-terminated.json"))});
+  const std::string manual = slurp(data("sonobuoy/daemonset-manual_node1_manual-results-1.yaml"));
+  members.push_back({"plugins/ds-manual-plugin/results/node1/manual-results-1.yaml", manual});
+  write_tarball(tmp.file("r.tar.gz"), members);
+  auto reg = adapter("sonobuoy", tmp.file("r.tar.gz"));
+
+  for (const auto& [plugin, file] : trees) {
+    SCOPED_TRACE(plugin);
+    const YAML::Node tree = YAML::LoadFile(data(file));
+    auto got = plugin_rows(*reg, plugin);
+    std::map<std::string, size_t> by_status;
+    for (const auto& r : got) ++by_status[std::string(r.at("status").as_string())];
+    size_t leaves = 0;
+    for (const auto& [status, n] : by_status) {
+      EXPECT_EQ(n, yaml_leaves(tree, status)) << status;
+      leaves += n;
+    }
+    EXPECT_EQ(got.size(), leaves);
+    EXPECT_GT(got.size(), 0u);
+  }
+  // The error is one row, the tree's, with sonobuoy's message: not twice.
+  auto err = plugin_rows(*reg, "job-complex-err");
+  ASSERT_EQ(err.size(), 1u);
+  const json::value error = json::parse(slurp(data("sonobuoy/job_error_e2e-pod-terminated.json")));
+  EXPECT_EQ(err[0].at("status"), "failed");
+  EXPECT_EQ(err[0].at("message"), error.at("error"));
+
+  // The manual results file is the plugin's own tree, on its node.
+  auto ds = plugin_rows(*reg, "ds-manual-plugin");
+  const YAML::Node own = YAML::Load(manual);
+  ASSERT_EQ(ds.size(), yaml_leaves(own, "status 2") + yaml_leaves(own, "status 1"));
+  EXPECT_EQ(ds[0].at("node"), "node1");
+  EXPECT_EQ(ds[0].at("name").as_string(), own["items"][0]["items"][0]["name"].as<std::string>());
+  EXPECT_EQ(ds[0].at("source"), "manual");
+}
+
 // ---------------------------------------------------------------- broken on purpose
 
 TEST(SonobuoyMalformed, CorruptGzipNamesTheFile) {

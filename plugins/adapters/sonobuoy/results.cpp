@@ -1,5 +1,7 @@
 #include <boost/json/parse.hpp>
+#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -34,12 +36,16 @@ bool is_meta_member(const std::string& path) {
          path == "meta/info.json" || path == "resources/cluster/Nodes.json" || path == "resources/cluster/core_v1_nodes.json";
 }
 
+// A manual-format plugin's result file (sonobuoy's result-format "manual":
+// the plugin writes its own item tree, per node).
+bool is_yaml(const std::string& path) { return ends_with(path, ".yaml") || ends_with(path, ".yml"); }
+
 // plugins/<p>/... : the members of a plugin worth reading.
 bool wanted_plugin_member(const std::vector<std::string>& parts, const std::string& path) {
   if (parts.size() == 3)
     return parts[2] == "sonobuoy_results.yaml" || parts[2] == "defintion.json" || parts[2] == "definition.json";
   if (parts[2] == "errors") return ends_with(path, ".json");
-  return parts[2] == "results" && ends_with(path, ".xml");
+  return parts[2] == "results" && (ends_with(path, ".xml") || is_yaml(path));
 }
 
 void note_plugin(Members& m, const std::vector<std::string>& parts) {
@@ -53,9 +59,9 @@ Members scan_members(const std::string& tarball, const ArchiveLimits& limits, st
     std::vector<std::string> parts = split(path);
     if (parts.size() < 3 || parts[0] != "plugins" || parts[1].empty() || parts[1][0] == '.') return false;
     note_plugin(m, parts);
-    if (wanted_plugin_member(parts, path)) return true;
-    if (parts[2] == "results" && parts.size() > 3) m.raw_results[parts[1]].push_back(path);
-    return false;
+    // Result files are listed for a raw plugin, whether read or not.
+    if (parts[2] == "results" && parts.size() > 3 && !ends_with(path, ".xml")) m.raw_results[parts[1]].push_back(path);
+    return wanted_plugin_member(parts, path);
   };
   auto take = [&](const std::string& path, std::string data) { m.read[path] = std::move(data); };
   auto directory = [&](const std::string& path) { note_plugin(m, split(path)); };
@@ -109,9 +115,15 @@ void read_run_facts(Results& r, const Members& m) {
   }
 }
 
+// The plugin's errors/*.json, except those its item tree already holds
+// (sonobuoy 0.5x aggregates them into sonobuoy_results.yaml as failed items
+// naming the file): one error, one row.
 void add_errors(Results& r, const Members& m, const std::string& plugin) {
   const std::string prefix = "plugins/" + plugin + "/errors/";
   for (auto it = m.read.lower_bound(prefix); it != m.read.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+    const std::string file = it->first.substr(("plugins/" + plugin + "/").size());
+    if (std::any_of(r.items.begin(), r.items.end(), [&](const Item& i) { return i.plugin == plugin && i.file == file; }))
+      continue;
     json::object err = json_member(m, r.file, it->first);
     Fields f(err, r.file + ": member " + it->first + ":");
     Item item;
@@ -143,6 +155,39 @@ void read_definition(PluginInfo& p, const Members& m, const std::string& tarball
   }
 }
 
+// A manual-format plugin's own item trees (results/<node>/*.yaml), read as
+// sonobuoy reads them. Without a definition saying "manual", only files
+// that are item trees (a name and a status at the top) are taken so; a raw
+// plugin's other YAML stays a raw result file. False when none was read.
+bool add_manual_items(Results& r, PluginInfo& p, const Members& m) {
+  const std::string base = "plugins/" + p.name + "/";
+  const bool declared = p.result_format == "manual";
+  std::vector<Item> found;
+  for (auto it = m.read.lower_bound(base + "results/"); it != m.read.end() && it->first.rfind(base + "results/", 0) == 0; ++it) {
+    if (!is_yaml(it->first)) continue;
+    if (!declared) {
+      YAML::Node top;
+      try {
+        top = YAML::Load(it->second);
+      } catch (const YAML::Exception&) {
+        continue;
+      }
+      if (!top.IsMap() || !top["name"] || !top["status"]) continue;
+    }
+    auto items = items_from_yaml(it->second, r.file + ": member " + it->first, p.name, nullptr);
+    for (auto& i : items) {
+      i.node = node_of(it->first);
+      if (i.file.empty()) i.file = it->first.substr(base.size());
+      i.source = "manual";
+    }
+    found.insert(found.end(), items.begin(), items.end());
+  }
+  if (found.empty()) return false;
+  r.items.insert(r.items.end(), found.begin(), found.end());
+  p.source = "manual";
+  return true;
+}
+
 // A plugin's items: its item tree, else its JUnit files, else (raw plugins)
 // its result files, else one error row saying its results are missing.
 void add_plugin_items(Results& r, PluginInfo& p, const Members& m) {
@@ -155,6 +200,7 @@ void add_plugin_items(Results& r, PluginInfo& p, const Members& m) {
     return;
   }
   for (auto it = m.read.lower_bound(base + "results/"); it != m.read.end() && it->first.rfind(base + "results/", 0) == 0; ++it) {
+    if (!ends_with(it->first, ".xml")) continue;
     auto items = items_from_junit(it->second, r.file + ": member " + it->first, name);
     for (auto& i : items) i.node = node_of(it->first), i.file = it->first.substr(base.size());
     r.items.insert(r.items.end(), items.begin(), items.end());
@@ -162,6 +208,7 @@ void add_plugin_items(Results& r, PluginInfo& p, const Members& m) {
   }
   if (!p.source.empty()) return;
   const bool junit_expected = p.result_format == "junit" || (p.result_format.empty() && name == "e2e");
+  if (!junit_expected && add_manual_items(r, p, m)) return;
   if (!junit_expected && m.raw_results.count(name)) {
     for (const auto& path : m.raw_results.at(name))
       r.items.push_back({name, node_of(path), path.substr(base.size()), "", path.substr(base.size() + 8), "passed", "", {}, "raw"});
