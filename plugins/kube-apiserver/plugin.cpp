@@ -1,6 +1,7 @@
 // kube-apiserver data driver: Kubernetes objects as k8s.* tables, from a live
 // cluster (as kubectl connects to it) or from a snapshot.
 #include "catalog.h"
+#include "connection.h"
 #include "http_client.h"
 #include "kubeconfig.h"
 #include "pod_logs.h"
@@ -604,6 +605,7 @@ class KubeApiserver : public ks::Plugin {
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     std::string table(ctx.table());
     if (table == "k8s.pod_logs") return pod_logs_scan(ctx);
+    if (table == "k8s.connection") return connection_scan();
     Target t;
     t.table = table;
     if (table == "k8s.version") t.special = Target::kVersion;
@@ -675,6 +677,15 @@ class KubeApiserver : public ks::Plugin {
     if (snap_)
       throw ks::Unavailable("not captured", "a snapshot holds no pod logs: k8s.pod_logs reads them from a live API server");
     return std::make_unique<PreparedRows>(pod_log_rows(client(), req, CancelCheck(ctx)));
+  }
+
+  // Resolving the connection sends nothing: the row says where requests go.
+  std::unique_ptr<ks::Scan> connection_scan() {
+    if (snap_) return ks::rows([path = snap_->path()](ks::BatchWriter& out) { write_snapshot_connection_row(path, out); });
+    const Connection& live = client().connection();
+    Connection c;  // only what the row shows: no credential is copied
+    c.server = live.server, c.context = live.context, c.cluster_name = live.cluster_name, c.origin = live.origin;
+    return ks::rows([c = std::move(c)](ks::BatchWriter& out) { write_connection_row(c, out); });
   }
 
   ApiClient& client() {

@@ -1,0 +1,29 @@
+// The one row of k8s.connection: where this driver sends its requests, so
+// other plugins (network-ebpf's net.probe_matrix) can probe the same address
+// from the node. Never a credential.
+#pragma once
+
+#include <kinspect/sdk.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "kubeconfig.h"
+
+namespace kapi {
+
+// The host and port of an https:// server URL ("https://[::1]:6443/x" ->
+// "::1", 6443; no port: 443); nullopt when it has no host.
+struct ServerAddress {
+  std::string host;
+  uint16_t port = 443;
+};
+std::optional<ServerAddress> server_address(std::string_view url);
+
+// The row for a live connection (source kubeconfig or in-cluster).
+void write_connection_row(const Connection& c, kinspect::sdk::BatchWriter& out);
+// The row when reading `snapshot_path`: the address is not recorded.
+void write_snapshot_connection_row(const std::string& snapshot_path, kinspect::sdk::BatchWriter& out);
+
+}  // namespace kapi
