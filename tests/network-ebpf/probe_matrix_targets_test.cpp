@@ -2,13 +2,21 @@
 // the API server address of k8s.connection (and how its URL is split), the
 // endpoints of default/kubernetes from Endpoints or EndpointSlices, the
 // cluster DNS Service, the kubelets; targets without an address, and a
-// cancelled run, give not-probed rows. Nothing here connects anywhere.
+// cancelled run, give not-probed rows. Only the last test connects: to a
+// listener of its own on 127.0.0.1.
 #include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 #include "connection.h"
 #include "probe_matrix.h"
@@ -149,4 +157,45 @@ TEST(ProbeMatrix, ACancelledRunProbesNothingAndSaysSo) {
       EXPECT_EQ(target.probe.error, "the run was cancelled before this target was probed") << line(target);
     }
   }
+}
+
+// Many targets that never answer finish in about (targets / concurrency)
+// timeouts, not targets × timeout: the connects run side by side. The
+// listener on loopback has a full accept queue, so every SYN is dropped.
+TEST(ProbeMatrix, ManySilentTargetsFinishInRoundsOfTheirTimeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ASSERT_EQ(::listen(fd, 0), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<MatrixTarget> ts(1000);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    ts[i].kind = "kubelet";
+    ts[i].target = "node-" + std::to_string(i);
+    ts[i].probe.host = "127.0.0.1";
+    ts[i].probe.port = ntohs(a.sin_port);
+  }
+  network_ebpf::MatrixOptions o;
+  o.timeout = std::chrono::milliseconds(300);
+  o.concurrency = 256;
+  const auto start = std::chrono::steady_clock::now();
+  network_ebpf::probe_matrix(ts, o, [] { return false; });
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int c : fillers) ::close(c);
+  ::close(fd);
+  size_t timeouts = 0;
+  for (const auto& t : ts) timeouts += t.probe.result == "timeout";
+  EXPECT_EQ(timeouts, ts.size());
+  EXPECT_GE(took, 1.0) << "4 rounds of 300 ms";
+  EXPECT_LT(took, 4.0) << "1000 connects of 300 ms, 256 at a time, took " << took << " s";
 }
