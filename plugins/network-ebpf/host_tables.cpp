@@ -49,35 +49,7 @@ void parse_batch(std::string_view batch, const TableRead& what, std::vector<json
 }  // namespace
 
 std::vector<json::object> read_table(const kinspect::sdk::ScanContext& ctx, const TableRead& what) {
-  const ki_host_api* api = ctx.host().api();
-  std::vector<const char*> paths;
-  for (const auto& p : what.paths) paths.push_back(p.c_str());
-  std::vector<ki_constraint> constraints;
-  for (const auto& [path, value] : what.equals) {
-    ki_constraint c{};
-    c.path = path.c_str();
-    c.op = KI_OP_EQ;
-    c.value.type = KI_VALUE_TEXT;
-    c.value.text = value.data();
-    c.value.text_len = value.size();
-    constraints.push_back(c);
-  }
-  ki_scan_request r{};
-  r.struct_size = sizeof r;
-  r.table = what.table.c_str();
-  r.paths = paths.data();
-  r.path_count = static_cast<uint32_t>(paths.size());
-  r.constraints = constraints.data();
-  r.constraint_count = static_cast<uint32_t>(constraints.size());
-  ki_host_ctx_t* hctx = ctx.request().ctx;
-  ki_host_cursor_t* cursor = nullptr;
-  ki_rc rc = api && api->table_open ? api->table_open(hctx, &r, &cursor) : KI_UNSUPPORTED;
-  if (rc != KI_OK) {
-    const char* e = rc == KI_ERROR && api->host_last_error ? api->host_last_error(hctx) : nullptr;
-    throw std::runtime_error("cannot read table " + what.table + ": " +
-                             (e ? e : "the host does not serve tables to this scan"));
-  }
-  kinspect::sdk::TableReader reader(api, cursor);
+  kinspect::sdk::TableReader reader = ctx.read(what.table, what.paths, what.equals);
   std::vector<json::object> rows;
   std::string_view batch;
   while (reader.next(batch)) parse_batch(batch, what, rows);

@@ -1,7 +1,6 @@
 // Reading another plugin's table from inside a scan, through the host
-// (ki_host_api.table_open/next/close): the registry passes itself to every
-// scan, in process and in a worker alike. The SDK wraps this only for
-// native checks (CheckContext::read), so table functions do it here.
+// (ScanContext::read: the registry serves every scan the other plugins'
+// tables, in process and in a worker alike), as JSON rows.
 #pragma once
 
 #include <kinspect/sdk.hpp>
@@ -20,9 +19,9 @@ struct TableRead {
   std::vector<std::pair<std::string, std::string>> equals;   // path = 'text', passed on for the driver to narrow by
 };
 
-// Every row of the table (only those matching `equals`: the driver may
-// ignore constraints, so they are applied here too). Throws
-// "cannot read table T: <the host's reason>" when the host cannot serve it.
+// Every row of the table that matches `equals` (the driver may ignore
+// them, so they are applied here too). Throws "cannot read table T: <the
+// host's reason>" when the host cannot serve it.
 std::vector<boost::json::object> read_table(const kinspect::sdk::ScanContext& ctx, const TableRead& what);
 
 // The value at a dotted path of a row (NULL when any step is missing).
