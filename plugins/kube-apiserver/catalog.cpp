@@ -328,16 +328,17 @@ ks::TableSpec connection_table() {
   return {"k8s.connection",
           "The API server address this driver talks to, as the kubeconfig's current context (or --context) or the "
           "in-cluster service account gives it: one row. No credential is ever in it (no token, key, certificate "
-          "or password; a user:password in the URL is masked). From a snapshot: source 'snapshot' and NULL, for a "
-          "snapshot does not record the address it was taken through.",
+          "or password; a user:password in the URL is masked). From a snapshot: source 'snapshot', with the address "
+          "the snapshot was taken through if it captured k8s.connection (kinspect snapshot --all, or --table "
+          "k8s.connection), else NULL.",
           {{"source", T::Text, "kubeconfig, in-cluster or snapshot"},
-           {"server", T::Text, "The server URL (https://host:port[/prefix]); NULL from a snapshot"},
-           {"host", T::Text, "The URL's host: a name or an address (without [] for IPv6); NULL from a snapshot"},
-           {"port", T::Integer, "The URL's port (443 when it names none); NULL from a snapshot"},
-           {"context", T::Text, "The kubeconfig context used ('in-cluster' inside a pod); NULL from a snapshot"},
-           {"cluster", T::Text, "The context's cluster entry; NULL in a pod and from a snapshot"},
+           {"server", T::Text, "The server URL (https://host:port[/prefix]); NULL from a snapshot that did not capture it"},
+           {"host", T::Text, "The URL's host: a name or an address (without [] for IPv6); NULL when the server is"},
+           {"port", T::Integer, "The URL's port (443 when it names none); NULL when the server is"},
+           {"context", T::Text, "The kubeconfig context used ('in-cluster' inside a pod); NULL when not known"},
+           {"cluster", T::Text, "The context's cluster entry; NULL in a pod and when not known"},
            {"origin", T::Text, "Where the connection came from: the kubeconfig file(s) and context, the service "
-                               "account folder, or the snapshot's path"}},
+                               "account folder, or the snapshot's path (and where the snapshot was taken through)"}},
           {},
           {"SELECT source, server, context, cluster FROM k8s.connection"}};
 }

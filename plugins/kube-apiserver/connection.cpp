@@ -46,15 +46,21 @@ void write_connection_row(const Connection& c, kinspect::sdk::BatchWriter& out) 
   r.field("origin", c.origin);
 }
 
-void write_snapshot_connection_row(const std::string& snapshot_path, kinspect::sdk::BatchWriter& out) {
-  out.row()
-      .field("source", "snapshot")
-      .null("server")
-      .null("host")
-      .null("port")
-      .null("context")
-      .null("cluster")
-      .field("origin", "snapshot " + snapshot_path);
+void write_snapshot_connection_row(const std::string& snapshot_path, const boost::json::object* recorded,
+                                   kinspect::sdk::BatchWriter& out) {
+  auto r = out.row();
+  r.field("source", "snapshot");
+  std::string from;
+  for (const char* key : {"server", "host", "port", "context", "cluster"}) {
+    const boost::json::value* v = recorded ? recorded->if_contains(key) : nullptr;
+    if (v && v->is_string() && std::string_view(key) == "server") r.field(key, redact_url(v->as_string()));
+    else if (v && v->is_string()) r.field(key, std::string_view(v->as_string()));
+    else if (v && v->is_int64() && std::string_view(key) == "port") r.field(key, v->as_int64());
+    else r.null(key);
+  }
+  if (const boost::json::value* o = recorded ? recorded->if_contains("origin") : nullptr; o && o->is_string())
+    from = ", taken through " + std::string(o->as_string());
+  r.field("origin", "snapshot " + snapshot_path + from);
 }
 
 }  // namespace kapi

@@ -5,6 +5,8 @@
 
 #include <kinspect/sdk.hpp>
 
+#include <boost/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +25,11 @@ std::optional<ServerAddress> server_address(std::string_view url);
 
 // The row for a live connection (source kubeconfig or in-cluster).
 void write_connection_row(const Connection& c, kinspect::sdk::BatchWriter& out);
-// The row when reading `snapshot_path`: the address is not recorded.
-void write_snapshot_connection_row(const std::string& snapshot_path, kinspect::sdk::BatchWriter& out);
+// The row when reading `snapshot_path`: source snapshot, with the address
+// the snapshot recorded (its own k8s.connection row, captured by `kinspect
+// snapshot --all` or --table k8s.connection; only the address fields are
+// taken from it), or NULL when it recorded none (`recorded` empty).
+void write_snapshot_connection_row(const std::string& snapshot_path, const boost::json::object* recorded,
+                                   kinspect::sdk::BatchWriter& out);
 
 }  // namespace kapi

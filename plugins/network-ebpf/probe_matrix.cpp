@@ -48,8 +48,9 @@ void add_load_balancer(const ReadRows& read, std::vector<MatrixTarget>& out) {
   const std::string host = text_at(c, "host"), server = text_at(c, "server");
   if (host.empty()) {
     out.push_back(unprobed("apiserver-lb", server.empty() ? text_at(c, "origin") : server,
-                           "k8s.connection gives no API server address (source " + text_at(c, "source") +
-                               "): a snapshot does not record it"));
+                           text_at(c, "source") == "snapshot"
+                               ? "the snapshot did not capture the API server address (k8s.connection)"
+                               : "k8s.connection gives no API server address"));
     return;
   }
   out.push_back(target("apiserver-lb", server, host, int_at(c, "port", 443)));

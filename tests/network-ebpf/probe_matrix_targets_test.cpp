@@ -129,7 +129,7 @@ TEST(MatrixTargets, WhatHasNoAddressIsANotProbedRow) {
   t.rows["k8s.services"] = R"([{"metadata":{"namespace":"kube-system","name":"coredns"},"spec":{"clusterIP":"None"}}])";
   auto ts = network_ebpf::matrix_targets(t.reader());
   const std::string got = lines(ts);
-  EXPECT_NE(got.find("apiserver-lb snapshot /s :0 not-probed (k8s.connection gives no API server address (source snapshot): a snapshot does not record it)"),
+  EXPECT_NE(got.find("apiserver-lb snapshot /s :0 not-probed (the snapshot did not capture the API server address (k8s.connection))"),
             std::string::npos) << got;
   EXPECT_NE(got.find("apiserver-endpoint default/kubernetes :0 not-probed (the kubernetes Service has no endpoint addresses"),
             std::string::npos) << got;

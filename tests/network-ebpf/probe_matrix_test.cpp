@@ -265,6 +265,26 @@ TEST(Connection, SnapshotRecordsNoAddress) {
   EXPECT_EQ(json::parse(r.out), json::parse(R"([{"source":"snapshot","server":null,"host":null,"port":null,"context":null}])")) << r.out;
 }
 
+// A snapshot that captured k8s.connection (`kinspect snapshot --table
+// k8s.connection`, or --all) gives the address it was taken through.
+TEST(Connection, SnapshotThatCapturedItGivesTheRecordedAddress) {
+  Cluster c;
+  const std::string snap = c.dir + "/snap";
+  auto w = run_command(kinspect_bin() + " snapshot --table k8s.connection --table k8s.nodes -o " + snap + " --kubeconfig " + c.kubeconfig());
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  auto r = run_command(kinspect_bin() + " query \"SELECT * FROM k8s.connection\" --snapshot " + snap + " --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value rows = json::parse(r.out);
+  ASSERT_EQ(rows.as_array().size(), 1u) << r.out;
+  json::object got = rows.as_array()[0].as_object();
+  const std::string origin(got["origin"].as_string());
+  EXPECT_EQ(origin.rfind("snapshot " + snap + ", taken through kubeconfig ", 0), 0u) << origin;
+  got.erase("origin");
+  EXPECT_EQ(got, json::parse(R"({"source":"snapshot","server":")" + c.api.url() + R"(","host":"127.0.0.1","port":)" +
+                             std::to_string(c.api.port()) + R"(,"context":"matrix","cluster":"test-cluster"})"));
+  EXPECT_EQ(kapitest::read_file(snap + "/connection.json").find(Cluster::kToken), std::string::npos);
+}
+
 TEST(ProbeMatrix, OneRowPerTargetWithItsOutcome) {
   Cluster c;
   auto m = matrix("'700ms'", c.kubeconfig());
