@@ -128,6 +128,18 @@ bool is_cluster_dns(const json::object& s) {
   return name == "kube-dns" || name == "coredns" || (app && app->is_string() && app->as_string() == "kube-dns");
 }
 
+// The Service's DNS-over-TCP port: the TCP port named dns-tcp or numbered
+// 53 (not the metrics port, 9153/TCP, kube-dns Services also have); 53
+// when it lists none, as CoreDNS answers TCP there too.
+int64_t dns_tcp_port(const json::value* ports) {
+  if (!ports || !ports->is_array()) return 53;
+  for (const auto& p : ports->as_array()) {
+    if (!p.is_object() || text_at(p.as_object(), "protocol") == "UDP") continue;
+    if (text_at(p.as_object(), "name") == "dns-tcp" || int_at(p.as_object(), "port", 0) == 53) return int_at(p.as_object(), "port", 53);
+  }
+  return 53;
+}
+
 void add_cluster_dns(const ReadRows& read, std::vector<MatrixTarget>& out) {
   auto services = read("k8s.services", {"metadata.namespace", "metadata.name", "metadata.labels", "spec.clusterIP", "spec.ports"},
                        {{"metadata.namespace", "kube-system"}});
@@ -141,11 +153,7 @@ void add_cluster_dns(const ReadRows& read, std::vector<MatrixTarget>& out) {
       out.push_back(unprobed("cluster-dns", name, "the Service has no cluster IP"));
       return;
     }
-    int64_t port = 53;  // CoreDNS answers TCP on 53 too
-    if (const json::value* ports = at_path(s, "spec.ports"); ports && ports->is_array())
-      for (const auto& p : ports->as_array())
-        if (p.is_object() && text_at(p.as_object(), "protocol") == "TCP") port = int_at(p.as_object(), "port", 53);
-    out.push_back(target("cluster-dns", name, ip, port));
+    out.push_back(target("cluster-dns", name, ip, dns_tcp_port(at_path(s, "spec.ports"))));
     return;
   }
   out.push_back(unprobed("cluster-dns", "kube-system/kube-dns",

@@ -52,7 +52,8 @@ FakeTables cluster() {
       {"addresses":[{"ip":"10.0.0.11"},{"ip":"10.0.0.12"}],"ports":[{"name":"https","port":6443,"protocol":"TCP"}]}]}])";
   t.rows["k8s.services"] = R"([{"metadata":{"namespace":"kube-system","name":"metrics-server"},"spec":{"clusterIP":"10.96.0.20"}},
       {"metadata":{"namespace":"kube-system","name":"kube-dns","labels":{"k8s-app":"kube-dns"}},
-       "spec":{"clusterIP":"10.96.0.10","ports":[{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}]}}])";
+       "spec":{"clusterIP":"10.96.0.10","ports":[{"name":"dns","port":53,"protocol":"UDP"},{"name":"dns-tcp","port":53,"protocol":"TCP"},
+                                            {"name":"metrics","port":9153,"protocol":"TCP"}]}}])";
   t.rows["k8s.nodes"] = R"([{"metadata":{"name":"worker-2"},"status":{"addresses":[{"type":"InternalIP","address":"10.0.1.2"}]}},
       {"metadata":{"name":"worker-1"},"status":{"addresses":[{"type":"ExternalIP","address":"203.0.113.1"},{"type":"InternalIP","address":"10.0.1.1"}],
        "daemonEndpoints":{"kubeletEndpoint":{"Port":10255}}}},
