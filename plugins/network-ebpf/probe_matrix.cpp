@@ -53,7 +53,10 @@ void add_load_balancer(const ReadRows& read, std::vector<MatrixTarget>& out) {
                                : "k8s.connection gives no API server address"));
     return;
   }
-  out.push_back(target("apiserver-lb", server, host, int_at(c, "port", 443)));
+  // In a pod the address is the kubernetes Service's cluster IP: what fails
+  // there is its translation on this node, not a load balancer.
+  const bool in_cluster = text_at(c, "source") == "in-cluster";
+  out.push_back(target("apiserver-lb", in_cluster ? server + " (in-cluster)" : server, host, int_at(c, "port", 443)));
 }
 
 // The port of an Endpoints subset or an EndpointSlice that serves HTTPS:
@@ -224,7 +227,7 @@ ks::TableSpec probe_matrix_spec() {
           "each bounded by the timeout; none starts after the budget, and a target that was not probed is a row "
           "with status not-probed and the reason, never left out. A table that cannot be read fails the scan.",
           {{"kind", T::Text, "apiserver-lb (the kubeconfig's or in-cluster server address), apiserver-endpoint, cluster-dns, kubelet"},
-           {"target", T::Text, "What was probed: the server URL, default/kubernetes, kube-system/<dns service>, or the node's name"},
+           {"target", T::Text, "What was probed: the server URL (followed by ' (in-cluster)' for KUBERNETES_SERVICE_HOST), default/kubernetes, kube-system/<dns service>, or the node's name"},
            {"host", T::Text, "The name or address connected to (the URL's host, an endpoint IP, the cluster IP, the node's InternalIP); NULL when none"},
            {"address", T::Text, "The address the connect went to (host resolved); NULL when none"},
            {"port", T::Integer, "The port: the URL's (443 by default), the endpoint's https port, the DNS Service's TCP port, the node's daemonEndpoints.kubeletEndpoint.Port (10250 by default)"},

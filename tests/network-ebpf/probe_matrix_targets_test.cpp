@@ -111,6 +111,14 @@ TEST(MatrixTargets, EveryTargetInOrderWithItsPort) {
   EXPECT_EQ(t.asked.count("k8s.endpointslices"), 0u) << "Endpoints had the addresses";
 }
 
+TEST(MatrixTargets, InAPodTheServerIsTheKubernetesService) {
+  FakeTables t = cluster();
+  t.rows["k8s.connection"] = R"([{"source":"in-cluster","server":"https://10.96.0.1:443","host":"10.96.0.1","port":443}])";
+  auto ts = network_ebpf::matrix_targets(t.reader());
+  ASSERT_FALSE(ts.empty());
+  EXPECT_EQ(line(ts[0]), "apiserver-lb https://10.96.0.1:443 (in-cluster) 10.96.0.1:443");
+}
+
 TEST(MatrixTargets, EndpointSlicesWhenEndpointsAreNotServed) {
   FakeTables t = cluster();
   t.errors["k8s.endpoints"] = "not served";
