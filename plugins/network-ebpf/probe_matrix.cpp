@@ -14,7 +14,6 @@ namespace ks = kinspect::sdk;
 
 namespace {
 
-using Equals = std::vector<std::pair<std::string, std::string>>;
 
 std::string text_at(const json::object& row, std::string_view path) {
   const json::value* v = at_path(row, path);
