@@ -14,7 +14,6 @@ namespace ks = kinspect::sdk;
 
 namespace {
 
-
 std::string text_at(const json::object& row, std::string_view path) {
   const json::value* v = at_path(row, path);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
