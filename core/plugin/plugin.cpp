@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "core/util/log.h"
 
@@ -49,6 +51,22 @@ struct HostCursor {
 };
 
 
+// The text equalities (EQ, IN) a plugin puts on a table it reads, as the
+// scan's constraints: one per path, values sorted and distinct, so the
+// driver can narrow what it fetches (one namespace, one name). The reader
+// filters the rows itself: the ABI lets a driver ignore constraints.
+std::vector<ScanConstraint> reader_constraints(const ki_scan_request& request) {
+  std::map<std::string, std::set<std::string>> by_path;
+  for (uint32_t i = 0; i < request.constraint_count; ++i) {
+    const ki_constraint& k = request.constraints[i];
+    if (!k.path || (k.op != KI_OP_EQ && k.op != KI_OP_IN) || k.value.type != KI_VALUE_TEXT || !k.value.text) continue;
+    by_path[k.path].insert(std::string(k.value.text, k.value.text_len));
+  }
+  std::vector<ScanConstraint> out;
+  for (auto& [path, values] : by_path) out.push_back({path, std::vector<std::string>(values.begin(), values.end())});
+  return out;
+}
+
 ki_rc host_table_open(ki_host_ctx_t* ctx, const ki_scan_request* request, ki_host_cursor_t** cursor) {
   auto* c = reinterpret_cast<ScanCtx*>(ctx);
   if (!c || !c->services) return KI_UNSUPPORTED;
@@ -56,6 +74,7 @@ ki_rc host_table_open(ki_host_ctx_t* ctx, const ki_scan_request* request, ki_hos
     ScanSpec spec;
     spec.table = request->table ? request->table : "";
     for (uint32_t i = 0; i < request->path_count; ++i) spec.paths.emplace_back(request->paths[i]);
+    spec.constraints = reader_constraints(*request);
     auto cur = std::make_unique<HostCursor>();
     Status st = c->services->scan_table(
         spec,

@@ -298,6 +298,7 @@ std::vector<ks::TableSpec> special_tables() {
                     {"SELECT metadata.name FROM k8s.resource('cert-manager.io/v1', 'certificates')"}};
   v.push_back(res);
   v.push_back(pod_logs_table());
+  v.push_back(connection_table());
   return v;
 }
 
@@ -320,6 +321,26 @@ ks::TableSpec pod_logs_table() {
           {{"label_selector", T::Text, "Which pods, e.g. \"app=kube-bench\"", true},
            {"namespace", T::Text, "Only this namespace (default: every namespace)", false}},
           {"SELECT pod, node, phase, length(log) FROM k8s.pod_logs('app=kube-bench')"}};
+}
+
+ks::TableSpec connection_table() {
+  using T = ks::Type;
+  return {"k8s.connection",
+          "The API server address this driver talks to, as the kubeconfig's current context (or --context) or the "
+          "in-cluster service account gives it: one row. No credential is ever in it (no token, key, certificate "
+          "or password; a user:password in the URL is masked). From a snapshot: source 'snapshot', with the address "
+          "the snapshot was taken through if it captured k8s.connection (kinspect snapshot --all, or --table "
+          "k8s.connection), else NULL.",
+          {{"source", T::Text, "kubeconfig, in-cluster or snapshot"},
+           {"server", T::Text, "The server URL (https://host:port[/prefix]); NULL from a snapshot that did not capture it"},
+           {"host", T::Text, "The URL's host: a name or an address (without [] for IPv6); NULL when the server is"},
+           {"port", T::Integer, "The URL's port (443 when it names none); NULL when the server is"},
+           {"context", T::Text, "The kubeconfig context used ('in-cluster' inside a pod); NULL when not known"},
+           {"cluster", T::Text, "The context's cluster entry; NULL in a pod and when not known"},
+           {"origin", T::Text, "Where the connection came from: the kubeconfig file(s) and context, the service "
+                               "account folder, or the snapshot's path (and where the snapshot was taken through)"}},
+          {},
+          {"SELECT source, server, context, cluster FROM k8s.connection"}};
 }
 
 std::string guess_plural(std::string_view kind) {

@@ -35,6 +35,8 @@ std::vector<kinspect::sdk::ColumnSpec> generic_columns();
 
 // Special tables.
 std::vector<kinspect::sdk::TableSpec> special_tables();
+// k8s.connection: the address the driver talks to (rows: connection.cpp).
+kinspect::sdk::TableSpec connection_table();
 
 // "pods" for "Pod": the usual English plural Kubernetes uses for kinds.
 std::string guess_plural(std::string_view kind);

@@ -1,6 +1,7 @@
 // kube-apiserver data driver: Kubernetes objects as k8s.* tables, from a live
 // cluster (as kubectl connects to it) or from a snapshot.
 #include "catalog.h"
+#include "connection.h"
 #include "http_client.h"
 #include "kubeconfig.h"
 #include "pod_logs.h"
@@ -604,6 +605,7 @@ class KubeApiserver : public ks::Plugin {
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
     std::string table(ctx.table());
     if (table == "k8s.pod_logs") return pod_logs_scan(ctx);
+    if (table == "k8s.connection") return connection_scan();
     Target t;
     t.table = table;
     if (table == "k8s.version") t.special = Target::kVersion;
@@ -675,6 +677,39 @@ class KubeApiserver : public ks::Plugin {
     if (snap_)
       throw ks::Unavailable("not captured", "a snapshot holds no pod logs: k8s.pod_logs reads them from a live API server");
     return std::make_unique<PreparedRows>(pod_log_rows(client(), req, CancelCheck(ctx)));
+  }
+
+  // Resolving the connection sends nothing: the row says where requests go.
+  std::unique_ptr<ks::Scan> connection_scan() {
+    if (snap_) {
+      std::optional<json::object> recorded = recorded_connection();
+      return ks::rows([path = snap_->path(), recorded = std::move(recorded)](ks::BatchWriter& out) {
+        write_snapshot_connection_row(path, recorded ? &*recorded : nullptr, out);
+      });
+    }
+    const Connection& live = client().connection();
+    Connection c;  // only what the row shows: no credential is copied
+    c.server = live.server, c.context = live.context, c.cluster_name = live.cluster_name, c.origin = live.origin;
+    return ks::rows([c = std::move(c)](ks::BatchWriter& out) { write_connection_row(c, out); });
+  }
+
+  // The k8s.connection row a snapshot captured, if it did.
+  std::optional<json::object> recorded_connection() {
+    Target t;
+    t.table = "k8s.connection";
+    std::string rows;
+    try {
+      auto scan = snap_->scan(t, CancelCheck(), RowOptions{});
+      ks::BatchWriter out(rows);
+      while (scan->next(out)) {
+      }
+    } catch (const ks::Unavailable&) {
+      return std::nullopt;  // not captured: the address is not known
+    }
+    // BatchWriter puts one row a line: the first line is the first row.
+    json::error_code ec;
+    json::value first = json::parse(std::string_view(rows).substr(0, rows.find('\n')), ec);
+    return !ec && first.is_object() ? std::optional<json::object>(first.as_object()) : std::nullopt;
   }
 
   ApiClient& client() {

@@ -1,4 +1,5 @@
 #include "drop_tables.h"
+#include "probe_matrix.h"
 
 #include <arpa/inet.h>
 
@@ -177,7 +178,7 @@ ks::TableSpec tcp_probe_spec() {
 }
 
 std::vector<ks::TableSpec> table_specs() {
-  return {drops_spec(), stacks_spec(), tcp_probe_spec(), dns_probe_spec(), http_probe_spec()};
+  return {drops_spec(), stacks_spec(), tcp_probe_spec(), dns_probe_spec(), http_probe_spec(), probe_matrix_spec()};
 }
 
 void write_tcp_probe(const TcpProbe& p, std::chrono::milliseconds timeout, ks::BatchWriter& out) {

@@ -3,7 +3,8 @@
 // window and served as table functions: net.drops(duration, netns) and
 // net.drop_stacks(duration, netns); and what happens now when this node
 // connects somewhere: net.tcp_probe(host, port, timeout), net.dns_probe(name,
-// server, type, timeout) and net.http_probe(url, timeout, verify, ca_file).
+// server, type, timeout), net.http_probe(url, timeout, verify, ca_file) and
+// net.probe_matrix(timeout, budget, concurrency) over the cluster's addresses.
 // See docs/network.md.
 #include <kinspect/sdk.hpp>
 
@@ -14,6 +15,8 @@
 #include "capture.h"
 #include "drop_tables.h"
 #include "kallsyms.h"
+#include "host_tables.h"
+#include "probe_matrix.h"
 #include "probe_tables.h"
 
 namespace ks = kinspect::sdk;
@@ -105,6 +108,30 @@ std::unique_ptr<ks::Scan> http_probe_scan(const ks::ScanContext& ctx) {
   return ks::rows([p = std::move(p), timeout = o.timeout](ks::BatchWriter& out) { write_http_probe(p, timeout, out); });
 }
 
+// Reads its targets through the host, then probes them all within the
+// budget; every target is a row, probed or not.
+std::unique_ptr<ks::Scan> probe_matrix_scan(const ks::ScanContext& ctx) {
+  MatrixOptions o;
+  o.timeout = timeout_arg(ctx, 0, o.timeout, "net.probe_matrix: timeout");
+  if (ctx.arg_count() > 1 && !ctx.arg(1).is_null()) o.budget = parse_window(ctx.arg(1), std::chrono::seconds(300), "net.probe_matrix: budget");
+  if (ctx.arg_count() > 2 && !ctx.arg(2).is_null()) {
+    if (!ctx.arg(2).is_int() || ctx.arg(2).integer() < 1 || ctx.arg(2).integer() > 4096)
+      throw std::runtime_error("net.probe_matrix: concurrency must be an integer from 1 to 4096");
+    o.concurrency = static_cast<size_t>(ctx.arg(2).integer());
+  }
+  std::vector<MatrixTarget> targets;
+  try {
+    targets = matrix_targets([&ctx](const std::string& table, const std::vector<std::string>& paths,
+                                    const std::vector<std::pair<std::string, std::string>>& equals) {
+      return read_table(ctx, TableRead{table, paths, equals});
+    });
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("net.probe_matrix needs the cluster's tables (kube-apiserver plugin, a kubeconfig or in a pod): ") + e.what());
+  }
+  probe_matrix(targets, o, [&ctx] { return ctx.cancelled(); });
+  return ks::rows([targets = std::move(targets), o](ks::BatchWriter& out) { write_probe_matrix(targets, o, out); });
+}
+
 // net.drops in batches of a few MiB: a full key map is many rows.
 class DropRows final : public ks::Scan {
  public:
@@ -139,6 +166,7 @@ class DropTracerDriver : public ks::Plugin {
     if (table == "net.tcp_probe") return tcp_probe_scan(ctx);
     if (table == "net.dns_probe") return dns_probe_scan(ctx, settings_);
     if (table == "net.http_probe") return http_probe_scan(ctx);
+    if (table == "net.probe_matrix") return probe_matrix_scan(ctx);
     if (table != "net.drops" && table != "net.drop_stacks") throw std::runtime_error("network-ebpf: no table " + table);
     std::chrono::milliseconds duration{5000};
     std::string netns;
@@ -181,5 +209,6 @@ class DropTracerDriver : public ks::Plugin {
 
 KINSPECT_PLUGIN(network_ebpf::DropTracerDriver, "network-ebpf", "1.0.0",
                 "Packet drops traced in the kernel with eBPF (skb:kfree_skb, libbpf CO-RE): why, where, in which "
-                "namespace and of which flow packets die (net.drops, net.drop_stacks); TCP connect probes (net.tcp_probe)",
+                "namespace and of which flow packets die (net.drops, net.drop_stacks); TCP, DNS and HTTP probes (net.tcp_probe, "
+                "net.dns_probe, net.http_probe) and the cluster's probe matrix (net.probe_matrix)",
                 KI_KIND_DRIVER)

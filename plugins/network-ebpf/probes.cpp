@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/probe.h"
 
@@ -58,6 +59,14 @@ void classify(TcpProbe& p, int err) {
   else p.result = "error";
 }
 
+// A finished connect's outcome as an errno (0: connected).
+int connect_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
 // The connect's outcome as an errno: 0 connected, ETIMEDOUT past the deadline.
 int await_connect(int fd, std::chrono::milliseconds timeout) {
   pollfd pfd{fd, POLLOUT, 0};
@@ -66,10 +75,31 @@ int await_connect(int fd, std::chrono::milliseconds timeout) {
   while (n < 0 && errno == EINTR);
   if (n == 0) return ETIMEDOUT;
   if (n < 0) return errno;
-  int err = 0;
-  socklen_t len = sizeof err;
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  return err;
+  return connect_error(fd);
+}
+
+// Starts a non-blocking connect to the first address `host` resolves to,
+// the lookup bounded by `deadline`. Returns the socket (-1 when the probe
+// is already over: `p` then holds its outcome) with p.address set.
+int start_connect(TcpProbe& p, std::chrono::steady_clock::time_point deadline, int& err) {
+  Resolved res = resolve(p.host, p.port, deadline);
+  if (res.result != "ok") {
+    p.result = res.result, p.error = res.error;
+    return -1;
+  }
+  const auto* sa = reinterpret_cast<const sockaddr*>(&res.addresses[0]);
+  p.address = address_text(sa);
+  int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  err = fd < 0 ? errno : 0;
+  if (fd >= 0 && ::connect(fd, sa, res.lengths[0]) != 0) err = errno;
+  if (fd >= 0 && err == EINPROGRESS) return fd;
+  if (fd >= 0) ::close(fd);
+  classify(p, err);
+  return -1;
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -113,23 +143,87 @@ TcpProbe tcp_probe(const std::string& host, uint16_t port, std::chrono::millisec
   p.host = host;
   p.port = port;
   const auto start = std::chrono::steady_clock::now();
-  Resolved res = resolve(host, port, start + timeout);
-  if (res.result != "ok") {
-    p.result = res.result, p.error = res.error;
-    p.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return p;
+  int err = 0;
+  int fd = start_connect(p, start + timeout, err);
+  if (fd >= 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(start + timeout - std::chrono::steady_clock::now());
+    err = await_connect(fd, std::max(left, std::chrono::milliseconds(0)));
+    ::close(fd);
+    classify(p, err);
   }
-  const auto* sa = reinterpret_cast<const sockaddr*>(&res.addresses[0]);
-  p.address = address_text(sa);
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(start + timeout - std::chrono::steady_clock::now());
-  int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int err = fd < 0 ? errno : 0;
-  if (fd >= 0 && ::connect(fd, sa, res.lengths[0]) != 0)
-    err = errno == EINPROGRESS ? await_connect(fd, std::max(left, std::chrono::milliseconds(0))) : errno;
-  p.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  if (fd >= 0) ::close(fd);
-  classify(p, err);
+  p.latency_ms = ms_since(start);
   return p;
+}
+
+namespace {
+
+// The connects in flight of tcp_probe_all: at most `concurrency` sockets.
+struct InFlight {
+  int fd;
+  size_t index;
+  std::chrono::steady_clock::time_point start, deadline;
+};
+
+// Waits (at most 100 ms, so a cancel is seen) for any connect to finish, and
+// settles those that did or whose deadline passed.
+void settle(std::vector<InFlight>& flying, std::vector<TcpProbe>& out) {
+  const auto now = std::chrono::steady_clock::now();
+  auto first = std::min_element(flying.begin(), flying.end(), [](auto& a, auto& b) { return a.deadline < b.deadline; })->deadline;
+  auto wait = std::clamp<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(first - now).count() + 1, 0, 100);
+  std::vector<pollfd> fds;
+  for (const InFlight& f : flying) fds.push_back({f.fd, POLLOUT, 0});
+  int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+  if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+  const auto after = std::chrono::steady_clock::now();
+  size_t kept = 0;
+  for (size_t i = 0; i < flying.size(); ++i) {
+    InFlight& f = flying[i];
+    int err = -1;
+    if (n > 0 && fds[i].revents) err = connect_error(f.fd);
+    else if (after >= f.deadline) err = ETIMEDOUT;
+    if (err < 0) {
+      flying[kept++] = f;
+      continue;
+    }
+    ::close(f.fd);
+    classify(out[f.index], err);
+    out[f.index].latency_ms = ms_since(f.start);
+  }
+  flying.resize(kept);
+}
+
+}  // namespace
+
+std::vector<TcpProbe> tcp_probe_all(const std::vector<TcpProbe>& targets, const ProbeBounds& b) {
+  std::vector<TcpProbe> out = targets;
+  std::vector<InFlight> flying;
+  const size_t concurrency = std::max<size_t>(1, b.concurrency);
+  size_t next = 0;
+  std::string stopped;  // why the rest were not started
+  try {
+    while (true) {
+      while (stopped.empty() && next < out.size() && flying.size() < concurrency) {
+        if (b.cancelled && b.cancelled()) stopped = "the run was cancelled before this target was probed";
+        else if (std::chrono::steady_clock::now() >= b.stop_starting) stopped = b.stop_reason;
+        if (!stopped.empty()) break;
+        TcpProbe& p = out[next];
+        const auto start = std::chrono::steady_clock::now();
+        int err = 0;
+        int fd = start_connect(p, start + b.timeout, err);
+        if (fd >= 0) flying.push_back({fd, next, start, start + b.timeout});
+        else p.latency_ms = ms_since(start);
+        ++next;
+      }
+      if (flying.empty() && (next == out.size() || !stopped.empty())) break;
+      if (!flying.empty()) settle(flying, out);
+      if (b.cancelled && b.cancelled() && stopped.empty()) stopped = "the run was cancelled before this target was probed";
+    }
+  } catch (...) {
+    for (const InFlight& f : flying) ::close(f.fd);
+    throw;
+  }
+  for (size_t i = next; i < out.size(); ++i) out[i].result = "not-probed", out[i].error = stopped;
+  return out;
 }
 
 }  // namespace network_ebpf

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,22 @@ std::string address_text(const sockaddr* sa);
 // it resolves to) with a non-blocking connect bounded by `timeout`, then
 // closes; the name lookup counts against the timeout. Never throws for a network outcome: that is the result.
 TcpProbe tcp_probe(const std::string& host, uint16_t port, std::chrono::milliseconds timeout);
+
+// How far tcp_probe_all may go.
+struct ProbeBounds {
+  std::chrono::milliseconds timeout{1000};        // each connect, name lookup included
+  size_t concurrency = 256;                        // sockets connecting at once
+  std::chrono::steady_clock::time_point stop_starting = std::chrono::steady_clock::time_point::max();
+  std::string stop_reason;                         // the error of targets not started by then
+  std::function<bool()> cancelled;                 // polled at least every 100 ms
+};
+
+// Connects to every target (host and port set) as tcp_probe does, up to
+// `concurrency` at once on non-blocking sockets, and returns them in the
+// same order with their outcome. None starts after `stop_starting` or a
+// cancel: those come back with result "not-probed" and the reason in
+// error, never dropped. A name lookup (rare: node and endpoint addresses are
+// numeric) blocks the loop for up to `timeout`.
+std::vector<TcpProbe> tcp_probe_all(const std::vector<TcpProbe>& targets, const ProbeBounds& bounds);
 
 }  // namespace network_ebpf

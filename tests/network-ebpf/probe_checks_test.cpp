@@ -47,6 +47,9 @@ TEST(ProbeChecks, NetworkClusterProfileReportsDnsAndReadyzFailures) {
   api.set_readyz("[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n", 500);
   const std::string cmd = std::string(KINSPECT_BIN) + " run --profile network-cluster --snapshot " + KINSPECT_SOURCE_DIR +
                           "/examples/cluster --fail-on none --format json" +
+                          // Not the probe matrix: it would connect to the snapshot's node and
+                          // endpoint addresses (probe_matrix_test.cpp runs it on loopback).
+                          " --check 'net-cluster-dns-*' --check net-apiserver-readyz-unreachable" +
                           " --param net-cluster-dns-not-answering.server=127.0.0.1:" + std::to_string(closed) +
                           " --param net-cluster-dns-slow.server=" + dns.address() + " --param net-cluster-dns-slow.name=slow.test" +
                           " --param net-apiserver-readyz-unreachable.url=" + api.url() + "/readyz";

@@ -208,12 +208,18 @@ typedef struct ki_host_api {
    * KI_CANCELLED. Required: always present. Threading: any thread. */
   ki_bool (*cancelled)(ki_host_ctx_t* ctx);
 
-  /* For native checks: read another table through the host, in batches.
-   * table_open returns KI_OK and a cursor, or KI_ERROR with the message
-   * retrievable from host_last_error(ctx). table_next fills `batch` (same
-   * format as scan_next; valid until the next call on the cursor) and returns
-   * KI_OK, or KI_EOF when done. table_close frees the cursor.
-   * Required: present in every host; may return KI_UNSUPPORTED outside a check. */
+  /* For native checks and for scans (a table function whose rows come from
+   * other tables' rows): read another table through the host, in batches,
+   * with the ctx of the check or scan request, while it is open. The
+   * request's table and paths are used, and its KI_OP_EQ / KI_OP_IN text
+   * constraints are passed on to the table's driver, which may ignore them:
+   * the reader filters the rows itself. table_open returns KI_OK and a
+   * cursor, or KI_ERROR with the message retrievable from
+   * host_last_error(ctx). table_next fills `batch` (same format as
+   * scan_next; valid until the next call on the cursor) and returns KI_OK,
+   * or KI_EOF when done. table_close frees the cursor.
+   * Required: present in every host; may return KI_UNSUPPORTED where the
+   * host serves no tables. */
   ki_rc (*table_open)(ki_host_ctx_t* ctx, const ki_scan_request* request, ki_host_cursor_t** cursor);
   ki_rc (*table_next)(ki_host_cursor_t* cursor, ki_host_buf* batch);
   void (*table_close)(ki_host_cursor_t* cursor);

@@ -321,6 +321,72 @@ class Host {
   const ki_host_api* api_;
 };
 
+// Reads a table through the host, in batches: see ScanContext::read and
+// CheckContext::read.
+class TableReader {
+ public:
+  TableReader(const ki_host_api* api, ki_host_cursor_t* cursor) : api_(api), cursor_(cursor) {}
+  TableReader(TableReader&& o) noexcept : api_(o.api_), cursor_(std::exchange(o.cursor_, nullptr)) {}
+  TableReader(const TableReader&) = delete;
+  ~TableReader() {
+    if (cursor_) api_->table_close(cursor_);
+  }
+  // Next batch of rows (JSON objects separated by whitespace); false at end.
+  bool next(std::string_view& batch) {
+    if (!cursor_ || done_) return false;
+    ki_host_buf b{nullptr, 0};
+    ki_rc rc = api_->table_next(cursor_, &b);
+    if (rc == KI_EOF) done_ = true;
+    else if (rc != KI_OK) throw std::runtime_error("reading table failed");
+    batch = std::string_view(b.ptr ? b.ptr : "", b.len);
+    return !done_ || b.len > 0;
+  }
+
+ private:
+  const ki_host_api* api_;
+  ki_host_cursor_t* cursor_;
+  bool done_ = false;
+};
+
+namespace detail {
+// Opens `table` through the host for the scan or check whose context is
+// `ctx`: whole rows unless `paths` are given; `equals` (path = 'text') are
+// sent as constraints the driver may narrow its fetch by. Throws "cannot
+// read table T: <the host's reason>".
+inline TableReader open_table(const Host& host, ki_host_ctx_t* ctx, const std::string& table,
+                              const std::vector<std::string>& paths,
+                              const std::vector<std::pair<std::string, std::string>>& equals) {
+  std::vector<const char*> p;
+  for (const auto& s : paths) p.push_back(s.c_str());
+  std::vector<ki_constraint> c;
+  for (const auto& [path, value] : equals) {
+    ki_constraint k{};
+    k.path = path.c_str();
+    k.op = KI_OP_EQ;
+    k.value.type = KI_VALUE_TEXT;
+    k.value.text = value.data();
+    k.value.text_len = value.size();
+    c.push_back(k);
+  }
+  ki_scan_request r{};
+  r.struct_size = sizeof r;
+  r.table = table.c_str();
+  r.paths = p.data();
+  r.path_count = static_cast<uint32_t>(p.size());
+  r.constraints = c.data();
+  r.constraint_count = static_cast<uint32_t>(c.size());
+  r.ctx = ctx;
+  ki_host_cursor_t* cur = nullptr;
+  const ki_host_api* api = host.api();
+  ki_rc rc = api && api->table_open ? api->table_open(ctx, &r, &cur) : KI_UNSUPPORTED;
+  if (rc != KI_OK) {
+    const char* e = rc == KI_ERROR && api->host_last_error ? api->host_last_error(ctx) : nullptr;
+    throw std::runtime_error("cannot read table " + table + ": " + (e ? e : "the host serves no tables here"));
+  }
+  return TableReader(api, cur);
+}
+}  // namespace detail
+
 // What the host asks of one scan: table, arguments, projection, constraints.
 class ScanContext {
  public:
@@ -374,36 +440,19 @@ class ScanContext {
   bool cancelled() const { return host_.api()->cancelled && host_.api()->cancelled(req_.ctx) != 0; }
   const Host& host() const { return host_; }
   const ki_scan_request& request() const { return req_; }
+  // Reads another table through the host while this scan is open (a table
+  // function whose rows come from other tables' rows): whole rows unless
+  // `paths` are given; `equals` (path = 'text') let the driver fetch less,
+  // but it may ignore them, so filter the rows too. Valid only inside
+  // Plugin::scan(), while the request is.
+  TableReader read(const std::string& table, const std::vector<std::string>& paths = {},
+                   const std::vector<std::pair<std::string, std::string>>& equals = {}) const {
+    return detail::open_table(host_, req_.ctx, table, paths, equals);
+  }
 
  private:
   const Host& host_;
   const ki_scan_request& req_;
-};
-
-// Reads a table through the host, for native checks.
-class TableReader {
- public:
-  TableReader(const ki_host_api* api, ki_host_cursor_t* cursor) : api_(api), cursor_(cursor) {}
-  TableReader(TableReader&& o) noexcept : api_(o.api_), cursor_(std::exchange(o.cursor_, nullptr)) {}
-  TableReader(const TableReader&) = delete;
-  ~TableReader() {
-    if (cursor_) api_->table_close(cursor_);
-  }
-  // Next batch of rows (JSON objects separated by whitespace); false at end.
-  bool next(std::string_view& batch) {
-    if (!cursor_ || done_) return false;
-    ki_host_buf b{nullptr, 0};
-    ki_rc rc = api_->table_next(cursor_, &b);
-    if (rc == KI_EOF) done_ = true;
-    else if (rc != KI_OK) throw std::runtime_error("reading table failed");
-    batch = std::string_view(b.ptr ? b.ptr : "", b.len);
-    return !done_ || b.len > 0;
-  }
-
- private:
-  const ki_host_api* api_;
-  ki_host_cursor_t* cursor_;
-  bool done_ = false;
 };
 
 class CheckContext {
@@ -413,22 +462,9 @@ class CheckContext {
   std::string_view params_json() const { return req_.params_json ? req_.params_json : "{}"; }
   bool cancelled() const { return host_.api()->cancelled && host_.api()->cancelled(req_.ctx) != 0; }
   // Opens a table through the host (whole rows unless paths are given).
-  TableReader read(const std::string& table, const std::vector<std::string>& paths = {}) const {
-    std::vector<const char*> p;
-    for (const auto& s : paths) p.push_back(s.c_str());
-    ki_scan_request r{};
-    r.struct_size = sizeof r;
-    r.table = table.c_str();
-    r.paths = p.data();
-    r.path_count = static_cast<uint32_t>(p.size());
-    r.ctx = req_.ctx;
-    ki_host_cursor_t* cur = nullptr;
-    const ki_host_api* api = host_.api();
-    if (!api->table_open || api->table_open(req_.ctx, &r, &cur) != KI_OK) {
-      const char* e = api->host_last_error ? api->host_last_error(req_.ctx) : nullptr;
-      throw std::runtime_error("cannot read table " + table + ": " + (e ? e : "unsupported"));
-    }
-    return TableReader(api, cur);
+  TableReader read(const std::string& table, const std::vector<std::string>& paths = {},
+                   const std::vector<std::pair<std::string, std::string>>& equals = {}) const {
+    return detail::open_table(host_, req_.ctx, table, paths, equals);
   }
   const Host& host() const { return host_; }
 
