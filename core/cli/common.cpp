@@ -45,8 +45,9 @@ void add_source_options(po::options_description& desc) {
        "--with sonobuoy=results.tar.gz; TOOL is an adapter plugin ('kinspect plugins list'), "
        "PATH its output file, a folder of per-node outputs or a tarball; TOOL alone reads the results from "
        "the live cluster where the adapter says they are (--with kube-bench: the logs of its Job's pods, "
-       "app=kube-bench, read with GETs of pods/log; tools with no live source say what to pass instead). "
-       "Only then do that tool's checks run (docs/adapters.md)");
+       "app=kube-bench, read with GETs of pods/log; tools with no live source say what to pass instead); "
+       "TOOL=run runs the tool on this machine and reads what it prints (--with kube-bench=run: kube-bench "
+       "--json, kube-bench on PATH). Only then do that tool's checks run (docs/adapters.md)");
 }
 
 void add_check_options(po::options_description& desc) {
@@ -132,10 +133,17 @@ static std::vector<std::pair<std::string, std::string>> parse_with(const po::var
   return out;
 }
 
+// --with TOOL=run: run the tool here, unless a file named "run" is meant.
+static bool run_here(const std::string& path) {
+  std::error_code ec;
+  return path == "run" && !std::filesystem::exists(path, ec);
+}
+
 std::vector<SnapshotInput> with_inputs(const po::variables_map& vm) {
   std::vector<SnapshotInput> out;
   for (const auto& [tool, path] : parse_with(vm))
-    if (!path.empty()) out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string(), {}});
+    if (!path.empty() && !run_here(path))
+      out.push_back({tool, std::filesystem::absolute(path).lexically_normal().string(), {}});
   return out;
 }
 
@@ -164,6 +172,7 @@ static void add_with_settings(const po::variables_map& vm, std::map<std::string,
     if (!seen.insert(tool).second) throw po::error("--with " + tool + " is given twice; pass one PATH per tool");
     json::object& settings = config[tool];
     if (path.empty()) settings["live"] = true;
+    else if (run_here(path)) settings["run"] = true;  // the adapter runs it (and says so when it cannot)
     else settings["input"] = std::filesystem::absolute(path).lexically_normal().string();
   }
   // --with on the command line wins over what the snapshot carries.

@@ -6,7 +6,10 @@
 // the namespace itself between fork and exec.
 #pragma once
 
+#include "common/subprocess.h"
+
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,18 +48,13 @@ class NetnsScope {
   int saved_ = -1;
 };
 
-struct ToolResult {
-  int exit_code = -1;  // the exit status, or 128 + signal
-  std::string out;
-  std::string err;
-};
-
-// Runs argv[0] (searched in PATH) with argv, in namespace `ns`, capturing
-// stdout (at most `cap` bytes) and stderr. Throws std::runtime_error when the
-// tool cannot be started ("iptables-save: not found in PATH"), the namespace
-// cannot be entered, the output is too large or the tool runs past `timeout`
-// (then it is killed).
-ToolResult run_tool(const std::vector<std::string>& argv, const NetnsFd& ns, size_t cap,
-                    std::chrono::milliseconds timeout);
+// The tools run in a namespace: plugin_common::run_tool with its fd.
+using plugin_common::ToolResult;
+inline ToolResult run_tool(const std::vector<std::string>& argv, const NetnsFd& ns, size_t cap,
+                           std::chrono::milliseconds timeout) {
+  if (!plugin_common::in_path(argv.at(0)))
+    throw std::runtime_error(argv[0] + ": not found in PATH (install it, or give a saved dump)");
+  return plugin_common::run_tool(argv, ns.fd(), cap, timeout);
+}
 
 }  // namespace network

@@ -393,3 +393,45 @@ TEST(AdaptersCli, PopeyeIssueOnTheSameContainerIsOneEntry) {
 
 }  // namespace
 }  // namespace adapters_test
+
+namespace adapters_test {
+namespace {
+
+// --with kube-bench=run runs `kube-bench --json` on this machine. kube-bench
+// is not packaged in Debian, so the kube-bench on PATH here is a stand-in
+// that prints a real kube-bench output (the DefectDojo CIS 1.6 scan) when
+// called as kube-bench is; the output names this machine's node
+// ($NODE_NAME), so the node checks pair with it.
+TEST(AdaptersCli, KubeBenchRunOnThisMachine) {
+  const fs::path dir = fs::temp_directory_path() / ("kinspect-kb-run-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "bin");
+  write(dir / "bin/kube-bench", "#!/bin/sh\n[ \"$1\" = --json ] || { echo \"unexpected arguments: $*\" >&2; exit 2; }\nexec cat " +
+                                    sh_quote(kKubeBench) + "\n");
+  fs::permissions(dir / "bin/kube-bench", fs::perms::owner_all);
+  const std::string cmd = std::string(KINSPECT_BIN) + " run --snapshot " +
+                          sh_quote(std::string(KINSPECT_SOURCE_DIR) + "/examples/cluster") + " --plugin-dir " + PLUGIN_DIR +
+                          " --with kube-bench=run --check 'kube-bench-*' --format json --fail-on none";
+  auto r = run_command("NODE_NAME=kind-worker PATH=" + sh_quote((dir / "bin").string()) + ":$PATH " + cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto checks = checks_by_id(json::parse(r.out));
+  const json::array& failed = checks["kube-bench-failed"].at("findings").as_array();
+  EXPECT_EQ(failed.size(), kube_bench_fails(kKubeBench));
+  for (const auto& f : failed) EXPECT_EQ(f.at("object"), "node/kind-worker");
+
+  // Not installed: not checked, saying so; never passed.
+  auto missing = run_command("PATH=/usr/bin:/bin " + cmd);
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+  auto none = checks_by_id(json::parse(missing.out));
+  EXPECT_NE(none["kube-bench-failed"].at("status"), "pass");
+  EXPECT_NE(json::serialize(none["kube-bench-failed"]).find("kube-bench is not in PATH"), std::string::npos)
+      << json::serialize(none["kube-bench-failed"]);
+
+  // A tool kinspect does not run says what to pass instead.
+  auto polaris = run_command(kinspect_run("--with polaris=run --check 'polaris-*'"));
+  EXPECT_EQ(polaris.exit_code, 3);
+  EXPECT_NE(polaris.out.find("kinspect does not run polaris"), std::string::npos) << polaris.out;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace adapters_test

@@ -1,12 +1,19 @@
 #include "adapter.h"
 
+#include "common/subprocess.h"
+#include "common/text.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -40,6 +47,9 @@ Settings parse_settings(std::string_view tool, std::string_view config_json,
     } else if (key == "live_annotation") {
       if (!value.is_string()) throw std::runtime_error(s.tool + ": setting live_annotation must be text");
       s.live_annotation = value.as_string();
+    } else if (key == "run") {
+      if (!value.is_bool()) throw std::runtime_error(s.tool + ": setting run must be true or false");
+      s.run = value.as_bool();
     } else if (key == "max_input_bytes") {
       if (!value.is_int64() || value.as_int64() <= 0)
         throw std::runtime_error(s.tool + ": setting max_input_bytes must be a positive integer, got " + json::serialize(value));
@@ -210,6 +220,28 @@ class RowsScan final : public ks::Scan {
   size_t next_ = 0;
 };
 
+// What --with TOOL=run may take: kube-bench runs a whole benchmark in tens
+// of seconds.
+constexpr std::chrono::seconds kRunTimeout{600};
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+// The node this machine is, for the output of a tool run here: $NODE_NAME (a
+// DaemonSet sets it from spec.nodeName), else the host name in lower case,
+// as the node plugin names it.
+std::string this_node_name() {
+  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || !*host) return "localhost";
+  std::string name = host;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
 }  // namespace
 
 std::unique_ptr<ks::Scan> scan_rows(Rows rows) { return std::make_unique<RowsScan>(std::move(rows)); }
@@ -224,6 +256,10 @@ std::vector<ks::SettingSpec> AdapterPlugin::settings() const {
       {"input", ks::Type::Text, "null", input_doc_},
       {"max_input_bytes", ks::Type::Integer, "null", "the most bytes read from one input file"}};
   if (live_.own) out.push_back({"live", ks::Type::Boolean, "false", "read the tool's results from the live cluster (--with TOOL)"});
+  out.push_back({"run", ks::Type::Boolean, "false",
+                 live_.run.empty() ? "not supported: " + settings_.tool + " is not run by kinspect; pass its output"
+                                   : "run `" + join_words(live_.run) + "` on this machine and read its output (--with " +
+                                         settings_.tool + "=run)"});
   if (!live_.pods.empty()) {
     out.push_back({"live_pods", ks::Type::Text, json::serialize(json::value(live_.pods)),
                    "--with " + settings_.tool + " alone reads the " + (live_.annotation.empty() ? "logs" : "annotation " + live_.annotation) +
@@ -238,8 +274,37 @@ std::vector<ks::SettingSpec> AdapterPlugin::settings() const {
   return out;
 }
 
+AdapterPlugin::~AdapterPlugin() {
+  std::error_code ec;
+  if (!run_folder_.empty()) fs::remove_all(run_folder_, ec);
+}
+
+void AdapterPlugin::run_tool_once() {
+  if (!run_folder_.empty()) return;
+  if (live_.run.empty())
+    throw std::runtime_error("--with " + settings_.tool + "=run: kinspect does not run " + settings_.tool +
+                             "; pass its output as --with " + settings_.tool + "=PATH (" + input_doc_ + ")");
+  const std::string cmd = join_words(live_.run);
+  if (!plugin_common::in_path(live_.run[0]))
+    throw std::runtime_error("--with " + settings_.tool + "=run: " + live_.run[0] +
+                             " is not in PATH; install it, or pass its output as --with " + settings_.tool + "=PATH");
+  plugin_common::ToolResult r =
+      plugin_common::run_tool(live_.run, -1, static_cast<size_t>(settings_.max_input_bytes), kRunTimeout);
+  if (r.out.find_first_not_of(" \t\r\n") == std::string::npos) {
+    std::string err(plugin_common::trim(r.err));
+    throw std::runtime_error("--with " + settings_.tool + "=run: `" + cmd + "` printed nothing (exit code " +
+                             std::to_string(r.exit_code) + (err.empty() ? "" : ": " + err.substr(0, 2000)) + ")");
+  }
+  std::string dir = (fs::temp_directory_path() / "kinspect-run-XXXXXX").string();
+  if (!::mkdtemp(dir.data())) throw std::runtime_error("cannot create a temporary folder: " + std::string(std::strerror(errno)));
+  run_folder_ = dir;
+  std::ofstream(fs::path(dir) / (this_node_name() + ".json"), std::ios::binary) << r.out;
+  settings_.input = dir;
+}
+
 std::unique_ptr<ks::Scan> AdapterPlugin::scan(const ks::ScanContext& ctx) {
   std::string_view table = ctx.table();
+  if (settings_.run) run_tool_once();
   if (!settings_.live_unavailable.empty())
     throw ks::Unavailable("no live results", std::string(table) + ": --with " + settings_.tool + ": " + settings_.live_unavailable);
   if (!settings_.input.empty()) return scan_rows(rows(table));

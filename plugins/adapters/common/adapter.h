@@ -36,6 +36,7 @@ struct Settings {
   // annotation` of the `pods`: then each input file is one pod's annotation
   // value (named <namespace>_<pod>.json), not the tool's usual output.
   std::string live_annotation;
+  bool run = false;  // --with TOOL=run: run the tool on this machine and read what it prints
   int64_t max_input_bytes = kDefaultMaxInputBytes;
   json::object extra;  // settings the adapter declares beyond these
 };
@@ -127,6 +128,9 @@ struct LiveSource {
   // With `pods`: the host reads this annotation of those pods (setting
   // `live_annotation`, a GET of the pod list) instead of their logs.
   std::string annotation;
+  // The command that runs the tool on this machine and prints its results
+  // (setting `run`, --with TOOL=run): argv[0] is searched in PATH.
+  std::vector<std::string> run;
 };
 
 // The base of every adapter: settings, the "no input" rule, and one method
@@ -140,6 +144,7 @@ class AdapterPlugin : public ks::Plugin {
   // What --set TOOL.KEY accepts (ABI 1.1): input, max_input_bytes, the
   // LiveSource's keys and the adapter's own; the host refuses any other.
   std::vector<ks::SettingSpec> settings() const override;
+  ~AdapterPlugin() override;
 
  protected:
   const Settings& config() const { return settings_; }
@@ -150,7 +155,12 @@ class AdapterPlugin : public ks::Plugin {
   virtual Rows live_rows(std::string_view table);
 
  private:
+  // --with TOOL=run: runs LiveSource::run once and makes its output the
+  // input, <node>.json in a private folder (the node this machine is).
+  void run_tool_once();
+
   Settings settings_;
+  std::string run_folder_;  // made by run_tool_once, removed with the plugin
   std::string input_doc_;
   std::vector<std::string> extra_keys_;
   LiveSource live_;

@@ -89,9 +89,10 @@ ks::TableSpec results_table() {
 class KubeBench final : public AdapterPlugin {
  public:
   // kube-bench runs as a Job and prints its results; its job*.yaml manifests
-  // label the pods app=kube-bench.
+  // label the pods app=kube-bench. On a node, --with kube-bench=run runs it
+  // there: with no target named it detects the node's components itself.
   KubeBench(const ks::Host&, std::string_view config)
-      : AdapterPlugin("kube-bench", config, kInputDoc, {}, LiveSource{false, "app=kube-bench"}) {}
+      : AdapterPlugin("kube-bench", config, kInputDoc, {}, LiveSource{false, "app=kube-bench", "", {"kube-bench", "--json"}}) {}
   std::vector<ks::TableSpec> tables() const override { return {controls_table(), sections_table(), results_table()}; }
 
  protected:
