@@ -231,13 +231,20 @@ TEST_F(Netns, LinkCountersSeeDropsRiseWhileTheyHappen) {
       "ip netns exec " + ns().a() + " python3 -c \"import socket,time\n"
       "s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('kn-va', 0))\n"
       "f=bytes.fromhex('ffffffffffff020000000001' '88b5') + bytes(46)\n"
-      "end=time.time()+6\n"
+      "end=time.time()+15\n"
       "while time.time() < end:\n"
       "  s.send(f); time.sleep(0.002)\n\" >/dev/null 2>&1 & echo $!";
   auto started = run_command(sender);
   const int pid = std::atoi(started.out.c_str());
   ASSERT_GT(pid, 0) << started.err;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The window opens only once frames flow: on a loaded machine the sender's
+  // start can take longer than the window.
+  auto rx_dropped = [&] {
+    return std::atoll(run_command("ip netns exec " + b + " cat /sys/class/net/kn-vb/statistics/rx_dropped").out.c_str());
+  };
+  const long long first = rx_dropped();
+  for (int i = 0; i < 100 && rx_dropped() == first; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GT(rx_dropped(), first) << "the sender's frames never reached kn-vb within 10 s";
   auto r = run_command(std::string(KINSPECT_BIN) + " run --profile network-drops --check net-link-drops-rising --plugin-dir " +
                        PLUGIN_DIR + " --param net-link-drops-rising.window=2s --set network.netns=" + b +
                        " --format json --fail-on none");
