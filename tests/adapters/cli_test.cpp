@@ -405,6 +405,7 @@ namespace {
 TEST(AdaptersCli, KubeBenchRunOnThisMachine) {
   const fs::path dir = fs::temp_directory_path() / ("kinspect-kb-run-" + std::to_string(::getpid()));
   fs::create_directories(dir / "bin");
+  fs::create_directories(dir / "broken");
   write(dir / "bin/kube-bench", "#!/bin/sh\n[ \"$1\" = --json ] || { echo \"unexpected arguments: $*\" >&2; exit 2; }\nexec cat " +
                                     sh_quote(kKubeBench) + "\n");
   fs::permissions(dir / "bin/kube-bench", fs::perms::owner_all);
@@ -425,6 +426,16 @@ TEST(AdaptersCli, KubeBenchRunOnThisMachine) {
   EXPECT_NE(none["kube-bench-failed"].at("status"), "pass");
   EXPECT_NE(json::serialize(none["kube-bench-failed"]).find("kube-bench is not in PATH"), std::string::npos)
       << json::serialize(none["kube-bench-failed"]);
+
+  // A run that fails is not repeated for each table the query reads.
+  write(dir / "broken/kube-bench", "#!/bin/sh\necho ran >> " + sh_quote((dir / "runs").string()) + "\necho 'no config' >&2\nexit 1\n");
+  fs::permissions(dir / "broken/kube-bench", fs::perms::owner_all);
+  auto broken = run_command("PATH=" + sh_quote((dir / "broken").string()) + ":$PATH " + std::string(KINSPECT_BIN) +
+                            " query --plugin-dir " + PLUGIN_DIR + " --with kube-bench=run --no-isolation "
+                            "\"SELECT count(*) FROM kubebench.results r, kubebench.controls c\"");
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_NE(broken.err.find("printed nothing (exit code 1: no config)"), std::string::npos) << broken.err;
+  EXPECT_EQ(slurp((dir / "runs").string()), "ran\n") << "kube-bench ran once for two tables";
 
   // A tool kinspect does not run says what to pass instead.
   auto polaris = run_command(kinspect_run("--with polaris=run --check 'polaris-*'"));

@@ -281,6 +281,18 @@ AdapterPlugin::~AdapterPlugin() {
 
 void AdapterPlugin::run_tool_once() {
   if (!run_folder_.empty()) return;
+  // A failed run fails every table the same way, without running the tool
+  // again (a tool that timed out would otherwise take its bound per table).
+  if (!run_error_.empty()) throw std::runtime_error(run_error_);
+  try {
+    run_tool_and_keep_output();
+  } catch (const std::exception& e) {
+    run_error_ = e.what();
+    throw;
+  }
+}
+
+void AdapterPlugin::run_tool_and_keep_output() {
   if (live_.run.empty())
     throw std::runtime_error("--with " + settings_.tool + "=run: kinspect does not run " + settings_.tool +
                              "; pass its output as --with " + settings_.tool + "=PATH (" + input_doc_ + ")");

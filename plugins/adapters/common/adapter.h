@@ -158,9 +158,11 @@ class AdapterPlugin : public ks::Plugin {
   // --with TOOL=run: runs LiveSource::run once and makes its output the
   // input, <node>.json in a private folder (the node this machine is).
   void run_tool_once();
+  void run_tool_and_keep_output();
 
   Settings settings_;
   std::string run_folder_;  // made by run_tool_once, removed with the plugin
+  std::string run_error_;   // why the run failed, for every later table
   std::string input_doc_;
   std::vector<std::string> extra_keys_;
   LiveSource live_;
