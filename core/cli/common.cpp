@@ -223,7 +223,7 @@ std::vector<SnapshotInput> settled_inputs(const std::vector<std::string>& live_t
       return x && x->is_string() ? std::string(x->as_string()) : std::string();
     };
     SnapshotInput in{tool, text("input"), {}};
-    for (const char* key : {"live_annotation", "live_unavailable"})
+    for (const char* key : kCarriedWithSettings)
       if (!text(key).empty()) in.settings[key] = text(key);
     if (!in.path.empty() || !in.settings.empty()) out.push_back(std::move(in));
   }

@@ -255,8 +255,6 @@ std::vector<std::string> snapshot_input_tools(const std::string& path) {
 }
 
 std::vector<std::pair<std::string, std::map<std::string, std::string>>> snapshot_input_settings(const std::string& path) {
-  // What settle_live_with (core/cli/live_with.cpp) decides from the cluster.
-  static const char* const kCarried[] = {"live_annotation", "live_unavailable"};
   std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
   for (const json::object& o : with_entries(path)) {
     const json::value* tool = o.if_contains("tool");
@@ -264,7 +262,7 @@ std::vector<std::pair<std::string, std::map<std::string, std::string>>> snapshot
     if (!tool || !tool->is_string() || !plain_name(std::string(tool->as_string())) || !settings || !settings->is_object())
       continue;
     std::map<std::string, std::string> kept;
-    for (const char* key : kCarried)
+    for (const char* key : kCarriedWithSettings)
       if (const json::value* v = settings->as_object().if_contains(key); v && v->is_string()) kept[key] = std::string(v->as_string());
     if (kept.empty()) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == tool->as_string(); });

@@ -44,6 +44,11 @@ std::vector<std::pair<std::string, std::string>> snapshot_inputs(const std::stri
 // adapter beyond what the capture saw.
 std::vector<std::pair<std::string, std::map<std::string, std::string>>> snapshot_input_settings(const std::string& path);
 
+// The settings of a `with` entry that a snapshot carries and a later run
+// honours: what a live read of a tool decided from the cluster
+// (core/cli/live_with.cpp). No other setting of a manifest is trusted.
+inline constexpr const char* kCarriedWithSettings[] = {"live_annotation", "live_unavailable"};
+
 // A new private (0700, mkdtemp) temporary folder, removed with the others
 // when this process (not a worker it started) ends: for --with inputs read
 // from the live cluster.
