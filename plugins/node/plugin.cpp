@@ -25,6 +25,7 @@
 #include <set>
 
 #include "common/host_fs.h"
+#include "common/node_name.h"
 #include "common/time.h"
 #include "kernel_tables.h"
 #include "parse.h"
@@ -453,15 +454,11 @@ void sysctl_row(ks::BatchWriter& out, const std::string& name, std::string_view 
   field_or_null(r, "value_int", node::parse_int(value));
 }
 
-// The name the cluster knows the node by: what the kubelet registers is the
-// host name in lower case unless overridden, which only the user or the
-// DaemonSet's downward API (NODE_NAME) can tell.
+// The name the cluster knows the node by: the setting, else the rule the
+// adapters share (plugins/common/node_name.h) over the host's own name.
 std::string NodeDriver::node_name() const {
   if (!node_name_.empty()) return node_name_;
-  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
-  std::string name = hostname();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
+  return plugin_common::node_name_from(hostname());
 }
 
 std::string NodeDriver::hostname() const {

@@ -1,5 +1,6 @@
 #include "adapter.h"
 
+#include "common/node_name.h"
 #include "common/subprocess.h"
 #include "common/text.h"
 
@@ -230,16 +231,12 @@ std::string join_words(const std::vector<std::string>& words) {
   return out;
 }
 
-// The node this machine is, for the output of a tool run here: $NODE_NAME (a
-// DaemonSet sets it from spec.nodeName), else the host name in lower case,
-// as the node plugin names it.
+// The node this machine is, for the output of a tool run here, named as the
+// node plugin names it.
 std::string this_node_name() {
-  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0 || !*host) return "localhost";
-  std::string name = host;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
+  if (::gethostname(host, sizeof host - 1) != 0 || !*host) return plugin_common::node_name_from("localhost");
+  return plugin_common::node_name_from(host);
 }
 
 }  // namespace
