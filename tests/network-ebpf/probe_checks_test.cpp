@@ -15,22 +15,15 @@
 #include <regex>
 
 #include "test_server.h"
+#include "tests/common/report_json.h"
 #include "tests/common/run_command.h"
 #include "tests/network-ebpf/dns_server.h"
 
 namespace json = boost::json;
+using kinspect::testing::messages_of;
 using kinspect::testing::run_command;
 
 namespace {
-
-// The messages of one check's findings in a JSON report, one a line.
-std::string messages_of(const json::value& report, const std::string& id) {
-  std::string out;
-  for (const auto& c : report.at("checks").as_array())
-    if (c.at("id") == json::value(id))
-      for (const auto& f : c.at("findings").as_array()) out += std::string(f.at("message").as_string()) + "\n";
-  return out;
-}
 
 }  // namespace
 

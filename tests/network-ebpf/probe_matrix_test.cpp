@@ -23,9 +23,11 @@
 #include <thread>
 
 #include "test_server.h"
+#include "tests/common/report_json.h"
 #include "tests/common/run_command.h"
 
 namespace json = boost::json;
+using kinspect::testing::messages_of;
 using kinspect::testing::run_command;
 
 namespace {
@@ -216,14 +218,6 @@ std::map<std::string, json::object> matrix(const std::string& args, const std::s
     by[key] = r;
   }
   return by;
-}
-
-std::string messages_of(const json::value& report, const std::string& id) {
-  std::string out;
-  for (const auto& c : report.at("checks").as_array())
-    if (c.at("id") == json::value(id))
-      for (const auto& f : c.at("findings").as_array()) out += std::string(f.at("message").as_string()) + "\n";
-  return out;
 }
 
 const char* kMatrixChecks[] = {"net-apiserver-lb-unreachable", "net-apiserver-endpoint-unreachable", "net-kubelet-unreachable",
