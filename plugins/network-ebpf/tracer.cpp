@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -79,10 +80,22 @@ uint64_t monotonic_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// A per-CPU map's value for every possible CPU, each slot rounded up to 8
+// bytes as the kernel lays them out.
+template <typename T>
+std::vector<T> per_cpu(int fd, uint32_t key) {
+  static_assert(sizeof(T) % 8 == 0, "per-CPU values are 8-byte aligned");
+  const int cpus = libbpf_num_possible_cpus();
+  std::vector<T> values(cpus > 0 ? static_cast<size_t>(cpus) : 0);
+  if (values.empty() || bpf_map_lookup_elem(fd, &key, values.data()) != 0) return {};
+  return values;
+}
+
 void read_counters(const drops_bpf& skel, Capture& c) {
   const int fd = bpf_map__fd(skel.maps.counters);
   uint64_t* slots[] = {&c.seen, &c.keys_full, &c.no_stack};
-  for (uint32_t i = 0; i < KEBPF_COUNTERS; ++i) bpf_map_lookup_elem(fd, &i, slots[i]);
+  for (uint32_t i = 0; i < KEBPF_COUNTERS; ++i)
+    for (uint64_t n : per_cpu<uint64_t>(fd, i)) *slots[i] += n;
 }
 
 void read_drops(const drops_bpf& skel, Capture& c) {
@@ -94,6 +107,27 @@ void read_drops(const drops_bpf& skel, Capture& c) {
     if (bpf_map_lookup_elem(fd, &next, &d.value) == 0) c.drops.push_back(d);
     key = next;
     prev = &key;
+  }
+}
+
+// Each CPU's run still open when the program was detached: its drops are in
+// no other map yet. A key the shared map already has gets the run's counts;
+// a new one is a new row while there is room, else its drops count as not kept.
+void add_open_runs(const drops_bpf& skel, Capture& c) {
+  for (const kebpf_run& run : per_cpu<kebpf_run>(bpf_map__fd(skel.maps.runs), 0)) {
+    if (run.value.packets == 0) continue;
+    auto same = [&](const DropCount& d) { return std::memcmp(&d.key, &run.key, sizeof run.key) == 0; };
+    auto it = std::find_if(c.drops.begin(), c.drops.end(), same);
+    if (it == c.drops.end() && c.drops.size() < c.options.max_keys) {
+      c.drops.push_back(DropCount{run.key, run.value});
+    } else if (it == c.drops.end()) {
+      c.keys_full += run.value.packets;
+    } else {
+      it->value.packets += run.value.packets;
+      it->value.bytes += run.value.bytes;
+      it->value.last_ns = std::max(it->value.last_ns, run.value.last_ns);
+      if (it->value.stack_id < 0) it->value.stack_id = run.value.stack_id;
+    }
   }
 }
 
@@ -128,6 +162,7 @@ Capture trace_drops(const TraceOptions& options, const std::function<bool()>& st
   c.ended = std::chrono::system_clock::now();
   read_counters(*skel, c);
   read_drops(*skel, c);
+  add_open_runs(*skel, c);
   read_stacks(*skel, c);
   return c;
 }

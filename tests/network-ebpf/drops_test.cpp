@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "core/plugin/registry.h"
@@ -170,6 +171,36 @@ TEST_F(Drops, SpoofedSourceIsAnRpFilterDrop) {
   ASSERT_TRUE(rp.first);
   EXPECT_EQ(rp.first->at("dst"), "10.78.0.1");
   EXPECT_EQ(rp.first->at("dport"), 9997);
+}
+
+// Each CPU counts its current flow on its own and adds it to the shared map
+// when another flow's drop comes: flows that take turns must still add up,
+// each under its own source port.
+TEST_F(Drops, FlowsTakingTurnsAreEachCountedWhole) {
+  auto reg = tracer_registry();
+  auto rows = trace(*reg, "net.drops", ns().a(), 6, [&] { ns().send("flows 10.78.0.1 9999 3 40"); });
+  std::map<int64_t, int64_t> by_port;
+  for (const auto& r : rows)
+    if (r.at("reason") == "NETFILTER_DROP" && r.at("dport") == 9999) by_port[r.at("sport").as_int64()] += r.at("packets").as_int64();
+  ASSERT_EQ(by_port.size(), 3u) << "one row per source port";
+  for (const auto& [port, packets] : by_port) expect_within_5_percent(packets, 40, "flow from port " + std::to_string(port));
+}
+
+// More flows than max_keys: the window keeps exactly max_keys of them, whole,
+// and never more; the rest are counted as lost (a warning), not dropped silently.
+TEST_F(Drops, TheKeyBoundKeepsThatManyFlows) {
+  auto reg = tracer_registry({{"max_keys", 16}});
+  auto rows = trace(*reg, "net.drops", ns().a(), 6, [&] { ns().send("flows 10.78.0.1 9999 40 2"); });
+  EXPECT_EQ(rows.size(), 16u);
+  // 40 flows of 2 datagrams: a kept flow has both of its own. (A stray drop
+  // of the namespace's own, such as IPv6 neighbour discovery, may take a key.)
+  size_t flows = 0;
+  for (const auto& r : rows) {
+    if (r.at("dport") != 9999) continue;
+    ++flows;
+    EXPECT_EQ(r.at("packets").as_int64(), 2) << json::serialize(r);
+  }
+  EXPECT_GE(flows, 14u);
 }
 
 TEST_F(Drops, BadArgumentsFailAtOnceNamingTheArgument) {

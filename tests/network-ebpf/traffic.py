@@ -6,6 +6,9 @@ inside a test namespace (run it with `ip netns exec`):
   traffic.py syn DST PORT COUNT         COUNT TCP SYNs, one per connection
   traffic.py flood DST PORT SECONDS     UDP datagrams as fast as one core sends them
                                         for SECONDS; prints how many were sent
+  traffic.py flows DST PORT FLOWS COUNT COUNT datagrams from each of FLOWS sockets
+                                        (source ports), taking turns: one from
+                                        each, then the next round
 
 Each SYN comes from a non-blocking connect() that is abandoned (closed)
 before the kernel's first retransmission (1 s), so exactly one SYN per
@@ -39,6 +42,16 @@ def syn(dst, port, count):
         s.close()
 
 
+def flows(dst, port, nflows, count):
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(nflows)]
+    for i in range(count):
+        for s in socks:
+            s.sendto(b"kebpf %d" % i, (dst, port))
+            time.sleep(0.001)
+    for s in socks:
+        s.close()
+
+
 def flood(dst, port, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     payload = b"x" * 64
@@ -57,6 +70,8 @@ def main():
         udp(dst, port, int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else None)
     elif kind == "syn":
         syn(dst, port, int(sys.argv[4]))
+    elif kind == "flows":
+        flows(dst, port, int(sys.argv[4]), int(sys.argv[5]))
     elif kind == "flood":
         flood(dst, port, float(sys.argv[4]))
     else:

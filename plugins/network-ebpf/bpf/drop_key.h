@@ -37,7 +37,14 @@ struct kebpf_drop_value {
   __u32 pad;
 };
 
-/* Slots of the `counters` array map. */
+/* One CPU's open run of drops of the same key (the `runs` per-CPU map). */
+struct kebpf_run {
+  struct kebpf_drop_key key;
+  struct kebpf_drop_value value;  /* packets == 0: no run open */
+  __u64 tick;                     /* jiffies when value.last_ns was read */
+};
+
+/* Slots of the `counters` per-CPU array map. */
 enum kebpf_counter {
   KEBPF_SEEN = 0,        /* drops that passed the filters */
   KEBPF_KEYS_FULL = 1,   /* drops not counted because the key map was full */

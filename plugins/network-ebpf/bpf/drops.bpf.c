@@ -2,8 +2,18 @@
  * kernel fires for every socket buffer it frees as dropped, with the reason
  * (enum skb_drop_reason) and the code location that dropped it. Each drop is
  * counted in a bounded hash map under its reason, location, namespace,
- * interface and flow, with the kernel stack of the key's first drop; user space reads the map once when the window
- * ends, so no drop ever wakes user space.
+ * interface and flow, with the kernel stack of the key's first drop; user
+ * space reads the maps once when the window ends, so no drop ever wakes user
+ * space.
+ *
+ * Cost per drop is what matters (a flood of drops runs this once per packet),
+ * so the common case touches no shared memory: drops come in runs of the same
+ * key (one flow hitting one rule), and each CPU keeps its current run in a
+ * per-CPU slot, counted with plain adds. Only when a CPU's key changes is the
+ * run added to the shared hash map; user space adds the runs still open in
+ * the slots when it reads the maps after detaching. The skb is read with
+ * direct loads (tp_btf arguments are typed kernel pointers; a fault reads
+ * as 0), not bpf_probe_read_kernel calls, except for packet bytes.
  *
  * CO-RE: the kernel structures below are minimal local declarations marked
  * preserve_access_index, so clang records each field access by name and libbpf
@@ -77,12 +87,21 @@ struct {
   __uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* Per CPU, so counting needs no atomic and no shared cache line. */
 struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, KEBPF_COUNTERS);
   __type(key, __u32);
   __type(value, __u64);
 } counters SEC(".maps");
+
+/* Each CPU's open run: a key and what it has counted since the key began. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct kebpf_run);
+} runs SEC(".maps");
 
 struct kebpf_ipv4 {
   __u8 ihl_version;
@@ -107,57 +126,107 @@ struct kebpf_ipv6 {
 #define KEBPF_ICMP 1
 #define KEBPF_ICMPV6 58
 
-static __always_inline void bump(__u32 slot) {
+static __always_inline void add(__u32 slot, __u64 n) {
   __u64 *v = bpf_map_lookup_elem(&counters, &slot);
-  if (v) __sync_fetch_and_add(v, 1);
+  if (v) *v += n;
 }
 
 static __always_inline __u32 netns_of(struct sk_buff *skb, struct net_device *dev) {
-  if (dev) return BPF_CORE_READ(dev, nd_net.net, ns.inum);
-  struct sock *sk = BPF_CORE_READ(skb, sk);
-  if (sk) return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+  if (dev) return dev->nd_net.net->ns.inum;
+  struct sock *sk = skb->sk;
+  if (sk) return sk->__sk_common.skc_net.net->ns.inum;
   return 0;
 }
 
-/* Ports (or ICMP type and code) and TCP flags at `l4`. */
-static __always_inline void read_l4(struct kebpf_drop_key *k, const unsigned char *l4) {
-  __u8 h[14] = {};
+/* Ports (or ICMP type and code) and TCP flags from the transport header's
+ * first 14 bytes. */
+static __always_inline void parse_l4(struct kebpf_drop_key *k, const __u8 *h) {
   if (k->l4proto == KEBPF_TCP || k->l4proto == KEBPF_UDP) {
-    if (bpf_probe_read_kernel(h, k->l4proto == KEBPF_TCP ? 14 : 4, l4)) return;
     k->sport = (__u16)(h[0] << 8 | h[1]);
     k->dport = (__u16)(h[2] << 8 | h[3]);
     if (k->l4proto == KEBPF_TCP) k->tcp_flags = h[13];
   } else if (k->l4proto == KEBPF_ICMP || k->l4proto == KEBPF_ICMPV6) {
-    if (bpf_probe_read_kernel(h, 2, l4)) return;
     k->sport = h[0];
     k->dport = h[1];
   }
 }
 
+/* The transport header on its own, only as many bytes as its protocol uses
+ * (a short packet at the end of its buffer may have no more). */
+static __always_inline void read_l4(struct kebpf_drop_key *k, const unsigned char *l4) {
+  __u8 h[14] = {};
+  const __u32 size = k->l4proto == KEBPF_TCP ? 14 : k->l4proto == KEBPF_UDP ? 4 : 2;
+  if (bpf_probe_read_kernel(h, size, l4) == 0) parse_l4(k, h);
+}
+
+/* The network header and the 14 bytes after it, read at once: each read of
+ * kernel memory costs about as much as the rest of the key together. */
+struct kebpf_ipv4_l4 {
+  struct kebpf_ipv4 ip;
+  __u8 l4[14];
+};
+struct kebpf_ipv6_l4 {
+  struct kebpf_ipv6 ip;
+  __u8 l4[14];
+};
+
 /* Addresses and the transport header, from the network header the stack has
  * set (a drop before that point has no flow, only its other keys). IPv6
- * extension headers are not walked: the next header is reported as found. */
+ * extension headers are not walked: the next header is reported as found.
+ * The common case is one read of both headers; IPv4 options, or a read that
+ * would run past the buffer, fall back to reading them one by one. */
 static __always_inline void read_flow(struct kebpf_drop_key *k, struct sk_buff *skb) {
-  unsigned char *head = BPF_CORE_READ(skb, head);
-  __u16 nh = BPF_CORE_READ(skb, network_header);
+  unsigned char *head = skb->head;
+  __u16 nh = skb->network_header;
   if (!head || nh == (__u16)~0U) return;
   if (k->l3proto == KEBPF_ETH_P_IP) {
-    struct kebpf_ipv4 ip;
-    if (bpf_probe_read_kernel(&ip, sizeof ip, head + nh) || (ip.ihl_version >> 4) != 4) return;
+    struct kebpf_ipv4_l4 p;
+    const int both = bpf_probe_read_kernel(&p, sizeof p, head + nh) == 0;
+    if (!both && bpf_probe_read_kernel(&p.ip, sizeof p.ip, head + nh)) return;
+    if ((p.ip.ihl_version >> 4) != 4) return;
     k->family = 4;
-    k->l4proto = ip.protocol;
-    __builtin_memcpy(k->saddr, &ip.saddr, 4);
-    __builtin_memcpy(k->daddr, &ip.daddr, 4);
-    if (!(bpf_ntohs(ip.frag_off) & 0x1fff)) read_l4(k, head + nh + (ip.ihl_version & 0x0f) * 4);
+    k->l4proto = p.ip.protocol;
+    __builtin_memcpy(k->saddr, &p.ip.saddr, 4);
+    __builtin_memcpy(k->daddr, &p.ip.daddr, 4);
+    if (bpf_ntohs(p.ip.frag_off) & 0x1fff) return;  /* a later fragment has no transport header */
+    const __u32 ihl = (p.ip.ihl_version & 0x0f) * 4;
+    if (both && ihl == sizeof p.ip) parse_l4(k, p.l4);
+    else read_l4(k, head + nh + ihl);
   } else if (k->l3proto == KEBPF_ETH_P_IPV6) {
-    struct kebpf_ipv6 ip;
-    if (bpf_probe_read_kernel(&ip, sizeof ip, head + nh) || (ip.vtc_flow & 0xf0) != 0x60) return;
+    struct kebpf_ipv6_l4 p;
+    const int both = bpf_probe_read_kernel(&p, sizeof p, head + nh) == 0;
+    if (!both && bpf_probe_read_kernel(&p.ip, sizeof p.ip, head + nh)) return;
+    if ((p.ip.vtc_flow & 0xf0) != 0x60) return;
     k->family = 6;
-    k->l4proto = ip.nexthdr;
-    __builtin_memcpy(k->saddr, ip.saddr, 16);
-    __builtin_memcpy(k->daddr, ip.daddr, 16);
-    read_l4(k, head + nh + sizeof ip);
+    k->l4proto = p.ip.nexthdr;
+    __builtin_memcpy(k->saddr, p.ip.saddr, 16);
+    __builtin_memcpy(k->daddr, p.ip.daddr, 16);
+    if (both) parse_l4(k, p.l4);
+    else read_l4(k, head + nh + sizeof p.ip);
   }
+}
+
+static __always_inline int same_key(const struct kebpf_drop_key *a, const struct kebpf_drop_key *b) {
+  const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+#pragma unroll
+  for (int i = 0; i < (int)(sizeof *a / sizeof(__u64)); ++i)
+    if (x[i] != y[i]) return 0;
+  return 1;
+}
+
+/* Adds a finished run to the shared map; the first CPU to add a key sets its
+ * stack. A full map counts the run's drops as not kept. */
+static __always_inline void flush(const struct kebpf_run *run) {
+  struct kebpf_drop_value *v = bpf_map_lookup_elem(&drops, &run->key);
+  if (!v && bpf_map_update_elem(&drops, &run->key, &run->value, BPF_NOEXIST) == 0) return;
+  if (!v) v = bpf_map_lookup_elem(&drops, &run->key);  /* another CPU added it meanwhile */
+  if (!v) {
+    add(KEBPF_KEYS_FULL, run->value.packets);
+    return;
+  }
+  __sync_fetch_and_add(&v->packets, run->value.packets);
+  __sync_fetch_and_add(&v->bytes, run->value.bytes);
+  if (run->value.last_ns > v->last_ns) v->last_ns = run->value.last_ns;
 }
 
 /* The BTF-typed (raw) form of the skb:kfree_skb tracepoint: attached by name
@@ -167,38 +236,51 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason drop_reason) {
   const __u32 reason = (__u32)drop_reason;
   if (reason == consumed_reason) return 0;
-  struct net_device *dev = BPF_CORE_READ(skb, dev);
+  struct net_device *dev = skb->dev;
   __u32 netns = netns_of(skb, dev);
   if (filter_netns && netns != filter_netns) return 0;
 
+  __u32 zero = 0;
+  struct kebpf_run *run = bpf_map_lookup_elem(&runs, &zero);
+  if (!run) return 0;
   struct kebpf_drop_key k;
   __builtin_memset(&k, 0, sizeof k);
   k.location = (__u64)location;
   k.reason = reason;
   k.netns = netns;
-  k.ifindex = dev ? (__u32)BPF_CORE_READ(dev, ifindex) : (__u32)BPF_CORE_READ(skb, skb_iif);
-  k.l3proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+  k.ifindex = dev ? (__u32)dev->ifindex : (__u32)skb->skb_iif;
+  k.l3proto = bpf_ntohs(skb->protocol);
   read_flow(&k, skb);
-  bump(KEBPF_SEEN);
+  add(KEBPF_SEEN, 1);
 
-  __u64 now = bpf_ktime_get_ns();
-  __u32 len = BPF_CORE_READ(skb, len);
-  struct kebpf_drop_value *v = bpf_map_lookup_elem(&drops, &k);
-  if (v) {
-    __sync_fetch_and_add(&v->packets, 1);
-    __sync_fetch_and_add(&v->bytes, len);
-    v->last_ns = now;
+  const __u32 len = skb->len;
+  /* Reading the clock costs a quarter of the program in a VM (kvm-clock),
+   * so a run reads it again only when the jiffies counter (a plain load)
+   * has moved: last_ns stays within one tick of the run's last drop. */
+  const __u64 tick = bpf_jiffies64();
+  if (run->value.packets && same_key(&run->key, &k)) {
+    run->value.packets += 1;
+    run->value.bytes += len;
+    if (tick != run->tick) {
+      run->tick = tick;
+      run->value.last_ns = bpf_ktime_get_ns();
+    }
     return 0;
   }
-  /* A new key: the only time the stack is walked. */
-  struct kebpf_drop_value init = {.packets = 1, .bytes = len, .first_ns = now, .last_ns = now};
-  init.stack_id = bpf_get_stackid(ctx, &stacks, 0);
-  if (init.stack_id < 0) bump(KEBPF_NO_STACK);
-  /* BPF_NOEXIST: another CPU may have added the key meanwhile; then count there. */
-  if (bpf_map_update_elem(&drops, &k, &init, BPF_NOEXIST) == 0) return 0;
-  v = bpf_map_lookup_elem(&drops, &k);
-  if (v) __sync_fetch_and_add(&v->packets, 1);
-  else bump(KEBPF_KEYS_FULL);
+  const __u64 now = bpf_ktime_get_ns();
+  if (run->value.packets) flush(run);
+  /* A new run. The stack is walked only for a key the shared map lacks:
+   * walking costs more than the rest of the program. */
+  struct kebpf_drop_value *known = bpf_map_lookup_elem(&drops, &k);
+  __s32 stack_id = known ? known->stack_id : bpf_get_stackid(ctx, &stacks, 0);
+  if (stack_id < 0 && !known) add(KEBPF_NO_STACK, 1);
+  run->key = k;
+  run->value.packets = 1;
+  run->value.bytes = len;
+  run->value.first_ns = now;
+  run->value.last_ns = now;
+  run->value.stack_id = stack_id;
+  run->tick = tick;
   return 0;
 }
 
