@@ -42,6 +42,7 @@ std::shared_ptr<const Window> WindowCache::get(const std::string& table, const S
   o.max_keys = s.max_keys;
   o.max_stacks = s.max_stacks;
   o.btf_path = s.btf;
+  o.direct_packet_loads = !s.probe_read_only;
   w->capture = trace_drops(o, stop);
   const auto& drops = w->capture.drops;
   for (size_t i = 0; i < drops.size(); ++i) w->by_packets.push_back(i);

@@ -29,6 +29,7 @@ struct Settings {
   std::string kallsyms = "/proc/kallsyms";
   std::string netns_dir = "/var/run/netns";
   std::string root = "/";  // net.dns_probe reads <root>/etc/resolv.conf
+  bool probe_read_only = false;  // packet_reads = "probe_read": never the direct-load program
 };
 
 // The window of net.drops and the probes' timeouts (plugins/common/window.h).

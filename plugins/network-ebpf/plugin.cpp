@@ -42,6 +42,12 @@ std::string path_setting(const json::key_value_pair& kv) {
   return std::string(v.as_string());
 }
 
+bool packet_reads_setting(const json::key_value_pair& kv) {
+  const json::value& v = kv.value();
+  if (v.is_string() && (v.as_string() == "auto" || v.as_string() == "probe_read")) return v.as_string() == "probe_read";
+  throw std::runtime_error("network-ebpf: setting packet_reads must be \"auto\" or \"probe_read\", got " + json::serialize(v));
+}
+
 Settings parse_settings(std::string_view config) {
   json::error_code ec;
   json::value cfg = json::parse(config, ec);
@@ -56,6 +62,7 @@ Settings parse_settings(std::string_view config) {
     else if (key == "kallsyms") s.kallsyms = path_setting(kv);
     else if (key == "netns_dir") s.netns_dir = path_setting(kv);
     else if (key == "root") s.root = path_setting(kv);
+    else if (key == "packet_reads") s.probe_read_only = packet_reads_setting(kv);
   }
   return s;
 }
@@ -156,6 +163,7 @@ class DropTracerDriver : public ks::Plugin {
             {"btf", T::Text, "\"/sys/kernel/btf/vmlinux\"", "the kernel's BTF: drop reason names and CO-RE relocations come from it"},
             {"kallsyms", T::Text, "\"/proc/kallsyms\"", "the kernel symbols that name drop locations and stack frames"},
             {"netns_dir", T::Text, "\"/var/run/netns\"", "where named network namespaces are (`ip netns`)"},
+            {"packet_reads", T::Text, "\"auto\"", "how the tracer reads packet headers: auto (direct loads where the kernel's verifier allows them, as recent kernels do; else bpf_probe_read_kernel) or probe_read (always the portable way)"},
             {"root", T::Text, "\"/\"", "the host's root file system: net.dns_probe without a server asks the nameservers of <root>/etc/resolv.conf"}};
   }
 

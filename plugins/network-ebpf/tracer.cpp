@@ -59,17 +59,34 @@ using Skeleton = std::unique_ptr<drops_bpf, SkeletonDeleter>;
   throw std::runtime_error("drop tracer: " + why);
 }
 
-Skeleton load(const TraceOptions& o) {
-  libbpf_set_print(keep_libbpf_message);
+// Opens and sizes the object with one of its two programs: they differ only
+// in how they read packet bytes (drops.bpf.c, copy_packet).
+Skeleton open_with(const TraceOptions& o, bool direct_loads) {
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
   if (o.btf_path != "/sys/kernel/btf/vmlinux") open_opts.btf_custom_path = o.btf_path.c_str();
   Skeleton skel(drops_bpf__open_opts(&open_opts));
   if (!skel) fail("opening the BPF object", errno);
   skel->rodata->filter_netns = o.netns_inode;
   skel->rodata->consumed_reason = o.consumed_reason;
+  bpf_program__set_autoload(skel->progs.kinspect_kfree_skb, direct_loads);
+  bpf_program__set_autoload(skel->progs.kinspect_kfree_skb_probe_read, !direct_loads);
   if (int e = bpf_map__set_max_entries(skel->maps.drops, o.max_keys)) fail("sizing the drops map", e);
   if (int e = bpf_map__set_max_entries(skel->maps.stacks, o.max_stacks)) fail("sizing the stacks map", e);
-  if (int e = drops_bpf__load(skel.get())) fail("loading the BPF program", e);
+  return skel;
+}
+
+Skeleton load(const TraceOptions& o) {
+  libbpf_set_print(keep_libbpf_message);
+  // The cheaper program first; a kernel whose verifier refuses its direct
+  // loads of packet memory (older kernels, with EACCES or EINVAL) gets the one
+  // that calls bpf_probe_read_kernel. Without permission (EPERM) both fail.
+  Skeleton skel = open_with(o, o.direct_packet_loads);
+  int e = drops_bpf__load(skel.get());
+  if (e && e != -EPERM && o.direct_packet_loads) {
+    skel = open_with(o, false);
+    e = drops_bpf__load(skel.get());
+  }
+  if (e) fail("loading the BPF program", e);
   if (int e = drops_bpf__attach(skel.get())) fail("attaching to skb:kfree_skb", e);
   return skel;
 }

@@ -24,6 +24,7 @@ struct TraceOptions {
   uint32_t max_keys = 16384;   // distinct (reason, location, stack, netns, flow) keys
   uint32_t max_stacks = 4096;  // distinct kernel stacks
   std::string btf_path = "/sys/kernel/btf/vmlinux";
+  bool direct_packet_loads = true;  // try the program that reads packets with direct loads first
 };
 
 struct DropCount {

@@ -90,7 +90,7 @@ class TwoNamespaces {
 // line ("prog kinspect_kfree_", "map drops"...), from bpftool.
 inline std::string tracer_objects() {
   auto r = run_command(
-      "{ bpftool prog list; bpftool map list; } | grep -oE '(name kinspect_kfree_[a-z_]*|name (drops|stacks|counters|drops_bp\\.rodata)) ' | sort");
+      "{ bpftool prog list; bpftool map list; } | grep -oE '(name kinspect_kfree_[a-z_]*|name (drops|stacks|counters|runs|drops_bp\\.rodata)) ' | sort");
   return r.out;
 }
 

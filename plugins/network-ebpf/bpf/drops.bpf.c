@@ -138,6 +138,25 @@ static __always_inline __u32 netns_of(struct sk_buff *skb, struct net_device *de
   return 0;
 }
 
+/* Packet bytes are read one of two ways, chosen when the program is loaded
+ * (the loader tries the first and falls back to the second):
+ *  - direct loads: recent kernels (6.18 here) type skb->head as untrusted
+ *    read-only memory, which the JIT reads with plain loads that read 0 on
+ *    a fault;
+ *  - bpf_probe_read_kernel, which every kernel has, but whose call and
+ *    address checks cost about a third of the whole program.
+ * `direct` is a constant in each program, so each keeps one of the two. */
+static __always_inline int copy_packet(void *dst, const __u32 size, const unsigned char *src, const int direct) {
+  if (!direct) return bpf_probe_read_kernel(dst, size, src);
+  __u8 *d = dst;
+  __u32 i = 0;
+#pragma unroll
+  for (; i + 8 <= size; i += 8) *(__u64 *)(d + i) = *(const __u64 *)(src + i);
+#pragma unroll
+  for (; i < size; ++i) d[i] = src[i];
+  return 0;
+}
+
 /* Ports (or ICMP type and code) and TCP flags from the transport header's
  * first 14 bytes. */
 static __always_inline void parse_l4(struct kebpf_drop_key *k, const __u8 *h) {
@@ -153,10 +172,13 @@ static __always_inline void parse_l4(struct kebpf_drop_key *k, const __u8 *h) {
 
 /* The transport header on its own, only as many bytes as its protocol uses
  * (a short packet at the end of its buffer may have no more). */
-static __always_inline void read_l4(struct kebpf_drop_key *k, const unsigned char *l4) {
+static __always_inline void read_l4(struct kebpf_drop_key *k, const unsigned char *l4, const int direct) {
   __u8 h[14] = {};
-  const __u32 size = k->l4proto == KEBPF_TCP ? 14 : k->l4proto == KEBPF_UDP ? 4 : 2;
-  if (bpf_probe_read_kernel(h, size, l4) == 0) parse_l4(k, h);
+  int err;
+  if (k->l4proto == KEBPF_TCP) err = copy_packet(h, 14, l4, direct);
+  else if (k->l4proto == KEBPF_UDP) err = copy_packet(h, 4, l4, direct);
+  else err = copy_packet(h, 2, l4, direct);
+  if (!err) parse_l4(k, h);
 }
 
 /* The network header and the 14 bytes after it, read at once: each read of
@@ -175,14 +197,14 @@ struct kebpf_ipv6_l4 {
  * extension headers are not walked: the next header is reported as found.
  * The common case is one read of both headers; IPv4 options, or a read that
  * would run past the buffer, fall back to reading them one by one. */
-static __always_inline void read_flow(struct kebpf_drop_key *k, struct sk_buff *skb) {
+static __always_inline void read_flow(struct kebpf_drop_key *k, struct sk_buff *skb, const int direct) {
   unsigned char *head = skb->head;
   __u16 nh = skb->network_header;
   if (!head || nh == (__u16)~0U) return;
   if (k->l3proto == KEBPF_ETH_P_IP) {
     struct kebpf_ipv4_l4 p;
-    const int both = bpf_probe_read_kernel(&p, sizeof p, head + nh) == 0;
-    if (!both && bpf_probe_read_kernel(&p.ip, sizeof p.ip, head + nh)) return;
+    const int both = copy_packet(&p, sizeof p, head + nh, direct) == 0;
+    if (!both && copy_packet(&p.ip, sizeof p.ip, head + nh, direct)) return;
     if ((p.ip.ihl_version >> 4) != 4) return;
     k->family = 4;
     k->l4proto = p.ip.protocol;
@@ -191,18 +213,18 @@ static __always_inline void read_flow(struct kebpf_drop_key *k, struct sk_buff *
     if (bpf_ntohs(p.ip.frag_off) & 0x1fff) return;  /* a later fragment has no transport header */
     const __u32 ihl = (p.ip.ihl_version & 0x0f) * 4;
     if (both && ihl == sizeof p.ip) parse_l4(k, p.l4);
-    else read_l4(k, head + nh + ihl);
+    else read_l4(k, head + nh + ihl, direct);
   } else if (k->l3proto == KEBPF_ETH_P_IPV6) {
     struct kebpf_ipv6_l4 p;
-    const int both = bpf_probe_read_kernel(&p, sizeof p, head + nh) == 0;
-    if (!both && bpf_probe_read_kernel(&p.ip, sizeof p.ip, head + nh)) return;
+    const int both = copy_packet(&p, sizeof p, head + nh, direct) == 0;
+    if (!both && copy_packet(&p.ip, sizeof p.ip, head + nh, direct)) return;
     if ((p.ip.vtc_flow & 0xf0) != 0x60) return;
     k->family = 6;
     k->l4proto = p.ip.nexthdr;
     __builtin_memcpy(k->saddr, p.ip.saddr, 16);
     __builtin_memcpy(k->daddr, p.ip.daddr, 16);
     if (both) parse_l4(k, p.l4);
-    else read_l4(k, head + nh + sizeof p.ip);
+    else read_l4(k, head + nh + sizeof p.ip, direct);
   }
 }
 
@@ -229,12 +251,7 @@ static __always_inline void flush(const struct kebpf_run *run) {
   if (run->value.last_ns > v->last_ns) v->last_ns = run->value.last_ns;
 }
 
-/* The BTF-typed (raw) form of the skb:kfree_skb tracepoint: attached by name
- * through the bpf() system call, so it needs no tracefs mount, and its
- * arguments are the tracepoint's own (skb, location, reason[, rx_sk]). */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason drop_reason) {
-  const __u32 reason = (__u32)drop_reason;
+static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *location, const __u32 reason, const int direct) {
   if (reason == consumed_reason) return 0;
   struct net_device *dev = skb->dev;
   __u32 netns = netns_of(skb, dev);
@@ -250,7 +267,7 @@ int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_d
   k.netns = netns;
   k.ifindex = dev ? (__u32)dev->ifindex : (__u32)skb->skb_iif;
   k.l3proto = bpf_ntohs(skb->protocol);
-  read_flow(&k, skb);
+  read_flow(&k, skb, direct);
   add(KEBPF_SEEN, 1);
 
   const __u32 len = skb->len;
@@ -282,6 +299,21 @@ int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_d
   run->value.stack_id = stack_id;
   run->tick = tick;
   return 0;
+}
+
+/* The BTF-typed (raw) form of the skb:kfree_skb tracepoint: attached by name
+ * through the bpf() system call, so it needs no tracefs mount, and its
+ * arguments are the tracepoint's own (skb, location, reason[, rx_sk]). Two
+ * programs that differ only in how they read packet bytes; the loader keeps
+ * the first this kernel's verifier accepts. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kinspect_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason drop_reason) {
+  return on_drop(ctx, skb, location, (__u32)drop_reason, 1);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kinspect_kfree_skb_probe_read, struct sk_buff *skb, void *location, enum skb_drop_reason drop_reason) {
+  return on_drop(ctx, skb, location, (__u32)drop_reason, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
