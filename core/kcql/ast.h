@@ -98,6 +98,9 @@ struct FromItem {
   std::string alias;
   SourcePos alias_pos;
   JoinKind join = JoinKind::First;
+  // Written `CROSS JOIN` rather than a comma: a cross product the author
+  // means (with a one-row table such as k8s.version), which lint accepts.
+  bool cross_keyword = false;
   ExprPtr on;                    // JOIN ... ON
   SourcePos pos;
 };

@@ -56,6 +56,7 @@ class Binder {
     const TableSchema* schema = nullptr;  // null for UNNEST and for unknown tables
     bool unnest = false;
     bool broken = false;  // unknown table: references to it are already reported
+    bool cross_keyword = false;  // written CROSS JOIN (ast::FromItem::cross_keyword)
     int use = -1;         // index in uses_
     SourcePos pos;
     // UNNEST of a plain path into a table (p.spec.containers): the elements'
@@ -107,6 +108,8 @@ class Binder {
   void bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out);
   void place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,
                      const std::vector<NodePtr>& where);
+  void hash_unnest_groups(plan::Select& out);
+  void warn_quadratic_joins(const Scope& scope, const plan::Select& out);
   int bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos);
 
   NodePtr bind(const ast::Expr& e, const Ctx& ctx);
@@ -282,6 +285,8 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
   if (s.having && !out.aggregate)
     error(s.having->pos, "HAVING needs GROUP BY or an aggregate", "use WHERE to filter rows");
   place_filters(scope, out, on_conjuncts, where);
+  hash_unnest_groups(out);
+  warn_quadratic_joins(scope, out);
 }
 
 void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
@@ -290,6 +295,7 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
   src.join = item.join;
   ScopeSource ss;
   ss.pos = item.pos;
+  ss.cross_keyword = item.cross_keyword;
   if (item.kind == ast::FromItem::Kind::Unnest) {
     src.kind = plan::Source::Kind::Unnest;
     scope.visible = index;
@@ -627,6 +633,116 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
       sources[k].after.push_back(c);
       if (!nullable && sources[k].join != ast::JoinKind::Left) note_network_key(c, k);
     }
+  }
+}
+
+// A table followed by UNNESTs of its own rows, joined to earlier sources by
+// an equality on the UNNESTs' elements (`b, UNNEST(b.spec.ports) pb WHERE
+// pb.nodePort = pa.nodePort`): without this, the equality is decided only
+// after every b has met every earlier row. Here the table's rows, expanded by
+// those UNNESTs, become the build side of a hash join on that equality. Only
+// inner joins: a LEFT JOIN's NULL-extended rows would need every unmatched
+// build row, and a WHERE condition on a nullable source must see them.
+void Binder::hash_unnest_groups(plan::Select& out) {
+  auto& sources = out.sources;
+  uint64_t left = 0;
+  for (size_t j = 0; j < sources.size(); ++j)
+    if (sources[j].join == ast::JoinKind::Left) left |= uint64_t(1) << j;
+  for (size_t k = 1; k < sources.size(); ++k) {
+    if (sources[k].kind != plan::Source::Kind::Table || sources[k].join == ast::JoinKind::Left) continue;
+    const uint64_t earlier = (uint64_t(1) << k) - 1;
+    // The UNNESTs that read only this table's row and the UNNESTs before them.
+    uint64_t group = uint64_t(1) << k;
+    size_t last = k;
+    while (last + 1 < sources.size() && sources[last + 1].kind == plan::Source::Kind::Unnest &&
+           sources[last + 1].join != ast::JoinKind::Left) {
+      Refs u = refs(*sources[last + 1].unnest);
+      if (u.outer || u.aggregate || (u.mask & ~group)) break;
+      group |= uint64_t(1) << ++last;
+    }
+    // An equality between an expression of the group and one of the earlier sources.
+    auto key_of = [&](const NodePtr& c, uint64_t members, NodePtr& build, NodePtr& probe) {
+      if (c->kind != NodeKind::Binary || c->op != ast::Op::Eq) return false;
+      Refs l = refs(*c->args[0]), r = refs(*c->args[1]);
+      if (l.outer || r.outer || l.aggregate || r.aggregate || ((l.mask | r.mask) & left)) return false;
+      auto fits = [](uint64_t m, uint64_t within) { return m && !(m & ~within); };
+      if (fits(l.mask, members) && fits(r.mask, earlier)) build = c->args[0], probe = c->args[1];
+      else if (fits(r.mask, members) && fits(l.mask, earlier)) build = c->args[1], probe = c->args[0];
+      else return false;
+      return true;
+    };
+    // The group ends at the last UNNEST that an equality needs.
+    size_t end = k;
+    uint64_t members = uint64_t(1) << k;
+    for (size_t j = k + 1; j <= last; ++j) {
+      members |= uint64_t(1) << j;
+      NodePtr build, probe;
+      for (const auto* list : {&sources[j].join_filter, &sources[j].after})
+        for (const auto& c : *list)
+          if (key_of(c, members, build, probe)) end = j;
+    }
+    if (end == k) continue;
+    members = uint64_t(1) << k;
+    for (size_t j = k + 1; j <= end; ++j) {
+      members |= uint64_t(1) << j;
+      std::vector<NodePtr> pool = std::move(sources[j].join_filter);
+      pool.insert(pool.end(), sources[j].after.begin(), sources[j].after.end());
+      sources[j].join_filter.clear();
+      sources[j].after.clear();
+      for (auto& c : pool) {
+        NodePtr build, probe;
+        Refs r = refs(*c);
+        if (key_of(c, members, build, probe)) {
+          sources[k].build_keys.push_back(build);
+          sources[k].probe_keys.push_back(probe);
+        } else if (!r.outer && !r.aggregate && !(r.mask & ~members)) {
+          sources[j].join_filter.push_back(std::move(c));  // decided while building
+        } else {
+          sources[j].after.push_back(std::move(c));
+        }
+      }
+    }
+    sources[k].expand = int(end - k);
+    k = end;
+  }
+}
+
+// A join that tries every row of one table against every row of another:
+// fine on a test cluster, a stopped query (row budget) on a large one.
+// A table whose scan keeps only the rows with one value of a field
+// (`name = 'x'`, `minor = semver_minor(param.v)`) is assumed small, and an
+// explicit CROSS JOIN is taken as meant (a one-row table).
+void Binder::warn_quadratic_joins(const Scope& scope, const plan::Select& out) {
+  const auto& sources = out.sources;
+  auto narrowed = [&](const plan::Source& src, size_t k) {
+    if (!src.lookups.empty()) return true;
+    for (const auto& c : src.scan_filter) {
+      if (c->kind != NodeKind::Binary || c->op != ast::Op::Eq) continue;
+      Refs l = refs(*c->args[0]), r = refs(*c->args[1]);
+      auto constant = [](const Refs& x) { return !x.mask && !x.outer && !x.aggregate; };
+      uint64_t self = uint64_t(1) << k;
+      if ((constant(l) && r.mask == self) || (constant(r) && l.mask == self)) return true;
+    }
+    return false;
+  };
+  for (size_t k = 1; k < sources.size() && k < scope.sources.size(); ++k) {
+    const plan::Source& src = sources[k];
+    if (src.kind != plan::Source::Kind::Table || !src.build_keys.empty() || src.network_build ||
+        scope.sources[k].cross_keyword || narrowed(src, k))
+      continue;
+    std::string others;
+    for (size_t j = 0; j < k; ++j)
+      if (sources[j].kind == plan::Source::Kind::Table && !narrowed(sources[j], j))
+        others += (others.empty() ? "" : ", ") + sources[j].table + " AS " + sources[j].alias;
+    if (others.empty()) continue;
+    plan_->warnings.push_back(source_.at(
+        scope.sources[k].pos,
+        "nested-loop join of " + src.table + " AS " + src.alias + " with " + others +
+            ": every row of one is tried against every row of the other, so its cost is the product of the "
+            "tables' sizes",
+        "join on an equality between an expression of " + src.alias +
+            " (or of its UNNESTs) and one of the earlier sources, which runs as a hash join; if one side has a "
+            "single row (k8s.version), write CROSS JOIN to say the cross product is meant"));
   }
 }
 

@@ -604,7 +604,8 @@ Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider&
   return findings.take();
 }
 
-std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog) {
+std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog,
+                                    std::vector<Diagnostic>* warnings) {
   std::vector<Diagnostic> out;
   for (const auto& c : checks) {
     auto bound = bind_check(c, catalog);
@@ -612,19 +613,31 @@ std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const C
       const auto& ds = bound.error().diagnostics();
       if (ds.empty()) out.push_back(c.query.source.at(c.pos, bound.error().message()));
       out.insert(out.end(), ds.begin(), ds.end());
+    } else if (warnings) {
+      for (Diagnostic w : bound->plan.warnings()) {
+        w.message = "check " + c.id + ": " + w.message;
+        warnings->push_back(std::move(w));
+      }
     }
   }
   return out;
 }
 
-std::vector<Diagnostic> lint_path(const fs::path& path, const Catalog& catalog) {
+std::string format_warning(const Diagnostic& warning) {
+  std::string text = warning.format();
+  // format() says "error"; the file name comes before, so the first one is the label.
+  if (size_t at = text.find(": error: "); at != std::string::npos) text.replace(at, 9, ": warning: ");
+  return text;
+}
+
+std::vector<Diagnostic> lint_path(const fs::path& path, const Catalog& catalog, std::vector<Diagnostic>* warnings) {
   auto checks = load_checks(path);
   if (!checks) {
     auto ds = checks.error().diagnostics();
     if (ds.empty()) ds.push_back(Diagnostic{path.string(), {}, checks.error().message(), {}, {}, {}});
     return ds;
   }
-  return lint_checks(*checks, catalog);
+  return lint_checks(*checks, catalog, warnings);
 }
 
 }  // namespace kinspect::kcql

@@ -138,9 +138,15 @@ class FindingsCollector {
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
                                          const ExecOptions& options = {});
 
-// Binds every check and returns every diagnostic (none: all good).
-std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog);
+// Binds every check and returns every diagnostic (none: all good). With
+// `warnings`, also collects what binds but may run badly (Plan::warnings),
+// each message starting "check <id>: ".
+std::vector<Diagnostic> lint_checks(const std::vector<CheckDef>& checks, const Catalog& catalog,
+                                    std::vector<Diagnostic>* warnings = nullptr);
 // load_checks + lint_checks.
-std::vector<Diagnostic> lint_path(const std::filesystem::path& path_or_dir, const Catalog& catalog);
+std::vector<Diagnostic> lint_path(const std::filesystem::path& path_or_dir, const Catalog& catalog,
+                                  std::vector<Diagnostic>* warnings = nullptr);
+// A warning as Diagnostic::format() prints an error: "file:line:col: warning: ...".
+std::string format_warning(const Diagnostic& warning);
 
 }  // namespace kinspect::kcql

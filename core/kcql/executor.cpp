@@ -229,8 +229,12 @@ class Executor : public Runtime {
   };
 
   struct BuildSide {
-    explicit BuildSide(size_t key_width) : index(key_width) {}
+    BuildSide(size_t key_width, size_t row_width) : width(row_width), index(key_width) {}
+    // `width` refs per build row: the table's row, then the elements of the
+    // UNNESTs expanded into the build side (plan::Source::expand).
+    size_t width;
     std::vector<packed::Ref> rows;
+    size_t size() const { return rows.size() / width; }
     KeyIndex index;
     NetworkIndex networks;
     bool hashed = false, by_network = false;
@@ -238,8 +242,12 @@ class Executor : public Runtime {
   bool filter_rows(const plan::Source& src, size_t k, size_t width, const Frame* outer, const TableData& data,
                    const RowRange* range, std::vector<packed::Ref>& rows);
   // `owned` keeps a build side that depends on the outer row, for this call only.
-  const BuildSide* build_side(const plan::Source& src, size_t k, size_t width, const Frame* outer, const TableData& data,
+  const BuildSide* build_side(const plan::Select& s, size_t k, const Frame* outer, const TableData& data,
                               std::unique_ptr<BuildSide>& owned);
+  // Appends each expansion of the table row in alone[k] by the UNNESTs
+  // k+1..last of `s` that passes their build-side filters.
+  bool expand(const plan::Select& s, size_t k, size_t j, size_t last, std::vector<packed::Ref>& alone,
+              const Frame& frame, std::vector<packed::Ref>& out);
   std::map<const plan::Source*, std::unique_ptr<BuildSide>> builds_;
   // A filter's result is a boolean: whatever it computed on the way is
   // scratch, released before the next row.
@@ -333,19 +341,54 @@ bool Executor::filter_rows(const plan::Source& src, size_t k, size_t width, cons
   return true;
 }
 
-const Executor::BuildSide* Executor::build_side(const plan::Source& src, size_t k, size_t width, const Frame* outer,
+bool Executor::expand(const plan::Select& s, size_t k, size_t j, size_t last, std::vector<packed::Ref>& alone,
+                      const Frame& frame, std::vector<packed::Ref>& out) {
+  if (j > last) {
+    out.insert(out.end(), alone.begin() + std::ptrdiff_t(k), alone.begin() + std::ptrdiff_t(last + 1));
+    return true;
+  }
+  const plan::Source& u = s.sources[j];
+  alone[j] = packed::Ref();
+  Value v = evaluate(*u.unnest, frame, *this);
+  auto each = [&](packed::Ref e) {
+    if (!tick()) return false;
+    alone[j] = e;
+    return !passes(u.join_filter, frame) || expand(s, k, j + 1, last, alone, frame, out);
+  };
+  bool ok = true;
+  if (v.is_array()) {
+    for (packed::Ref e : v.as_json().elements())
+      if (!(ok = each(e))) break;
+  } else if (!v.is_null()) {
+    ok = each(v.is_json() ? v.as_json() : arena->keep(v));  // a single value unnests to itself
+  }
+  return ok && !failed();
+}
+
+const Executor::BuildSide* Executor::build_side(const plan::Select& s, size_t k, const Frame* outer,
                                                 const TableData& data, std::unique_ptr<BuildSide>& owned) {
+  const plan::Source& src = s.sources[k];
+  const size_t width = s.sources.size();
   // Without an outer row the build side is the same every time: keep it,
   // so a stepped run builds it once rather than once per range.
   if (!outer)
     if (auto it = builds_.find(&src); it != builds_.end()) return it->second.get();
-  auto side = std::make_unique<BuildSide>(src.build_keys.size());
+  const size_t last = k + size_t(src.expand);
+  auto side = std::make_unique<BuildSide>(src.build_keys.size(), last - k + 1);
   if (!filter_rows(src, k, width, outer, data, nullptr, side->rows)) return nullptr;
+  std::vector<packed::Ref> alone(width);
+  Frame alone_frame{alone.data(), outer};
+  if (last > k) {
+    std::vector<packed::Ref> table_rows = std::move(side->rows);
+    side->rows.clear();
+    for (packed::Ref row : table_rows) {
+      alone[k] = row;
+      if (!expand(s, k, k + 1, last, alone, alone_frame, side->rows)) return nullptr;
+    }
+  }
   const auto& rows = side->rows;
   side->hashed = !src.build_keys.empty();
   side->by_network = !side->hashed && src.network_build;
-  std::vector<packed::Ref> alone(width);
-  Frame alone_frame{alone.data(), outer};
   if (side->by_network) {
     std::string text;
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -358,9 +401,9 @@ const Executor::BuildSide* Executor::build_side(const plan::Source& src, size_t 
   }
   if (side->hashed) {
     std::vector<Value> key(src.build_keys.size());
-    side->index.reserve(rows.size());
-    for (size_t r = 0; r < rows.size(); ++r) {
-      alone[k] = rows[r];
+    side->index.reserve(side->size());
+    for (size_t r = 0; r < side->size(); ++r) {
+      std::copy_n(rows.begin() + std::ptrdiff_t(r * side->width), side->width, alone.begin() + std::ptrdiff_t(k));
       bool null_key = false;
       for (size_t i = 0; i < key.size(); ++i) {
         key[i] = evaluate(*src.build_keys[i], alone_frame, *this);
@@ -408,9 +451,10 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
         }
       } else {
         std::unique_ptr<BuildSide> owned;
-        const BuildSide* side = build_side(src, k, width, outer, *data, owned);
+        const BuildSide* side = build_side(s, k, outer, *data, owned);
         if (!side) return false;
         const auto& rows = side->rows;
+        const size_t last = k + size_t(src.expand);
         std::vector<uint32_t> candidates;
         std::vector<Value> key(src.build_keys.size());
         for (size_t t = 0; t < cur.size(); ++t) {
@@ -418,10 +462,15 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
           bool matched = false;
           auto try_row = [&](uint32_t r) {
             if (!tick()) return false;
-            buf[k] = rows[r];
+            std::copy_n(rows.begin() + std::ptrdiff_t(size_t(r) * side->width), side->width,
+                        buf.begin() + std::ptrdiff_t(k));
             if (passes(src.join_filter, frame)) {
               matched = true;
-              emit();
+              // The UNNESTs expanded into the build side: their own
+              // conditions on the joined tuple.
+              bool pass = true;
+              for (size_t j = k + 1; j <= last && pass; ++j) pass = passes(s.sources[j].after, frame);
+              if (pass) emit();
             }
             return !failed();
           };
@@ -441,7 +490,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
                 if (!try_row(r)) break;
             }
           } else {
-            for (uint32_t r = 0; r < rows.size(); ++r)
+            for (uint32_t r = 0; r < side->size(); ++r)
               if (!try_row(r)) break;
           }
           if (failed()) return false;
@@ -449,6 +498,11 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
             buf[k] = packed::Ref();
             emit();
           }
+        }
+        if (last > k) {
+          cur = std::move(next);
+          k = last;
+          continue;
         }
       }
     } else {

@@ -20,6 +20,8 @@ const std::vector<std::string>& Plan::parameters() const { return impl_->param_n
 
 std::string Plan::explain() const { return plan::explain(*impl_); }
 
+const std::vector<Diagnostic>& Plan::warnings() const { return impl_->warnings; }
+
 Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Params& params) {
   BindInput in;
   in.query = &query;
@@ -114,10 +116,14 @@ static void explain_subqueries_in(const PlanImpl& p, const std::vector<NodePtr>&
 }
 
 static void explain_select(const PlanImpl& p, const Select& s, int indent, std::string& out) {
+  size_t built_until = 0;  // UNNESTs k+1..built_until are in table k's build side
   for (size_t k = 0; k < s.sources.size(); ++k) {
     const Source& src = s.sources[k];
+    const bool built = k <= built_until && k > 0 && src.kind == Source::Kind::Unnest;
     std::string head;
-    if (k > 0) {
+    if (built) {
+      head = "build side: ";
+    } else if (k > 0) {
       head = src.join == ast::JoinKind::Left ? "left " : "";
       if (src.kind == Source::Kind::Table)
         head += !src.build_keys.empty() ? "hash join " : src.network_build ? "network-index join " : "nested-loop join ";
@@ -132,7 +138,9 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     } else {
       head += "unnest " + src.unnest->text + " AS " + src.alias;
     }
-    line(out, indent, head);
+    if (src.expand > 0) built_until = k + size_t(src.expand);
+    line(out, indent + (built ? 1 : 0), head);
+    if (built) ++indent;
     if (!src.scan_filter.empty()) line(out, indent + 1, "filter: " + list(src.scan_filter));
     if (!src.build_keys.empty())
       line(out, indent + 1, "keys: " + list(src.build_keys, ", ") + " = " + list(src.probe_keys, ", "));
@@ -144,11 +152,12 @@ static void explain_select(const PlanImpl& p, const Select& s, int indent, std::
     }
     if (src.build_keys.empty() && src.network_build)
       line(out, indent + 1, "index: networks " + src.network_build->text + " containing " + src.network_probe->text);
-    if (!src.join_filter.empty()) line(out, indent + 1, "on: " + list(src.join_filter));
+    if (!src.join_filter.empty()) line(out, indent + 1, (built ? "filter: " : "on: ") + list(src.join_filter));
     if (!src.after.empty()) line(out, indent + 1, "then filter: " + list(src.after));
     explain_subqueries_in(p, src.scan_filter, indent + 1, out);
     explain_subqueries_in(p, src.join_filter, indent + 1, out);
     explain_subqueries_in(p, src.after, indent + 1, out);
+    if (built) --indent;
   }
   if (s.aggregate) {
     std::string aggs;

@@ -70,6 +70,9 @@ class Plan {
   const std::vector<std::string>& parameters() const;
   // A readable description of the plan for `kinspect checks explain`.
   std::string explain() const;
+  // What binds but may run badly, such as a join whose cost is the product
+  // of two tables' sizes; `kinspect checks lint` prints them.
+  const std::vector<Diagnostic>& warnings() const;
 
   const plan::PlanImpl& impl() const { return *impl_; }
 

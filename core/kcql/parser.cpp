@@ -231,6 +231,7 @@ void Parser::from_clause(ast::Select& s) {
   s.from.push_back(from_item(ast::JoinKind::First));
   for (;;) {
     ast::JoinKind join;
+    bool cross_keyword = false;
     if (accept(Tok::Comma)) {
       join = ast::JoinKind::Cross;
     } else if (at_keyword("JOIN") || at_keyword("INNER")) {
@@ -246,10 +247,12 @@ void Parser::from_clause(ast::Select& s) {
       take();
       expect_keyword("JOIN", " after CROSS");
       join = ast::JoinKind::Cross;
+      cross_keyword = true;
     } else {
       break;
     }
     ast::FromItem item = from_item(join);
+    item.cross_keyword = cross_keyword;
     bool on_allowed = join == ast::JoinKind::Inner || join == ast::JoinKind::Left;
     if (on_allowed && accept_keyword("ON")) {
       item.on = expr();

@@ -91,6 +91,14 @@ struct Source {
   std::vector<Lookup> lookups;
   std::vector<NodePtr> build_keys;    // hash join: on this source...
   std::vector<NodePtr> probe_keys;    // ...equal to these on the earlier ones
+  // Table: how many of the UNNESTs right after it (of its own rows) belong
+  // to its hash join's build side. The build side is then this table's rows
+  // expanded by those UNNESTs, and build_keys may read their elements too:
+  // `b, UNNEST(b.spec.ports) pb ... pb.nodePort = pa.nodePort` hashes every
+  // (b, pb) pair once instead of trying every b for every earlier row. Such
+  // an UNNEST's join_filter holds only conditions on the build side's own
+  // rows, checked while it is built.
+  int expand = 0;
   std::vector<NodePtr> join_filter;   // rest of ON, decided per pair
   // cidr_contains(network_build, network_probe) joins through an index of
   // this source's networks (the condition itself stays in the filters).
@@ -147,6 +155,9 @@ struct PlanImpl {
   std::vector<boost::json::value> param_values;
   std::shared_ptr<Arena> constants = std::make_shared<Arena>();  // folded values and literals
   int memo_slots = 0;  // calls computed once per execution (see Node::memo)
+  // What binds but may run badly: a join whose cost is the product of two
+  // tables' sizes (`kinspect checks lint` prints these).
+  std::vector<Diagnostic> warnings;
 };
 
 std::string explain(const PlanImpl& plan);

@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "core/kcql/plan.h"
 #include "core/profile/profile.h"
 #include "harness.h"
 
@@ -89,6 +90,35 @@ TEST(Catalog, EveryCheckBindsAgainstThePluginSchemas) {
   std::string all;
   for (const auto& d : diags) all += d.format() + "\n";
   EXPECT_TRUE(diags.empty()) << all;
+}
+
+// A nested-loop join of two tables costs the product of their sizes: 20,000
+// Services joined to themselves that way stop at the row budget. Every
+// catalog check's joins must be hashed (or use the network index).
+TEST(Catalog, NoCheckJoinsTwoTablesByNestedLoop) {
+  ASSERT_FALSE(checks().empty());
+  std::vector<kinspect::Diagnostic> warnings;
+  auto diags = kcql::lint_checks(checks(), registry(), &warnings);
+  ASSERT_TRUE(diags.empty()) << diags.front().format();
+  std::string all;
+  for (const auto& w : warnings) all += kcql::format_warning(w) + "\n";
+  EXPECT_TRUE(warnings.empty()) << all;
+  // CROSS JOIN tells lint a cross product is meant: where it stays one
+  // (no hash key), only with tables that have one row (per cluster, or per
+  // inspected host).
+  const std::set<std::string> one_row = {"k8s.version", "node.host", "node.file"};
+  for (const auto& c : checks()) {
+    auto bound = kcql::bind_check(c, registry());
+    ASSERT_TRUE(bound.ok()) << bound.error().format();
+    const auto& sources = bound->plan.impl().root.sources;
+    const auto& from = c.query.select->from;
+    ASSERT_EQ(sources.size(), from.size()) << c.id;
+    for (size_t i = 0; i < from.size(); ++i) {
+      if (!from[i].cross_keyword || !sources[i].build_keys.empty() || sources[i].network_build) continue;
+      EXPECT_TRUE(one_row.count(from[i].table)) << c.file << ":" << from[i].pos.line << ": check " << c.id
+                                                << " CROSS JOINs " << from[i].table << ", which may have many rows";
+    }
+  }
 }
 
 TEST(Catalog, CoversEveryCategoryWithAtLeast80Checks) {

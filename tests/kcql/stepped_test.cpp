@@ -52,6 +52,9 @@ TEST(Stepped, EveryRangeSizeGivesTheWholeRunsRows) {
       "AND selector_matches(s.spec.selector, p.metadata.labels))",
       "SELECT p.name FROM k8s.pods p WHERE p.name IN (SELECT q.name FROM k8s.pods q WHERE q.status.phase = 'Running') LIMIT 3",
       "SELECT p.name, p.status.phase FROM k8s.pods p ORDER BY p.status.phase DESC, p.name LIMIT 4",
+      // A hash join whose build side is a table with an UNNEST of its rows: built once for every range.
+      "SELECT p.name, q.name, d.name FROM k8s.pods p, UNNEST(p.spec.containers) c, k8s.pods q, "
+      "UNNEST(q.spec.containers) d WHERE c.image = d.image AND p.name <= q.name",
   };
   FixtureCatalog catalog;
   for (const char* text : queries) {
