@@ -182,10 +182,19 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return d.count() % 1000 ? std::to_string(d.count()) + "ms" : std::to_string(d.count() / 1000) + "s";
 }
 
-// Sockets this process may still open: a matrix must not starve the rest of the run.
+// Sockets this process may open at once: at most half its open-file limit,
+// so a matrix never starves the rest of the run. The soft limit is often
+// 1024 while the hard one is far higher; a process may raise its own soft
+// limit up to the hard one, so it does when the matrix wants more.
 size_t socket_allowance(size_t wanted) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return wanted;
+  const rlim_t need = static_cast<rlim_t>(wanted) * 2 + 64;
+  if (lim.rlim_cur < need && lim.rlim_max > lim.rlim_cur) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? need : std::min(need, lim.rlim_max);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
   return std::clamp<size_t>(lim.rlim_cur / 2, 1, wanted);
 }
 
@@ -235,7 +244,7 @@ ks::TableSpec probe_matrix_spec() {
            {"timeout_ms", T::Integer, "The bound of each connect"}},
           {{"timeout", T::Text, "Each connect's bound: '1s' (default), '500ms' or seconds, at most 60s", false},
            {"budget", T::Text, "No connect starts after this, from the first: '10s' (default), at most 300s; the rest are not-probed", false},
-           {"concurrency", T::Integer, "Connects in flight at once: 256 (default), 1 to 4096 (and at most half the open-file limit)", false}},
+           {"concurrency", T::Integer, "Connects in flight at once: 1024 (default), 1 to 4096 (and at most half the open-file limit, whose soft value is raised to the hard one when needed)", false}},
           {"SELECT kind, target, host, port, status, latency_ms FROM net.probe_matrix('1s') WHERE status != 'ok'",
            "SELECT kind, status, count(*) AS targets FROM net.probe_matrix() GROUP BY kind, status"}};
 }

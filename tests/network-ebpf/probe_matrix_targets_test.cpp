@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -207,4 +208,54 @@ TEST(ProbeMatrix, ManySilentTargetsFinishInRoundsOfTheirTimeout) {
   EXPECT_EQ(timeouts, ts.size());
   EXPECT_GE(took, 1.0) << "4 rounds of 300 ms";
   EXPECT_LT(took, 4.0) << "1000 connects of 300 ms, 256 at a time, took " << took << " s";
+}
+
+// The everyday cluster: 5,000 kubelets that all time out are every one
+// probed within the default budget with the default concurrency, even when
+// the open-file soft limit (often 1024) is below what that needs.
+TEST(ProbeMatrix, FiveThousandSilentKubeletsAreAllProbedWithTheDefaults) {
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+  if (before.rlim_max != RLIM_INFINITY && before.rlim_max < 2200)
+    GTEST_SKIP() << "the open-file hard limit (" << before.rlim_max << ") is below what 1024 connects at once need";
+  rlimit low = before;
+  low.rlim_cur = std::min<rlim_t>(1024, before.rlim_max);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ASSERT_EQ(::listen(fd, 0), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<MatrixTarget> ts(5000);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    ts[i].kind = "kubelet";
+    ts[i].target = "node-" + std::to_string(i);
+    ts[i].probe.host = "127.0.0.1";
+    ts[i].probe.port = ntohs(a.sin_port);
+  }
+  network_ebpf::MatrixOptions o;  // the defaults: 1 s timeout, 10 s budget, 1024 at once
+  const auto start = std::chrono::steady_clock::now();
+  network_ebpf::probe_matrix(ts, o, [] { return false; });
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int c : fillers) ::close(c);
+  ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &before);
+  size_t timeouts = 0, not_probed = 0;
+  for (const auto& t : ts) {
+    timeouts += t.probe.result == "timeout";
+    not_probed += t.probe.result == "not-probed";
+  }
+  EXPECT_EQ(not_probed, 0u);
+  EXPECT_EQ(timeouts, ts.size());
+  EXPECT_LT(took, 11.0) << "5 rounds of 1 s";
 }
