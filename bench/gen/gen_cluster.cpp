@@ -2310,7 +2310,8 @@ struct Generator {
   }
 
   // What kubeadm, the add-ons and the API server keep besides the
-  // workloads, and the special tables (version, readyz, livez, discovery):
+  // workloads, and the special tables (version, readyz, livez, discovery,
+  // deprecated API requests):
   // one List file each, appended to `files` in manifest order. A table is
   // written empty where a cluster of this shape has none: NetworkPolicies
   // (flannel enforces none), Jobs and CronJobs (nothing runs batch work),
@@ -2353,6 +2354,9 @@ struct Generator {
     health_rows(file("k8s.livez"), {"ping", "log", "etcd", "poststarthook/rbac/bootstrap-roles"});
     ListFile& fresources = file("k8s.api_resources");
     for (const auto& r : kResources) fresources.add(api_resource_row(r));
+    // GET /metrics' apiserver_requested_deprecated_apis: no client of this
+    // cluster calls a deprecated API.
+    file("k8s.deprecated_api_requests");
   }
 
   // ------------------------------------------------------------ whole cluster

@@ -274,6 +274,21 @@ std::vector<ks::TableSpec> special_tables() {
                     {std::string("SELECT name, message FROM k8s.") + which + " WHERE NOT ok"}};
     v.push_back(t);
   }
+  ks::TableSpec dep{"k8s.deprecated_api_requests",
+                    "The deprecated APIs that clients have called since the API server started: its "
+                    "apiserver_requested_deprecated_apis gauge, read from GET /metrics (a nonResourceURL the role "
+                    "must allow). One row per API and subresource; in a cluster with several API servers, the one "
+                    "that answered.",
+                    {{"group", T::Text, "API group, \"\" for core"},
+                     {"version", T::Text, "e.g. v1beta1"},
+                     {"group_version", T::Text, "group/version, e.g. flowcontrol.apiserver.k8s.io/v1beta3"},
+                     {"resource", T::Text, "Plural resource, e.g. flowschemas"},
+                     {"subresource", T::Text, "\"\" for the resource itself"},
+                     {"removed_release", T::Text, "The release that removes it, e.g. 1.32"},
+                     {"value", T::Real, "1 when it was requested"}},
+                    {},
+                    {"SELECT group_version, resource, removed_release FROM k8s.deprecated_api_requests"}};
+  v.push_back(dep);
   ks::TableSpec ar{"k8s.api_resources",
                    "Resources the API server serves, from discovery (/api, /apis): like kubectl api-resources.",
                    {{"group", T::Text, "API group, \"\" for core"},

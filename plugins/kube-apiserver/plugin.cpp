@@ -612,6 +612,7 @@ class KubeApiserver : public ks::Plugin {
     else if (table == "k8s.readyz") t.special = Target::kReadyz;
     else if (table == "k8s.livez") t.special = Target::kLivez;
     else if (table == "k8s.api_resources") t.special = Target::kApiResources;
+    else if (table == "k8s.deprecated_api_requests") t.special = Target::kDeprecatedApis;
     else if (table == "k8s.resource") {
       if (ctx.arg_count() < 2 || !ctx.arg(0).is_text() || !ctx.arg(1).is_text())
         throw std::runtime_error("k8s.resource(group_version, resource) needs two text arguments, e.g. k8s.resource('apps/v1', 'deployments')");
@@ -834,6 +835,19 @@ class KubeApiserver : public ks::Plugin {
                                    " (" + std::to_string(status) + ")");
         if (status == 404) throw ks::Unavailable("not served", "the server does not serve " + path + " (404)");
         return ks::rows([body](ks::BatchWriter& out) { write_health_rows(out, body); });
+      }
+      case Target::kDeprecatedApis: {
+        int status = 0;
+        std::string body = c.get_all("/metrics", &status);
+        // Forbidden is what a read-only role without the nonResourceURL
+        // gets: the check is not checked, with what to grant.
+        if (status == 403)
+          throw ks::Unavailable("forbidden", "cannot get /metrics (403); the role needs nonResourceURLs [\"/metrics\"] "
+                                             "with verb get (deploy/rbac.yaml)");
+        if (status == 401) throw std::runtime_error("unauthorized: cannot get /metrics (401)");
+        if (status == 404) throw ks::Unavailable("not served", "the server does not serve /metrics (404)");
+        if (status < 200 || status >= 300) throw std::runtime_error("GET /metrics answered " + std::to_string(status));
+        return ks::rows([body](ks::BatchWriter& out) { write_deprecated_api_rows(out, body, "/metrics"); });
       }
       case Target::kApiResources: {
         discover();

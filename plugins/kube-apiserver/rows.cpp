@@ -3,6 +3,7 @@
 #include "catalog.h"
 #include "kubeconfig.h"
 #include "splitter.h"
+#include "common/prometheus.h"
 
 #include <boost/json.hpp>
 
@@ -226,6 +227,44 @@ void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text) {
     if (msg.rfind("failed: ", 0) == 0) msg.remove_prefix(8);
     out.row().field("name", name).field("ok", ok).field("message", msg);
   }
+}
+
+void write_deprecated_api_rows(kinspect::sdk::BatchWriter& out, std::string_view metrics, std::string_view source) {
+  static constexpr std::string_view kFamily = "apiserver_requested_deprecated_apis";
+  // The family's own lines, blank lines in place of the others so that
+  // errors keep the body's line numbers.
+  std::string mine;
+  size_t pos = 0;
+  while (pos < metrics.size()) {
+    size_t eol = metrics.find('\n', pos);
+    if (eol == std::string_view::npos) eol = metrics.size();
+    std::string_view line = metrics.substr(pos, eol - pos);
+    pos = eol + 1;
+    std::string_view name = line;
+    if (name.rfind("# HELP ", 0) == 0 || name.rfind("# TYPE ", 0) == 0) name.remove_prefix(7);
+    const bool ours = name.rfind(kFamily, 0) == 0 &&
+                      (name.size() == kFamily.size() || name[kFamily.size()] == '{' || name[kFamily.size()] == ' ');
+    if (ours) mine.append(line);
+    mine.push_back('\n');
+  }
+  std::vector<plugin_common::PromFamily> families;
+  try {
+    families = plugin_common::parse_prometheus_text(mine, source);
+  } catch (const plugin_common::PromError& e) {
+    throw std::runtime_error(e.what());
+  }
+  for (const auto& f : families)
+    for (const auto& s : f.samples) {
+      auto text = [&](const char* key) {
+        const std::string* v = s.label(key);
+        return v ? *v : std::string();
+      };
+      const std::string group = text("group"), version = text("version");
+      auto r = out.row();
+      r.field("group", group).field("version", version).field("group_version", group.empty() ? version : group + "/" + version);
+      r.field("resource", text("resource")).field("subresource", text("subresource"));
+      r.field("removed_release", text("removed_release")).field("value", s.value);
+    }
 }
 
 std::string url_encode(std::string_view s) {

@@ -55,6 +55,14 @@ void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const Item
 // withheld") into rows {name, ok, message}.
 void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text);
 
+// Rows {group, version, group_version, resource, subresource,
+// removed_release, value} of the API server's apiserver_requested_deprecated_apis
+// gauge in a /metrics body (Prometheus text). Only that family's lines are
+// parsed, so a family the parser would refuse elsewhere in a large body does
+// not cost this table. Throws std::runtime_error naming `source`, line and
+// column for a malformed line of the family.
+void write_deprecated_api_rows(kinspect::sdk::BatchWriter& out, std::string_view metrics, std::string_view source);
+
 // Polls the host's cancelled() callback for one scan (valid for the scan's life).
 struct CancelCheck {
   const ki_host_api* api = nullptr;

@@ -459,7 +459,8 @@ class MemberDigest {
 
 bool is_special_file(const std::string& base) {
   return base == snap::kManifest || base == snap::kVersionFile || base == snap::kApiResourcesFile ||
-         base == "api_resources.json" || base == "readyz.json" || base == "livez.json";
+         base == "api_resources.json" || base == "readyz.json" || base == "livez.json" ||
+         base == "deprecated_api_requests.json";
 }
 
 // The table a member's file name conventionally holds ("pods.json" -> k8s.pods).
@@ -473,7 +474,7 @@ std::string table_of_file(const std::string& base) {
   if (b == "api-resources") b = "api_resources";
   std::string t = "k8s." + b;
   if (find_by_table(t)) return t;
-  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources"})
+  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests"})
     if (t == s) return t;
   return {};
 }

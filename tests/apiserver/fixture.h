@@ -124,8 +124,9 @@ inline void serve_example(Cluster& c, const std::set<std::string>& leave_out = {
   boost::json::value m = boost::json::parse(read_file(kExample + "/manifest.json"));
   for (const auto& r : m.at("resources").as_array()) {
     std::string table(r.at("table").as_string());
-    // /version, /readyz, /livez and discovery are the server's own answers.
-    static const std::set<std::string> kServerTables{"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources"};
+    // /version, /readyz, /livez, /metrics and discovery are the server's own answers.
+    static const std::set<std::string> kServerTables{"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources",
+                                                     "k8s.deprecated_api_requests"};
     if (leave_out.count(table) || kServerTables.count(table)) continue;
     // Where a real server lists it: the driver's own catalog of resources.
     const kapi::Resource* res = kapi::find_by_table(table);

@@ -96,7 +96,7 @@ TEST(Snapshot, DescribeDeclaresWellKnownTablesWithoutNetwork) {
   for (const char* c : {"provisioner", "parameters", "reclaimPolicy"}) EXPECT_TRUE(cols("k8s.storageclasses").count(c)) << c;
   for (auto& [name, t] : tables)
     if (name != "k8s.version" && name != "k8s.readyz" && name != "k8s.livez" && name != "k8s.api_resources" &&
-        name != "k8s.pod_logs" && name != "k8s.connection") {  // not API objects
+        name != "k8s.pod_logs" && name != "k8s.connection" && name != "k8s.deprecated_api_requests") {  // not API objects
       auto c = cols(name);
       EXPECT_TRUE(c.count("apiVersion") && c.count("kind") && c.count("metadata")) << name;
     }
@@ -516,12 +516,14 @@ TEST(Snapshot, RbacManifestIsReadOnly) {
   auto roles = p->scan("k8s.clusterroles");
   ASSERT_TRUE(roles.ok) << roles.error;
   ASSERT_EQ(roles.rows.size(), 1u);
-  std::set<std::string> resources;
+  std::set<std::string> resources, non_resource;
   for (auto& rule : roles.rows[0].as_object().at("rules").as_array()) {
     for (auto& v : rule.as_object().at("verbs").as_array())
       EXPECT_TRUE(v == "get" || v == "list" || v == "watch") << json::serialize(rule);
     if (auto* rs = rule.as_object().if_contains("resources"))
       for (auto& r : rs->as_array()) resources.insert(std::string(r.as_string()));
+    if (auto* urls = rule.as_object().if_contains("nonResourceURLs"))
+      for (auto& u : urls->as_array()) non_resource.insert(std::string(u.as_string()));
   }
   EXPECT_FALSE(resources.count("*"));
   // Every well-known table's resource is granted.
@@ -532,6 +534,10 @@ TEST(Snapshot, RbacManifestIsReadOnly) {
         name == "k8s.readyz" || name == "k8s.livez" || name == "k8s.api_resources" ||
         name == "k8s.connection")  // the kubeconfig's address: read from no API resource
       continue;
+    if (name == "k8s.deprecated_api_requests") {  // GET /metrics
+      EXPECT_TRUE(non_resource.count("/metrics")) << name << " needs nonResourceURLs /metrics in deploy/rbac.yaml";
+      continue;
+    }
     EXPECT_TRUE(resources.count(name.substr(4))) << name << " is not granted by deploy/rbac.yaml";
   }
   auto sa = p->scan("k8s.serviceaccounts");

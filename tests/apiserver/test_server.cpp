@@ -827,6 +827,12 @@ bool Server::route_request(const Request& r, Response& out) {
     out.body = version_;
     return true;
   }
+  if (r.path == "/metrics") {
+    out.status = metrics_status_;
+    out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out.body = metrics_;
+    return true;
+  }
   if (r.path == "/readyz" || r.path == "/livez") {
     out.status = readyz_status_;
     out.content_type = "text/plain; charset=utf-8";

@@ -83,6 +83,9 @@ class Server {
   void set_version_json(const std::string& v) { version_ = v; }
   void set_groups_json(const std::string& v) { groups_ = v; }
   void set_readyz(const std::string& text, int status) { readyz_ = text; readyz_status_ = status; }
+  // GET /metrics: by default the deprecated-API family with no samples, as a
+  // server whose clients call no deprecated API serves it.
+  void set_metrics(const std::string& text, int status = 200) { metrics_ = text; metrics_status_ = status; }
   // All list bodies chunked (chunk size, delay between chunks).
   void set_chunked_lists(size_t chunk, int delay_ms) { list_chunk_ = chunk; list_chunk_delay_ = delay_ms; }
 
@@ -163,6 +166,11 @@ class Server {
   std::string version_, groups_;
   std::string readyz_;
   int readyz_status_ = 200;
+  std::string metrics_ =
+      "# HELP apiserver_requested_deprecated_apis [STABLE] Gauge of deprecated APIs that have been requested, broken out "
+      "by API group, version, resource, subresource, and removed_release.\n"
+      "# TYPE apiserver_requested_deprecated_apis gauge\n";
+  int metrics_status_ = 200;
   size_t list_chunk_ = 0;
   int list_chunk_delay_ = 0;
   bool gzip_ = false;

@@ -102,6 +102,7 @@ std::vector<std::string> needs(const std::string& table) {
   if (table == "k8s.api_resources") return {"url:/api", "url:/apis"};
   if (table == "k8s.version" || table == "k8s.readyz" || table == "k8s.livez") return {"url:/" + table.substr(4)};
   if (table == "k8s.pod_logs") return {"/pods/log"};
+  if (table == "k8s.deprecated_api_requests") return {"url:/metrics"};
   return {};
 }
 
