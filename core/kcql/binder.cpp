@@ -1091,8 +1091,11 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
   int depth = 0, index = -1;
   bool is_alias = find_alias(name, ctx, scope, depth, index);
 
-  // Inside [ ... ] a bare name is a field of the element being tested.
-  if (ctx.in_filter && !is_alias && name != "param") {
+  // Inside [ ... ] a bare name is a field of the element being tested, even
+  // when a FROM alias has that name (`containers[name = 'x']` with a source
+  // aliased `name`); `alias.field` still reaches the outer row, as in
+  // `statuses[name = c.name]`.
+  if (ctx.in_filter && (!is_alias || steps.empty()) && name != "param") {
     auto el = std::make_shared<Node>();
     el->kind = NodeKind::Element;
     el->pos = pos;
