@@ -187,6 +187,7 @@ std::string render(const Select& s) {
     render_args(out, s.group_by);
   }
   if (s.having) out += " HAVING " + render(*s.having);
+  for (const auto& u : s.unions) out += (u.all ? " UNION ALL " : " UNION ") + render(*u.select);
   if (!s.order_by.empty()) {
     out += " ORDER BY ";
     for (size_t i = 0; i < s.order_by.size(); ++i) {

@@ -110,6 +110,15 @@ struct OrderItem {
   bool desc = false;
 };
 
+struct Select;
+// A SELECT after UNION [ALL]: bound in its own scope, its rows appended to
+// those of the branches before it.
+struct UnionBranch {
+  std::shared_ptr<Select> select;
+  bool all = false;  // UNION ALL keeps duplicate rows
+  SourcePos pos;     // of the UNION keyword
+};
+
 struct Select {
   SourcePos pos;
   bool implicit_select = false;  // a check's shorthand `FROM ... WHERE ...`
@@ -122,6 +131,9 @@ struct Select {
   std::vector<OrderItem> order_by;
   std::optional<int64_t> limit;
   SourcePos limit_pos;
+  // `SELECT ... UNION [ALL] SELECT ...`: the branches after this one. Then
+  // order_by and limit (written after the last branch) apply to the union.
+  std::vector<UnionBranch> unions;
 };
 
 }  // namespace kinspect::kcql::ast

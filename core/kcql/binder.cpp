@@ -109,6 +109,7 @@ class Binder {
   void place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,
                      const std::vector<NodePtr>& where);
   void hash_unnest_groups(plan::Select& out);
+  void bind_union(const ast::Select& s, Scope& scope, plan::Select& out, bool root);
   void warn_quadratic_joins(const Scope& scope, const plan::Select& out);
   int bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos);
 
@@ -254,7 +255,9 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
   late.aliases = true;
   if (s.having) out.having = bind(*s.having, late);
   late.clause = "ORDER BY";
+  // Over a UNION, ORDER BY and LIMIT belong to the union (bind_union).
   for (const auto& o : s.order_by) {
+    if (!s.unions.empty()) break;
     // ORDER BY 2: the second output column.
     if (o.expr->kind == ExprKind::Literal && o.expr->literal.kind == ast::Literal::Kind::Int) {
       int64_t k = o.expr->literal.i;
@@ -279,7 +282,7 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
     }
   }
   out.distinct = s.distinct;
-  out.limit = s.limit;
+  if (s.unions.empty()) out.limit = s.limit;
   if (s.limit && *s.limit < 0) error(s.limit_pos, "LIMIT must not be negative");
   out.aggregate = !out.aggregates.empty() || !out.group_keys.empty();
   if (s.having && !out.aggregate)
@@ -287,6 +290,61 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
   place_filters(scope, out, on_conjuncts, where);
   hash_unnest_groups(out);
   warn_quadratic_joins(scope, out);
+  if (!s.unions.empty()) bind_union(s, scope, out, root);
+}
+
+// The branches after the first: each in a scope of its own (its aliases are
+// not the first branch's), at the same depth, so a branch of a subquery sees
+// the same outer queries. Columns are named by the first branch; a check's
+// templates name those columns, and are bound in each branch to its own
+// expression at that position.
+void Binder::bind_union(const ast::Select& s, Scope& scope, plan::Select& out, bool root) {
+  for (const auto& u : s.unions) {
+    auto branch = std::make_shared<plan::Select>();
+    Scope inner;
+    inner.outer = scope.outer;
+    inner.select = branch.get();
+    inner.subquery = scope.subquery;
+    bind_select(*u.select, inner, *branch, false);
+    if (branch->outputs.size() != out.outputs.size()) {
+      error(u.select->pos, "this branch of the UNION selects " + std::to_string(branch->outputs.size()) +
+                               " column" + (branch->outputs.size() == 1 ? "" : "s") + ", the first (at " +
+                               source_.file + ":" + std::to_string(s.pos.line) + ":" +
+                               std::to_string(s.pos.column) + ") " + std::to_string(out.outputs.size()),
+            "every branch of a UNION selects as many columns");
+      continue;
+    }
+    if (root && !in_.extras.empty()) {
+      inner.output_aliases.clear();
+      for (size_t i = 0; i < out.outputs.size(); ++i) inner.output_aliases[out.outputs[i].name] = branch->outputs[i].expr;
+      Ctx late{&inner, "a template"};
+      late.aggregates = true;
+      late.aliases = true;
+      for (const auto* e : in_.extras) branch->extras.push_back(bind(*e, late));
+    }
+    out.branches.push_back({branch, u.all});
+  }
+  for (const auto& o : s.order_by) {
+    const ast::Expr& e = *o.expr;
+    size_t k = out.outputs.size();
+    if (e.kind == ExprKind::Literal && e.literal.kind == ast::Literal::Kind::Int) {
+      if (e.literal.i >= 1 && e.literal.i <= int64_t(out.outputs.size())) k = size_t(e.literal.i - 1);
+    } else if (e.kind == ExprKind::Name) {
+      for (size_t i = 0; i < out.outputs.size() && k == out.outputs.size(); ++i)
+        if (out.outputs[i].name == e.name) k = i;
+    }
+    if (k == out.outputs.size()) {
+      std::vector<std::string> names;
+      for (const auto& c : out.outputs) names.push_back(c.name);
+      std::string hint = e.kind == ExprKind::Name ? did_you_mean(e.name, names) : "";
+      error(e.pos, "ORDER BY after a UNION names an output column of the first branch or its position (1.." +
+                       std::to_string(out.outputs.size()) + ")",
+            hint.empty() ? "write the expression as a column of every branch and order by its name" : hint);
+      continue;
+    }
+    out.union_order.emplace_back(k, o.desc);
+  }
+  out.union_limit = s.limit;
 }
 
 void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
@@ -761,8 +819,8 @@ int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const
       error(pos, std::string(kind == plan::Subquery::Kind::In ? "IN (SELECT ...)" : "a scalar subquery") +
                      " cannot refer to the outer query",
             "use EXISTS (SELECT ... WHERE inner = outer), or a JOIN");
-    else if (sub.select.aggregate || sub.select.limit || sub.select.distinct)
-      error(pos, "a correlated EXISTS cannot aggregate, use DISTINCT or LIMIT",
+    else if (sub.select.aggregate || sub.select.limit || sub.select.distinct || !sub.select.branches.empty())
+      error(pos, "a correlated EXISTS cannot aggregate, use DISTINCT, LIMIT or UNION",
             "move the correlation into a JOIN of the outer query");
   }
   if (kind != plan::Subquery::Kind::Exists && sub.select.outputs.size() != 1)
@@ -1033,8 +1091,11 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
   int depth = 0, index = -1;
   bool is_alias = find_alias(name, ctx, scope, depth, index);
 
-  // Inside [ ... ] a bare name is a field of the element being tested.
-  if (ctx.in_filter && !is_alias && name != "param") {
+  // Inside [ ... ] a bare name is a field of the element being tested, even
+  // when a FROM alias has that name (`containers[name = 'x']` with a source
+  // aliased `name`); `alias.field` still reaches the outer row, as in
+  // `statuses[name = c.name]`.
+  if (ctx.in_filter && (!is_alias || steps.empty()) && name != "param") {
     auto el = std::make_shared<Node>();
     el->kind = NodeKind::Element;
     el->pos = pos;
@@ -1194,6 +1255,10 @@ NodePtr Binder::bind_aggregate(const ast::Expr& e, const std::string& name, cons
     if (sep->kind != NodeKind::Const || !sep->value.is_string())
       return error(e.args[1]->pos, "the separator of string_agg() must be a constant string");
     agg.separator = sep->value;
+  }
+  if (name == "max_by" || name == "min_by") {
+    if (e.distinct) return error(e.pos, name + "() does not take DISTINCT");
+    agg.key = bind(*e.args[1], inner);
   }
   auto& aggs = ctx.scope->select->aggregates;
   aggs.push_back(std::move(agg));

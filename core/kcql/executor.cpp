@@ -120,6 +120,7 @@ struct AggState {
   double sum_real = 0;
   bool real = false;
   Value best;
+  Value best_key;  // max_by, min_by
   std::vector<Value> items;
   std::string text;
   std::unique_ptr<std::unordered_set<Value, ValueHash, ValueSame>> seen;
@@ -198,6 +199,8 @@ class Executor : public Runtime {
   bool run_sources(const plan::Select& s, const Frame* outer, Tuples& out, const RowRange* range = nullptr);
   // After run_sources: grouping, projection, DISTINCT, ORDER BY, LIMIT.
   bool finish_select(const plan::Select& s, const Frame* outer, Tuples& tuples, Rows& out, bool for_exists);
+  bool finish_union(const plan::Select& s, const Frame* outer, Tuples& first, Rows& out);
+  void drop_duplicates(Rows& rows);
 
   Value exists(int slot, const Frame& frame) override;
   Value in_subquery(int slot, const Value& v) override;
@@ -580,18 +583,28 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
     for (size_t a = 0; a < naggs; ++a) {
       const plan::Aggregate& agg = s.aggregates[a];
       AggState& st = states[g * naggs + a];
+      const std::string& fn = agg.name;
       if (!agg.arg) {
         ++st.count;
         continue;
       }
       Value v = evaluate(*agg.arg, frame, *this);
+      if (agg.key) {
+        // max_by(x, y): the x of the first row with the largest y; rows
+        // whose y is NULL (or does not compare with the best so far) are skipped.
+        Value k = evaluate(*agg.key, frame, *this);
+        if (k.is_null()) continue;
+        bool comparable = true;
+        int c = st.best_key.is_null() ? 0 : compare(k, st.best_key, comparable);
+        if (st.best_key.is_null() || (comparable && (fn == "min_by" ? c < 0 : c > 0))) st.best_key = k, st.best = v;
+        continue;
+      }
       if (v.is_null()) continue;
       if (agg.distinct) {
         if (!st.seen) st.seen = std::make_unique<std::unordered_set<Value, ValueHash, ValueSame>>();
         if (!st.seen->insert(v).second) continue;
       }
       ++st.count;
-      const std::string& fn = agg.name;
       if (fn == "sum" || fn == "avg") {
         if (!v.is_number()) continue;
         if (v.is_int() && !st.real && !__builtin_add_overflow(st.sum_int, v.as_int(), &st.sum_int)) {
@@ -623,7 +636,7 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
       if (fn == "count") v = Value::integer(st.count);
       else if (fn == "sum") v = st.count == 0 ? Value() : st.real ? Value::real(st.sum_real) : Value::integer(st.sum_int);
       else if (fn == "avg") v = st.count == 0 ? Value() : Value::real((st.real ? st.sum_real : double(st.sum_int)) / double(st.count));
-      else if (fn == "min" || fn == "max") v = st.best;
+      else if (fn == "min" || fn == "max" || agg.key) v = st.best;
       else if (fn == "array_agg") v = make_array(*arena, st.items);
       else if (fn == "string_agg") v = st.count == 0 ? Value() : arena->string(st.text);
       values[a] = v;
@@ -677,7 +690,52 @@ void Executor::finish(const plan::Select& s, Rows& rows) {
 bool Executor::run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists) {
   Tuples tuples;
   if (!run_sources(s, outer, tuples)) return false;
+  if (!s.branches.empty()) return finish_union(s, outer, tuples, out);
   return finish_select(s, outer, tuples, out, for_exists);
+}
+
+// Every branch's rows (outputs then extras; a branch has no ORDER BY keys),
+// appended in order; a UNION without ALL then keeps the first of equal rows
+// so far. ORDER BY and LIMIT apply to the whole.
+bool Executor::finish_union(const plan::Select& s, const Frame* outer, Tuples& first, Rows& out) {
+  if (!finish_select(s, outer, first, out, false)) return false;
+  for (const auto& b : s.branches) {
+    Rows rows;
+    if (!run_select(*b.select, outer, rows, false)) return false;
+    out.data.insert(out.data.end(), rows.data.begin(), rows.data.end());
+    if (!b.all) drop_duplicates(out);
+  }
+  std::vector<size_t> order(out.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (const auto& [k, desc] : s.union_order) {
+      const Value& x = out.at(a)[k];
+      const Value& y = out.at(b)[k];
+      int c = sort_compare(x, y);
+      if (c != 0) return (desc && !x.is_null() && !y.is_null() ? -c : c) < 0;
+    }
+    return false;
+  });
+  if (s.union_limit && order.size() > size_t(*s.union_limit)) order.resize(size_t(*s.union_limit));
+  std::vector<Value> result;
+  result.reserve(order.size() * out.stride());
+  for (size_t i : order) result.insert(result.end(), out.at(i), out.at(i) + out.stride());
+  out.data = std::move(result);
+  return !failed();
+}
+
+// Equal outputs (value equality, NULL equal to NULL) keep the first row.
+void Executor::drop_duplicates(Rows& rows) {
+  KeyIndex seen(rows.outputs);
+  std::vector<Value> kept;
+  kept.reserve(rows.data.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Value* row = rows.at(i);
+    if (seen.find_same(row) >= 0) continue;
+    seen.add(row, 0);
+    kept.insert(kept.end(), row, row + rows.stride());
+  }
+  rows.data = std::move(kept);
 }
 
 bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& tuples, Rows& out, bool for_exists) {
@@ -782,7 +840,7 @@ void Executor::build(int slot) {
   IsolatedRun isolated(*this, st.arena.get());
   const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
   const plan::Select& s = sub.select;
-  if (sub.kind == plan::Subquery::Kind::Exists && !s.aggregate && !s.limit && !s.distinct) {
+  if (sub.kind == plan::Subquery::Kind::Exists && !s.aggregate && !s.limit && !s.distinct && s.branches.empty()) {
     if (!run_sources(s, nullptr, st.inner)) return;
     if (!sub.inner_keys.empty()) {
       st.index = KeyIndex(sub.inner_keys.size());
@@ -849,7 +907,7 @@ Value Executor::exists(int slot, const Frame& frame) {
   const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
   SubState& st = subs_[size_t(slot)];
   const plan::Select& s = sub.select;
-  if (s.aggregate || s.limit || s.distinct) return Value::boolean(st.any);
+  if (s.aggregate || s.limit || s.distinct || !s.branches.empty()) return Value::boolean(st.any);
   // Decorrelated: probe the inner rows' hash on the outer row's keys, then
   // re-check what could not be hashed.
   Frame probe{nullptr, &frame};
@@ -1016,6 +1074,7 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
 
 std::string steppable_table(const plan::PlanImpl& plan) {
   const auto& sources = plan.root.sources;
+  if (!plan.root.branches.empty()) return "";  // a union runs whole
   if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty()) return "";
   return plan.scans[size_t(sources[0].scan)].key();
 }

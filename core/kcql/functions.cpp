@@ -233,6 +233,68 @@ Value fn_coalesce(FunctionContext&, const Value* a, size_t n) {
   return {};
 }
 
+// "integer 3", "string 'a'": a value in an error message.
+std::string described(const Value& v) {
+  std::string text = to_text(v);
+  return std::string(kind_name(v)) + " " + (v.is_string() ? "'" + text + "'" : text);
+}
+
+// greatest()/least(): NULLs are skipped as in PostgreSQL; values of kinds
+// that do not compare (a number and a text) are an error, not a guess.
+template <int Sign>
+Value fn_extreme(FunctionContext& ctx, const Value* a, size_t n) {
+  const char* name = Sign > 0 ? "greatest" : "least";
+  Value best;
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].is_null()) continue;
+    if (a[i].is_json())
+      return ctx.fail(std::string(name) + "() compares numbers, text or booleans, got " + std::string(kind_name(a[i])));
+    bool comparable = true;
+    int c = best.is_null() ? 0 : compare(a[i], best, comparable);
+    if (!comparable)
+      return ctx.fail(std::string(name) + "() cannot compare " + described(best) + " with " + described(a[i]));
+    if (best.is_null() || c * Sign > 0) best = a[i];
+  }
+  return best;
+}
+
+// array_concat(): the elements of every array argument in order; NULL
+// arguments are skipped (as concat() skips them), all NULL gives NULL.
+Value fn_array_concat(FunctionContext& ctx, const Value* a, size_t n) {
+  packed::Writer w;
+  size_t array = w.open_array();
+  bool any = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].is_null()) continue;
+    if (!a[i].is_array())
+      return ctx.fail("array_concat() expects arrays, argument " + std::to_string(i + 1) + " is " +
+                      std::string(kind_name(a[i])));
+    any = true;
+    for (packed::Ref e : a[i].as_json().elements()) w.raw(e);
+  }
+  w.close(array);
+  return any ? Value::json(ctx.arena.keep(w)) : Value();
+}
+
+// entries(): [{"key": k, "value": v}, ...] in document order, so that
+// UNNEST(entries(labels)) e gives one row per pair (e.key, e.value).
+Value fn_entries(FunctionContext& ctx, const Value* a, size_t) {
+  if (!a[0].is_object()) return ctx.fail("entries() expects an object, got " + std::string(kind_name(a[0])));
+  static const packed::FixedKey key("key"), value("value");
+  packed::Writer w;
+  size_t array = w.open_array();
+  for (const auto& kv : a[0].as_json().members()) {
+    size_t entry = w.open_object();
+    w.key(key.id());
+    w.string(kv.key());
+    w.key(value.id());
+    w.raw(kv.value());
+    w.close(entry);
+  }
+  w.close(array);
+  return Value::json(ctx.arena.keep(w));
+}
+
 Value fn_array_length(FunctionContext& ctx, const Value* a, size_t) {
   if (!a[0].is_array()) return ctx.fail("array_length() expects an array, got " + std::string(kind_name(a[0])));
   return Value::integer(int64_t(a[0].as_json().size()));
@@ -342,6 +404,20 @@ void register_core_functions(std::vector<FunctionDef>& out) {
   FunctionDef ifnull{"ifnull", 2, 2, fn_coalesce, "ifnull(value, fallback) -> value", "value, or fallback when value is NULL"};
   ifnull.null_propagating = false;
   add(ifnull);
+  FunctionDef greatest{"greatest", 1, -1, fn_extreme<1>, "greatest(value, ...) -> value",
+                       "the largest argument, NULLs ignored; NULL when all are NULL"};
+  greatest.null_propagating = false;
+  add(greatest);
+  FunctionDef least{"least", 1, -1, fn_extreme<-1>, "least(value, ...) -> value",
+                    "the smallest argument, NULLs ignored; NULL when all are NULL"};
+  least.null_propagating = false;
+  add(least);
+  FunctionDef array_concat{"array_concat", 1, -1, fn_array_concat, "array_concat(array, ...) -> array",
+                           "the elements of every array in order, skipping NULL arguments"};
+  array_concat.null_propagating = false;
+  add(array_concat);
+  add({"entries", 1, 1, fn_entries, "entries(object) -> array",
+       "the object's pairs as [{\"key\": k, \"value\": v}, ...] in document order"});
   add({"array_length", 1, 1, fn_array_length, "array_length(array) -> integer", "number of elements"});
   FunctionDef array_contains{"array_contains", 2, 2, fn_array_contains, "array_contains(array, value) -> boolean",
                              "whether an element equals value"};
@@ -391,6 +467,8 @@ const std::vector<AggregateDef>& all_aggregates() {
       {"max", 1, 1, "max(value) -> value", "largest non-NULL value"},
       {"avg", 1, 1, "avg(number) -> real", "mean of the non-NULL values"},
       {"array_agg", 1, 1, "array_agg([DISTINCT] value) -> array", "the non-NULL values in input order"},
+      {"max_by", 2, 2, "max_by(value, key) -> value", "value of the row with the largest non-NULL key"},
+      {"min_by", 2, 2, "min_by(value, key) -> value", "value of the row with the smallest non-NULL key"},
       {"string_agg", 2, 2, "string_agg([DISTINCT] value, separator) -> text",
        "the non-NULL values' text joined by a constant separator"},
   };

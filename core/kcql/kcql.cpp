@@ -115,7 +115,28 @@ static void explain_subqueries_in(const PlanImpl& p, const std::vector<NodePtr>&
   }
 }
 
+static void explain_branch(const PlanImpl& p, const Select& s, int indent, std::string& out);
+
+// A UNION prints each branch under its own heading, then what applies to the whole.
 static void explain_select(const PlanImpl& p, const Select& s, int indent, std::string& out) {
+  if (s.branches.empty()) return explain_branch(p, s, indent, out);
+  line(out, indent, "union of " + std::to_string(s.branches.size() + 1) + " branches");
+  line(out, indent + 1, "branch 1:");
+  explain_branch(p, s, indent + 2, out);
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    line(out, indent + 1, "branch " + std::to_string(b + 2) +
+                              (s.branches[b].all ? " (UNION ALL: duplicates kept):" : " (UNION: duplicates dropped):"));
+    explain_select(p, *s.branches[b].select, indent + 2, out);
+  }
+  if (!s.union_order.empty()) {
+    std::string keys;
+    for (const auto& [k, desc] : s.union_order) keys += (keys.empty() ? "" : ", ") + s.outputs[k].name + (desc ? " DESC" : "");
+    line(out, indent, "sort: " + keys);
+  }
+  if (s.union_limit) line(out, indent, "limit: " + std::to_string(*s.union_limit));
+}
+
+static void explain_branch(const PlanImpl& p, const Select& s, int indent, std::string& out) {
   size_t built_until = 0;  // UNNESTs k+1..built_until are in table k's build side
   for (size_t k = 0; k < s.sources.size(); ++k) {
     const Source& src = s.sources[k];

@@ -37,7 +37,7 @@ const char* ast::op_text(Op op) {
 static constexpr std::array kReserved = {
     "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "JOIN", "LEFT", "INNER",
     "CROSS", "OUTER", "ON", "AS", "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "CASE",
-    "WHEN", "THEN", "ELSE", "END", "EXISTS", "BETWEEN", "LIKE", "DISTINCT", "UNNEST", "ASC", "DESC",
+    "WHEN", "THEN", "ELSE", "END", "EXISTS", "BETWEEN", "LIKE", "DISTINCT", "UNNEST", "ASC", "DESC", "UNION",
 };
 
 Parser::Parser(const SourceText& source, size_t begin, size_t end, const ParseLimits& limits)
@@ -140,7 +140,36 @@ Expected<ExprPtr> Parser::parse_expression_statement() {
   }
 }
 
+// A SELECT and the branches UNIONed to it. An ORDER BY or LIMIT belongs to
+// the whole union and is written after its last branch, as in SQL.
 std::shared_ptr<ast::Select> Parser::select(bool implicit_star) {
+  auto head = select_core(implicit_star);
+  while (at_keyword("UNION")) {
+    if (implicit_star) fail_here("UNION needs a full query", "write QUERY SELECT ... UNION SELECT ...");
+    const auto& last = head->unions.empty() ? *head : *head->unions.back().select;
+    if (!last.order_by.empty() || last.limit)
+      fail(last.order_by.empty() ? last.limit_pos : last.order_by[0].expr->pos,
+           "ORDER BY and LIMIT must come after the last branch of a UNION",
+           "they apply to the whole union; a branch cannot have its own");
+    ast::UnionBranch branch;
+    branch.pos = take().pos;
+    branch.all = accept_keyword("ALL");
+    if (!at_keyword("SELECT")) expected("SELECT after UNION");
+    branch.select = select_core(false);
+    head->unions.push_back(std::move(branch));
+  }
+  if (!head->unions.empty()) {
+    ast::Select& last = *head->unions.back().select;
+    head->order_by = std::move(last.order_by);
+    last.order_by.clear();
+    head->limit = last.limit;
+    head->limit_pos = last.limit_pos;
+    last.limit.reset();
+  }
+  return head;
+}
+
+std::shared_ptr<ast::Select> Parser::select_core(bool implicit_star) {
   auto s = std::make_shared<ast::Select>();
   s->pos = peek().pos;
   DepthGuard guard(*this, s->pos);
@@ -159,7 +188,8 @@ std::shared_ptr<ast::Select> Parser::select(bool implicit_star) {
   // SELECT without FROM evaluates its expressions once (handy for trying functions).
   if (implicit_star && !at_keyword("FROM")) expected("FROM");
   if (!at_keyword("FROM") && peek().kind != Tok::End && peek().kind != Tok::RParen && !at_keyword("ORDER") &&
-      !at_keyword("LIMIT") && !at_keyword("WHERE") && !at_keyword("GROUP") && !at_keyword("HAVING"))
+      !at_keyword("LIMIT") && !at_keyword("WHERE") && !at_keyword("GROUP") && !at_keyword("HAVING") &&
+      !at_keyword("UNION"))
     expected("FROM after the selected expressions");
   if (at_keyword("FROM")) from_clause(*s);
   if (accept_keyword("WHERE")) s->where = expr();

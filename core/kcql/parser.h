@@ -56,6 +56,7 @@ class Parser {
   std::string expect_name(std::string_view what);
 
   std::shared_ptr<ast::Select> select(bool implicit_star);
+  std::shared_ptr<ast::Select> select_core(bool implicit_star);
   void select_items(ast::Select& s);
   void from_clause(ast::Select& s);
   ast::FromItem from_item(ast::JoinKind join);

@@ -111,6 +111,7 @@ struct Aggregate {
   std::string name;  // count, sum, ...
   NodePtr arg;       // null for count(*)
   Value separator;   // string_agg
+  NodePtr key;       // max_by, min_by: the value ordered by
   bool distinct = false;
   std::string text;
 };
@@ -131,6 +132,18 @@ struct Select {
   std::vector<std::pair<NodePtr, bool>> order;  // expression, descending
   bool distinct = false;
   std::optional<int64_t> limit;
+  // `UNION [ALL]`: the branches after this one, each bound in its own scope
+  // with as many outputs (and extras) as this one. Their rows are appended
+  // in order; a UNION without ALL then drops duplicate rows of everything so
+  // far. union_order (output positions, descending) and union_limit apply
+  // to the whole union; `order` and `limit` above are then empty.
+  struct Branch {
+    std::shared_ptr<Select> select;
+    bool all = false;
+  };
+  std::vector<Branch> branches;
+  std::vector<std::pair<size_t, bool>> union_order;
+  std::optional<int64_t> union_limit;
 };
 
 struct Subquery {

@@ -232,6 +232,66 @@ TEST(Functions, Casts) {
   EXPECT_NE(error_of("SELECT int('forty')").find("cannot convert forty to an integer"), std::string::npos);
 }
 
+TEST(Functions, GreatestAndLeast) {
+  EXPECT_EQ(eval("greatest(1, 3.5, 2)"), "3.5E0");
+  EXPECT_EQ(eval("least(3, 1, 2)"), "1");
+  EXPECT_EQ(eval("greatest('b', 'c', 'a')"), "\"c\"");
+  EXPECT_EQ(eval("greatest(NULL, 2, NULL, 1)"), "2");  // NULLs ignored, as in PostgreSQL
+  EXPECT_EQ(eval("least(NULL, NULL)"), "null");
+  EXPECT_EQ(eval("greatest(1, 1.0)"), "1");  // equal values keep the first
+  EXPECT_NE(error_of("SELECT greatest(1, 'a')").find("greatest() cannot compare integer 1 with string 'a'"),
+            std::string::npos);
+  EXPECT_NE(error_of("SELECT least(json_decode('[1]'), 2)").find("least() compares numbers, text or booleans, got array"),
+            std::string::npos);
+  // From rows (not constants), a mismatch is NULL like other malformed data.
+  auto rs = run("SELECT greatest(n.name, 1) FROM k8s.nodes n LIMIT 1");
+  EXPECT_EQ(column(rs), (std::vector<std::string>{"null"}));
+  auto per_row = run("SELECT greatest(p.status.containerStatuses[0].restartCount, 1) FROM k8s.pods p "
+                     "WHERE p.name LIKE 'web-%' ORDER BY 1");
+  EXPECT_EQ(column(per_row), (std::vector<std::string>{"1", "7"}));
+}
+
+TEST(Functions, MaxByAndMinBy) {
+  auto rs = run("SELECT max_by(p.name, p.status.containerStatuses[0].restartCount), "
+                "min_by(p.name, p.status.containerStatuses[0].restartCount), "
+                "max_by(p.name, NULL), min_by(NULL, p.name) FROM k8s.pods p");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)), R"(["web-7d4b9c-fghij","web-7d4b9c-abcde",null,null])");
+  // The x of the best y even when x is NULL; rows with a NULL y are skipped.
+  EXPECT_EQ(scalar("SELECT max_by(e.value.x, e.value.y) FROM "
+                   "UNNEST(json_decode('[{\"x\":1,\"y\":1},{\"y\":5},{\"x\":3}]')) e"),
+            "null");
+  EXPECT_EQ(scalar("SELECT min_by(e.x, e.y) FROM UNNEST(json_decode('[{\"x\":1,\"y\":2},{\"x\":2},{\"x\":3,\"y\":1}]')) e"),
+            "3");
+  auto grouped = run("SELECT p.metadata.namespace AS ns, max_by(p.name, p.name) FROM k8s.pods p GROUP BY ns ORDER BY ns");
+  EXPECT_EQ(column(grouped, 1).front(), "\"batch-job-3-z9x8c\"");
+  EXPECT_NE(error_of("SELECT max_by(1) FROM k8s.pods p").find("max_by() takes 2 arguments"), std::string::npos);
+  EXPECT_NE(error_of("SELECT max_by(DISTINCT 1, 2) FROM k8s.pods p").find("does not take DISTINCT"), std::string::npos);
+}
+
+TEST(Functions, Entries) {
+  EXPECT_EQ(eval(R"(entries(json_decode('{"b":1,"a":{"c":[2]}}')))"),
+            R"([{"key":"b","value":1},{"key":"a","value":{"c":[2]}}])");
+  EXPECT_EQ(eval("entries(json_decode('{}'))"), "[]");
+  EXPECT_EQ(eval("entries(NULL)"), "null");
+  EXPECT_NE(error_of("SELECT entries(split('a', ','))").find("entries() expects an object, got array"), std::string::npos);
+  auto rs = run("SELECT e.key, e.value FROM k8s.nodes n, UNNEST(entries(n.metadata.labels)) e WHERE n.name = 'worker-a'");
+  EXPECT_EQ(json::serialize(rs.rows.at(0)).front(), '[');
+  ASSERT_EQ(rs.rows.size(), 2u);
+  EXPECT_EQ(json::serialize(rs.rows.at(1)), R"(["kubernetes.io/os","linux"])");
+}
+
+TEST(Functions, ArrayConcat) {
+  EXPECT_EQ(eval("array_concat(split('a,b', ','), split('c', ','), json_decode('[]'))"), R"(["a","b","c"])");
+  EXPECT_EQ(eval(R"(array_concat(json_decode('[1,[2]]'), NULL, json_decode('[{"x":null}]')))"), R"([1,[2],{"x":null}])");
+  EXPECT_EQ(eval("array_concat(json_decode('[]'), json_decode('[]'))"), "[]");
+  EXPECT_EQ(eval("array_concat(NULL, NULL)"), "null");
+  EXPECT_NE(error_of("SELECT array_concat(split('a', ','), 'b')").find("array_concat() expects arrays, argument 2 is string"),
+            std::string::npos);
+  auto rs = run("SELECT array_length(array_concat(p.spec.initContainers, p.spec.containers)) FROM k8s.pods p "
+                "WHERE p.name = 'web-7d4b9c-abcde'");
+  EXPECT_EQ(column(rs), (std::vector<std::string>{"2"}));
+}
+
 TEST(Functions, NamesAreCaseInsensitive) {
   EXPECT_EQ(eval("LOWER('A')"), "\"a\"");
   EXPECT_EQ(scalar("SELECT COUNT(*) FROM k8s.nodes"), "4");

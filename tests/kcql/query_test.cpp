@@ -68,6 +68,20 @@ TEST(Query, ArrayFilterYieldsFirstMatch) {
                                          "\"coredns-76f75df574-4bz2k\"", "\"kube-proxy-h7j8k\""}));
 }
 
+// Inside [...] a bare name is the element's field even when a FROM alias has
+// that name; before, the outer alias won and the filter silently matched nothing.
+TEST(Query, ElementFieldsWinOverOuterAliasesInsideBrackets) {
+  auto rs = run("SELECT p.status.containerStatuses[name = 'web'].restartCount FROM k8s.pods p, "
+                "UNNEST(p.spec.containers) name WHERE p.name = 'web-7d4b9c-fghij' AND name.name = 'web'");
+  EXPECT_EQ(column(rs), (Strings{"7"}));
+  auto c = run(R"(SELECT json_decode('[{"c":1,"v":"a"},{"c":2,"v":"b"}]')[c = 2].v FROM UNNEST(json_decode('[5]')) c)");
+  EXPECT_EQ(column(c), (Strings{"\"b\""}));
+  // alias.field still reaches the outer row.
+  auto outer = run("SELECT p.status.containerStatuses[name = c.name].restartCount FROM k8s.pods p, "
+                   "UNNEST(p.spec.containers) c WHERE p.name = 'web-7d4b9c-fghij' ORDER BY 1");
+  EXPECT_EQ(column(outer).front(), "0");
+}
+
 // Parentheses end a [*]: a step after them applies to the array the path
 // gave, so "does any element match" is written (xs[*].y)[pred]. Before, the
 // step applied to each element and gave [] (never NULL), so `IS NOT NULL`
