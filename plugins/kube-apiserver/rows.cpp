@@ -4,6 +4,7 @@
 #include "kubeconfig.h"
 #include "splitter.h"
 #include "common/prometheus.h"
+#include "common/text.h"
 
 #include <boost/json.hpp>
 
@@ -211,14 +212,9 @@ void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const Item
 }
 
 void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
+  plugin_common::for_each_line(text, [&](std::string_view line, size_t) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (line.size() < 4 || line[0] != '[' || line[2] != ']' || (line[1] != '+' && line[1] != '-')) continue;
+    if (line.size() < 4 || line[0] != '[' || line[2] != ']' || (line[1] != '+' && line[1] != '-')) return;
     bool ok = line[1] == '+';
     std::string_view rest = line.substr(3);
     size_t sp = rest.find(' ');
@@ -226,7 +222,7 @@ void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text) {
     std::string_view msg = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
     if (msg.rfind("failed: ", 0) == 0) msg.remove_prefix(8);
     out.row().field("name", name).field("ok", ok).field("message", msg);
-  }
+  });
 }
 
 void write_deprecated_api_rows(kinspect::sdk::BatchWriter& out, std::string_view metrics, std::string_view source) {
@@ -234,19 +230,14 @@ void write_deprecated_api_rows(kinspect::sdk::BatchWriter& out, std::string_view
   // The family's own lines, blank lines in place of the others so that
   // errors keep the body's line numbers.
   std::string mine;
-  size_t pos = 0;
-  while (pos < metrics.size()) {
-    size_t eol = metrics.find('\n', pos);
-    if (eol == std::string_view::npos) eol = metrics.size();
-    std::string_view line = metrics.substr(pos, eol - pos);
-    pos = eol + 1;
+  plugin_common::for_each_line(metrics, [&](std::string_view line, size_t) {
     std::string_view name = line;
     if (name.rfind("# HELP ", 0) == 0 || name.rfind("# TYPE ", 0) == 0) name.remove_prefix(7);
     const bool ours = name.rfind(kFamily, 0) == 0 &&
                       (name.size() == kFamily.size() || name[kFamily.size()] == '{' || name[kFamily.size()] == ' ');
     if (ours) mine.append(line);
     mine.push_back('\n');
-  }
+  });
   std::vector<plugin_common::PromFamily> families;
   try {
     families = plugin_common::parse_prometheus_text(mine, source);

@@ -169,43 +169,75 @@ TEST(ProbeMatrix, ACancelledRunProbesNothingAndSaysSo) {
   }
 }
 
+namespace {
+
+// A loopback port whose accept queue is full, so every SYN to it is
+// dropped and every connect to it times out.
+class SilentPort {
+ public:
+  SilentPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    EXPECT_EQ(::listen(fd_, 0), 0);
+    port_ = ntohs(a.sin_port);
+    for (int i = 0; i < 3; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      fillers_.push_back(c);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ~SilentPort() {
+    for (int c : fillers_) ::close(c);
+    ::close(fd_);
+  }
+  // `n` kubelet targets, all at this port.
+  std::vector<MatrixTarget> kubelets(size_t n) const {
+    std::vector<MatrixTarget> ts(n);
+    for (size_t i = 0; i < ts.size(); ++i) {
+      ts[i].kind = "kubelet";
+      ts[i].target = "node-" + std::to_string(i);
+      ts[i].probe.host = "127.0.0.1";
+      ts[i].probe.port = port_;
+    }
+    return ts;
+  }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
+
+size_t count_result(const std::vector<MatrixTarget>& ts, const std::string& result) {
+  size_t n = 0;
+  for (const auto& t : ts) n += t.probe.result == result;
+  return n;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
 // Many targets that never answer finish in about (targets / concurrency)
-// timeouts, not targets × timeout: the connects run side by side. The
-// listener on loopback has a full accept queue, so every SYN is dropped.
+// timeouts, not targets × timeout: the connects run side by side.
 TEST(ProbeMatrix, ManySilentTargetsFinishInRoundsOfTheirTimeout) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ASSERT_EQ(::listen(fd, 0), 0);
-  std::vector<int> fillers;
-  for (int i = 0; i < 3; ++i) {
-    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    fillers.push_back(c);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::vector<MatrixTarget> ts(1000);
-  for (size_t i = 0; i < ts.size(); ++i) {
-    ts[i].kind = "kubelet";
-    ts[i].target = "node-" + std::to_string(i);
-    ts[i].probe.host = "127.0.0.1";
-    ts[i].probe.port = ntohs(a.sin_port);
-  }
+  SilentPort silent;
+  std::vector<MatrixTarget> ts = silent.kubelets(1000);
   network_ebpf::MatrixOptions o;
   o.timeout = std::chrono::milliseconds(300);
   o.concurrency = 256;
   const auto start = std::chrono::steady_clock::now();
   network_ebpf::probe_matrix(ts, o, [] { return false; });
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (int c : fillers) ::close(c);
-  ::close(fd);
-  size_t timeouts = 0;
-  for (const auto& t : ts) timeouts += t.probe.result == "timeout";
-  EXPECT_EQ(timeouts, ts.size());
+  const double took = seconds_since(start);
+  EXPECT_EQ(count_result(ts, "timeout"), ts.size());
   EXPECT_GE(took, 1.0) << "4 rounds of 300 ms";
   EXPECT_LT(took, 4.0) << "1000 connects of 300 ms, 256 at a time, took " << took << " s";
 }
@@ -221,41 +253,18 @@ TEST(ProbeMatrix, FiveThousandSilentKubeletsAreAllProbedWithTheDefaults) {
   rlimit low = before;
   low.rlim_cur = std::min<rlim_t>(1024, before.rlim_max);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ASSERT_EQ(::listen(fd, 0), 0);
-  std::vector<int> fillers;
-  for (int i = 0; i < 3; ++i) {
-    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    fillers.push_back(c);
+  double took = 0;
+  std::vector<MatrixTarget> ts;
+  {
+    SilentPort silent;
+    ts = silent.kubelets(5000);
+    network_ebpf::MatrixOptions o;  // the defaults: 1 s timeout, 10 s budget, 1024 at once
+    const auto start = std::chrono::steady_clock::now();
+    network_ebpf::probe_matrix(ts, o, [] { return false; });
+    took = seconds_since(start);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::vector<MatrixTarget> ts(5000);
-  for (size_t i = 0; i < ts.size(); ++i) {
-    ts[i].kind = "kubelet";
-    ts[i].target = "node-" + std::to_string(i);
-    ts[i].probe.host = "127.0.0.1";
-    ts[i].probe.port = ntohs(a.sin_port);
-  }
-  network_ebpf::MatrixOptions o;  // the defaults: 1 s timeout, 10 s budget, 1024 at once
-  const auto start = std::chrono::steady_clock::now();
-  network_ebpf::probe_matrix(ts, o, [] { return false; });
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (int c : fillers) ::close(c);
-  ::close(fd);
   ::setrlimit(RLIMIT_NOFILE, &before);
-  size_t timeouts = 0, not_probed = 0;
-  for (const auto& t : ts) {
-    timeouts += t.probe.result == "timeout";
-    not_probed += t.probe.result == "not-probed";
-  }
-  EXPECT_EQ(not_probed, 0u);
-  EXPECT_EQ(timeouts, ts.size());
+  EXPECT_EQ(count_result(ts, "not-probed"), 0u);
+  EXPECT_EQ(count_result(ts, "timeout"), ts.size());
   EXPECT_LT(took, 11.0) << "5 rounds of 1 s";
 }
