@@ -420,7 +420,8 @@ std::vector<Command> run_commands() {
       "longer applies and is reported, as is a waiver that matched nothing.\n\n"
       "Exit codes: 0 no findings at or above --fail-on; 1 there are; 2 usage or configuration\n"
       "error (bad option, unknown --set, a plugin that cannot start, a missing --snapshot, an\n"
-      "upgrade scenario without a valid --target-version); 3 incomplete: some selected check\n"
+      "upgrade scenario without a valid --target-version, or a pre-upgrade target older than\n"
+      "the cluster); 3 incomplete: some selected check\n"
       "could not run (stderr says why, one line per cause).";
   r.examples =
       "  kinspect run --snapshot examples/cluster\n"

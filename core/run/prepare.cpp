@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "core/profile/version.h"
 #include "core/run/findings.h"
 #include "core/util/time.h"
 
@@ -356,6 +357,24 @@ Expected<CheckCatalog> load_catalog(const std::vector<std::string>& check_paths,
   return CheckCatalog{std::move(checks.value()), std::move(profiles.value())};
 }
 
+namespace {
+
+// An upgrade goes forward: a target of an older minor than the cluster runs
+// is a mistake on the command line, not a finding about the cluster, and
+// would make every upgrade check answer the wrong question. The cluster's
+// version is known only once it is read, so this is checked here.
+Status check_target_not_older(const RunConfig& cfg, const ClusterDetection& det) {
+  if (cfg.scenario != "pre-upgrade" || cfg.target_version.empty() || !det.version) return Status::Ok();
+  auto target = KubeVersion::parse(cfg.target_version);
+  if (!target) return Status::Ok();  // refused with the command line's other checks
+  if (std::pair(target->major, target->minor) >= std::pair(det.version->major, det.version->minor)) return Status::Ok();
+  return Error("--target-version " + cfg.target_version + " is older than the cluster, which runs " + det.version_text +
+               ": minor-version downgrades are not supported; give the version the upgrade goes to (" +
+               std::to_string(det.version->major) + "." + std::to_string(det.version->minor) + " or later)");
+}
+
+}  // namespace
+
 Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& registry, const RunConfig& cfg) {
   PreparedRun run;
   run.report = report_header(cfg);
@@ -395,6 +414,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   for (const CheckInfo* ci : *selected) run.tasks.push_back(binder.bind(*ci, catalog.checks));
 
   if (!det) det = reads_cluster(run.tasks) ? detect(registry, cfg.deadline, run.source_down) : host_detection(registry, run.report);
+  if (Status st = check_target_not_older(cfg, *det); !st.ok()) return st.error();
   describe_cluster(*det, cfg, why, run.report);
   return run;
 }

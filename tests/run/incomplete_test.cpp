@@ -85,6 +85,20 @@ TEST(NeverSilent, UpgradeScenarioNeedsAValidTargetVersion) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
+// The example cluster runs v1.29.4: an older minor is no upgrade, and the
+// run stops before any check rather than reporting findings about a
+// downgrade; the cluster's own minor (a patch upgrade) is an upgrade.
+TEST(NeverSilent, ATargetOlderThanTheClusterIsAUsageError) {
+  for (const std::string older : {"1.28", "v1.28.9", "1.2"}) {
+    auto r = run_kinspect("run --snapshot " + kExample + " --scenario pre-upgrade --target-version " + older);
+    EXPECT_EQ(r.exit_code, 2) << older << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "--target-version " + older + " is older than the cluster, which runs v1.29.4")) << r.err;
+    EXPECT_TRUE(r.out.empty()) << "no report for a refused run:\n" << r.out;
+  }
+  auto same_minor = run_kinspect("run --snapshot " + kExample + " --scenario pre-upgrade --target-version 1.29.6 --fail-on none");
+  EXPECT_EQ(same_minor.exit_code, 0) << same_minor.err;
+}
+
 TEST(NeverSilent, ManifestsWithoutNodesDoNotReadNodesAsNormal) {
   TempDir dir("no-nodes");
   fs::copy_file(kExample + "/pods.json", dir / "pods.json");
