@@ -200,17 +200,7 @@ std::shared_ptr<ast::Select> Parser::select_core(bool implicit_star) {
     while (accept(Tok::Comma));
   }
   if (accept_keyword("HAVING")) s->having = expr();
-  if (at_keyword("ORDER")) {
-    take();
-    expect_keyword("BY", " after ORDER");
-    do {
-      ast::OrderItem item;
-      item.expr = expr();
-      if (accept_keyword("DESC")) item.desc = true;
-      else accept_keyword("ASC");
-      s->order_by.push_back(std::move(item));
-    } while (accept(Tok::Comma));
-  }
+  if (at_keyword("ORDER")) s->order_by = order_by();
   if (at_keyword("LIMIT")) {
     take();
     s->limit_pos = peek().pos;
@@ -703,6 +693,21 @@ ExprPtr Parser::case_expr(SourcePos pos) {
   return e;
 }
 
+// `ORDER BY expr [ASC|DESC], ...`, the ORDER keyword next.
+std::vector<ast::OrderItem> Parser::order_by() {
+  take();  // ORDER
+  expect_keyword("BY", " after ORDER");
+  std::vector<ast::OrderItem> items;
+  do {
+    ast::OrderItem item;
+    item.expr = expr();
+    if (accept_keyword("DESC")) item.desc = true;
+    else accept_keyword("ASC");
+    items.push_back(std::move(item));
+  } while (accept(Tok::Comma));
+  return items;
+}
+
 ExprPtr Parser::call(Token name) {
   auto e = make(ExprKind::Call, name.pos);
   e->name = std::move(name.text);
@@ -716,6 +721,8 @@ ExprPtr Parser::call(Token name) {
   e->distinct = accept_keyword("DISTINCT");
   do e->args.push_back(expr());
   while (accept(Tok::Comma));
+  // array_agg(x ORDER BY y): the binder refuses it for other functions.
+  if (at_keyword("ORDER")) e->order_by = order_by();
   expect(Tok::RParen, " to close the arguments of " + e->name + "(");
   return e;
 }
