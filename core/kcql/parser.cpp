@@ -1,6 +1,8 @@
 #include "core/kcql/parser.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 namespace kinspect::kcql {
@@ -283,6 +285,13 @@ void Parser::from_clause(ast::Select& s) {
   }
 }
 
+static bool is_generate_series(std::string_view name) {
+  constexpr std::string_view fn = "generate_series";
+  return name.size() == fn.size() && std::equal(name.begin(), name.end(), fn.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 ast::FromItem Parser::from_item(ast::JoinKind join) {
   ast::FromItem item;
   item.join = join;
@@ -304,6 +313,16 @@ ast::FromItem Parser::from_item(ast::JoinKind join) {
     expected("a table name");
   }
   if (peek().kind != Tok::Ident || at_reserved()) expected("a table name");
+  if (is_generate_series(peek().text) && peek(1).kind == Tok::LParen) {
+    // `FROM generate_series(1, 5) AS g` is `UNNEST(generate_series(1, 5)) AS g`:
+    // the alias names each number, as in PostgreSQL (and defaults to the
+    // function's name). The catalog's tables all have dotted names.
+    item.kind = ast::FromItem::Kind::Unnest;
+    item.unnest = call(take());
+    item.alias = optional_alias(item.alias_pos);
+    if (item.alias.empty()) item.alias = "generate_series", item.alias_pos = item.pos;
+    return item;
+  }
   item.table = take().text;
   while (peek().kind == Tok::Dot && peek(1).kind == Tok::Ident) {
     take();

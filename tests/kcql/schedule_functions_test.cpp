@@ -42,6 +42,22 @@ TEST(GenerateSeries, UnnestGivesOneRowPerElement) {
   EXPECT_EQ(column(per_row), (Strings{"12"}));
 }
 
+TEST(GenerateSeries, InFromTheAliasNamesEachNumber) {
+  EXPECT_EQ(column(run("SELECT g FROM generate_series(1, 3) AS g")), (Strings{"1", "2", "3"}));
+  auto rs = run("SELECT * FROM Generate_Series(3, 1, -1)");
+  EXPECT_EQ(rs.columns, (Strings{"generate_series"}));
+  EXPECT_EQ(column(rs), (Strings{"3", "2", "1"}));
+  // Lateral, as UNNEST: the bounds may come from an earlier table's row.
+  auto lateral = run("SELECT n.name, i FROM k8s.nodes n, generate_series(1, 2) i WHERE n.name = 'worker-a'");
+  EXPECT_EQ(column(lateral, 1), (Strings{"1", "2"}));
+  auto left = run("SELECT g, count(p.name) AS pods FROM generate_series(6, 8) g "
+                  "LEFT JOIN k8s.pods p ON p.status.containerStatuses[0].restartCount = g GROUP BY g ORDER BY g");
+  EXPECT_EQ(column(left, 1), (Strings{"0", "1", "0"}));
+  EXPECT_TRUE(run("SELECT g FROM generate_series(1, NULL) g").rows.empty());
+  std::string e = error_of("SELECT g\nFROM generate_series(1, 5, 0) g");
+  EXPECT_NE(e.find("<query>:2:6:"), std::string::npos) << e;
+}
+
 TEST(GenerateSeries, ExtremeBoundsDoNotOverflow) {
   EXPECT_EQ(scalar("SELECT generate_series(9223372036854775806, 9223372036854775807)"),
             "[9223372036854775806,9223372036854775807]");
