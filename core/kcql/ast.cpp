@@ -138,6 +138,11 @@ static void render_to(std::string& out, const Expr& e) {
       if (e.star) out += '*';
       if (e.distinct) out += "DISTINCT ";
       render_args(out, e.args);
+      for (size_t i = 0; i < e.order_by.size(); ++i) {
+        out += i ? ", " : " ORDER BY ";
+        render_to(out, *e.order_by[i].expr);
+        if (e.order_by[i].desc) out += " DESC";
+      }
       out += ')';
       break;
   }

@@ -59,6 +59,12 @@ struct PathStep {
   SourcePos pos;
 };
 
+// `ORDER BY expr [ASC|DESC]`: of a SELECT, or inside an aggregate call.
+struct OrderItem {
+  ExprPtr expr;
+  bool desc = false;
+};
+
 struct Expr {
   ExprKind kind = ExprKind::Literal;
   SourcePos pos;
@@ -72,6 +78,7 @@ struct Expr {
   bool negated = false;
   bool distinct = false;         // Call: count(DISTINCT x)
   bool star = false;             // Call: count(*)
+  std::vector<OrderItem> order_by;  // Call: array_agg(x ORDER BY y), aggregates only
   bool has_operand = false;      // Case
   bool has_else = false;         // Case
   // Written in parentheses: a path step after `(xs[*].a)` applies to the
@@ -103,11 +110,6 @@ struct FromItem {
   bool cross_keyword = false;
   ExprPtr on;                    // JOIN ... ON
   SourcePos pos;
-};
-
-struct OrderItem {
-  ExprPtr expr;
-  bool desc = false;
 };
 
 struct Select;

@@ -1260,6 +1260,10 @@ NodePtr Binder::bind_aggregate(const ast::Expr& e, const std::string& name, cons
     if (e.distinct) return error(e.pos, name + "() does not take DISTINCT");
     agg.key = bind(*e.args[1], inner);
   }
+  if (!e.order_by.empty() && name != "array_agg" && name != "string_agg")
+    return error(e.order_by[0].expr->pos, "ORDER BY is only allowed in array_agg() and string_agg(), not in " + name + "()",
+                 "the other aggregates do not depend on the order of their inputs");
+  for (const auto& item : e.order_by) agg.order.emplace_back(bind(*item.expr, inner), item.desc);
   auto& aggs = ctx.scope->select->aggregates;
   aggs.push_back(std::move(agg));
   auto node = std::make_shared<Node>();
@@ -1277,6 +1281,9 @@ NodePtr Binder::bind_call(const ast::Expr& e, const Ctx& ctx) {
   if (!fn) return error(e.pos, "unknown function '" + e.name + "'", did_you_mean(name, function_names()));
   if (e.star) return error(e.pos, name + "(*) is not allowed; only count(*) takes *");
   if (e.distinct) return error(e.pos, "DISTINCT is only allowed in aggregate functions");
+  if (!e.order_by.empty())
+    return error(e.order_by[0].expr->pos, "ORDER BY is only allowed in the aggregates array_agg() and string_agg(), not in " +
+                                             name + "()");
   int n = int(e.args.size());
   if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
     std::string takes = fn->max_args < 0 ? "at least " + std::to_string(fn->min_args)

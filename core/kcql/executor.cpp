@@ -122,6 +122,7 @@ struct AggState {
   Value best;
   Value best_key;  // max_by, min_by
   std::vector<Value> items;
+  std::vector<Value> order_keys;  // ordered aggregates: each item's keys, flat
   std::string text;
   std::unique_ptr<std::unordered_set<Value, ValueHash, ValueSame>> seen;
 };
@@ -552,6 +553,32 @@ void Executor::project(const plan::Select& s, const Frame& frame, Rows& out) {
   for (const auto& [key, desc] : s.order) out.data.push_back(evaluate(*key, frame, *this));
 }
 
+// An ordered aggregate's inputs, sorted by their keys (stable: ties keep
+// the input order). As in PostgreSQL, NULL keys come last ascending and
+// first descending. string_agg's text is then joined in that order.
+static void sort_inputs(const plan::Aggregate& agg, AggState& st) {
+  const size_t nk = agg.order.size();
+  std::vector<size_t> order(st.items.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (size_t i = 0; i < nk; ++i) {
+      int c = sort_compare(st.order_keys[a * nk + i], st.order_keys[b * nk + i]);
+      if (c != 0) return agg.order[i].second ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  std::vector<Value> sorted;
+  sorted.reserve(order.size());
+  for (size_t i : order) sorted.push_back(st.items[i]);
+  st.items = std::move(sorted);
+  st.order_keys.clear();
+  if (agg.name != "string_agg") return;
+  for (size_t i = 0; i < st.items.size(); ++i) {
+    if (i) st.text += agg.separator.as_string();
+    append_text(st.text, st.items[i]);
+  }
+}
+
 void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out) {
   const size_t nkeys = s.group_keys.size(), naggs = s.aggregates.size();
   KeyIndex groups(nkeys);
@@ -616,8 +643,9 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
         bool comparable = true;
         int c = st.best.is_null() ? 0 : compare(v, st.best, comparable);
         if (st.best.is_null() || (comparable && (fn == "min" ? c < 0 : c > 0))) st.best = v;
-      } else if (fn == "array_agg") {
+      } else if (fn == "array_agg" || !agg.order.empty()) {
         st.items.push_back(v);
+        for (const auto& [k, desc] : agg.order) st.order_keys.push_back(evaluate(*k, frame, *this));
       } else if (fn == "string_agg") {
         if (st.count > 1) st.text += agg.separator.as_string();
         append_text(st.text, v);
@@ -625,6 +653,9 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
     }
     if (failed()) return;
   }
+  for (size_t a = 0; a < naggs; ++a)
+    if (!s.aggregates[a].order.empty())
+      for (size_t g = 0; g < representative.size(); ++g) sort_inputs(s.aggregates[a], states[g * naggs + a]);
   std::vector<Value> values(naggs);
   std::vector<packed::Ref> nulls(std::max<size_t>(tuples.width, 1));
   for (size_t g = 0; g < representative.size(); ++g) {

@@ -368,6 +368,28 @@ Value fn_abs(FunctionContext& ctx, const Value* a, size_t) {
   return Value::real(std::fabs(d));
 }
 
+// generate_series(start, stop[, step]): integers only, so the bounds and the
+// element count are exact; the count is capped so a typo cannot fill memory.
+constexpr int64_t kMaxSeriesElements = 1000000;
+
+Value fn_generate_series(FunctionContext& ctx, const Value* a, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!a[i].is_int())
+      return ctx.fail("generate_series() expects integers, argument " + std::to_string(i + 1) + " is " +
+                      std::string(kind_name(a[i])));
+  const int64_t start = a[0].as_int(), stop = a[1].as_int(), step = n > 2 ? a[2].as_int() : 1;
+  if (step == 0) return ctx.fail("generate_series() step must not be 0");
+  __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
+  __int128 count = span < 0 ? 0 : span / (step > 0 ? __int128(step) : -__int128(step)) + 1;
+  if (count > kMaxSeriesElements)
+    return ctx.fail("generate_series() would give " + std::to_string(int64_t(std::min<__int128>(count, INT64_MAX))) +
+                    " elements, more than the limit of " + std::to_string(kMaxSeriesElements));
+  std::vector<Value> items;
+  items.reserve(size_t(count));
+  for (__int128 i = 0; i < count; ++i) items.push_back(Value::integer(int64_t(start + i * step)));
+  return make_array(ctx.arena, items);
+}
+
 template <double (*F)(double)>
 Value rounding(FunctionContext& ctx, const Value* a, size_t) {
   if (a[0].is_int()) return a[0];
@@ -435,6 +457,8 @@ void register_core_functions(std::vector<FunctionDef>& out) {
                       "null, boolean, integer, real, string, array or object"};
   type_of.null_propagating = false;
   add(type_of);
+  add({"generate_series", 2, 3, fn_generate_series, "generate_series(start, stop[, step]) -> array",
+       "the integers from start to stop (inclusive) by step (default 1); for UNNEST"});
   add({"abs", 1, 1, fn_abs, "abs(number) -> number", "absolute value"});
   add({"floor", 1, 1, rounding<std::floor>, "floor(number) -> integer", "rounds down"});
   add({"ceil", 1, 1, rounding<std::ceil>, "ceil(number) -> integer", "rounds up"});
@@ -447,6 +471,7 @@ const std::vector<FunctionDef>& all_functions() {
     register_core_functions(out);
     register_k8s_functions(out);
     register_codec_functions(out);
+    register_schedule_functions(out);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return out;
   }();

@@ -69,6 +69,7 @@ std::vector<std::string> function_names();
 void register_core_functions(std::vector<FunctionDef>& out);
 void register_k8s_functions(std::vector<FunctionDef>& out);
 void register_codec_functions(std::vector<FunctionDef>& out);
+void register_schedule_functions(std::vector<FunctionDef>& out);
 
 // Helpers shared by the function families.
 bool truthy(const Value& v);  // TRUE only for boolean true

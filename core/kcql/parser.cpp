@@ -1,6 +1,8 @@
 #include "core/kcql/parser.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 namespace kinspect::kcql {
@@ -200,17 +202,7 @@ std::shared_ptr<ast::Select> Parser::select_core(bool implicit_star) {
     while (accept(Tok::Comma));
   }
   if (accept_keyword("HAVING")) s->having = expr();
-  if (at_keyword("ORDER")) {
-    take();
-    expect_keyword("BY", " after ORDER");
-    do {
-      ast::OrderItem item;
-      item.expr = expr();
-      if (accept_keyword("DESC")) item.desc = true;
-      else accept_keyword("ASC");
-      s->order_by.push_back(std::move(item));
-    } while (accept(Tok::Comma));
-  }
+  if (at_keyword("ORDER")) s->order_by = order_by();
   if (at_keyword("LIMIT")) {
     take();
     s->limit_pos = peek().pos;
@@ -293,6 +285,13 @@ void Parser::from_clause(ast::Select& s) {
   }
 }
 
+static bool is_generate_series(std::string_view name) {
+  constexpr std::string_view fn = "generate_series";
+  return name.size() == fn.size() && std::equal(name.begin(), name.end(), fn.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 ast::FromItem Parser::from_item(ast::JoinKind join) {
   ast::FromItem item;
   item.join = join;
@@ -314,6 +313,16 @@ ast::FromItem Parser::from_item(ast::JoinKind join) {
     expected("a table name");
   }
   if (peek().kind != Tok::Ident || at_reserved()) expected("a table name");
+  if (is_generate_series(peek().text) && peek(1).kind == Tok::LParen) {
+    // `FROM generate_series(1, 5) AS g` is `UNNEST(generate_series(1, 5)) AS g`:
+    // the alias names each number, as in PostgreSQL (and defaults to the
+    // function's name). The catalog's tables all have dotted names.
+    item.kind = ast::FromItem::Kind::Unnest;
+    item.unnest = call(take());
+    item.alias = optional_alias(item.alias_pos);
+    if (item.alias.empty()) item.alias = "generate_series", item.alias_pos = item.pos;
+    return item;
+  }
   item.table = take().text;
   while (peek().kind == Tok::Dot && peek(1).kind == Tok::Ident) {
     take();
@@ -703,6 +712,21 @@ ExprPtr Parser::case_expr(SourcePos pos) {
   return e;
 }
 
+// `ORDER BY expr [ASC|DESC], ...`, the ORDER keyword next.
+std::vector<ast::OrderItem> Parser::order_by() {
+  take();  // ORDER
+  expect_keyword("BY", " after ORDER");
+  std::vector<ast::OrderItem> items;
+  do {
+    ast::OrderItem item;
+    item.expr = expr();
+    if (accept_keyword("DESC")) item.desc = true;
+    else accept_keyword("ASC");
+    items.push_back(std::move(item));
+  } while (accept(Tok::Comma));
+  return items;
+}
+
 ExprPtr Parser::call(Token name) {
   auto e = make(ExprKind::Call, name.pos);
   e->name = std::move(name.text);
@@ -716,6 +740,8 @@ ExprPtr Parser::call(Token name) {
   e->distinct = accept_keyword("DISTINCT");
   do e->args.push_back(expr());
   while (accept(Tok::Comma));
+  // array_agg(x ORDER BY y): the binder refuses it for other functions.
+  if (at_keyword("ORDER")) e->order_by = order_by();
   expect(Tok::RParen, " to close the arguments of " + e->name + "(");
   return e;
 }

@@ -74,6 +74,7 @@ class Parser {
   ast::ExprPtr primary();
   ast::ExprPtr case_expr(SourcePos pos);
   ast::ExprPtr call(Token name);
+  std::vector<ast::OrderItem> order_by();
   void path_bracket(ast::Expr& path);
 
   struct DepthGuard {

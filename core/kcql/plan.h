@@ -112,6 +112,9 @@ struct Aggregate {
   NodePtr arg;       // null for count(*)
   Value separator;   // string_agg
   NodePtr key;       // max_by, min_by: the value ordered by
+  // array_agg(x ORDER BY y DESC), string_agg(x, s ORDER BY y): the inputs
+  // sorted by these keys (expression, descending) before they are combined.
+  std::vector<std::pair<NodePtr, bool>> order;
   bool distinct = false;
   std::string text;
 };

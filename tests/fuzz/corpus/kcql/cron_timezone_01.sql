@@ -1,0 +1,1 @@
+SELECT cron_valid('*/15 9-17 * * MON-FRI'), cron_valid('@every 1h30m'), cron_valid('0 0 ? jan,Jul SUN'), cron_valid('1/2/3 * * * *'), cron_valid('TZ=UTC 0 0 * * *'), timezone_valid('Europe/Berlin'), timezone_valid('../../etc/passwd'), timezone_valid('')

@@ -1,0 +1,1 @@
+SELECT p.metadata.namespace AS ns, array_agg(p.name ORDER BY p.status.containerStatuses[0].restartCount DESC, p.name) AS a, string_agg(DISTINCT p.status.phase, ',' ORDER BY p.status.phase) AS s, count(p.name ORDER BY p.name) FROM k8s.pods p GROUP BY ns ORDER BY ns
