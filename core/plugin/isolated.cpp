@@ -42,10 +42,13 @@ namespace {
 // 'D' description, 'B' batch, 'M' batch in a shared slot (slot byte, u32
 // length), 'E' end, 'X' error, 'T' a native check asks for a table.
 // 'H' asks the plugin what it shares (ABI 1.2), and the worker answers 'H'
-// with it; 'O' hands a new worker's plugin what another one shared.
+// with it; 'O' hands a new worker's plugin what another one shared. 'P'
+// asks a publisher (ABI 1.3) to write findings back; its outcomes come as
+// batches, like a check's findings.
 
 enum : char { kLoad = 'L', kScan = 'S', kCheck = 'C', kDescription = 'D', kBatch = 'B', kEnd = 'E', kFail = 'X',
-              kTable = 'T', kShared = 'M', kAck = 'A', kUnavailable = 'U', kShare = 'H', kAdopt = 'O' };
+              kTable = 'T', kShared = 'M', kAck = 'A', kUnavailable = 'U', kShare = 'H', kAdopt = 'O',
+              kPublish = 'P' };
 
 // Two batch slots in memory both processes map. The worker fills a slot
 // only after the parent said it is done with it ('A'), so neither side ever
@@ -403,6 +406,8 @@ int run_plugin_worker(int fd) {
       } else if (type == kCheck) {
         st = plugin->run_check(json::value_to<std::string>(req.at("id")), json::value_to<std::string>(req.at("params")),
                                sink, nullptr, &services);
+      } else if (type == kPublish) {
+        st = plugin->publish(json::value_to<std::string>(req.at("request")), sink, nullptr);
       } else {
         st = Error(std::string("unknown request '") + type + "'");
       }
@@ -677,6 +682,10 @@ class IsolatedPlugin final : public LoadedPlugin {
                    HostServices* services) override {
     return request(kCheck, json::serialize(json::object{{"id", id}, {"params", params}}), "check " + id, sink, cancel,
                    services);
+  }
+  Status publish(const std::string& request_json, const BatchSink& sink, const CancelToken* cancel) override {
+    return request(kPublish, json::serialize(json::object{{"request", request_json}}), "publish", sink, cancel,
+                   nullptr);
   }
 
  private:

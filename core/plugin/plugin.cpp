@@ -199,13 +199,18 @@ Expected<std::unique_ptr<InProcessPlugin>> InProcessPlugin::load(const std::stri
   const char* missing = !api->create ? "create" : !api->destroy ? "destroy" : !api->last_error ? "last_error"
                         : !api->describe ? "describe" : nullptr;
   if (missing) return Error(std::string("plugin '") + api->name + "' lacks required function " + missing);
-  if (api->kinds == 0 || (api->kinds & ~(KI_KIND_DRIVER | KI_KIND_CHECKS | KI_KIND_ADAPTER)))
+  if (api->kinds == 0 || (api->kinds & ~(KI_KIND_DRIVER | KI_KIND_CHECKS | KI_KIND_ADAPTER | KI_KIND_PUBLISHER)))
     return Error(std::string("plugin '") + api->name + "' declares unknown kinds " + std::to_string(api->kinds));
   // A capability is all there or the plugin is refused (Falco's CAP_BROKEN).
   if ((api->kinds & (KI_KIND_DRIVER | KI_KIND_ADAPTER)) && (!api->scan_open || !api->scan_next || !api->scan_close))
     return Error(std::string("plugin '") + api->name + "' declares kind 'driver' but lacks scan_open/scan_next/scan_close");
   if ((api->kinds & KI_KIND_CHECKS) && (!api->check_open || !api->scan_next || !api->scan_close))
     return Error(std::string("plugin '") + api->name + "' declares kind 'checks' but lacks check_open/scan_next/scan_close");
+  if ((api->kinds & KI_KIND_PUBLISHER) &&
+      (api->abi_minor < 3 || api->struct_size < offsetof(ki_plugin_api, publish_open) + sizeof(void*) ||
+       !api->publish_open || !api->scan_next || !api->scan_close))
+    return Error(std::string("plugin '") + api->name +
+                 "' declares kind 'publisher' but lacks publish_open/scan_next/scan_close (ABI 1.3)");
   p->api_ = api;
   p->thread_safe_ = (api->flags & KI_FLAG_THREAD_SAFE) != 0;
 
@@ -423,6 +428,27 @@ Status InProcessPlugin::run_check(const std::string& check_id, const std::string
   return drain(ctx, scan, sink, what);
 }
 
+Status InProcessPlugin::publish(const std::string& request_json, const BatchSink& sink, const CancelToken* cancel) {
+  ScanCtx ctx{this, nullptr, cancel, {}};
+  ki_publish_request req{};
+  req.struct_size = sizeof req;
+  req.request_json = request_json.c_str();
+  req.ctx = reinterpret_cast<ki_host_ctx_t*>(&ctx);
+  ki_scan_t* scan = nullptr;
+  const std::string what = "plugin '" + std::string(name()) + "', publish";
+  {
+    std::unique_lock<std::recursive_mutex> lock(call_mutex_, std::defer_lock);
+    if (!thread_safe_) lock.lock();
+    if (!(api_->kinds & KI_KIND_PUBLISHER)) return Error(what + ": the plugin is not a publisher");
+    ki_rc rc = api_->publish_open(instance_, &req, &scan);
+    if (rc != KI_OK) {
+      const char* e = api_->last_error(instance_);
+      return Error(what + ": " + (e ? e : "publish_open failed"));
+    }
+  }
+  return drain(ctx, scan, sink, what);
+}
+
 std::string kinds_to_string(uint32_t kinds) {
   std::string s;
   auto add = [&](const char* n) {
@@ -432,6 +458,7 @@ std::string kinds_to_string(uint32_t kinds) {
   if (kinds & KI_KIND_DRIVER) add("driver");
   if (kinds & KI_KIND_ADAPTER) add("adapter");
   if (kinds & KI_KIND_CHECKS) add("checks");
+  if (kinds & KI_KIND_PUBLISHER) add("publisher");
   return s;
 }
 

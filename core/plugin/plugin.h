@@ -100,6 +100,9 @@ class LoadedPlugin {
   // Runs a native check; findings (JSON objects) stream into `sink`.
   virtual Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
                            const CancelToken* cancel, HostServices* services) = 0;
+  // (ABI 1.3) Writes one report's findings back (KI_KIND_PUBLISHER); what
+  // each write did streams into `sink` as JSON objects (abi.h).
+  virtual Status publish(const std::string& request_json, const BatchSink& sink, const CancelToken* cancel) = 0;
 };
 
 // Returns the settings (a JSON object text) for the plugin named `name`.
@@ -132,6 +135,7 @@ class InProcessPlugin final : public LoadedPlugin {
               HostServices* services) override;
   Status run_check(const std::string& check_id, const std::string& params_json, const BatchSink& sink,
                    const CancelToken* cancel, HostServices* services) override;
+  Status publish(const std::string& request_json, const BatchSink& sink, const CancelToken* cancel) override;
 
   // (ABI 1.2) What this instance lets later instances of the same run
   // start from (see `share` in abi.h); nullopt when it shares nothing or

@@ -32,7 +32,7 @@ TEST(Cli, PluginsListAsJsonNamesEveryPluginAndEveryProblem) {
   EXPECT_TRUE(old.at("settings").is_null());
   EXPECT_EQ(good.at("kind").as_string(), "driver");
   EXPECT_EQ(good.at("tables").as_array().size(), 3u);  // test.good, test.count, test.worker
-  EXPECT_EQ(v.at("problems").as_array().size(), 8u);
+  EXPECT_EQ(v.at("problems").as_array().size(), 9u);
   // Each problem also went to stderr as a tagged one-line error.
   EXPECT_NE(r.err.find("error: [loader] " + std::string(FIXTURE_DIR) + "/abi_major2.so: plugin ABI 2.0"), std::string::npos)
       << r.err;

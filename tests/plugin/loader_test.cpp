@@ -47,10 +47,10 @@ TEST(Loader, LoadsEveryGoodPluginInAFolderAndReportsEachBadOne) {
   o.dirs = {FIXTURE_DIR};
   auto problems = reg.load(o);
   EXPECT_EQ(loaded_names(reg), (std::vector<std::string>{"c-abi10", "c-ok", "checks", "good", "other"}));
-  for (const char* bad : {"missing_entry", "abi_major2", "abi_newer_minor", "init_fails", "no_scan", "thrower",
-                          "zz_duplicate", "not_elf"})
+  for (const char* bad : {"missing_entry", "abi_major2", "abi_newer_minor", "init_fails", "no_scan", "no_publish",
+                          "thrower", "zz_duplicate", "not_elf"})
     EXPECT_NE(problem_for(problems, bad), nullptr) << "no problem reported for " << bad;
-  EXPECT_EQ(problems.size(), 8u);
+  EXPECT_EQ(problems.size(), 9u);
   // Each problem is one line that starts with the file.
   for (const auto& p : problems) {
     EXPECT_EQ(p.format().find('\n'), std::string::npos) << p.format();
@@ -133,6 +133,14 @@ TEST(Loader, HalfImplementedCapabilityIsRefused) {
   PluginRegistry reg;
   auto p = load_bad_with_good("no_scan", reg);
   EXPECT_NE(p.reason.find("declares kind 'driver' but lacks scan_open"), std::string::npos) << p.reason;
+}
+
+// ABI 1.3: a publisher must bring publish_open, or the host could not tell
+// "write-back failed" from "this plugin cannot write back".
+TEST(Loader, APublisherWithoutPublishIsRefused) {
+  PluginRegistry reg;
+  auto p = load_bad_with_good("no_publish", reg);
+  EXPECT_NE(p.reason.find("declares kind 'publisher' but lacks publish_open"), std::string::npos) << p.reason;
 }
 
 TEST(Loader, DuplicateTableRefusesTheWholeSecondPlugin) {

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define KI_ABI_MAJOR 1
-#define KI_ABI_MINOR 2
+#define KI_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define KI_PLUGIN_EXPORT __declspec(dllexport)
@@ -78,6 +78,11 @@ typedef int32_t ki_rc;
 #define KI_KIND_DRIVER 1u  /* declares tables and produces rows */
 #define KI_KIND_CHECKS 2u  /* provides native checks */
 #define KI_KIND_ADAPTER 4u /* a driver that reads another tool's output */
+/* (1.3) Writes a finished report's findings back to the source (Kubernetes
+ * Events, node conditions). A separate kind, so that a driver stays a
+ * reader: the host calls publish_open only when the user turned write-back
+ * on for that plugin (docs/daemon.md, "Write-back"). */
+#define KI_KIND_PUBLISHER 8u
 
 /* Plugin flags. */
 #define KI_FLAG_THREAD_SAFE 1u /* scans may run concurrently, see above */
@@ -191,6 +196,26 @@ typedef struct ki_check_request {
   const char* params_json;  /* NUL-terminated JSON object: parameter name -> value */
   ki_host_ctx_t* ctx;       /* for reading tables through ki_host_api */
 } ki_check_request;
+
+/* (1.3) What the host asks of a publisher (KI_KIND_PUBLISHER): write the
+ * findings of one finished report back to the source. request_json is a
+ * NUL-terminated JSON object:
+ *   {"cluster": "prod", "report_id": "prod/42", "generated_at": "RFC 3339",
+ *    "findings": [{"check_id": "...", "title": "...", "severity": "critical|warning|info",
+ *                  "object": "pod/shop/web-1", "message": "...", "remedy": "..."}],
+ *    "resolved": ["node/n1"]}
+ * `findings` holds only what the user chose to publish (a severity floor,
+ * no waived findings); `resolved` names objects that had published findings
+ * in the previous report and have none now, so that a publisher can clear
+ * what it set. What was written comes back through scan_next() like rows,
+ * one JSON object per write:
+ *   {"object": "...", "write": "event|condition", "result": "created|updated|failed|skipped",
+ *    "error": "..." (with failed and skipped)} */
+typedef struct ki_publish_request {
+  uint32_t struct_size;
+  const char* request_json;
+  ki_host_ctx_t* ctx; /* for cancelled() */
+} ki_publish_request;
 
 /* Host callbacks. */
 typedef struct ki_host_api {
@@ -308,6 +333,11 @@ typedef struct ki_plugin_api {
    * from its config_json alone. */
   const char* (*share)(ki_plugin_t* plugin);
   ki_rc (*adopt)(ki_plugin_t* plugin, const char* shared);
+
+  /* (1.3) Starts writing one report's findings back (ki_publish_request);
+   * the outcome of each write is read with scan_next/scan_close.
+   * Required for KI_KIND_PUBLISHER, else NULL. */
+  ki_rc (*publish_open)(ki_plugin_t* plugin, const ki_publish_request* request, ki_scan_t** scan);
 
   /* Members appended in later minors go here; the host reads them only when
    * struct_size covers them. */

@@ -473,6 +473,20 @@ class CheckContext {
   const ki_check_request& req_;
 };
 
+// (ABI 1.3) One report's findings to write back (KI_KIND_PUBLISHER); the
+// request's JSON form is described with ki_publish_request in abi.h.
+class PublishContext {
+ public:
+  PublishContext(const Host& host, const ki_publish_request& req) : host_(host), req_(req) {}
+  std::string_view request_json() const { return req_.request_json ? req_.request_json : "{}"; }
+  bool cancelled() const { return host_.api()->cancelled && host_.api()->cancelled(req_.ctx) != 0; }
+  const Host& host() const { return host_; }
+
+ private:
+  const Host& host_;
+  const ki_publish_request& req_;
+};
+
 // ---------------------------------------------------------------- plugin side
 
 // One scan (or native check run) in progress. next() appends rows to `out`
@@ -515,6 +529,11 @@ class Plugin {
   }
   virtual std::unique_ptr<Scan> check(const CheckContext& ctx) {
     throw std::runtime_error("plugin declares no checks");
+  }
+  // (ABI 1.3, KI_KIND_PUBLISHER) Writes the request's findings back; the
+  // scan's rows say what each write did (see ki_publish_request).
+  virtual std::unique_ptr<Scan> publish(const PublishContext& ctx) {
+    throw std::runtime_error("plugin publishes nothing");
   }
   // (ABI 1.2) What other instances of this plugin, created with the same
   // settings in the same run, can start from instead of redoing costly work
@@ -726,6 +745,18 @@ inline ki_rc check_open(ki_plugin_t* p, const ki_check_request* req, ki_scan_t**
   });
 }
 
+inline ki_rc publish_open(ki_plugin_t* p, const ki_publish_request* req, ki_scan_t** out) noexcept {
+  Instance* in = inst(p);
+  return guarded(in, [&] {
+    PublishContext ctx(in->host, *req);
+    auto st = std::make_unique<ScanState>();
+    st->scan = in->impl->publish(ctx);
+    if (!st->scan) throw std::runtime_error("the plugin returned nothing to publish with");
+    *out = reinterpret_cast<ki_scan_t*>(st.release());
+    return KI_OK;
+  });
+}
+
 inline ki_rc scan_next(ki_plugin_t* p, ki_scan_t* s, ki_plugin_buf* batch) noexcept {
   Instance* in = inst(p);
   auto* st = reinterpret_cast<ScanState*>(s);
@@ -769,6 +800,7 @@ ki_plugin_api make_api(const char* name, const char* version, const char* descri
   api.describe = &describe;
   if (kinds & (KI_KIND_DRIVER | KI_KIND_ADAPTER)) api.scan_open = &scan_open;
   if (kinds & KI_KIND_CHECKS) api.check_open = &check_open;
+  if (kinds & KI_KIND_PUBLISHER) api.publish_open = &publish_open;
   api.scan_next = &scan_next;
   api.scan_close = &scan_close;
   api.share = &share;
@@ -780,7 +812,7 @@ ki_plugin_api make_api(const char* name, const char* version, const char* descri
 }  // namespace kinspect::sdk
 
 // Exports the plugin class P as this shared object's kinspect plugin.
-// kinds: KI_KIND_DRIVER, KI_KIND_CHECKS, KI_KIND_ADAPTER, or'ed.
+// kinds: KI_KIND_DRIVER, KI_KIND_CHECKS, KI_KIND_ADAPTER, KI_KIND_PUBLISHER, or'ed.
 #define KINSPECT_PLUGIN_WITH_FLAGS(P, name, version, description, kinds, flags)                              \
   extern "C" KI_PLUGIN_EXPORT const ki_plugin_api* ki_plugin_entry(uint16_t, uint16_t) {                    \
     static const ki_plugin_api api = ::kinspect::sdk::detail::make_api<P>(name, version, description, kinds, \
