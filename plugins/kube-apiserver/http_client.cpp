@@ -473,7 +473,9 @@ struct HttpConn {
   }
 
   // Sends the request and reads the response header. Throws on transport errors.
-  int send(const std::string& target, std::string& retry_after, const std::string& accept = "application/json") {
+  // `write`: a POST or PATCH with its body (ApiClient::write); none = a GET.
+  int send(const std::string& target, std::string& retry_after, const std::string& accept = "application/json",
+           const WriteRequest* write = nullptr) {
     if (busy) close();  // an unfinished body: the connection cannot be reused
     m.ensure_credentials();
     this->target = target;
@@ -485,7 +487,13 @@ struct HttpConn {
     const Url& url = m.url;
     for (int attempt = 0;; ++attempt) {
       if (!open()) connect();
-      http::request<http::empty_body> req{http::verb::get, url.path + target, 11};
+      http::request<http::string_body> req{write ? http::string_to_verb(write->method) : http::verb::get,
+                                           url.path + target, 11};
+      if (write) {
+        req.set(http::field::content_type, write->content_type);
+        req.body() = write->body;
+        req.prepare_payload();
+      }
       std::string host = ApiClient::Impl::authority(url);
       req.set(http::field::host, url.port == "443" ? host.substr(0, host.rfind(':')) : host);
       req.set(http::field::user_agent, "kinspect/0.1 (kube-apiserver driver)");
@@ -520,7 +528,7 @@ struct HttpConn {
           if (m.log) m.log(3, "connection to " + m.where() + " was closed; reconnecting");
           continue;
         }
-        throw std::runtime_error("GET " + m.shown_server + target + ": " +
+        throw std::runtime_error((write ? write->method : std::string("GET")) + " " + m.shown_server + target + ": " +
                                  (ec == beast::error::timeout
                                       ? std::string("timed out after ") + std::to_string(m.opts.timeout_seconds) + "s"
                                       : ec.message()));
@@ -799,6 +807,43 @@ std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std:
     if (says_broken(status, target)) m.failed("HTTP " + std::to_string(status), err.what());
     else m.succeeded();
     throw err;
+  }
+}
+
+ApiClient::Written ApiClient::write(const std::string& method, const std::string& target, const std::string& body,
+                                    const std::string& content_type) {
+  Impl& m = *impl_;
+  if (!m.opts.allow_writes)
+    throw std::logic_error(method + " " + target + ": this client only reads (ClientOptions::allow_writes)");
+  if (method != "POST" && method != "PATCH" && method != "PUT")
+    throw std::logic_error(method + " is not a write this client sends");
+  m.check_breaker();
+  const WriteRequest w{method, content_type, body};
+  const auto give_up = Clock::now() + m.timeout();
+  for (int attempt = 0;; ++attempt) {
+    auto c = m.take();
+    m.bucket.take();
+    std::string retry_after;
+    Written out;
+    try {
+      out.status = c->send(target, retry_after, "application/json", &w);
+      out.body = c->read_all_body();
+    } catch (const std::exception& e) {
+      m.failed("transport", e.what());
+      throw;
+    }
+    m.give_back(std::move(c));
+    // Only what the server refused before acting is sent again: 429 and
+    // 503 (a write that reached etcd answers neither).
+    std::string why_not;
+    if ((out.status == 429 || out.status == 503) && attempt < m.opts.max_retries)
+      if (auto d = m.retry_wait(attempt, retry_after, give_up, why_not)) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(*d));
+        continue;
+      }
+    if (says_broken(out.status, target)) m.failed("HTTP " + std::to_string(out.status), method + " " + target);
+    else m.succeeded();
+    return out;
   }
 }
 

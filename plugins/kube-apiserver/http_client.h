@@ -25,6 +25,10 @@ struct ClientOptions {
   int exec_timeout_seconds = 30;  // an exec credential plugin that runs longer is stopped
   uint64_t max_response_bytes = 4ull << 30;  // one response body, decompressed
   uint64_t max_compression_ratio = 300;      // gzip bodies: decompressed / received, past 64 MiB
+  // Writes (POST, PATCH) are refused unless set: the kube-apiserver driver
+  // never sets it, so it cannot write even by mistake; only the write-back
+  // publisher (publish.h), which the user turns on, does.
+  bool allow_writes = false;
   // After this many requests in a row failed the same way (after their
   // retries), the client stops sending: the server or the credentials are
   // broken, and every table would only wait for the same failure.
@@ -54,6 +58,11 @@ class UnretryableError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A POST or PATCH: its method, Content-Type and body.
+struct WriteRequest {
+  std::string method, content_type, body;
+};
+
 class BodyReader {
  public:
   virtual ~BodyReader() = default;
@@ -77,6 +86,18 @@ class ApiClient {
   // With `status`, any HTTP status is returned there instead of thrown, and
   // nothing is retried (for /readyz, which answers 500 with its report).
   std::string get_all(const std::string& target, int* status = nullptr);
+
+  // A write (POST, PATCH or PUT) with `body`, for the write-back publisher:
+  // the status and body of the answer, whatever the status (409 and 404
+  // are answers the caller acts on). Retries 429 and 503 only. Throws
+  // std::logic_error unless ClientOptions::allow_writes, and
+  // std::runtime_error for transport/TLS problems.
+  struct Written {
+    int status = 0;
+    std::string body;
+  };
+  Written write(const std::string& method, const std::string& target, const std::string& body,
+                const std::string& content_type);
 
   const Connection& connection() const;
 

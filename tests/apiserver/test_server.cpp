@@ -493,6 +493,8 @@ struct Server::Impl {
             r.params[url_decode(kv.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(kv.substr(eq + 1));
           }
         }
+        r.content_type = std::string(req[http::field::content_type]);
+        r.body = req.body();
         r.accept = std::string(req[http::field::accept]);
         r.accept_encoding = std::string(req[http::field::accept_encoding]);
         std::string auth(req[http::field::authorization]);
@@ -862,6 +864,7 @@ bool Server::route_request(const Request& r, Response& out) {
     return true;
   }
   if (route_pod(r, out)) return true;
+  if (route_object(r, out)) return true;
   // Collections, possibly narrowed to a namespace.
   std::string path = r.path, ns;
   size_t nsp = path.find("/namespaces/");
@@ -953,7 +956,7 @@ bool Server::route_request(const Request& r, Response& out) {
 }
 
 
-// ---------------------------------------------------------------- watch
+// ---------------------------------------------------------------- writes
 
 namespace {
 std::string meta_text(const json::value& v, const char* key) {
@@ -966,6 +969,142 @@ std::string singular_kind(const std::string& list_kind) {
   return list_kind.size() > 4 && list_kind.ends_with("List") ? list_kind.substr(0, list_kind.size() - 4) : list_kind;
 }
 
+// RFC 7386 merge patch; `strategic` also merges status.conditions by type,
+// the one strategic-merge rule write-back relies on.
+void merge_patch(json::value& target, const json::value& patch, bool strategic) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) target = json::object{};
+  json::object& t = target.as_object();
+  for (const auto& [k, v] : patch.as_object()) {
+    if (v.is_null()) {
+      t.erase(k);
+    } else if (strategic && k == "conditions" && v.is_array() && t.contains(k) && t[k].is_array()) {
+      json::array& have = t[k].as_array();
+      for (const json::value& c : v.as_array()) {
+        auto same = std::find_if(have.begin(), have.end(), [&](const json::value& h) {
+          return h.is_object() && c.is_object() && h.as_object().contains("type") &&
+                 h.as_object().at("type") == c.as_object().at("type");
+        });
+        if (same != have.end()) merge_patch(*same, c, strategic);
+        else have.push_back(c);
+      }
+    } else {
+      merge_patch(t[k], v, strategic);
+    }
+  }
+}
+}  // namespace
+
+size_t Server::writes() const { return writes_; }
+
+// GET, POST and PATCH of one object of a collection put here: the path
+// without its namespace is COLLECTION[/NAME[/status]].
+bool Server::route_object(const Request& r, Response& out) {
+  std::string path = r.path, ns;
+  if (size_t at = path.find("/namespaces/"); at != std::string::npos) {
+    size_t end = path.find('/', at + 12);
+    if (end == std::string::npos) return false;
+    ns = path.substr(at + 12, end - at - 12);
+    path = path.substr(0, at) + path.substr(end);
+  }
+  bool status = path.size() > 7 && path.ends_with("/status");
+  if (status) path.resize(path.size() - 7);
+  std::string collection = path, name;
+  const bool post = r.method == "POST";
+  if (!post) {
+    size_t slash = path.rfind('/');
+    collection = path.substr(0, slash);
+    name = path.substr(slash + 1);
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!collections_.count(collection)) return false;
+  }
+  if (r.method == "GET" && !status) {
+    std::lock_guard<std::mutex> l(mu_);
+    Collection& c = collections_.at(collection);
+    for (size_t i = 0; i < c.items.size(); ++i)
+      if (c.namespaces[i] == ns && meta_text(json::parse(c.items[i]), "name") == name) {
+        json::value v = json::parse(c.items[i]);
+        v.as_object()["apiVersion"] = c.api_version;
+        v.as_object()["kind"] = singular_kind(c.list_kind);
+        out.body = json::serialize(v);
+        return true;
+      }
+    out.status = 404;
+    out.body = status_json(404, "NotFound", name + " not found");
+    return true;
+  }
+  if (r.method != "POST" && r.method != "PATCH") return false;
+  if (std::find(writers_.begin(), writers_.end(), r.user) == writers_.end()) {
+    out.status = 403;
+    out.body = status_json(403, "Forbidden", "User \"" + r.user + "\" cannot " +
+                                                 (post ? "create" : "patch") + " resource at " + r.path);
+    return true;
+  }
+  return write_object(r, collection, ns, name, status, out);
+}
+
+bool Server::write_object(const Request& r, const std::string& collection, const std::string& ns,
+                          const std::string& name, bool status, Response& out) {
+  json::error_code ec;
+  json::value body = json::parse(r.body, ec);
+  if (ec || !body.is_object()) {
+    out.status = 400;
+    out.body = status_json(400, "BadRequest", "the body is not a JSON object");
+    return true;
+  }
+  std::optional<json::value> current;
+  const std::string wanted = r.method == "POST" ? meta_text(body, "name") : name;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    Collection& c = collections_.at(collection);
+    for (size_t i = 0; i < c.items.size(); ++i)
+      if (c.namespaces[i] == ns && meta_text(json::parse(c.items[i]), "name") == wanted) current = json::parse(c.items[i]);
+  }
+  json::value stored;
+  if (r.method == "POST") {
+    if (wanted.empty() || status) {
+      out.status = 422;
+      out.body = status_json(422, "Invalid", "metadata.name: Required value");
+      return true;
+    }
+    if (current) {
+      out.status = 409;
+      out.body = status_json(409, "AlreadyExists", "\"" + wanted + "\" already exists");
+      return true;
+    }
+    stored = body;
+    stored.as_object()["metadata"].as_object()["namespace"] = ns;
+    if (ns.empty()) stored.as_object()["metadata"].as_object().erase("namespace");
+    out.status = 201;
+  } else {
+    const bool strategic = r.content_type == "application/strategic-merge-patch+json";
+    if (!strategic && r.content_type != "application/merge-patch+json") {
+      out.status = 415;
+      out.body = status_json(415, "UnsupportedMediaType", "the body of the request was in an unknown format");
+      return true;
+    }
+    if (!current) {
+      out.status = 404;
+      out.body = status_json(404, "NotFound", "\"" + name + "\" not found");
+      return true;
+    }
+    stored = *current;
+    merge_patch(stored, body, strategic);
+  }
+  put_object(collection, json::serialize(stored));
+  ++writes_;
+  out.body = json::serialize(stored);
+  return true;
+}
+
+// ---------------------------------------------------------------- watch
+
+namespace {
 std::string event_line(const std::string& type, const std::string& object) {
   return "{\"type\":\"" + type + "\",\"object\":" + object + "}\n";
 }

@@ -32,6 +32,8 @@ struct Request {
   std::string user;                           // authenticated user ("" if none)
   std::string accept;
   std::string accept_encoding;
+  std::string content_type;
+  std::string body;  // of a POST or PATCH
 };
 
 struct Response {
@@ -127,6 +129,15 @@ class Server {
   // Watch streams open now.
   size_t open_watches() const { return open_watches_; }
 
+  // Writes, as far as write-back needs them: POST into a collection (409
+  // when the name exists), GET of one object by name, and PATCH of one
+  // object or its /status, as a JSON merge patch or a strategic merge patch
+  // (which merges status.conditions by type, as the API server does for
+  // Node). Only users given here may write; others get 403, as RBAC
+  // answers a read-only role. Writes are changes like put_object's.
+  void allow_writes(const std::string& user) { writers_.push_back(user); }
+  size_t writes() const;  // POST and PATCH requests answered 2xx
+
   // Hooks run first, in order.
   void hook(Hook h);
 
@@ -141,6 +152,9 @@ class Server {
   bool route(const Request& r, Response& out);
   bool route_request(const Request& r, Response& out);
   bool route_pod(const Request& r, Response& out);
+  bool route_object(const Request& r, Response& out);
+  bool write_object(const Request& r, const std::string& collection, const std::string& ns, const std::string& name,
+                    bool status, Response& out);
   struct Collection;
   bool route_watch(const Request& r, const std::string& path, const std::string& ns, Response& out);
   void record(const std::string& path, const std::string& type, const std::string& object_json, Collection& c);
@@ -151,6 +165,8 @@ class Server {
   bool plain_ = false;
   std::map<std::string, std::string> tokens_, basic_;
   bool anonymous_ = false;
+  std::vector<std::string> writers_;
+  std::atomic<size_t> writes_{0};
   struct Event {
     uint64_t rv;
     std::string type, object, ns;  // object with apiVersion and kind, as a watch sends it
