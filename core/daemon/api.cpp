@@ -93,8 +93,10 @@ json::value readiness(Daemon& d, bool& ready) {
   }
   json::object errors;
   for (const auto& [cluster, errs] : rs.plugin_errors) errors[cluster] = json::array(errs.begin(), errs.end());
+  json::object write_back;
+  for (const auto& [cluster, st] : d.write_back_status()) write_back[cluster] = json::object{{"last_error", st.last_error}};
   return json::object{{"ready", ready},           {"checks", rs.checks},          {"profiles", rs.profiles},
-                      {"clusters", clusters},     {"plugin_errors", errors},
+                      {"clusters", clusters},     {"plugin_errors", errors}, {"write_back", write_back},
                       {"last_reload_error", rs.last_error}, {"reloads_ok", rs.reloads_ok},
                       {"reloads_failed", rs.reloads_failed}};
 }

@@ -113,10 +113,38 @@ struct Reader {
     const bool quoted = col >= 1 && col <= line.size() && (line[col - 1] == '"' || line[col - 1] == '\'');
     d.pos.column = col + (quoted ? 1 : 0) + unsigned(e.column) - 1;
   }
+  void bool_of(const YAML::Node& n, const std::string& field, bool& out) {
+    if (!n) return;
+    std::string s;
+    text_of(n, field, s);
+    if (s == "true") out = true;
+    else if (s == "false") out = false;
+    else fail(n, field, "'" + s + "' is not true or false");
+  }
+  void write_back(const YAML::Node& n, const std::string& where, WriteBack& out);
   ClusterConfig cluster(const YAML::Node& n, const std::string& where);
   void limits(const YAML::Node& n, Limits& out);
   void root(const YAML::Node& n, DaemonConfig& out);
 };
+
+void Reader::write_back(const YAML::Node& n, const std::string& where, WriteBack& out) {
+  if (!n) return;
+  if (!n.IsMap()) return fail(n, where, "must be a map (docs/daemon.md, \"Write-back\")");
+  keys(n, where, {"enabled", "events", "node_conditions", "min_severity", "max_writes", "kubeconfig", "context"});
+  out.enabled = true;  // the block turns it on, unless it says `enabled: false`
+  bool_of(n["enabled"], where + ".enabled", out.enabled);
+  bool_of(n["events"], where + ".events", out.events);
+  bool_of(n["node_conditions"], where + ".node_conditions", out.node_conditions);
+  number_of(n["max_writes"], where + ".max_writes", out.max_writes);
+  text_of(n["kubeconfig"], where + ".kubeconfig", out.kubeconfig);
+  text_of(n["context"], where + ".context", out.context);
+  std::string severity;
+  text_of(n["min_severity"], where + ".min_severity", severity);
+  if (!severity.empty() && !report::parse_severity(severity, out.min_severity))
+    fail(n["min_severity"], where + ".min_severity", "'" + severity + "' is not critical, warning or info");
+  if (out.enabled && !out.events && !out.node_conditions)
+    fail(n, where, "write-back is on but writes neither events nor node_conditions");
+}
 
 ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
   ClusterConfig c;
@@ -125,7 +153,7 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
     return c;
   }
   keys(n, where, {"name", "snapshot", "kubeconfig", "context", "profiles", "interval", "schedule", "settings",
-                  "namespaces", "exclude_namespaces", "selector"});
+                  "namespaces", "exclude_namespaces", "selector", "write_back"});
   text_of(n["name"], where + ".name", c.name);
   text_of(n["snapshot"], where + ".snapshot", c.snapshot);
   text_of(n["kubeconfig"], where + ".kubeconfig", c.kubeconfig);
@@ -150,6 +178,9 @@ ClusterConfig Reader::cluster(const YAML::Node& n, const std::string& where) {
       for (auto kv = p->second.begin(); kv != p->second.end(); ++kv)
         c.settings[p->first.Scalar()][kv->first.Scalar()] = kv->second.IsScalar() ? kv->second.Scalar() : "";
     }
+  write_back(n["write_back"], where + ".write_back", c.write_back);
+  if (c.write_back.enabled && !c.snapshot.empty())
+    fail(n["write_back"], where + ".write_back", "write-back needs a live cluster; this one is a snapshot");
   if (c.name.empty()) fail(n, where + ".name", "every cluster needs a name");
   // Neither: a live cluster found as kubectl finds it ($KUBECONFIG, ~/.kube/config, in-cluster).
   if (!c.snapshot.empty() && (!c.kubeconfig.empty() || !c.context.empty()))

@@ -16,6 +16,19 @@ namespace kinspect::daemon {
 
 using Seconds = std::chrono::duration<double>;
 
+// Write-back (docs/daemon.md): each finished report's findings published to
+// a live cluster as Events on their objects and node findings as a node
+// condition, by the kube-writeback publisher plugin. Off unless configured.
+struct WriteBack {
+  bool enabled = false;
+  bool events = true, node_conditions = true;
+  report::Severity min_severity = report::Severity::Warning;  // and above
+  size_t max_writes = 500;  // Events, and node conditions, per report
+  // Credentials that may write (deploy/rbac-write-back.yaml); "" = the
+  // cluster's own, which then need that role too.
+  std::string kubeconfig, context;
+};
+
 // One cluster the daemon inspects: a snapshot, or a live API server (a
 // kubeconfig and context, or neither: found as kubectl finds it, in-cluster too).
 struct ClusterConfig {
@@ -31,6 +44,7 @@ struct ClusterConfig {
   std::map<std::string, std::map<std::string, std::string>> settings;
   // What is read, as `kinspect run -n/--exclude-namespace/-l` (the report says it).
   report::Scope scope;
+  WriteBack write_back;
 };
 
 struct Limits {

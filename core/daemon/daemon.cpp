@@ -67,6 +67,17 @@ RegistryOptions Daemon::registry_options(const ClusterConfig& c) const {
   if (!c.scope.namespaces.empty()) kube["namespaces"] = json::value_from(c.scope.namespaces);
   if (!c.scope.exclude_namespaces.empty()) kube["exclude_namespaces"] = json::value_from(c.scope.exclude_namespaces);
   if (!c.scope.label_selector.empty()) kube["label_selector"] = c.scope.label_selector;
+  if (const WriteBack& wb = c.write_back; wb.enabled) {
+    // Its own credentials when given, else the cluster's (which then need
+    // deploy/rbac-write-back.yaml too).
+    json::object& w = settings[kWriteBackPlugin];
+    const bool own = !wb.kubeconfig.empty() || !wb.context.empty();
+    if (const std::string& k = own ? wb.kubeconfig : c.kubeconfig; !k.empty()) w["kubeconfig"] = k;
+    if (const std::string& x = own ? wb.context : c.context; !x.empty()) w["context"] = x;
+    w["events"] = wb.events;
+    w["node_conditions"] = wb.node_conditions;
+    w["max_writes"] = wb.max_writes;
+  }
   for (const auto& [plugin, kv] : c.settings)
     for (const auto& [k, v] : kv) settings[plugin][k] = setting_value(v);
   if (const json::value* w = settings["kube-apiserver"].if_contains("watch"); w && w->is_bool() && w->as_bool())
@@ -332,7 +343,44 @@ void Daemon::execute(RunState run) {
   // (tests/daemon/memory_test.cpp), with it 25 MiB throughout. Returning the
   // free pages costs some milliseconds per run.
   ::malloc_trim(0);
+  if (result) publish(run, *result);
   finish(run, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+void Daemon::publish(const RunState& run, const report::Report& report) {
+  const Cluster& c = clusters_.at(run.cluster);
+  if (!c.config.write_back.enabled) return;
+  std::shared_ptr<const report::Report> previous;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = latest_.find(run.cluster); it != latest_.end()) previous = it->second;
+  }
+  WriteBackStatus status;
+  std::shared_ptr<PluginRegistry> plugins = c.plugins->snapshot();
+  std::shared_ptr<LoadedPlugin> found;
+  for (const auto& p : plugins->plugins())
+    if (p->name() == kWriteBackPlugin) found = p;
+  if (!found) {
+    status.failures = 1;
+    status.last_error = std::string("write-back is on, but no plugin '") + kWriteBackPlugin +
+                        "' is loaded (kube_writeback.so in a plugin folder)";
+    log::error("daemon", run.cluster + ": " + status.last_error);
+  } else {
+    CancelToken cancel;
+    cancel.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    write_back(*found,
+               publish_request(run.cluster, report, previous.get(), c.config.write_back), &cancel, status);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  WriteBackStatus& total = write_back_[run.cluster];
+  for (const auto& [k, n] : status.writes) total.writes[k] += n;
+  total.failures += status.failures;
+  total.last_error = status.last_error;
+}
+
+std::map<std::string, WriteBackStatus> Daemon::write_back_status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return write_back_;
 }
 
 void Daemon::finish(const RunState& run, const Expected<report::Report>& result, double seconds) {

@@ -25,6 +25,7 @@
 
 #include "core/daemon/config.h"
 #include "core/daemon/history.h"
+#include "core/daemon/write_back.h"
 #include "core/plugin/plugin_set.h"
 #include "core/run/prepare.h"
 
@@ -92,6 +93,8 @@ class Daemon {
   // scrape reads no file.
   std::vector<std::pair<std::string, std::shared_ptr<const report::Report>>> latest_reports() const;
   bool has_cluster(const std::string& name) const;
+  // Per cluster with write-back on: what it wrote, and its last error.
+  std::map<std::string, WriteBackStatus> write_back_status() const;
 
  private:
   struct Cluster {
@@ -113,6 +116,8 @@ class Daemon {
   void execute(RunState run);
   Expected<report::Report> inspect(const RunState& run);
   void finish(const RunState& run, const Expected<report::Report>& result, double seconds);
+  // Publishes a finished report's findings when the cluster turned write-back on.
+  void publish(const RunState& run, const report::Report& report);
   Job& job_for(const std::string& cluster, const std::string& profile);  // with mutex_ held
   // When a job of this cluster is next due, the last one having been due at
   // or before `now`: a cron schedule's next fire time, else now + interval.
@@ -135,6 +140,7 @@ class Daemon {
   std::map<std::string, std::shared_ptr<const report::Report>> latest_;  // per cluster
   uint64_t next_run_ = 1;
   ReloadStatus reload_;
+  std::map<std::string, WriteBackStatus> write_back_;  // per cluster
   size_t in_flight_ = 0;
   bool stopping_ = false;
   std::thread scheduler_;

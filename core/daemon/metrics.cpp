@@ -103,6 +103,16 @@ void daemon_metrics(Page& p, Daemon& d, const HttpServer* server) {
   p.family("kinspect_key_dictionary_keys", "gauge", "Distinct object keys in the current generation, and its bound.");
   p.sample("kinspect_key_dictionary_keys", {{"of", "used"}}, double(packed::key_count()));
   p.sample("kinspect_key_dictionary_keys", {{"of", "limit"}}, double(packed::key_limit()));
+  p.family("kinspect_writeback_writes_total", "counter",
+           "Write-back writes (event, condition) per cluster, by result: created, updated, cleared, failed, skipped.");
+  const auto write_back = d.write_back_status();
+  for (const auto& [cluster, st] : write_back)
+    for (const auto& [key, n] : st.writes)
+      p.sample("kinspect_writeback_writes_total", {{"cluster", cluster}, {"write", key.first}, {"result", key.second}},
+               double(n));
+  p.family("kinspect_writeback_failures_total", "counter", "Reports whose write-back failed as a whole, per cluster.");
+  for (const auto& [cluster, st] : write_back)
+    p.sample("kinspect_writeback_failures_total", {{"cluster", cluster}}, double(st.failures));
   ReloadStatus rs = d.reload_status();
   p.family("kinspect_reloads_total", "counter", "Reloads of checks, profiles and plugins, by result.");
   p.sample("kinspect_reloads_total", {{"result", "ok"}}, double(rs.reloads_ok));

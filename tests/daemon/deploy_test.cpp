@@ -142,3 +142,38 @@ TEST(Deploy, TheReadOnlyRoleGrantsEveryTableTheInspectionProfilesRead) {
     }
   }
 }
+
+namespace {
+// Every (group/resource, verb) a ClusterRole in `file` grants.
+std::set<std::string> verbs_granted(const std::string& file, const std::string& name) {
+  std::set<std::string> out;
+  for (const YAML::Node& doc : YAML::LoadAllFromFile(file)) {
+    if (!doc["kind"] || doc["kind"].as<std::string>() != "ClusterRole" || doc["metadata"]["name"].as<std::string>() != name)
+      continue;
+    for (const auto& rule : doc["rules"])
+      for (const auto& verb : rule["verbs"]) {
+        for (const auto& group : rule["apiGroups"])
+          for (const auto& res : rule["resources"])
+            out.insert(group.as<std::string>() + "/" + res.as<std::string>() + " " + verb.as<std::string>());
+        for (const auto& url : rule["nonResourceURLs"]) out.insert(url.as<std::string>() + " " + verb.as<std::string>());
+      }
+  }
+  return out;
+}
+}  // namespace
+
+// Write-back's role is its own file and grants exactly what the
+// kube-writeback plugin sends (plugins/kube-apiserver/publish.cpp), and
+// the read-only role grants no write at all.
+TEST(Deploy, TheWriteBackRoleGrantsExactlyWhatWriteBackSends) {
+  const std::set<std::string> write_back = verbs_granted(KINSPECT_SOURCE_DIR "/deploy/rbac-write-back.yaml",
+                                                         "kinspect-write-back");
+  const std::set<std::string> expected{"/events create", "/events get", "/events patch", "/nodes/status patch"};
+  EXPECT_EQ(write_back, expected);
+  const std::set<std::string> read_only = verbs_granted(KINSPECT_SOURCE_DIR "/deploy/rbac.yaml", "kinspect-read-only");
+  ASSERT_FALSE(read_only.empty());
+  for (const std::string& grant : read_only) {
+    const std::string verb = grant.substr(grant.rfind(' ') + 1);
+    EXPECT_TRUE(verb == "get" || verb == "list" || verb == "watch") << "deploy/rbac.yaml grants " << grant;
+  }
+}
