@@ -621,11 +621,18 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
     if (values.empty()) return;
     src.lookups.push_back({std::move(path), std::move(values), c->text, std::move(dotted)});
   };
+  // A subquery that unnests the outer row's arrays runs per outer row, so
+  // references to that row are placed like any other (it is in scope).
+  plan::Subquery* sub = scope.subquery;
+  for (const auto& src : sources)
+    if (sub && src.unnest && refs(*src.unnest).outer) sub->per_row = true;
+  const bool per_row = sub && sub->per_row;
   for (size_t k = 0; k < sources.size(); ++k) {
     for (const auto& c : on_conjuncts[k]) {
       Refs r = refs(*c);
-      if (r.outer) {
-        error(c->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
+      if (r.outer && !per_row) {
+        error(c->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS",
+              "or in a subquery whose FROM unnests an array of the outer row");
         continue;
       }
       NodePtr build, probe;
@@ -640,17 +647,14 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
         note_network_key(c, k);
       }
     }
-    if (sources[k].unnest && refs(*sources[k].unnest).outer && scope.subquery)
-      error(sources[k].unnest->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
   }
-  plan::Subquery* sub = scope.subquery;
   for (const auto& c : where) {
     Refs r = refs(*c);
     if (r.aggregate) {
       error(c->pos, "aggregate functions are not allowed in WHERE", "use HAVING");
       continue;
     }
-    if (r.outer) {
+    if (r.outer && !per_row) {
       // Only EXISTS is decorrelated; the other kinds were refused earlier.
       NodePtr inner, outer;
       if (c->kind == NodeKind::Binary && c->op == ast::Op::Eq) {
@@ -814,7 +818,10 @@ int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const
   scope.select = &sub.select;
   scope.subquery = &sub;
   bind_select(s, scope, sub.select, false);
-  if (!sub.outer_refs.empty()) {
+  if (sub.per_row && !sub.select.branches.empty()) {
+    error(pos, "a subquery that unnests an array of the outer row cannot use UNION",
+          "write one EXISTS per branch, joined with OR");
+  } else if (!sub.outer_refs.empty() && !sub.per_row) {
     if (kind != plan::Subquery::Kind::Exists)
       error(pos, std::string(kind == plan::Subquery::Kind::In ? "IN (SELECT ...)" : "a scalar subquery") +
                      " cannot refer to the outer query",

@@ -204,8 +204,8 @@ class Executor : public Runtime {
   void drop_duplicates(Rows& rows);
 
   Value exists(int slot, const Frame& frame) override;
-  Value in_subquery(int slot, const Value& v) override;
-  Value scalar_subquery(int slot) override;
+  Value in_subquery(int slot, const Value& v, const Frame& frame) override;
+  Value scalar_subquery(int slot, const Frame& frame) override;
 
  private:
   struct SubState {
@@ -270,6 +270,9 @@ class Executor : public Runtime {
     return ok;
   }
   void build(int slot);
+  // A subquery over the outer row's arrays (plan::Subquery::per_row), run
+  // for `frame`; its values go to `arena`.
+  bool run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows);
   void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
   void project(const plan::Select& s, const Frame& frame, Rows& out);
   void finish(const plan::Select& s, Rows& rows);
@@ -932,11 +935,25 @@ void Executor::build(int slot) {
   }
 }
 
+bool Executor::run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows) {
+  const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
+  IsolatedRun isolated(*this, arena);
+  return run_select(sub.select, &frame, rows, sub.kind == plan::Subquery::Kind::Exists) && !failed();
+}
+
 Value Executor::exists(int slot, const Frame& frame) {
-  build(slot);
-  if (failed()) return {};
   const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
   SubState& st = subs_[size_t(slot)];
+  if (sub.per_row) {
+    // Only whether a row came out is kept: the rows' values are scratch.
+    Arena::Mark mark = st.arena->mark();
+    Rows rows;
+    bool ok = run_per_row(slot, frame, st.arena.get(), rows);
+    st.arena->release(mark);
+    return ok ? Value::boolean(rows.size() > 0) : Value();
+  }
+  build(slot);
+  if (failed()) return {};
   const plan::Select& s = sub.select;
   if (s.aggregate || s.limit || s.distinct || !s.branches.empty()) return Value::boolean(st.any);
   // Decorrelated: probe the inner rows' hash on the outer row's keys, then
@@ -1004,7 +1021,23 @@ Value Executor::exists(int slot, const Frame& frame) {
   return Value::boolean(found);
 }
 
-Value Executor::in_subquery(int slot, const Value& v) {
+Value Executor::in_subquery(int slot, const Value& v, const Frame& frame) {
+  if (plan_.subqueries[size_t(slot)].per_row) {
+    if (v.is_null()) return {};
+    SubState& st = subs_[size_t(slot)];
+    Arena::Mark mark = st.arena->mark();
+    Rows rows;
+    bool found = false, saw_null = false;
+    if (run_per_row(slot, frame, st.arena.get(), rows))
+      for (size_t r = 0; r < rows.size() && !found; ++r) {
+        const Value& x = rows.at(r)[0];
+        if (x.is_null()) saw_null = true;
+        else found = equal(x, v);
+      }
+    st.arena->release(mark);
+    if (failed()) return {};
+    return found ? Value::boolean(true) : saw_null ? Value() : Value::boolean(false);
+  }
   build(slot);
   if (v.is_null() || failed()) return {};
   const SubState& st = subs_[size_t(slot)];
@@ -1012,7 +1045,17 @@ Value Executor::in_subquery(int slot, const Value& v) {
   return st.set_has_null ? Value() : Value::boolean(false);
 }
 
-Value Executor::scalar_subquery(int slot) {
+Value Executor::scalar_subquery(int slot, const Frame& frame) {
+  if (plan_.subqueries[size_t(slot)].per_row) {
+    // The value is the caller's: it lives in the caller's arena.
+    Rows rows;
+    if (!run_per_row(slot, frame, arena, rows)) return {};
+    if (rows.size() > 1) {
+      fail("a scalar subquery returned " + std::to_string(rows.size()) + " rows for one outer row; it must return at most one");
+      return {};
+    }
+    return rows.size() == 1 ? rows.at(0)[0] : Value();
+  }
   build(slot);
   return subs_[size_t(slot)].scalar;
 }

@@ -106,7 +106,8 @@ static void explain_subqueries_in(const PlanImpl& p, const std::vector<NodePtr>&
     const Subquery& sub = p.subqueries[size_t(slot)];
     const char* kind = sub.kind == Subquery::Kind::Exists ? "EXISTS" : sub.kind == Subquery::Kind::In ? "IN" : "SCALAR";
     std::string head = std::string("subquery #") + std::to_string(slot) + " " + kind;
-    if (sub.kind != Subquery::Kind::Exists || sub.outer_refs.empty()) head += " (evaluated once)";
+    if (sub.per_row) head += " (run per outer row: unnests its arrays)";
+    else if (sub.kind != Subquery::Kind::Exists || sub.outer_refs.empty()) head += " (evaluated once)";
     else if (!sub.outer_keys.empty()) head += " (hash semi-join on " + list(sub.inner_keys, ", ") + " = " + list(sub.outer_keys, ", ") + ")";
     else head += " (nested loop)";
     line(out, indent, head);

@@ -160,6 +160,11 @@ struct Subquery {
   std::vector<NodePtr> residual;
   // (depth from the enclosing query, source) of every outer reference.
   std::vector<std::pair<int, int>> outer_refs;
+  // Its FROM unnests an array of the outer row (`EXISTS (SELECT 1 FROM
+  // UNNEST(p.spec.containers) c WHERE ...)`): it is run whole for each outer
+  // row, with that row in scope, rather than computed once. Such arrays are
+  // small, and nothing could be hashed: the inner rows are the outer row's.
+  bool per_row = false;
 };
 
 struct PlanImpl {
