@@ -103,6 +103,12 @@ class Binder {
   }
 
   void bind_select(const ast::Select& s, Scope& scope, plan::Select& out, bool root);
+  void bind_with(const ast::Select& s);
+  int find_with(const ast::FromItem& item, bool& reported);
+  void bind_with_source(const ast::FromItem& item, int with, plan::Source& src, ScopeSource& ss);
+  std::string where_is(SourcePos pos) const {
+    return source_.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  }
   void bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
                  std::vector<std::vector<NodePtr>>& on_conjuncts);
   void bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out);
@@ -144,11 +150,17 @@ class Binder {
   bool capture_complete_ = true;
   std::vector<plan::Select*> selects_;
   std::vector<Diagnostic> diags_;
+  // The WITH queries' columns, as tables of JSON columns, and how many are
+  // bound so far: a query reads only those defined before it.
+  std::deque<TableSchema> with_schemas_;
+  size_t with_bound_ = 0;
+  bool binding_with_ = false;
 };
 
 Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
   Scope root;
   root.select = &plan_->root;
+  bind_with(*in_.query->select);
   bind_select(*in_.query->select, root, plan_->root, true);
   if (!diags_.empty()) return error_from(std::move(diags_));
 
@@ -183,7 +195,7 @@ Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
   }
   for (auto* sel : selects_)
     for (auto& src : sel->sources)
-      if (src.kind == plan::Source::Kind::Table) src.scan = scan_of_use[size_t(src.scan)];
+      if (src.kind == plan::Source::Kind::Table && src.with < 0) src.scan = scan_of_use[size_t(src.scan)];
   push_constraints();
   plan_->subqueries.assign(std::make_move_iterator(subqueries_.begin()), std::make_move_iterator(subqueries_.end()));
   return plan_;
@@ -217,6 +229,76 @@ void Binder::push_constraints() {
     }
   for (size_t s = 0; s < plan_->scans.size(); ++s)
     if (common[s]) plan_->scans[s].constraints = std::move(*common[s]);
+}
+
+// Each WITH query is bound in a scope of its own, in order; its columns are
+// its select list's names. A WITH query may not have a table's name: a name
+// in FROM then always means one thing.
+void Binder::bind_with(const ast::Select& s) {
+  plan_->with.reserve(s.with.size());  // selects_ points into it
+  for (size_t i = 0; i < s.with.size(); ++i) {
+    const ast::WithQuery& w = s.with[i];
+    for (size_t j = 0; j < i; ++j)
+      if (s.with[j].name == w.name)
+        error(w.pos, "duplicate WITH query name '" + w.name + "'", "the first is at " + where_is(s.with[j].pos));
+    if (in_.catalog->find(w.name))
+      error(w.pos, "WITH query '" + w.name + "' has the name of a table", "give it another name");
+    plan_->with.push_back({w.name, {}});
+    plan::WithQuery& out = plan_->with.back();
+    Scope scope;
+    scope.select = &out.select;
+    with_bound_ = i;
+    binding_with_ = true;
+    bind_select(*w.select, scope, out.select, false);
+    TableSchema schema;
+    schema.name = w.name;
+    for (const auto& o : out.select.outputs) {
+      if (schema.column(o.name)) {
+        error(w.pos, "WITH query '" + w.name + "' has two columns named '" + o.name + "'",
+              "name each column with AS");
+        continue;
+      }
+      ColumnSchema c;
+      c.name = o.name;
+      c.type = ColumnType::Json;
+      schema.columns.push_back(std::move(c));
+    }
+    with_schemas_.push_back(std::move(schema));
+  }
+  with_bound_ = s.with.size();
+  binding_with_ = false;
+}
+
+// The WITH query a FROM item names (the first of that name), or -1 for a
+// table. One defined later, or the one being bound, is an error (`reported`).
+int Binder::find_with(const ast::FromItem& item, bool& reported) {
+  const auto& with = in_.query->select->with;
+  for (size_t i = 0; i < with.size(); ++i) {
+    if (with[i].name != item.table) continue;
+    if (i < with_bound_) return int(i);
+    reported = true;
+    if (binding_with_ && i == with_bound_)
+      error(item.pos, "WITH query '" + item.table + "' refers to itself",
+            "WITH is not recursive: a query reads only the WITH queries defined before it");
+    else
+      error(item.pos, "WITH query '" + item.table + "' is used before it is defined (at " + where_is(with[i].pos) + ")",
+            "define it before the WITH query that reads it");
+    return -1;
+  }
+  return -1;
+}
+
+void Binder::bind_with_source(const ast::FromItem& item, int with, plan::Source& src, ScopeSource& ss) {
+  src.table = item.table;
+  src.with = with;
+  src.alias = item.alias.empty() ? item.table : item.alias;
+  if (with < 0) {
+    ss.broken = true;  // reported by find_with
+    return;
+  }
+  ss.schema = &with_schemas_[size_t(with)];
+  if (item.call)
+    error(item.pos, "WITH query '" + item.table + "' takes no arguments", "write FROM " + item.table + " " + src.alias);
 }
 
 void Binder::split_and(const NodePtr& n, std::vector<NodePtr>& out) {
@@ -354,7 +436,11 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
   ScopeSource ss;
   ss.pos = item.pos;
   ss.cross_keyword = item.cross_keyword;
-  if (item.kind == ast::FromItem::Kind::Unnest) {
+  bool with_reported = false;
+  const int with = item.kind == ast::FromItem::Kind::Table ? find_with(item, with_reported) : -1;
+  if (with >= 0 || with_reported) {
+    bind_with_source(item, with, src, ss);
+  } else if (item.kind == ast::FromItem::Kind::Unnest) {
     src.kind = plan::Source::Kind::Unnest;
     scope.visible = index;
     std::vector<std::pair<int, std::string>> captured;
@@ -465,7 +551,7 @@ void Binder::bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out)
       out.outputs.push_back({src.alias, row});
       return;
     }
-    uses_[size_t(src.use)].all = true;
+    if (src.use >= 0) uses_[size_t(src.use)].all = true;
     for (const auto& c : src.schema->columns) {
       if (c.hidden) continue;
       auto col = std::make_shared<Node>();
@@ -1155,7 +1241,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     if (steps.empty()) {
       n->kind = NodeKind::Row;
       n->text = name;
-      uses_[size_t(src.use)].all = true;
+      if (src.use >= 0) uses_[size_t(src.use)].all = true;
       return n;
     }
     if (steps[0].kind != ast::PathStep::Kind::Field)

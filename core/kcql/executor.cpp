@@ -186,6 +186,7 @@ class Executor : public Runtime {
  public:
   Executor(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), provider_(provider) {
     tables_.resize(plan.scans.size());
+    with_tables_.resize(plan.with.size());
     subs_.resize(plan.subqueries.size());
     memo.resize(size_t(plan.memo_slots));
   }
@@ -193,6 +194,8 @@ class Executor : public Runtime {
   bool run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists = false);
   // The rows of scan `scan`, fetched on first use; null (and failed()) if they cannot be had.
   const TableData* table(int scan);
+  // The rows of a source that reads a table: its scan's, or a WITH query's.
+  const TableData* table_of(const plan::Source& src) { return src.with >= 0 ? with_table(src.with) : table(src.scan); }
   using RowRange = std::pair<size_t, size_t>;
   // The tuples of a query level's sources. `range` limits the first
   // source's table to those rows (a stepped run); build sides of joins
@@ -270,6 +273,8 @@ class Executor : public Runtime {
     return ok;
   }
   void build(int slot);
+  // WITH query `with`'s rows, computed on first use, as a table.
+  const TableData* with_table(int with);
   // A subquery over the outer row's arrays (plan::Subquery::per_row), run
   // for `frame`; its values go to `arena`.
   bool run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows);
@@ -280,6 +285,7 @@ class Executor : public Runtime {
   const plan::PlanImpl& plan_;
   TableProvider& provider_;
   std::vector<std::shared_ptr<const TableData>> tables_;
+  std::vector<std::unique_ptr<TableData>> with_tables_;
   std::vector<SubState> subs_;
 };
 
@@ -446,7 +452,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       if (passes(src.after, frame)) next.push(buf.data());
     };
     if (src.kind == plan::Source::Kind::Table) {
-      const TableData* data = table(src.scan);
+      const TableData* data = table_of(src);
       if (!data) return false;
       if (k == 0) {
         std::vector<packed::Ref> rows;
@@ -941,6 +947,25 @@ bool Executor::run_per_row(int slot, const Frame& frame, Arena* arena, Rows& row
   return run_select(sub.select, &frame, rows, sub.kind == plan::Subquery::Kind::Exists) && !failed();
 }
 
+// Each row becomes an object keyed by the column names, so that the plan
+// reads it as it reads a table's rows (fields, filters, hash joins, lookups).
+const TableData* Executor::with_table(int with) {
+  auto& t = with_tables_[size_t(with)];
+  if (t) return t.get();
+  const plan::WithQuery& w = plan_.with[size_t(with)];
+  Arena scratch;
+  IsolatedRun isolated(*this, &scratch);
+  Rows rows;
+  if (!run_select(w.select, nullptr, rows) || failed()) return nullptr;
+  auto data = std::make_unique<TableData>();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    boost::json::object row;
+    for (size_t c = 0; c < w.select.outputs.size(); ++c) row[w.select.outputs[c].name] = to_json(rows.at(r)[c]);
+    data->add(row);
+  }
+  return (t = std::move(data)).get();
+}
+
 Value Executor::exists(int slot, const Frame& frame) {
   const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
   SubState& st = subs_[size_t(slot)];
@@ -1104,7 +1129,7 @@ class SteppedRunImpl final : public SteppedRun {
     return prepare(ex_, plan_, options);
   }
   size_t rows() override {
-    const TableData* t = ex_.failed() ? nullptr : ex_.table(plan_.root.sources[0].scan);
+    const TableData* t = ex_.failed() ? nullptr : ex_.table_of(plan_.root.sources[0]);
     return t ? t->rows.size() : 0;
   }
   bool feed(size_t begin, size_t end) override {
@@ -1149,7 +1174,9 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
 std::string steppable_table(const plan::PlanImpl& plan) {
   const auto& sources = plan.root.sources;
   if (!plan.root.branches.empty()) return "";  // a union runs whole
-  if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty()) return "";
+  if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty() ||
+      sources[0].with >= 0)
+    return "";
   return plan.scans[size_t(sources[0].scan)].key();
 }
 

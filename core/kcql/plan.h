@@ -76,6 +76,9 @@ struct Source {
   std::string alias;
   std::string table;             // Table
   int scan = -1;                 // Table: index in PlanImpl::scans
+  // Table: a WITH query's rows (index in PlanImpl::with) rather than a
+  // scan; each row an object keyed by its column names.
+  int with = -1;
   ast::JoinKind join = ast::JoinKind::First;
   std::vector<NodePtr> scan_filter;   // Table: conjuncts on this source alone
   // Table: scan_filter conjuncts of the form `path = 'text'` or
@@ -167,8 +170,17 @@ struct Subquery {
   bool per_row = false;
 };
 
+// `WITH name AS (select)`: computed once per execution, on first use.
+struct WithQuery {
+  std::string name;
+  Select select;
+};
+
 struct PlanImpl {
   SourceText source;
+  // Bound in order, each reading only the ones before it; never resized once
+  // bound (the binder keeps pointers to their selects).
+  std::vector<WithQuery> with;
   Select root;
   std::vector<Subquery> subqueries;
   std::vector<ScanSpec> scans;
