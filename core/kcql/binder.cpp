@@ -124,6 +124,8 @@ class Binder {
   NodePtr resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps, const Ctx& ctx,
                   const std::string& text);
   NodePtr bind_call(const ast::Expr& e, const Ctx& ctx);
+  NodePtr bind_let(const std::string& name, const ast::Expr& let, SourcePos pos,
+                   const std::vector<ast::PathStep>& steps, const Ctx& ctx, const std::string& text);
   NodePtr bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx);
   NodePtr with_steps(NodePtr base, const std::vector<ast::PathStep>& steps, size_t from, const Ctx& ctx,
                      std::string text, const std::string* leading_field = nullptr);
@@ -152,6 +154,7 @@ class Binder {
   std::vector<Diagnostic> diags_;
   // The WITH queries' columns, as tables of JSON columns, and how many are
   // bound so far: a query reads only those defined before it.
+  std::vector<std::string> lets_binding_;  // LETs being bound, outermost first
   std::deque<TableSchema> with_schemas_;
   size_t with_bound_ = 0;
   bool binding_with_ = false;
@@ -1270,6 +1273,9 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     if (it != ctx.scope->output_aliases.end()) return with_steps(it->second, steps, 0, ctx, text);
   }
 
+  for (const auto& [let_name, let] : in_.lets)
+    if (let_name == name) return bind_let(name, *let, pos, steps, ctx, text);
+
   // An unqualified column: it must belong to exactly one table in the nearest
   // query level that has it.
   depth = 0;
@@ -1322,6 +1328,23 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
   if (tables == 1 && ctx.scope->sources.size() == 1)
     return error(pos, "unknown column '" + name + "' in table " + only_table->name, did_you_mean(name, candidates));
   return error(pos, "unknown column or alias '" + name + "'", did_you_mean(name, candidates));
+}
+
+// A LET name is its expression, bound where the name is used: in WHERE it
+// reads the rows there, in a template the finding's row (aggregates allowed
+// where they are). A LET may use the ones before or after it, not itself.
+NodePtr Binder::bind_let(const std::string& name, const ast::Expr& let, SourcePos pos,
+                         const std::vector<ast::PathStep>& steps, const Ctx& ctx, const std::string& text) {
+  if (std::find(lets_binding_.begin(), lets_binding_.end(), name) != lets_binding_.end()) {
+    std::string chain;
+    for (const auto& l : lets_binding_) chain += l + " -> ";
+    return error(pos, "LET " + name + " refers to itself (" + chain + name + ")",
+                 "a LET may use other LETs, but not in a cycle");
+  }
+  lets_binding_.push_back(name);
+  NodePtr value = bind(let, ctx);
+  lets_binding_.pop_back();
+  return with_steps(value, steps, 0, ctx, text);
 }
 
 NodePtr Binder::bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx) {
