@@ -92,6 +92,18 @@ TEST(CorrelatedUnnest, CombinesWithTheOuterWhereAndReadsTheOuterRow) {
             (Strings{"latest"}));
 }
 
+TEST(CorrelatedUnnest, InsideADecorrelatedExistsItReadsTheOutermostRow) {
+  // The middle EXISTS is hashed on n.name; the innermost runs per candidate
+  // with the pod two levels out in scope.
+  auto nested = run("SELECT p.name FROM k8s.pods p WHERE EXISTS (SELECT 1 FROM k8s.nodes n "
+                    "WHERE n.name = p.spec.nodeName AND EXISTS "
+                    "(SELECT 1 FROM UNNEST(p.spec.containers) c WHERE c.image LIKE 'nginx%' AND n.name IS NOT NULL))");
+  auto flat = run("SELECT p.name FROM k8s.pods p WHERE p.spec.nodeName IN (SELECT n.name FROM k8s.nodes n) "
+                  "AND EXISTS (SELECT 1 FROM UNNEST(p.spec.containers) c WHERE c.image LIKE 'nginx%')");
+  EXPECT_EQ(column(nested), column(flat));
+  EXPECT_EQ(column(nested).size(), 2u);
+}
+
 TEST(CorrelatedUnnest, ScalarAndInSubqueriesRunPerRow) {
   FixtureProvider provider;
   provider.set_rows("k8s.pods", odd_pods());
