@@ -155,7 +155,11 @@ std::string render(const Expr& e) {
 }
 
 std::string render(const Select& s) {
-  std::string out = s.distinct ? "SELECT DISTINCT " : "SELECT ";
+  std::string out;
+  for (size_t i = 0; i < s.with.size(); ++i)
+    out += (i ? ", " : "WITH ") + s.with[i].name + " AS (" + render(*s.with[i].select) + ")" +
+           (i + 1 == s.with.size() ? " " : "");
+  out += s.distinct ? "SELECT DISTINCT " : "SELECT ";
   for (size_t i = 0; i < s.items.size(); ++i) {
     if (i) out += ", ";
     const auto& it = s.items[i];

@@ -121,6 +121,13 @@ struct UnionBranch {
   SourcePos pos;     // of the UNION keyword
 };
 
+// `WITH name AS (SELECT ...)`: a query named for the rest of the query.
+struct WithQuery {
+  std::string name;
+  SourcePos pos;  // of the name
+  std::shared_ptr<Select> select;
+};
+
 struct Select {
   SourcePos pos;
   bool implicit_select = false;  // a check's shorthand `FROM ... WHERE ...`
@@ -136,6 +143,9 @@ struct Select {
   // `SELECT ... UNION [ALL] SELECT ...`: the branches after this one. Then
   // order_by and limit (written after the last branch) apply to the union.
   std::vector<UnionBranch> unions;
+  // `WITH a AS (...), b AS (...) SELECT ...`: only on a query's outermost
+  // SELECT; each may read the ones before it.
+  std::vector<WithQuery> with;
 };
 
 }  // namespace kinspect::kcql::ast

@@ -103,6 +103,12 @@ class Binder {
   }
 
   void bind_select(const ast::Select& s, Scope& scope, plan::Select& out, bool root);
+  void bind_with(const ast::Select& s);
+  int find_with(const ast::FromItem& item, bool& reported);
+  void bind_with_source(const ast::FromItem& item, int with, plan::Source& src, ScopeSource& ss);
+  std::string where_is(SourcePos pos) const {
+    return source_.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  }
   void bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
                  std::vector<std::vector<NodePtr>>& on_conjuncts);
   void bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out);
@@ -118,6 +124,8 @@ class Binder {
   NodePtr resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps, const Ctx& ctx,
                   const std::string& text);
   NodePtr bind_call(const ast::Expr& e, const Ctx& ctx);
+  NodePtr bind_let(const std::string& name, const ast::Expr& let, SourcePos pos,
+                   const std::vector<ast::PathStep>& steps, const Ctx& ctx, const std::string& text);
   NodePtr bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx);
   NodePtr with_steps(NodePtr base, const std::vector<ast::PathStep>& steps, size_t from, const Ctx& ctx,
                      std::string text, const std::string* leading_field = nullptr);
@@ -144,11 +152,18 @@ class Binder {
   bool capture_complete_ = true;
   std::vector<plan::Select*> selects_;
   std::vector<Diagnostic> diags_;
+  // The WITH queries' columns, as tables of JSON columns, and how many are
+  // bound so far: a query reads only those defined before it.
+  std::vector<std::string> lets_binding_;  // LETs being bound, outermost first
+  std::deque<TableSchema> with_schemas_;
+  size_t with_bound_ = 0;
+  bool binding_with_ = false;
 };
 
 Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
   Scope root;
   root.select = &plan_->root;
+  bind_with(*in_.query->select);
   bind_select(*in_.query->select, root, plan_->root, true);
   if (!diags_.empty()) return error_from(std::move(diags_));
 
@@ -183,7 +198,7 @@ Expected<std::shared_ptr<plan::PlanImpl>> Binder::run() {
   }
   for (auto* sel : selects_)
     for (auto& src : sel->sources)
-      if (src.kind == plan::Source::Kind::Table) src.scan = scan_of_use[size_t(src.scan)];
+      if (src.kind == plan::Source::Kind::Table && src.with < 0) src.scan = scan_of_use[size_t(src.scan)];
   push_constraints();
   plan_->subqueries.assign(std::make_move_iterator(subqueries_.begin()), std::make_move_iterator(subqueries_.end()));
   return plan_;
@@ -217,6 +232,76 @@ void Binder::push_constraints() {
     }
   for (size_t s = 0; s < plan_->scans.size(); ++s)
     if (common[s]) plan_->scans[s].constraints = std::move(*common[s]);
+}
+
+// Each WITH query is bound in a scope of its own, in order; its columns are
+// its select list's names. A WITH query may not have a table's name: a name
+// in FROM then always means one thing.
+void Binder::bind_with(const ast::Select& s) {
+  plan_->with.reserve(s.with.size());  // selects_ points into it
+  for (size_t i = 0; i < s.with.size(); ++i) {
+    const ast::WithQuery& w = s.with[i];
+    for (size_t j = 0; j < i; ++j)
+      if (s.with[j].name == w.name)
+        error(w.pos, "duplicate WITH query name '" + w.name + "'", "the first is at " + where_is(s.with[j].pos));
+    if (in_.catalog->find(w.name))
+      error(w.pos, "WITH query '" + w.name + "' has the name of a table", "give it another name");
+    plan_->with.push_back({w.name, {}});
+    plan::WithQuery& out = plan_->with.back();
+    Scope scope;
+    scope.select = &out.select;
+    with_bound_ = i;
+    binding_with_ = true;
+    bind_select(*w.select, scope, out.select, false);
+    TableSchema schema;
+    schema.name = w.name;
+    for (const auto& o : out.select.outputs) {
+      if (schema.column(o.name)) {
+        error(w.pos, "WITH query '" + w.name + "' has two columns named '" + o.name + "'",
+              "name each column with AS");
+        continue;
+      }
+      ColumnSchema c;
+      c.name = o.name;
+      c.type = ColumnType::Json;
+      schema.columns.push_back(std::move(c));
+    }
+    with_schemas_.push_back(std::move(schema));
+  }
+  with_bound_ = s.with.size();
+  binding_with_ = false;
+}
+
+// The WITH query a FROM item names (the first of that name), or -1 for a
+// table. One defined later, or the one being bound, is an error (`reported`).
+int Binder::find_with(const ast::FromItem& item, bool& reported) {
+  const auto& with = in_.query->select->with;
+  for (size_t i = 0; i < with.size(); ++i) {
+    if (with[i].name != item.table) continue;
+    if (i < with_bound_) return int(i);
+    reported = true;
+    if (binding_with_ && i == with_bound_)
+      error(item.pos, "WITH query '" + item.table + "' refers to itself",
+            "WITH is not recursive: a query reads only the WITH queries defined before it");
+    else
+      error(item.pos, "WITH query '" + item.table + "' is used before it is defined (at " + where_is(with[i].pos) + ")",
+            "define it before the WITH query that reads it");
+    return -1;
+  }
+  return -1;
+}
+
+void Binder::bind_with_source(const ast::FromItem& item, int with, plan::Source& src, ScopeSource& ss) {
+  src.table = item.table;
+  src.with = with;
+  src.alias = item.alias.empty() ? item.table : item.alias;
+  if (with < 0) {
+    ss.broken = true;  // reported by find_with
+    return;
+  }
+  ss.schema = &with_schemas_[size_t(with)];
+  if (item.call)
+    error(item.pos, "WITH query '" + item.table + "' takes no arguments", "write FROM " + item.table + " " + src.alias);
 }
 
 void Binder::split_and(const NodePtr& n, std::vector<NodePtr>& out) {
@@ -354,7 +439,11 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
   ScopeSource ss;
   ss.pos = item.pos;
   ss.cross_keyword = item.cross_keyword;
-  if (item.kind == ast::FromItem::Kind::Unnest) {
+  bool with_reported = false;
+  const int with = item.kind == ast::FromItem::Kind::Table ? find_with(item, with_reported) : -1;
+  if (with >= 0 || with_reported) {
+    bind_with_source(item, with, src, ss);
+  } else if (item.kind == ast::FromItem::Kind::Unnest) {
     src.kind = plan::Source::Kind::Unnest;
     scope.visible = index;
     std::vector<std::pair<int, std::string>> captured;
@@ -465,7 +554,7 @@ void Binder::bind_outputs(const ast::Select& s, Scope& scope, plan::Select& out)
       out.outputs.push_back({src.alias, row});
       return;
     }
-    uses_[size_t(src.use)].all = true;
+    if (src.use >= 0) uses_[size_t(src.use)].all = true;
     for (const auto& c : src.schema->columns) {
       if (c.hidden) continue;
       auto col = std::make_shared<Node>();
@@ -621,11 +710,18 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
     if (values.empty()) return;
     src.lookups.push_back({std::move(path), std::move(values), c->text, std::move(dotted)});
   };
+  // A subquery that unnests the outer row's arrays runs per outer row, so
+  // references to that row are placed like any other (it is in scope).
+  plan::Subquery* sub = scope.subquery;
+  for (const auto& src : sources)
+    if (sub && src.unnest && refs(*src.unnest).outer) sub->per_row = true;
+  const bool per_row = sub && sub->per_row;
   for (size_t k = 0; k < sources.size(); ++k) {
     for (const auto& c : on_conjuncts[k]) {
       Refs r = refs(*c);
-      if (r.outer) {
-        error(c->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
+      if (r.outer && !per_row) {
+        error(c->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS",
+              "or in a subquery whose FROM unnests an array of the outer row");
         continue;
       }
       NodePtr build, probe;
@@ -640,17 +736,14 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
         note_network_key(c, k);
       }
     }
-    if (sources[k].unnest && refs(*sources[k].unnest).outer && scope.subquery)
-      error(sources[k].unnest->pos, "a correlated reference to the outer query is only supported in the WHERE clause of EXISTS");
   }
-  plan::Subquery* sub = scope.subquery;
   for (const auto& c : where) {
     Refs r = refs(*c);
     if (r.aggregate) {
       error(c->pos, "aggregate functions are not allowed in WHERE", "use HAVING");
       continue;
     }
-    if (r.outer) {
+    if (r.outer && !per_row) {
       // Only EXISTS is decorrelated; the other kinds were refused earlier.
       NodePtr inner, outer;
       if (c->kind == NodeKind::Binary && c->op == ast::Op::Eq) {
@@ -814,7 +907,10 @@ int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const
   scope.select = &sub.select;
   scope.subquery = &sub;
   bind_select(s, scope, sub.select, false);
-  if (!sub.outer_refs.empty()) {
+  if (sub.per_row && !sub.select.branches.empty()) {
+    error(pos, "a subquery that unnests an array of the outer row cannot use UNION",
+          "write one EXISTS per branch, joined with OR");
+  } else if (!sub.outer_refs.empty() && !sub.per_row) {
     if (kind != plan::Subquery::Kind::Exists)
       error(pos, std::string(kind == plan::Subquery::Kind::In ? "IN (SELECT ...)" : "a scalar subquery") +
                      " cannot refer to the outer query",
@@ -1148,7 +1244,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     if (steps.empty()) {
       n->kind = NodeKind::Row;
       n->text = name;
-      uses_[size_t(src.use)].all = true;
+      if (src.use >= 0) uses_[size_t(src.use)].all = true;
       return n;
     }
     if (steps[0].kind != ast::PathStep::Kind::Field)
@@ -1176,6 +1272,9 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     auto it = ctx.scope->output_aliases.find(name);
     if (it != ctx.scope->output_aliases.end()) return with_steps(it->second, steps, 0, ctx, text);
   }
+
+  for (const auto& [let_name, let] : in_.lets)
+    if (let_name == name) return bind_let(name, *let, pos, steps, ctx, text);
 
   // An unqualified column: it must belong to exactly one table in the nearest
   // query level that has it.
@@ -1229,6 +1328,23 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
   if (tables == 1 && ctx.scope->sources.size() == 1)
     return error(pos, "unknown column '" + name + "' in table " + only_table->name, did_you_mean(name, candidates));
   return error(pos, "unknown column or alias '" + name + "'", did_you_mean(name, candidates));
+}
+
+// A LET name is its expression, bound where the name is used: in WHERE it
+// reads the rows there, in a template the finding's row (aggregates allowed
+// where they are). A LET may use the ones before or after it, not itself.
+NodePtr Binder::bind_let(const std::string& name, const ast::Expr& let, SourcePos pos,
+                         const std::vector<ast::PathStep>& steps, const Ctx& ctx, const std::string& text) {
+  if (std::find(lets_binding_.begin(), lets_binding_.end(), name) != lets_binding_.end()) {
+    std::string chain;
+    for (const auto& l : lets_binding_) chain += l + " -> ";
+    return error(pos, "LET " + name + " refers to itself (" + chain + name + ")",
+                 "a LET may use other LETs, but not in a cycle");
+  }
+  lets_binding_.push_back(name);
+  NodePtr value = bind(let, ctx);
+  lets_binding_.pop_back();
+  return with_steps(value, steps, 0, ctx, text);
 }
 
 NodePtr Binder::bind_aggregate(const ast::Expr& e, const std::string& name, const Ctx& ctx) {

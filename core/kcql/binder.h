@@ -26,6 +26,9 @@ struct BindInput {
   // named by extra_names, rather than every column.
   bool outputs_from_extras = false;
   std::vector<std::string> extra_names;
+  // A check's LET names: a bare name that is none of the FROM aliases is
+  // bound as its expression, where it is used.
+  std::vector<std::pair<std::string, const ast::Expr*>> lets;
 };
 
 Expected<std::shared_ptr<plan::PlanImpl>> bind_plan(const BindInput& input);

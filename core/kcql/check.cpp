@@ -37,7 +37,7 @@ namespace {
 // its own FROM and WHERE lines.
 constexpr std::array kClauses = {"CHECK", "TITLE", "CATEGORY", "SEVERITY", "COMPONENT", "TAGS", "DOC",
                                  "DESCRIPTION", "PARAM", "QUERY", "OBJECT", "MESSAGE", "REMEDY",
-                                 "SAME_AS", "TARGET", "TOOL_ID"};
+                                 "SAME_AS", "TARGET", "TOOL_ID", "LET"};
 
 bool is_clause_keyword(std::string_view w) {
   return std::find(kClauses.begin(), kClauses.end(), w) != kClauses.end();
@@ -75,6 +75,7 @@ class CheckFileParser {
   bool string(const Clause& c, std::string& out, Token* token = nullptr);
   bool templ(const Clause& c, Template& out);
   bool param(const Clause& c, ParamDef& out);
+  bool let(const Clause& c, LetDef& out);
   size_t skip_blank(size_t i, size_t end) const;
 
   SourceText source_;
@@ -348,6 +349,37 @@ bool CheckFileParser::param(const Clause& c, ParamDef& out) {
   return true;
 }
 
+bool CheckFileParser::let(const Clause& c, LetDef& out) {
+  auto tokens = Lexer(text(), c.body_begin, c.body_end).tokenize();
+  auto at = [&](size_t i) -> const Token& { return tokens[std::min(i, tokens.size() - 1)]; };
+  auto fail = [&](const Token& t, std::string msg) {
+    report(t.kind == Tok::End ? c.keyword_offset : t.offset, t.kind == Tok::Error ? t.text : std::move(msg),
+           "write LET name = expression");
+    return false;
+  };
+  if (at(0).kind != Tok::Ident || at(0).text == "param") return fail(at(0), "expected a name after LET");
+  out.name = at(0).text;
+  out.pos = at(0).pos;
+  if (at(1).kind != Tok::Eq) return fail(at(1), "expected '=' and an expression after LET " + out.name);
+  if (at(2).kind == Tok::End) return fail(at(2), "expected an expression after LET " + out.name + " =");
+  // `FROM ... LET ... WHERE ...`: the LET ended the FROM clause, and its
+  // expression would run into the WHERE.
+  for (size_t i = 3; i < tokens.size(); ++i)
+    if (tokens[i].text == "WHERE" && tokens[i].pos.line > tokens[i - 1].pos.line) {
+      report(tokens[i].offset, "WHERE after LET: a LET ends the FROM clause of a check",
+             "write the LETs before FROM ... WHERE ..., or after it");
+      return false;
+    }
+  Parser parser(source_, at(2).offset, c.body_end, limits_);
+  auto e = parser.parse_expression_statement();
+  if (!e) {
+    report(e.error());
+    return false;
+  }
+  out.expr = std::move(e).value();
+  return true;
+}
+
 void CheckFileParser::parse_check(const std::vector<Clause>& clauses, size_t begin, size_t end) {
   CheckDef check;
   check.file = source_.file;
@@ -359,7 +391,7 @@ void CheckFileParser::parse_check(const std::vector<Clause>& clauses, size_t beg
   bool has_query = false;
   for (size_t i = begin + 1; i < end; ++i) {
     const Clause& c = clauses[i];
-    if (c.keyword != "PARAM" && c.keyword != "QUERY" && c.keyword != "FROM") {
+    if (c.keyword != "PARAM" && c.keyword != "LET" && c.keyword != "QUERY" && c.keyword != "FROM") {
       auto [it, inserted] = seen.emplace(c.keyword, i);
       if (!inserted) {
         report(c.keyword_offset, "duplicate " + c.keyword + " in check " + check.id);
@@ -400,6 +432,13 @@ void CheckFileParser::parse_check(const std::vector<Clause>& clauses, size_t beg
         bool duplicate = std::any_of(check.params.begin(), check.params.end(), [&](const auto& q) { return q.name == p.name; });
         if (duplicate) report(c.body_begin + 1, "parameter '" + p.name + "' is declared twice");
         else check.params.push_back(std::move(p));
+      }
+    } else if (k == "LET") {
+      LetDef l;
+      if (let(c, l)) {
+        bool duplicate = std::any_of(check.lets.begin(), check.lets.end(), [&](const auto& m) { return m.name == l.name; });
+        if (duplicate) report(c.body_begin + 1, "LET " + l.name + " is defined twice");
+        else check.lets.push_back(std::move(l));
       }
     } else if (k == "QUERY" || k == "FROM") {
       if (has_query) {
@@ -549,6 +588,7 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
         in.extras.push_back(part.expr.get());
         in.extra_names.push_back(part.text);
       }
+  for (const auto& l : check.lets) in.lets.emplace_back(l.name, l.expr.get());
   in.outputs_from_extras = check.query.select->implicit_select;
   auto impl = bind_plan(in);
   if (!impl) return std::move(impl).error();

@@ -34,6 +34,14 @@ struct ParamDef {
   SourcePos pos;
 };
 
+// `LET name = expr`: a name for an expression, usable in the query and the
+// templates as if the expression were written there.
+struct LetDef {
+  std::string name;
+  std::shared_ptr<const ast::Expr> expr;
+  SourcePos pos;  // of the name
+};
+
 // "node {n.metadata.name} not Ready": literal text and placeholders.
 struct Template {
   struct Part {
@@ -57,6 +65,7 @@ struct CheckDef {
   std::string remedy;
   std::vector<std::string> tags;
   std::vector<ParamDef> params;
+  std::vector<LetDef> lets;
   Query query;
   Template object;
   Template message;

@@ -317,14 +317,14 @@ Value evaluate(const Node& n, const Frame& frame, Runtime& rt) {
       return saw_null ? Value() : Value::boolean(n.negated);
     }
     case NodeKind::InSubquery: {
-      Value t = rt.in_subquery(n.slot, evaluate(*n.args[0], frame, rt));
+      Value t = rt.in_subquery(n.slot, evaluate(*n.args[0], frame, rt), frame);
       if (n.negated && t.is_bool()) return Value::boolean(!t.as_bool());
       return t;
     }
     case NodeKind::Exists:
       return rt.exists(n.slot, frame);
     case NodeKind::ScalarSubquery:
-      return rt.scalar_subquery(n.slot);
+      return rt.scalar_subquery(n.slot, frame);
     case NodeKind::Case: {
       size_t i = 0;
       Value operand;

@@ -64,8 +64,9 @@ class Runtime {
   void extend_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
   virtual Value exists(int slot, const Frame& frame) { return {}; }
-  virtual Value in_subquery(int slot, const Value& v) { return {}; }
-  virtual Value scalar_subquery(int slot) { return {}; }
+  // `frame` is the caller's row, read by a subquery run per outer row.
+  virtual Value in_subquery(int slot, const Value& v, const Frame& frame) { return {}; }
+  virtual Value scalar_subquery(int slot, const Frame& frame) { return {}; }
 
  private:
   Arena own_arena_;

@@ -186,6 +186,7 @@ class Executor : public Runtime {
  public:
   Executor(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), provider_(provider) {
     tables_.resize(plan.scans.size());
+    with_tables_.resize(plan.with.size());
     subs_.resize(plan.subqueries.size());
     memo.resize(size_t(plan.memo_slots));
   }
@@ -193,6 +194,8 @@ class Executor : public Runtime {
   bool run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists = false);
   // The rows of scan `scan`, fetched on first use; null (and failed()) if they cannot be had.
   const TableData* table(int scan);
+  // The rows of a source that reads a table: its scan's, or a WITH query's.
+  const TableData* table_of(const plan::Source& src) { return src.with >= 0 ? with_table(src.with) : table(src.scan); }
   using RowRange = std::pair<size_t, size_t>;
   // The tuples of a query level's sources. `range` limits the first
   // source's table to those rows (a stepped run); build sides of joins
@@ -204,8 +207,8 @@ class Executor : public Runtime {
   void drop_duplicates(Rows& rows);
 
   Value exists(int slot, const Frame& frame) override;
-  Value in_subquery(int slot, const Value& v) override;
-  Value scalar_subquery(int slot) override;
+  Value in_subquery(int slot, const Value& v, const Frame& frame) override;
+  Value scalar_subquery(int slot, const Frame& frame) override;
 
  private:
   struct SubState {
@@ -270,6 +273,11 @@ class Executor : public Runtime {
     return ok;
   }
   void build(int slot);
+  // WITH query `with`'s rows, computed on first use, as a table.
+  const TableData* with_table(int with);
+  // A subquery over the outer row's arrays (plan::Subquery::per_row), run
+  // for `frame`; its values go to `arena`.
+  bool run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows);
   void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
   void project(const plan::Select& s, const Frame& frame, Rows& out);
   void finish(const plan::Select& s, Rows& rows);
@@ -277,6 +285,7 @@ class Executor : public Runtime {
   const plan::PlanImpl& plan_;
   TableProvider& provider_;
   std::vector<std::shared_ptr<const TableData>> tables_;
+  std::vector<std::unique_ptr<TableData>> with_tables_;
   std::vector<SubState> subs_;
 };
 
@@ -443,7 +452,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
       if (passes(src.after, frame)) next.push(buf.data());
     };
     if (src.kind == plan::Source::Kind::Table) {
-      const TableData* data = table(src.scan);
+      const TableData* data = table_of(src);
       if (!data) return false;
       if (k == 0) {
         std::vector<packed::Ref> rows;
@@ -932,11 +941,44 @@ void Executor::build(int slot) {
   }
 }
 
+bool Executor::run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows) {
+  const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
+  IsolatedRun isolated(*this, arena);
+  return run_select(sub.select, &frame, rows, sub.kind == plan::Subquery::Kind::Exists) && !failed();
+}
+
+// Each row becomes an object keyed by the column names, so that the plan
+// reads it as it reads a table's rows (fields, filters, hash joins, lookups).
+const TableData* Executor::with_table(int with) {
+  auto& t = with_tables_[size_t(with)];
+  if (t) return t.get();
+  const plan::WithQuery& w = plan_.with[size_t(with)];
+  Arena scratch;
+  IsolatedRun isolated(*this, &scratch);
+  Rows rows;
+  if (!run_select(w.select, nullptr, rows) || failed()) return nullptr;
+  auto data = std::make_unique<TableData>();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    boost::json::object row;
+    for (size_t c = 0; c < w.select.outputs.size(); ++c) row[w.select.outputs[c].name] = to_json(rows.at(r)[c]);
+    data->add(row);
+  }
+  return (t = std::move(data)).get();
+}
+
 Value Executor::exists(int slot, const Frame& frame) {
-  build(slot);
-  if (failed()) return {};
   const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
   SubState& st = subs_[size_t(slot)];
+  if (sub.per_row) {
+    // Only whether a row came out is kept: the rows' values are scratch.
+    Arena::Mark mark = st.arena->mark();
+    Rows rows;
+    bool ok = run_per_row(slot, frame, st.arena.get(), rows);
+    st.arena->release(mark);
+    return ok ? Value::boolean(rows.size() > 0) : Value();
+  }
+  build(slot);
+  if (failed()) return {};
   const plan::Select& s = sub.select;
   if (s.aggregate || s.limit || s.distinct || !s.branches.empty()) return Value::boolean(st.any);
   // Decorrelated: probe the inner rows' hash on the outer row's keys, then
@@ -1004,7 +1046,23 @@ Value Executor::exists(int slot, const Frame& frame) {
   return Value::boolean(found);
 }
 
-Value Executor::in_subquery(int slot, const Value& v) {
+Value Executor::in_subquery(int slot, const Value& v, const Frame& frame) {
+  if (plan_.subqueries[size_t(slot)].per_row) {
+    if (v.is_null()) return {};
+    SubState& st = subs_[size_t(slot)];
+    Arena::Mark mark = st.arena->mark();
+    Rows rows;
+    bool found = false, saw_null = false;
+    if (run_per_row(slot, frame, st.arena.get(), rows))
+      for (size_t r = 0; r < rows.size() && !found; ++r) {
+        const Value& x = rows.at(r)[0];
+        if (x.is_null()) saw_null = true;
+        else found = equal(x, v);
+      }
+    st.arena->release(mark);
+    if (failed()) return {};
+    return found ? Value::boolean(true) : saw_null ? Value() : Value::boolean(false);
+  }
   build(slot);
   if (v.is_null() || failed()) return {};
   const SubState& st = subs_[size_t(slot)];
@@ -1012,7 +1070,17 @@ Value Executor::in_subquery(int slot, const Value& v) {
   return st.set_has_null ? Value() : Value::boolean(false);
 }
 
-Value Executor::scalar_subquery(int slot) {
+Value Executor::scalar_subquery(int slot, const Frame& frame) {
+  if (plan_.subqueries[size_t(slot)].per_row) {
+    // The value is the caller's: it lives in the caller's arena.
+    Rows rows;
+    if (!run_per_row(slot, frame, arena, rows)) return {};
+    if (rows.size() > 1) {
+      fail("a scalar subquery returned " + std::to_string(rows.size()) + " rows for one outer row; it must return at most one");
+      return {};
+    }
+    return rows.size() == 1 ? rows.at(0)[0] : Value();
+  }
   build(slot);
   return subs_[size_t(slot)].scalar;
 }
@@ -1061,7 +1129,7 @@ class SteppedRunImpl final : public SteppedRun {
     return prepare(ex_, plan_, options);
   }
   size_t rows() override {
-    const TableData* t = ex_.failed() ? nullptr : ex_.table(plan_.root.sources[0].scan);
+    const TableData* t = ex_.failed() ? nullptr : ex_.table_of(plan_.root.sources[0]);
     return t ? t->rows.size() : 0;
   }
   bool feed(size_t begin, size_t end) override {
@@ -1106,7 +1174,9 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
 std::string steppable_table(const plan::PlanImpl& plan) {
   const auto& sources = plan.root.sources;
   if (!plan.root.branches.empty()) return "";  // a union runs whole
-  if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty()) return "";
+  if (sources.empty() || sources[0].kind != plan::Source::Kind::Table || !sources[0].lookups.empty() ||
+      sources[0].with >= 0)
+    return "";
   return plan.scans[size_t(sources[0].scan)].key();
 }
 

@@ -106,7 +106,8 @@ static void explain_subqueries_in(const PlanImpl& p, const std::vector<NodePtr>&
     const Subquery& sub = p.subqueries[size_t(slot)];
     const char* kind = sub.kind == Subquery::Kind::Exists ? "EXISTS" : sub.kind == Subquery::Kind::In ? "IN" : "SCALAR";
     std::string head = std::string("subquery #") + std::to_string(slot) + " " + kind;
-    if (sub.kind != Subquery::Kind::Exists || sub.outer_refs.empty()) head += " (evaluated once)";
+    if (sub.per_row) head += " (run per outer row: unnests its arrays)";
+    else if (sub.kind != Subquery::Kind::Exists || sub.outer_refs.empty()) head += " (evaluated once)";
     else if (!sub.outer_keys.empty()) head += " (hash semi-join on " + list(sub.inner_keys, ", ") + " = " + list(sub.outer_keys, ", ") + ")";
     else head += " (nested loop)";
     line(out, indent, head);
@@ -150,7 +151,9 @@ static void explain_branch(const PlanImpl& p, const Select& s, int indent, std::
         head += !src.build_keys.empty() ? "hash join " : src.network_build ? "network-index join " : "nested-loop join ";
       else head += "lateral ";
     }
-    if (src.kind == Source::Kind::Table) {
+    if (src.kind == Source::Kind::Table && src.with >= 0) {
+      head += "scan WITH query " + src.table + " AS " + src.alias;
+    } else if (src.kind == Source::Kind::Table) {
       const ScanSpec& scan = p.scans[size_t(src.scan)];
       head += "scan " + scan.key() + " AS " + src.alias;
       std::string paths;
@@ -166,7 +169,7 @@ static void explain_branch(const PlanImpl& p, const Select& s, int indent, std::
     if (!src.build_keys.empty())
       line(out, indent + 1, "keys: " + list(src.build_keys, ", ") + " = " + list(src.probe_keys, ", "));
     for (const auto& l : src.lookups) line(out, indent + 1, "index lookup: " + l.text);
-    if (src.kind == Source::Kind::Table && !p.scans[size_t(src.scan)].constraints.empty()) {
+    if (src.kind == Source::Kind::Table && src.with < 0 && !p.scans[size_t(src.scan)].constraints.empty()) {
       std::string pushed;
       for (const auto& c : p.scans[size_t(src.scan)].constraints) pushed += (pushed.empty() ? "" : " AND ") + c.text();
       line(out, indent + 1, "pushed to the source: " + pushed);
@@ -208,6 +211,10 @@ std::string explain(const PlanImpl& p) {
     for (size_t i = 0; i < p.param_names.size(); ++i)
       params += (params.empty() ? "" : ", ") + p.param_names[i] + " = " + boost::json::serialize(p.param_values[i]);
     line(out, 0, "parameters: " + params);
+  }
+  for (const auto& w : p.with) {
+    line(out, 0, "WITH query " + w.name + " (evaluated once):");
+    explain_select(p, w.select, 1, out);
   }
   explain_select(p, p.root, 0, out);
   return out;

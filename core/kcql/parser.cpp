@@ -120,7 +120,10 @@ Expected<std::shared_ptr<ast::Select>> Parser::parse_select_statement(bool impli
     if (source_.text->size() > limits_.max_bytes)
       fail({1, 1}, "query is too large (" + std::to_string(source_.text->size()) + " bytes, limit " +
                        std::to_string(limits_.max_bytes) + ")");
+    std::vector<ast::WithQuery> with;
+    if (!implicit_star && at_keyword("WITH")) with = with_clause();
     auto s = select(implicit_star);
+    s->with = std::move(with);
     if (peek().kind != Tok::End) {
       if (peek().kind == Tok::RParen) fail_here("unbalanced ')'");
       expected("end of query");
@@ -140,6 +143,28 @@ Expected<ExprPtr> Parser::parse_expression_statement() {
   } catch (const Failure&) {
     return Error::from(error_);
   }
+}
+
+// `WITH name AS (select), ...` before a query's SELECT. Names are checked
+// (duplicates, order, recursion) by the binder, which knows the tables too.
+std::vector<ast::WithQuery> Parser::with_clause() {
+  take();  // WITH
+  std::vector<ast::WithQuery> out;
+  do {
+    ast::WithQuery w;
+    w.pos = peek().pos;
+    w.name = expect_name("a name for the WITH query");
+    if (peek().kind == Tok::Dot) fail_here("a WITH query's name is one word", "write e.g. WITH bad_pods AS (...)");
+    expect_keyword("AS", " after the WITH query's name");
+    expect(Tok::LParen, " before the WITH query");
+    if (!at_keyword("SELECT")) expected("SELECT");
+    w.select = select(false);
+    expect(Tok::RParen, " to close the WITH query");
+    out.push_back(std::move(w));
+  } while (accept(Tok::Comma));
+  if (at_keyword("WITH")) fail_here("only one WITH clause is allowed", "separate its queries with commas");
+  if (!at_keyword("SELECT")) expected("SELECT after the WITH queries");
+  return out;
 }
 
 // A SELECT and the branches UNIONed to it. An ORDER BY or LIMIT belongs to

@@ -55,6 +55,7 @@ class Parser {
   bool at_reserved(size_t ahead = 0) const;
   std::string expect_name(std::string_view what);
 
+  std::vector<ast::WithQuery> with_clause();
   std::shared_ptr<ast::Select> select(bool implicit_star);
   std::shared_ptr<ast::Select> select_core(bool implicit_star);
   void select_items(ast::Select& s);

@@ -76,6 +76,9 @@ struct Source {
   std::string alias;
   std::string table;             // Table
   int scan = -1;                 // Table: index in PlanImpl::scans
+  // Table: a WITH query's rows (index in PlanImpl::with) rather than a
+  // scan; each row an object keyed by its column names.
+  int with = -1;
   ast::JoinKind join = ast::JoinKind::First;
   std::vector<NodePtr> scan_filter;   // Table: conjuncts on this source alone
   // Table: scan_filter conjuncts of the form `path = 'text'` or
@@ -160,10 +163,24 @@ struct Subquery {
   std::vector<NodePtr> residual;
   // (depth from the enclosing query, source) of every outer reference.
   std::vector<std::pair<int, int>> outer_refs;
+  // Its FROM unnests an array of the outer row (`EXISTS (SELECT 1 FROM
+  // UNNEST(p.spec.containers) c WHERE ...)`): it is run whole for each outer
+  // row, with that row in scope, rather than computed once. Such arrays are
+  // small, and nothing could be hashed: the inner rows are the outer row's.
+  bool per_row = false;
+};
+
+// `WITH name AS (select)`: computed once per execution, on first use.
+struct WithQuery {
+  std::string name;
+  Select select;
 };
 
 struct PlanImpl {
   SourceText source;
+  // Bound in order, each reading only the ones before it; never resized once
+  // bound (the binder keeps pointers to their selects).
+  std::vector<WithQuery> with;
   Select root;
   std::vector<Subquery> subqueries;
   std::vector<ScanSpec> scans;

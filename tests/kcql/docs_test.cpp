@@ -65,7 +65,7 @@ TEST(Docs, CheckExamplesParseBindAndRun) {
       {"node-not-ready", 2},           {"pods-on-not-ready-nodes", 2},   {"webhook-fail-policy-no-endpoints", 1},
       {"service-selects-nothing", 2},  {"daemonset-not-ready", 1},       {"kubelet-version-skew", 1},
       {"container-without-limits", 2}, {"namespace-many-pending", 1},    {"image-latest", 3},
-      {"tls-secret-expiring", 1},      {"apiserver-anonymous-auth", 0},
+      {"tls-secret-expiring", 1},      {"apiserver-anonymous-auth", 0},  {"pod-restarting-let", 1},
   };
   FixtureCatalog catalog;
   size_t seen = 0;
