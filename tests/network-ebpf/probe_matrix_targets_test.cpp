@@ -21,6 +21,7 @@
 
 #include "connection.h"
 #include "probe_matrix.h"
+#include "tests/network-ebpf/loopback_port.h"
 
 namespace json = boost::json;
 using network_ebpf::MatrixTarget;
@@ -171,31 +172,10 @@ TEST(ProbeMatrix, ACancelledRunProbesNothingAndSaysSo) {
 
 namespace {
 
-// A loopback port whose accept queue is full, so every SYN to it is
-// dropped and every connect to it times out.
+// A loopback port that never answers (kitest::LoopbackPort::Mode::kSilent),
+// as kubelet targets of the matrix.
 class SilentPort {
  public:
-  SilentPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    EXPECT_EQ(::listen(fd_, 0), 0);
-    port_ = ntohs(a.sin_port);
-    for (int i = 0; i < 3; ++i) {
-      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      fillers_.push_back(c);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
-  ~SilentPort() {
-    for (int c : fillers_) ::close(c);
-    ::close(fd_);
-  }
   // `n` kubelet targets, all at this port.
   std::vector<MatrixTarget> kubelets(size_t n) const {
     std::vector<MatrixTarget> ts(n);
@@ -203,15 +183,13 @@ class SilentPort {
       ts[i].kind = "kubelet";
       ts[i].target = "node-" + std::to_string(i);
       ts[i].probe.host = "127.0.0.1";
-      ts[i].probe.port = port_;
+      ts[i].probe.port = port_.port();
     }
     return ts;
   }
 
  private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::vector<int> fillers_;
+  kitest::LoopbackPort port_{kitest::LoopbackPort::Mode::kSilent};
 };
 
 size_t count_result(const std::vector<MatrixTarget>& ts, const std::string& result) {

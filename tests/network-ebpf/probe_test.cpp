@@ -17,6 +17,7 @@
 
 #include "core/plugin/registry.h"
 #include "tests/common/plugin_rows.h"
+#include "tests/network-ebpf/loopback_port.h"
 
 namespace json = boost::json;
 
@@ -30,30 +31,6 @@ std::unique_ptr<kinspect::PluginRegistry> probe_registry() {
   return reg;
 }
 
-// A TCP socket on 127.0.0.1 (port chosen by the kernel), listening with
-// `backlog` when asked to; closes on destruction.
-class Loopback {
- public:
-  explicit Loopback(bool listen, int backlog = 16) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    if (listen) {
-      EXPECT_EQ(::listen(fd_, backlog), 0);
-    }
-  }
-  ~Loopback() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_;
-  int port_ = 0;
-};
-
 json::object probe(kinspect::PluginRegistry& reg, int port, const char* timeout) {
   auto rows = kinspect::testing::plugin_rows(reg, "net.tcp_probe", {json::value("127.0.0.1"), json::value(port), json::value(timeout)});
   EXPECT_EQ(rows.size(), 1u);
@@ -64,7 +41,7 @@ json::object probe(kinspect::PluginRegistry& reg, int port, const char* timeout)
 
 TEST(TcpProbe, OpenPortConnects) {
   auto reg = probe_registry();
-  Loopback server(true);
+  kitest::LoopbackPort server(kitest::LoopbackPort::Mode::kOpen);
   auto r = probe(*reg, server.port(), "2s");
   EXPECT_EQ(r["result"], "open") << json::serialize(r);
   EXPECT_EQ(r["address"], "127.0.0.1");
@@ -76,7 +53,7 @@ TEST(TcpProbe, ClosedPortIsRefused) {
   auto reg = probe_registry();
   int port;
   {
-    Loopback bound_only(false);  // bound, never listening: the kernel answers RST
+    kitest::LoopbackPort bound_only(kitest::LoopbackPort::Mode::kBoundOnly);
     port = bound_only.port();
     auto r = probe(*reg, port, "2s");
     EXPECT_EQ(r["result"], "refused") << json::serialize(r);
@@ -86,23 +63,10 @@ TEST(TcpProbe, ClosedPortIsRefused) {
 
 TEST(TcpProbe, PortThatNeverAnswersTimesOutWithinItsBound) {
   auto reg = probe_registry();
-  Loopback server(true, 0);  // accept queue of one; nobody accepts
-  // Fill the accept queue: then the listener drops every new SYN unanswered.
-  std::vector<int> clients;
-  for (int i = 0; i < 3; ++i) {
-    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(server.port()));
-    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    clients.push_back(c);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kitest::LoopbackPort server(kitest::LoopbackPort::Mode::kSilent);
   const auto start = std::chrono::steady_clock::now();
   auto r = probe(*reg, server.port(), "700ms");
   const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  for (int c : clients) ::close(c);
   EXPECT_EQ(r["result"], "timeout") << json::serialize(r);
   EXPECT_GE(r["latency_ms"].to_number<double>(), 650);
   EXPECT_LT(took, 2500) << "the probe outlived its 700 ms bound";
