@@ -67,8 +67,10 @@ int lint(const po::variables_map& vm) {
     for (const auto& d : diags) std::cerr << d.format() << '\n';
     problems += diags.size();
   }
-  // Warnings do not fail the lint: the check is right, only slow on a large cluster.
+  // Warnings do not fail the lint unless --strict: the check binds and
+  // runs, but may be slow on a large cluster or not mean what it says.
   for (const auto& w : warnings) std::cerr << kcql::format_warning(w) << '\n';
+  if (vm.count("strict")) problems += warnings.size();
   if (problems) {
     std::cerr << problems << (problems == 1 ? " problem" : " problems") << " found\n";
     return kExitFindings;
@@ -174,12 +176,18 @@ std::vector<Command> check_commands() {
   n.details =
       "Each problem is printed as file:line:col with the source line and a caret, and a\n"
       "\"did you mean\" where a name is close to a known table, column, function or parameter.\n"
-      "A join that tries every row of one table against every row of another (no equality to\n"
-      "hash on) is printed as a warning, which does not change the exit status.";
-  n.examples = "  kinspect checks lint\n  kinspect checks lint ./my-checks/ --plugin-dir ./build/plugins";
+      "Warnings, which do not change the exit status unless --strict:\n"
+      "  - a join that tries every row of one table against every row of another (no equality\n"
+      "    to hash on): its cost is the product of the tables' sizes;\n"
+      "  - a comparison with NULL (x = NULL is never true: write x IS NULL);\n"
+      "  - x IN (array) or x NOT IN (array), which compares x with the whole array (never\n"
+      "    true, or always true): write contains(array, x).";
+  n.examples = "  kinspect checks lint\n  kinspect checks lint ./my-checks/ --plugin-dir ./build/plugins\n"
+               "  kinspect checks lint --strict ./my-checks/    # warnings fail the lint too (CI)";
   n.options = [](po::options_description& d, po::positional_options_description& pos) {
     add_source_options(d);
     d.add_options()("paths", po::value<std::vector<std::string>>()->composing(), "check files or folders");
+    d.add_options()("strict", "count warnings as problems: exit 1 if there is any");
     pos.add("paths", -1);
   };
   n.run = lint;

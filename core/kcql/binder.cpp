@@ -120,6 +120,16 @@ class Binder {
   int bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos);
 
   NodePtr bind(const ast::Expr& e, const Ctx& ctx);
+  // Warns of what binds but cannot mean what it says: `x = NULL` (never
+  // true) and `x IN (array)` (compares x with the whole array).
+  void lint_meaning(const ast::Expr& e);
+  // Adds a warning once: an expression may be bound more than once (a LET
+  // used twice, a stepped plan).
+  void warn(Diagnostic d) {
+    for (const auto& w : plan_->warnings)
+      if (w.pos.line == d.pos.line && w.pos.column == d.pos.column && w.message == d.message) return;
+    plan_->warnings.push_back(std::move(d));
+  }
   NodePtr bind_path(const ast::Expr& e, const Ctx& ctx);
   NodePtr resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps, const Ctx& ctx,
                   const std::string& text);
@@ -956,7 +966,37 @@ NodePtr Binder::fold(std::shared_ptr<Node> n) {
   return constant(kept, n->pos, n->text);
 }
 
+namespace {
+bool is_null_literal(const ast::Expr& e) { return e.kind == ExprKind::Literal && e.literal.kind == ast::Literal::Kind::Null; }
+
+// Whether `e` gives an array whatever its input: a path through [*] or a
+// filter, or a function whose signature returns one.
+bool gives_array(const ast::Expr& e) {
+  if (e.kind == ExprKind::Path && !e.parenthesized)
+    for (const auto& step : e.steps)
+      if (step.kind == ast::PathStep::Kind::Wildcard || step.kind == ast::PathStep::Kind::Filter) return true;
+  if (e.kind != ExprKind::Call) return false;
+  const FunctionDef* f = find_function(e.name);
+  return f && f->signature.ends_with("-> array");
+}
+}  // namespace
+
+void Binder::lint_meaning(const ast::Expr& e) {
+  const bool comparison = e.kind == ExprKind::Binary && e.op >= ast::Op::Eq && e.op <= ast::Op::Ge;
+  if (comparison && (is_null_literal(*e.args[0]) || is_null_literal(*e.args[1])))
+    warn(source_.at(e.pos, std::string("comparison with NULL is never true (its result is NULL)"),
+                                         e.op == ast::Op::Ne ? "write x IS NOT NULL" : "write x IS NULL"));
+  if (e.kind == ExprKind::InList && e.args.size() == 2 && gives_array(*e.args[1]))
+    warn(source_.at(
+        e.args[1]->pos,
+        std::string("`") + (e.negated ? "NOT IN" : "IN") + " (...)` with one array compares the value with the whole array, so it is " +
+            (e.negated ? "always true" : "never true"),
+        std::string(e.negated ? "write NOT contains(array, x)" : "write contains(array, x)") +
+            " to test membership, or list the values: x IN ('a', 'b')"));
+}
+
 NodePtr Binder::bind(const ast::Expr& e, const Ctx& ctx) {
+  lint_meaning(e);
   auto n = std::make_shared<Node>();
   n->pos = e.pos;
   n->text = ast::render(e);

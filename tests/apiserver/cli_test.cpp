@@ -75,3 +75,22 @@ TEST(Cli, NoClusterIsAClearError) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("no cluster: pass --kubeconfig, set KUBECONFIG, or --snapshot"), std::string::npos) << r.err;
 }
+
+// `checks lint --strict`: a lint warning (tests/kcql/lint_meaning_test.cpp)
+// fails the lint, for CI; without it the lint passes and prints it.
+TEST(Cli, ChecksLintStrictFailsOnAWarning) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("kinspect-lint-strict-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.kcql") << "CHECK c\n  TITLE \"t\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM k8s.nodes n\n"
+                                   "  WHERE n.metadata.name = NULL\n  OBJECT \"node/{n.metadata.name}\"\n  MESSAGE \"m\"\n";
+  const std::string base = std::string(KINSPECT_BIN) + " checks lint --plugin-dir " + KAPI_PLUGIN_DIR + " ";
+  auto lenient = run_command(base + (dir / "c.kcql").string());
+  auto strict = run_command(base + "--strict " + (dir / "c.kcql").string());
+  fs::remove_all(dir);
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_NE(lenient.err.find("c.kcql:6:25: warning:"), std::string::npos) << lenient.err;
+  EXPECT_EQ(strict.exit_code, 1) << strict.err;
+  EXPECT_NE(strict.err.find("1 problem found"), std::string::npos) << strict.err;
+}
+

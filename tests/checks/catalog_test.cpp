@@ -92,7 +92,8 @@ TEST(Catalog, EveryCheckBindsAgainstThePluginSchemas) {
   EXPECT_TRUE(diags.empty()) << all;
 }
 
-// A nested-loop join of two tables costs the product of their sizes: 20,000
+// No catalog check has a lint warning. A nested-loop join of two tables
+// costs the product of their sizes: 20,000
 // Services joined to themselves that way stop at the row budget. Every
 // catalog check's joins must be hashed (or use the network index).
 TEST(Catalog, NoCheckJoinsTwoTablesByNestedLoop) {
