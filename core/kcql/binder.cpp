@@ -343,7 +343,23 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
 
   Ctx grouping{&scope, "GROUP BY"};
   grouping.aliases = true;
-  for (const auto& g : s.group_by) out.group_keys.push_back(bind(*g, grouping));
+  for (const auto& g : s.group_by) {
+    // GROUP BY 2: the second item of the select list, as in SQL and as
+    // ORDER BY 2 (grouping by the constant 2 would put every row in one group).
+    if (g->kind == ExprKind::Literal && g->literal.kind == ast::Literal::Kind::Int) {
+      const int64_t k = g->literal.i;
+      const ast::SelectItem* item = k >= 1 && k <= int64_t(s.items.size()) ? &s.items[size_t(k - 1)] : nullptr;
+      if (!item || !item->expr) {
+        error(g->pos, "GROUP BY position " + std::to_string(k) + " is not an expression of the select list (1.." +
+                          std::to_string(s.items.size()) + ")",
+              "group by the expression itself, or by its alias");
+        continue;
+      }
+      out.group_keys.push_back(bind(*item->expr, grouping));
+      continue;
+    }
+    out.group_keys.push_back(bind(*g, grouping));
+  }
 
   Ctx late{&scope, "HAVING"};
   late.aggregates = true;
