@@ -460,7 +460,7 @@ class MemberDigest {
 bool is_special_file(const std::string& base) {
   return base == snap::kManifest || base == snap::kVersionFile || base == snap::kApiResourcesFile ||
          base == "api_resources.json" || base == "readyz.json" || base == "livez.json" ||
-         base == "deprecated_api_requests.json";
+         base == "deprecated_api_requests.json" || base == "helm_release_objects.json";
 }
 
 // The table a member's file name conventionally holds ("pods.json" -> k8s.pods).
@@ -474,7 +474,8 @@ std::string table_of_file(const std::string& base) {
   if (b == "api-resources") b = "api_resources";
   std::string t = "k8s." + b;
   if (find_by_table(t)) return t;
-  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests"})
+  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests",
+                        "k8s.helm_release_objects"})
     if (t == s) return t;
   return {};
 }

@@ -1,0 +1,27 @@
+// Where k8s.helm_release_objects reads the releases: a live API server (a
+// LIST of release Secrets by type and of Tiller ConfigMaps by label, so no
+// other Secret is read) or a snapshot (the captured table, else release
+// Secrets whose data the snapshot holds, else "not captured").
+#pragma once
+
+#include "helm.h"
+#include "http_client.h"
+#include "rows.h"
+#include "scope.h"
+#include "snapshot.h"
+
+#include <string>
+#include <vector>
+
+namespace kapi {
+
+// The rows, read live. A LIST the role may not make is "forbidden" (the
+// table's checks are then not checked, not passed).
+std::vector<std::string> helm_rows_live(ApiClient& client, const Scope& scope, int page_size, const CancelCheck& cancel,
+                                        const HelmLimits& limits);
+
+// The rows, read from a snapshot; throws kinspect::sdk::Unavailable when
+// the snapshot holds neither the table nor the releases' data.
+std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const CancelCheck& cancel, const HelmLimits& limits);
+
+}  // namespace kapi
