@@ -1,5 +1,7 @@
 #include "helm.h"
 
+#include "common/text.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <yaml-cpp/yaml.h>
@@ -163,6 +165,16 @@ std::vector<std::string_view> split_documents(std::string_view text, size_t max_
 std::string scalar(const YAML::Node& map, const char* key) {
   const YAML::Node v = map[key];
   return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string();
+}
+
+// Rows are UTF-8 (the host refuses anything else), but a Helm 2 release's
+// strings are whatever bytes its protobuf holds: those of a string that is
+// not valid UTF-8 become '?'.
+std::string utf8(std::string s) {
+  if (plugin_common::valid_utf8(s)) return s;
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  return s;
 }
 
 }  // namespace
@@ -331,14 +343,14 @@ HelmRelease decode_helm2_release(std::string_view configmap_value, const HelmLim
 void write_helm_rows(ks::BatchWriter& out, const HelmHolder& h, const HelmLimits& limits) {
   auto failed = [&](const std::string& why) {
     auto row = out.row();
-    row.field("release", h.label_release).field("release_namespace", h.ns);
+    row.field("release", utf8(h.label_release)).field("release_namespace", utf8(h.ns));
     if (!h.label_revision.empty() && h.label_revision.find_first_not_of("0123456789") == std::string::npos &&
         h.label_revision.size() < 10)
       row.field("revision", std::stoll(h.label_revision));
     else row.null("revision");
     row.null("status").null("chart").field("source", h.source).field("storage", h.where());
     row.null("doc_index").null("api_version").null("kind").null("name").null("namespace");
-    row.field("error", h.where() + ": " + why);
+    row.field("error", utf8(h.where() + ": " + why));
   };
   if (!h.value) return failed("data.release is missing or withheld");
   HelmRelease r;
@@ -350,15 +362,15 @@ void write_helm_rows(ks::BatchWriter& out, const HelmHolder& h, const HelmLimits
   const std::string release_ns = r.ns.empty() ? h.ns : r.ns;
   for (const HelmObject& o : r.objects) {
     auto row = out.row();
-    row.field("release", r.name).field("release_namespace", release_ns).field("revision", r.revision);
-    row.field("status", r.status).field("chart", r.chart).field("source", h.source).field("storage", h.where());
+    row.field("release", utf8(r.name)).field("release_namespace", utf8(release_ns)).field("revision", r.revision);
+    row.field("status", r.status).field("chart", utf8(r.chart)).field("source", h.source).field("storage", utf8(h.where()));
     row.field("doc_index", static_cast<int64_t>(o.doc_index));
     if (!o.error.empty()) {
-      row.null("api_version").null("kind").null("name").null("namespace").field("error", h.where() + ": " + o.error);
+      row.null("api_version").null("kind").null("name").null("namespace").field("error", utf8(h.where() + ": " + o.error));
       continue;
     }
-    row.field("api_version", o.api_version).field("kind", o.kind).field("name", o.name);
-    row.field("namespace", o.ns.empty() ? release_ns : o.ns).null("error");
+    row.field("api_version", utf8(o.api_version)).field("kind", utf8(o.kind)).field("name", utf8(o.name));
+    row.field("namespace", utf8(o.ns.empty() ? release_ns : o.ns)).null("error");
   }
 }
 
