@@ -408,3 +408,48 @@ TEST(HelmReleases, RemovedApiInHelmReleaseFiresOnTheRealRelease) {
             "as extensions/v1beta1, which Kubernetes v1.16.0 removed: move it to apps/v1 before upgrading to 1.25\n")
       << run.out;
 }
+
+// kinspect snapshot captures the decoded table (never the Secret's values),
+// and a run on that snapshot answers as a run on the live cluster does.
+TEST(HelmReleases, ASnapshotCapturesTheTableAndAnswersTheCheckOffline) {
+  Cluster c("helm-roundtrip");
+  c.server->add_collection("/api/v1/secrets", "SecretList", "v1", {without_kind(read_file(kRelease))});
+  c.server->add_collection("/api/v1/configmaps", "ConfigMapList", "v1", {});
+  const std::string kc = c.cert_kubeconfig();
+  auto cmd = [](const std::string& args) {
+    return std::string(KINSPECT_BIN) + " " + args + " --plugin-dir " + sh_quote(KAPI_PLUGIN_DIR);
+  };
+  const std::string run = "run --format json --fail-on none --scenario pre-upgrade --target-version 1.25 "
+                          "--check removed-api-in-helm-release ";
+  auto live = run_command(cmd(run + "--kubeconfig " + sh_quote(kc)));
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  const std::string messages = messages_of(json::parse(live.out), "removed-api-in-helm-release");
+  EXPECT_NE(messages.find("holds Deployment demo2/test-helm3chart-v1beta1 as extensions/v1beta1"), std::string::npos)
+      << messages;
+
+  const std::string snap = c.dir + "/snap";
+  auto taken = run_command(cmd("snapshot -o " + sh_quote(snap) + " --kubeconfig " + sh_quote(kc) +
+                               " --table k8s.helm_release_objects --table k8s.version"));
+  ASSERT_EQ(taken.exit_code, 0) << taken.err;
+  const std::string file = read_file(snap + "/helm_release_objects.json");
+  EXPECT_NE(file.find("test-helm3chart-v1beta1"), std::string::npos) << file;
+  const std::string value(json::parse(read_file(kRelease)).at("data").at("release").as_string());
+  EXPECT_EQ(file.find(value.substr(0, 40)), std::string::npos);
+  c.server.reset();
+  auto offline = run_command(cmd(run + "--snapshot " + sh_quote(snap)));
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(messages_of(json::parse(offline.out), "removed-api-in-helm-release"), messages);
+}
+
+// A Helm 2 release whose strings are not UTF-8 still gives rows the host reads.
+TEST(HelmReleases, NonUtf8Helm2StringsAreShownAsQuestionMarks) {
+  std::string rel = field(1, std::string("bad\xff\xfename")) +
+                    field(5, std::string("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"));
+  kapi::HelmHolder h{"helm2-configmap", "kube-system", "x.v1", "", "", base64(zip(rel))};
+  std::string batch;
+  kinspect::sdk::BatchWriter out(batch);
+  kapi::write_helm_rows(out, h, kapi::HelmLimits{});
+  json::value row = json::parse(batch);
+  EXPECT_EQ(row.at("release"), "bad??name");
+  EXPECT_EQ(row.at("kind"), "Service");
+}
