@@ -119,7 +119,8 @@ std::vector<std::string> helm_rows_live(ApiClient& client, const Scope& scope, i
   return rows;
 }
 
-std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const CancelCheck& cancel, const HelmLimits& limits) {
+std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const Scope& scope, const CancelCheck& cancel,
+                                                 const HelmLimits& limits) {
   // 1. The table as `kinspect snapshot` captured it (decoded live).
   Target own;
   own.table = "k8s.helm_release_objects";
@@ -139,19 +140,19 @@ std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const CancelChe
   size_t withheld = 0;
   auto holder = [&](const json::object& o) {
     auto h = helm_holder(o);
-    if (!h) return;
+    if (!h || !scope.admits_namespace(h->ns)) return;
     if (!h->value) ++withheld;
     else add_rows(rows, *h, limits);
   };
   Target secrets{"k8s.secrets", "Secret", "v1", "secrets"};
   try {
-    for_each_row(*snap.scan(secrets, cancel, ro), holder);
+    for_each_row(*snap.scan(secrets, cancel, ro, false), holder);
   } catch (const ks::Unavailable& e) {
     throw ks::Unavailable("not captured", own_why + "; nor does it hold the Helm release Secrets (" + e.what() + ")");
   }
   Target configmaps{"k8s.configmaps", "ConfigMap", "v1", "configmaps"};
   try {
-    for_each_row(*snap.scan(configmaps, cancel, RowOptions{}), holder);
+    for_each_row(*snap.scan(configmaps, cancel, RowOptions{}, false), holder);
   } catch (const ks::Unavailable&) {
     // No ConfigMaps: no Helm 2 releases to read, the Helm 3 ones stand.
   }

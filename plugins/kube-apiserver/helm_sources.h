@@ -15,13 +15,17 @@
 
 namespace kapi {
 
-// The rows, read live. A LIST the role may not make is "forbidden" (the
-// table's checks are then not checked, not passed).
+// The rows, read live: one LIST per namespace of the run's scope (or one of
+// all). A LIST the role may not make is "forbidden" (the table's checks are
+// then not checked, not passed).
 std::vector<std::string> helm_rows_live(ApiClient& client, const Scope& scope, int page_size, const CancelCheck& cancel,
                                         const HelmLimits& limits);
 
 // The rows, read from a snapshot; throws kinspect::sdk::Unavailable when
 // the snapshot holds neither the table nor the releases' data.
-std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const CancelCheck& cancel, const HelmLimits& limits);
+// The run's namespaces narrow the releases read, as live; its label
+// selector does not (it is about the releases' objects, not Helm's storage).
+std::vector<std::string> helm_rows_from_snapshot(Snapshot& snap, const Scope& scope, const CancelCheck& cancel,
+                                                 const HelmLimits& limits);
 
 }  // namespace kapi

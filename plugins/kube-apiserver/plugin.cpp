@@ -687,7 +687,7 @@ class KubeApiserver : public ks::Plugin {
   // include_secret_data says) and never leave as rows of their own.
   std::unique_ptr<ks::Scan> helm_scan(const ks::ScanContext& ctx) {
     HelmLimits limits;
-    if (snap_) return std::make_unique<PreparedRows>(helm_rows_from_snapshot(*snap_, CancelCheck(ctx), limits));
+    if (snap_) return std::make_unique<PreparedRows>(helm_rows_from_snapshot(*snap_, cfg_.scope, CancelCheck(ctx), limits));
     return std::make_unique<PreparedRows>(helm_rows_live(client(), cfg_.scope, cfg_.page_size, CancelCheck(ctx), limits));
   }
 

@@ -835,7 +835,7 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host, Read
   }
 }
 
-std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, RowOptions opts) {
+std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, RowOptions opts, bool scoped) {
   std::vector<std::string> only, skip;
   std::unique_ptr<Walker> w;
   std::string root;
@@ -879,7 +879,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
                                                  manifest_version_);
       scan->archive_ = true;
       scan->cancel_ = cancel;
-      scan->scope_ = scope_;
+      scan->scope_ = scoped ? scope_ : nullptr;
       if (auto late = find_late_manifest(path_, limits_)) scan->preload_manifest(late->first, late->second);
       return scan;
     }
@@ -893,14 +893,14 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
       auto scan = std::make_unique<SnapshotScan>(std::move(w), std::move(tt), opts, root, std::vector<std::string>{},
                                                  std::vector<std::string>{}, manifest_version_, false);
       scan->cancel_ = cancel;
-      scan->scope_ = scope_;
+      scan->scope_ = scoped ? scope_ : nullptr;
       return scan;
     }
   }
   auto scan = std::make_unique<SnapshotScan>(std::move(w), t, opts, root, std::move(only), std::move(skip),
                                              manifest_version_);
   scan->cancel_ = cancel;
-  scan->scope_ = scope_;
+  scan->scope_ = scoped ? scope_ : nullptr;
   scan->counts_ = manifest_counts_;
   scan->digests_ = manifest_digests_;
   return scan;

@@ -36,7 +36,9 @@ struct ReadLimits {
 class Snapshot {
  public:
   Snapshot(std::string path, RowOptions opts, const kinspect::sdk::Host& host, ReadLimits limits = {});
-  std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts);
+  // `scoped` false: every object, whatever the run's scope (the Helm
+  // release Secrets, whose labels are Helm's, not the release objects').
+  std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts, bool scoped = true);
   const std::string& path() const { return path_; }
   // Tables listed in a directory snapshot's manifest (empty otherwise).
   const std::vector<std::string>& manifest_tables() const { return manifest_tables_; }

@@ -453,3 +453,25 @@ TEST(HelmReleases, NonUtf8Helm2StringsAreShownAsQuestionMarks) {
   EXPECT_EQ(row.at("release"), "bad??name");
   EXPECT_EQ(row.at("kind"), "Service");
 }
+
+// The run's namespaces narrow the releases; its label selector does not
+// (release Secrets carry Helm's labels, not those of the release's objects).
+TEST(HelmReleases, TheScopesNamespacesNarrowTheReleasesItsSelectorDoesNot) {
+  const std::string dir = temp_dir("helm-scope");
+  std::filesystem::copy_file(kRelease, dir + "/release.json");  // the Secret is in namespace default
+  auto scan = [&](const std::string& extra) {
+    return plugin("{\"snapshot\":" + kitest::q(dir) + extra + "}")->scan("k8s.helm_release_objects");
+  };
+  auto selector = scan(",\"label_selector\":\"app=web\"");
+  ASSERT_TRUE(selector.ok) << selector.error;
+  EXPECT_EQ(selector.rows.size(), 2u);
+  auto same = scan(",\"namespaces\":[\"default\"]");
+  ASSERT_TRUE(same.ok) << same.error;
+  EXPECT_EQ(same.rows.size(), 2u);
+  auto other = scan(",\"namespaces\":[\"other\"]");
+  ASSERT_TRUE(other.ok) << other.error;
+  EXPECT_EQ(other.rows.size(), 0u);
+  auto excluded = scan(",\"exclude_namespaces\":[\"default\"]");
+  ASSERT_TRUE(excluded.ok) << excluded.error;
+  EXPECT_EQ(excluded.rows.size(), 0u);
+}
