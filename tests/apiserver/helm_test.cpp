@@ -475,3 +475,26 @@ TEST(HelmReleases, TheScopesNamespacesNarrowTheReleasesItsSelectorDoesNot) {
   ASSERT_TRUE(excluded.ok) << excluded.error;
   EXPECT_EQ(excluded.rows.size(), 0u);
 }
+
+// Live, the run's namespaces are one LIST each, still by type.
+TEST(HelmReleases, LiveNamespacesAreOneListEach) {
+  Cluster c("helm-live-ns");
+  c.server->add_collection("/api/v1/secrets", "SecretList", "v1", {without_kind(read_file(kRelease))});
+  c.server->add_collection("/api/v1/configmaps", "ConfigMapList", "v1", {});
+  auto in_default = plugin(c.config(c.cert_kubeconfig(), ",\"namespaces\":[\"default\"]"))->scan("k8s.helm_release_objects");
+  ASSERT_TRUE(in_default.ok) << in_default.error;
+  EXPECT_EQ(in_default.rows.size(), 2u);
+  auto elsewhere = plugin(c.config(c.cert_kubeconfig(), ",\"namespaces\":[\"web\"]"))->scan("k8s.helm_release_objects");
+  ASSERT_TRUE(elsewhere.ok) << elsewhere.error;
+  EXPECT_EQ(elsewhere.rows.size(), 0u);
+  size_t lists = 0;
+  for (const auto& line : c.server->log()) {
+    if (line.find("/secrets") == std::string::npos) continue;
+    ++lists;
+    EXPECT_TRUE(line.find("/api/v1/namespaces/default/secrets?") != std::string::npos ||
+                line.find("/api/v1/namespaces/web/secrets?") != std::string::npos)
+        << line;
+    EXPECT_NE(line.find("fieldSelector=type%3Dhelm.sh%2Frelease.v1"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lists, 2u);
+}
