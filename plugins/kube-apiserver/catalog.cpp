@@ -1,4 +1,5 @@
 #include "catalog.h"
+#include "helm.h"
 #include "pod_logs.h"
 
 #include <algorithm>
@@ -312,6 +313,7 @@ std::vector<ks::TableSpec> special_tables() {
                      {"resource", T::Text, "Plural resource name, e.g. \"certificates\"", true}},
                     {"SELECT metadata.name FROM k8s.resource('cert-manager.io/v1', 'certificates')"}};
   v.push_back(res);
+  v.push_back(helm_release_objects_table());
   v.push_back(pod_logs_table());
   v.push_back(connection_table());
   return v;

@@ -2,6 +2,7 @@
 // cluster (as kubectl connects to it) or from a snapshot.
 #include "catalog.h"
 #include "connection.h"
+#include "helm_sources.h"
 #include "http_client.h"
 #include "kubeconfig.h"
 #include "pod_logs.h"
@@ -606,6 +607,7 @@ class KubeApiserver : public ks::Plugin {
     std::string table(ctx.table());
     if (table == "k8s.pod_logs") return pod_logs_scan(ctx);
     if (table == "k8s.connection") return connection_scan();
+    if (table == "k8s.helm_release_objects") return helm_scan(ctx);
     Target t;
     t.table = table;
     if (table == "k8s.version") t.special = Target::kVersion;
@@ -678,6 +680,15 @@ class KubeApiserver : public ks::Plugin {
     if (snap_)
       throw ks::Unavailable("not captured", "a snapshot holds no pod logs: k8s.pod_logs reads them from a live API server");
     return std::make_unique<PreparedRows>(pod_log_rows(client(), req, CancelCheck(ctx)));
+  }
+
+  // Helm releases: decoded here from the release Secrets and Tiller
+  // ConfigMaps, which are read whole for that (whatever
+  // include_secret_data says) and never leave as rows of their own.
+  std::unique_ptr<ks::Scan> helm_scan(const ks::ScanContext& ctx) {
+    HelmLimits limits;
+    if (snap_) return std::make_unique<PreparedRows>(helm_rows_from_snapshot(*snap_, cfg_.scope, CancelCheck(ctx), limits));
+    return std::make_unique<PreparedRows>(helm_rows_live(client(), cfg_.scope, cfg_.page_size, CancelCheck(ctx), limits));
   }
 
   // Resolving the connection sends nothing: the row says where requests go.
@@ -864,6 +875,7 @@ class KubeApiserver : public ks::Plugin {
           }
         });
       }
+      case Target::kHelmReleases:  // helm_scan()
       case Target::kNone:
         break;
     }

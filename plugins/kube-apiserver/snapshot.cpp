@@ -460,7 +460,7 @@ class MemberDigest {
 bool is_special_file(const std::string& base) {
   return base == snap::kManifest || base == snap::kVersionFile || base == snap::kApiResourcesFile ||
          base == "api_resources.json" || base == "readyz.json" || base == "livez.json" ||
-         base == "deprecated_api_requests.json";
+         base == "deprecated_api_requests.json" || base == "helm_release_objects.json";
 }
 
 // The table a member's file name conventionally holds ("pods.json" -> k8s.pods).
@@ -474,7 +474,8 @@ std::string table_of_file(const std::string& base) {
   if (b == "api-resources") b = "api_resources";
   std::string t = "k8s." + b;
   if (find_by_table(t)) return t;
-  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests"})
+  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests",
+                        "k8s.helm_release_objects"})
     if (t == s) return t;
   return {};
 }
@@ -834,7 +835,7 @@ Snapshot::Snapshot(std::string path, RowOptions opts, const ks::Host& host, Read
   }
 }
 
-std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, RowOptions opts) {
+std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, RowOptions opts, bool scoped) {
   std::vector<std::string> only, skip;
   std::unique_ptr<Walker> w;
   std::string root;
@@ -878,7 +879,7 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
                                                  manifest_version_);
       scan->archive_ = true;
       scan->cancel_ = cancel;
-      scan->scope_ = scope_;
+      scan->scope_ = scoped ? scope_ : nullptr;
       if (auto late = find_late_manifest(path_, limits_)) scan->preload_manifest(late->first, late->second);
       return scan;
     }
@@ -892,14 +893,14 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
       auto scan = std::make_unique<SnapshotScan>(std::move(w), std::move(tt), opts, root, std::vector<std::string>{},
                                                  std::vector<std::string>{}, manifest_version_, false);
       scan->cancel_ = cancel;
-      scan->scope_ = scope_;
+      scan->scope_ = scoped ? scope_ : nullptr;
       return scan;
     }
   }
   auto scan = std::make_unique<SnapshotScan>(std::move(w), t, opts, root, std::move(only), std::move(skip),
                                              manifest_version_);
   scan->cancel_ = cancel;
-  scan->scope_ = scope_;
+  scan->scope_ = scoped ? scope_ : nullptr;
   scan->counts_ = manifest_counts_;
   scan->digests_ = manifest_digests_;
   return scan;

@@ -21,7 +21,7 @@ struct Target {
   std::string kind;           // kind to match ("" for special tables)
   std::string group_version;  // for k8s.resource: apiVersion to match
   std::string resource;       // plural resource name (k8s.resource / discovered tables)
-  enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources, kDeprecatedApis } special = kNone;
+  enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources, kDeprecatedApis, kHelmReleases } special = kNone;
 };
 
 // Bounds on what reading a snapshot may cost (docs/kube-apiserver.md,
@@ -36,7 +36,9 @@ struct ReadLimits {
 class Snapshot {
  public:
   Snapshot(std::string path, RowOptions opts, const kinspect::sdk::Host& host, ReadLimits limits = {});
-  std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts);
+  // `scoped` false: every object, whatever the run's scope (the Helm
+  // release Secrets, whose labels are Helm's, not the release objects').
+  std::unique_ptr<kinspect::sdk::Scan> scan(const Target& t, CancelCheck cancel, RowOptions opts, bool scoped = true);
   const std::string& path() const { return path_; }
   // Tables listed in a directory snapshot's manifest (empty otherwise).
   const std::vector<std::string>& manifest_tables() const { return manifest_tables_; }

@@ -124,9 +124,10 @@ inline void serve_example(Cluster& c, const std::set<std::string>& leave_out = {
   boost::json::value m = boost::json::parse(read_file(kExample + "/manifest.json"));
   for (const auto& r : m.at("resources").as_array()) {
     std::string table(r.at("table").as_string());
-    // /version, /readyz, /livez, /metrics and discovery are the server's own answers.
+    // /version, /readyz, /livez, /metrics and discovery are the server's own
+    // answers; Helm releases are decoded from the Secrets and ConfigMaps served.
     static const std::set<std::string> kServerTables{"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources",
-                                                     "k8s.deprecated_api_requests"};
+                                                     "k8s.deprecated_api_requests", "k8s.helm_release_objects"};
     if (leave_out.count(table) || kServerTables.count(table)) continue;
     // Where a real server lists it: the driver's own catalog of resources.
     const kapi::Resource* res = kapi::find_by_table(table);

@@ -272,6 +272,7 @@ std::vector<std::string> requirements(const std::string& selector) {
 // unknown one is its 400 "field label not supported".
 bool field_supported(const std::string& path, const std::string& field) {
   if (field == "metadata.name" || field == "metadata.namespace") return true;
+  if (field == "type") return path.size() >= 8 && path.compare(path.size() - 8, 8, "/secrets") == 0;  // Secrets select on type
   return path.size() >= 5 && path.compare(path.size() - 5, 5, "/pods") == 0 &&
          (field == "spec.nodeName" || field == "status.phase");
 }

@@ -103,6 +103,7 @@ std::vector<std::string> needs(const std::string& table) {
   if (table == "k8s.version" || table == "k8s.readyz" || table == "k8s.livez") return {"url:/" + table.substr(4)};
   if (table == "k8s.pod_logs") return {"/pods/log"};
   if (table == "k8s.deprecated_api_requests") return {"url:/metrics"};
+  if (table == "k8s.helm_release_objects") return {"/secrets", "/configmaps"};  // release Secrets, Tiller ConfigMaps
   return {};
 }
 

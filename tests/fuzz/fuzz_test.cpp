@@ -54,6 +54,7 @@ TEST(Fuzz, YamlReaderEndsWithJsonOrAnError) { fuzz("yaml_fuzz", "yaml", "15"); }
 TEST(Fuzz, ListSplitterKeepsSpansInBounds) { fuzz("splitter_fuzz", "splitter", "15"); }
 TEST(Fuzz, KubeconfigResolverFindsNoCrash) { fuzz("kubeconfig_fuzz", "kubeconfig", "15"); }
 TEST(Fuzz, SnapshotArchiveReaderFindsNoCrash) { fuzz("snapshot_fuzz", "snapshot", "15"); }
+TEST(Fuzz, HelmReleaseDecoderFindsNoCrash) { fuzz("helm_fuzz", "helm", "15"); }
 TEST(Fuzz, ProfileParserFindsNoCrash) { fuzz("profile_fuzz", "profile", "10"); }
 
 // The adapters' parsers, each through its plugin's ABI as the host reads it.
