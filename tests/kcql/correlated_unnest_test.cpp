@@ -37,16 +37,6 @@ Strings names(const std::string& where) {
   return out;
 }
 
-std::string explain_of(const std::string& query) {
-  FixtureCatalog catalog;
-  auto q = parse_query(query);
-  EXPECT_TRUE(q.ok()) << q.error().format();
-  if (!q) return {};
-  auto plan = bind_query(*q, catalog);
-  EXPECT_TRUE(plan.ok()) << plan.error().format();
-  return plan ? plan->explain() : std::string();
-}
-
 TEST(CorrelatedUnnest, ExistsFiresOnlyForPodsWithAMatchingContainer) {
   EXPECT_EQ(names("EXISTS (SELECT 1 FROM UNNEST(p.spec.containers) c WHERE c.image LIKE '%:latest')"),
             (Strings{"latest"}));

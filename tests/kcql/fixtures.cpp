@@ -222,6 +222,21 @@ std::vector<std::string> column(const ResultSet& rs, size_t col) {
   return out;
 }
 
+std::string rows_of(const ResultSet& rs) {
+  json::array all;
+  for (const auto& r : rs.rows) all.push_back(r);
+  return json::serialize(all);
+}
+
+std::string explain_of(const std::string& query) {
+  auto q = parse_query(query);
+  EXPECT_TRUE(q.ok()) << q.error().format();
+  if (!q) return {};
+  auto plan = bind_query(*q, catalog());
+  EXPECT_TRUE(plan.ok()) << plan.error().format();
+  return plan ? plan->explain() : std::string();
+}
+
 std::string scalar(const std::string& q) {
   ResultSet rs = run(q);
   if (rs.rows.size() != 1 || rs.rows[0].size() != 1) {

@@ -64,5 +64,10 @@ std::string error_of_with(FixtureProvider& provider, const std::string& query, E
 std::vector<std::string> column(const ResultSet& rs, size_t col = 0);
 // The single value of a one-row, one-column query, serialized.
 std::string scalar(const std::string& expr_query);
+// Every row of `rs` as one JSON array of arrays.
+std::string rows_of(const ResultSet& rs);
+// The EXPLAIN of a query bound against the fixture catalog; "" (and a
+// failed test) when it does not parse or bind.
+std::string explain_of(const std::string& query);
 
 }  // namespace kinspect::kcql::test

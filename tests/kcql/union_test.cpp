@@ -11,12 +11,6 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-std::string rows_of(const ResultSet& rs) {
-  json::array all;
-  for (const auto& r : rs.rows) all.push_back(r);
-  return json::serialize(all);
-}
-
 TEST(Union, AllKeepsDuplicatesAndNamesComeFromTheFirstBranch) {
   auto rs = run("SELECT 1 AS a, 'x' AS b UNION ALL SELECT 1, 'x' UNION ALL SELECT 2 AS other, 'y'");
   EXPECT_EQ(rs.columns, (Strings{"a", "b"}));

@@ -12,22 +12,6 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-std::string rows_of(const ResultSet& rs) {
-  json::array all;
-  for (const auto& r : rs.rows) all.push_back(r);
-  return json::serialize(all);
-}
-
-std::string explain_of(const std::string& query) {
-  FixtureCatalog catalog;
-  auto q = parse_query(query);
-  EXPECT_TRUE(q.ok()) << q.error().format();
-  if (!q) return {};
-  auto plan = bind_query(*q, catalog);
-  EXPECT_TRUE(plan.ok()) << plan.error().format();
-  return plan ? plan->explain() : std::string();
-}
-
 TEST(With, ColumnsAreNamedByTheSelectList) {
   auto rs = run("WITH pending AS (SELECT p.name, p.metadata.namespace AS ns FROM k8s.pods p "
                 "WHERE p.status.phase = 'Pending') "
