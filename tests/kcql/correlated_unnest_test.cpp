@@ -135,7 +135,9 @@ TEST(CorrelatedUnnest, DecorrelatedExistsKeepsItsHashPlan) {
 }
 
 TEST(CorrelatedUnnest, ACheckUsesItAndLints) {
-  auto checks = parse_checks(R"(CHECK pod-with-latest-image
+  FixtureProvider provider;
+  provider.set_rows("k8s.pods", odd_pods());
+  auto found = run_check_text(R"(CHECK pod-with-latest-image
   TITLE    "Pod runs an image tagged latest"
   CATEGORY workloads
   SEVERITY warning
@@ -144,17 +146,7 @@ TEST(CorrelatedUnnest, ACheckUsesItAndLints) {
   OBJECT   "pod/{p.namespace}/{p.name}"
   MESSAGE  "{(SELECT string_agg(c.name, ', ') FROM UNNEST(p.spec.containers) c WHERE c.image LIKE '%:latest')} use :latest"
 )",
-                             "latest.kcql");
-  ASSERT_TRUE(checks.ok()) << checks.error().format();
-  FixtureCatalog catalog;
-  EXPECT_TRUE(lint_checks(*checks, catalog).empty());
-  auto bound = bind_check((*checks)[0], catalog);
-  ASSERT_TRUE(bound.ok()) << bound.error().format();
-  FixtureProvider provider;
-  provider.set_rows("k8s.pods", odd_pods());
-  ExecOptions options;
-  options.now = kNow;
-  auto found = run_check(*bound, provider, options);
+                             "latest.kcql", &provider);
   ASSERT_TRUE(found.ok()) << found.error().format();
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ((*found)[0].object, "pod/prod/latest");

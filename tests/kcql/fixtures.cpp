@@ -222,6 +222,20 @@ std::vector<std::string> column(const ResultSet& rs, size_t col) {
   return out;
 }
 
+Expected<std::vector<Finding>> run_check_text(const std::string& text, const std::string& file,
+                                              FixtureProvider* provider) {
+  auto checks = parse_checks(text, file);
+  if (!checks) return std::move(checks).error();
+  auto lint = lint_checks(*checks, catalog());
+  EXPECT_TRUE(lint.empty()) << lint.front().format();
+  auto bound = bind_check((*checks)[0], catalog());
+  if (!bound) return std::move(bound).error();
+  FixtureProvider local;
+  ExecOptions options;
+  options.now = kNow;
+  return run_check(*bound, provider ? *provider : local, options);
+}
+
 std::string rows_of(const ResultSet& rs) {
   json::array all;
   for (const auto& r : rs.rows) all.push_back(r);

@@ -64,6 +64,11 @@ std::string error_of_with(FixtureProvider& provider, const std::string& query, E
 std::vector<std::string> column(const ResultSet& rs, size_t col = 0);
 // The single value of a one-row, one-column query, serialized.
 std::string scalar(const std::string& expr_query);
+// Parses the first check of `text`, expects it to lint clean against the
+// fixture catalog, binds it and runs it over `provider` (the fixtures when
+// null) at kNow; the findings, or the first error.
+Expected<std::vector<Finding>> run_check_text(const std::string& text, const std::string& file,
+                                              FixtureProvider* provider = nullptr);
 // Every row of `rs` as one JSON array of arrays.
 std::string rows_of(const ResultSet& rs);
 // The EXPLAIN of a query bound against the fixture catalog; "" (and a

@@ -132,7 +132,7 @@ TEST(With, SyntaxErrors) {
 }
 
 TEST(With, ACheckQueryUsesItAndLints) {
-  auto checks = parse_checks(R"(CHECK node-runs-many-pending
+  auto found = run_check_text(R"(CHECK node-runs-many-pending
   TITLE    "Node has pending pods"
   CATEGORY nodes
   SEVERITY info
@@ -142,15 +142,6 @@ TEST(With, ACheckQueryUsesItAndLints) {
   MESSAGE  "{n} pending pods in {ns}"
 )",
                              "with.kcql");
-  ASSERT_TRUE(checks.ok()) << checks.error().format();
-  FixtureCatalog catalog;
-  EXPECT_TRUE(lint_checks(*checks, catalog).empty());
-  auto bound = bind_check((*checks)[0], catalog);
-  ASSERT_TRUE(bound.ok()) << bound.error().format();
-  FixtureProvider provider;
-  ExecOptions options;
-  options.now = kNow;
-  auto found = run_check(*bound, provider, options);
   ASSERT_TRUE(found.ok()) << found.error().format();
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ((*found)[0].object, "namespace/jobs");
