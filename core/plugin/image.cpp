@@ -70,7 +70,14 @@ Expected<std::shared_ptr<const PluginImage>> PluginImage::pin(const std::string&
   // A copy taken while someone wrote the file may be half of each version.
   if (!stable) return Error("the file changed while it was read; try again once it is written whole");
   const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
-  if (::fcntl(image->fd_, F_ADD_SEALS, seals) != 0) return Error("cannot seal the pinned copy: " + errno_text());
+  // The kernel answers EBUSY while pages just written are still referenced
+  // (seen once on a loaded machine): wait a little and seal again.
+  int sealed = ::fcntl(image->fd_, F_ADD_SEALS, seals);
+  for (int attempt = 0; sealed != 0 && errno == EBUSY && attempt < 50; ++attempt) {
+    ::usleep(10000);
+    sealed = ::fcntl(image->fd_, F_ADD_SEALS, seals);
+  }
+  if (sealed != 0) return Error("cannot seal the pinned copy: " + errno_text());
   image->stamp_ = stamp_from(before);
   return std::shared_ptr<const PluginImage>(std::move(image));
 }
