@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -53,6 +54,36 @@ bool has_duplicate_keys(packed::Ref r) {
   return false;
 }
 
+// Equal JSON, except that two doubles may differ in their last bit:
+// Boost.JSON 1.81 parses numbers "imprecisely", and its result can depend
+// on where in the buffer the number sits (a whole batch for the row parser,
+// one row's text here). Found by this fuzzer: -4611686016935848.0816. Two
+// NaNs (`0e1007` reads as 0 * inf on both sides) are the same too.
+bool same_json(const boost::json::value& a, const boost::json::value& b) {
+  if (a.is_double() && b.is_double()) {
+    const double x = a.get_double(), y = b.get_double();
+    return x == y || (std::isnan(x) && std::isnan(y)) || std::nextafter(x, y) == y;
+  }
+  if (a.kind() != b.kind()) return false;
+  if (a.is_array()) {
+    const auto &p = a.get_array(), &q = b.get_array();
+    if (p.size() != q.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (!same_json(p[i], q[i])) return false;
+    return true;
+  }
+  if (a.is_object()) {
+    const auto &p = a.get_object(), &q = b.get_object();
+    if (p.size() != q.size()) return false;
+    for (const auto& kv : p) {
+      const boost::json::value* other = q.if_contains(kv.key());
+      if (!other || !same_json(kv.value(), *other)) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -84,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     boost::json::value expected = boost::json::parse(text, ec, {}, opts);
     // Boost.JSON keeps the last of duplicate keys, packed rows the first.
     if (ec || has_duplicate_keys(table.rows[i])) return ++i, void();
-    if (boost::json::serialize(packed::to_json(table.rows[i])) != boost::json::serialize(expected)) std::abort();
+    if (!same_json(packed::to_json(table.rows[i]), expected)) std::abort();
     ++i;
   });
   (void)whole;
