@@ -36,6 +36,23 @@ int snapshot(const po::variables_map& vm) {
   const LoadedPlugin* source = reg->owner("k8s.version");
   auto from_cluster = [&](const std::string& t) { return source && reg->owner(t) == source; };
   std::set<std::string> tables;
+  // A table its plugin computes from others (k8s.workloads, k8s.objects) is
+  // captured as those, and computed again when the snapshot is read.
+  auto capture = [&](const std::string& t) {
+    const TableSchema* s = reg->find(t);
+    if (!s || s->made_of.empty()) {
+      tables.insert(t);
+      return;
+    }
+    for (const auto& part : s->made_of)
+      if (part != "*") {
+        if (from_cluster(part)) tables.insert(part);
+      } else {
+        for (const auto& name : reg->names())
+          if (const TableSchema* p = reg->find(name); from_cluster(name) && p->arguments.empty() && p->made_of.empty())
+            tables.insert(name);
+      }
+  };
   if (vm.count("table")) {
     for (const auto& t : vm["table"].as<std::vector<std::string>>()) {
       if (!reg->find(t)) {
@@ -48,12 +65,12 @@ int snapshot(const po::variables_map& vm) {
                   << "', not from the cluster: a snapshot holds only the cluster's own tables\n";
         return kExitUsage;
       }
-      tables.insert(t);
+      capture(t);
     }
   } else if (vm.count("all")) {
     for (const auto& name : reg->names()) {
       const TableSchema* s = reg->find(name);
-      if (from_cluster(name) && s->arguments.empty()) tables.insert(name);
+      if (from_cluster(name) && s->arguments.empty()) capture(name);
     }
   } else {
     // What the checks read, so the snapshot answers every check offline.
@@ -68,7 +85,7 @@ int snapshot(const po::variables_map& vm) {
         auto bound = kcql::bind_check(c, *reg);
         if (!bound) continue;  // a check for tables this cluster's plugins lack
         for (const auto& s : bound->plan.scans())
-          if (from_cluster(s.table) && s.args.empty()) tables.insert(s.table);
+          if (from_cluster(s.table) && s.args.empty()) capture(s.table);
       }
     }
     for (const char* always : {"k8s.version", "k8s.nodes"})

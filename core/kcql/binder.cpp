@@ -1307,12 +1307,13 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
       return error(steps[0].pos, "'" + name + "' is a table row; name a column first, as in " + name + ".metadata");
     const std::string& col = steps[0].field;
     const ColumnSchema* column = src.schema->column(col);
-    if (!column) {
+    if (!column && !src.schema->open_columns) {
       std::vector<std::string> names;
       for (const auto& c : src.schema->columns) names.push_back(c.name);
       return error(steps[0].pos, "unknown column '" + col + "' in table " + src.schema->name, did_you_mean(col, names));
     }
-    if (steps.size() > 1 && column->type != ColumnType::Json)
+    // An open table's undeclared field is a JSON column like any other.
+    if (column && steps.size() > 1 && column->type != ColumnType::Json)
       return error(steps[1].pos, "column '" + col + "' of " + src.schema->name + " is " +
                                      std::string(to_string(column->type)) + " and has no fields");
     n->kind = NodeKind::Column;

@@ -162,6 +162,16 @@ Expected<PluginDescription> parse_description(std::string_view text, std::string
           if (e.is_string()) ts.examples.emplace_back(e.get_string());
       }
       if (!st.ok()) return st.error();
+      KI_TRY(t.boolean("open_columns", ts.open_columns));
+      if (const json::array* parts = t.array("made_of", st)) {
+        for (size_t j = 0; j < parts->size(); ++j) {
+          const json::value& m = (*parts)[j];
+          if (!m.is_string() || (m.get_string() != "*" && !valid_table_name(std::string(m.get_string()))))
+            return t.fail("made_of", "entry " + std::to_string(j) + " must be a table name or \"*\"").error();
+          ts.made_of.emplace_back(m.get_string());
+        }
+      }
+      if (!st.ok()) return st.error();
       for (const auto& prev : out.tables)
         if (prev.name == ts.name) return t.fail("name", "table '" + ts.name + "' is declared twice").error();
       out.tables.push_back(std::move(ts));

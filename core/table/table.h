@@ -50,6 +50,14 @@ struct TableSchema {
   std::vector<ArgumentSchema> arguments;  // non-empty: a table function
   std::vector<std::string> examples;      // example KCQL queries
   std::string plugin;                     // the plugin that declares it
+  // Every top-level field of a row is a column (JSON), declared or not:
+  // tables of objects whose shape the plugin cannot know (any resource, any
+  // CRD). Only a qualified name (`o.usage`) reaches an undeclared one.
+  bool open_columns = false;
+  // A table its plugin computes from others of its own (k8s.workloads from
+  // the pod template carriers): a snapshot captures those instead. "*"
+  // stands for every table of the plugin without arguments.
+  std::vector<std::string> made_of;
 
   const ColumnSchema* column(std::string_view name) const {
     for (const auto& c : columns)

@@ -1,5 +1,6 @@
 #include "catalog.h"
 #include "helm.h"
+#include "objects.h"
 #include "pod_logs.h"
 
 #include <algorithm>
@@ -198,6 +199,24 @@ std::vector<Resource> build() {
            "FlowSchemas (flowcontrol.apiserver.k8s.io/v1, API priority and fairness)."));
   add(make("prioritylevelconfigurations", "flowcontrol.apiserver.k8s.io", "v1", "PriorityLevelConfiguration", false,
            {kSpec, kStatus}, "PriorityLevelConfigurations (flowcontrol.apiserver.k8s.io/v1)."));
+  // metrics.k8s.io (metrics-server): its plurals are "nodes" and "pods",
+  // so the tables are named for the kinds.
+  Resource nm = make("nodes", "metrics.k8s.io", "v1beta1", "NodeMetrics", false,
+                     {{"timestamp", T::Text, "When the usage was measured"},
+                      {"window", T::Text, "Over how long, e.g. \"20.05s\""},
+                      {"usage", T::Json, "cpu and memory in use, as quantities"}},
+                     "Node usage from the resource metrics API (metrics.k8s.io/v1beta1 NodeMetrics, served by "
+                     "metrics-server; not served without it).");
+  nm.table = "k8s.node_metrics";
+  add(std::move(nm));
+  Resource pm = make("pods", "metrics.k8s.io", "v1beta1", "PodMetrics", true,
+                     {{"timestamp", T::Text, "When the usage was measured"},
+                      {"window", T::Text, "Over how long"},
+                      {"containers", T::Json, "Each container's name and usage (cpu, memory)"}},
+                     "Pod usage from the resource metrics API (metrics.k8s.io/v1beta1 PodMetrics, served by "
+                     "metrics-server; not served without it).");
+  pm.table = "k8s.pod_metrics";
+  add(std::move(pm));
   return v;
 }
 
@@ -222,6 +241,12 @@ const std::vector<Resource>& well_known() {
 const Resource* find_by_table(std::string_view table) {
   for (const auto& r : well_known())
     if (r.table == table) return &r;
+  return nullptr;
+}
+
+const Resource* find_by_resource(std::string_view group_version, std::string_view resource) {
+  for (const auto& r : well_known())
+    if (r.resource == resource && r.group_version() == group_version) return &r;
   return nullptr;
 }
 
@@ -312,7 +337,11 @@ std::vector<ks::TableSpec> special_tables() {
                     {{"group_version", T::Text, "e.g. \"v1\" or \"cert-manager.io/v1\"", true},
                      {"resource", T::Text, "Plural resource name, e.g. \"certificates\"", true}},
                     {"SELECT metadata.name FROM k8s.resource('cert-manager.io/v1', 'certificates')"}};
+  res.doc += " Every top-level field of the objects is a column (r.spec, r.usage).";
+  res.open_columns = true;
   v.push_back(res);
+  v.push_back(objects_table());
+  v.push_back(workloads_table());
   v.push_back(helm_release_objects_table());
   v.push_back(pod_logs_table());
   v.push_back(connection_table());

@@ -29,6 +29,8 @@ struct Resource {
 const std::vector<Resource>& well_known();
 const Resource* find_by_table(std::string_view table);
 const Resource* find_by_kind(std::string_view kind);
+// The well-known resource served as `resource` in `group_version`, if any.
+const Resource* find_by_resource(std::string_view group_version, std::string_view resource);
 
 // Columns of generic objects (k8s.resource and discovered tables).
 std::vector<kinspect::sdk::ColumnSpec> generic_columns();

@@ -1,4 +1,5 @@
 #include "helm.h"
+#include "json_path.h"
 
 #include "common/text.h"
 
@@ -17,22 +18,6 @@ namespace kapi {
 namespace {
 
 constexpr std::string_view kHelm3Type = "helm.sh/release.v1";
-
-const json::value* at_path(const json::object& o, std::initializer_list<const char*> path) {
-  const json::object* cur = &o;
-  const json::value* v = nullptr;
-  for (const char* key : path) {
-    v = cur ? cur->if_contains(key) : nullptr;
-    if (!v) return nullptr;
-    cur = v->if_object();
-  }
-  return v;
-}
-
-std::string text_at(const json::object& o, std::initializer_list<const char*> path) {
-  const json::value* v = at_path(o, path);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 int base64_digit(unsigned char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';

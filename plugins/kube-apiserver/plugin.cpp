@@ -5,6 +5,7 @@
 #include "helm_sources.h"
 #include "http_client.h"
 #include "kubeconfig.h"
+#include "objects.h"
 #include "pod_logs.h"
 #include "rows.h"
 #include "scope.h"
@@ -197,6 +198,13 @@ struct ListTarget {
   std::string ns;       // namespace the LIST is narrowed to
   std::string kind, api_version;  // fallbacks for items
   std::string selectors;  // "&fieldSelector=...&labelSelector=..." or ""
+  // k8s.objects: members added to each row (object_members()), and a
+  // resource the server lists in discovery but will not list now (404, 405,
+  // 503 of a broken aggregated API) or not to this role (403: custom
+  // resources are opt-in in deploy/rbac.yaml) is skipped with a warning
+  // naming it, not fatal.
+  std::string members;
+  bool skip_if_unlistable = false;
 };
 
 // What the query's constraints let the LISTs ask for. The host re-applies
@@ -387,13 +395,10 @@ class ListScan : public ks::Scan {
         capture_->add(it.uid, std::move(row));
         return;
       }
-      if (metadata_only_) {
-        // PartialObjectMetadata items: give them their real identity.
-        write_item(out, it, ItemIdentity{t_.kind, t_.api_version}, opts_, true);
-        return;
-      }
-      ItemIdentity id = identify(it, t_.kind, t_.api_version);
-      write_item(out, it, id, opts_);
+      // PartialObjectMetadata items: give them their real identity.
+      ItemIdentity id = metadata_only_ ? ItemIdentity{t_.kind, t_.api_version} : identify(it, t_.kind, t_.api_version);
+      if (t_.members.empty()) write_item(out, it, id, opts_, metadata_only_);
+      else write_item_with(out, it, id, opts_, t_.members, metadata_only_);
     };
   }
 
@@ -454,6 +459,15 @@ class ListScan : public ks::Scan {
         // Not served is not empty: the checks on it are "not checked". A
         // 404 on the first page says the server has no such collection,
         // whether the table is well known or came from discovery.
+        if (t_.skip_if_unlistable && continue_.empty() && pages_ == 0 &&
+            (e.status() == 403 || e.status() == 404 || e.status() == 405 || e.status() == 503)) {
+          host_.warn("k8s.objects: skipping " + t_.resource + " (" + t_.api_version + "): GET " + t_.path +
+                     " answered " + std::to_string(e.status()) + "; its objects are not among the rows" +
+                     (e.status() == 403 ? " (deploy/rbac.yaml: the OPT-IN rule for custom resources grants it)" : ""));
+          if (!next_target()) return false;
+          target = first_page();
+          continue;
+        }
         if (e.status() == 404 && continue_.empty() && pages_ == 0)
           throw ks::Unavailable("not served", "the server does not serve " + t_.path + " (404)");
         rethrow_http(e, t_, client_.connection());
@@ -586,8 +600,10 @@ class KubeApiserver : public ks::Plugin {
     for (const auto& t : v) names.insert(t.name);
     if (snap_) {
       for (const auto& t : snap_->manifest_tables())
-        if (names.insert(t).second)
+        if (names.insert(t).second) {
           v.push_back({t, "Objects of " + t + " from the snapshot's manifest.", generic_columns(), {}, {}});
+          v.back().open_columns = true;
+        }
     } else if (cfg_.discover) {
       try {
         const_cast<KubeApiserver*>(this)->discover();
@@ -595,6 +611,7 @@ class KubeApiserver : public ks::Plugin {
           std::string t = "k8s." + d.resource;
           if (!d.preferred || !names.insert(t).second) continue;
           v.push_back({t, d.kind + " (" + d.group_version() + "), discovered.", generic_columns(), {}, {}});
+          v.back().open_columns = true;
         }
       } catch (const std::exception& e) {
         host_.warn(std::string("discovery failed: ") + e.what());
@@ -608,6 +625,8 @@ class KubeApiserver : public ks::Plugin {
     if (table == "k8s.pod_logs") return pod_logs_scan(ctx);
     if (table == "k8s.connection") return connection_scan();
     if (table == "k8s.helm_release_objects") return helm_scan(ctx);
+    if (table == "k8s.objects") return objects_scan(ctx);
+    if (table == "k8s.workloads") return workloads(ctx);
     Target t;
     t.table = table;
     if (table == "k8s.version") t.special = Target::kVersion;
@@ -635,8 +654,7 @@ class KubeApiserver : public ks::Plugin {
     } else {
       throw std::runtime_error("kube-apiserver has no table " + table);
     }
-    if (snap_) return snap_->scan(t, CancelCheck(ctx), row_options(ctx, cfg_.include_secret_data));
-    return live_scan(ctx, t);
+    return resource_scan(ctx, t, row_options(ctx, cfg_.include_secret_data));
   }
 
   // The connection as this worker resolved it (kubeconfig files read and
@@ -673,6 +691,68 @@ class KubeApiserver : public ks::Plugin {
   }
 
  private:
+  // The rows of one table of objects, from the snapshot or the server.
+  std::unique_ptr<ks::Scan> resource_scan(const ks::ScanContext& ctx, const Target& t, RowOptions opts) {
+    if (snap_) return snap_->scan(t, CancelCheck(ctx), std::move(opts));
+    return live_scan(ctx, t, std::move(opts));
+  }
+
+  // Every pod template carrier's table, read in turn. A carrier the source
+  // cannot give (not captured, forbidden) makes the whole table unavailable:
+  // rows of some kinds only would pass a check for the others unchecked.
+  std::unique_ptr<ks::Scan> workloads(const ks::ScanContext& ctx) {
+    std::vector<std::unique_ptr<ks::Scan>> sources;
+    for (const auto& w : workload_sources()) {
+      const Resource* r = find_by_table(w.table);
+      Target t;
+      t.table = w.table;
+      t.kind = r->kind;
+      t.resource = r->resource;
+      t.group_version = r->group_version();
+      sources.push_back(resource_scan(ctx, t, workload_source_options(cfg_.include_secret_data)));
+    }
+    return workloads_scan(std::move(sources));
+  }
+
+  // k8s.objects: live, one LIST per resource discovery offers (the group's
+  // preferred version, verb list); from a snapshot, every object it holds.
+  std::unique_ptr<ks::Scan> objects_scan(const ks::ScanContext& ctx) {
+    RowOptions opts = objects_source_options(row_options(ctx, cfg_.include_secret_data));
+    Target all;
+    all.table = "k8s.objects";
+    all.special = Target::kObjects;
+    if (snap_) return snap_->scan(all, CancelCheck(ctx), std::move(opts));
+    discover();
+    // `WHERE o.kind = 'Deployment'` lists only the resources of that kind.
+    std::vector<std::string_view> kinds = ctx.one_of("kind"), resources = ctx.one_of("resource");
+    auto wanted = [](const std::vector<std::string_view>& only, const std::string& v) {
+      return only.empty() || std::find(only.begin(), only.end(), v) != only.end();
+    };
+    std::vector<ListTarget> targets;
+    for (const auto& d : discovered_) {
+      if (!d.preferred || !listable(d) || !wanted(kinds, d.kind) || !wanted(resources, d.resource)) continue;
+      if (d.group == "events.k8s.io" && d.resource == "events") continue;  // core/v1 Events again
+      Target t;
+      t.table = "k8s.resource";  // by group/version: "nodes" is also metrics.k8s.io's
+      t.kind = d.kind;
+      t.resource = d.resource;
+      t.group_version = d.group_version();
+      for (auto& lt : list_targets(ctx, t, d.namespaced)) {
+        lt.members = object_members(d.resource, "live");
+        lt.skip_if_unlistable = true;
+        targets.push_back(std::move(lt));
+      }
+    }
+    if (targets.empty()) return std::make_unique<PreparedRows>(std::vector<std::string>{});
+    return std::make_unique<ListScan>(client(), std::move(targets), cfg_, host_, CancelCheck(ctx), std::move(opts));
+  }
+
+  static bool listable(const Discovered& d) {
+    if (!d.verbs.is_array()) return false;
+    const auto& verbs = d.verbs.as_array();
+    return std::any_of(verbs.begin(), verbs.end(), [](const json::value& v) { return v == "list"; });
+  }
+
   // Logs are never in a snapshot: the table is there but not captured, so a
   // check reading it is not checked rather than passed.
   std::unique_ptr<ks::Scan> pod_logs_scan(const ks::ScanContext& ctx) {
@@ -826,7 +906,7 @@ class KubeApiserver : public ks::Plugin {
     discovered_done_ = true;
   }
 
-  std::unique_ptr<ks::Scan> live_scan(const ks::ScanContext& ctx, const Target& t) {
+  std::unique_ptr<ks::Scan> live_scan(const ks::ScanContext& ctx, const Target& t, RowOptions opts) {
     ApiClient& c = client();
     switch (t.special) {
       case Target::kVersion: {
@@ -876,23 +956,22 @@ class KubeApiserver : public ks::Plugin {
         });
       }
       case Target::kHelmReleases:  // helm_scan()
+      case Target::kObjects:       // objects_scan()
       case Target::kNone:
         break;
     }
-    if (cfg_.watch) return watched_scan(ctx, t);
+    if (cfg_.watch) return watched_scan(ctx, t, std::move(opts));
     std::vector<ListTarget> targets = list_targets(ctx, t);
     if (targets.empty()) return std::make_unique<PreparedRows>(std::vector<std::string>{});  // out of scope
-    return std::make_unique<ListScan>(c, std::move(targets), cfg_, host_, CancelCheck(ctx),
-                                      row_options(ctx, cfg_.include_secret_data));
+    return std::make_unique<ListScan>(c, std::move(targets), cfg_, host_, CancelCheck(ctx), std::move(opts));
   }
 
   // A resource table served from its watched copies (one per LIST target),
   // each started by a LIST on this thread the first time. A copy whose
   // watch is broken past watch_stale_seconds makes this scan LIST, as
   // without `watch`.
-  std::unique_ptr<ks::Scan> watched_scan(const ks::ScanContext& ctx, const Target& t) {
+  std::unique_ptr<ks::Scan> watched_scan(const ks::ScanContext& ctx, const Target& t, RowOptions opts) {
     std::vector<ListTarget> targets = list_targets(ctx, t);
-    RowOptions opts = row_options(ctx, cfg_.include_secret_data);
     forget_unused_watches();
     std::vector<RowPtr> rows;
     for (const ListTarget& lt : targets) {
@@ -965,7 +1044,9 @@ class KubeApiserver : public ks::Plugin {
 
   // The LISTs that bring a table's rows: one per namespace the query
   // narrows it to (or one for every namespace), with its selectors.
-  std::vector<ListTarget> list_targets(const ks::ScanContext& ctx, const Target& t) {
+  // `namespaced`: known from discovery (a custom resource's scope).
+  std::vector<ListTarget> list_targets(const ks::ScanContext& ctx, const Target& t,
+                                       std::optional<bool> namespaced_known = std::nullopt) {
     ListTarget lt;
     lt.table = t.table;
     lt.resource = t.resource;
@@ -996,6 +1077,7 @@ class KubeApiserver : public ks::Plugin {
       lt.api_version = gv;
       base = gv.find('/') == std::string::npos ? "/api/" + gv : "/apis/" + gv;
     }
+    if (namespaced_known) namespaced = *namespaced_known;
     Narrowing n = narrowing(ctx, namespaced, lt.resource);
     if (namespaced) apply_scope(cfg_.scope, n);  // cluster-scoped resources are never narrowed
     if (n.none) return {};

@@ -1,4 +1,5 @@
 #include "pod_logs.h"
+#include "json_path.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -23,17 +24,6 @@ bool selector_char(char c) {
 bool dns_label(std::string_view s) {
   if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
-std::string text_at(const json::object& o, std::initializer_list<const char*> path) {
-  const json::value* v = nullptr;
-  const json::object* cur = &o;
-  for (const char* key : path) {
-    v = cur ? cur->if_contains(key) : nullptr;
-    if (!v) return {};
-    cur = v->is_object() ? &v->as_object() : nullptr;
-  }
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 struct Pod {

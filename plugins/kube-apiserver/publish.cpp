@@ -99,13 +99,6 @@ std::string clip(std::string s, size_t max) {
   return s.substr(0, end) + "...";
 }
 
-std::string path_of(const ObjectRef& r) {
-  std::string group_prefix = r.api_version.find('/') == std::string::npos ? "/api/" : "/apis/";
-  std::string p = group_prefix + r.api_version;
-  if (!r.ns.empty()) p += "/namespaces/" + r.ns;
-  return p + "/" + r.resource + "/" + r.name;
-}
-
 // Why a write answered `status` failed, in words an operator can act on.
 std::string write_error(int status, const std::string& body, const std::string& what) {
   std::string reason;

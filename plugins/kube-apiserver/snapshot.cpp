@@ -3,6 +3,7 @@
 #include "catalog.h"
 #include <kinspect/snapshot_format.h>
 #include "splitter.h"
+#include "objects.h"
 #include "yaml_json.h"
 
 #include <fcntl.h>
@@ -480,6 +481,15 @@ std::string table_of_file(const std::string& base) {
   return {};
 }
 
+// The table whose files hold a target's objects: k8s.resource('apps/v1',
+// 'deployments') reads k8s.deployments, and ('metrics.k8s.io/v1beta1',
+// 'nodes') reads k8s.node_metrics, not k8s.nodes.
+std::string table_of_target(const Target& t) {
+  if (t.table != "k8s.resource") return t.table;
+  if (const Resource* r = find_by_resource(t.group_version, t.resource)) return r->table;
+  return "k8s." + t.resource;
+}
+
 class SnapshotScan : public ks::Scan {
  public:
   SnapshotScan(std::unique_ptr<Walker> w, Target t, RowOptions opts, std::string display_root,
@@ -494,8 +504,9 @@ class SnapshotScan : public ks::Scan {
         skip_(std::move(skip_files)),
         manifest_version_(std::move(manifest_version)),
         buf_(kChunk) {
-    file_table_ = t_.table == "k8s.resource" ? "k8s." + t_.resource : t_.table;
+    file_table_ = table_of_target(t_);
     generic_ = t_.table == "k8s.resource";
+    objects_ = t_.special == Target::kObjects;
   }
 
   CancelCheck cancel_;
@@ -552,10 +563,17 @@ class SnapshotScan : public ks::Scan {
   ListSplitter::Sink sink(ks::BatchWriter& out) {
     return [this, &out](const SplitItem& it) {
       // Rows of the special tables are not Kubernetes objects: no identity.
-      ItemIdentity id = t_.special != Target::kNone ? ItemIdentity{} : identify(it, hint_kind_, hint_api_);
+      const bool objects = t_.special == Target::kNone || objects_;
+      ItemIdentity id = objects ? identify(it, hint_kind_, hint_api_) : ItemIdentity{};
       if (!matches(id)) return;
-      if (scope_ && t_.special == Target::kNone && !in_scope(it)) return;
-      write_item(out, it, id, opts_);
+      if (scope_ && objects && !in_scope(it)) return;
+      if (objects_) {
+        const Resource* r = find_by_table(own_table_);
+        std::string resource = r ? r->resource : own_table_.size() > 4 ? own_table_.substr(4) : lower(guess_plural(id.kind));
+        write_item_with(out, it, id, opts_, object_members(resource, display_));
+      } else {
+        write_item(out, it, id, opts_);
+      }
       ++rows_;
     };
   }
@@ -570,6 +588,8 @@ class SnapshotScan : public ks::Scan {
   }
 
   bool matches(const ItemIdentity& id) const {
+    // A List's own envelope (`kind: List` after its items) is no object.
+    if (objects_) return !id.kind.empty() && !ends_with(id.kind, "List");
     if (accept_all_) return true;
     if (t_.special != Target::kNone) return false;
     if (!t_.kind.empty()) return id.kind == t_.kind;
@@ -601,19 +621,20 @@ class SnapshotScan : public ks::Scan {
         if (!t || !f || !t->is_string() || !f->is_string()) continue;
         std::string file(f->as_string());
         if (!safe_member_path(file)) throw std::runtime_error(where + ": refusing absolute or '..' path " + file);
-        (t->as_string() == file_table_ ? only_ : skip_).push_back(prefix + file);
+        bool ours = objects_ ? is_object_table(t->as_string()) : t->as_string() == file_table_;
+        (ours ? only_ : skip_).push_back(prefix + file);
         if (auto count = manifest_count(*eo)) counts_[prefix + file] = *count;
         if (auto sum = manifest_sha256(*eo, where + ": resources entry for " + file); !sum.empty())
           digests_[prefix + file] = sum;
       }
     if (auto* f = v.as_object().if_contains("failed"); f && f->is_array())
       for (auto& e : f->as_array())
-        if (auto* eo = e.if_object(); eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
+        if (auto* eo = e.if_object(); !objects_ && eo && eo->contains("table") && eo->at("table") == file_table_.c_str())
           throw_not_captured(root_, file_table_, string_member(*eo, "error", "unknown error"),
                              string_member(*eo, "cause", ""));
     manifest_mode_ = true;
     remaining_ = only_.size();
-    if (only_.empty() && t_.special == Target::kNone) done_ = true;  // not captured (end_of_scan says so)
+    if (only_.empty() && (t_.special == Target::kNone || objects_)) done_ = true;  // not captured (end_of_scan says so)
   }
 
   // Decides whether to read member `p`, and opens it if so.
@@ -652,17 +673,23 @@ class SnapshotScan : public ks::Scan {
         // The file conventionally holding this table: items without a kind are ours.
         own_member_seen_ = true;
         if (t_.special != Target::kNone) accept_all_ = true;
+      } else if (objects_) {
+        // Every file of objects: not the server's facts (version.json).
+        if ((!own.empty() && !is_object_table(own)) || (by_name_ && is_special_file(base))) return false;
+        own_member_seen_ = true;
       } else if (!own.empty()) {
         return false;  // another table's file
       } else if ((by_name_ && is_special_file(base)) || t_.special != Target::kNone) {
         return false;
       }
     }
-    if (const Resource* r = find_by_table(file_table_)) {
+    own_table_ = objects_ ? own : file_table_;
+    if (const Resource* r = find_by_table(own_table_)) {
       hint_kind_ = r->kind;
       hint_api_ = r->group_version();
     }
     current_ = p;
+    display_ = p.rfind(root_ + "/", 0) == 0 ? p.substr(root_.size() + 1) : p;
     digest_.reset();
     if (digests_.count(p)) digest_ = std::make_unique<MemberDigest>();
     std::string display = root_.empty() ? p : root_ + "/" + p;
@@ -731,6 +758,9 @@ class SnapshotScan : public ks::Scan {
   bool by_name_;
   std::string file_table_;  // the table whose files this scan reads ("k8s.resource" -> "k8s.<plural>")
   bool generic_ = false;
+  bool objects_ = false;    // k8s.objects: every object of every file of objects
+  std::string own_table_;   // the table the member being read holds, if known
+  std::string display_;     // the member being read, relative to the snapshot
   std::unique_ptr<Walker> w_;
   Target t_;
   RowOptions opts_;
@@ -841,15 +871,15 @@ std::unique_ptr<ks::Scan> Snapshot::scan(const Target& t, CancelCheck cancel, Ro
   std::string root;
   switch (kind_) {
     case Kind::kDir: {
-      std::string lookup = t.table == "k8s.resource" ? "k8s." + t.resource : t.table;
+      std::string lookup = table_of_target(t);
       for (const auto& f : manifest_failed_)
         if (f.table == lookup) throw_not_captured(path_, f.table, f.why, f.cause);
       if (has_manifest_ && t.special == Target::kNone &&
           std::none_of(manifest_files_.begin(), manifest_files_.end(), [&](const auto& tf) { return tf.first == lookup; }))
         throw_not_captured(path_, lookup, "its manifest does not list it");
       for (auto& [table, file] : manifest_files_) {
-        if (table == lookup) only.push_back(file);
-        else skip.push_back(file);
+        bool ours = t.special == Target::kObjects ? is_object_table(table) : table == lookup;
+        (ours ? only : skip).push_back(file);
       }
       std::vector<std::string> files;
       if (!only.empty()) {

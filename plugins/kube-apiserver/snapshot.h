@@ -21,7 +21,7 @@ struct Target {
   std::string kind;           // kind to match ("" for special tables)
   std::string group_version;  // for k8s.resource: apiVersion to match
   std::string resource;       // plural resource name (k8s.resource / discovered tables)
-  enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources, kDeprecatedApis, kHelmReleases } special = kNone;
+  enum Special { kNone, kVersion, kReadyz, kLivez, kApiResources, kDeprecatedApis, kHelmReleases, kObjects } special = kNone;
 };
 
 // Bounds on what reading a snapshot may cost (docs/kube-apiserver.md,

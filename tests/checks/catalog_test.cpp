@@ -398,16 +398,16 @@ TEST(ShippedProfiles, ManagedClustersSkipControlPlaneStaticPods) {
   EXPECT_TRUE(managed.count("coredns-unavailable"));
   // Inspection does not run upgrade checks; pre-upgrade runs them with the
   // health checks that block an upgrade.
-  EXPECT_FALSE(self_hosted.count("removed-api-deployments"));
+  EXPECT_FALSE(self_hosted.count("removed-api"));
   auto pre = ids_of(*set, "self-hosted-pre-upgrade");
-  for (const char* id : {"removed-api-deployments", "upgrade-pdb-blocks-drain", "node-not-ready", "csr-pending",
+  for (const char* id : {"removed-api", "upgrade-pdb-blocks-drain", "node-not-ready", "csr-pending",
                          "validating-webhook-no-endpoints", "upgrade-kubelet-skew-after-upgrade"})
     EXPECT_TRUE(pre.count(id)) << id;
   EXPECT_FALSE(pre.count("post-upgrade-node-version"));
   auto post = ids_of(*set, "self-hosted-post-upgrade");
   EXPECT_TRUE(post.count("post-upgrade-node-version"));
   EXPECT_TRUE(post.count("post-upgrade-daemonset-not-rolled-out"));
-  EXPECT_FALSE(post.count("removed-api-deployments"));
+  EXPECT_FALSE(post.count("removed-api"));
 }
 
 TEST(ShippedProfiles, KubeletSkewFollowsThePolicyOfTheVersion) {

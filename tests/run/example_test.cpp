@@ -113,6 +113,8 @@ static void expect_captures_what_the_checks_read(const std::string& scenario, si
   }
   EXPECT_GE(checks, min_checks);
   EXPECT_GT(needed.size(), 20u) << "the checks read most API-server tables";
+  // Computed by the driver from the tables it captured (made_of): never a file of their own.
+  for (const char* derived : {"k8s.objects", "k8s.workloads"}) needed.erase(derived);
   for (const auto& t : needed)
     EXPECT_TRUE(captured.count(t)) << t << " is read by the profile's checks but examples/cluster/manifest.json does not list "
                                        "it (not captured)";
@@ -125,7 +127,7 @@ TEST(Example, CapturesEveryTableTheDefaultProfileReads) {
 
 TEST(Example, CapturesEveryTableThePreUpgradeProfileReads) {
   if (!fs::exists(std::string(PLUGIN_DIR) + "/kube_apiserver.so")) GTEST_SKIP() << "kube_apiserver plugin not built";
-  expect_captures_what_the_checks_read(" --scenario pre-upgrade --target-version 1.30", 130);
+  expect_captures_what_the_checks_read(" --scenario pre-upgrade --target-version 1.30", 110);  // 32 removed-api-* checks became removed-api
 }
 
 // Each table the manifest lists is in its file, with the count it states, as

@@ -64,7 +64,7 @@ TEST(Scale, FindingsMatchWhatTheGeneratorPlanted) {
   auto upgrade = run_command(run + " --scenario pre-upgrade --target-version 1.30");
   ASSERT_EQ(upgrade.exit_code, 0) << upgrade.err;
   json::value up = json::parse(upgrade.out);
-  EXPECT_EQ(findings(up, "removed-api-deployments"), planted.at("removed_api_objects").as_int64());
+  EXPECT_EQ(findings(up, "removed-api"), planted.at("removed_api_objects").as_int64());
   // Budgets planted to block, and those the other anomalies' unready pods exhaust.
   EXPECT_EQ(findings(up, "upgrade-pdb-blocks-drain"), planted.at("pdbs_blocking_drain").as_int64());
   fs::remove_all(dir);

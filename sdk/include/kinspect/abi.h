@@ -296,6 +296,12 @@ typedef struct ki_plugin_api {
    *   "settings":[{"name":"root","type":"text","default":"/","doc":"..."}]
    * (types as for columns; "default" is any JSON value). A plugin without it
    * (1.0) gets its settings passed unchecked.
+   * (1.3) Two optional keys of a table, which older hosts ignore:
+   *   "open_columns":true  every top-level field of a row is a column
+   *                        (JSON), declared or not: objects of any kind;
+   *   "made_of":["k8s.pods",...]  the plugin computes this table from those
+   *                        of its own tables ("*": all without arguments),
+   *                        so a snapshot captures them instead of it.
    * Required. Valid until the next call into the instance. */
   const char* (*describe)(ki_plugin_t* plugin);
 

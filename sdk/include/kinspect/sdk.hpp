@@ -256,6 +256,12 @@ struct TableSpec {
   std::vector<ColumnSpec> columns;
   std::vector<ArgumentSpec> arguments;  // non-empty makes a table function
   std::vector<std::string> examples;
+  // Every top-level field of a row is a column, declared or not (objects of
+  // any kind); queries reach an undeclared one as `alias.field`.
+  bool open_columns = false;
+  // Computed from these tables of the same plugin ("*": all of them without
+  // arguments): a snapshot captures them instead of this table.
+  std::vector<std::string> made_of = {};
 };
 
 // A key the plugin accepts in its configuration (`--set PLUGIN.NAME=VALUE`).
@@ -568,6 +574,11 @@ inline std::string describe_json(const Plugin& p) {
         JsonWriter args = tw.array("arguments");
         for (const auto& a : t.arguments)
           args.object().field("name", a.name).field("type", type_name(a.type)).field("doc", a.doc).field("required", a.required);
+      }
+      if (t.open_columns) tw.field("open_columns", true);
+      if (!t.made_of.empty()) {
+        JsonWriter parts = tw.array("made_of");
+        for (const auto& m : t.made_of) parts.value(m);
       }
       JsonWriter ex = tw.array("examples");
       for (const auto& e : t.examples) ex.value(e);
