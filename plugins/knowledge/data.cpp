@@ -97,8 +97,8 @@ std::vector<SkewPolicy> expand_skew_policy(const DataFile& rules) {
   int first = 1000, newest_start = 0;
   for (const auto& e : rules.entries) {
     Rule r;
-    r.from = *parse_minor(e.at("from"));
-    r.to = e.count("to") ? *parse_minor(e.at("to")) : 1000;
+    r.from = *parse_minor(e.at("since"));
+    r.to = e.count("until") ? *parse_minor(e.at("until")) : 1000;
     r.max_older = std::stoi(e.at("max_older"));
     by_component[e.at("component")].push_back(r);
     first = std::min(first, r.from);

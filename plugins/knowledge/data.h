@@ -51,7 +51,7 @@ struct SkewPolicy {
 };
 
 // One row per kube-apiserver minor that data/skew-policy.yaml covers, from the
-// first `from` to twelve minors past the newest rule's start (1.10 .. 1.40).
+// first `since` to twelve minors past the newest rule's start (1.10 .. 1.40).
 std::vector<SkewPolicy> skew_policy();
 // The same from a parsed skew-policy.yaml; throws when a component has no rule
 // for a minor in the range.

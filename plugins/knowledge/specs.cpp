@@ -49,15 +49,15 @@ DataFileSpec component_minimums() {
   return {"k8s.component_minimums",
           "component-minimums.yaml",
           "What a Kubernetes minor needs beneath it: etcd versions kubeadm installs, the oldest container runtime "
-          "supported, the cgroup version the kubelet starts on. Each row covers target minors from..to.",
+          "supported, the cgroup version the kubelet starts on. Each row covers target minors since..until.",
           {{"component", K::Text, true, "etcd, containerd or cgroup"},
-           {"from", K::Minor, true, "First Kubernetes minor the row applies to"},
-           {"to", K::Minor, false, "Last Kubernetes minor the row applies to; NULL: every later one"},
+           {"since", K::Minor, true, "First Kubernetes minor the row applies to"},
+           {"until", K::Minor, false, "Last Kubernetes minor the row applies to; NULL: every later one"},
            {"min_version", K::Version, false, "The oldest version that works (NULL: no floor)"},
            {"recommended_version", K::Version, false, "The version recommended or installed by kubeadm"},
            {"note", K::Text, true, "What the row means"}},
-          {"SELECT component, min_version, note FROM k8s.component_minimums WHERE from_minor <= 36 "
-           "AND (to_minor IS NULL OR to_minor >= 36)"}};
+          {"SELECT component, min_version, note FROM k8s.component_minimums WHERE since_minor <= 36 "
+           "AND (until_minor IS NULL OR until_minor >= 36)"}};
 }
 
 DataFileSpec skew_rules() {
@@ -67,11 +67,11 @@ DataFileSpec skew_rules() {
           "older (max_older) or newer (max_newer) the component may be. k8s.skew_policy expands it per minor.",
           {{"component", K::Text, true, "kubelet, kube-proxy, kube-controller-manager, kube-scheduler, "
                                         "cloud-controller-manager, kubectl or kube-apiserver (between HA instances)"},
-           {"from", K::Minor, true, "First kube-apiserver minor the rule applies to"},
-           {"to", K::Minor, false, "Last kube-apiserver minor the rule applies to; NULL: every later one"},
+           {"since", K::Minor, true, "First kube-apiserver minor the rule applies to"},
+           {"until", K::Minor, false, "Last kube-apiserver minor the rule applies to; NULL: every later one"},
            {"max_older", K::Integer, true, "Minors the component may lag kube-apiserver"},
            {"max_newer", K::Integer, true, "Minors the component may lead kube-apiserver"}},
-          {"SELECT component, from, to, max_older FROM k8s.skew_rules"}};
+          {"SELECT component, since, until, max_older FROM k8s.skew_rules"}};
 }
 
 }  // namespace
