@@ -2,7 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace knowledge {
@@ -65,21 +68,64 @@ const std::vector<DeprecatedApi>& deprecated_apis() {
   return v;
 }
 
-std::vector<SkewPolicy> skew_policy() {
+const DataFile& data_file(const DataFileSpec& spec) {
+  static std::mutex m;
+  static std::map<std::string, DataFile> parsed;
+  std::lock_guard lock(m);
+  auto it = parsed.find(spec.table);
+  if (it == parsed.end()) it = parsed.emplace(spec.table, parse_data_file(embedded_file(spec.file), spec)).first;
+  return it->second;
+}
+
+namespace {
+
+struct Rule {
+  int from, to, max_older;
+};
+
+// The rule of `component` for kube-apiserver minor m; throws when none.
+int max_older(const std::vector<Rule>& rules, const std::string& component, int m) {
+  for (const auto& r : rules)
+    if (m >= r.from && m <= r.to) return r.max_older;
+  throw std::runtime_error("skew-policy.yaml: no rule for " + component + " at 1." + std::to_string(m));
+}
+
+}  // namespace
+
+std::vector<SkewPolicy> expand_skew_policy(const DataFile& rules) {
+  std::map<std::string, std::vector<Rule>> by_component;
+  int first = 1000, newest_start = 0;
+  for (const auto& e : rules.entries) {
+    Rule r;
+    r.from = *parse_minor(e.at("since"));
+    r.to = e.count("until") ? *parse_minor(e.at("until")) : 1000;
+    r.max_older = std::stoi(e.at("max_older"));
+    by_component[e.at("component")].push_back(r);
+    first = std::min(first, r.from);
+    newest_start = std::max(newest_start, r.from);
+  }
+  auto rules_of = [&](const char* c) -> const std::vector<Rule>& {
+    auto it = by_component.find(c);
+    if (it == by_component.end()) throw std::runtime_error(std::string("skew-policy.yaml: no rule for ") + c);
+    return it->second;
+  };
   std::vector<SkewPolicy> v;
-  for (int m = 10; m <= 40; ++m) {
+  for (int m = first; m <= newest_start + 12; ++m) {
     SkewPolicy s;
     s.minor = m;
-    // Kubernetes 1.28 widened the node skew from n-2 to n-3 (KEP-3935).
-    s.max_kubelet_skew = m >= 28 ? 3 : 2;
-    // kube-proxy follows the kubelet rule since 1.25 docs; before, it had to
-    // match the kubelet minor (and thus shares its n-2 bound).
-    s.max_kube_proxy_skew = m >= 28 ? 3 : 2;
-    s.max_controller_skew = 1;
-    s.max_kubectl_skew = 1;
+    s.max_kubelet_skew = max_older(rules_of("kubelet"), "kubelet", m);
+    s.max_kube_proxy_skew = max_older(rules_of("kube-proxy"), "kube-proxy", m);
+    s.max_controller_skew = max_older(rules_of("kube-controller-manager"), "kube-controller-manager", m);
+    s.max_scheduler_skew = max_older(rules_of("kube-scheduler"), "kube-scheduler", m);
+    s.max_kubectl_skew = max_older(rules_of("kubectl"), "kubectl", m);
     v.push_back(s);
   }
   return v;
+}
+
+std::vector<SkewPolicy> skew_policy() {
+  const DataFileSpec* spec = find_spec("k8s.skew_rules");
+  return expand_skew_policy(data_file(*spec));
 }
 
 }  // namespace knowledge

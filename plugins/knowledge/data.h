@@ -1,12 +1,20 @@
 // The knowledge plugin's data: deprecated/removed API versions (Pluto's
-// versions.yaml, embedded at build time) and the version skew policy.
+// versions.yaml) and the files of data_file.h (skew policy, removed feature
+// gates, ...), all embedded at build time.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "data_file.h"
+
 namespace knowledge {
+
+// data/<name>, verbatim; throws std::runtime_error for a name not embedded.
+std::string_view embedded_file(std::string_view name);
+// The embedded file of a data_file_specs() table, parsed once per process.
+const DataFile& data_file(const DataFileSpec& spec);
 
 // data/pluto-versions.yaml, verbatim.
 std::string_view pluto_versions_yaml();
@@ -37,15 +45,19 @@ struct SkewPolicy {
   int minor;                  // kube-apiserver minor, e.g. 28 for 1.28
   int max_kubelet_skew;       // kubelet may be this many minors older
   int max_kube_proxy_skew;    // kube-proxy may be this many minors older
-  int max_controller_skew;    // kube-controller-manager, kube-scheduler, cloud-controller-manager
+  int max_controller_skew;    // kube-controller-manager (and cloud-controller-manager)
+  int max_scheduler_skew;     // kube-scheduler
   int max_kubectl_skew;       // kubectl: within this many minors either way
 };
 
-// One row per minor from 1.10 to 1.40.
+// One row per kube-apiserver minor that data/skew-policy.yaml covers, from the
+// first `since` to twelve minors past the newest rule's start (1.10 .. 1.40).
 std::vector<SkewPolicy> skew_policy();
+// The same from a parsed skew-policy.yaml; throws when a component has no rule
+// for a minor in the range.
+std::vector<SkewPolicy> expand_skew_policy(const DataFile& rules);
 
 inline constexpr const char* kPlutoSource =
     "FairwindsOps/pluto versions.yaml @ dd5ec8cccce5e42dfe8054b8250baa35546056a0 (Apache-2.0)";
-inline constexpr const char* kSkewSource = "https://kubernetes.io/releases/version-skew-policy/";
 
 }  // namespace knowledge

@@ -4,7 +4,10 @@
 //   k8s.deprecated_apis  one row per deprecated/removed API group/version and
 //                        kind (Pluto's versions.yaml, see SOURCES.md)
 //   k8s.skew_policy      one row per Kubernetes minor: how far each component
-//                        may lag the API server
+//                        may lag the API server (expanded from k8s.skew_rules)
+//   k8s.skew_rules, k8s.removed_feature_gates, k8s.removed_kubelet_flags,
+//   k8s.kube_proxy_modes, k8s.component_minimums
+//                        the data files of specs.cpp, one row per entry
 #include <kinspect/sdk.hpp>
 
 #include "data.h"
@@ -15,12 +18,59 @@ namespace {
 
 using T = ks::Type;
 
+// A data file's table: one column per field (a Kubernetes minor also as an
+// integer <field>_minor), then where the row comes from.
+ks::TableSpec table_of(const knowledge::DataFileSpec& spec) {
+  ks::TableSpec t{spec.table, spec.description + " From data/" + spec.file + " (see SOURCES.md).", {}, {}, spec.examples};
+  for (const auto& f : spec.fields) {
+    switch (f.kind) {
+      case knowledge::FieldKind::Integer: t.columns.push_back({f.name, T::Integer, f.doc}); break;
+      case knowledge::FieldKind::Boolean: t.columns.push_back({f.name, T::Boolean, f.doc}); break;
+      case knowledge::FieldKind::Minor:
+        t.columns.push_back({f.name, T::Text, f.doc});
+        t.columns.push_back({f.name + "_minor", T::Integer, "The minor of " + f.name + " as a number (28 for \"1.28\")"});
+        break;
+      default: t.columns.push_back({f.name, T::Text, f.doc});
+    }
+  }
+  t.columns.push_back({"source", T::Text, "Where the row comes from"});
+  t.columns.push_back({"retrieved", T::Text, "When the data file was last checked against its source (YYYY-MM-DD)"});
+  return t;
+}
+
+void write_entry(ks::BatchWriter& out, const knowledge::DataFileSpec& spec, const knowledge::DataFile& d,
+                 const knowledge::Entry& e) {
+  auto r = out.row();
+  for (const auto& f : spec.fields) {
+    auto it = e.find(f.name);
+    bool absent = it == e.end();
+    switch (f.kind) {
+      case knowledge::FieldKind::Integer:
+        if (absent) r.null(f.name);
+        else r.field(f.name, std::stoll(it->second));
+        break;
+      case knowledge::FieldKind::Boolean:
+        if (absent) r.null(f.name);
+        else r.field(f.name, it->second == "true");
+        break;
+      case knowledge::FieldKind::Minor:
+        if (absent) r.null(f.name).null(f.name + "_minor");
+        else r.field(f.name, it->second).field(f.name + "_minor", *knowledge::parse_minor(it->second));
+        break;
+      default:
+        if (absent) r.null(f.name);
+        else r.field(f.name, it->second);
+    }
+  }
+  r.field("source", e.at("source")).field("retrieved", d.retrieved);
+}
+
 class Knowledge : public ks::Plugin {
  public:
   Knowledge(const ks::Host&, std::string_view /*config*/) {}
 
   std::vector<ks::TableSpec> tables() const override {
-    return {
+    std::vector<ks::TableSpec> out = {
         {"k8s.deprecated_apis",
          "Kubernetes (and cert-manager/istio) API group/versions that are deprecated or removed, per kind, "
          "with the API to move to. Bundled from FairwindsOps/pluto versions.yaml (Apache-2.0).",
@@ -45,12 +95,16 @@ class Knowledge : public ks::Plugin {
           {"version", T::Text, "\"1.28\""},
           {"max_kubelet_skew", T::Integer, "kubelet may be up to this many minors older (3 since 1.28, 2 before)"},
           {"max_kube_proxy_skew", T::Integer, "kube-proxy may be up to this many minors older"},
-          {"max_controller_skew", T::Integer, "kube-controller-manager/kube-scheduler may be this many minors older"},
+          {"max_controller_skew", T::Integer, "kube-controller-manager/cloud-controller-manager may be this many minors older"},
+          {"max_scheduler_skew", T::Integer, "kube-scheduler may be this many minors older"},
           {"max_kubectl_skew", T::Integer, "kubectl may differ by this many minors"},
-          {"source", T::Text, "The policy page"}},
+          {"source", T::Text, "The policy page, as recorded in data/skew-policy.yaml"},
+          {"retrieved", T::Text, "When data/skew-policy.yaml was last checked against it (YYYY-MM-DD)"}},
          {},
          {"SELECT max_kubelet_skew FROM k8s.skew_policy WHERE minor = 29"}},
     };
+    for (const auto& spec : knowledge::data_file_specs()) out.push_back(table_of(spec));
+    return out;
   }
 
   std::unique_ptr<ks::Scan> scan(const ks::ScanContext& ctx) override {
@@ -79,6 +133,7 @@ class Knowledge : public ks::Plugin {
     }
     if (table == "k8s.skew_policy") {
       return ks::rows([](ks::BatchWriter& out) {
+        const auto& rules = knowledge::data_file(*knowledge::find_spec("k8s.skew_rules"));
         for (const auto& s : knowledge::skew_policy())
           out.row()
               .field("minor", s.minor)
@@ -86,8 +141,16 @@ class Knowledge : public ks::Plugin {
               .field("max_kubelet_skew", s.max_kubelet_skew)
               .field("max_kube_proxy_skew", s.max_kube_proxy_skew)
               .field("max_controller_skew", s.max_controller_skew)
+              .field("max_scheduler_skew", s.max_scheduler_skew)
               .field("max_kubectl_skew", s.max_kubectl_skew)
-              .field("source", knowledge::kSkewSource);
+              .field("source", rules.source)
+              .field("retrieved", rules.retrieved);
+      });
+    }
+    if (const auto* spec = knowledge::find_spec(table)) {
+      return ks::rows([spec](ks::BatchWriter& out) {
+        const auto& d = knowledge::data_file(*spec);
+        for (const auto& e : d.entries) write_entry(out, *spec, d, e);
       });
     }
     throw std::runtime_error("knowledge has no table " + table);
@@ -97,4 +160,4 @@ class Knowledge : public ks::Plugin {
 }  // namespace
 
 KINSPECT_PLUGIN(Knowledge, "knowledge", "1.0.0",
-                "Reference data: deprecated/removed Kubernetes APIs (Pluto) and the version skew policy", KI_KIND_DRIVER)
+                "Reference data: deprecated/removed Kubernetes APIs (Pluto), the version skew policy, removed feature gates, kubelet flags and kube-proxy modes, component minimums", KI_KIND_DRIVER)

@@ -33,7 +33,13 @@ void load_into(kinspect::PluginRegistry& reg, const kinspect::RegistryOptions& o
   for (const auto& p : problems) ADD_FAILURE() << "plugin did not load: " << p.format();
 }
 
-bool is_knowledge_table(std::string_view t) { return t == "k8s.deprecated_apis" || t == "k8s.skew_policy"; }
+// The knowledge plugin's reference tables are served as they are, unless a fixture replaces them.
+bool is_knowledge_table(std::string_view t) {
+  static const std::set<std::string_view> tables = {"k8s.deprecated_apis",     "k8s.skew_policy",       "k8s.skew_rules",
+                                                    "k8s.removed_feature_gates", "k8s.removed_kubelet_flags",
+                                                    "k8s.kube_proxy_modes",    "k8s.component_minimums"};
+  return tables.count(t) > 0;
+}
 
 }  // namespace
 

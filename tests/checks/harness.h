@@ -14,7 +14,7 @@
 //     add: {...}
 //
 // Tables a case does not name are empty, except the knowledge plugin's tables
-// (k8s.deprecated_apis, k8s.skew_policy), which come from the real plugin.
+// (k8s.deprecated_apis, k8s.skew_policy and the other data-file tables), which come from the real plugin.
 // now() is fixed at 2026-01-01T00:00:00Z.
 #pragma once
 

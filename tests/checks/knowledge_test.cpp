@@ -86,3 +86,25 @@ TEST(Knowledge, SkewPolicyChangedIn128) {
   EXPECT_EQ(kubelet.at(31), 3);
   EXPECT_EQ(kubelet.at(12), 2);
 }
+
+TEST(Knowledge, ServesTheUpgradeDataTables) {
+  // Every data-file table says where each row comes from and when it was read.
+  for (const char* table : {"k8s.skew_rules", "k8s.removed_feature_gates", "k8s.removed_kubelet_flags",
+                            "k8s.kube_proxy_modes", "k8s.component_minimums"}) {
+    SCOPED_TRACE(table);
+    auto rs = rows(table);
+    ASSERT_FALSE(rs.empty());
+    for (const auto& r : rs) {
+      EXPECT_NE(std::string(r.at("source").as_string()).find("https://"), std::string::npos);
+      EXPECT_EQ(r.at("retrieved").as_string().size(), 10u);
+    }
+  }
+  std::map<std::string, int64_t> removed;
+  for (const auto& r : rows("k8s.removed_feature_gates"))
+    removed[std::string(r.at("gate").as_string())] = r.at("removed_in_minor").as_int64();
+  EXPECT_EQ(removed.at("DynamicKubeletConfig"), 26);
+  EXPECT_EQ(removed.at("AppArmor"), 33);
+  EXPECT_EQ(removed.at("ServerSideApply"), 32);
+  for (const auto& r : rows("k8s.kube_proxy_modes"))
+    if (r.at("mode").as_string() == "ipvs") EXPECT_TRUE(r.at("removed_in_minor").is_null());
+}
