@@ -247,7 +247,10 @@ TEST(Checks, BudgetErrorNamesTheCheck) {
   options.row_budget = 1000;
   auto out = run_check(*bound, provider, options);
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.error().message(), "check slow exceeded its row budget of 1000 rows");
+  EXPECT_EQ(out.error().message(),
+            "t.kcql:5:44: error: check slow exceeded its row budget of 1000 rows\n"
+            "    FROM k8s.pods a, k8s.pods b, k8s.pods c, k8s.pods d\n"
+            "                                             ^");
 }
 
 }  // namespace
