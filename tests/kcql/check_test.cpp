@@ -223,7 +223,7 @@ TEST(Checks, ExplainOfACheck) {
 TEST(Checks, TemplatesWithBracesAndQuotes) {
   auto checks = parse_checks(
       "CHECK t\n  TITLE \"say \"\"hi\"\"\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM k8s.version v\n"
-      "  MESSAGE \"{{literal}} {v.git_version} {semver_minor(v.git_version) + 1} {lower('A}')} \"\"q\"\"\"\n",
+      "  MESSAGE \"{{literal}} {v.gitVersion} {semver_minor(v.gitVersion) + 1} {lower('A}')} \"\"q\"\"\"\n",
       "t.kcql");
   ASSERT_TRUE(checks.ok()) << checks.error().format();
   EXPECT_EQ((*checks)[0].title, "say \"hi\"");
