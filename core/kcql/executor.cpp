@@ -950,7 +950,8 @@ void Executor::build(int slot) {
       break;
     case plan::Subquery::Kind::Scalar:
       if (rows.size() > 1)
-        fail_at(sub.pos, "a scalar subquery returned " + std::to_string(rows.size()) + " rows; it must return at most one");
+        fail_at(sub.pos,
+                "a scalar subquery returned " + std::to_string(rows.size()) + " rows; it must return at most one");
       else if (rows.size() == 1)
         st.scalar = rows.at(0)[0];
       break;
