@@ -1,12 +1,13 @@
 // Every KCQL example of the docs (the ```kcql queries and ```kcql-check
-// checks of docs/kcql.md, the ```kcql queries of docs/cloud.md) bound
-// against the real driver schemas — the built plugins — and run over the
-// bundled snapshot examples/cluster, so a column no driver has fails here
-// with the example's line in the page. An example reading a table of a
-// plugin that inspects this machine or its network (node.*, net.*) is
-// bound only; the test prints which examples ran and which were only bound.
-// tests/kcql/docs_test.cpp checks the documented results over the fixtures;
-// here the results are compared only for examples that read no table.
+// checks of docs/kcql.md, the ```kcql queries of docs/cloud.md, the
+// ```kcql-check of README.md) bound against the real driver schemas — the
+// built plugins — and run over the bundled snapshot examples/cluster, so a
+// column no driver has fails here with the example's line in the page. An
+// example reading a table of a plugin that inspects this machine or its
+// network (node.*, net.*) is bound only; the test prints which examples ran
+// and which were only bound. tests/kcql/docs_test.cpp checks the documented
+// results over the fixtures; here the results are compared only for
+// examples that read no table.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -123,6 +124,11 @@ TEST(DocsRealSchemas, KcqlPageExamplesBindAndRun) {
   EXPECT_EQ(out.ran + out.bound_only, queries + checks) << "one check per ```kcql-check block";
   // Only the node.file example reads this machine; everything else ran.
   EXPECT_EQ(out.bound_only, 1u);
+}
+
+TEST(DocsRealSchemas, ReadmeCheckBindsAndRuns) {
+  Outcomes out = run_page("README.md");
+  EXPECT_EQ(out.ran, 1u);  // node-not-ready; the worked example is tests/run/custom_checks_test.cpp's
 }
 
 TEST(DocsRealSchemas, CloudPageExamplesBindAndRun) {
