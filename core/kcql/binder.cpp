@@ -325,6 +325,7 @@ void Binder::split_and(const NodePtr& n, std::vector<NodePtr>& out) {
 
 void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, bool root) {
   selects_.push_back(&out);
+  out.pos = s.pos;
   // Filters are placed with a bit set of the FROM items they read.
   constexpr size_t kMaxFromItems = 32;
   if (s.from.size() > kMaxFromItems) {
@@ -461,6 +462,7 @@ void Binder::bind_union(const ast::Select& s, Scope& scope, plan::Select& out, b
 void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& out, size_t index,
                        std::vector<std::vector<NodePtr>>& on_conjuncts) {
   plan::Source src;
+  src.pos = item.pos;
   src.join = item.join;
   ScopeSource ss;
   ss.pos = item.pos;
@@ -928,6 +930,7 @@ int Binder::bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const
   int slot = int(subqueries_.size() - 1);
   plan::Subquery& sub = subqueries_.back();
   sub.kind = kind;
+  sub.pos = pos;
   Scope scope;
   scope.outer = ctx.scope;
   scope.select = &sub.select;

@@ -630,7 +630,9 @@ Expected<std::vector<Finding>> FindingsCollector::take() {
   if (over_) {
     size_t before = findings_.size();
     findings_ = {};
-    return output_budget_error(options_, before, "findings");
+    // The whole check's output: reported at its CHECK line.
+    const Error e = output_budget_error(options_, before, "findings");
+    return check_.plan.impl().source.error_at(check_.def->pos, e.message());
   }
   return std::move(findings_);
 }

@@ -25,12 +25,12 @@ static std::string seconds_text(std::chrono::milliseconds ms) {
 
 bool Runtime::within_deadline() {
   if (std::chrono::steady_clock::now() <= deadline_) return true;
-  fail(label_ + " exceeded its time budget of " + seconds_text(time_budget_));
+  fail_at(reading, label_ + " exceeded its time budget of " + seconds_text(time_budget_));
   return false;
 }
 
 bool Runtime::over_row_budget() {
-  fail(label_ + " exceeded its row budget of " + std::to_string(row_budget_) + " rows");
+  fail_at(reading, label_ + " exceeded its row budget of " + std::to_string(row_budget_) + " rows");
   return false;
 }
 

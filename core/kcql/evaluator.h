@@ -43,6 +43,13 @@ class Runtime {
   packed::Ref element;
   // The first fatal error (budget exceeded...); evaluation stops once set.
   std::string error;
+  // Where in the query that error arose (line 0: nowhere in particular, as
+  // for a table that could not be fetched), so that it can be reported as
+  // file:line:col like a bind error.
+  SourcePos error_pos;
+  // The construct whose rows are being read (a FROM item, an EXISTS probing
+  // its inner rows): a budget running out is reported there.
+  SourcePos reading;
   // Where a function's complaint about its input goes; null while evaluating
   // rows (bad data gives NULL), set when folding constants at bind time.
   std::string* function_error = nullptr;
@@ -55,8 +62,11 @@ class Runtime {
     return error.empty();
   }
   bool failed() const { return !error.empty(); }
-  void fail(std::string message) {
-    if (error.empty()) error = std::move(message);
+  void fail(std::string message) { fail_at({}, std::move(message)); }
+  void fail_at(SourcePos pos, std::string message) {
+    if (!error.empty()) return;
+    error = std::move(message);
+    error_pos = pos;
   }
   uint64_t examined() const { return examined_; }
   void set_budget(uint64_t rows, std::chrono::milliseconds time, unsigned interval, std::string label);

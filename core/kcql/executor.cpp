@@ -182,6 +182,20 @@ class NetworkIndex {
   std::set<int> prefixes_[2];
 };
 
+// Sets Runtime::reading for a scope: the rows read in it are `pos`'s, and
+// the enclosing construct's again once a subquery run inside it is done.
+class Reading {
+ public:
+  Reading(Runtime& rt, SourcePos pos) : rt_(rt), saved_(rt.reading) { rt.reading = pos; }
+  ~Reading() { rt_.reading = saved_; }
+  Reading(const Reading&) = delete;
+  Reading& operator=(const Reading&) = delete;
+
+ private:
+  Runtime& rt_;
+  SourcePos saved_;
+};
+
 class Executor : public Runtime {
  public:
   Executor(const plan::PlanImpl& plan, TableProvider& provider) : plan_(plan), provider_(provider) {
@@ -361,6 +375,7 @@ bool Executor::expand(const plan::Select& s, size_t k, size_t j, size_t last, st
     return true;
   }
   const plan::Source& u = s.sources[j];
+  Reading reading_u(*this, u.pos);
   alone[j] = packed::Ref();
   Value v = evaluate(*u.unnest, frame, *this);
   auto each = [&](packed::Ref e) {
@@ -445,6 +460,7 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
 
   for (size_t k = 0; k < width; ++k) {
     const plan::Source& src = s.sources[k];
+    Reading reading_src(*this, src.pos);
     Tuples next;
     next.width = width;
     // Emits buf (rows 0..k set) if the conditions decided at this stage hold.
@@ -934,7 +950,8 @@ void Executor::build(int slot) {
       break;
     case plan::Subquery::Kind::Scalar:
       if (rows.size() > 1)
-        fail("a scalar subquery returned " + std::to_string(rows.size()) + " rows; it must return at most one");
+        fail_at(sub.pos,
+                "a scalar subquery returned " + std::to_string(rows.size()) + " rows; it must return at most one");
       else if (rows.size() == 1)
         st.scalar = rows.at(0)[0];
       break;
@@ -985,6 +1002,8 @@ Value Executor::exists(int slot, const Frame& frame) {
   // re-check what could not be hashed.
   Frame probe{nullptr, &frame};
   bool found = false;
+  // Each outer row visits inner rows: a budget spent here is the EXISTS's.
+  Reading reading_sub(*this, sub.pos);
   auto candidate = [&](uint32_t t) {
     if (!tick()) return false;
     Frame both{st.inner.at(t), &frame};
@@ -1071,12 +1090,14 @@ Value Executor::in_subquery(int slot, const Value& v, const Frame& frame) {
 }
 
 Value Executor::scalar_subquery(int slot, const Frame& frame) {
-  if (plan_.subqueries[size_t(slot)].per_row) {
+  const plan::Subquery& sub = plan_.subqueries[size_t(slot)];
+  if (sub.per_row) {
     // The value is the caller's: it lives in the caller's arena.
     Rows rows;
     if (!run_per_row(slot, frame, arena, rows)) return {};
     if (rows.size() > 1) {
-      fail("a scalar subquery returned " + std::to_string(rows.size()) + " rows for one outer row; it must return at most one");
+      fail_at(sub.pos, "a scalar subquery returned " + std::to_string(rows.size()) +
+                           " rows for one outer row; it must return at most one");
       return {};
     }
     return rows.size() == 1 ? rows.at(0)[0] : Value();
@@ -1093,6 +1114,13 @@ double wall_clock_seconds() {
 }  // namespace
 
 namespace {
+
+// The run's error, at its place in the query when it has one, formatted as
+// a bind error is (file:line:col, the line and a caret).
+Error failure(const Runtime& ex, const plan::PlanImpl& plan) {
+  if (ex.error_pos.line == 0) return Error(ex.error);
+  return plan.source.error_at(ex.error_pos, ex.error);
+}
 
 // Parameters (defaults, then overrides) and budgets, as every execution starts.
 Status prepare(Executor& ex, const plan::PlanImpl& plan, const ExecOptions& options) {
@@ -1113,8 +1141,8 @@ Status prepare(Executor& ex, const plan::PlanImpl& plan, const ExecOptions& opti
   return {};
 }
 
-Expected<uint64_t> emit_rows(Executor& ex, Rows& rows, const RowSink& sink) {
-  if (ex.failed()) return Error(ex.error);
+Expected<uint64_t> emit_rows(Executor& ex, const plan::PlanImpl& plan, Rows& rows, const RowSink& sink) {
+  if (ex.failed()) return failure(ex, plan);
   for (size_t r = 0; r < rows.size(); ++r) sink(rows.at(r), rows.at(r) + rows.outputs);
   return ex.examined();
 }
@@ -1146,11 +1174,11 @@ class SteppedRunImpl final : public SteppedRun {
     return ok && !ex_.failed();
   }
   Expected<uint64_t> finish(const RowSink& sink) override {
-    if (ex_.failed()) return Error(ex_.error);
+    if (ex_.failed()) return failure(ex_, plan_);
     ex_.extend_deadline(std::chrono::steady_clock::now() + (budget_ - spent_));
     Rows rows;
     ex_.finish_select(plan_.root, nullptr, tuples_, rows, false);
-    return emit_rows(ex_, rows, sink);
+    return emit_rows(ex_, plan_, rows, sink);
   }
 
  private:
@@ -1168,7 +1196,7 @@ Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider,
   if (Status st = prepare(ex, plan, options); !st.ok()) return st.error();
   Rows rows;
   ex.run_select(plan.root, nullptr, rows);
-  return emit_rows(ex, rows, sink);
+  return emit_rows(ex, plan, rows, sink);
 }
 
 std::string steppable_table(const plan::PlanImpl& plan) {

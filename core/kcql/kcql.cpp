@@ -64,7 +64,10 @@ Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const Exe
     rs.rows.push_back(std::move(row));
   });
   if (!examined) return std::move(examined).error();
-  if (over) return output_budget_error(options, rows_before, "rows");
+  if (over) {
+    const plan::PlanImpl& impl = plan.impl();
+    return impl.source.error_at(impl.root.pos, output_budget_error(options, rows_before, "rows").message());
+  }
   rs.rows_examined = *examined;
   return rs;
 }

@@ -84,9 +84,13 @@ class Plan {
 // lookup): every `param.NAME` it uses must be in `params`.
 Expected<Plan> bind_query(const Query& query, const Catalog& catalog, const Params& params = {});
 
+// Errors found while running (a budget exceeded, a scalar subquery with
+// several rows) are reported like bind errors, at the query's file:line:col
+// (see Runtime::reading); a table the provider cannot give is not.
 Expected<ResultSet> execute(const Plan& plan, TableProvider& provider, const ExecOptions& options = {});
 
-// "LABEL exceeded its output budget of 64 MiB of results after N rows".
+// "LABEL exceeded its output budget of 64 MiB of results after N rows",
+// without a position: execute() and run_check() add theirs.
 Error output_budget_error(const ExecOptions& options, size_t before, const char* what);
 
 }  // namespace kinspect::kcql

@@ -73,6 +73,7 @@ struct Node {
 
 struct Source {
   enum class Kind : uint8_t { Table, Unnest } kind = Kind::Table;
+  SourcePos pos;  // of its FROM item: where a budget that runs out reading it is reported
   std::string alias;
   std::string table;             // Table
   int scan = -1;                 // Table: index in PlanImpl::scans
@@ -128,6 +129,7 @@ struct Output {
 };
 
 struct Select {
+  SourcePos pos;  // of SELECT (or a check's FROM)
   std::vector<Source> sources;
   bool aggregate = false;
   std::vector<NodePtr> group_keys;
@@ -154,6 +156,7 @@ struct Select {
 
 struct Subquery {
   enum class Kind : uint8_t { Exists, In, Scalar } kind = Kind::Exists;
+  SourcePos pos;  // of EXISTS, IN or the scalar subquery's '(': its runtime errors point there
   Select select;
   // Correlated EXISTS, decorrelated: the inner rows are computed once (with
   // the filters that need no outer row) and hashed on inner_keys; an outer

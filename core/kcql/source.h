@@ -22,6 +22,9 @@ struct SourceText {
     if (text) d.source_line = std::string(line_of(*text, pos.line));
     return d;
   }
+  // An error found at `pos` once the query runs (a budget, a scalar
+  // subquery's rows): reported as a bind error is.
+  Error error_at(SourcePos pos, std::string message) const { return Error::from(at(pos, std::move(message))); }
 };
 
 // One Error carrying every diagnostic; the summary is the first one in full.

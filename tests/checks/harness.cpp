@@ -53,6 +53,10 @@ kinspect::PluginRegistry& registry() {
 }
 
 std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot) {
+  return std::make_unique<PartialDump>(snapshot_plugins(snapshot));
+}
+
+std::unique_ptr<kinspect::PluginRegistry> snapshot_plugins(const std::string& snapshot) {
   auto reg = std::make_unique<kinspect::PluginRegistry>();
   auto o = plugin_options();
   json::object cfg;
@@ -64,7 +68,7 @@ std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot) {
   cloud["aws_dir"] = source_dir() + "/tests/data/cloud/aws";
   o.config["cloud"] = json::serialize(cloud);
   load_into(*reg, o);
-  return std::make_unique<PartialDump>(std::move(reg));
+  return reg;
 }
 
 kinspect::Expected<std::shared_ptr<const kinspect::TableData>> PartialDump::fetch(const kinspect::ScanSpec& spec) {

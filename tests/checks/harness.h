@@ -58,6 +58,9 @@ class PartialDump final : public kinspect::TableProvider {
   std::unique_ptr<kinspect::PluginRegistry> registry_;
 };
 std::unique_ptr<PartialDump> snapshot_registry(const std::string& snapshot);
+// The plugins of snapshot_registry() themselves: a table the dump lacks is
+// an error ("not captured"), as in a run.
+std::unique_ptr<kinspect::PluginRegistry> snapshot_plugins(const std::string& snapshot);
 
 // Every check of checks/ (fails the calling test when they do not load).
 const std::vector<kcql::CheckDef>& checks();

@@ -223,7 +223,7 @@ TEST(Checks, ExplainOfACheck) {
 TEST(Checks, TemplatesWithBracesAndQuotes) {
   auto checks = parse_checks(
       "CHECK t\n  TITLE \"say \"\"hi\"\"\"\n  CATEGORY nodes\n  SEVERITY info\n  FROM k8s.version v\n"
-      "  MESSAGE \"{{literal}} {v.git_version} {semver_minor(v.git_version) + 1} {lower('A}')} \"\"q\"\"\"\n",
+      "  MESSAGE \"{{literal}} {v.gitVersion} {semver_minor(v.gitVersion) + 1} {lower('A}')} \"\"q\"\"\"\n",
       "t.kcql");
   ASSERT_TRUE(checks.ok()) << checks.error().format();
   EXPECT_EQ((*checks)[0].title, "say \"hi\"");
@@ -247,7 +247,10 @@ TEST(Checks, BudgetErrorNamesTheCheck) {
   options.row_budget = 1000;
   auto out = run_check(*bound, provider, options);
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.error().message(), "check slow exceeded its row budget of 1000 rows");
+  EXPECT_EQ(out.error().message(),
+            "t.kcql:5:44: error: check slow exceeded its row budget of 1000 rows\n"
+            "    FROM k8s.pods a, k8s.pods b, k8s.pods c, k8s.pods d\n"
+            "                                             ^");
 }
 
 }  // namespace

@@ -1,41 +1,20 @@
 // Every example in docs/kcql.md runs against the fixtures: ```kcql blocks are
 // queries (a `-- => rows` line gives the expected rows), ```kcql-check blocks
-// are check files (their finding counts are listed below).
+// are check files (their finding counts are listed below). That they also
+// bind and run against the real driver schemas is tests/checks/docs_test.cpp's.
 #include <gtest/gtest.h>
 
 #include <map>
-#include <sstream>
 
+#include "docs_examples.h"
 #include "fixtures.h"
 
 namespace kinspect::kcql::test {
 namespace {
 
-struct Example {
-  std::string lang;
-  std::string text;
-  int line = 0;  // in docs/kcql.md
-};
+using docs_test::Example;
 
-std::vector<Example> examples() {
-  std::vector<Example> out;
-  std::istringstream in(read_file(KCQL_DOCS));
-  std::string line;
-  int n = 0;
-  Example* open = nullptr;
-  while (std::getline(in, line)) {
-    ++n;
-    if (!open && (line == "```kcql" || line == "```kcql-check")) {
-      out.push_back({line.substr(3), "", n + 1});
-      open = &out.back();
-    } else if (open && line == "```") {
-      open = nullptr;
-    } else if (open) {
-      open->text += line + "\n";
-    }
-  }
-  return out;
-}
+std::vector<Example> examples() { return docs_test::examples_of(KCQL_DOCS); }
 
 TEST(Docs, HasExamples) {
   auto all = examples();
@@ -50,9 +29,8 @@ TEST(Docs, QueryExamplesRun) {
     if (e.lang != "kcql") continue;
     SCOPED_TRACE("docs/kcql.md:" + std::to_string(e.line));
     ResultSet rs = run(e.text);
-    auto expect = e.text.find("-- => ");
-    if (expect == std::string::npos) continue;
-    std::string want = e.text.substr(expect + 6, e.text.find('\n', expect) - expect - 6);
+    std::string want = docs_test::expected_rows(e);
+    if (want.empty()) continue;
     json::array rows;
     for (const auto& r : rs.rows) rows.push_back(r);
     EXPECT_EQ(json::serialize(rows), want);

@@ -48,7 +48,8 @@ FixtureCatalog::FixtureCatalog() {
   object_table("k8s.namespaces", false, {"status"});
   add(table("k8s.secrets", {col("name", text), col("namespace", text), col("type", text), col("metadata"),
                             col("data", ColumnType::Json, true)}));
-  add(table("k8s.version", {col("git_version", text), col("platform", text), col("build_date", ColumnType::Timestamp)}));
+  // As the kube-apiserver plugin names them (its k8s.version is the /version object).
+  add(table("k8s.version", {col("gitVersion", text), col("platform", text), col("buildDate", text)}));
   ArgumentSchema path{"path", text, "absolute path on the node", true};
   add(table("node.file", {col("node", text), col("path", text), col("content", text), col("size", ColumnType::Integer)},
             {path}));

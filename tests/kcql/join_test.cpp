@@ -329,13 +329,13 @@ TEST(QueryJoin, LintWarnsOnANestedLoopJoinOfTwoTablesOnly) {
       "CHECK meant\n"
       "  TITLE \"one-row table\"\n  CATEGORY nodes\n  SEVERITY info\n"
       "  FROM k8s.nodes n CROSS JOIN k8s.version v\n"
-      "  WHERE n.name != v.git_version\n"
+      "  WHERE n.name != v.gitVersion\n"
       "  MESSAGE \"{n.name}\"\n"
       "\n"
       "CHECK comma\n"
       "  TITLE \"one-row table, not said\"\n  CATEGORY nodes\n  SEVERITY info\n"
       "  FROM k8s.nodes n, k8s.version v\n"
-      "  WHERE n.name != v.git_version\n"
+      "  WHERE n.name != v.gitVersion\n"
       "  MESSAGE \"{n.name}\"\n";
   auto checks = parse_checks(text, "joins.kcql");
   ASSERT_TRUE(checks.ok()) << checks.error().format();

@@ -24,11 +24,11 @@ TEST(Query, UnqualifiedColumnsWhenUnambiguous) {
 
 TEST(Query, SelectStarAndAliasStar) {
   auto rs = run("SELECT * FROM k8s.version");
-  EXPECT_EQ(rs.columns, (Strings{"git_version", "platform", "build_date"}));
+  EXPECT_EQ(rs.columns, (Strings{"gitVersion", "platform", "buildDate"}));
   auto hidden = run("SELECT * FROM k8s.secrets s WHERE s.name = 'app-config'");
   EXPECT_EQ(hidden.columns, (Strings{"name", "namespace", "type", "metadata"}));  // data is hidden
   auto qualified = run("SELECT v.*, 1 AS one FROM k8s.version v");
-  EXPECT_EQ(qualified.columns, (Strings{"git_version", "platform", "build_date", "one"}));
+  EXPECT_EQ(qualified.columns, (Strings{"gitVersion", "platform", "buildDate", "one"}));
 }
 
 TEST(Query, SelectWithoutFrom) {
@@ -405,7 +405,7 @@ TEST(Query, InSubqueryAndScalarSubquery) {
   // The pending pods have no nodeName: NULL in the set makes NOT IN unknown.
   EXPECT_TRUE(not_in.rows.empty());
   auto scalar_sub = run("SELECT n.name FROM k8s.nodes n WHERE semver_compare(n.status.nodeInfo.kubeletVersion, "
-                        "(SELECT max(v.git_version) FROM k8s.version v)) < 0");
+                        "(SELECT max(v.gitVersion) FROM k8s.version v)) < 0");
   EXPECT_EQ(column(scalar_sub), (Strings{"\"worker-b\"", "\"worker-c\""}));
 }
 
