@@ -2803,7 +2803,7 @@ Usage: kinspect-gen-cluster --out DIR [options]
   --shape NAME            default, or busy: what large production clusters carry. Four
                           containers (app, istio-proxy, log-shipper, config-reloader) and
                           two init containers per application pod, with the mesh's
-                          managedFields (about 9 KB a pod); labels and annotations drawn
+                          managedFields (about 13 KB a pod); labels and annotations drawn
                           from a profile of real objects (bench/gen/label_profile.inc);
                           a Deployment and ReplicaSet per 15 pods; Events about 1/3 of
                           pods; every 4th application Service a NodePort with a fixed port,
