@@ -47,10 +47,12 @@ using kinspect::sdk::JsonWriter;
 namespace {
 
 #include "pki.inc"
+#include "label_profile.inc"
 
 struct Options {
   std::string out;
   std::string preset;  // "example" or ""
+  std::string shape = "default";  // "default" or "busy" (see usage)
   uint64_t seed = 42;
   int control_planes = 3;
   int workers = 5;
@@ -186,6 +188,39 @@ struct Generator {
   }
 
   std::string ts(std::time_t t) { return fmt_time(t); }
+  bool busy() const { return o.shape == "busy"; }
+
+  // One value drawn from an empirical distribution (a sorted array of
+  // observed values, see label_profile.inc).
+  template <size_t N>
+  int draw(const int (&observed)[N]) { return observed[rng.next() % N]; }
+
+  // A label or annotation key or value of about `len` characters: a
+  // prefix that keeps keys unique, then controller-like characters.
+  std::string filler(const std::string& prefix, int len) {
+    std::string s = prefix;
+    if (static_cast<int>(s.size()) < len) s += rng.suffix(len - static_cast<int>(s.size()));
+    return s;
+  }
+
+  // --shape busy: the labels and annotations of real objects on top of
+  // the pod's own, counts and sizes drawn from the corpus profile.
+  void profiled_labels(JsonWriter& l) {
+    for (int i = 0, n = draw(kLabelCounts); i < n; ++i)
+      l.field(filler("example.com/l" + std::to_string(i) + "-", draw(kLabelKeyLens)), rng.suffix(draw(kLabelValueLens)));
+  }
+  void profiled_annotations(JsonWriter& a) {
+    for (int i = 0, n = draw(kAnnotationCounts); i < n; ++i)
+      a.field(filler("example.com/a" + std::to_string(i) + "-", draw(kAnnotationKeyLens)), rng.suffix(draw(kAnnotationValueLens)));
+  }
+
+  // The image each of a pod's containers runs: the first the workload's,
+  // then its sidecars'.
+  static std::string container_image(const std::string& main, size_t ci) {
+    static const char* sidecars[] = {"docker.io/istio/proxyv2:1.20.3", "cr.fluentbit.io/fluent/fluent-bit:2.2.2",
+                                     "ghcr.io/jimmidyson/configmap-reload:v0.12.0"};
+    return ci == 0 ? main : sidecars[(ci - 1) % 3];
+  }
   std::string next_rv() { return std::to_string(++rv); }
   std::string next_extra_rv() { return std::to_string(++extra_rv); }
 
@@ -212,12 +247,20 @@ struct Generator {
 
   // managedFields of pods and workloads: what real objects carry, and what
   // makes them large.
-  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status) {
+  // What a mesh's injector writes into a pod (--shape busy): its sidecars,
+  // init containers and their status fields.
+  static constexpr std::string_view kSidecars =
+      R"({"f:metadata":{"f:annotations":{"f:kubectl.kubernetes.io/default-container":{},"f:sidecar.istio.io/status":{}},"f:labels":{"f:security.istio.io/tlsMode":{},"f:service.istio.io/canonical-name":{},"f:service.istio.io/canonical-revision":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"istio-proxy\"}":{".":{},"f:args":{},"f:env":{".":{},"k:{\"name\":\"ISTIO_META_WORKLOAD_NAME\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":15090,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:securityContext":{".":{},"f:allowPrivilegeEscalation":{},"f:runAsUser":{}}},"k:{\"name\":\"log-shipper\"}":{".":{},"f:image":{},"f:name":{},"f:resources":{".":{},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/var/log/app\"}":{".":{},"f:mountPath":{},"f:name":{}}}},"k:{\"name\":\"config-reloader\"}":{".":{},"f:args":{},"f:image":{},"f:name":{},"f:resources":{".":{},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}}}},"f:initContainers":{".":{},"k:{\"name\":\"istio-init\"}":{".":{},"f:args":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{".":{},"f:limits":{".":{},"f:cpu":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}},"k:{\"name\":\"wait-for-db\"}":{".":{},"f:args":{},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:resources":{".":{},"f:limits":{".":{},"f:cpu":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}}},"f:status":{"f:initContainerStatuses":{},"f:containerStatuses":{}}})";
+
+  void managed_fields(JsonWriter& md, const char* manager, const char* api, std::time_t t, bool with_status, bool meshed = false) {
     static constexpr std::string_view kSpec =
         R"({"f:metadata":{"f:annotations":{".":{},"f:deployment.kubernetes.io/revision":{}},"f:labels":{".":{},"f:app":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"0\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:livenessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/etc/app\"}":{".":{},"f:mountPath":{},"f:name":{},"f:readOnly":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"config\"}":{".":{},"f:configMap":{".":{},"f:defaultMode":{},"f:name":{}},"f:name":{}}}}})";
     static constexpr std::string_view kStatus =
         R"({"f:status":{"f:conditions":{"k:{\"type\":\"ContainersReady\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Initialized\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}},"k:{\"type\":\"Ready\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{},"f:hostIP":{},"f:hostIPs":{},"f:phase":{},"f:podIP":{},"f:podIPs":{".":{},"k:{\"ip\":\"0\"}":{".":{},"f:ip":{}}},"f:startTime":{}}})";
-    if (with_status) managed(md, {{manager, api, t, nullptr, kSpec}, {"kubelet", "v1", t + 40, "status", kStatus}});
+    if (meshed)
+      managed(md, {{manager, api, t, nullptr, kSpec}, {"pilot-discovery", "v1", t, nullptr, kSidecars},
+                   {"kubelet", "v1", t + 40, "status", kStatus}});
+    else if (with_status) managed(md, {{manager, api, t, nullptr, kSpec}, {"kubelet", "v1", t + 40, "status", kStatus}});
     else managed(md, {{manager, api, t, nullptr, kSpec}});
   }
 
@@ -328,6 +371,14 @@ struct Generator {
             e.array("names").value(name.substr(0, name.find(':')) + "@sha256:" + rng.hex(64)).value(name);
             e.field("sizeBytes", std::atoll(im[1]));
           }
+          // A busy node has pulled many applications' images over time.
+          for (int i = busy() ? 5 : 50; i < 50; ++i) {
+            static const char* apps[] = {"frontend", "checkout", "cart", "catalog", "recommendations", "inventory", "auth", "notifications"};
+            std::string name = "registry.example.com/team-" + std::to_string(i % 11) + "/" + apps[i % 8] + ":1." + std::to_string(i) + ".2";
+            auto e = imgs.object();
+            e.array("names").value(name.substr(0, name.find(':')) + "@sha256:" + rng.hex(64)).value(name);
+            e.field("sizeBytes", 20000000 + (i * 7919) % 400000000);
+          }
         }
         {
           auto ni = st.object("nodeInfo");
@@ -346,6 +397,7 @@ struct Generator {
   struct PodSpec {
     std::string name, ns, node, app, owner_kind, owner_name, image, component;
     std::vector<std::string> containers;
+    std::vector<std::string> init_containers;  // run to completion before the containers start
     bool crashloop = false;
     bool not_ready = false;  // readiness failing, not restarting
     int restarts = 0;
@@ -362,6 +414,46 @@ struct Generator {
   // long ago, a minute apart.
   std::time_t pod_created(const PodSpec& p, int ip_index) const {
     return p.recent ? now - 1800 + (ip_index % 20) * 15 : born + 86400 + (ip_index % 1000) * 60;
+  }
+
+  // --shape busy: the init containers of a meshed pod (the mesh's network
+  // set-up, then a wait for the database), as the spec and status show them.
+  void init_container_specs(JsonWriter& sp, const PodSpec& p) {
+    if (p.init_containers.empty()) return;
+    auto ics = sp.array("initContainers");
+    for (size_t i = 0; i < p.init_containers.size(); ++i) {
+      auto c = ics.object();
+      c.field("name", p.init_containers[i]).field("image", i == 0 ? "docker.io/istio/proxyv2:1.20.3" : "docker.io/library/busybox:1.36");
+      {
+        auto args = c.array("args");
+        if (i == 0) args.value("istio-iptables").value("-p").value("15001").value("-z").value("15006").value("-u").value("1337").value("-m")
+                      .value("REDIRECT").value("-i").value("*").value("-x").value("").value("-b").value("*").value("-d").value("15090,15021,15020");
+        else args.value("sh").value("-c").value("until nc -z " + p.app + "-db 5432; do echo waiting for the database; sleep 2; done");
+      }
+      c.field("imagePullPolicy", "IfNotPresent");
+      {
+        auto r = c.object("resources");
+        r.object("limits").field("cpu", "100m").field("memory", "64Mi");
+        r.object("requests").field("cpu", "10m").field("memory", "16Mi");
+      }
+      c.field("terminationMessagePath", "/dev/termination-log").field("terminationMessagePolicy", "File");
+    }
+  }
+
+  void init_container_statuses(JsonWriter& st, const PodSpec& p, std::time_t created) {
+    if (p.init_containers.empty()) return;
+    auto ics = st.array("initContainerStatuses");
+    for (size_t i = 0; i < p.init_containers.size(); ++i) {
+      std::string image = i == 0 ? "docker.io/istio/proxyv2:1.20.3" : "docker.io/library/busybox:1.36";
+      auto c = ics.object();
+      std::string id = "containerd://" + rng.hex(64);
+      c.field("containerID", id).field("image", image).field("imageID", image.substr(0, image.find(':')) + "@sha256:" + rng.hex(64));
+      c.object("lastState");
+      c.field("name", p.init_containers[i]).field("ready", true).field("restartCount", 0).field("started", false);
+      auto t = c.object("state").object("terminated");
+      std::time_t at = created + 3 + 2 * static_cast<std::time_t>(i);
+      t.field("containerID", id).field("exitCode", 0).field("finishedAt", ts(at + 1)).field("reason", "Completed").field("startedAt", ts(at));
+    }
   }
 
   std::string pod_object(const PodSpec& p, const Node& n, int ip_index) {
@@ -388,6 +480,7 @@ struct Generator {
             if (p.owner_kind == "StatefulSet")
               l.field("controller-revision-hash", p.owner_name + "-" + p.revision).field("statefulset.kubernetes.io/pod-name", p.name);
             if (!p.component.empty()) l.field("k8s-app", p.component);
+            if (busy()) profiled_labels(l);
           }
         }
         {
@@ -398,6 +491,7 @@ struct Generator {
           } else {
             a.field("kubectl.kubernetes.io/restartedAt", ts(created - 3600));
             a.field("prometheus.io/scrape", "true").field("prometheus.io/port", "9090");
+            if (busy()) profiled_annotations(a);
           }
         }
         {
@@ -407,16 +501,18 @@ struct Generator {
           else ow.field("apiVersion", "apps/v1").field("kind", p.owner_kind).field("name", p.owner_name).field("uid", rng.uid())
                   .field("controller", true).field("blockOwnerDeletion", true);
         }
-        managed_fields(md, p.static_pod ? "kubelet" : "kube-controller-manager", "v1", created, true);
+        managed_fields(md, p.static_pod ? "kubelet" : "kube-controller-manager", "v1", created, true, !p.init_containers.empty());
+
       }
       {
         auto sp = o_.object("spec");
+        init_container_specs(sp, p);
         {
           auto cs = sp.array("containers");
           for (size_t ci = 0; ci < p.containers.size(); ++ci) {
             const std::string& cname = p.containers[ci];
             auto c = cs.object();
-            c.field("name", cname).field("image", ci == 0 ? p.image : "docker.io/istio/proxyv2:1.20.3");
+            c.field("name", cname).field("image", container_image(p.image, ci));
             c.field("imagePullPolicy", "IfNotPresent");
             if (ci == 0 && p.static_pod) {
               auto cmd = c.array("command");
@@ -429,7 +525,10 @@ struct Generator {
               c.array("command").value("/usr/local/bin/kube-proxy").value("--config=/var/lib/kube-proxy/config.conf")
                   .value("--hostname-override=$(NODE_NAME)");
             }
-            {
+            // The small sidecars of a busy pod (log shipper, config
+            // reloader) set no environment and no probes.
+            const bool small_sidecar = ci >= 2;
+            if (!small_sidecar) {
               auto env = c.array("env");
               env.object().field("name", "LOG_LEVEL").field("value", "info");
               auto pn = env.object();
@@ -438,14 +537,14 @@ struct Generator {
             }
             {
               auto ports = c.array("ports");
-              ports.object().field("containerPort", ci == 0 ? 8080 : 15090).field("name", ci == 0 ? "http" : "http-envoy-prom").field("protocol", "TCP");
+              ports.object().field("containerPort", ci == 0 ? 8080 : 15089 + static_cast<int>(ci)).field("name", ci == 0 ? "http" : ci == 1 ? "http-envoy-prom" : "metrics").field("protocol", "TCP");
             }
             {
               auto r = c.object("resources");
               r.object("requests").field("cpu", ci == 0 ? "250m" : "100m").field("memory", ci == 0 ? "256Mi" : "128Mi");
               r.object("limits").field("memory", ci == 0 ? "512Mi" : "1Gi");
             }
-            if (!p.static_pod) {
+            if (!p.static_pod && !small_sidecar) {
               for (const char* probe : {"livenessProbe", "readinessProbe"}) {
                 auto pr = c.object(probe);
                 pr.field("failureThreshold", 3);
@@ -520,6 +619,7 @@ struct Generator {
           }
           cond("PodScheduled", true, created);
         }
+        init_container_statuses(st, p, created);
         st.field("hostIP", n.ip);
         st.array("hostIPs").object().field("ip", n.ip);
         st.field("podIP", pod_ip);
@@ -531,8 +631,9 @@ struct Generator {
             auto c = cs.object();
             bool bad = ci == 0 && (p.crashloop || p.not_ready);
             c.field("containerID", "containerd://" + rng.hex(64));
-            c.field("image", ci == 0 ? p.image : "docker.io/istio/proxyv2:1.20.3");
-            c.field("imageID", std::string(ci == 0 ? p.image.substr(0, p.image.find(':')) : "docker.io/istio/proxyv2") + "@sha256:" + rng.hex(64));
+            std::string image = container_image(p.image, ci);
+            c.field("image", image);
+            c.field("imageID", image.substr(0, image.find(':')) + "@sha256:" + rng.hex(64));
             if (ci == 0 && p.crashloop) {
               auto ls = c.object("lastState").object("terminated");
               ls.field("containerID", "containerd://" + rng.hex(64)).field("exitCode", 1).field("finishedAt", ts(now - 95));
@@ -666,6 +767,7 @@ struct Generator {
     std::string ns, name, selector_app, cluster_ip;
     int port = 80;
     std::vector<Backend> ready, not_ready;
+    int node_port = 0;  // a fixed NodePort (--shape busy); 0: a ClusterIP service
   };
 
   std::string service_object(const Service& sv) {
@@ -690,9 +792,11 @@ struct Generator {
         auto port = sp.array("ports").object();
         port.field("name", sv.name == "kubernetes" ? "https" : "http").field("port", sv.port).field("protocol", "TCP");
         port.field("targetPort", sv.name == "kubernetes" ? 6443 : 8080);
+        if (sv.node_port) port.field("nodePort", sv.node_port);
       }
       if (!sv.selector_app.empty()) sp.object("selector").field("app", sv.selector_app);
-      sp.field("sessionAffinity", "None").field("type", "ClusterIP");
+      if (sv.node_port) sp.field("externalTrafficPolicy", "Cluster");
+      sp.field("sessionAffinity", "None").field("type", sv.node_port ? "NodePort" : "ClusterIP");
     }
     o_.object("status").object("loadBalancer");
     return s;
@@ -719,7 +823,8 @@ struct Generator {
           a.field("ip", b.ip);
           if (!b.node.empty()) a.field("nodeName", b.node);
           if (!b.pod.empty())
-            a.object("targetRef").field("kind", "Pod").field("name", b.pod).field("namespace", sv.ns).field("uid", rng.uid());
+            a.object("targetRef").field("kind", "Pod").field("name", b.pod).field("namespace", sv.ns)
+                .field("uid", busy() ? b.uid : rng.uid());  // busy: the pod's own uid, as the controller writes it
         }
       };
       addr("addresses", sv.ready);
@@ -1131,7 +1236,7 @@ struct Generator {
       c.field_path = "spec.containers{" + p.containers[ci] + "}";
       return c;
     };
-    auto image = [&](size_t ci) { return ci == 0 ? p.image : std::string("docker.io/istio/proxyv2:1.20.3"); };
+    auto image = [&](size_t ci) { return container_image(p.image, ci); };
     if (p.recent) {
       event(f, {pod, "Normal", "Scheduled", "Successfully assigned " + p.ns + "/" + p.name + " to " + n.name, "default-scheduler",
                 "kube-scheduler", scheduler_host, created, created, 1, true});
@@ -2364,6 +2469,24 @@ struct Generator {
 
   // ------------------------------------------------------------ whole cluster
 
+  // --shape busy: every 4th application service is a NodePort with a port
+  // fixed in its manifest, and every 50th of those copied its port from the
+  // one before (a manifest copied and not edited). Collisions grow with the
+  // cluster (and past 2,768 NodePorts the range wraps); the check
+  // service-nodeport-collision finds each colliding pair.
+  void node_ports(std::vector<Service>& services) {
+    std::map<int, uint64_t> users;
+    int i = 0, j = 0, last = 0;
+    for (auto& sv : services) {
+      if (sv.ns == "kube-system" || sv.ns == "policy-system" || sv.ns == "default" || i++ % 4) continue;
+      sv.node_port = j % 50 == 49 ? last : 30000 + (j * 7) % 2768;
+      last = sv.node_port;
+      ++j;
+      ++users[sv.node_port];
+    }
+    for (const auto& [port, n] : users) planted["nodeport_collisions"] += n * (n - 1) / 2;
+  }
+
   void run() {
     fs::create_directories(dir);
     make_nodes();
@@ -2491,7 +2614,9 @@ struct Generator {
     if (o.preset == "example")
       deps.push_back({"policy-system", "policy-guard", "registry.example.com/platform/policy-guard:2.3.0", 0, 1});
     static const char* app_names[] = {"frontend", "checkout", "cart", "catalog", "recommendations", "inventory", "auth", "notifications"};
-    int per_dep = 4;
+    // A busy cluster's deployments are larger: a Deployment and a
+    // ReplicaSet per 15 pods.
+    int per_dep = busy() ? 15 : 4;
     int n_app_deps = std::max(1, app_pods / per_dep);
     for (int i = 0; i < n_app_deps; ++i) {
       const std::string& ns = app_namespaces[static_cast<size_t>(i) % app_namespaces.size()];
@@ -2523,7 +2648,9 @@ struct Generator {
         }
         with_claim = k % 4 == 2;
         with_budget = d.replicas > 0 && k % 3 == 0;  // a budget over no pod is a planted problem
-        recent = k % 10 == 4;
+        // Each recent pod has 1 + 3 events per container: with busy's four
+        // containers, every 40th deployment makes events about 1/3 of pods.
+        recent = k % (busy() ? 40 : 10) == 4;
         pending = o.preset == "example" ? d.name == "inventory" : spread(dep_counter, pending_total, n_app_deps);
         blocking = d.replicas > 0 && spread(dep_counter, blocking_total, n_app_deps);
         canary = spread(dep_counter, nothing_total, n_app_deps);
@@ -2547,6 +2674,10 @@ struct Generator {
         p.owner_name = d.name + "-" + w.rs_hash;
         p.image = d.image;
         p.containers = d.containers == 2 ? std::vector<std::string>{"app", "istio-proxy"} : std::vector<std::string>{d.name};
+        if (busy() && d.containers == 2) {
+          p.containers = {"app", "istio-proxy", "log-shipper", "config-reloader"};
+          p.init_containers = {"istio-init", "wait-for-db"};
+        }
         p.recent = recent;
         p.claim = data.name;
         if (d.name == "coredns") p.component = "kube-dns";
@@ -2606,6 +2737,7 @@ struct Generator {
         ++planted["services_without_endpoints"];
       }
     }
+    if (busy()) node_ports(services);
     for (const auto& sv : services) {
       std::string obj = service_object(sv);
       fsvc.add(obj);
@@ -2635,7 +2767,7 @@ struct Generator {
     {
       std::ofstream m(dir / "manifest.json");
       m << "{\"format\":\"kinspect-snapshot/v1\",\"created\":\"" << o.now << "\",\"generator\":\"kinspect-gen-cluster seed="
-        << o.seed << (o.preset.empty() ? "" : " preset=" + o.preset) << "\",\"cluster\":{\"version\":" << version
+        << o.seed << (o.preset.empty() ? "" : " preset=" + o.preset) << (busy() ? " shape=busy" : "") << "\",\"cluster\":{\"version\":" << version
         << "},\"resources\":[";
       for (size_t i = 0; i < files.size(); ++i)
         m << (i ? "," : "") << "\n  {\"table\":\"" << files[i]->table() << "\",\"file\":\"" << files[i]->file()
@@ -2648,7 +2780,9 @@ struct Generator {
       bool first = true;
       for (const char* k : {"notready_nodes", "crashloop_pods", "kube_proxy_unready", "daemonsets_unavailable",
                             "webhooks_without_endpoints", "services_without_endpoints", "removed_api_objects", "pending_pvcs",
-                            "pdbs_blocking_drain", "pdbs_selecting_nothing"}) {
+                            "pdbs_blocking_drain", "pdbs_selecting_nothing", "nodeport_collisions"}) {
+        // Only the busy shape has NodePorts; the other shapes' files stay as they were.
+        if (!busy() && k == std::string("nodeport_collisions")) continue;
         p << (first ? "" : ",") << "\n  \"" << k << "\": " << planted[k];
         first = false;
       }
@@ -2666,6 +2800,15 @@ Usage: kinspect-gen-cluster --out DIR [options]
 
   --preset example        the bundled example cluster (3 control-plane nodes, 5 workers,
                           one anomaly of each kind the README demo shows)
+  --shape NAME            default, or busy: what large production clusters carry. Four
+                          containers (app, istio-proxy, log-shipper, config-reloader) and
+                          two init containers per application pod, with the mesh's
+                          managedFields (about 13 KB a pod); labels and annotations drawn
+                          from a profile of real objects (bench/gen/label_profile.inc);
+                          a Deployment and ReplicaSet per 15 pods; Events about 1/3 of
+                          pods; every 4th application Service a NodePort with a fixed port,
+                          every 50th of those colliding (planted: nodeport_collisions);
+                          Endpoints naming their pods' real uids; 50 images per node
   --seed N                random seed (default 42); same seed and options, same bytes
   --control-planes N      control-plane nodes (default 3)
   --workers N             worker nodes (default 5)
@@ -2723,6 +2866,7 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") return usage(), 0;
     else if (a == "--out") o.out = val();
     else if (a == "--preset") o.preset = val();
+    else if (a == "--shape") o.shape = val();
     else if (a == "--seed") o.seed = std::strtoull(val().c_str(), nullptr, 10);
     else if (a == "--control-planes") o.control_planes = std::atoi(val().c_str());
     else if (a == "--workers") o.workers = std::atoi(val().c_str());
@@ -2753,6 +2897,10 @@ int main(int argc, char** argv) {
     o.namespaces = 4;
   } else if (!o.preset.empty()) {
     std::cerr << "kinspect-gen-cluster: unknown preset '" << o.preset << "' (known: example)\n";
+    return 2;
+  }
+  if (o.shape != "default" && o.shape != "busy") {
+    std::cerr << "kinspect-gen-cluster: unknown shape '" << o.shape << "' (known: default, busy)\n";
     return 2;
   }
   if (o.workers < 1 || o.control_planes < 0 || o.namespaces < 1) {
