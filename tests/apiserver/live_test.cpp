@@ -541,3 +541,33 @@ TEST_F(Live, PlainHttpServerLikeKubectlProxy) {
   EXPECT_EQ(s.connections(), 1u);
   EXPECT_NE(p->all_logs().find("is plain http: the connection is not encrypted"), std::string::npos) << p->all_logs();
 }
+
+// k8s.objects live: one LIST per resource discovery offers, custom
+// resources included; a constraint on kind lists only that kind's resource.
+TEST_F(Live, ObjectsListEveryResourceDiscoveryOffers) {
+  Cluster c("live-objects");
+  c.server->add_collection("/apis/crd-publish-openapi-test-foo.example.com/v1/foos", "FooList",
+                           "crd-publish-openapi-test-foo.example.com/v1",
+                           {R"({"metadata":{"name":"f1","namespace":"default"},"spec":{"size":1}})"});
+  auto p = plugin(c.config(c.token_kubeconfig()));
+  auto all = p->scan("k8s.objects");
+  ASSERT_TRUE(all.ok) << all.error;
+  std::map<std::string, size_t> by_kind;
+  for (const auto& row : all.rows) {
+    ++by_kind[str(row, "kind")];
+    EXPECT_EQ(str(row, "found_in"), "live");
+  }
+  EXPECT_EQ(by_kind["Pod"], 14u);
+  ASSERT_EQ(by_kind["Foo"], 1u);
+  size_t before = c.server->log().size();
+  auto foos = p->scan_paths("k8s.objects", {"kind", "metadata.name", "resource"}, {{"kind", "Foo"}});
+  ASSERT_TRUE(foos.ok) << foos.error;
+  ASSERT_EQ(foos.rows.size(), 1u);
+  EXPECT_EQ(str(foos.rows[0], "resource"), "foos");
+  EXPECT_EQ(str(foos.rows[0], "apiVersion"), "crd-publish-openapi-test-foo.example.com/v1");
+  // Discovery is cached: the only LIST sent is the custom resource's.
+  size_t lists = 0;
+  for (size_t i = before; i < c.server->log().size(); ++i) lists += c.server->log()[i].find("/foos") != std::string::npos;
+  EXPECT_EQ(c.server->log().size() - before, 1u);
+  EXPECT_EQ(lists, 1u);
+}
