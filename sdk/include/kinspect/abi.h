@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define KI_ABI_MAJOR 1
-#define KI_ABI_MINOR 3
+#define KI_ABI_MINOR 4
 
 #if defined(_WIN32)
 #define KI_PLUGIN_EXPORT __declspec(dllexport)
@@ -290,6 +290,11 @@ typedef struct ki_plugin_api {
    *               "component":"...","remedy":"...","doc":"https://...","reads":["k8s.nodes"],
    *               "params":{"name":default}}]}
    * Column types: text, integer, real, boolean, json, timestamp.
+   * (1.4) A table may add "row_kind":"apps/v1/Deployment" (apiVersion/kind):
+   * each row is an object of that Kubernetes kind, its columns the object's
+   * top-level fields. The host then checks the paths that checks read
+   * against the kind's schema (schemas/kubernetes.json) and refuses a field
+   * the kind does not have. Leave it out for tables of any other shape.
    * (1.1) An optional top-level "settings" array declares the keys that
    * create() accepts in config_json, so the host can refuse a misspelt
    * setting before a run and list them in `kinspect plugins list`:

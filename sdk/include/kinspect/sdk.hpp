@@ -256,6 +256,10 @@ struct TableSpec {
   std::vector<ColumnSpec> columns;
   std::vector<ArgumentSpec> arguments;  // non-empty makes a table function
   std::vector<std::string> examples;
+  // (1.4) "apps/v1/Deployment" when each row is an object of that Kubernetes
+  // kind (columns = its top-level fields), so checks' paths into it are
+  // checked against the kind's fields; empty otherwise.
+  std::string row_kind;
 };
 
 // A key the plugin accepts in its configuration (`--set PLUGIN.NAME=VALUE`).
@@ -569,6 +573,7 @@ inline std::string describe_json(const Plugin& p) {
         for (const auto& a : t.arguments)
           args.object().field("name", a.name).field("type", type_name(a.type)).field("doc", a.doc).field("required", a.required);
       }
+      if (!t.row_kind.empty()) tw.field("row_kind", t.row_kind);
       JsonWriter ex = tw.array("examples");
       for (const auto& e : t.examples) ex.value(e);
     }
