@@ -1,6 +1,7 @@
 #include "core/kcql/binder.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
@@ -181,6 +182,11 @@ class Binder {
   // The schema type (and place) the last path into a Kubernetes object
   // reached, so an UNNEST of it knows its elements' type.
   std::string kube_reached_, kube_reached_where_, kube_reached_kind_;
+  // An array filter on a Kubernetes object's array (`containers[name = 'x']`):
+  // the element's type, where it is and the kind, so the bare names in the
+  // filter (fields of the element) are checked too; and the filter binding.
+  std::map<const ast::Expr*, std::array<std::string, 3>> filter_shapes_;
+  const ast::Expr* binding_filter_ = nullptr;
   // The WITH queries' columns, as tables of JSON columns, and how many are
   // bound so far: a query reads only those defined before it.
   std::vector<std::string> lets_binding_;  // LETs being bound, outermost first
@@ -1155,7 +1161,10 @@ NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps
     if (s.kind == ast::PathStep::Kind::Field) s.key_id = packed::intern(s.field);
     s.index = steps[i].index;
     if (steps[i].filter) {
+      const ast::Expr* saved = binding_filter_;
+      binding_filter_ = steps[i].filter.get();
       s.filter = bind(*steps[i].filter, filter_ctx);
+      binding_filter_ = saved;
       s.computed = !reads_element(*s.filter);
     }
     n->steps.push_back(std::move(s));
@@ -1283,6 +1292,7 @@ std::string Binder::follow_kube_fields(std::string type, std::string where, cons
     if (type[0] == '[') {  // an index, [*] or a filter picks elements; a field reads each element's
       type.erase(0, 1);
       where += "[]";
+      if (st.kind == K::Filter && st.filter) filter_shapes_[st.filter.get()] = {type, where, kind};
       if (st.kind != K::Field) continue;
     }
     if (type[0] == '{') {  // a map: any key
@@ -1333,6 +1343,14 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     el->kind = NodeKind::Element;
     el->pos = pos;
     el->text = "@";
+    if (auto shape = filter_shapes_.find(binding_filter_); binding_filter_ && shape != filter_shapes_.end()) {
+      const auto& [type, where, kind] = shape->second;
+      std::vector<ast::PathStep> field(1);  // the bare name, then its steps
+      field[0].field = name;
+      field[0].pos = pos;
+      std::string reached = follow_kube_fields(type, where, kind, field, 0);
+      if (!reached.empty()) follow_kube_fields(reached, kube_reached_where_, kind, steps, 0);
+    }
     return with_steps(el, steps, 0, ctx, text, &name);
   }
 

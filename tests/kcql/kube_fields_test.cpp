@@ -82,6 +82,21 @@ TEST_F(KubeFields, DeepFieldsThroughArraysAreChecked) {
   EXPECT_EQ(ds[0].hint, "`kubectl explain pod.status` lists the fields there");
 }
 
+TEST_F(KubeFields, FieldsAnArrayFilterTestsAreChecked) {
+  auto ds = lint_where("k8s.pods p", "p.spec.containers[imagee = 'x'].name IS NOT NULL");
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].message, "unknown field 'spec.containers[].imagee' in a Pod (v1/Pod)");
+  EXPECT_EQ(ds[0].hint, "did you mean spec.containers[].image?");
+  EXPECT_EQ(ds[0].pos.column, 27u);  // `imagee`
+  // Nested filters, and an outer alias inside a filter, which is the row's.
+  ds = lint_where("k8s.pods p", "p.spec.containers[ports[containerPortt = 80]].name IS NOT NULL");
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].hint, "did you mean spec.containers[].ports[].containerPort?");
+  EXPECT_TRUE(lint_where("k8s.pods p", "p.status.conditions[type = 'Ready' AND status = 'False'].reason IS NULL AND "
+                                       "p.spec.containers[name = p.metadata.name].image = 'x'")
+                  .empty());
+}
+
 TEST_F(KubeFields, FieldsOfAnUnnestedElementAreChecked) {
   auto ds = lint_where("k8s.pods p, UNNEST(p.spec.containers) c", "c.securityContext.runAsNonRot = false");
   ASSERT_EQ(ds.size(), 1u) << all(ds);
