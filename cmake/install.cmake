@@ -5,7 +5,7 @@
 # Installed layout (PREFIX is /usr/local by default, /usr in the package):
 #   bin/kinspect, bin/kubectl-kinspect -> kinspect
 #   lib/kinspect/plugins/*.so
-#   share/kinspect/checks, share/kinspect/profiles
+#   share/kinspect/checks, share/kinspect/profiles, share/kinspect/schemas (kubernetes.json)
 #   share/man/man1/kinspect.1, share/bash-completion/completions/kinspect,
 #   share/zsh/vendor-completions/_kinspect
 #   share/doc/kinspect/ (README, docs, examples/cluster)
@@ -13,6 +13,7 @@
 
 install(DIRECTORY checks/ DESTINATION ${KINSPECT_DATA_INSTALL_DIR}/checks)
 install(DIRECTORY profiles/ DESTINATION ${KINSPECT_DATA_INSTALL_DIR}/profiles)
+install(FILES schemas/kubernetes.json schemas/SOURCES.md DESTINATION ${KINSPECT_DATA_INSTALL_DIR}/schemas)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # The example cluster, so an installed kinspect has something to inspect at once:

@@ -7,6 +7,7 @@
 
 #include "core/cli/cli.h"
 #include "core/kcql/check.h"
+#include "core/kcql/kube_schema.h"
 #include "core/run/runner.h"
 #include "core/util/terminal.h"
 
@@ -67,6 +68,9 @@ int lint(const po::variables_map& vm) {
     for (const auto& d : diags) std::cerr << d.format() << '\n';
     problems += diags.size();
   }
+  // Without the Kubernetes schema a misspelt field is not caught: say so.
+  if (std::string why; !kcql::default_kube_schema(&why))
+    warnings.push_back(Diagnostic{"kinspect", {}, why, "set KINSPECT_KUBERNETES_SCHEMA to the file", {}, {}});
   // Warnings do not fail the lint unless --strict: the check binds and
   // runs, but may be slow on a large cluster or not mean what it says.
   for (const auto& w : warnings) std::cerr << kcql::format_warning(w) << '\n';
@@ -176,6 +180,8 @@ std::vector<Command> check_commands() {
   n.details =
       "Each problem is printed as file:line:col with the source line and a caret, and a\n"
       "\"did you mean\" where a name is close to a known table, column, function or parameter.\n"
+      "A path into a Kubernetes object (k8s.pods p: p.metadata.lables) must name fields its kind\n"
+      "has (schemas/kubernetes.json): another is an error, with the closest field as a hint.\n"
       "Warnings, which do not change the exit status unless --strict:\n"
       "  - a join that tries every row of one table against every row of another (no equality\n"
       "    to hash on): its cost is the product of the tables' sizes;\n"

@@ -258,12 +258,16 @@ std::string man_page() {
     << ".TP\n.B KINSPECT_PLUGIN_PATH\nColon-separated folders to load plugins from, before the ones beside the program.\n"
     << ".TP\n.B KINSPECT_CHECKS_PATH\nColon-separated check files or folders instead of the bundled catalog.\n"
     << ".TP\n.B KINSPECT_PROFILES_PATH\nColon-separated profile files or folders instead of the bundled profiles.\n"
+    << ".TP\n.B KINSPECT_KUBERNETES_SCHEMA\nThe Kubernetes object fields that checks' paths are checked against, "
+       "instead of the bundled \\fIschemas/kubernetes.json\\fR.\n"
     << ".TP\n.B XDG_CONFIG_HOME\nWhere the configuration file is looked for (default \\fI~/.config\\fR).\n"
     << ".SH FILES\n"
     << ".TP\n.I $XDG_CONFIG_HOME/kinspect/config.yaml\nDefaults for \\fBkinspect run\\fR: profile, waivers, format, "
        "output, fail\\-on. Flags win over them; \\fB\\-\\-config\\fR names another file, \\fB\\-\\-no\\-config\\fR ignores it.\n"
     << ".TP\n.I PREFIX/lib/kinspect/plugins\nThe bundled plugins, found beside the program's own prefix.\n"
     << ".TP\n.I PREFIX/share/kinspect/checks, PREFIX/share/kinspect/profiles\nThe bundled checks and profiles.\n"
+    << ".TP\n.I PREFIX/share/kinspect/schemas/kubernetes.json\nThe fields of the Kubernetes objects, against which "
+       "\\fBkinspect checks lint\\fR checks the paths into well\\-known tables (see its SOURCES.md).\n"
     << ".SH SEE ALSO\n.BR kubectl (1)\n";
   return m.str();
 }

@@ -1,6 +1,7 @@
 #include "core/kcql/binder.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
@@ -21,6 +22,10 @@ namespace {
 std::string lower(std::string s) {
   for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+std::string prefix_join(const std::string& path, const std::string& field) {
+  return path.empty() ? field : path + "." + field;
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -64,6 +69,10 @@ class Binder {
     // spec.containers.image rather than whole containers.
     int origin_use = -1;
     std::string origin_path;
+    // A Kubernetes object's rows, or an UNNEST of an array in one: the schema
+    // type of a row or an element ("V1Pod", "V1Container"), the kind
+    // ("v1/Pod") and where the elements are in it ("spec.containers[]").
+    std::string kube_type, kube_kind, kube_where;
   };
   struct Scope {
     Scope* outer = nullptr;
@@ -145,6 +154,14 @@ class Binder {
   void note_path(const ScopeSource& src, const std::string& column, const std::vector<ast::PathStep>& steps,
                  size_t from);
   void record_path(int use, std::string path, bool complete);
+  // Follows a path from a value of schema type `type` found at `where` in an
+  // object of `kind`; reports a field the type does not have. Returns the
+  // type reached, or "" once nothing is known (a scalar, a free-form object).
+  std::string follow_kube_fields(std::string type, std::string where, const std::string& kind,
+                                 const std::vector<ast::PathStep>& steps, size_t from);
+  // The same from a table row's column (`col`, then steps[from...]).
+  void check_kube_column(const ScopeSource& src, const std::string& col, const std::vector<ast::PathStep>& steps,
+                         size_t from);
   bool element_fields(const ast::Expr& e, const std::string& base, std::vector<std::string>& out);
 
   Refs refs(const Node& n) const;
@@ -162,6 +179,14 @@ class Binder {
   bool capture_complete_ = true;
   std::vector<plan::Select*> selects_;
   std::vector<Diagnostic> diags_;
+  // The schema type (and place) the last path into a Kubernetes object
+  // reached, so an UNNEST of it knows its elements' type.
+  std::string kube_reached_, kube_reached_where_, kube_reached_kind_;
+  // An array filter on a Kubernetes object's array (`containers[name = 'x']`):
+  // the element's type, where it is and the kind, so the bare names in the
+  // filter (fields of the element) are checked too; and the filter binding.
+  std::map<const ast::Expr*, std::array<std::string, 3>> filter_shapes_;
+  const ast::Expr* binding_filter_ = nullptr;
   // The WITH queries' columns, as tables of JSON columns, and how many are
   // bound so far: a query reads only those defined before it.
   std::vector<std::string> lets_binding_;  // LETs being bound, outermost first
@@ -479,6 +504,7 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
     bool saved_complete = capture_complete_;
     capture_ = &captured;
     capture_complete_ = true;
+    kube_reached_.clear();
     src.unnest = bind(*item.unnest, Ctx{&scope, "UNNEST"});
     bool complete = capture_complete_;
     capture_ = saved;
@@ -490,6 +516,11 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
                   (src.unnest->args[0]->kind == NodeKind::Column || src.unnest->args[0]->kind == NodeKind::Row) &&
                   std::all_of(src.unnest->steps.begin(), src.unnest->steps.end(),
                               [](const plan::Step& st) { return st.kind == ast::PathStep::Kind::Field && !st.filter; }));
+    if (plain && kube_reached_.size() > 1 && kube_reached_[0] == '[') {
+      ss.kube_type = kube_reached_.substr(1);
+      ss.kube_where = kube_reached_where_ + "[]";
+      ss.kube_kind = kube_reached_kind_;
+    }
     if (plain && complete && captured.size() == 1) {
       ss.origin_use = captured[0].first;
       ss.origin_path = captured[0].second;
@@ -504,6 +535,10 @@ void Binder::bind_from(const ast::FromItem& item, Scope& scope, plan::Select& ou
   } else {
     src.table = item.table;
     ss.schema = in_.catalog->find(item.table);
+    if (ss.schema && in_.kube_schema && !ss.schema->row_kind.empty()) {
+      ss.kube_type = in_.kube_schema->kind_type(ss.schema->row_kind);
+      ss.kube_kind = ss.schema->row_kind;
+    }
     TableUse use;
     use.table = item.table;
     if (!ss.schema) {
@@ -1129,7 +1164,10 @@ NodePtr Binder::with_steps(NodePtr base, const std::vector<ast::PathStep>& steps
     if (s.kind == ast::PathStep::Kind::Field) s.key_id = packed::intern(s.field);
     s.index = steps[i].index;
     if (steps[i].filter) {
+      const ast::Expr* saved = binding_filter_;
+      binding_filter_ = steps[i].filter.get();
       s.filter = bind(*steps[i].filter, filter_ctx);
+      binding_filter_ = saved;
       s.computed = !reads_element(*s.filter);
     }
     n->steps.push_back(std::move(s));
@@ -1240,6 +1278,59 @@ void Binder::record_path(int use, std::string path, bool complete) {
   uses_[size_t(use)].paths.insert(std::move(path));
 }
 
+void Binder::check_kube_column(const ScopeSource& src, const std::string& col,
+                               const std::vector<ast::PathStep>& steps, size_t from) {
+  if (src.kube_type.empty()) return;
+  const auto* fields = in_.kube_schema->fields(src.kube_type);
+  // A column the driver adds that the object does not have is its own.
+  if (!fields || !fields->count(col)) return;
+  follow_kube_fields(fields->at(col), col, src.kube_kind, steps, from);
+}
+
+std::string Binder::follow_kube_fields(std::string type, std::string where, const std::string& kind,
+                                       const std::vector<ast::PathStep>& steps, size_t from) {
+  using K = ast::PathStep::Kind;
+  for (size_t i = from; i < steps.size() && !type.empty(); ++i) {
+    const ast::PathStep& st = steps[i];
+    if (type[0] == '[') {  // an index, [*] or a filter picks elements; a field reads each element's
+      type.erase(0, 1);
+      where += "[]";
+      if (st.kind == K::Filter && st.filter) filter_shapes_[st.filter.get()] = {type, where, kind};
+      if (st.kind != K::Field) continue;
+    }
+    if (type[0] == '{') {  // a map: any key
+      type.erase(0, 1);
+      where += "[key]";
+      continue;
+    }
+    const auto* fields = in_.kube_schema->fields(type);
+    if (st.kind != K::Field || !fields) return {};
+    auto f = fields->find(st.field);
+    if (f == fields->end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, t] : *fields) names.push_back(n);
+      const std::string prefix = where.empty() ? "" : where + ".";
+      const std::string name = kind.substr(kind.rfind('/') + 1);
+      std::string close = closest_match(st.field, names);
+      // `kubectl explain pod.spec.containers` names arrays and maps plainly.
+      std::string explain = lower(name) + (where.empty() ? "" : ".");
+      for (size_t at = 0; at < where.size(); ++at)
+        if (where[at] == '[') at = where.find(']', at);
+        else explain += where[at];
+      error(st.pos, "unknown field '" + prefix + st.field + "' in a " + name + " (" + kind + ")",
+            close.empty() ? "`kubectl explain " + explain + "` lists the fields there"
+                          : "did you mean " + prefix + close + "?");
+      return {};
+    }
+    where = prefix_join(where, st.field);
+    type = f->second;
+  }
+  kube_reached_ = type;
+  kube_reached_where_ = where;
+  kube_reached_kind_ = kind;
+  return type;
+}
+
 NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps,
                         const Ctx& ctx, const std::string& text) {
   Scope* scope = nullptr;
@@ -1255,6 +1346,14 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     el->kind = NodeKind::Element;
     el->pos = pos;
     el->text = "@";
+    if (auto shape = filter_shapes_.find(binding_filter_); binding_filter_ && shape != filter_shapes_.end()) {
+      const auto& [type, where, kind] = shape->second;
+      std::vector<ast::PathStep> field(1);  // the bare name, then its steps
+      field[0].field = name;
+      field[0].pos = pos;
+      std::string reached = follow_kube_fields(type, where, kind, field, 0);
+      if (!reached.empty()) follow_kube_fields(reached, kube_reached_where_, kind, steps, 0);
+    }
     return with_steps(el, steps, 0, ctx, text, &name);
   }
 
@@ -1298,6 +1397,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
         origin.use = src.origin_use;
         note_path(origin, src.origin_path, steps, 0);
       }
+      if (!src.kube_type.empty()) follow_kube_fields(src.kube_type, src.kube_where, src.kube_kind, steps, 0);
       return with_steps(n, steps, 0, ctx, text);
     }
     if (steps.empty()) {
@@ -1324,6 +1424,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     n->key_id = packed::intern(col);
     n->text = name + "." + col;
     note_path(src, col, steps, 1);
+    check_kube_column(src, col, steps, 1);
     return with_steps(n, steps, 1, ctx, text);
   }
 
@@ -1366,6 +1467,7 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
     n->key_id = packed::intern(name);
     n->text = name;
     note_path(src, name, steps, 0);
+    check_kube_column(src, name, steps, 0);
     return with_steps(n, steps, 0, ctx, text);
   }
 

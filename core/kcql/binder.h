@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kcql/kube_schema.h"
 #include "core/kcql/parser.h"
 #include "core/kcql/plan.h"
 
@@ -29,6 +30,12 @@ struct BindInput {
   // A check's LET names: a bare name that is none of the FROM aliases is
   // bound as its expression, where it is used.
   std::vector<std::pair<std::string, const ast::Expr*>> lets;
+  // When set, a path into the rows of a table whose driver names their
+  // Kubernetes kind (TableSchema::row_kind), or into the elements of an
+  // UNNEST of such a path, must name fields the kind has: another is an error
+  // with the closest field as a hint. Checks are bound with it; ad-hoc
+  // queries are not (a field newer than the schema would stop them).
+  const KubeSchema* kube_schema = nullptr;
 };
 
 Expected<std::shared_ptr<plan::PlanImpl>> bind_plan(const BindInput& input);

@@ -9,6 +9,7 @@
 
 #include "core/kcql/binder.h"
 #include "core/kcql/executor.h"
+#include "core/kcql/kube_schema.h"
 #include "core/util/categories.h"
 
 namespace kinspect::kcql {
@@ -590,6 +591,7 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
       }
   for (const auto& l : check.lets) in.lets.emplace_back(l.name, l.expr.get());
   in.outputs_from_extras = check.query.select->implicit_select;
+  in.kube_schema = default_kube_schema();
   auto impl = bind_plan(in);
   if (!impl) return std::move(impl).error();
   BoundCheck bound;

@@ -125,6 +125,7 @@ Expected<PluginDescription> parse_description(std::string_view text, std::string
       if (!valid_table_name(ts.name))
         return t.fail("name", "table name '" + ts.name + "' must be lower-case words joined by dots").error();
       KI_TRY(t.string("doc", ts.doc, false));
+      KI_TRY(t.string("row_kind", ts.row_kind, false));
       if (const json::array* cols = t.array("columns", st)) {
         for (size_t j = 0; j < cols->size(); ++j) {
           Reader c((*cols)[j], t.sub("columns", j));

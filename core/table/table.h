@@ -50,6 +50,10 @@ struct TableSchema {
   std::vector<ArgumentSchema> arguments;  // non-empty: a table function
   std::vector<std::string> examples;      // example KCQL queries
   std::string plugin;                     // the plugin that declares it
+  // "apps/v1/Deployment": each row is an object of that Kubernetes kind (the
+  // driver says so, ABI 1.4), so paths into it can be checked against the
+  // kind's fields. Empty for every other table.
+  std::string row_kind;
   // Every top-level field of a row is a column (JSON), declared or not:
   // tables of objects whose shape the plugin cannot know (any resource, any
   // CRD). Only a qualified name (`o.usage`) reaches an undeclared one.

@@ -593,6 +593,7 @@ class KubeApiserver : public ks::Plugin {
     for (const auto& r : well_known()) {
       ks::TableSpec t{r.table, r.doc + (r.namespaced ? " Namespaced." : " Cluster-scoped."), r.columns, {}, {}};
       t.examples.push_back("SELECT metadata.name FROM " + r.table);
+      t.row_kind = r.group_version() + "/" + r.kind;
       v.push_back(std::move(t));
     }
     for (auto& s : special_tables()) v.push_back(std::move(s));

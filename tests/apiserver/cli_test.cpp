@@ -76,6 +76,24 @@ TEST(Cli, NoClusterIsAClearError) {
   EXPECT_NE(r.err.find("no cluster: pass --kubeconfig, set KUBECONFIG, or --snapshot"), std::string::npos) << r.err;
 }
 
+// A misspelt field of a well-known kind is a lint error naming where it is and
+// the field meant (tests/kcql/kube_fields_test.cpp): the driver names the
+// kind of k8s.pods, the core reads schemas/kubernetes.json.
+TEST(Cli, ChecksLintRejectsAFieldThePodDoesNotHave) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("kinspect-lint-field-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.kcql") << "CHECK c\n  TITLE \"t\"\n  CATEGORY workloads\n  SEVERITY info\n  FROM k8s.pods p\n"
+                                   "  WHERE p.metadata.lables['app'] = 'x'\n  OBJECT \"pod/{p.metadata.name}\"\n  MESSAGE \"m\"\n";
+  auto r = run_command(std::string(KINSPECT_BIN) + " checks lint --plugin-dir " + KAPI_PLUGIN_DIR + " " +
+                       (dir / "c.kcql").string());
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("c.kcql:6:20: error: unknown field 'metadata.lables' in a Pod (v1/Pod)"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("hint: did you mean metadata.labels?"), std::string::npos) << r.err;
+}
+
 // `checks lint --strict`: a lint warning (tests/kcql/lint_meaning_test.cpp)
 // fails the lint, for CI; without it the lint passes and prints it.
 TEST(Cli, ChecksLintStrictFailsOnAWarning) {

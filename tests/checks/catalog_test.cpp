@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "core/kcql/kube_schema.h"
 #include "core/kcql/plan.h"
 #include "core/profile/profile.h"
 #include "harness.h"
@@ -84,12 +85,44 @@ std::string object_format_problem(const std::string& object) {
 
 }  // namespace
 
+// Binding checks the paths into Kubernetes objects against the kinds' fields
+// (schemas/kubernetes.json), so this also finds a misspelt field.
 TEST(Catalog, EveryCheckBindsAgainstThePluginSchemas) {
   ASSERT_FALSE(checks().empty());
+  std::string why;
+  ASSERT_NE(kcql::default_kube_schema(&why), nullptr) << why;
   auto diags = kcql::lint_checks(checks(), registry());
   std::string all;
   for (const auto& d : diags) all += d.format() + "\n";
   EXPECT_TRUE(diags.empty()) << all;
+}
+
+// The kube-apiserver driver names the kind of each well-known table, the
+// schema has every such kind, and the table's columns are fields of the kind
+// (the binder follows paths from them). Generic tables name none.
+TEST(Catalog, KubernetesTablesNameKindsTheSchemaHas) {
+  std::string why;
+  const kcql::KubeSchema* schema = kcql::default_kube_schema(&why);
+  ASSERT_NE(schema, nullptr) << why;
+  const kinspect::TableSchema* pods = registry().find("k8s.pods");
+  ASSERT_NE(pods, nullptr);
+  EXPECT_EQ(pods->row_kind, "v1/Pod");
+  ASSERT_NE(registry().find("k8s.deployments"), nullptr);
+  EXPECT_EQ(registry().find("k8s.deployments")->row_kind, "apps/v1/Deployment");
+  ASSERT_NE(registry().find("k8s.resource"), nullptr);
+  EXPECT_EQ(registry().find("k8s.resource")->row_kind, "");
+  size_t kinds = 0;
+  for (const auto& name : registry().names()) {
+    const kinspect::TableSchema* t = registry().find(name);
+    if (!t || t->row_kind.empty()) continue;
+    ++kinds;
+    const std::string type = schema->kind_type(t->row_kind);
+    ASSERT_FALSE(type.empty()) << name << ": the schema has no kind " << t->row_kind;
+    const auto* fields = schema->fields(type);
+    ASSERT_NE(fields, nullptr) << type;
+    for (const auto& c : t->columns) EXPECT_TRUE(fields->count(c.name)) << name << "." << c.name << " is no field of " << type;
+  }
+  EXPECT_GE(kinds, 40u);
 }
 
 // No catalog check has a lint warning. A nested-loop join of two tables

@@ -87,6 +87,30 @@ TEST(Describe, MalformedDocumentsNameTheField) {
   }
 }
 
+// ABI 1.4: a table names the Kubernetes kind of its rows; describe() carries
+// it to the host's TableSchema, and a table without one has none.
+TEST(Describe, RowKindReachesTheHost) {
+  struct Kinds : ks::Plugin {
+    std::vector<ks::TableSpec> tables() const override {
+      ks::TableSpec pods{"k8s.pods", "Pods", {{"metadata", ks::Type::Json, "ObjectMeta"}}, {}, {}};
+      pods.row_kind = "v1/Pod";
+      ks::TableSpec other{"x.facts", "Facts", {{"a", ks::Type::Text, ""}}, {}, {}};
+      return {pods, other};
+    }
+  } plugin;
+  const std::string doc = ks::detail::describe_json(plugin);
+  EXPECT_NE(doc.find(R"("row_kind":"v1/Pod")"), std::string::npos) << doc;
+  auto d = kinspect::parse_description(doc, "p");
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  ASSERT_EQ(d->tables.size(), 2u);
+  EXPECT_EQ(d->tables[0].row_kind, "v1/Pod");
+  EXPECT_EQ(d->tables[1].row_kind, "");
+  auto bad = kinspect::parse_description(R"({"tables":[{"name":"t.a","row_kind":7,"columns":[{"name":"a","type":"text"}]}]})", "p");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("field 'tables[0].row_kind': error: must be a string"), std::string::npos)
+      << bad.error().message();
+}
+
 TEST(SdkJson, ChildMayOutliveATemporaryParent) {
   // `auto t = w.array("taints").object();` keeps writing after the array's
   // temporary writer is gone; the brackets must still nest.

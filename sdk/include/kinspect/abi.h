@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define KI_ABI_MAJOR 1
-#define KI_ABI_MINOR 3
+#define KI_ABI_MINOR 4
 
 #if defined(_WIN32)
 #define KI_PLUGIN_EXPORT __declspec(dllexport)
@@ -290,13 +290,18 @@ typedef struct ki_plugin_api {
    *               "component":"...","remedy":"...","doc":"https://...","reads":["k8s.nodes"],
    *               "params":{"name":default}}]}
    * Column types: text, integer, real, boolean, json, timestamp.
+   * (1.4) A table may add "row_kind":"apps/v1/Deployment" (apiVersion/kind):
+   * each row is an object of that Kubernetes kind, its columns the object's
+   * top-level fields. The host then checks the paths that checks read
+   * against the kind's schema (schemas/kubernetes.json) and refuses a field
+   * the kind does not have. Leave it out for tables of any other shape.
    * (1.1) An optional top-level "settings" array declares the keys that
    * create() accepts in config_json, so the host can refuse a misspelt
    * setting before a run and list them in `kinspect plugins list`:
    *   "settings":[{"name":"root","type":"text","default":"/","doc":"..."}]
    * (types as for columns; "default" is any JSON value). A plugin without it
    * (1.0) gets its settings passed unchecked.
-   * (1.3) Two optional keys of a table, which older hosts ignore:
+   * (1.4) Two more optional keys of a table, which older hosts ignore:
    *   "open_columns":true  every top-level field of a row is a column
    *                        (JSON), declared or not: objects of any kind;
    *   "made_of":["k8s.pods",...]  the plugin computes this table from those

@@ -256,11 +256,15 @@ struct TableSpec {
   std::vector<ColumnSpec> columns;
   std::vector<ArgumentSpec> arguments;  // non-empty makes a table function
   std::vector<std::string> examples;
-  // Every top-level field of a row is a column, declared or not (objects of
-  // any kind); queries reach an undeclared one as `alias.field`.
+  // (1.4) "apps/v1/Deployment" when each row is an object of that Kubernetes
+  // kind (columns = its top-level fields), so checks' paths into it are
+  // checked against the kind's fields; empty otherwise.
+  std::string row_kind = {};
+  // (1.4) Every top-level field of a row is a column, declared or not
+  // (objects of any kind); queries reach an undeclared one as `alias.field`.
   bool open_columns = false;
-  // Computed from these tables of the same plugin ("*": all of them without
-  // arguments): a snapshot captures them instead of this table.
+  // (1.4) Computed from these tables of the same plugin ("*": all of them
+  // without arguments): a snapshot captures them instead of this table.
   std::vector<std::string> made_of = {};
 };
 
@@ -575,6 +579,7 @@ inline std::string describe_json(const Plugin& p) {
         for (const auto& a : t.arguments)
           args.object().field("name", a.name).field("type", type_name(a.type)).field("doc", a.doc).field("required", a.required);
       }
+      if (!t.row_kind.empty()) tw.field("row_kind", t.row_kind);
       if (t.open_columns) tw.field("open_columns", true);
       if (!t.made_of.empty()) {
         JsonWriter parts = tw.array("made_of");
