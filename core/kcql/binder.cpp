@@ -1035,7 +1035,59 @@ bool gives_array(const ast::Expr& e) {
 }
 }  // namespace
 
+namespace {
+void conjuncts(const ast::Expr& e, std::vector<const ast::Expr*>& out) {
+  if (e.kind == ExprKind::Binary && e.op == ast::Op::And) {
+    conjuncts(*e.args[0], out);
+    conjuncts(*e.args[1], out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
+// `x = 'a'` as (x, 'a'): an equality of an expression and a constant.
+std::optional<std::pair<std::string, std::string>> equals_constant(const ast::Expr& e) {
+  if (e.kind != ExprKind::Binary || e.op != ast::Op::Eq) return std::nullopt;
+  const ast::Expr* lit = e.args[1].get();
+  const ast::Expr* other = e.args[0].get();
+  if (lit->kind != ExprKind::Literal) std::swap(lit, other);
+  if (lit->kind != ExprKind::Literal || other->kind == ExprKind::Literal || is_null_literal(*lit)) return std::nullopt;
+  return std::make_pair(ast::render(*other), ast::render(*lit));
+}
+
+// A size (count, length, array_length) compared as below zero, which it never is.
+bool size_below_zero(const ast::Expr& e) {
+  if (e.kind != ExprKind::Binary || (e.op != ast::Op::Lt && e.op != ast::Op::Gt)) return false;
+  const ast::Expr& size = *e.args[e.op == ast::Op::Lt ? 0 : 1];
+  const ast::Expr& bound = *e.args[e.op == ast::Op::Lt ? 1 : 0];
+  if (size.kind != ExprKind::Call || bound.kind != ExprKind::Literal) return false;
+  std::string f = size.name;
+  for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool sized = f == "count" || f == "length" || f == "array_length";
+  const auto& l = bound.literal;
+  return sized && ((l.kind == ast::Literal::Kind::Int && l.i <= 0) || (l.kind == ast::Literal::Kind::Real && l.d <= 0));
+}
+}  // namespace
+
 void Binder::lint_meaning(const ast::Expr& e) {
+  if (e.kind == ExprKind::Binary && e.op == ast::Op::And) {
+    // `x = 'a' AND x = 'b'`: one value cannot equal two constants.
+    std::vector<const ast::Expr*> all;
+    conjuncts(e, all);
+    std::map<std::string, std::string> seen;
+    for (const ast::Expr* c : all)
+      if (auto eq = equals_constant(*c)) {
+        auto [it, fresh] = seen.emplace(eq->first, eq->second);
+        // Only two constants of one kind: 1 and 1.0 are the same number.
+        if (!fresh && it->second != eq->second && (it->second[0] == '\'') == (eq->second[0] == '\''))
+          warn(source_.at(c->pos, "`" + eq->first + "` cannot equal both " + it->second + " and " + eq->second +
+                                      ": the condition is never true",
+                          "write " + eq->first + " IN (" + it->second + ", " + eq->second + ") for either"));
+      }
+  }
+  if (size_below_zero(e))
+    warn(source_.at(e.pos, "a count or length is never below zero: the comparison is never true",
+                    "compare with 0 using = 0 or > 0"));
   const bool comparison = e.kind == ExprKind::Binary && e.op >= ast::Op::Eq && e.op <= ast::Op::Ge;
   if (comparison && (is_null_literal(*e.args[0]) || is_null_literal(*e.args[1])))
     warn(source_.at(e.pos, std::string("comparison with NULL is never true (its result is NULL)"),

@@ -56,4 +56,26 @@ TEST(LintMeaning, InOfOneArrayComparesWithTheWholeArray) {
   EXPECT_TRUE(warnings_of("n.name IN ((n.status.addresses[*].address)[0])").empty());
 }
 
+TEST(LintMeaning, OneValueCannotEqualTwoConstants) {
+  auto w = warnings_of("n.name = 'a' AND n.spec.unschedulable AND n.name = 'b'");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].message.find("`n.name` cannot equal both 'a' and 'b': the condition is never true"), std::string::npos)
+      << w[0].message;
+  EXPECT_EQ(w[0].hint, "write n.name IN ('a', 'b') for either");
+  EXPECT_EQ(w[0].pos.column, 58u);  // the second equality's operator
+  // Either of two values, the same value twice, or two different expressions are fine.
+  EXPECT_TRUE(warnings_of("n.name = 'a' OR n.name = 'b'").empty());
+  EXPECT_TRUE(warnings_of("n.name = 'a' AND n.name = 'a'").empty());
+  EXPECT_TRUE(warnings_of("n.name = 'a' AND n.metadata.uid = 'b'").empty());
+}
+
+TEST(LintMeaning, ASizeIsNeverBelowZero) {
+  auto w = warnings_of("array_length(n.spec.taints) < 0");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].message.find("never below zero"), std::string::npos) << w[0].message;
+  ASSERT_EQ(warnings_of("0 > length(n.name)").size(), 1u);
+  EXPECT_TRUE(warnings_of("array_length(n.spec.taints) < 1").empty());
+  EXPECT_TRUE(warnings_of("array_length(n.spec.taints) > 0").empty());
+}
+
 }  // namespace kinspect::kcql::test
