@@ -229,6 +229,24 @@ bool only_unknown_tables(const Error& e, std::vector<std::string>& tables) {
   return true;
 }
 
+// Why a check was not run: it judges an upgrade and no target was given.
+constexpr std::string_view kNeedsTarget = "no --target-version";
+
+// A check that declares `target_version` compares the cluster or host with
+// the release it is upgraded to; with the default '' its query matches
+// nothing, which would read as passed. Named profiles (node-pre-upgrade)
+// can select such checks without the pre-upgrade scenario that demands a
+// target, so the check itself says it was not run.
+bool lacks_target(const kcql::CheckDef& def, const kcql::Params& params) {
+  for (const auto& p : def.params) {
+    if (p.name != "target_version") continue;
+    auto given = params.find(p.name);
+    const json::value& v = given != params.end() ? given->second : p.default_value;
+    return v.is_null() || (v.is_string() && v.as_string().empty());
+  }
+  return false;
+}
+
 class Binder {
  public:
   Binder(PluginRegistry& registry, const RunConfig& cfg, const Profile& profile)
@@ -274,6 +292,12 @@ class Binder {
       // --target-version is what this run is about: it beats any profile value.
       if (p.name == "target_version" && !cfg_.target_version.empty()) params[p.name] = json::value(cfg_.target_version);
       else if (const json::value* v = param_override(def->id, p.name)) params[p.name] = *v;
+    }
+    if (lacks_target(*def, params)) {
+      r.status = report::Status::Skipped;
+      r.cause = std::string(kNeedsTarget);
+      r.reason = "compares against the version the upgrade goes to: give --target-version (e.g. --target-version 1.31)";
+      return;
     }
     auto bound = kcql::bind_check(*def, registry_, params);
     std::vector<std::string> missing;

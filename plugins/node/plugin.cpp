@@ -30,6 +30,7 @@
 #include "kernel_tables.h"
 #include "parse.h"
 #include "certs.h"
+#include "kube_binaries.h"
 #include "kubelet_config.h"
 #include "services.h"
 #include "systemd_units.h"
@@ -205,6 +206,7 @@ std::vector<ks::TableSpec> NodeDriver::tables() const {
   for (auto& t : node::service_tables()) all.push_back(std::move(t));
   all.push_back(node::certificates_table());
   all.push_back(node::kubelet_config_table());
+  all.push_back(node::kubernetes_binaries_table());
   all.push_back(node::systemd_units_table());
   return all;
 }
@@ -392,6 +394,8 @@ std::unique_ptr<ks::Scan> NodeDriver::scan(const ks::ScanContext& ctx) {
   if (node::KernelLogTables::serves(table)) return kernel_->scan(table);
   if (table == "node.kubelet_config")
     return ks::rows([this](ks::BatchWriter& out) { node::kubelet_config_rows(fs_, out); });
+  if (table == "node.kubernetes_binaries")
+    return ks::rows([this](ks::BatchWriter& out) { node::kubernetes_binary_rows(fs_, out); });
   if (table == "node.certificates")
     return ks::rows([this](ks::BatchWriter& out) { node::certificate_rows(fs_, out); });
   if (table == "node.systemd_units")

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "tests/common/run_command.h"
 
@@ -185,4 +186,53 @@ TEST(NeverSilent, DuplicateTableNamesBothPlugins) {
                     "/zz_duplicate.so");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "plugin 'zz-duplicate' declares table 'test.good', which plugin 'good'")) << r.err;
+}
+
+// A check that compares against the upgrade's target cannot pass without
+// one: a named profile (node-pre-upgrade) selects such checks without the
+// pre-upgrade scenario that demands --target-version, so each check is
+// reported as not checked and the run exits 3.
+TEST(NeverSilent, UpgradeChecksWithoutATargetAreNotChecked) {
+  auto r = run_kinspect("run --profile node-pre-upgrade --format json --fail-on none");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "no --target-version")) << r.err;
+  json::value rep = json::parse(r.out);
+  const auto& checks = rep.at("checks").as_array();
+  ASSERT_FALSE(checks.empty());
+  for (const auto& c : checks) {
+    EXPECT_EQ(c.at("status").as_string(), "skipped") << c.at("id").as_string();
+    EXPECT_EQ(c.at("cause").as_string(), "no --target-version") << c.at("id").as_string();
+  }
+  auto with = run_kinspect("run --profile node-pre-upgrade --target-version 1.35 --format json --fail-on none");
+  EXPECT_NE(with.exit_code, 3) << with.err;
+  const json::value with_rep = json::parse(with.out);
+  for (const auto& c : with_rep.at("checks").as_array())
+    EXPECT_NE(c.at("status").as_string(), "skipped") << c.at("id").as_string() << ": " << c.at("reason").as_string();
+}
+
+// Checks over node.* tables describe the machine kinspect runs on. A
+// pre-upgrade run against a snapshot (on a laptop, in CI) must not pass
+// "node on cgroup v1" on that machine's facts: the cluster's pre-upgrade
+// profiles leave every node-upgrade check out, and node-pre-upgrade has
+// exactly those.
+TEST(NeverSilent, ClusterPreUpgradeDoesNotJudgeTheLocalHostAsANode) {
+  auto cluster = run_kinspect("run --snapshot " + kExample +
+                              " --scenario pre-upgrade --target-version 1.30 --format json --fail-on none");
+  ASSERT_EQ(cluster.exit_code, 0) << cluster.err;
+  size_t upgrade_checks = 0;
+  const json::value cluster_rep = json::parse(cluster.out);
+  for (const auto& c : cluster_rep.at("checks").as_array()) {
+    for (const auto& t : c.at("tables").as_array())
+      EXPECT_NE(std::string_view(t.as_string()).substr(0, 5), "node.") << c.at("id").as_string() << " reads " << t.as_string();
+    upgrade_checks += c.at("category").as_string() == "upgrade";
+  }
+  EXPECT_GT(upgrade_checks, 10u);
+  auto host = run_kinspect("run --profile node-pre-upgrade --target-version 1.30 --format json --fail-on none");
+  ASSERT_NE(host.exit_code, 2) << host.err;
+  std::set<std::string> ids;
+  const json::value host_rep = json::parse(host.out);
+  for (const auto& c : host_rep.at("checks").as_array()) ids.insert(std::string(c.at("id").as_string()));
+  for (const char* id : {"upgrade-cgroup-v1-node", "upgrade-kubelet-removed-flag", "upgrade-kubelet-removed-feature-gate",
+                         "upgrade-kubelet-flag-removed-feature-gate", "upgrade-kubectl-skew"})
+    EXPECT_TRUE(ids.count(id)) << id << " is not in node-pre-upgrade";
 }
