@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -72,12 +73,26 @@ std::vector<std::string> lookups(const std::vector<ObjectRef>& objects, bool nar
   return {"metadata.namespace IN (" + in + ")"};
 }
 
+// What a waiver can match an object by: its labels only when some waiver
+// file selects by label; otherwise only objects that waive checks themselves
+// (the kinspect.io/waive annotation) matter, and they are few.
+struct Wanted {
+  bool labels = true;
+};
+
 // The labels and annotations of the rows of `table` that `where` selects
-// (metadata columns only).
-void add_objects(PluginRegistry& reg, const std::string& kind, const std::string& table, const std::string& where,
-                 ObjectIndex& index) {
-  const std::string text = "SELECT metadata.namespace AS ns, metadata.name AS name, metadata.labels AS labels, "
-                           "metadata.annotations AS annotations FROM " + table + (where.empty() ? "" : " WHERE " + where);
+// (metadata columns only). Without labels wanted, only the rows carrying the
+// waive annotation come back: the table is still read, but a snapshot's
+// 150,000 pods are not all copied into the index.
+void add_objects(PluginRegistry& reg, const std::string& kind, const std::string& table, std::string where,
+                 Wanted wanted, ObjectIndex& index) {
+  if (!wanted.labels) {
+    const std::string annotated = "metadata.annotations['" + std::string(kWaiveAnnotation) + "'] IS NOT NULL";
+    where = where.empty() ? annotated : "(" + where + ") AND " + annotated;
+  }
+  const std::string text = "SELECT metadata.namespace AS ns, metadata.name AS name, " +
+                           std::string(wanted.labels ? "metadata.labels" : "NULL") +
+                           " AS labels, metadata.annotations AS annotations FROM " + table + (where.empty() ? "" : " WHERE " + where);
   auto q = kcql::parse_query(text, "<waivers>");
   auto plan = q ? kcql::bind_query(*q, reg) : Expected<kcql::Plan>(q.error());
   kcql::ExecOptions opts;
@@ -98,19 +113,20 @@ void add_objects(PluginRegistry& reg, const std::string& kind, const std::string
 
 }  // namespace
 
-ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow) {
+ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow, bool labels) {
   ObjectIndex objects;
   for (const auto& [kind, refs] : finding_objects(rep)) {
     const std::string table = table_of(reg, kind);
     if (table.empty()) continue;  // not a Kubernetes kind kinspect reads: no labels or annotations
-    for (const auto& where : lookups(refs, narrow)) add_objects(reg, kind, table, where, objects);
+    for (const auto& where : lookups(refs, narrow)) add_objects(reg, kind, table, where, Wanted{labels}, objects);
   }
   return objects;
 }
 
 void apply_with_objects(PluginRegistry& reg, report::Report& rep, const std::vector<Waiver>& waivers, double as_of,
                         bool narrow) {
-  apply(rep, waivers, read_finding_objects(reg, rep, narrow), as_of);
+  const bool labels = std::any_of(waivers.begin(), waivers.end(), [](const Waiver& w) { return !w.object.labels.empty(); });
+  apply(rep, waivers, read_finding_objects(reg, rep, narrow, labels), as_of);
   for (const auto& w : rep.expired_waivers)
     log::warn("waivers", w.waiver.origin + ": the waiver of " + w.check + " on " + w.object + " expired on " +
                              w.waiver.expires + " and no longer applies");

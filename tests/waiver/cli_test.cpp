@@ -171,3 +171,36 @@ TEST_F(WaiverCli, TheDefaultFileIsReadWhenNoWaiversAreGiven) {
   EXPECT_EQ(crashloop(rep).at("waived").as_array().size(), 1u);
   EXPECT_EQ(rep.at("waivers").at("files").as_array()[0].as_string(), (dir_ / "xdg/kinspect/waivers.yaml").string());
 }
+
+// Labels are read only when a waiver selects by label; the objects' own
+// annotation waivers apply either way, and both kinds together too.
+TEST_F(WaiverCli, LabelAndAnnotationWaiversTogether) {
+  annotate_pod("checkout-bg8zrrc7h-mlzbv", "pod-crashloop", "annotated");
+  auto annotated_only = run("--format json");
+  EXPECT_EQ(on_checkout(crashloop(json::parse(annotated_only.out)).at("waived")), 1u) << annotated_only.out;
+
+  std::string file = write("labels.yaml", R"(waivers:
+  - check: pod-crashloop
+    kind: Pod
+    labels:
+      app: check*
+    reason: by label
+    owner: team-payments
+    expires: 2027-01-31
+  - check: pod-crashloop
+    kind: Pod
+    labels:
+      app: no-such-app
+    reason: matches nothing
+    owner: nobody
+    expires: 2027-01-31
+)");
+  auto both = run("--format json --waivers " + sh_quote(file));
+  json::value rep = json::parse(both.out);
+  const auto& waived = crashloop(rep).at("waived").as_array();
+  ASSERT_EQ(on_checkout(crashloop(rep).at("waived")), 1u) << both.out;
+  // The file's label waiver comes first; the annotation would have taken it otherwise.
+  EXPECT_EQ(waived[0].at("waiver").at("reason").as_string(), "by label") << both.out;
+  const auto& unmatched = rep.at("waivers").at("unmatched").as_array();
+  ASSERT_EQ(unmatched.size(), 1u) << both.out;
+}
