@@ -803,6 +803,11 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
   } else {
     // Without ORDER BY or DISTINCT, LIMIT can stop projecting early.
     bool early = s.limit && s.order.empty() && !s.distinct;
+    // Every tuple gives one row: sized once, the output is not copied into
+    // ever larger blocks (each a fresh mapping whose pages fault in) as it
+    // grows to hundreds of thousands of rows.
+    size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
+    out.data.reserve(out.data.size() + expected * out.stride());
     for (size_t t = 0; t < tuples.size(); ++t) {
       if (early && out.size() >= size_t(*s.limit)) break;
       if (for_exists && out.size() > 0) break;
