@@ -7,12 +7,7 @@
 #include <mutex>
 #include <sstream>
 
-#ifndef KINSPECT_SOURCE_DIR
-#define KINSPECT_SOURCE_DIR ""
-#endif
-#ifndef KINSPECT_DATA_DIR
-#define KINSPECT_DATA_DIR "/usr/local/share/kinspect"
-#endif
+#include "core/util/data_path.h"
 
 namespace kinspect::kcql {
 
@@ -97,18 +92,7 @@ namespace {
 
 fs::path schema_file() {
   if (const char* e = std::getenv("KINSPECT_KUBERNETES_SCHEMA"); e && *e) return e;
-  const fs::path rel = fs::path("schemas") / "kubernetes.json";
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    fs::path installed = exe.parent_path().parent_path() / "share" / "kinspect" / rel;
-    if (fs::is_regular_file(installed, ec)) return installed;
-  }
-  if (fs::is_regular_file(fs::path(KINSPECT_DATA_DIR) / rel, ec)) return fs::path(KINSPECT_DATA_DIR) / rel;
-  // A binary run from its build tree reads the source tree's file.
-  if (*KINSPECT_SOURCE_DIR && fs::is_regular_file(fs::path(KINSPECT_SOURCE_DIR) / rel, ec))
-    return fs::path(KINSPECT_SOURCE_DIR) / rel;
-  return {};
+  return bundled_data_path("schemas/kubernetes.json");
 }
 
 }  // namespace

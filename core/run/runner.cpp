@@ -7,14 +7,8 @@
 #include "core/run/execute.h"
 #include "core/run/prepare.h"
 #include "core/run/schedule.h"
+#include "core/util/data_path.h"
 #include "core/util/parallel.h"
-
-#ifndef KINSPECT_SOURCE_DIR
-#define KINSPECT_SOURCE_DIR ""
-#endif
-#ifndef KINSPECT_DATA_DIR
-#define KINSPECT_DATA_DIR "/usr/local/share/kinspect"
-#endif
 
 namespace kinspect {
 
@@ -36,16 +30,8 @@ std::vector<std::string> search_paths(const char* env, const char* sub) {
     }
     return out;
   }
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    fs::path installed = exe.parent_path().parent_path() / "share" / "kinspect" / sub;
-    if (fs::is_directory(installed, ec)) return {installed.string()};
-  }
-  if (fs::is_directory(fs::path(KINSPECT_DATA_DIR) / sub, ec)) return {(fs::path(KINSPECT_DATA_DIR) / sub).string()};
-  // A binary run from its build tree reads the source tree's files.
-  if (*KINSPECT_SOURCE_DIR && fs::is_directory(fs::path(KINSPECT_SOURCE_DIR) / sub, ec))
-    return {(fs::path(KINSPECT_SOURCE_DIR) / sub).string()};
+  fs::path bundled = bundled_data_path(sub);
+  if (!bundled.empty()) out.push_back(bundled.string());
   return out;
 }
 
