@@ -33,6 +33,37 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return m.empty() ? std::string() : "did you mean '" + m + "'?";
 }
 
+// Whether an expression needs nothing of the row but its computed outputs
+// (and constants, parameters, deterministic functions of those): then it has
+// the same value for every row with the same outputs.
+bool reads_only_outputs(const plan::Node& n) {
+  switch (n.kind) {
+    case NodeKind::Output:
+      return true;  // not its expression: the value is already there
+    case NodeKind::Const:
+    case NodeKind::Param:
+    case NodeKind::Unary:
+    case NodeKind::Binary:
+    case NodeKind::Between:
+    case NodeKind::Like:
+    case NodeKind::IsNull:
+    case NodeKind::InList:
+    case NodeKind::Case:
+    case NodeKind::Path:
+      break;
+    case NodeKind::Call:
+      if (n.fn && n.fn->is_volatile) return false;
+      break;
+    default:
+      return false;  // rows, elements, aggregates, subqueries
+  }
+  for (const auto& a : n.args)
+    if (a && !reads_only_outputs(*a)) return false;
+  for (const auto& st : n.steps)
+    if (st.filter && !reads_only_outputs(*st.filter)) return false;
+  return true;
+}
+
 // Which rows of the query an expression reads: bit i for source i of this
 // level; `outer` when it reads an enclosing query's rows.
 struct Refs {
@@ -88,6 +119,9 @@ class Binder {
     const char* clause;  // "WHERE", for messages
     bool aggregates = false;
     bool aliases = false;
+    // The select's outputs are computed before this expression (extras and
+    // ORDER BY keys): an alias reads the computed value (NodeKind::Output).
+    bool outputs_ready = false;
     bool in_filter = false;
   };
   // One table scan being planned: what it reads.
@@ -150,6 +184,7 @@ class Binder {
                      std::string text, const std::string* leading_field = nullptr);
   NodePtr fold(std::shared_ptr<Node> n);
   bool find_alias(const std::string& name, const Ctx& ctx, Scope*& scope, int& depth, int& index);
+  NodePtr output_ref(const Scope& scope, const std::string& name, const NodePtr& expr);
   void note_outer(const Ctx& ctx, int depth, int source);
   void note_path(const ScopeSource& src, const std::string& column, const std::vector<ast::PathStep>& steps,
                  size_t from);
@@ -392,6 +427,7 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
   late.aliases = true;
   if (s.having) out.having = bind(*s.having, late);
   late.clause = "ORDER BY";
+  late.outputs_ready = true;  // project() computes the outputs, then the ORDER BY keys and extras
   // Over a UNION, ORDER BY and LIMIT belong to the union (bind_union).
   for (const auto& o : s.order_by) {
     if (!s.unions.empty()) break;
@@ -419,6 +455,8 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
     }
   }
   out.distinct = s.distinct;
+  out.extras_after_distinct = s.distinct && s.unions.empty() && !out.extras.empty() &&
+                              std::all_of(out.extras.begin(), out.extras.end(), [](const NodePtr& e) { return reads_only_outputs(*e); });
   if (s.unions.empty()) out.limit = s.limit;
   if (s.limit && *s.limit < 0) error(s.limit_pos, "LIMIT must not be negative");
   out.aggregate = !out.aggregates.empty() || !out.group_keys.empty();
@@ -457,6 +495,7 @@ void Binder::bind_union(const ast::Select& s, Scope& scope, plan::Select& out, b
       Ctx late{&inner, "a template"};
       late.aggregates = true;
       late.aliases = true;
+      late.outputs_ready = true;
       for (const auto* e : in_.extras) branch->extras.push_back(bind(*e, late));
     }
     out.branches.push_back({branch, u.all});
@@ -1240,6 +1279,24 @@ bool Binder::find_alias(const std::string& name, const Ctx& ctx, Scope*& scope, 
   return false;
 }
 
+// A reference to output `name` where the outputs are already computed: the
+// row's value, not the expression again. A Const stays itself.
+NodePtr Binder::output_ref(const Scope& scope, const std::string& name, const NodePtr& expr) {
+  if (expr->kind == NodeKind::Const || !scope.select) return expr;
+  const auto& outputs = scope.select->outputs;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].expr == expr) {
+      auto n = std::make_shared<Node>();
+      n->kind = NodeKind::Output;
+      n->pos = expr->pos;
+      n->slot = int(i);
+      n->text = name;
+      n->args.push_back(expr);  // for analyses that look through it (refs, refers_to)
+      return n;
+    }
+  return expr;
+}
+
 void Binder::note_outer(const Ctx& ctx, int depth, int source) {
   Scope* s = ctx.scope;
   for (int j = 0; j < depth && s; ++j, s = s->outer)
@@ -1483,7 +1540,8 @@ NodePtr Binder::resolve(const std::string& name, SourcePos pos, const std::vecto
   // Output aliases (ORDER BY, HAVING, templates) name the selected expression.
   if (ctx.aliases) {
     auto it = ctx.scope->output_aliases.find(name);
-    if (it != ctx.scope->output_aliases.end()) return with_steps(it->second, steps, 0, ctx, text);
+    if (it != ctx.scope->output_aliases.end())
+      return with_steps(ctx.outputs_ready ? output_ref(*ctx.scope, name, it->second) : it->second, steps, 0, ctx, text);
   }
 
   for (const auto& [let_name, let] : in_.lets)

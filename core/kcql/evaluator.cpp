@@ -351,6 +351,11 @@ Value evaluate(const Node& n, const Frame& frame, Runtime& rt) {
     }
     case NodeKind::Aggregate:
       return rt.group ? rt.group[n.slot] : Value();
+    case NodeKind::Output:
+      // Bound only where the outputs are computed first (binder.cpp's
+      // output_ref); elsewhere the expression itself.
+      if (!rt.row_outputs) return evaluate(*n.args[0], frame, rt);
+      return (*rt.row_outputs)[rt.row_outputs_at + size_t(n.slot)];
   }
   return {};
 }

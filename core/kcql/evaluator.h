@@ -41,6 +41,12 @@ class Runtime {
   const Value* group = nullptr;
   // Set while an array filter tests an element.
   packed::Ref element;
+  // Set while a row's extras and ORDER BY keys are computed: where that
+  // row's outputs are, which plan::NodeKind::Output reads rather than
+  // evaluating its expression again (a check's template names an output
+  // three times: OBJECT, TARGET, MESSAGE).
+  const std::vector<Value>* row_outputs = nullptr;
+  size_t row_outputs_at = 0;
   // The first fatal error (budget exceeded...); evaluation stops once set.
   std::string error;
   // Where in the query that error arose (line 0: nowhere in particular, as

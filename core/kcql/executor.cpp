@@ -136,6 +136,29 @@ struct Rows {
   const Value* at(size_t i) const { return data.data() + i * stride(); }
 };
 
+// Points the runtime at one row's computed outputs while its extras and
+// ORDER BY keys are computed (plan::NodeKind::Output), and back at the
+// enclosing query's row afterwards (a subquery in a template projects too).
+class RowOutputs {
+ public:
+  RowOutputs(Runtime& rt, const std::vector<Value>& data, size_t at)
+      : rt_(rt), saved_(rt.row_outputs), saved_at_(rt.row_outputs_at) {
+    rt.row_outputs = &data;
+    rt.row_outputs_at = at;
+  }
+  ~RowOutputs() {
+    rt_.row_outputs = saved_;
+    rt_.row_outputs_at = saved_at_;
+  }
+  RowOutputs(const RowOutputs&) = delete;
+  RowOutputs& operator=(const RowOutputs&) = delete;
+
+ private:
+  Runtime& rt_;
+  const std::vector<Value>* saved_;
+  size_t saved_at_;
+};
+
 // A label as an index key: the key's id and the value's text, which lives in
 // the table's rows for as long as the executor holds the table. No string
 // is built per label: an index over 150,000 pods' labels allocates only its
@@ -294,6 +317,7 @@ class Executor : public Runtime {
   bool run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows);
   void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
   void project(const plan::Select& s, const Frame& frame, Rows& out);
+  void project_extras(const plan::Select& s, Rows& rows);
   void finish(const plan::Select& s, Rows& rows);
 
   const plan::PlanImpl& plan_;
@@ -573,9 +597,22 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
 }
 
 void Executor::project(const plan::Select& s, const Frame& frame, Rows& out) {
+  const size_t row = out.data.size();
   for (const auto& o : s.outputs) out.data.push_back(evaluate(*o.expr, frame, *this));
-  for (const auto& e : s.extras) out.data.push_back(evaluate(*e, frame, *this));
+  RowOutputs outputs(*this, out.data, row);
+  if (!s.extras_after_distinct)  // else finish() computes them for the rows it keeps
+    for (const auto& e : s.extras) out.data.push_back(evaluate(*e, frame, *this));
   for (const auto& [key, desc] : s.order) out.data.push_back(evaluate(*key, frame, *this));
+}
+
+// The extras of the rows DISTINCT kept, from their outputs alone.
+void Executor::project_extras(const plan::Select& s, Rows& rows) {
+  for (size_t i = 0; i < rows.size() && !failed(); ++i) {
+    const size_t row = i * rows.stride();
+    RowOutputs outputs(*this, rows.data, row);
+    for (size_t e = 0; e < s.extras.size(); ++e)
+      rows.data[row + rows.outputs + e] = evaluate(*s.extras[e], Frame{}, *this);
+  }
 }
 
 // An ordered aggregate's inputs, sorted by their keys (stable: ties keep
@@ -726,6 +763,9 @@ void Executor::finish(const plan::Select& s, Rows& rows) {
       return false;
     });
   }
+  // Extras computed after DISTINCT have no place in the rows yet: each kept
+  // row gets one, between its outputs and its keys.
+  const size_t late = s.extras_after_distinct ? s.extras.size() : 0;
   std::vector<Value> result;
   result.reserve(rows.data.size());
   KeyIndex seen(rows.outputs);
@@ -737,10 +777,16 @@ void Executor::finish(const plan::Select& s, Rows& rows) {
       if (seen.find_same(row) >= 0) continue;
       seen.add(row, 0);
     }
-    result.insert(result.end(), row, row + stride);
+    result.insert(result.end(), row, row + rows.outputs);
+    result.resize(result.size() + late);
+    result.insert(result.end(), row + rows.outputs, row + stride);
     ++kept;
   }
   rows.data = std::move(result);
+  if (late) {
+    rows.extras = late;
+    project_extras(s, rows);
+  }
 }
 
 bool Executor::run_select(const plan::Select& s, const Frame* outer, Rows& out, bool for_exists) {
@@ -796,7 +842,7 @@ void Executor::drop_duplicates(Rows& rows) {
 
 bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& tuples, Rows& out, bool for_exists) {
   out.outputs = s.outputs.size();
-  out.extras = s.extras.size();
+  out.extras = s.extras_after_distinct ? 0 : s.extras.size();  // finish() adds them
   out.keys = s.order.size();
   if (s.aggregate) {
     aggregate(s, outer, tuples, out);

@@ -34,6 +34,7 @@ enum class NodeKind : uint8_t {
   Case,            // args as in the AST; has_operand, has_else
   Call,            // fn(args)
   Aggregate,       // the value of aggregate `slot` in the current group
+  Output,          // output column `slot` of the row being projected (args[0]: its expression)
 };
 
 struct Node;
@@ -139,6 +140,9 @@ struct Select {
   std::vector<NodePtr> extras;  // evaluated with the outputs (check templates)
   std::vector<std::pair<NodePtr, bool>> order;  // expression, descending
   bool distinct = false;
+  // DISTINCT, and the extras read only outputs: they are computed once per
+  // distinct row, after duplicates are dropped, not once per input row.
+  bool extras_after_distinct = false;
   std::optional<int64_t> limit;
   // `UNION [ALL]`: the branches after this one, each bound in its own scope
   // with as many outputs (and extras) as this one. Their rows are appended

@@ -1,6 +1,7 @@
 // The check-file format: parsing, validation, templates, parameters, findings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -231,6 +232,66 @@ TEST(Checks, TemplatesWithBracesAndQuotes) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].message, "{literal} v1.29.3 30 a} \"q\"");
   EXPECT_EQ(f[0].object, "");
+}
+
+// Templates name the outputs by alias: they read the row's computed values,
+// and with DISTINCT they are computed only for the rows kept. The findings
+// must be exactly those of the same check written without either shortcut.
+TEST(Checks, TemplatesReadComputedOutputsAndDistinctRowsOnly) {
+  auto check = [](const std::string& select, const std::string& object, const std::string& message) {
+    auto parsed = parse_checks("CHECK t\n  TITLE \"t\"\n  CATEGORY workloads\n  SEVERITY info\n  QUERY " + select +
+                                   "\n  OBJECT \"" + object + "\"\n  MESSAGE \"" + message + "\"\n",
+                               "t.kcql");
+    EXPECT_TRUE(parsed.ok()) << parsed.error().format();
+    return parsed ? (*parsed)[0] : CheckDef{};
+  };
+  const std::string owner = "coalesce(p.metadata.ownerReferences[0].kind || ' ' || p.metadata.ownerReferences[0].name, 'Pod ' || p.metadata.name)";
+  auto texts = [](const std::vector<Finding>& fs) {
+    std::vector<std::string> out;
+    for (const auto& f : fs) out.push_back(f.object + " | " + f.message);
+    return out;
+  };
+  // By alias, DISTINCT: one finding per (namespace, owner, container).
+  auto by_alias = findings(check("SELECT DISTINCT p.metadata.namespace AS ns, " + owner + " AS owner, c.name AS container "
+                                 "FROM k8s.pods p, UNNEST(p.spec.containers) c",
+                                 "{lower(replace(owner, ' ', '/' || ns || '/'))}", "{container} of {owner} in {ns}"));
+  // The same text spelled out in full, per row, then the duplicates dropped here.
+  auto spelled = findings(check("SELECT p.metadata.namespace AS ns2, c.name AS c2 FROM k8s.pods p, UNNEST(p.spec.containers) c",
+                                "{lower(replace(" + owner + ", ' ', '/' || p.metadata.namespace || '/'))}",
+                                "{c.name} of {" + owner + "} in {p.metadata.namespace}"));
+  std::vector<std::string> expected;
+  for (const auto& t : texts(spelled))
+    if (std::find(expected.begin(), expected.end(), t) == expected.end()) expected.push_back(t);
+  EXPECT_EQ(texts(by_alias), expected);
+  FixtureCatalog catalog;
+  auto bound = bind_check(check("SELECT DISTINCT p.metadata.namespace AS ns, c.name AS container FROM k8s.pods p, "
+                                "UNNEST(p.spec.containers) c", "{ns}/{upper(container)}", "{container}"), catalog);
+  ASSERT_TRUE(bound.ok());
+  EXPECT_TRUE(bound->plan.impl().root.extras_after_distinct);
+  ASSERT_EQ(bound->plan.impl().root.extras.size(), 3u);
+  EXPECT_EQ(bound->plan.impl().root.extras[2]->kind, plan::NodeKind::Output);
+  ASSERT_EQ(by_alias.size(), 9u);  // web's two pods are one Deployment's ReplicaSet: its 2 containers once each
+  EXPECT_EQ(by_alias[0].object, "replicaset/shop/web-7d4b9c");
+  EXPECT_EQ(by_alias[0].message, "web of ReplicaSet web-7d4b9c in shop");
+
+  // A template reading the row itself (not only outputs) is computed per
+  // row, before duplicates are dropped: the first row's value is kept.
+  auto per_row = findings(check("SELECT DISTINCT p.metadata.namespace AS ns FROM k8s.pods p",
+                                "pod/{ns}/{p.metadata.name}", "{ns}"));
+  auto per_row_plan = bind_check(check("SELECT DISTINCT p.metadata.namespace AS ns FROM k8s.pods p", "{p.metadata.name}", "{ns}"), catalog);
+  ASSERT_TRUE(per_row_plan.ok());
+  EXPECT_FALSE(per_row_plan->plan.impl().root.extras_after_distinct);
+  ASSERT_EQ(per_row.size(), 3u);
+  EXPECT_EQ(per_row[0].object, "pod/shop/web-7d4b9c-abcde");
+  EXPECT_EQ(per_row[2].object, "pod/kube-system/coredns-76f75df574-4bz2k");
+
+  // ORDER BY an alias, with an aggregate output, in a grouped query.
+  auto grouped = findings(check("SELECT p.metadata.namespace AS ns, count(*) AS n FROM k8s.pods p GROUP BY ns ORDER BY n DESC, ns",
+                                "namespace/{ns}", "{n} pods; {n * 10}"));
+  ASSERT_EQ(grouped.size(), 3u);
+  EXPECT_EQ(grouped[0].message, "4 pods; 40");
+  EXPECT_EQ(grouped[1].object, "namespace/jobs");
+  EXPECT_EQ(grouped[2].message, "2 pods; 20");
 }
 
 TEST(Checks, BudgetErrorNamesTheCheck) {
