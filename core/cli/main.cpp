@@ -6,6 +6,7 @@
 
 #include "core/cli/cli.h"
 #include "core/cli/user_config.h"
+#include "core/util/huge_pages.h"
 #include "core/util/log.h"
 #include "core/util/terminal.h"
 
@@ -50,6 +51,10 @@ constexpr const char* kGlobalOptions = R"(  -v, --verbose        more log lines 
   --color WHEN         auto (default: colour on a terminal), always, never
   -V, --version        print kinspect's version
 )";
+
+bool holds_tables(const Command& cmd) {
+  return cmd.name == "run" || cmd.name == "query" || cmd.name == "snapshot" || cmd.name == "serve";
+}
 
 void print_overview() {
   std::cout << kOverview << "\nCommands:\n";
@@ -205,6 +210,9 @@ int main(int argc, char** argv) {
     print_command_help(*cmd);
     return kExitOk;
   }
+  // Commands that hold a cluster's tables start again with their heap on huge
+  // pages (core/util/huge_pages.h), before any line is printed.
+  if (holds_tables(*cmd)) restart_with_huge_pages(argv);
   std::vector<std::string> rest(args.begin() + static_cast<long>(used), args.end());
   po::options_description desc("Options");
   po::positional_options_description pos;
@@ -246,6 +254,7 @@ int main(int argc, char** argv) {
   if (vm.count("quiet")) log::set_level(log::Level::Error);
   if (int v = verbosity(args); v > 0) log::set_level(v > 1 ? log::Level::Debug : log::Level::Info);
   log::export_level();
+  if (heap_on_huge_pages()) log::debug("memory", "the heap asks for transparent huge pages (glibc.malloc.hugetlb=1)");
   try {
     return cmd->run(vm);
   } catch (const UsageError& e) {

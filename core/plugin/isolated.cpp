@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "core/plugin/image.h"
+#include "core/util/huge_pages.h"
 #include "core/util/log.h"
 
 extern char** environ;
@@ -429,12 +430,11 @@ std::vector<std::string> worker_environment(char** parent) {
     std::string var = *e;
     if (var.rfind("GLIBC_TUNABLES=", 0) == 0) {
       tunables = true;
-      if (var.find("glibc.malloc.hugetlb") == std::string::npos)
-        var += (var.size() > 15 ? ":" : "") + std::string("glibc.malloc.hugetlb=1");
+      var = "GLIBC_TUNABLES=" + tunables_with_huge_pages(var.c_str() + 15);
     }
     env.push_back(std::move(var));
   }
-  if (!tunables) env.push_back("GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
+  if (!tunables) env.push_back("GLIBC_TUNABLES=" + tunables_with_huge_pages(nullptr));
   env.push_back(std::string(kWorkerMarker) + "=1");
   return env;
 }
