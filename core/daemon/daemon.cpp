@@ -343,18 +343,26 @@ void Daemon::execute(RunState run) {
   // (tests/daemon/memory_test.cpp), with it 25 MiB throughout. Returning the
   // free pages costs some milliseconds per run.
   ::malloc_trim(0);
-  if (result) publish(run, *result);
-  finish(run, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-}
-
-void Daemon::publish(const RunState& run, const report::Report& report) {
-  const Cluster& c = clusters_.at(run.cluster);
-  if (!c.config.write_back.enabled) return;
+  // The report is stored and served before its findings are written back:
+  // whoever sees a written Event can read the report it came from. What was
+  // new is judged against the report before it.
   std::shared_ptr<const report::Report> previous;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = latest_.find(run.cluster); it != latest_.end()) previous = it->second;
   }
+  finish(run, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (result) publish(run, *result, previous.get());
+  // Only now may the job run again, or stop() return: nothing of this run is left.
+  std::lock_guard<std::mutex> lock(mutex_);
+  job_for(run.cluster, run.profile).status.running = false;
+  --in_flight_;
+  wake_.notify_all();
+}
+
+void Daemon::publish(const RunState& run, const report::Report& report, const report::Report* previous) {
+  const Cluster& c = clusters_.at(run.cluster);
+  if (!c.config.write_back.enabled) return;
   WriteBackStatus status;
   std::shared_ptr<PluginRegistry> plugins = c.plugins->snapshot();
   std::shared_ptr<LoadedPlugin> found;
@@ -369,7 +377,7 @@ void Daemon::publish(const RunState& run, const report::Report& report) {
     CancelToken cancel;
     cancel.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     write_back(*found,
-               publish_request(run.cluster, report, previous.get(), c.config.write_back), &cancel, status);
+               publish_request(run.cluster, report, previous, c.config.write_back), &cancel, status);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   WriteBackStatus& total = write_back_[run.cluster];
@@ -391,7 +399,6 @@ void Daemon::finish(const RunState& run, const Expected<report::Report>& result,
   RunState& r = runs_[run.id];
   Job& j = job_for(run.cluster, run.profile);
   r.finished_at = now_text();
-  j.status.running = false;
   j.status.last_duration_seconds = seconds;
   j.status.last_run_time = epoch_now();
   if (stored && *stored) {
@@ -406,8 +413,6 @@ void Daemon::finish(const RunState& run, const Expected<report::Report>& result,
     ++j.status.runs_failed;
     log::error("daemon", "run " + r.id + " (" + run.cluster + "): " + r.error);
   }
-  --in_flight_;
-  wake_.notify_all();
 }
 
 std::vector<JobStatus> Daemon::jobs() const {

@@ -117,7 +117,7 @@ class Daemon {
   Expected<report::Report> inspect(const RunState& run);
   void finish(const RunState& run, const Expected<report::Report>& result, double seconds);
   // Publishes a finished report's findings when the cluster turned write-back on.
-  void publish(const RunState& run, const report::Report& report);
+  void publish(const RunState& run, const report::Report& report, const report::Report* previous);
   Job& job_for(const std::string& cluster, const std::string& profile);  // with mutex_ held
   // When a job of this cluster is next due, the last one having been due at
   // or before `now`: a cron schedule's next fire time, else now + interval.
