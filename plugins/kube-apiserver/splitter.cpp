@@ -78,6 +78,7 @@ void ListSplitter::end_string(const char* p, size_t i) {
     if (depth == 1) root_key_ = str_;
     else {
       item_key_ = str_;
+      in_metadata_ = item_key_ == "metadata";
       if (!members_.empty()) members_.back().key = str_;
       if (str_ == "kind") item_has_kind_ = true;
       else if (str_ == "apiVersion") item_has_api_ = true;
@@ -185,7 +186,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         uint8_t& top = stack_.back();
         str_is_key_ = (top & kObj) && (top & kKey);
         size_t depth = stack_.size();
-        str_capture_ = depth == 1 || (in_items_ && depth == 3) || (in_items_ && depth == 4 && item_key_ == "metadata");
+        str_capture_ = depth == 1 || (in_items_ && depth == 3) || (in_items_ && depth == 4 && in_metadata_);
         if (str_capture_) {
           str_.clear();
           str_start_ = i + 1;
@@ -196,7 +197,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         if (str_is_key_ && in_items_ && item_.active) {
           if (depth == 3) {
             members_.push_back(SplitMember{std::string(), item_pos(i), npos});
-          } else if (depth == 4 && item_key_ == "metadata") {
+          } else if (depth == 4 && in_metadata_) {
             ++meta_members_;
             meta_key_start_ = item_pos(i);
             meta_key_comma_ = last_meta_comma_;
@@ -238,6 +239,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
           item_kind_.clear();
           item_api_.clear();
           item_key_.clear();
+          in_metadata_ = false;
           item_uid_.clear();
           meta_key_.clear();
           members_.clear();
@@ -257,7 +259,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         }
         if (in_items_ && item_.active) {
           if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) members_.back().end = item_pos(i);
-          else if (stack_.size() == 4 && item_key_ == "metadata" && mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
+          else if (stack_.size() == 4 && in_metadata_ && mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
         }
         stack_.pop_back();
         size_t depth = stack_.size();
@@ -287,7 +289,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         if (in_items_ && item_.active) {
           if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) {
             members_.back().end = item_pos(i);
-          } else if (stack_.size() == 4 && item_key_ == "metadata") {
+          } else if (stack_.size() == 4 && in_metadata_) {
             if (mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
             last_meta_comma_ = item_pos(i);
           }

@@ -104,6 +104,7 @@ class ListSplitter {
   std::string str_;
   std::string root_key_;
   std::string item_key_;
+  bool in_metadata_ = false;  // item_key_ is "metadata": asked for every string of the item's next level
   bool in_items_ = false;  // inside the root's "items" array
   bool saw_items_ = false;
   std::string root_kind_, root_api_;
