@@ -417,6 +417,10 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
     if (!named) return std::move(named).error();
     run.profile = *named;
     why = "profile " + run.profile->name + " (given with --profile)";
+    // The report names the scenario the profile is for, not the default of
+    // a run that named no scenario (node-pre-upgrade is host-pre-upgrade).
+    const auto& made_for = run.profile->scenarios;
+    if (made_for.size() == 1 && made_for[0] != cfg.scenario) run.report.scenario = made_for[0];
   } else {
     det = detect(registry, cfg.deadline, run.source_down);
     auto m = catalog.profiles.select(ProfileTarget{det->version, det->types, cfg.scenario});

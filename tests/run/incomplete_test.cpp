@@ -231,6 +231,8 @@ TEST(NeverSilent, ClusterPreUpgradeDoesNotJudgeTheLocalHostAsANode) {
   ASSERT_NE(host.exit_code, 2) << host.err;
   std::set<std::string> ids;
   const json::value host_rep = json::parse(host.out);
+  // The report says what the run was: the profile's scenario, not the default one.
+  EXPECT_EQ(host_rep.at("scenario").as_string(), "host-pre-upgrade");
   for (const auto& c : host_rep.at("checks").as_array()) ids.insert(std::string(c.at("id").as_string()));
   for (const char* id : {"upgrade-cgroup-v1-node", "upgrade-kubelet-removed-flag", "upgrade-kubelet-removed-feature-gate",
                          "upgrade-kubelet-flag-removed-feature-gate", "upgrade-kubectl-skew"})
