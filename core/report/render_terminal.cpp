@@ -248,7 +248,8 @@ class Writer {
       std::string label = c.status == Status::Error ? "error: "
                           : counts_as_not_checked(c) ? "not checked (" + c.cause + "): "
                                                      : "skipped: ";
-      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) + term::printable(short_reason(c.reason)) + "\n";
+      out += indent + paint(c.status == Status::Error ? term::kRed : term::kDim, label) +
+             printable_lines(short_reason(c.reason), indent + "  ") + "\n";
     }
     finding_lines(out, c, indent);
     waived_lines(out, c, indent);
@@ -323,7 +324,7 @@ class Writer {
       const std::string label = "not checked" + (cause.empty() ? std::string() : " (" + cause + ")");
       out += "    " + symbol(Status::Skipped, Severity::Info) + " " + paint(term::kYellow, label) + ": " +
              plural(cs.size(), "check") + ": " + ids + "\n";
-      out += "        " + dim(term::printable(short_reason(cs.front()->reason))) + "\n";
+      out += "        " + dim(printable_lines(short_reason(cs.front()->reason), "        ")) + "\n";
     }
   }
 
@@ -398,6 +399,18 @@ class Writer {
 
   // A failed table's error is printed once, under "Tables that failed", not
   // again under each of the checks that needed it.
+  // A reason of several lines (a check's error at file:line:column, then the
+  // source line and a caret) stays lines, each printable, the later ones indented.
+  static std::string printable_lines(std::string_view text, const std::string& indent) {
+    std::string out;
+    for (size_t start = 0;;) {
+      size_t nl = text.find('\n', start);
+      out += term::printable(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+      if (nl == std::string_view::npos || nl + 1 == text.size()) return out;
+      out += "\n" + indent;
+      start = nl + 1;
+    }
+  }
   static std::string short_reason(const std::string& reason) {
     if (reason.empty()) return "(no reason given)";
     constexpr std::string_view kUnread = ", which could not be read: ";

@@ -96,4 +96,20 @@ TEST_F(RuntimeErrorsRun, EveryFormatNamesTheFileLineAndColumn) {
   }
 }
 
+// On the terminal a positioned error keeps its lines (the source line and
+// the caret under the column), not one line with escaped newlines.
+TEST_F(RuntimeErrorsRun, TerminalShowsTheSourceLineAndCaret) {
+  std::string out = report("terminal");
+  EXPECT_EQ(out.find("\\x0a"), std::string::npos) << out;
+  const std::string source = "  WHERE n.metadata.name = (SELECT p.spec.nodeName FROM k8s.pods p)";
+  size_t at = out.find(source);
+  ASSERT_NE(at, std::string::npos) << out;
+  size_t line_start = out.rfind('\n', at) + 1;
+  size_t next = out.find('\n', at) + 1;
+  size_t caret = out.find('^', next);
+  ASSERT_NE(caret, std::string::npos) << out;
+  // The caret is under column 27 of the source line, whatever the indent.
+  EXPECT_EQ(caret - next, at - line_start + 26) << out;
+}
+
 }  // namespace
