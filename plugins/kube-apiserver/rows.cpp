@@ -156,7 +156,8 @@ void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const Item
   }
   bool cut_mf = opts.strip_managed_fields && it.has_managed_fields;
   if ((opts.project || cut_mf) && it.members) {
-    std::string row = "{";
+    std::string& row = out.raw_row_text();  // the batch itself: no copy of the row
+    row += '{';
     bool first = true;
     auto sep = [&] {
       if (!first) row += ',';
@@ -183,7 +184,6 @@ void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const Item
       }
     }
     row += '}';
-    out.raw_row(row);
     return;
   }
   if (!add_kind && !add_api) {
@@ -204,11 +204,9 @@ void write_item(kinspect::sdk::BatchWriter& out, const SplitItem& it, const Item
   size_t k = body.find_first_not_of(" \t\r\n");
   bool empty = k != std::string_view::npos && body[k] == '}';
   if (!empty) head += ',';
-  std::string row;
-  row.reserve(head.size() + body.size());
+  std::string& row = out.raw_row_text();
   row += head;
   row += body;
-  out.raw_row(row);
 }
 
 void write_health_rows(kinspect::sdk::BatchWriter& out, std::string_view text) {

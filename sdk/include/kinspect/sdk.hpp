@@ -210,6 +210,13 @@ class BatchWriter {
     if (!buf_.empty()) buf_.push_back('\n');
     buf_.append(json_object);
   }
+  // Starts a row the caller writes itself: append one whole serialized JSON
+  // object to the returned buffer, and nothing else. For rows put together
+  // from pieces of text, which then need no buffer of their own.
+  std::string& raw_row_text() {
+    if (!buf_.empty()) buf_.push_back('\n');
+    return buf_;
+  }
   // A finding of a native check.
   void finding(std::string_view object, std::string_view message) { row().field("object", object).field("message", message); }
   size_t size() const { return buf_.size(); }
