@@ -4,6 +4,7 @@
 
 #include <kinspect/sdk.hpp>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,11 @@ std::vector<kinspect::sdk::ColumnSpec> generic_columns();
 
 // Special tables.
 std::vector<kinspect::sdk::TableSpec> special_tables();
+// The special tables of the API server's own facts (not of objects): a
+// snapshot keeps each in a file of its own (version.json, readyz.txt, ...).
+inline constexpr std::array<std::string_view, 6> kServerFactTables = {
+    "k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests",
+    "k8s.helm_release_objects"};
 // k8s.connection: the address the driver talks to (rows: connection.cpp).
 kinspect::sdk::TableSpec connection_table();
 

@@ -18,11 +18,10 @@ namespace {
 
 using T = ks::Type;
 
-// Tables of this driver whose rows are not objects.
-constexpr std::array<std::string_view, 11> kNotObjects = {
-    "k8s.version",  "k8s.readyz",    "k8s.livez",      "k8s.api_resources", "k8s.deprecated_api_requests",
-    "k8s.helm_release_objects",     "k8s.connection", "k8s.pod_logs",      "k8s.objects",
-    "k8s.workloads", "k8s.resource"};
+// Tables of this driver whose rows are not objects, besides the server's
+// facts (kServerFactTables): the ones it computes.
+constexpr std::array<std::string_view, 5> kComputedTables = {"k8s.connection", "k8s.pod_logs", "k8s.objects",
+                                                             "k8s.workloads", "k8s.resource"};
 
 // The pod template of each carrier, as a path of members.
 std::vector<std::string_view> template_path(std::string_view kind) {
@@ -118,7 +117,8 @@ class WorkloadsScan final : public ks::Scan {
 bool is_object_table(std::string_view table) {
   if (find_by_table(table)) return true;
   return table.substr(0, 4) == "k8s." && table.size() > 4 &&
-         std::find(kNotObjects.begin(), kNotObjects.end(), table) == kNotObjects.end();
+         std::find(kServerFactTables.begin(), kServerFactTables.end(), table) == kServerFactTables.end() &&
+         std::find(kComputedTables.begin(), kComputedTables.end(), table) == kComputedTables.end();
 }
 
 std::string object_members(std::string_view resource, std::string_view found_in) {

@@ -475,8 +475,7 @@ std::string table_of_file(const std::string& base) {
   if (b == "api-resources") b = "api_resources";
   std::string t = "k8s." + b;
   if (find_by_table(t)) return t;
-  for (const char* s : {"k8s.version", "k8s.readyz", "k8s.livez", "k8s.api_resources", "k8s.deprecated_api_requests",
-                        "k8s.helm_release_objects"})
+  for (std::string_view s : kServerFactTables)
     if (t == s) return t;
   return {};
 }
