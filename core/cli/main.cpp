@@ -169,6 +169,7 @@ void command_options(const Command& c, po::options_description& desc, po::positi
 }
 
 int main(int argc, char** argv) {
+  restore_environment_after_restart();
   // A plugin worker (see core/plugin/isolated.h) is this same executable.
   if (argc == 2 && std::string_view(argv[1]) == kWorkerCommand) return run_plugin_worker(kWorkerFd);
   std::vector<std::string> args = global_options_last(std::vector<std::string>(argv + 1, argv + argc));

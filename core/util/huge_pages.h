@@ -7,7 +7,8 @@
 // tunable, glibc 2.35), which the kernel honours when transparent huge pages
 // are on for madvise (the default of Debian and most distributions). A
 // tunable is read only at program start, so kinspect sets it in the
-// environment and starts itself again; workers get it in theirs.
+// environment, starts itself again and puts the environment back; workers
+// get it in theirs.
 #pragma once
 
 #include <string>
@@ -29,7 +30,13 @@ bool huge_pages_on_request(const std::string& thp_enabled_text);
 // nothing was done or the exec failed; the run then goes on as it is.
 void restart_with_huge_pages(char** argv);
 
-// Whether this process's heap asked for huge pages (the tunable is set to 1).
+// In the restarted process, first thing: GLIBC_TUNABLES back as the user had
+// it, so that programs kinspect runs (credential plugins, other tools) see
+// the environment they were given; plugin workers get the tunable anew.
+void restore_environment_after_restart();
+
+// Whether this process's heap asked for huge pages (restarted for them, or
+// the tunable set to 1 from the start).
 bool heap_on_huge_pages();
 
 }  // namespace kinspect

@@ -2,6 +2,7 @@
 // asks for them, and that it never overrides what the user set.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -27,6 +28,25 @@ TEST(HugePages, OnlyWhereTheKernelGivesThemOnRequest) {
   EXPECT_FALSE(huge_pages_on_request("[always] madvise never\n"));  // every heap has them already
   EXPECT_FALSE(huge_pages_on_request("always madvise [never]\n"));  // none can have them
   EXPECT_FALSE(huge_pages_on_request(""));                          // no such file (no THP in the kernel)
+}
+
+// What the restarted process does first: GLIBC_TUNABLES back as the user
+// had it (set, or unset), the note of it gone, and the heap known to be on
+// huge pages all the same.
+TEST(HugePages, TheRestartedProcessPutsTheEnvironmentBack) {
+  ::setenv("KINSPECT_GLIBC_TUNABLES_BEFORE", "=glibc.malloc.arena_max=2", 1);
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", 1);
+  restore_environment_after_restart();
+  ASSERT_NE(std::getenv("GLIBC_TUNABLES"), nullptr);
+  EXPECT_STREQ(std::getenv("GLIBC_TUNABLES"), "glibc.malloc.arena_max=2");
+  EXPECT_EQ(std::getenv("KINSPECT_GLIBC_TUNABLES_BEFORE"), nullptr);
+  EXPECT_TRUE(heap_on_huge_pages());
+
+  ::setenv("KINSPECT_GLIBC_TUNABLES_BEFORE", "-", 1);
+  ::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
+  restore_environment_after_restart();
+  EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr);
+  EXPECT_EQ(std::getenv("KINSPECT_GLIBC_TUNABLES_BEFORE"), nullptr);
 }
 
 std::string thp_mode() {
