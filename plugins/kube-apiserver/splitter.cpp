@@ -92,9 +92,9 @@ void ListSplitter::end_string(const char* p, size_t i) {
   }
 }
 
-void ListSplitter::emit_item(const Sink& sink) {
+void ListSplitter::emit_item(std::string_view json, const Sink& sink) {
   SplitItem it;
-  it.json = item_.buf;
+  it.json = json;
   it.has_kind = item_has_kind_;
   it.has_api_version = item_has_api_;
   it.kind = item_kind_;
@@ -103,7 +103,7 @@ void ListSplitter::emit_item(const Sink& sink) {
   it.list_kind = root_kind_;
   it.list_api_version = root_api_;
   bool ok = !members_.empty();
-  for (const auto& m : members_) ok = ok && m.end != npos && m.end <= item_.buf.size();
+  for (const auto& m : members_) ok = ok && m.end != npos && m.end <= json.size();
   if (ok) it.members = &members_;
   if (mf_ && mf_end_ != npos && mf_start_ != npos) {
     it.has_managed_fields = true;
@@ -112,7 +112,7 @@ void ListSplitter::emit_item(const Sink& sink) {
       it.mf_cut_end = mf_end_;
     } else {
       it.mf_cut_start = mf_start_;
-      it.mf_cut_end = item_.buf[mf_end_] == ',' ? mf_end_ + 1 : mf_end_;
+      it.mf_cut_end = json[mf_end_] == ',' ? mf_end_ + 1 : mf_end_;
     }
   }
   ++items_;
@@ -264,9 +264,14 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         stack_.pop_back();
         size_t depth = stack_.size();
         if (depth == 2 && item_.active) {
-          item_.buf.append(p + item_.start, i + 1 - item_.start);
           item_.active = false;
-          emit_item(sink);
+          if (item_.buf.empty()) {
+            // The whole item is in this chunk (most are): it is passed in place.
+            emit_item(std::string_view(p + item_.start, i + 1 - item_.start), sink);
+          } else {
+            item_.buf.append(p + item_.start, i + 1 - item_.start);
+            emit_item(item_.buf, sink);
+          }
         } else if (depth == 1 && meta_.active) {
           meta_.buf.append(p + meta_.start, i + 1 - meta_.start);
           meta_.active = false;

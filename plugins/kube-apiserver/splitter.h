@@ -85,7 +85,7 @@ class ListSplitter {
   void check_held();
   size_t skip_whitespace(const char* p, size_t i, size_t n);
   void end_string(const char* p, size_t i);
-  void emit_item(const Sink& sink);
+  void emit_item(std::string_view json, const Sink& sink);
   void end_root(const Sink& sink);
   void maybe_skip_string();
   bool path_is_read(const std::vector<std::string>& path) const;

@@ -1,13 +1,60 @@
 // libFuzzer target: any bytes through the streaming List splitter
 // (plugins/kube-apiserver/splitter.cpp), fed in pieces whose sizes the
-// input's first byte picks. Property: no crash, and every item's member
-// spans lie inside the item.
+// input's first byte picks. Properties: no crash; every item's member spans
+// lie inside the item; and where Boost.JSON reads the input as one List
+// object, the splitter gives exactly its items, each member span being that
+// member, so the bitmask scan can neither lose nor invent an item.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
 
 #include "plugins/kube-apiserver/splitter.h"
+
+namespace {
+
+// The input's items as Boost.JSON reads them, when the input is a single
+// object whose "items" is an array of objects; null otherwise.
+const boost::json::array* reference_items(std::string_view in, boost::json::value& doc) {
+  // A second "items" might be a second List array, which the splitter reads
+  // and a DOM drops; such input is left to the other properties.
+  size_t first = in.find("\"items\"");
+  if (first == std::string_view::npos || in.find("\"items\"", first + 1) != std::string_view::npos) return nullptr;
+  boost::system::error_code ec;
+  doc = boost::json::parse(in, ec);
+  if (ec || !doc.is_object()) return nullptr;
+  auto* items = doc.as_object().if_contains("items");
+  if (!items || !items->is_array()) return nullptr;
+  for (const auto& item : items->as_array())
+    if (!item.is_object()) return nullptr;
+  return &items->as_array();
+}
+
+void check_members(const kapi::SplitItem& it, const boost::json::object& expect) {
+  if (!it.members) return;
+  for (const auto& m : *it.members) {
+    boost::system::error_code ec;
+    boost::json::value one = boost::json::parse("{" + std::string(it.json.substr(m.start, m.end - m.start)) + "}", ec);
+    if (ec || !one.is_object() || one.as_object().size() != 1) std::abort();
+    const auto& kv = *one.as_object().begin();
+    // The splitter keeps a key as written; Boost.JSON unescapes it.
+    if (m.key.find('\\') == std::string::npos && (kv.key() != m.key || !expect.contains(m.key))) std::abort();
+  }
+}
+
+size_t longest_whitespace_run(std::string_view in) {
+  size_t longest = 0, run = 0;
+  for (char c : in) {
+    run = (c == ' ' || c == '\n' || c == '\r' || c == '\t') ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -17,17 +64,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_object_bytes = 1 << 16;
   limits.max_whitespace_run = 1 << 12;
   kapi::ListSplitter splitter("fuzz.json", limits);
-  auto sink = [](const kapi::SplitItem& it) {
-    if (!it.members) return;
-    for (const auto& m : *it.members)
-      if (m.start > m.end || m.end > it.json.size()) std::abort();
+  std::vector<boost::json::value> got;
+  auto sink = [&](const kapi::SplitItem& it) {
+    if (it.members)
+      for (const auto& m : *it.members)
+        if (m.start > m.end || m.end > it.json.size()) std::abort();
     if (it.has_managed_fields && (it.mf_cut_start > it.mf_cut_end || it.mf_cut_end > it.json.size())) std::abort();
+    boost::system::error_code ec;
+    got.push_back(boost::json::parse(it.json, ec));
+    if (!ec && got.back().is_object()) check_members(it, got.back().as_object());
   };
+  bool ok = true;
   try {
     for (size_t at = 0; at < in.size(); at += piece)
       splitter.feed(in.data() + at, std::min(piece, in.size() - at), sink);
     splitter.finish(sink);
   } catch (const std::exception&) {
+    ok = false;
+  }
+  boost::json::value doc;
+  const boost::json::array* items = reference_items(in, doc);
+  // A List within the limits that Boost.JSON reads is split exactly.
+  if (items && in.size() <= limits.max_object_bytes && longest_whitespace_run(in) <= limits.max_whitespace_run) {
+    if (!ok || got.size() != items->size()) std::abort();
+    for (size_t k = 0; k < got.size(); ++k)
+      if (got[k] != (*items)[k]) std::abort();
   }
   return 0;
 }
