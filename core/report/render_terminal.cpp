@@ -397,8 +397,6 @@ class Writer {
     }
   }
 
-  // A failed table's error is printed once, under "Tables that failed", not
-  // again under each of the checks that needed it.
   // A reason of several lines (a check's error at file:line:column, then the
   // source line and a caret) stays lines, each printable, the later ones indented.
   static std::string printable_lines(std::string_view text, const std::string& indent) {
@@ -411,6 +409,8 @@ class Writer {
       start = nl + 1;
     }
   }
+  // A failed table's error is printed once, under "Tables that failed", not
+  // again under each of the checks that needed it.
   static std::string short_reason(const std::string& reason) {
     if (reason.empty()) return "(no reason given)";
     constexpr std::string_view kUnread = ", which could not be read: ";

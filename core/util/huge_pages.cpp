@@ -12,6 +12,15 @@ namespace kinspect {
 namespace {
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
 constexpr const char* kEnabledFile = "/sys/kernel/mm/transparent_hugepage/enabled";
+// Set across the restart: GLIBC_TUNABLES as the user had it, after "=" (or
+// "-" when it was unset), so the restarted process can put it back.
+constexpr const char* kBefore = "KINSPECT_GLIBC_TUNABLES_BEFORE";
+bool restarted = false;
+
+void put_back(const char* before) {
+  if (before) ::setenv("GLIBC_TUNABLES", before, 1);
+  else ::unsetenv("GLIBC_TUNABLES");
+}
 }  // namespace
 
 std::string tunables_with_huge_pages(const char* current) {
@@ -23,18 +32,6 @@ std::string tunables_with_huge_pages(const char* current) {
 bool huge_pages_on_request(const std::string& thp_enabled_text) {
   return thp_enabled_text.find("[madvise]") != std::string::npos;
 }
-
-namespace {
-// Set across the restart: GLIBC_TUNABLES as the user had it, after "=" (or
-// "-" when it was unset), so the restarted process can put it back.
-constexpr const char* kBefore = "KINSPECT_GLIBC_TUNABLES_BEFORE";
-bool restarted = false;
-
-void put_back(const char* before) {
-  if (before) ::setenv("GLIBC_TUNABLES", before, 1);
-  else ::unsetenv("GLIBC_TUNABLES");
-}
-}  // namespace
 
 void restore_environment_after_restart() {
   const char* before = std::getenv(kBefore);
