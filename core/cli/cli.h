@@ -15,6 +15,7 @@
 
 #include "core/plugin/registry.h"
 #include "core/snapshot/writer.h"
+#include "core/waiver/objects.h"
 #include "core/waiver/waiver.h"
 
 namespace kinspect::cli {
@@ -106,11 +107,13 @@ std::vector<std::string> waiver_files(const po::variables_map& vm);
 // Their waivers; a file that is missing or malformed is a UsageError with
 // its file, line and column.
 std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files);
-// Applies them to the report as of `as_of` (epoch seconds), reading the
-// labels and annotations of the objects findings name from the registry:
+// Applies them to the report as of `as_of` (epoch seconds), with the
+// labels and annotations of the objects findings name: those of the tables
+// the run read whole from `run_objects`, the others read from the registry,
 // narrowly from a live cluster (`live`), in one read from a snapshot.
 void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
-                   PluginRegistry& reg, report::Report& rep, double as_of, bool live);
+                   PluginRegistry& reg, report::Report& rep, double as_of, bool live,
+                   const waiver::RunObjects& run_objects);
 
 // A table cell for people: strings as they are, null empty, anything else as JSON.
 std::string json_cell(const boost::json::value& v);

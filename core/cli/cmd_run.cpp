@@ -304,6 +304,10 @@ ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, con
   if (!cfg.profile.empty())
     if (const Profile* p = catalog.profiles.find(cfg.profile)) only = p->plugins;
   auto reg = load_plugins(vm, false, nullptr, !vm.count("no-isolation"), only);
+  // The waivers learn the objects of the findings from the run's own read.
+  waiver::RunObjects run_objects(*reg, waiver::labels_wanted(waivers));
+  cfg.object_paths = run_objects.paths();
+  cfg.on_object_table = run_objects.taker();
   auto outcome = run_inspection(*reg, catalog, cfg);
   if (progress) progress->clear();
   if (!outcome) throw UsageError(outcome.error().format());
@@ -318,7 +322,7 @@ ClusterRun inspect(const po::variables_map& vm, const CheckCatalog& catalog, con
   }
   // After the baseline: a waived finding is still new or unchanged, not resolved.
   apply_waivers(waiver_paths, waivers, *reg, rep, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)),
-                !vm.count("snapshot"));
+                !vm.count("snapshot"), run_objects);
   const ExitVerdict verdict = exit_verdict(rep, ro.fail_sev, vm.count("allow-incomplete") > 0, ro.fail_on_new);
   return {std::move(rep), verdict.code, verdict.meaning};
 }

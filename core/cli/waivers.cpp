@@ -28,9 +28,10 @@ std::vector<waiver::Waiver> read_waivers(const std::vector<std::string>& files) 
 }
 
 void apply_waivers(const std::vector<std::string>& files, const std::vector<waiver::Waiver>& waivers,
-                   PluginRegistry& reg, report::Report& rep, double as_of, bool live) {
+                   PluginRegistry& reg, report::Report& rep, double as_of, bool live,
+                   const waiver::RunObjects& run_objects) {
   rep.waiver_files = files;
-  waiver::apply_with_objects(reg, rep, waivers, as_of, live);
+  waiver::apply_with_objects(reg, rep, waivers, as_of, live, &run_objects);
 }
 
 }  // namespace kinspect::cli

@@ -317,6 +317,10 @@ Expected<report::Report> Daemon::inspect(const RunState& run) {
     if (!w) return std::move(w).error();
     waivers.insert(waivers.end(), w->begin(), w->end());
   }
+  // The waivers learn the objects of the findings from the run's own read.
+  waiver::RunObjects run_objects(*plugins, waiver::labels_wanted(waivers));
+  cfg.object_paths = run_objects.paths();
+  cfg.on_object_table = run_objects.taker();
   auto outcome = run_inspection(*plugins, *catalog, cfg);
   if (!outcome) return std::move(outcome).error();
   report::Report& rep = outcome->report;
@@ -324,7 +328,7 @@ Expected<report::Report> Daemon::inspect(const RunState& run) {
   rep.waiver_files = config_.waiver_files;
   // A watched table answers from memory: read whole, it costs no LIST.
   waiver::apply_with_objects(*plugins, rep, waivers, cfg.now ? cfg.now : static_cast<double>(std::time(nullptr)),
-                             c.config.snapshot.empty() && !watched(c.config));
+                             c.config.snapshot.empty() && !watched(c.config), &run_objects);
   return std::move(rep);
 }
 

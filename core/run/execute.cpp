@@ -69,8 +69,8 @@ std::string timeout_text(double seconds) {
 class Execution {
  public:
   Execution(PreparedRun& run, const Schedule& s, PluginRegistry& registry, unsigned threads,
-            const std::function<void(const RunProgress&)>& progress)
-      : run_(run), s_(s), registry_(registry), threads_(threads), progress_(progress),
+            const std::function<void(const RunProgress&)>& progress, const ObjectTableSink& on_object_table)
+      : run_(run), s_(s), registry_(registry), threads_(threads), progress_(progress), on_object_table_(on_object_table),
         fetches_(s.fetches.size()), fetch_done_(s.fetches.size(), false), taken_(s.units.size(), false),
         unread_(s.readers) {
     for (const auto& f : s.fetches) prefetched_.tables[f.key()];
@@ -284,12 +284,21 @@ class Execution {
   void done(Task& t) {
     report::CheckResult& r = t.result;
     if (r.status == report::Status::Pass && !r.findings.empty()) r.status = report::Status::Fail;
-    std::lock_guard<std::mutex> lock(mutex_);
-    // A table no check still has to read is freed now rather than at the
-    // end of the run: deployments and services go while pods are parsed.
-    for (const auto& s : t.scans)
-      if (auto it = unread_.find(s.key()); it != unread_.end() && --it->second == 0) prefetched_.tables[s.key()].data.reset();
-    if (progress_) progress_({"checks", ++checked_, run_.tasks.size(), r.id});
+    std::vector<std::pair<std::string, std::shared_ptr<const TableData>>> objects;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      // A table no check still has to read is freed now rather than at the
+      // end of the run: deployments and services go while pods are parsed.
+      for (const auto& s : t.scans) {
+        auto it = unread_.find(s.key());
+        if (it == unread_.end() || --it->second != 0) continue;
+        auto& data = prefetched_.tables[s.key()].data;
+        if (data && on_object_table_ && s_.object_fetches.count(s.key())) objects.emplace_back(s.table, std::move(data));
+        data.reset();
+      }
+      if (progress_) progress_({"checks", ++checked_, run_.tasks.size(), r.id});
+    }
+    for (auto& [table, data] : objects) on_object_table_(table, std::move(data));  // outside the lock: it reads the table
   }
 
   PreparedRun& run_;
@@ -297,6 +306,7 @@ class Execution {
   PluginRegistry& registry_;
   unsigned threads_;
   const std::function<void(const RunProgress&)>& progress_;
+  const ObjectTableSink& on_object_table_;
   Prefetched prefetched_;
   std::vector<report::TableFetch> fetches_;
   std::vector<bool> fetch_done_, taken_;
@@ -309,8 +319,9 @@ class Execution {
 }  // namespace
 
 std::vector<report::TableFetch> execute(PreparedRun& run, const Schedule& schedule, PluginRegistry& registry,
-                                        unsigned threads, const std::function<void(const RunProgress&)>& progress) {
-  return Execution(run, schedule, registry, threads, progress).go();
+                                        unsigned threads, const std::function<void(const RunProgress&)>& progress,
+                                        const ObjectTableSink& on_object_table) {
+  return Execution(run, schedule, registry, threads, progress, on_object_table).go();
 }
 
 }  // namespace kinspect

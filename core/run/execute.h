@@ -6,6 +6,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "core/run/prepare.h"
@@ -13,7 +15,12 @@
 
 namespace kinspect {
 
+// Each table of schedule.object_fetches that was read goes to
+// `on_object_table` (if set) instead of being freed when its last check is done.
+using ObjectTableSink = std::function<void(const std::string& table, std::shared_ptr<const TableData> rows)>;
+
 std::vector<report::TableFetch> execute(PreparedRun& run, const Schedule& schedule, PluginRegistry& registry,
-                                        unsigned threads, const std::function<void(const RunProgress&)>& progress);
+                                        unsigned threads, const std::function<void(const RunProgress&)>& progress,
+                                        const ObjectTableSink& on_object_table = {});
 
 }  // namespace kinspect

@@ -53,10 +53,11 @@ Expected<RunOutcome> run_inspection(PluginRegistry& registry, const CheckCatalog
   PreparedRun& run = *prepared;
   const unsigned threads = cfg.parallelism ? cfg.parallelism : default_parallelism();
   Schedule schedule = make_schedule(run.tasks, threads);
+  if (cfg.on_object_table) read_objects_with(schedule, registry, cfg.object_paths);
 
   RunOutcome out;
   out.report = std::move(run.report);
-  out.report.tables = execute(run, schedule, registry, threads, cfg.progress);
+  out.report.tables = execute(run, schedule, registry, threads, cfg.progress, cfg.on_object_table);
   for (const auto& f : out.report.tables)
     if (f.name == "k8s.pods()") out.report.cluster.pods = f.rows;
   for (auto& t : run.tasks) out.report.checks.push_back(std::move(t.result));

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct RunConfig {
   std::string cluster_name;
   std::string cluster_name_why;            // "name prod: kubeconfig context prod ...", first of the detected facts
   std::function<void(const RunProgress&)> progress;
+  // Kubernetes object tables (rows of one kind, no arguments) that the run
+  // reads whole are read with these paths too, and handed to
+  // on_object_table when their last check is done, before they are freed:
+  // what reads objects after the checks (the waivers) then needs no second
+  // read of every table.
+  std::vector<std::string> object_paths;
+  std::function<void(const std::string& table, std::shared_ptr<const TableData> rows)> on_object_table;
 };
 
 // Whether the run is complete is the report's to say: report.summary().not_checked.

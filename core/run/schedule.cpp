@@ -84,4 +84,16 @@ Schedule make_schedule(const std::vector<Task>& tasks, unsigned threads) {
   return s;
 }
 
+void read_objects_with(Schedule& schedule, const Catalog& catalog, const std::vector<std::string>& paths) {
+  if (paths.empty()) return;
+  for (auto& f : schedule.fetches) {
+    const TableSchema* t = catalog.find(f.table);
+    if (!t || t->row_kind.empty() || !f.args.empty() || !f.constraints.empty()) continue;
+    schedule.object_fetches.insert(f.key());
+    if (f.paths.empty()) continue;  // every column already
+    for (const auto& p : paths)
+      if (std::find(f.paths.begin(), f.paths.end(), p) == f.paths.end()) f.paths.push_back(p);
+  }
+}
+
 }  // namespace kinspect

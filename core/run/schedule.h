@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,14 @@ struct Schedule {
   std::map<std::string, size_t> readers;        // scan key -> checks that read it
   std::vector<std::vector<size_t>> waits_for;   // per task: the fetches it needs
   std::vector<Unit> units;                      // in the order their tables arrive
+  std::set<std::string> object_fetches;         // scan keys of whole object tables (read_objects_with)
 };
 
 Schedule make_schedule(const std::vector<Task>& tasks, unsigned threads);
+
+// Widens the fetches of Kubernetes object tables (a row kind, no arguments)
+// that are read whole (no constraint narrows them) to `paths` too, and
+// lists them in object_fetches. Nothing when `paths` is empty.
+void read_objects_with(Schedule& schedule, const Catalog& catalog, const std::vector<std::string>& paths);
 
 }  // namespace kinspect

@@ -80,53 +80,103 @@ struct Wanted {
   bool labels = true;
 };
 
-// The labels and annotations of the rows of `table` that `where` selects
-// (metadata columns only). Without labels wanted, only the rows carrying the
-// waive annotation come back: the table is still read, but a snapshot's
-// 150,000 pods are not all copied into the index.
-void add_objects(PluginRegistry& reg, const std::string& kind, const std::string& table, std::string where,
-                 Wanted wanted, ObjectIndex& index) {
+// The query whose rows give the labels and annotations of the rows of
+// `table` that `where` selects (metadata columns only). Without labels
+// wanted, only the rows carrying the waive annotation come back: the table
+// is still read, but a snapshot's 150,000 pods are not all copied into the
+// index.
+std::string objects_query(const std::string& table, std::string where, Wanted wanted) {
   if (!wanted.labels) {
     const std::string annotated = "metadata.annotations['" + std::string(kWaiveAnnotation) + "'] IS NOT NULL";
     where = where.empty() ? annotated : "(" + where + ") AND " + annotated;
   }
-  const std::string text = "SELECT metadata.namespace AS ns, metadata.name AS name, " +
-                           std::string(wanted.labels ? "metadata.labels" : "NULL") +
-                           " AS labels, metadata.annotations AS annotations FROM " + table + (where.empty() ? "" : " WHERE " + where);
+  return "SELECT metadata.namespace AS ns, metadata.name AS name, " +
+         std::string(wanted.labels ? "metadata.labels" : "NULL") +
+         " AS labels, metadata.annotations AS annotations FROM " + table + (where.empty() ? "" : " WHERE " + where);
+}
+
+Expected<kcql::ResultSet> run_objects_query(const std::string& text, const Catalog& catalog, TableProvider& source) {
   auto q = kcql::parse_query(text, "<waivers>");
-  auto plan = q ? kcql::bind_query(*q, reg) : Expected<kcql::Plan>(q.error());
+  auto plan = q ? kcql::bind_query(*q, catalog) : Expected<kcql::Plan>(q.error());
   kcql::ExecOptions opts;
   opts.time_budget = std::chrono::minutes(5);  // a LIST of every pod's metadata at scale
   opts.label = "waivers";
-  auto rs = plan ? kcql::execute(*plan, reg, opts) : Expected<kcql::ResultSet>(plan.error());
-  if (!rs) {
-    log::warn("waivers", "cannot read the labels and annotations of " + table + ": " + rs.error().message() +
-                             "; waivers by label or annotation do not apply to " + kind + " objects");
-    return;
-  }
-  for (const auto& row : rs->rows) {
+  return plan ? kcql::execute(*plan, source, opts) : Expected<kcql::ResultSet>(plan.error());
+}
+
+void index_rows(const std::string& kind, const std::vector<json::array>& rows, ObjectIndex& index) {
+  for (const auto& row : rows) {
     ObjectRef ref{kind, row[0].is_string() ? std::string(row[0].as_string()) : "",
                           row[1].is_string() ? std::string(row[1].as_string()) : ""};
     index[ref.key()] = {text_map(row[2]), text_map(row[3])};
   }
 }
 
+void add_objects(PluginRegistry& reg, const std::string& kind, const std::string& table, std::string where,
+                 Wanted wanted, ObjectIndex& index) {
+  auto rs = run_objects_query(objects_query(table, std::move(where), wanted), reg, reg);
+  if (!rs) {
+    log::warn("waivers", "cannot read the labels and annotations of " + table + ": " + rs.error().message() +
+                             "; waivers by label or annotation do not apply to " + kind + " objects");
+    return;
+  }
+  index_rows(kind, rs->rows, index);
+}
+
+// One table the run already read, as the source of the waivers' query.
+class ReadTable final : public TableProvider {
+ public:
+  explicit ReadTable(std::shared_ptr<const TableData> data) : data_(std::move(data)) {}
+  Expected<std::shared_ptr<const TableData>> fetch(const ScanSpec&) override { return data_; }
+
+ private:
+  std::shared_ptr<const TableData> data_;
+};
+
 }  // namespace
 
-ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow, bool labels) {
+std::vector<std::string> RunObjects::paths() const {
+  std::vector<std::string> p = {"metadata.namespace", "metadata.name", "metadata.annotations"};
+  if (labels_) p.push_back("metadata.labels");
+  return p;
+}
+
+void RunObjects::take(const std::string& table, std::shared_ptr<const TableData> data) {
+  ReadTable source(std::move(data));
+  auto rs = run_objects_query(objects_query(table, "", Wanted{labels_}), catalog_, source);
+  if (!rs) return;  // read_finding_objects asks the source, and warns if that fails too
+  std::lock_guard<std::mutex> lock(mutex_);
+  rows_[table] = std::move(rs->rows);
+}
+
+const std::vector<json::array>* RunObjects::rows(const std::string& table) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = rows_.find(table);
+  return it == rows_.end() ? nullptr : &it->second;
+}
+
+ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow, bool labels,
+                                 const RunObjects* run_objects) {
   ObjectIndex objects;
   for (const auto& [kind, refs] : finding_objects(rep)) {
     const std::string table = table_of(reg, kind);
     if (table.empty()) continue;  // not a Kubernetes kind kinspect reads: no labels or annotations
+    if (const auto* rows = run_objects ? run_objects->rows(table) : nullptr) {
+      index_rows(kind, *rows, objects);  // read whole by the run itself
+      continue;
+    }
     for (const auto& where : lookups(refs, narrow)) add_objects(reg, kind, table, where, Wanted{labels}, objects);
   }
   return objects;
 }
 
+bool labels_wanted(const std::vector<Waiver>& waivers) {
+  return std::any_of(waivers.begin(), waivers.end(), [](const Waiver& w) { return !w.object.labels.empty(); });
+}
+
 void apply_with_objects(PluginRegistry& reg, report::Report& rep, const std::vector<Waiver>& waivers, double as_of,
-                        bool narrow) {
-  const bool labels = std::any_of(waivers.begin(), waivers.end(), [](const Waiver& w) { return !w.object.labels.empty(); });
-  apply(rep, waivers, read_finding_objects(reg, rep, narrow, labels), as_of);
+                        bool narrow, const RunObjects* run_objects) {
+  apply(rep, waivers, read_finding_objects(reg, rep, narrow, labels_wanted(waivers), run_objects), as_of);
   for (const auto& w : rep.expired_waivers)
     log::warn("waivers", w.waiver.origin + ": the waiver of " + w.check + " on " + w.object + " expired on " +
                              w.waiver.expires + " and no longer applies");
