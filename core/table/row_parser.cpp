@@ -42,20 +42,31 @@ Projection::Projection(const std::vector<std::string>& paths) {
   root_->freeze();
 }
 
+namespace {
+
+// "a.b\\.c" -> {"a", "b.c"}: a dot after a backslash belongs to the key.
+std::vector<std::string> path_keys(std::string_view path) {
+  std::vector<std::string> keys(1);
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '\\' && i + 1 < path.size() && path[i + 1] == '.') keys.back() += path[++i];
+    else if (path[i] == '.') keys.emplace_back();
+    else keys.back() += path[i];
+  }
+  return keys;
+}
+
+}  // namespace
+
 void Projection::add(const std::string& path) {
   Node* n = root_.get();
-  size_t start = 0;
-  while (!n->whole) {
-    size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    n = &n->children[key];
-    n->key_id = packed::intern(key);
-    if (dot == std::string::npos) {
+  const std::vector<std::string> keys = path_keys(path);
+  for (size_t k = 0; k < keys.size() && !n->whole; ++k) {
+    n = &n->children[keys[k]];
+    n->key_id = packed::intern(keys[k]);
+    if (k + 1 == keys.size()) {
       n->whole = true;
       n->children.clear();  // a whole value subsumes deeper paths
-      break;
     }
-    start = dot + 1;
   }
 }
 

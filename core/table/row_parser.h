@@ -14,7 +14,9 @@
 namespace kinspect {
 
 // A set of dotted paths as a trie; arrays are traversed transparently, so
-// "spec.containers.image" keeps the image of every container.
+// "spec.containers.image" keeps the image of every container. A key with a
+// dot in it is written with the dot escaped: "metadata.annotations.
+// kinspect\.io/waive" keeps one annotation (ki_scan_request::paths).
 class Projection {
  public:
   Projection() = default;  // keeps everything

@@ -48,6 +48,19 @@ TEST(RowParser, WholeColumnSubsumesDeeperPaths) {
   EXPECT_EQ(json::serialize(rows[0]), R"({"m":{"a":1,"b":2}})");
 }
 
+// A key with a dot in it (an annotation) is asked for with the dot escaped,
+// and only that key is kept: not its neighbours, not a key split at the dot.
+TEST(RowParser, AnEscapedDotIsPartOfTheKey) {
+  const char* pod = R"({"metadata":{"name":"p","annotations":{"kinspect.io/waive":"x","kinspect.io/waive-reason":"r",)"
+                    R"("other.io/big":"dropped"},"kinspect":{"io/waive":"not this"}}})";
+  auto rows = parse(pod, {"metadata.name", "metadata.annotations.kinspect\\.io/waive"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(json::serialize(rows[0]), R"({"metadata":{"name":"p","annotations":{"kinspect.io/waive":"x"}}})");
+  // Without the escape the dot splits the key, as always.
+  rows = parse(pod, {"metadata.kinspect.io/waive"});
+  EXPECT_EQ(json::serialize(rows[0]), R"({"metadata":{"kinspect":{"io/waive":"not this"}}})");
+}
+
 TEST(RowParser, ScalarWhereAnObjectWasExpectedIsKept) {
   auto rows = parse(R"({"spec":"oops","other":{"spec":1}})", {"spec.containers"});
   EXPECT_EQ(json::serialize(rows[0]), R"({"spec":"oops"})");

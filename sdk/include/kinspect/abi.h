@@ -172,7 +172,10 @@ typedef struct ki_scan_request {
 
   /* Projection: the dotted paths the query reads ("metadata.name",
    * "status.conditions"). A plugin MAY omit everything else from its rows and
-   * SHOULD do so when that saves work. path_count == 0 means all columns. */
+   * SHOULD do so when that saves work. path_count == 0 means all columns.
+   * A dot inside a key is escaped with a backslash: the host asks for one
+   * annotation as "metadata.annotations.kinspect\.io/waive". A plugin that
+   * projects only top-level fields never needs to know. */
   const char* const* paths;
   uint32_t path_count;
 
