@@ -3,7 +3,7 @@
 // input's first byte picks. Properties: no crash; every item's member spans
 // lie inside the item; and where Boost.JSON reads the input as one List
 // object, the splitter gives exactly its items, each member span being that
-// member, so the bitmask scan can neither lose nor invent an item.
+// member, so the splitter can neither lose nor invent an item.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
