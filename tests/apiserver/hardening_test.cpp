@@ -2,6 +2,8 @@
 // bound with a clear error, and no secret leaks. Big inputs are built as
 // streams in memory or with a few MiB on disk, so every test takes seconds.
 #include "fixture.h"
+#include "http_client.h"
+#include "kubeconfig.h"
 #include "splitter.h"
 #include "yaml_json.h"
 
@@ -446,6 +448,46 @@ TEST(FailingServer, DripFedBodyEndsAtTheRequestTimeout) {
   EXPECT_NE(r.error.find("did not complete within 2s (timeout_seconds)"), std::string::npos) << r.error;
   EXPECT_LT(took, 5.0);
   EXPECT_GE(took, 1.5);
+}
+
+// Bodies are read from a non-blocking socket with poll(): interrupt(), which
+// is how a watch thread is stopped, must end that wait at once, not at the
+// request timeout.
+TEST(FailingServer, InterruptEndsABodyReadWaitingForBytes) {
+  Cluster c("fail-interrupt");
+  c.server->drip(16, 5000);  // 16 bytes, then nothing for 5 s
+  kapi::ResolveOptions ro;
+  ro.kubeconfig = c.token_kubeconfig();
+  auto conn = kapi::resolve_connection(ro, [](int, const std::string&) {});
+  ASSERT_TRUE(conn);
+  kapi::ClientOptions co;
+  co.timeout_seconds = 30;
+  co.max_retries = 0;
+  kapi::ApiClient client(std::move(*conn), co, nullptr);
+  std::atomic<size_t> got{0};
+  std::string error;
+  std::atomic<bool> ended{false};
+  std::thread reader([&] {
+    try {
+      auto body = client.get("/api/v1/pods?limit=500");
+      char buf[4096];
+      while (size_t n = body->read(buf, sizeof buf)) got += n;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    ended = true;
+  });
+  auto first = Clock::now();
+  while (got == 0 && !ended && seconds_since(first) < 10) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GT(got.load(), 0u) << "no body bytes arrived";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // into the wait for the next bytes
+  auto t0 = Clock::now();
+  client.interrupt();
+  while (!ended && seconds_since(t0) < 10) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  double took = seconds_since(t0);
+  reader.join();
+  EXPECT_LT(took, 1.0) << "the read went on after interrupt()";
+  EXPECT_FALSE(error.empty()) << "an interrupted body read must throw, not end as if complete";
 }
 
 TEST(FailingServer, GzipBombResponseIsRefused) {
