@@ -84,7 +84,15 @@ bool is_ip(const std::string& h) {
 }
 
 
+// Wakes every poll() on an eventfd, for good (it is never read).
+void make_readable(int eventfd) {
+  if (eventfd < 0) return;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t written = ::write(eventfd, &one, sizeof one);
+}
+
 // client-go's token bucket: `burst` tokens, refilled at `qps` per second.
+
 class TokenBucket {
  public:
   TokenBucket(double qps, int burst) : qps_(qps), burst_(burst < 1 ? 1 : burst), tokens_(burst_), last_(Clock::now()) {}
@@ -638,6 +646,9 @@ struct HttpConn {
   }
 #endif
 
+  // Up to n body bytes, as soon as some have arrived; 0 at the end of the
+  // body. So a WATCH stream's small events are seen when sent, not when
+  // 64 KiB piled up.
   size_t read_raw(char* buf, size_t n) {
     if (!parser || !busy) return 0;
     for (;;) {
@@ -645,9 +656,6 @@ struct HttpConn {
         finish_body();
         return 0;
       }
-      auto& body = parser->get().body();
-      body.data = buf;
-      body.size = n;
       // An idle timeout alone would let a server drip one byte at a time
       // forever: the whole response has a deadline too.
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
@@ -656,45 +664,52 @@ struct HttpConn {
         throw UnretryableError("GET " + m.shown_server + target + ": the response did not complete within " +
                             std::to_string(m.timeout().count()) + "s (timeout_seconds)");
       }
-      // Body bytes are read synchronously from a non-blocking socket, waiting
-      // in poll() only when none are there: through the event loop, each
-      // 16 KiB TLS record cost some thirty handler hops and as many
-      // epoll_wait calls, three times the CPU of parsing the bytes.
-      // read_some: returns as soon as body bytes arrived, so a WATCH
-      // stream's small events are seen when sent, not when 64 KiB piled up.
-      boost::system::error_code ec;
-      with([&](auto& s) { http::read_some(s, buffer, *parser, ec); });
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec == asio::error::would_block && n - body.size == 0) {
-        ec = wait_readable(std::min<std::chrono::milliseconds>(m.timeout(), left));
-        if (!ec) continue;
-      } else if (ec == asio::error::would_block) {
-        ec = {};
-      }
-      if (ec) {
-        close();
-        if (ec == beast::error::timeout && Clock::now() + std::chrono::milliseconds(50) >= deadline)
-          throw UnretryableError("GET " + m.shown_server + target + ": the response did not complete within " +
-                              std::to_string(m.timeout().count()) + "s (timeout_seconds)");
-        throw std::runtime_error("reading the response from " + m.shown_server + ": " +
-                                 (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
-      }
-      size_t got = n - body.size;
-      wire_bytes += got;
-      if (got > 0) return got;
+      if (size_t got = read_arrived(buf, n)) return got;
+      if (parser->is_done()) continue;  // its last bytes carried no body
+      if (auto ec = wait_readable(std::min<std::chrono::milliseconds>(m.timeout(), left))) fail_read(ec);
     }
   }
 
+  // The body bytes already at hand, up to n: reads until `buf` is full, the
+  // body ends or the socket has nothing more. Synchronous reads from a
+  // non-blocking socket: through the event loop, each 16 KiB TLS record cost
+  // some thirty handler hops and as many epoll_wait calls, three times the
+  // CPU of parsing the bytes.
+  size_t read_arrived(char* buf, size_t n) {
+    size_t got = 0;
+    while (got < n && !parser->is_done()) {
+      auto& body = parser->get().body();
+      body.data = buf + got;
+      body.size = n - got;
+      boost::system::error_code ec;
+      with([&](auto& s) { http::read_some(s, buffer, *parser, ec); });
+      got = n - body.size;
+      if (ec == asio::error::would_block) break;
+      if (ec && ec != http::error::need_buffer) fail_read(ec);
+    }
+    wire_bytes += got;
+    return got;
+  }
+
+  [[noreturn]] void fail_read(boost::system::error_code ec) {
+    close();
+    if (ec == beast::error::timeout && Clock::now() + std::chrono::milliseconds(50) >= deadline)
+      throw UnretryableError("GET " + m.shown_server + target + ": the response did not complete within " +
+                          std::to_string(m.timeout().count()) + "s (timeout_seconds)");
+    throw std::runtime_error("reading the response from " + m.shown_server + ": " +
+                             (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
+  }
+
   // Waits up to `limit` for the socket to be readable: no error when it is,
-  // beast's timeout when it is not, operation_aborted once interrupted.
+  // beast's timeout when it is not, operation_aborted once interrupted (an
+  // fd of -1 is ignored by poll).
   boost::system::error_code wait_readable(std::chrono::milliseconds limit) {
     pollfd fds[2] = {{tcp().socket().native_handle(), POLLIN, 0}, {m.wake_fd, POLLIN, 0}};
-    const nfds_t count = m.wake_fd >= 0 ? 2 : 1;
     const auto until = Clock::now() + limit;
     for (;;) {
       if (m.interrupted) return asio::error::operation_aborted;
       auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-      int r = ::poll(fds, count, static_cast<int>(std::max<int64_t>(0, wait.count())));
+      int r = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
       if (m.interrupted) return asio::error::operation_aborted;
       if (r > 0) return {};
       if (r == 0) return beast::error::timeout;
@@ -789,10 +804,7 @@ void ApiClient::interrupt() {
   std::lock_guard<std::mutex> lock(m.running_mutex);
   m.interrupted = true;
   for (asio::io_context* ioc : m.running) ioc->stop();
-  if (m.wake_fd >= 0) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t w = ::write(m.wake_fd, &one, sizeof one);
-  }
+  make_readable(m.wake_fd);
 }
 
 namespace {

@@ -898,32 +898,38 @@ bool Server::route_request(const Request& r, Response& out) {
       }
       offset = std::stoul(t.substr(4));
     }
+    // A page of the whole collection reads only its own items, as an
+    // apiserver's range read from etcd does: not a pass over every item
+    // for every page (338 pages of 168,000 pods: 57 million looks).
+    const bool every_item = ns.empty() && !selectors;
     std::vector<const std::string*> sel;
     std::string bad_selector;
-    for (size_t i = 0; i < c->items.size(); ++i)
+    for (size_t i = 0; i < c->items.size() && !every_item; ++i)
       if ((ns.empty() || c->namespaces[i] == ns) && (!selectors || selected(json::parse(c->items[i]), r, path, bad_selector)))
         sel.push_back(&c->items[i]);
+    const size_t total = every_item ? c->items.size() : sel.size();
+    auto item = [&](size_t i) -> const std::string& { return every_item ? c->items[i] : *sel[i]; };
     if (!bad_selector.empty()) {
       out.status = 400;
       out.body = status_json(400, "BadRequest", bad_selector);
       return true;
     }
-    size_t end = limit ? std::min(sel.size(), offset + limit) : sel.size();
+    size_t end = limit ? std::min(total, offset + limit) : total;
     bool partial = r.accept.find("as=PartialObjectMetadataList") != std::string::npos;
     if (partial) ++metadata_lists_;
     std::string body = "{\"kind\":\"" + (partial ? std::string("PartialObjectMetadataList") : c->list_kind) +
                        "\",\"apiVersion\":\"" + (partial ? std::string("meta.k8s.io/v1") : c->api_version) +
                        "\",\"metadata\":{\"resourceVersion\":\"" + list_rv + "\"";
-    if (end < sel.size()) body += ",\"continue\":\"off:" + std::to_string(end) + "\",\"remainingItemCount\":" + std::to_string(sel.size() - end);
+    if (end < total) body += ",\"continue\":\"off:" + std::to_string(end) + "\",\"remainingItemCount\":" + std::to_string(total - end);
     body += "},\"items\":[";
     for (size_t i = offset; i < end; ++i) {
       if (i > offset) body += ',';
       if (partial) {
-        json::value v = json::parse(*sel[i]);
+        json::value v = json::parse(item(i));
         body += json::serialize(json::object{{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"},
                                              {"metadata", v.as_object()["metadata"]}});
       } else {
-        body += *sel[i];
+        body += item(i);
       }
     }
     body += "]}";
