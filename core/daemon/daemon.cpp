@@ -222,13 +222,17 @@ void Daemon::enqueue_due_jobs() {
     bool already = false;
     for (const auto& id : queue_) already = already || (runs_[id].cluster == j.cluster && runs_[id].profile == j.profile);
     if (already) continue;
+    const auto due = j.next_due;
     j.next_due = next_due(clusters_.at(j.cluster).config, now);
     RunState r;
     r.id = "run-" + std::to_string(next_run_++);
     r.cluster = j.cluster;
     r.profile = j.profile;
     r.scheduled = true;
-    r.requested_at = now_text();
+    // The time the schedule named, not the moment this loop got to it: a
+    // busy machine wakes the scheduler late (CI saw 2 s), and started_at
+    // already says when the run began.
+    r.requested_at = format_rfc3339(Clock::to_time_t(due));
     remember(r);
     queue_.push_back(r.id);
   }
