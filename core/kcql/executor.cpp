@@ -854,11 +854,26 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
     // grows to hundreds of thousands of rows.
     size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
     out.data.reserve(out.data.size() + expected * out.stride());
+    // DISTINCT without ORDER BY keeps the first of equal rows in input
+    // order, so a repeat can go as soon as it is projected, with what it
+    // computed: one row per Deployment container rather than per pod's
+    // (318,000 rows' strings, four times over, at 150,000 pods).
+    const bool drop_repeats = s.distinct && s.order.empty();
+    KeyIndex seen(out.outputs);
     for (size_t t = 0; t < tuples.size(); ++t) {
       if (early && out.size() >= size_t(*s.limit)) break;
       if (for_exists && out.size() > 0) break;
+      const size_t row = out.data.size();
+      const Arena::Mark mark = arena->mark();
       project(s, Frame{tuples.at(t), outer}, out);
       if (failed()) return false;
+      if (!drop_repeats) continue;
+      if (seen.find_same(out.data.data() + row) >= 0) {
+        out.data.resize(row);
+        arena->release(mark);
+        continue;
+      }
+      seen.add(out.data.data() + row, 0);
     }
   }
   if (failed()) return false;

@@ -451,6 +451,28 @@ TEST(Query, DistinctOrderLimit) {
   EXPECT_EQ(column(nulls).back(), "null");  // NULLs last either way
 }
 
+// DISTINCT without ORDER BY drops a repeat as soon as it is projected, with
+// the text it computed (the arena is rolled back): the rows kept, in input
+// order, must keep their own computed text intact, across arena chunks.
+TEST(Query, DistinctWithoutOrderByKeepsTheFirstRowsAndTheirComputedText) {
+  FixtureProvider provider;
+  boost::json::array rows;
+  for (int i = 0; i < 3000; ++i)
+    rows.push_back({{"name", "p" + std::to_string(i)}, {"metadata", {{"namespace", "ns" + std::to_string(i % 7)}}}});
+  provider.set_rows("k8s.pods", rows);
+  const std::string pad(200, 'x');
+  auto rs = run("SELECT DISTINCT lower(p.metadata.namespace) || '/" + pad + "' AS k, 'in ' || p.metadata.namespace AS n "
+                "FROM k8s.pods p",
+                {}, &provider);
+  ASSERT_EQ(rs.rows.size(), 7u);
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(rs.rows[i][0].as_string(), "ns" + std::to_string(i) + "/" + pad);
+    EXPECT_EQ(rs.rows[i][1].as_string(), "in ns" + std::to_string(i));
+  }
+  // With the pod's name in the row, no two of the 3000 are equal.
+  EXPECT_EQ(run("SELECT DISTINCT p.metadata.namespace || '/' || p.name FROM k8s.pods p", {}, &provider).rows.size(), 3000u);
+}
+
 TEST(Query, InputOrderWithoutOrderBy) {
   auto rs = run("SELECT n.name FROM k8s.nodes n");
   EXPECT_EQ(column(rs), (Strings{"\"cp-1\"", "\"worker-a\"", "\"worker-b\"", "\"worker-c\""}));
