@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -318,7 +319,7 @@ class Executor : public Runtime {
   void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
   void project(const plan::Select& s, const Frame& frame, Rows& out);
   void project_extras(const plan::Select& s, Rows& rows);
-  void finish(const plan::Select& s, Rows& rows);
+  void finish(const plan::Select& s, Rows& rows, bool repeats_dropped);
 
   const plan::PlanImpl& plan_;
   TableProvider& provider_;
@@ -743,7 +744,13 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
   }
 }
 
-void Executor::finish(const plan::Select& s, Rows& rows) {
+void Executor::finish(const plan::Select& s, Rows& rows, bool repeats_dropped) {
+  // Rows already in their final order and shape stay where they are: no
+  // second copy of a check's 100,000 rows at its peak.
+  if (s.order.empty() && (!s.distinct || repeats_dropped)) {
+    if (s.limit && rows.size() > size_t(*s.limit)) rows.data.resize(size_t(*s.limit) * rows.stride());
+    return;
+  }
   const size_t n = rows.size(), stride = rows.stride();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -773,7 +780,7 @@ void Executor::finish(const plan::Select& s, Rows& rows) {
   for (size_t i : order) {
     if (s.limit && kept >= size_t(*s.limit)) break;
     const Value* row = rows.at(i);
-    if (s.distinct) {
+    if (s.distinct && !repeats_dropped) {
       if (seen.find_same(row) >= 0) continue;
       seen.add(row, 0);
     }
@@ -844,6 +851,7 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
   out.outputs = s.outputs.size();
   out.extras = s.extras_after_distinct ? 0 : s.extras.size();  // finish() adds them
   out.keys = s.order.size();
+  bool repeats_dropped = false;
   if (s.aggregate) {
     aggregate(s, outer, tuples, out);
   } else {
@@ -852,32 +860,46 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
     // Every tuple gives one row: sized once, the output is not copied into
     // ever larger blocks (each a fresh mapping whose pages fault in) as it
     // grows to hundreds of thousands of rows.
-    size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
-    out.data.reserve(out.data.size() + expected * out.stride());
     // DISTINCT without ORDER BY keeps the first of equal rows in input
     // order, so a repeat can go as soon as it is projected, with what it
     // computed: one row per Deployment container rather than per pod's
-    // (318,000 rows' strings, four times over, at 150,000 pods).
-    const bool drop_repeats = s.distinct && s.order.empty();
-    KeyIndex seen(out.outputs);
+    // (318,000 rows' strings, four times over, at 150,000 pods). Extras
+    // that read only the outputs are then computed for the rows kept.
+    repeats_dropped = s.distinct && s.order.empty();
+    std::optional<KeyIndex> seen;
+    if (repeats_dropped) {
+      seen.emplace(out.outputs);
+      out.extras = s.extras.size();
+    }
+    size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
+    out.data.reserve(out.data.size() + expected * out.stride());
     for (size_t t = 0; t < tuples.size(); ++t) {
       if (early && out.size() >= size_t(*s.limit)) break;
       if (for_exists && out.size() > 0) break;
+      if (!repeats_dropped) {
+        project(s, Frame{tuples.at(t), outer}, out);
+        if (failed()) return false;
+        continue;
+      }
       const size_t row = out.data.size();
       const Arena::Mark mark = arena->mark();
       project(s, Frame{tuples.at(t), outer}, out);
       if (failed()) return false;
-      if (!drop_repeats) continue;
-      if (seen.find_same(out.data.data() + row) >= 0) {
+      if (seen->find_same(out.data.data() + row) >= 0) {
         out.data.resize(row);
         arena->release(mark);
         continue;
       }
-      seen.add(out.data.data() + row, 0);
+      seen->add(out.data.data() + row, 0);
+      if (s.extras_after_distinct) {
+        RowOutputs outputs(*this, out.data, row);
+        for (const auto& e : s.extras) out.data.push_back(evaluate(*e, Frame{}, *this));
+        if (failed()) return false;
+      }
     }
   }
   if (failed()) return false;
-  finish(s, out);
+  finish(s, out, repeats_dropped);
   return true;
 }
 

@@ -92,7 +92,6 @@ void make_readable(int eventfd) {
 }
 
 // client-go's token bucket: `burst` tokens, refilled at `qps` per second.
-
 class TokenBucket {
  public:
   TokenBucket(double qps, int burst) : qps_(qps), burst_(burst < 1 ? 1 : burst), tokens_(burst_), last_(Clock::now()) {}

@@ -904,9 +904,11 @@ bool Server::route_request(const Request& r, Response& out) {
     const bool every_item = ns.empty() && !selectors;
     std::vector<const std::string*> sel;
     std::string bad_selector;
-    for (size_t i = 0; i < c->items.size() && !every_item; ++i)
-      if ((ns.empty() || c->namespaces[i] == ns) && (!selectors || selected(json::parse(c->items[i]), r, path, bad_selector)))
-        sel.push_back(&c->items[i]);
+    if (!every_item) {
+      for (size_t i = 0; i < c->items.size(); ++i)
+        if ((ns.empty() || c->namespaces[i] == ns) && (!selectors || selected(json::parse(c->items[i]), r, path, bad_selector)))
+          sel.push_back(&c->items[i]);
+    }
     const size_t total = every_item ? c->items.size() : sel.size();
     auto item = [&](size_t i) -> const std::string& { return every_item ? c->items[i] : *sel[i]; };
     if (!bad_selector.empty()) {
