@@ -610,10 +610,6 @@ RowSink FindingsCollector::sink() {
     if (over_) return;
     const auto& outputs = check_.plan.impl().root.outputs;
     Finding f;
-    f.check_id = check_.def->id;
-    f.severity = check_.def->severity;
-    f.category = check_.def->category;
-    f.component = check_.def->component;
     render(f.object, check_.object, extras);
     render(f.message, check_.message, extras);
     if (!check_.target.empty()) render(f.target, check_.target, extras);

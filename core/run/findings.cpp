@@ -27,7 +27,7 @@ void add_kcql_findings(report::CheckResult& result, std::vector<kcql::Finding> f
     report::Finding rf;
     rf.object = std::move(f.object);
     rf.message = std::move(f.message);
-    rf.severity = finding_severity(f.severity, result.severity, profile_override);
+    rf.severity = profile_override ? severity_of(*profile_override) : result.severity;
     rf.target = std::move(f.target);
     rf.tool_id = std::move(f.tool_id);
     rf.details = std::move(f.row);

@@ -63,8 +63,6 @@ TEST(Checks, ShorthandCheckFindings) {
   EXPECT_EQ(f[0].message,
             "node worker-b not Ready since 2026-11-30T22:00:00Z: container runtime network not ready: "
             "NetworkReady=false reason:NetworkPluginNotReady");
-  EXPECT_EQ(f[0].severity, "critical");
-  EXPECT_EQ(f[0].component, "kubelet");
   // The row of a shorthand check holds the placeholders' values.
   EXPECT_EQ(json::serialize(f[0].row.at("n.metadata.name")), "\"worker-b\"");
   EXPECT_EQ(f[1].object, "node/worker-c");
