@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -95,6 +96,15 @@ class SharedSlots {
     size_t from = populated_[i] / page * page, to = (len + page - 1) / page * page;
     ::madvise(slot(i) + from, std::min(to, slot_bytes_) - from, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
     populated_[i] = to;
+  }
+
+  // Between requests the slots hold nothing: their pages go back to the
+  // system (a run's checks would otherwise keep 16 MiB per worker, in both
+  // processes, after the last table came in). The next batch faults them in
+  // again. Either side calls it once the other is done with the slots.
+  void release() {
+    ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, off_t(slot_bytes_ * kSlots));
+    for (auto& p : populated_) p = 0;
   }
 
  private:
@@ -262,6 +272,7 @@ class WorkerChannel {
     for (int i = 0; i < SharedSlots::kSlots; ++i)
       while (busy_[i])
         if (!read_ack()) return false;
+    if (shared_) shared_->release();
     return true;
   }
   // A frame the worker asked for (a table's rows); acknowledgements on the
@@ -414,6 +425,10 @@ int run_plugin_worker(int fd) {
       }
       if (!channel.drain()) return 1;
       if (!send_status(fd, st)) return 1;
+      // What the request's reading freed (a table's file buffers, its
+      // splitter's) goes back to the system rather than waiting, resident,
+      // for a next request that may never come while the run's checks go on.
+      ::malloc_trim(0);
     } catch (const std::exception& e) {
       if (!channel.drain() || !send_frame(fd, kFail, std::string("worker: ") + e.what())) return 1;
     }
@@ -501,6 +516,11 @@ class Worker {
     if (!shared_ || slot >= SharedSlots::kSlots || len > shared_->slot_bytes()) return std::nullopt;
     shared_->populate(int(slot), len, false);
     return std::string_view(shared_->slot(int(slot)), len);
+  }
+  // After a request: the worker gave the slots' pages back (drain); they
+  // are faulted in again here when the next batch comes.
+  void release_slots() {
+    if (shared_) shared_->release();
   }
   bool alive() const { return pid_ > 0; }
 
@@ -853,6 +873,7 @@ class IsolatedPlugin final : public LoadedPlugin {
         break;
       }
     }
+    if (healthy) w->release_slots();
     release(healthy ? std::move(w) : nullptr);
     return result;
   }
