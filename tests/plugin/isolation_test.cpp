@@ -2,6 +2,7 @@
 // plugin's tables, with a message that says what happened.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -173,6 +174,41 @@ TEST(Isolation, BatchesCrossIntactThroughSharedSlotsOrTheSocket) {
     ASSERT_TRUE(good.ok()) << good.error().format();
     EXPECT_EQ(packed::to_json((*good)->rows[1]).at("name").as_string(), "row \"2\"\n");
   }
+}
+
+// Resident kB of a process's mappings of the shared batch slots.
+static int64_t slot_rss_kib(const std::string& pid) {
+  std::ifstream smaps("/proc/" + pid + "/smaps");
+  std::string line;
+  bool in_slots = false;
+  int64_t kib = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' '))
+      in_slots = line.find("/memfd:kinspect-batches") != std::string::npos;
+    else if (in_slots && line.rfind("Rss:", 0) == 0)
+      kib += std::stoll(line.substr(4));
+  }
+  return kib;
+}
+
+// Once a table is in, neither process keeps the slots' pages: a run's
+// checks go on for seconds after the last table, beside idle workers.
+TEST(Isolation, SharedSlotPagesGoBackOnceARequestEnds) {
+  PluginRegistry reg;
+  auto o = isolated({safe("good")});
+  o.isolation.shared_batch_bytes = size_t(1) << 20;
+  ASSERT_TRUE(reg.load(o).empty());
+  auto many = reg.fetch(ScanSpec{"test.count", {boost::json::value(200000)}, {}});
+  ASSERT_TRUE(many.ok()) << many.error().format();
+  ASSERT_EQ((*many)->rows.size(), 200000u);
+  const std::set<int64_t> workers = children();
+  ASSERT_FALSE(workers.empty()) << "no worker left to look at";
+  for (int64_t pid : workers) EXPECT_EQ(slot_rss_kib(std::to_string(pid)), 0) << "worker " << pid;
+  EXPECT_EQ(slot_rss_kib("self"), 0) << "the parent's mapping";
+  // The slots still work after giving their pages back.
+  auto again = reg.fetch(ScanSpec{"test.count", {boost::json::value(20000)}, {}});
+  ASSERT_TRUE(again.ok()) << again.error().format();
+  for (int64_t i = 0; i < 20000; ++i) ASSERT_EQ((*again)->rows[size_t(i)].find("i").get_int64(), i);
 }
 
 TEST(Isolation, CrashWhileLoadingIsAProblemNotACrash) {
