@@ -620,7 +620,8 @@ RowSink FindingsCollector::sink() {
       over_ = true;
       return;
     }
-    findings_.push_back(std::move(f));
+    if (keep_) keep_(std::move(f));
+    else findings_.push_back(std::move(f));
   };
 }
 
@@ -635,10 +636,11 @@ Expected<std::vector<Finding>> FindingsCollector::take() {
   return std::move(findings_);
 }
 
-Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options) {
+Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options,
+                                         FindingsCollector::Keep keep) {
   ExecOptions opts = options;
   if (opts.label == "query") opts.label = "check " + check.def->id;
-  FindingsCollector findings(check, opts);
+  FindingsCollector findings(check, opts, std::move(keep));
   auto examined = run_plan(check.plan.impl(), provider, opts, findings.sink());
   if (!examined) return std::move(examined).error();
   return findings.take();

@@ -18,6 +18,7 @@
 #include <boost/json/value.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -131,20 +132,27 @@ struct Finding {
 // findings stops with an error naming the bound instead.
 class FindingsCollector {
  public:
-  FindingsCollector(const BoundCheck& check, const ExecOptions& options) : check_(check), options_(options) {}
+  // Where each finding goes as soon as it is made; unset: kept here for
+  // take(). A caller that turns findings into something else (a report)
+  // then never holds a check's findings twice.
+  using Keep = std::function<void(Finding&&)>;
+  FindingsCollector(const BoundCheck& check, const ExecOptions& options, Keep keep = {})
+      : check_(check), options_(options), keep_(std::move(keep)) {}
   RowSink sink();
-  // The findings, or the budget's error.
+  // The findings kept here, or the budget's error: then whatever a Keep
+  // took is to be thrown away too.
   Expected<std::vector<Finding>> take();
 
  private:
   const BoundCheck& check_;
   ExecOptions options_;
+  Keep keep_;
   std::vector<Finding> findings_;
   uint64_t bytes_ = 0;
   bool over_ = false;
 };
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
-                                         const ExecOptions& options = {});
+                                         const ExecOptions& options = {}, FindingsCollector::Keep keep = {});
 
 // Binds every check and returns every diagnostic (none: all good). With
 // `warnings`, also collects what binds but may run badly (Plan::warnings),

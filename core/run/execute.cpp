@@ -1,5 +1,7 @@
 #include "core/run/execute.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <sstream>
@@ -191,15 +193,22 @@ class Execution {
     return true;
   }
 
+  // A check's findings go into its result as they are made (so they are
+  // never held twice); an error afterwards throws them away.
+  static kcql::FindingsCollector::Keep into_result(Task& t) {
+    return [&t](kcql::Finding&& f) { add_kcql_finding(t.result, std::move(f)); };
+  }
+
   void take_findings(Task& t, Expected<std::vector<kcql::Finding>> findings) {
-    if (!findings && out_of_time()) return mark_out_of_time(t.result, "stopped");
-    if (!findings) {
-      t.result.status = report::Status::Error;
-      t.result.cause = "error";
-      t.result.reason = findings.error().format();
+    if (findings) {
+      for (auto& f : *findings) add_kcql_finding(t.result, std::move(f));
       return;
     }
-    add_kcql_findings(t.result, std::move(findings.value()), t.severity_override);
+    t.result.findings = {};
+    if (out_of_time()) return mark_out_of_time(t.result, "stopped");
+    t.result.status = report::Status::Error;
+    t.result.cause = "error";
+    t.result.reason = findings.error().format();
   }
 
   void run_native(Task& t) {
@@ -228,7 +237,7 @@ class Execution {
     Task& t = run_.tasks[i];
     auto t1 = Clock::now();
     if (tables_ready(t)) {
-      if (t.bound) take_findings(t, kcql::run_check(*t.bound, prefetched_, check_options(t.result)));
+      if (t.bound) take_findings(t, kcql::run_check(*t.bound, prefetched_, check_options(t.result), into_result(t)));
       else if (t.native) run_native(t);
     }
     t.result.duration_ms = ms_since(t1);
@@ -255,7 +264,7 @@ class Execution {
       Task& t = run_.tasks[unit[j]];
       auto t1 = Clock::now();
       if (runs[j]) {
-        kcql::FindingsCollector findings(*t.bound, check_options(t.result));
+        kcql::FindingsCollector findings(*t.bound, check_options(t.result), into_result(t));
         auto examined = runs[j]->finish(findings.sink());
         take_findings(t, examined ? findings.take() : Expected<std::vector<kcql::Finding>>(examined.error()));
         runs[j].reset();
@@ -264,6 +273,7 @@ class Execution {
       t.result.duration_ms = std::chrono::duration<double, std::milli>(spent[j]).count();
       done(t);
     }
+    ::malloc_trim(0);
   }
 
   static void feed_in_steps(std::vector<std::unique_ptr<kcql::SteppedRun>>& runs, std::vector<Clock::duration>& spent) {

@@ -20,19 +20,15 @@ report::Severity finding_severity(std::string_view own, report::Severity check_s
   return own.empty() ? check_severity : severity_of(own);
 }
 
-void add_kcql_findings(report::CheckResult& result, std::vector<kcql::Finding> findings,
-                       const std::optional<std::string>& profile_override) {
-  result.findings.reserve(result.findings.size() + findings.size());
-  for (auto& f : findings) {
-    report::Finding rf;
-    rf.object = std::move(f.object);
-    rf.message = std::move(f.message);
-    rf.severity = profile_override ? severity_of(*profile_override) : result.severity;
-    rf.target = std::move(f.target);
-    rf.tool_id = std::move(f.tool_id);
-    rf.details = std::move(f.row);
-    result.findings.push_back(std::move(rf));
-  }
+void add_kcql_finding(report::CheckResult& result, kcql::Finding&& f) {
+  report::Finding rf;
+  rf.object = std::move(f.object);
+  rf.message = std::move(f.message);
+  rf.severity = result.severity;
+  rf.target = std::move(f.target);
+  rf.tool_id = std::move(f.tool_id);
+  rf.details = std::move(f.row);
+  result.findings.push_back(std::move(rf));
 }
 
 namespace {

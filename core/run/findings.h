@@ -22,9 +22,9 @@ report::Severity severity_of(std::string_view s);
 report::Severity finding_severity(std::string_view own, report::Severity check_severity,
                                   const std::optional<std::string>& profile_override);
 
-// Appends a KCQL check's findings to `result`.
-void add_kcql_findings(report::CheckResult& result, std::vector<kcql::Finding> findings,
-                       const std::optional<std::string>& profile_override);
+// Appends a KCQL check's finding to `result`, at the result's severity
+// (the profile's override already in it).
+void add_kcql_finding(report::CheckResult& result, kcql::Finding&& f);
 
 // Appends a native check's findings, given as the JSON objects its plugin
 // wrote (ki_check_request: object, message, severity, details); an object
