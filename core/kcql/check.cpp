@@ -614,6 +614,7 @@ RowSink FindingsCollector::sink() {
     render(f.message, check_.message, extras);
     if (!check_.target.empty()) render(f.target, check_.target, extras);
     if (!check_.tool_id.empty()) render(f.tool_id, check_.tool_id, extras);
+    f.row.reserve(outputs.size());  // one table, not one per doubling
     for (size_t i = 0; i < outputs.size(); ++i) f.row[outputs[i].name] = to_json(out[i]);
     bytes_ += f.object.size() + f.message.size() + json_bytes(f.row);
     if (bytes_ > options_.output_budget) {
