@@ -174,6 +174,7 @@ class Binder {
     plan_->warnings.push_back(std::move(d));
   }
   NodePtr bind_path(const ast::Expr& e, const Ctx& ctx);
+  NodePtr bind_presence_test(const ast::Expr& operand, const Ctx& ctx);
   NodePtr resolve(const std::string& name, SourcePos pos, const std::vector<ast::PathStep>& steps, const Ctx& ctx,
                   const std::string& text);
   NodePtr bind_call(const ast::Expr& e, const Ctx& ctx);
@@ -1172,9 +1173,13 @@ NodePtr Binder::bind(const ast::Expr& e, const Ctx& ctx) {
       n->op = e.op;
       for (const auto& a : e.args) n->args.push_back(bind(*a, ctx));
       return fold(n);
+    case ExprKind::IsNull:
+      n->kind = NodeKind::IsNull;
+      n->negated = e.negated;
+      n->args.push_back(bind_presence_test(*e.args[0], ctx));
+      return fold(n);
     case ExprKind::Between:
     case ExprKind::Like:
-    case ExprKind::IsNull:
     case ExprKind::InList:
     case ExprKind::Case:
       n->kind = e.kind == ExprKind::Between ? NodeKind::Between
@@ -1376,6 +1381,35 @@ bool Binder::element_fields(const ast::Expr& e, const std::string& base, std::ve
         if (a && !element_fields(*a, base, out)) return false;
       return !e.base || element_fields(*e.base, base, out);
   }
+}
+
+// IS [NOT] NULL on a plain path needs to know only whether a value is
+// there: the path is projected with "#" (a key no object has, as for UNNEST),
+// which keeps an object as {}, an array's elements as {} and a scalar or a
+// null as it is. A container's probes or ports are then not kept whole for
+// container-no-liveness-probe; a check that reads them otherwise still
+// gets them whole (a whole path subsumes the shell).
+NodePtr Binder::bind_presence_test(const ast::Expr& operand, const Ctx& ctx) {
+  std::vector<std::pair<int, std::string>> captured;
+  auto* saved = capture_;
+  const bool saved_complete = capture_complete_;
+  capture_ = &captured;
+  capture_complete_ = true;
+  NodePtr n = bind(operand, ctx);
+  const bool complete = capture_complete_;
+  capture_ = saved;
+  capture_complete_ = saved_complete;
+  const bool plain = n->kind == NodeKind::Column ||
+                     (n->kind == NodeKind::Path && !n->steps.empty() &&
+                      std::all_of(n->steps.begin(), n->steps.end(), [](const plan::Step& st) {
+                        return st.kind == ast::PathStep::Kind::Field && !st.filter;
+                      }));
+  if (plain && complete && captured.size() == 1) {
+    record_path(captured[0].first, captured[0].second + ".#", true);
+  } else {
+    for (auto& [use, path] : captured) record_path(use, std::move(path), complete);
+  }
+  return n;
 }
 
 void Binder::record_path(int use, std::string path, bool complete) {

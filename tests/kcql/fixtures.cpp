@@ -122,9 +122,11 @@ static void copy_path(const json::value& src, json::value& dst, const std::vecto
     dst = src;  // a scalar where the path expected more: keep it as it is
     return;
   }
+  // As RowParser's projection does: an object on the path is kept, if only
+  // as {} (so "a.#" keeps a's shell and `a IS NULL` sees it).
+  if (!dst.is_object()) dst = json::object();
   const json::value* next = src.get_object().if_contains(parts[i]);
   if (!next) return;
-  if (!dst.is_object()) dst = json::object();
   copy_path(*next, dst.get_object()[parts[i]], parts, i + 1);
 }
 

@@ -1,6 +1,7 @@
 // Queries over the fixture cluster: every construct of the language.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "fixtures.h"
@@ -172,6 +173,32 @@ TEST(Query, InnerHashJoinOnExpressions) {
   ASSERT_EQ(provider.requests.size(), 2u);
   EXPECT_EQ(provider.requests[0].paths, (Strings{"metadata.namespace", "name", "spec.nodeName"}));
   EXPECT_EQ(provider.requests[1].paths, (Strings{"metadata.name", "status.nodeInfo.kubeletVersion"}));
+}
+
+// IS [NOT] NULL on a plain path asks only for the value's shell ("#"): a
+// container's probes are not fetched whole to learn that they are there.
+TEST(Query, IsNullReadsOnlyWhetherAValueIsThere) {
+  FixtureProvider provider;
+  provider.set_rows("k8s.pods", json::parse(R"([
+    {"metadata":{"name":"probed"},"spec":{"containers":[{"name":"a","livenessProbe":{"exec":{"command":["true"]}}}]}},
+    {"metadata":{"name":"null-probe"},"spec":{"containers":[{"name":"b","livenessProbe":null}]}},
+    {"metadata":{"name":"no-probe"},"spec":{"containers":[{"name":"c"}]}},
+    {"metadata":{"name":"odd-probe"},"spec":{"containers":[{"name":"d","livenessProbe":"yes"}]}}])").as_array());
+  auto rs = run("SELECT c.name FROM k8s.pods p, UNNEST(p.spec.containers) c WHERE c.livenessProbe IS NULL", {},
+                &provider);
+  EXPECT_EQ(column(rs), (Strings{"\"b\"", "\"c\""}));
+  ASSERT_EQ(provider.requests.size(), 1u);
+  EXPECT_EQ(provider.requests[0].paths,
+            (Strings{"spec.containers.#", "spec.containers.livenessProbe.#", "spec.containers.name"}));
+  rs = run("SELECT p.metadata.name FROM k8s.pods p WHERE p.spec.containers[0].livenessProbe IS NOT NULL", {}, &provider);
+  EXPECT_EQ(column(rs), (Strings{"\"probed\"", "\"odd-probe\""}));
+  // Read for anything else too, the value is fetched whole (the shell is then
+  // not asked for).
+  rs = run("SELECT c.livenessProbe FROM k8s.pods p, UNNEST(p.spec.containers) c WHERE c.livenessProbe IS NOT NULL", {},
+           &provider);
+  EXPECT_EQ(column(rs), (Strings{R"({"exec":{"command":["true"]}})", "\"yes\""}));
+  EXPECT_EQ(provider.requests.back().paths,
+            (Strings{"spec.containers.#", "spec.containers.livenessProbe"}));
 }
 
 TEST(Query, CommaJoinWithWhereEqualityIsHashed) {

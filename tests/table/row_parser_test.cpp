@@ -61,6 +61,21 @@ TEST(RowParser, AnEscapedDotIsPartOfTheKey) {
   EXPECT_EQ(json::serialize(rows[0]), R"({"metadata":{"kinspect":{"io/waive":"not this"}}})");
 }
 
+// "a.#" names a key no object has: what is at a is kept as a shell, enough
+// to tell whether it is there (IS NULL) or how many elements it has (UNNEST).
+TEST(RowParser, AShellPathKeepsWhetherAValueIsThereAndNotItsContents) {
+  const char* rows_text = R"({"c":[{"probe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":10}},)"
+                          R"({"probe":null},{},{"probe":"odd"},{"probe":[{"x":1},2]}]})";
+  auto rows = parse(rows_text, {"c.probe.#"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(json::serialize(rows[0]), R"({"c":[{"probe":{}},{"probe":null},{},{"probe":"odd"},{"probe":[{},2]}]})");
+  // A path that reads the value itself subsumes the shell, in either order.
+  for (const auto& paths : {std::vector<std::string>{"c.probe.#", "c.probe"}, {"c.probe", "c.probe.#"}}) {
+    rows = parse(rows_text, paths);
+    EXPECT_EQ(json::serialize(rows[0].at("c").at(0)), R"({"probe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":10}})");
+  }
+}
+
 TEST(RowParser, ScalarWhereAnObjectWasExpectedIsKept) {
   auto rows = parse(R"({"spec":"oops","other":{"spec":1}})", {"spec.containers"});
   EXPECT_EQ(json::serialize(rows[0]), R"({"spec":"oops"})");

@@ -174,7 +174,10 @@ typedef struct ki_scan_request {
    * "status.conditions"). A plugin MAY omit everything else from its rows and
    * SHOULD do so when that saves work. path_count == 0 means all columns.
    * A dot inside a key is escaped with a backslash: the host asks for one
-   * annotation as "metadata.annotations.kinspect\.io/waive". A plugin that
+   * annotation as "metadata.annotations.kinspect\.io/waive". A last key "#"
+   * is one no object has: "spec.containers.livenessProbe.#" asks only
+   * whether a value is there (UNNEST's element count, IS NULL), so the value
+   * at the path before it must be kept, if only as {}. A plugin that
    * projects only top-level fields never needs to know. */
   const char* const* paths;
   uint32_t path_count;
