@@ -891,9 +891,6 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
   } else {
     // Without ORDER BY or DISTINCT, LIMIT can stop projecting early.
     bool early = s.limit && s.order.empty() && !s.distinct;
-    // Every tuple gives one row: sized once, the output is not copied into
-    // ever larger blocks (each a fresh mapping whose pages fault in) as it
-    // grows to hundreds of thousands of rows.
     // DISTINCT without ORDER BY keeps the first of equal rows in input
     // order, so a repeat can go as soon as it is projected, with what it
     // computed: one row per Deployment container rather than per pod's
@@ -905,7 +902,10 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
       seen.emplace(out.outputs);
       out.extras = s.extras.size();
     }
-    // (Not when repeats go: most of that room would never be used.)
+    // Every tuple gives one row: sized once, the output is not copied into
+    // ever larger blocks (each a fresh mapping whose pages fault in) as it
+    // grows to hundreds of thousands of rows. Not when repeats go: most of
+    // that room would never be used.
     size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
     if (!repeats_dropped) out.data.reserve(out.data.size() + expected * out.stride());
     for (size_t t = 0; t < tuples.size(); ++t) {
