@@ -44,7 +44,7 @@ if(KINSPECT_DPKG_SHLIBDEPS AND KINSPECT_FILE_TOOL)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
       "libc6, libstdc++6, libboost-json1.81.0, libboost-program-options1.81.0, libboost-filesystem1.81.0, libssl3, "
-      "libyaml-cpp0.7, libre2-9, libarchive13, libbpf1, libmnl0, libldns3, libsystemd0, libnghttp2-14, zlib1g")
+      "libyaml-cpp0.7, libre2-9, libarchive13, libbpf1, libmnl0, libldns3, libsystemd0, libnghttp2-14, libsimdjson14, zlib1g")
 endif()
 # A package ships stripped binaries (debuggers read the build tree's), and
 # gzip keeps `cpack` quick.

@@ -1,7 +1,8 @@
 // libFuzzer target: any bytes through the row parser (the SAX pass that packs
 // each row, keeping only projected paths) and back out of the packed format.
 // Differential: with no projection, every row must come back exactly as
-// Boost.JSON's own DOM parser reads it; with one, reading must not crash and
+// Boost.JSON's own DOM parser reads it, and a row it rejects must not have
+// been accepted; with one, reading must not crash and
 // the packed bytes must be self-consistent. The first input byte picks the
 // projection, so the fuzzer explores both.
 #include <boost/json/parse.hpp>
@@ -54,7 +55,7 @@ bool has_duplicate_keys(packed::Ref r) {
   return false;
 }
 
-// Equal JSON, except that two doubles may differ in their last bit:
+// Equal JSON, except that two doubles may differ in their last bits:
 // Boost.JSON 1.81 parses numbers "imprecisely", and its result can depend
 // on where in the buffer the number sits (a whole batch for the row parser,
 // one row's text here). Found by this fuzzer: -4611686016935848.0816. Two
@@ -62,7 +63,12 @@ bool has_duplicate_keys(packed::Ref r) {
 bool same_json(const boost::json::value& a, const boost::json::value& b) {
   if (a.is_double() && b.is_double()) {
     const double x = a.get_double(), y = b.get_double();
-    return x == y || (std::isnan(x) && std::isnan(y)) || std::nextafter(x, y) == y;
+    // simdjson (the row parser's fast path) reads `0e1007` as the 0 it is.
+    const bool zero_as_nan = (x == 0 && std::isnan(y)) || (std::isnan(x) && y == 0);
+    // Boost.JSON 1.81 may also be a few bits off on a long mantissa, which
+    // simdjson rounds exactly: -92235724.67407185675186674747.
+    const bool close = std::isfinite(x) && std::isfinite(y) && std::fabs(x - y) <= std::fabs(y) * 0x1p-48;
+    return x == y || (std::isnan(x) && std::isnan(y)) || zero_as_nan || close;
   }
   if (a.kind() != b.kind()) return false;
   if (a.is_array()) {
@@ -113,8 +119,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opts.max_depth = 1024;
     opts.allow_invalid_utf8 = true;
     boost::json::value expected = boost::json::parse(text, ec, {}, opts);
+    // A row Boost.JSON rejects must not have been accepted (by either path),
+    // except for a number whose exponent Boost.JSON cannot hold: simdjson
+    // reads -92237e-32036859551616 as the -0.0 it is.
+    if (ec == boost::json::error::exponent_overflow) return ++i, void();
+    if (ec) std::abort();
     // Boost.JSON keeps the last of duplicate keys, packed rows the first.
-    if (ec || has_duplicate_keys(table.rows[i])) return ++i, void();
+    if (has_duplicate_keys(table.rows[i])) return ++i, void();
     if (!same_json(packed::to_json(table.rows[i]), expected)) std::abort();
     ++i;
   });
