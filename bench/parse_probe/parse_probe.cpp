@@ -1,9 +1,9 @@
-// kinspect-parse-probe LIST.json PATHS.json [RUNS]: how fast could the
+// kinspect-parse-probe LIST.json PATHS.json [RUNS] [BATCH_MIB]: how fast could the
 // projecting parse be with simdjson's On-Demand API instead of Boost.JSON's
 // SAX parser? Issue 21 asks for that answer in figures; this prints them.
 //
-// It cuts the List's items into batches of about 1 MiB (as a plugin worker
-// sends them), then times, over the same batches, median of RUNS:
+// It cuts the List's items into batches of about BATCH_MIB (default 4, what
+// a plugin worker sends: sdk.hpp's kTargetBytes), then times, over the same batches, median of RUNS:
 //   boost-sax-null     Boost.JSON's SAX parser, a handler that keeps nothing
 //   rowparser          kinspect's RowParser with PATHS (what a run does)
 //   simdjson-walk      On-Demand, every value visited, nothing kept
@@ -94,11 +94,11 @@ Node trie_of(const std::vector<std::string>& paths) {
 
 // The items of a List, cut into batches of whole objects separated by
 // newlines, each batch followed by simdjson's padding.
-std::vector<std::string> batches_of(const char* data, size_t size) {
+std::vector<std::string> batches_of(const char* data, size_t size, size_t batch_bytes) {
   boost::json::value list = boost::json::parse(boost::json::string_view(data, size));
   std::vector<std::string> batches(1);
   for (const auto& item : list.as_object().at("items").as_array()) {
-    if (batches.back().size() > (1u << 20)) batches.emplace_back();
+    if (batches.back().size() >= batch_bytes) batches.emplace_back();
     batches.back() += boost::json::serialize(item);
     batches.back() += '\n';
   }
@@ -267,10 +267,11 @@ std::vector<std::string> paths_from(const std::string& file) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: kinspect-parse-probe LIST.json PATHS.json [RUNS]\n");
+    std::fprintf(stderr, "usage: kinspect-parse-probe LIST.json PATHS.json [RUNS] [BATCH_MIB]\n");
     return 2;
   }
   int runs = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+  size_t batch_bytes = size_t(argc > 4 ? std::max(1, std::atoi(argv[4])) : 4) << 20;
   int fd = open(argv[1], O_RDONLY);
   struct stat st {};
   if (fd < 0 || fstat(fd, &st) != 0) {
@@ -279,7 +280,7 @@ int main(int argc, char** argv) {
   }
   void* map = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  std::vector<std::string> batches = batches_of(static_cast<const char*>(map), size_t(st.st_size));
+  std::vector<std::string> batches = batches_of(static_cast<const char*>(map), size_t(st.st_size), batch_bytes);
   munmap(map, size_t(st.st_size));
   std::vector<std::string> paths = paths_from(argv[2]);
   size_t bytes = 0;

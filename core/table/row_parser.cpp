@@ -251,22 +251,14 @@ class DomRows {
   // Packs every row of `batch` into `out` and returns true, or adds nothing
   // and returns false.
   bool feed(std::string_view batch, const Projection::Node* root, TableData& out) {
-    namespace dom = simdjson::dom;
     padded_.resize(batch.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(padded_.data(), batch.data(), batch.size());
-    // One window for the whole batch: a row never straddles two.
-    dom::document_stream rows;
-    if (parser_.parse_many(padded_.data(), batch.size(), std::max<size_t>(batch.size(), 1024)).get(rows))
+    // Windows of about 1 MiB keep simdjson's index and tape in cache (a
+    // batch is up to 4 MiB); a row longer than a window (a large ConfigMap
+    // or CRD) is read with the whole batch as one window.
+    if (!read(batch.size(), std::min(batch.size(), kWindow), root) &&
+        (batch.size() <= kWindow || !read(batch.size(), batch.size(), root)))
       return false;
-    out_.clear();
-    ends_.clear();
-    for (auto row : rows) {
-      dom::element e;
-      if (row.get(e) || !e.is_object()) return false;
-      project(e, root);
-      ends_.push_back(out_.bytes().size());
-    }
-    if (rows.truncated_bytes() != 0) return false;
     std::string_view bytes = out_.bytes();
     for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i++])
       out.rows.push_back(out.store.add(bytes.substr(begin, ends_[i] - begin)));
@@ -274,6 +266,24 @@ class DomRows {
   }
 
  private:
+  static constexpr size_t kWindow = 1u << 20;
+
+  // Packs every row of the padded batch into out_, or returns false.
+  bool read(size_t size, size_t window, const Projection::Node* root) {
+    namespace dom = simdjson::dom;
+    out_.clear();
+    ends_.clear();
+    dom::document_stream rows;
+    if (parser_.parse_many(padded_.data(), size, std::max<size_t>(window, 1024)).get(rows)) return false;
+    for (auto row : rows) {
+      dom::element e;
+      if (row.get(e) || !e.is_object()) return false;
+      project(e, root);
+      ends_.push_back(out_.bytes().size());
+    }
+    return rows.truncated_bytes() == 0;
+  }
+
   // The same rows as ProjectingHandler writes: a kept container is written
   // with only its projected members, arrays are transparent to paths.
   void project(simdjson::dom::element v, const Projection::Node* node) {
@@ -310,6 +320,13 @@ class DomRows {
       scalar(v);
     }
   }
+  // A batch is one step of a table's fetch, which already runs beside the
+  // others: no thread of simdjson's own for the next window's first stage.
+  static simdjson::dom::parser unthreaded() {
+    simdjson::dom::parser p;
+    p.threaded = false;
+    return p;
+  }
   void scalar(simdjson::dom::element v) {
     using T = simdjson::dom::element_type;
     switch (v.type()) {
@@ -322,7 +339,7 @@ class DomRows {
     }
   }
 
-  simdjson::dom::parser parser_;
+  simdjson::dom::parser parser_ = unthreaded();
   std::string padded_;
   packed::Writer out_;
   std::vector<size_t> ends_;  // where each row of out_ ends
@@ -351,6 +368,7 @@ Status RowParser::feed(std::string_view batch, TableData& out, std::string_view 
       bytes_ += batch.size();
       return {};
     }
+    ++sax_batches_;
     return feed_rows(batch, out, source);
   } catch (const packed::KeyDictionaryFull& e) {
     return Error(std::string(source) + ": " + e.what());

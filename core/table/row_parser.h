@@ -47,12 +47,16 @@ class RowParser {
   // table k8s.pods"). A batch must hold whole objects.
   Status feed(std::string_view batch, TableData& out, std::string_view source);
   uint64_t bytes_seen() const { return bytes_; }
+  // Batches read by the SAX parser because simdjson's fast path did not read
+  // them cleanly (row_parser.cpp): for tests and profiles.
+  uint64_t sax_batches() const { return sax_batches_; }
 
  private:
   Status feed_rows(std::string_view batch, TableData& out, std::string_view source);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t bytes_ = 0;
+  uint64_t sax_batches_ = 0;
 };
 
 }  // namespace kinspect

@@ -11,10 +11,12 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<json::value> parse(std::string_view batch, std::vector<std::string> paths, Status* st = nullptr) {
+std::vector<json::value> parse(std::string_view batch, std::vector<std::string> paths, Status* st = nullptr,
+                               uint64_t* sax_batches = nullptr) {
   RowParser p{Projection(paths)};
   TableData data;
   Status s = p.feed(batch, data, "table t");
+  if (sax_batches) *sax_batches = p.sax_batches();
   if (st) *st = s;
   else EXPECT_TRUE(s.ok()) << s.error().message();
   // Rows are packed; compare them as JSON.
@@ -149,4 +151,38 @@ TEST(RowParser, EdgeValuesReadAsBoostJsonReadsThem) {
   auto zero = parse(R"({"a":0e1007})", {});
   ASSERT_EQ(zero.size(), 1u);
   EXPECT_EQ(zero[0].at("a"), json::value(0.0));
+}
+
+// simdjson reads a batch in windows of about 1 MiB; a row longer than that
+// (a large ConfigMap) is read whole, with the rows before and after it.
+TEST(RowParser, ARowLongerThanAReadingWindowIsReadWhole) {
+  const std::string big(1536 * 1024, 'x');
+  std::string batch;
+  for (int i = 0; i < 3000; ++i) batch += "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(300, 'p') + "\"}\n";
+  batch += "{\"n\":-1,\"data\":{\"big\":\"" + big + "\"}}\n{\"n\":3000}";
+  uint64_t sax = 1;
+  auto rows = parse(batch, {"n", "data.big"}, nullptr, &sax);
+  EXPECT_EQ(sax, 0u) << "simdjson did not read the batch";
+  ASSERT_EQ(rows.size(), 3002u);
+  EXPECT_EQ(rows[2999].at("n").as_int64(), 2999);
+  EXPECT_EQ(rows[3000].at("data").at("big").as_string().size(), big.size());
+  EXPECT_EQ(rows[3001].at("n").as_int64(), 3000);
+  EXPECT_FALSE(rows[0].as_object().contains("pad"));
+}
+
+// What simdjson does not read cleanly, the SAX parser reads: bytes that are
+// not UTF-8 (files from a host), integers past 64 bits.
+TEST(RowParser, TheSaxParserReadsWhatSimdjsonRejects) {
+  uint64_t sax = 0;
+  auto rows = parse("{\"a\":1}\n{\"a\":2}", {}, nullptr, &sax);
+  EXPECT_EQ(sax, 0u);
+  ASSERT_EQ(rows.size(), 2u);
+  rows = parse("{\"a\":1}\n{\"a\":\"bad \xff\"}", {}, nullptr, &sax);
+  EXPECT_EQ(sax, 1u);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].at("a").as_string(), "bad \xff");
+  rows = parse("{\"a\":123456789012345678901234567890}", {}, nullptr, &sax);
+  EXPECT_EQ(sax, 1u);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].at("a").is_double());
 }
