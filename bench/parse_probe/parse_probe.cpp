@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -265,7 +266,18 @@ std::vector<std::string> paths_from(const std::string& file) {
 
 }  // namespace
 
+int probe(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return probe(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kinspect-parse-probe: %s\n", e.what());
+    return 1;
+  }
+}
+
+int probe(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: kinspect-parse-probe LIST.json PATHS.json [RUNS] [BATCH_MIB]\n");
     return 2;
@@ -280,9 +292,18 @@ int main(int argc, char** argv) {
   }
   void* map = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  std::vector<std::string> batches = batches_of(static_cast<const char*>(map), size_t(st.st_size), batch_bytes);
+  std::vector<std::string> batches, paths;
+  try {
+    batches = batches_of(static_cast<const char*>(map), size_t(st.st_size), batch_bytes);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(argv[1]) + ": not a List with items: " + e.what());
+  }
   munmap(map, size_t(st.st_size));
-  std::vector<std::string> paths = paths_from(argv[2]);
+  try {
+    paths = paths_from(argv[2]);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(argv[2]) + ": not a JSON array of paths: " + e.what());
+  }
   size_t bytes = 0;
   for (const auto& b : batches) bytes += b.size();
 
