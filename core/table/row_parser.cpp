@@ -198,9 +198,7 @@ class ProjectingHandler {
       skipping_ = 1;
       return true;
     }
-    size_t start = 0;
-    if (m.kind != Mode::Skip) start = array ? out_.open_array() : out_.open_object();
-    frames_.push_back({m, array, start});
+    frames_.push_back({m, array, array ? out_.open_array() : out_.open_object()});
     next_ = {};
     return true;
   }
@@ -210,8 +208,7 @@ class ProjectingHandler {
       next_ = {};
       return true;
     }
-    const Frame& f = frames_.back();
-    if (f.mode.kind != Mode::Skip) out_.close(f.start);
+    out_.close(frames_.back().start);  // only kept containers have a frame
     frames_.pop_back();
     next_ = {};
     return true;
@@ -237,9 +234,9 @@ json::parse_options row_parse_options() {
   return o;
 }
 
-// The fast path: simdjson's DOM parser reads a whole batch (stage 1 finds
-// every structural character with SIMD, stage 2 validates every value), and
-// the projection is then walked over its tape. On the bench's pods it packs
+// The fast path: simdjson's DOM parser reads a batch (stage 1 finds every
+// structural character with SIMD, stage 2 validates every value), and the
+// projection is then walked over its tape. On the bench's pods it packs
 // rows in about 0.6x the time of the SAX path (bench/README.md, "Seventh
 // pass"). It accepts a batch only when simdjson reads every row of it as an
 // object; anything else (invalid UTF-8, which host files may hold, integers

@@ -186,3 +186,25 @@ TEST(RowParser, TheSaxParserReadsWhatSimdjsonRejects) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].at("a").is_double());
 }
+
+// The same projection through either parser: a byte that is not UTF-8, in a
+// field no path keeps, sends the batch through the SAX parser.
+TEST(RowParser, BothParsersProjectAlike) {
+  const std::string pod = R"({"metadata":{"name":"p","labels":{"app":"x"},"managedFields":[{"f":{"a":[1,{"b":2}]}}]},
+    "spec":{"containers":[{"name":"a","image":"i1","livenessProbe":{"exec":{"command":["x"]}},"env":[1]},
+                          {"name":"b","image":"i2","ports":[]}]},
+    "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]})";
+  const std::vector<std::string> paths = {"metadata.name", "metadata.labels", "spec.containers.image",
+                                          "spec.containers.livenessProbe.#", "spec.containers.ports.#",
+                                          "status.conditions", "status.missing.deeper"};
+  uint64_t sax = 1;
+  auto fast = parse(pod + "}", paths, nullptr, &sax);
+  EXPECT_EQ(sax, 0u);
+  auto slow = parse(pod + ",\"junk\":{\"x\":[\"\xff\"]}}", paths, nullptr, &sax);
+  EXPECT_EQ(sax, 1u);
+  ASSERT_EQ(fast.size(), 1u);
+  ASSERT_EQ(slow.size(), 1u);
+  EXPECT_EQ(json::serialize(fast[0]), json::serialize(slow[0]));
+  EXPECT_EQ(json::serialize(fast[0].at("spec")),
+            R"({"containers":[{"image":"i1","livenessProbe":{}},{"image":"i2","ports":[]}]})");
+}
