@@ -11,6 +11,10 @@
 // QPS (default 1000) is kinspect's client-side rate limit (--qps/--burst):
 // 150,000 pods are 300 pages, which the default 20 per second alone would
 // stretch to 15 s, measuring the limiter rather than the LIST.
+//
+// With LIVE_LIST_HOLD=1 set, it loads the server, prints the live side's
+// command line and serves until a line is read from stdin: to profile one
+// side alone (perf record -a -- COMMAND).
 #include "test_server.h"
 
 #include <boost/json.hpp>
@@ -120,6 +124,13 @@ int main(int argc, char** argv) {
   snap_cmd.insert(snap_cmd.end(), {"--snapshot", snap});
   live_cmd.insert(live_cmd.end(), {"--kubeconfig", kc, "--context", "test", "--qps", qps, "--burst", qps, "--request-timeout", "600"});
 
+  if (std::getenv("LIVE_LIST_HOLD")) {
+    std::string line;
+    for (const auto& a : live_cmd) line += "'" + a + "' ";
+    std::printf("serving until a line is read from stdin; the live side:\n%s\n", line.c_str());
+    std::getchar();
+    return 0;
+  }
   std::vector<double> sw, sc, lw, lc;
   double server_cpu = 0;  // this process: the test server's TLS and paging, per live run
   size_t snap_rows = 0, live_rows = 0;

@@ -344,7 +344,12 @@ struct HttpConn {
   }
   beast::flat_buffer buffer;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser;
-  bool busy = false;  // a body is open
+  bool busy = false;  // a request was sent whose answer is not read to its end
+  // The request start() sent, kept to send again on a new connection.
+  http::request<http::string_body> request;
+  std::string method;
+  bool reused = false;  // sent on a kept-alive connection
+  boost::system::error_code write_ec;
   // The response being read: its target, deadline and size so far.
   std::string target;
   Clock::time_point deadline{};
@@ -500,45 +505,66 @@ struct HttpConn {
   // `write`: a POST or PATCH with its body (ApiClient::write); none = a GET.
   int send(const std::string& target, std::string& retry_after, const std::string& accept = "application/json",
            const WriteRequest* write = nullptr) {
+    start(target, accept, write);
+    return answer(retry_after);
+  }
+
+  // Sends the request; answer() reads the response header. Apart so that
+  // a LIST can ask for its next page while it reads this one, and the
+  // server builds that page meanwhile. A transport error is kept for
+  // answer(), which reconnects once when a kept-alive connection had been
+  // closed by the server.
+  void start(const std::string& target, const std::string& accept = "application/json",
+             const WriteRequest* write = nullptr) {
     if (busy) close();  // an unfinished body: the connection cannot be reused
     m.ensure_credentials();
     this->target = target;
-    deadline = Clock::now() + m.timeout();
     body_bytes = wire_bytes = 0;
     gzipped = false;
     if (stream && ctx != m.context()) close();  // made with an older client certificate
-    bool reused = open();
+    reused = open();
+    method = write ? write->method : std::string("GET");
     const Url& url = m.url;
-    for (int attempt = 0;; ++attempt) {
-      if (!open()) connect();
-      http::request<http::string_body> req{write ? http::string_to_verb(write->method) : http::verb::get,
-                                           url.path + target, 11};
-      if (write) {
-        req.set(http::field::content_type, write->content_type);
-        req.body() = write->body;
-        req.prepare_payload();
-      }
-      std::string host = ApiClient::Impl::authority(url);
-      req.set(http::field::host, url.port == "443" ? host.substr(0, host.rfind(':')) : host);
-      req.set(http::field::user_agent, "kinspect/0.1 (kube-apiserver driver)");
-      req.set(http::field::accept, accept);
+    request = {write ? http::string_to_verb(write->method) : http::verb::get, url.path + target, 11};
+    if (write) {
+      request.set(http::field::content_type, write->content_type);
+      request.body() = write->body;
+      request.prepare_payload();
+    }
+    std::string host = ApiClient::Impl::authority(url);
+    request.set(http::field::host, url.port == "443" ? host.substr(0, host.rfind(':')) : host);
+    request.set(http::field::user_agent, "kinspect/0.1 (kube-apiserver driver)");
+    request.set(http::field::accept, accept);
 #ifdef KAPI_HAVE_ZLIB
-      req.set(http::field::accept_encoding, "gzip");
+    request.set(http::field::accept_encoding, "gzip");
 #endif
-      req.keep_alive(true);
-      std::string auth = m.auth_header();
-      if (!auth.empty()) req.set(http::field::authorization, auth);
-      ++m.requests;
-      auto& tcps = tcp();
-      tcps.expires_after(m.timeout());
-      auto ec = run([&](boost::system::error_code& out) {
-        with([&](auto& s) { http::async_write(s, req, [&](boost::system::error_code e, size_t) { out = e; }); });
-      });
+    request.keep_alive(true);
+    std::string auth = m.auth_header();
+    if (!auth.empty()) request.set(http::field::authorization, auth);
+    busy = true;  // an answer is owed: not reusable until it is read
+    write_ec = write_request();
+  }
+
+  boost::system::error_code write_request() {
+    if (!open()) connect();
+    ++m.requests;
+    auto& tcps = tcp();
+    tcps.expires_after(m.timeout());
+    return run([&](boost::system::error_code& out) {
+      with([&](auto& s) { http::async_write(s, request, [&](boost::system::error_code e, size_t) { out = e; }); });
+    });
+  }
+
+  // Reads the response header of the request start() sent; its status.
+  int answer(std::string& retry_after) {
+    deadline = Clock::now() + m.timeout();
+    for (int attempt = 0;; ++attempt) {
+      auto ec = write_ec;
       parser = std::make_unique<http::response_parser<http::buffer_body>>();
       parser->body_limit(boost::none);
       parser->header_limit(64 * 1024);
       if (!ec) {
-        tcps.expires_after(m.timeout());
+        tcp().expires_after(m.timeout());
         ec = run([&](boost::system::error_code& out) {
           with([&](auto& s) {
             http::async_read_header(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; });
@@ -550,9 +576,11 @@ struct HttpConn {
         // A kept-alive connection the server closed meanwhile: reconnect once.
         if (reused && attempt == 0 && ec != beast::error::timeout) {
           if (m.log) m.log(3, "connection to " + m.where() + " was closed; reconnecting");
+          busy = true;
+          write_ec = write_request();
           continue;
         }
-        throw std::runtime_error((write ? write->method : std::string("GET")) + " " + m.shown_server + target + ": " +
+        throw std::runtime_error(method + " " + m.shown_server + target + ": " +
                                  (ec == beast::error::timeout
                                       ? std::string("timed out after ") + std::to_string(m.opts.timeout_seconds) + "s"
                                       : ec.message()));
@@ -817,18 +845,65 @@ bool says_broken(int status, const std::string& target) {
 }
 }  // namespace
 
-std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std::string& accept) {
+namespace {
+// A GET sent on a connection of its own, its answer not read yet.
+class SentGet : public PendingGet {
+ public:
+  SentGet(std::string target, std::string accept) : target_(std::move(target)), accept_(std::move(accept)) {}
+  const std::string& target() const override { return target_; }
+
+  std::string target_, accept_;
+  std::unique_ptr<HttpConn> conn;
+  std::exception_ptr unsent;  // why the request did not go out (thrown by get())
+};
+}  // namespace
+
+std::unique_ptr<PendingGet> ApiClient::send_get(const std::string& target, const std::string& accept) {
   Impl& m = *impl_;
-  m.check_breaker();
-  bool reauth = false;
-  auto c = m.take();
-  const auto give_up = Clock::now() + m.timeout();
-  for (int attempt = 0;; ++attempt) {
+  auto p = std::make_unique<SentGet>(target, accept);
+  try {
+    m.check_breaker();
+    p->conn = m.take();
     m.bucket.take();
+    p->conn->start(target, accept);
+  } catch (...) {
+    p->unsent = std::current_exception();
+  }
+  return p;
+}
+
+std::unique_ptr<BodyReader> ApiClient::get(const std::string& target, const std::string& accept) {
+  return get(send_get(target, accept));
+}
+
+std::unique_ptr<BodyReader> ApiClient::get(std::unique_ptr<PendingGet> pending) {
+  Impl& m = *impl_;
+  auto& sent = static_cast<SentGet&>(*pending);
+  const std::string& target = sent.target_;
+  if (sent.unsent) {
+    try {
+      std::rethrow_exception(sent.unsent);
+    } catch (const HttpError&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (!sent.conn) throw;  // the breaker: nothing was tried
+      m.failed("transport", e.what());
+      throw;
+    }
+  }
+  std::unique_ptr<HttpConn> c = std::move(sent.conn);
+  bool reauth = false;
+  const auto give_up = Clock::now() + m.timeout();
+  bool sent_now = true;  // the first request went out in send_get()
+  for (int attempt = 0;; ++attempt) {
     std::string retry_after, body;
     int status = 0;
     try {
-      status = c->send(target, retry_after, accept);
+      if (!std::exchange(sent_now, false)) {
+        m.bucket.take();
+        c->start(target, sent.accept_);
+      }
+      status = c->answer(retry_after);
       if (status >= 200 && status < 300) {
         m.succeeded();
         return std::make_unique<Reader>(impl_.get(), std::move(c));

@@ -70,6 +70,15 @@ class BodyReader {
   virtual size_t read(char* buf, size_t n) = 0;
 };
 
+// A GET whose request is sent and whose answer is read later, with
+// ApiClient::get(pending): how a LIST asks for its next page while it reads
+// this one, so that the server builds that page meanwhile.
+class PendingGet {
+ public:
+  virtual ~PendingGet() = default;
+  virtual const std::string& target() const = 0;
+};
+
 class ApiClient {
  public:
   ApiClient(Connection conn, ClientOptions opts, LogFn log);
@@ -82,6 +91,12 @@ class ApiClient {
   // abandons an unfinished one and its connection). Throws HttpError for
   // other statuses, std::runtime_error for transport/TLS problems.
   std::unique_ptr<BodyReader> get(const std::string& target, const std::string& accept = "application/json");
+  // Sends a GET on a connection other than any body's being read, and
+  // returns at once; get(pending) reads its answer as get(target) would
+  // (retries, errors and all). Never throws: a request that could not be
+  // sent throws from get(pending). Dropping it unread closes its connection.
+  std::unique_ptr<PendingGet> send_get(const std::string& target, const std::string& accept = "application/json");
+  std::unique_ptr<BodyReader> get(std::unique_ptr<PendingGet> pending);
   // The whole body, for small documents (discovery, /version, /readyz).
   // With `status`, any HTTP status is returned there instead of thrown, and
   // nothing is retried (for /readyz, which answers 500 with its report).

@@ -373,6 +373,7 @@ class ListScan : public ks::Scan {
         continue;
       }
       splitter_->feed(buf_.data(), n, sink(out));
+      if (!next_page_asked_ && splitter_->root_metadata_read()) ask_next_page();
     }
     return true;
   }
@@ -414,6 +415,24 @@ class ListScan : public ks::Scan {
     return {};
   }
 
+  // As soon as this page's continue token is known, the next page is asked
+  // for on a second connection: the server builds it while this one is
+  // read, instead of after (open_page() takes its answer).
+  void ask_next_page() {
+    next_page_asked_ = true;
+    const std::string cont = list_meta("continue");
+    if (!cont.empty()) next_page_ = client_.send_get(page_target(cont), accept());
+  }
+
+  std::string page_target(const std::string& cont) const {
+    return t_.path + "?limit=" + std::to_string(cfg_.page_size) + t_.selectors + "&continue=" + url_encode(cont);
+  }
+
+  std::string accept() const {
+    return metadata_only_ ? "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+                          : "application/json";
+  }
+
   // The next namespace's LIST, from its first page; false after the last.
   bool next_target() {
     if (++target_index_ >= targets_.size()) return false;
@@ -432,13 +451,14 @@ class ListScan : public ks::Scan {
   }
 
   bool open_page() {
-    std::string target = first_page();
-    if (!continue_.empty())
-      target = t_.path + "?limit=" + std::to_string(cfg_.page_size) + t_.selectors + "&continue=" + url_encode(continue_);
+    std::string target = continue_.empty() ? first_page() : page_target(continue_);
+    // Asked for ahead, unless this page is read again or the LIST relisted.
+    auto asked = std::move(next_page_);
+    next_page_asked_ = false;
+    if (asked && asked->target() != target) asked.reset();
     for (;;) {
       try {
-        body_ = metadata_only_ ? client_.get(target, "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json")
-                               : client_.get(target);
+        body_ = asked ? client_.get(std::move(asked)) : client_.get(target, accept());
         break;
       } catch (const HttpError& e) {
         if (e.status() == 410 && !continue_.empty() && relists_ < 3) {
@@ -495,6 +515,8 @@ class ListScan : public ks::Scan {
   int body_retries_ = 0;
   bool metadata_only_ = false;
   std::unique_ptr<ListSplitter> splitter_;
+  std::unique_ptr<PendingGet> next_page_;  // the next page, asked for ahead
+  bool next_page_asked_ = false;
   std::string continue_;
   bool done_ = false;
   bool relisted_ = false;

@@ -69,6 +69,9 @@ class ListSplitter {
   uint64_t bytes() const { return total_; }
   // The last top-level document's "metadata" object (raw JSON), kind and apiVersion.
   const std::string& root_metadata() const { return meta_.buf; }
+  // Whether the current document's "metadata" was read to its end (a
+  // List's comes before its items: its continue token is known early).
+  bool root_metadata_read() const { return !meta_.active && !meta_.buf.empty(); }
   const std::string& root_kind() const { return root_kind_; }
   const std::string& root_api_version() const { return root_api_; }
   size_t items() const { return items_; }

@@ -1,9 +1,12 @@
 // LIST against the TLS test server: pagination, identity fill-in, retries,
 // errors, keep-alive, rate limiting, discovery and the special tables.
 #include "fixture.h"
+#include "http_client.h"
+#include "kubeconfig.h"
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 using namespace kapitest;
 using kitest::q;
@@ -27,7 +30,88 @@ size_t count_containing(const std::vector<std::string>& log, const std::string& 
   return n;
 }
 
+// Answers 429 with Retry-After; true, for a hook.
+bool too_many_requests(Response& out, const std::string& retry_after) {
+  out.status = 429;
+  out.headers.push_back({"Retry-After", retry_after});
+  out.body = R"({"kind":"Status","message":"too many requests","code":429})";
+  return true;
+}
+
+// A client of the cluster's server, as the driver makes one.
+std::unique_ptr<kapi::ApiClient> client_of(Cluster& c) {
+  kapi::ResolveOptions ro;
+  ro.kubeconfig = c.token_kubeconfig();
+  auto conn = kapi::resolve_connection(ro, [](int, const std::string&) {});
+  if (!conn) return nullptr;
+  kapi::ClientOptions co;
+  co.backoff_base_seconds = 0.01;
+  return std::make_unique<kapi::ApiClient>(std::move(*conn), co, nullptr);
+}
+
+std::string read_all(kapi::BodyReader& body) {
+  std::string out;
+  char buf[4096];
+  while (size_t n = body.read(buf, sizeof buf)) out.append(buf, n);
+  return out;
+}
+
+// Waits up to 5 s for the server to have seen a request containing `needle`.
+size_t wait_for_request(Cluster& c, const std::string& needle) {
+  auto t0 = std::chrono::steady_clock::now();
+  size_t n = 0;
+  while ((n = count_containing(c.server->log(), needle)) == 0 &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return n;
+}
+
 }  // namespace
+
+// A LIST asks for its next page while it reads this one, on a connection of
+// its own, so that the server builds that page meanwhile: the server has
+// the request before the first body is read to its end, and both answers
+// arrive whole.
+TEST_F(Live, NextPageIsAskedForWhileThisOneIsRead) {
+  Cluster c("live-ahead");
+  c.server->set_chunked_lists(200, 20);  // page 1 takes a while to arrive
+  auto client = client_of(c);
+  ASSERT_TRUE(client);
+  auto page1 = client->get("/api/v1/pods?limit=5");
+  char head[64];
+  ASSERT_GT(page1->read(head, sizeof head), 0u);
+  auto ahead = client->send_get("/api/v1/pods?limit=5&continue=off%3A5");
+  EXPECT_EQ(ahead->target(), "/api/v1/pods?limit=5&continue=off%3A5");
+  EXPECT_EQ(wait_for_request(c, "continue=off%3A5"), 1u) << "the next page was not asked for while page 1 was open";
+  EXPECT_EQ(c.server->connections(), 2u);
+  std::string body1 = std::string(head, sizeof head) + read_all(*page1);
+  auto page2 = client->get(std::move(ahead));
+  auto v1 = json::parse(body1), v2 = json::parse(read_all(*page2));
+  EXPECT_EQ(v1.at("items").as_array().size(), 5u);
+  ASSERT_EQ(v2.at("items").as_array().size(), 5u);
+  EXPECT_EQ(v2.at("metadata").at("continue").as_string(), "off:10");
+  EXPECT_NE(v1.at("items").at(0).at("metadata").at("name"), v2.at("items").at(0).at("metadata").at("name"));
+}
+
+// An answer asked for ahead is retried as any other (429 here), and a
+// request that could not be sent fails where its answer is asked for.
+TEST_F(Live, NextPageAskedForAheadIsRetriedAndFailsWhereRead) {
+  Cluster c("live-ahead-retry");
+  int left = 1;
+  c.server->hook([&](const Request& r, Response& out) {
+    return r.path == "/api/v1/pods" && r.params.count("continue") && left-- > 0 && too_many_requests(out, "0");
+  });
+  auto client = client_of(c);
+  ASSERT_TRUE(client);
+  auto ahead = client->send_get("/api/v1/pods?limit=5&continue=off%3A5");
+  auto v = json::parse(read_all(*client->get(std::move(ahead))));
+  EXPECT_EQ(v.at("items").as_array().size(), 5u);
+  EXPECT_EQ(count_containing(c.server->log(), "continue=off%3A5"), 2u);
+  client->interrupt();
+  std::unique_ptr<kapi::PendingGet> unsent;
+  EXPECT_NO_THROW(unsent = client->send_get("/api/v1/pods?limit=5&continue=off%3A10"));
+  EXPECT_THROW(client->get(std::move(unsent)), std::runtime_error);
+}
 
 TEST_F(Live, PaginatedListFillsApiVersionAndKind) {
   Cluster c("live-pages");
@@ -43,10 +127,12 @@ TEST_F(Live, PaginatedListFillsApiVersionAndKind) {
   EXPECT_EQ(count_containing(log, "GET /api/v1/pods?limit=5&resourceVersion=0 "), 1u);
   EXPECT_EQ(count_containing(log, "GET /api/v1/pods?limit=5&continue=off%3A5 "), 1u);
   EXPECT_EQ(count_containing(log, "GET /api/v1/pods?limit=5&continue=off%3A10 "), 1u);
-  // One kept-alive connection for all pages and the next scan.
+  // Two kept-alive connections for all pages (each next page is asked for on
+  // the other one while this one is read) and the next scan.
+  EXPECT_EQ(c.server->connections(), 2u);
   auto n = p->scan("k8s.nodes");
   ASSERT_TRUE(n.ok) << n.error;
-  EXPECT_EQ(c.server->connections(), 1u);
+  EXPECT_EQ(c.server->connections(), 2u);
   auto d = p->scan("k8s.deployments");
   ASSERT_TRUE(d.ok) << d.error;
   EXPECT_GT(d.rows.size(), 0u);
@@ -100,14 +186,7 @@ TEST_F(Live, TooManyRequestsHonoursRetryAfter) {
   Cluster c("live-429");
   int left = 2;
   c.server->hook([&](const Request& r, Response& out) {
-    if (r.path == "/api/v1/nodes" && left > 0) {
-      --left;
-      out.status = 429;
-      out.headers.push_back({"Retry-After", "1"});
-      out.body = R"({"kind":"Status","message":"too many requests","code":429})";
-      return true;
-    }
-    return false;
+    return r.path == "/api/v1/nodes" && left-- > 0 && too_many_requests(out, "1");
   });
   auto p = plugin(c.config(c.token_kubeconfig()));
   auto t0 = std::chrono::steady_clock::now();
@@ -415,7 +494,8 @@ TEST_F(Live, GzipCompressedResponses) {
   ASSERT_TRUE(n.ok) << n.error;
   EXPECT_EQ(n.rows.size(), 3u);
   EXPECT_GE(c.server->gzipped(), 6u);
-  EXPECT_EQ(c.server->connections(), 1u);  // gzip bodies are drained: keep-alive still works
+  // gzip bodies are drained: keep-alive still works (a paged LIST uses two).
+  EXPECT_EQ(c.server->connections(), 2u);
 }
 
 // The capture the core does for `kinspect snapshot` (scan each table with no
@@ -466,7 +546,7 @@ TEST_F(Live, SnapshotRoundTrip) {
   EXPECT_EQ(captured["k8s.services"].size(), 0u);  // not served by the test server: empty, still captured
 }
 
-// Two scans read in turns (as a join may do): each has its own connection.
+// Two scans read in turns (as a join may do): each has its own connections.
 TEST_F(Live, InterleavedScans) {
   Cluster c("live-interleave");
   std::vector<std::string> items;
@@ -489,11 +569,13 @@ TEST_F(Live, InterleavedScans) {
   }
   p->close(a);
   EXPECT_EQ(a_rows, 12000u);
-  EXPECT_EQ(c.server->connections(), 2u);
-  // Both connections went back to the pool: a third scan opens none.
+  // The pods' two pages (the second asked for ahead, on a connection of
+  // its own) and the nodes.
+  EXPECT_EQ(c.server->connections(), 3u);
+  // Every connection went back to the pool: a third scan opens none.
   auto n = p->scan("k8s.nodes");
   ASSERT_TRUE(n.ok) << n.error;
-  EXPECT_EQ(c.server->connections(), 2u);
+  EXPECT_EQ(c.server->connections(), 3u);
 }
 
 // A query that reads only metadata gets PartialObjectMetadata from the server.
