@@ -1,5 +1,6 @@
-// libFuzzer target: any bytes through the row parser (the SAX pass that packs
-// each row, keeping only projected paths) and back out of the packed format.
+// libFuzzer target: any bytes through the row parser (simdjson's DOM parser,
+// or Boost.JSON's SAX parser for a batch simdjson does not read, packing each
+// row with only its projected paths) and back out of the packed format.
 // Differential: with no projection, every row must come back exactly as
 // Boost.JSON's own DOM parser reads it, and a row it rejects must not have
 // been accepted; with one, reading must not crash and
