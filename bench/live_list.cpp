@@ -146,7 +146,12 @@ int main(int argc, char** argv) {
 
   if (std::getenv("LIVE_LIST_HOLD")) {
     std::string line;
-    for (const auto& a : live_cmd) line += "'" + a + "' ";
+    // Quoted for a POSIX shell: the query holds quotes of its own.
+    for (const auto& a : live_cmd) {
+      line += '\'';
+      for (char c : a) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      line += "' ";
+    }
     std::printf("serving until a line is read from stdin; the live side:\n%s\n", line.c_str());
     std::getchar();
     return 0;
