@@ -72,6 +72,15 @@ std::string render(const report::Report& r, Format f, const report::TerminalOpti
   return {};
 }
 
+// JSON is written as it is made (a report of every container of a large
+// cluster is 100 MB); the other formats are rendered whole.
+void write_rendered(std::ostream& out, const report::Report& r, Format f, const report::TerminalOptions& topts) {
+  if (f == Format::Json)
+    report::write_json(r, [&](std::string_view piece) { out.write(piece.data(), std::streamsize(piece.size())); });
+  else
+    out << render(r, f, topts);
+}
+
 Expected<std::string> read_file(const std::string& path) { return read_input_file(path); }
 
 // Progress on stderr, one line redrawn in place; only on a terminal.
@@ -274,13 +283,13 @@ RunConfig run_config(const po::variables_map& vm, std::chrono::steady_clock::tim
 // The report on stdout and in each --output file. False when a file could
 // not be written.
 bool write_report(const report::Report& rep, const ReportOptions& ro, const report::TerminalOptions& topts) {
-  std::cout << render(rep, ro.stdout_format, topts);
+  write_rendered(std::cout, rep, ro.stdout_format, topts);
   std::cout.flush();
   for (const auto& [path, f] : ro.outputs) {
     report::TerminalOptions plain = topts;
     plain.colour = false;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << render(rep, f, plain);
+    write_rendered(out, rep, f, plain);
     if (!out) {
       std::cerr << "kinspect run: cannot write " << path << '\n';
       return false;

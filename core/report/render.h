@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ std::string render_terminal(const Report& report, const TerminalOptions& options
 // produces v1 whatever report.schema says): every field, keys in
 // a fixed order, two-space indentation, summary included, newline at the end.
 std::string render_json(const Report& report);
+// The same text, handed to `sink` in pieces of about 1 MiB as it is written:
+// a report of 150,000 findings (100 MB) is never whole in memory, and no
+// fresh pages are faulted in and zeroed for a string that doubles.
+void write_json(const Report& report, const std::function<void(std::string_view)>& sink);
 
 // Reads render_json's output back. Errors name the file and the field
 // ("checks[2].findings[0].severity"); a report of another major schema version

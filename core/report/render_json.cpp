@@ -141,7 +141,11 @@ void write_finding(std::string& out, const Finding& f, std::string_view check_id
   out += '}';
 }
 
-void write_findings(std::string& out, const std::vector<Finding>& findings, std::string_view check_id, int indent) {
+// Called after each finding: hands `out` to the sink once it holds a spill's worth.
+using Spill = std::function<void(std::string& out)>;
+
+void write_findings(std::string& out, const std::vector<Finding>& findings, std::string_view check_id, int indent,
+                    const Spill& spill) {
   if (findings.empty()) {
     out += "[]";
     return;
@@ -151,12 +155,14 @@ void write_findings(std::string& out, const std::vector<Finding>& findings, std:
     if (i) out += ',';
     detail::newline(out, indent + 1);
     write_finding(out, findings[i], check_id, indent + 1);
+    spill(out);
   }
   detail::newline(out, indent);
   out += ']';
 }
 
-void write_waived(std::string& out, const std::vector<WaivedFinding>& waived, std::string_view check_id, int indent) {
+void write_waived(std::string& out, const std::vector<WaivedFinding>& waived, std::string_view check_id, int indent,
+                  const Spill& spill) {
   if (waived.empty()) {
     out += "[]";
     return;
@@ -166,6 +172,7 @@ void write_waived(std::string& out, const std::vector<WaivedFinding>& waived, st
     if (i) out += ',';
     detail::newline(out, indent + 1);
     write_finding(out, waived[i].finding, check_id, indent + 1, &waived[i].waiver);
+    spill(out);
   }
   detail::newline(out, indent);
   out += ']';
@@ -200,6 +207,18 @@ json::array strings(const std::vector<std::string>& v) {
 }  // namespace
 
 std::string render_json(const Report& r) {
+  std::string text;
+  write_json(r, [&](std::string_view piece) { text += piece; });
+  return text;
+}
+
+void write_json(const Report& r, const std::function<void(std::string_view)>& sink) {
+  constexpr size_t kSpillBytes = size_t(1) << 20;
+  const Spill spill = [&](std::string& out) {
+    if (out.size() < kSpillBytes) return;
+    sink(out);
+    out.clear();  // keeps its capacity: the same pages for the whole report
+  };
   json::object root;
   // This writer produces exactly v1, whatever version the report was read from.
   root["schema"] = kSchemaVersion;
@@ -254,6 +273,7 @@ std::string render_json(const Report& r) {
   // Everything up to the checks is a small document; the checks and their
   // findings are written out one by one.
   std::string out;
+  out.reserve(kSpillBytes + kSpillBytes / 4);
   out += '{';
   bool first = true;
   detail::write_members(out, root, 0, first);
@@ -287,9 +307,9 @@ std::string render_json(const Report& r) {
       bool check_first = true;
       detail::write_members(out, o, 2, check_first);
       next_member(out, "findings", 2, check_first);
-      write_findings(out, c.findings, c.id, 3);
+      write_findings(out, c.findings, c.id, 3, spill);
       next_member(out, "waived", 2, check_first);  // v1.3
-      write_waived(out, c.waived, c.id, 3);
+      write_waived(out, c.waived, c.id, 3, spill);
       detail::newline(out, 2);
       out += '}';
     }
@@ -319,14 +339,14 @@ std::string render_json(const Report& r) {
     bool resolved_first = true;
     for (const auto& [id, fs] : r.resolved) {
       next_member(out, id, 1, resolved_first);
-      write_findings(out, fs, id, 2);
+      write_findings(out, fs, id, 2, spill);
     }
     detail::newline(out, 1);
     out += '}';
   }
   detail::newline(out, 0);
   out += "}\n";
-  return out;
+  sink(out);
 }
 
 }  // namespace kinspect::report

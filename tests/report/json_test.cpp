@@ -95,6 +95,36 @@ TEST(ReportJson, SummaryAndSchemaFieldsAreWritten) {
   EXPECT_EQ(j.back(), '\n');
 }
 
+// A large report reaches its reader in pieces of about 1 MiB, never whole:
+// the pieces make exactly the text render_json returns, findings, waived
+// findings and resolved findings alike.
+TEST(ReportJson, WrittenInPiecesOfAboutAMebibyte) {
+  Report r = sample_report();
+  const Finding model = r.checks[0].findings[0];
+  for (int i = 0; i < 20000; ++i) {  // about 8 MB of text
+    Finding f = model;
+    f.object = "pod/shop/checkout-" + std::to_string(i);
+    r.checks[0].findings.push_back(f);
+    if (i % 4 == 0) r.checks[1].waived.push_back({f, {"accepted", "team-a", "2027-01-31", "waivers.yaml:3:5"}});
+    if (i % 4 == 1) r.resolved["node-ready"].push_back(f);
+  }
+  std::string joined;
+  size_t pieces = 0, largest = 0;
+  write_json(r, [&](std::string_view piece) {
+    ++pieces;
+    largest = std::max(largest, piece.size());
+    joined += piece;
+  });
+  const std::string whole = render_json(r);
+  EXPECT_EQ(joined, whole);
+  EXPECT_GT(whole.size(), size_t(8) << 20);
+  EXPECT_GE(pieces, whole.size() / ((size_t(1) << 20) + (64 << 10)));
+  EXPECT_LE(largest, (size_t(1) << 20) + (64 << 10)) << "a piece is at most 1 MiB and one finding";
+  auto back = parse_report_json(joined, "pieces.json");
+  ASSERT_TRUE(back.ok()) << back.error().format();
+  EXPECT_EQ(back->checks[0].findings.size(), r.checks[0].findings.size());
+}
+
 // The committed sample: its bytes are what this version writes, and old
 // reports must keep reading. Regenerate it (when the format changes on
 // purpose) from the file this test writes on a mismatch.
