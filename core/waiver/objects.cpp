@@ -166,14 +166,15 @@ const std::vector<json::array>* RunObjects::rows(const std::string& table) const
 ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep, bool narrow, bool labels,
                                  const RunObjects* run_objects) {
   ObjectIndex objects;
-  for (const auto& [kind, refs] : finding_objects(rep)) {
+  for (const auto& kind : finding_kinds(rep)) {
     const std::string table = table_of(reg, kind);
     if (table.empty()) continue;  // not a Kubernetes kind kinspect reads: no labels or annotations
     if (const auto* rows = run_objects ? run_objects->rows(table) : nullptr) {
       index_rows(kind, *rows, objects);  // read whole by the run itself
       continue;
     }
-    for (const auto& where : lookups(refs, narrow)) add_objects(reg, kind, table, where, Wanted{labels}, objects);
+    for (const auto& where : lookups(finding_objects(rep, kind), narrow))
+      add_objects(reg, kind, table, where, Wanted{labels}, objects);
   }
   return objects;
 }

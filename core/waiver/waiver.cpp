@@ -247,16 +247,31 @@ std::string default_waivers_path() {
   return std::string(home && *home ? home : ".") + "/.config/kinspect/waivers.yaml";
 }
 
-std::map<std::string, std::vector<ObjectRef>> finding_objects(const report::Report& r) {
-  std::map<std::string, std::vector<ObjectRef>> by_kind;
+std::set<std::string> finding_kinds(const report::Report& r) {
+  std::set<std::string> kinds;
+  std::string_view last;  // a check's findings are mostly of one kind: one set lookup each run of them
+  for (const auto& c : r.checks)
+    for (const auto& f : c.findings) {
+      const size_t slash = f.object.find('/');
+      if (slash == std::string::npos || slash == 0) continue;  // a bare name has no kind (parse_object)
+      const std::string_view kind = std::string_view(f.object).substr(0, slash);
+      if (kind == last) continue;
+      last = kind;
+      kinds.insert(lower(std::string(kind)));
+    }
+  return kinds;
+}
+
+std::vector<ObjectRef> finding_objects(const report::Report& r, const std::string& kind) {
+  std::vector<ObjectRef> objects;
   std::set<std::string> seen;
   for (const auto& c : r.checks)
     for (const auto& f : c.findings) {
       ObjectRef o = parse_object(f.object);
       o.kind = lower(o.kind);
-      if (!o.kind.empty() && seen.insert(o.key()).second) by_kind[o.kind].push_back(std::move(o));
+      if (o.kind == kind && seen.insert(o.key()).second) objects.push_back(std::move(o));
     }
-  return by_kind;
+  return objects;
 }
 
 void apply(report::Report& r, const std::vector<Waiver>& waivers, const ObjectIndex& objects, double as_of) {
@@ -265,11 +280,15 @@ void apply(report::Report& r, const std::vector<Waiver>& waivers, const ObjectIn
     if (w.expires_at > 0 && as_of >= w.expires_at) r.expired_waivers.push_back(note(w));
     else live.push_back(&w);
   }
+  // No waiver in force and no object that waives a check itself: nothing to
+  // look at (a run can have 150,000 findings).
+  if (live.empty() && objects.empty()) return;
   std::vector<size_t> used(live.size(), 0);
   for (auto& c : r.checks) {
     const bool failed = c.status == report::Status::Fail && !c.findings.empty();
-    std::vector<report::Finding> kept;
-    for (auto& f : c.findings) {
+    size_t kept = 0;  // findings not waived move up in place, in their order
+    for (size_t n = 0; n < c.findings.size(); ++n) {
+      report::Finding& f = c.findings[n];
       ObjectRef ref = parse_object(f.object);
       std::optional<report::WaiverRef> by;
       for (size_t i = 0; i < live.size() && !by; ++i)
@@ -279,9 +298,9 @@ void apply(report::Report& r, const std::vector<Waiver>& waivers, const ObjectIn
         }
       if (!by) by = annotation_waiver(c.id, ref, objects);
       if (by) c.waived.push_back({std::move(f), std::move(*by)});
-      else kept.push_back(std::move(f));
+      else if (kept++ != n) c.findings[kept - 1] = std::move(f);
     }
-    c.findings = std::move(kept);
+    c.findings.erase(c.findings.begin() + static_cast<std::ptrdiff_t>(kept), c.findings.end());
     if (failed && c.findings.empty()) c.status = report::Status::Pass;
   }
   for (size_t i = 0; i < live.size(); ++i)

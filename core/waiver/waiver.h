@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,9 +62,11 @@ struct ObjectMeta {
 };
 using ObjectIndex = std::map<std::string, ObjectMeta>;
 
-// The objects of the report's unwaived findings, by kind (lower case), each
-// once: the ones whose metadata apply() may need.
-std::map<std::string, std::vector<ObjectRef>> finding_objects(const report::Report& r);
+// The kinds (lower case) of the objects the report's unwaived findings name.
+std::set<std::string> finding_kinds(const report::Report& r);
+// The objects of `kind` the report's unwaived findings name, each once: the
+// ones whose metadata apply() may need when a table was not read whole.
+std::vector<ObjectRef> finding_objects(const report::Report& r, const std::string& kind);
 
 // Moves each finding a waiver covers from its check's findings to its
 // waived list (a file waiver first, in file order, then an annotation on the
