@@ -1,6 +1,5 @@
 #include "core/run/execute.h"
 
-#include <malloc.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -242,14 +241,14 @@ class Execution {
     }
     t.result.duration_ms = ms_since(t1);
     done(t);
-    if (t.result.duration_ms >= kLongCheckMs) ::malloc_trim(0);
   }
 
-  // What a long check freed (its tuples, rows, indexes: hundreds of MB at
-  // 150,000 pods) goes back to the system; glibc would keep it, and the
-  // next checks' memory came on top. A short check frees little, and a trim
-  // walks the whole heap.
-  static constexpr double kLongCheckMs = 50;
+  // No malloc_trim after a long check: what it gives back (its tuples, rows
+  // and indexes) the next check faults in again, and the kernel zeroes each
+  // page anew; on the bench's 150k snapshots that was 8-13% of the run's CPU.
+  // Without the trims peak RSS stayed at 0.26x (default) and 0.26-0.28x
+  // (busy) of the snapshot, under the 0.3x target (bench/README.md, ninth
+  // pass).
 
   // Checks walking the same large table together (see kcql::SteppedRun):
   // each range of rows is read from memory once for all of them.
@@ -280,7 +279,6 @@ class Execution {
       t.result.duration_ms = std::chrono::duration<double, std::milli>(spent[j]).count();
       done(t);
     }
-    ::malloc_trim(0);  // a shared scan is always a long one
   }
 
   static void feed_in_steps(std::vector<std::unique_ptr<kcql::SteppedRun>>& runs, std::vector<Clock::duration>& spent) {
