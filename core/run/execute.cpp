@@ -1,5 +1,6 @@
 #include "core/run/execute.h"
 
+#include <malloc.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -241,14 +242,22 @@ class Execution {
     }
     t.result.duration_ms = ms_since(t1);
     done(t);
+    if (t.result.duration_ms >= kLongCheckMs) trim_if_much_free();
   }
 
-  // No malloc_trim after a long check: what it gives back (its tuples, rows
-  // and indexes) the next check faults in again, and the kernel zeroes each
-  // page anew; on the bench's 150k snapshots that was 8-13% of the run's CPU.
-  // Without the trims peak RSS stayed at 0.26x (default) and 0.26-0.28x
-  // (busy) of the snapshot, under the 0.3x target (bench/README.md, ninth
-  // pass).
+  // Memory goes back to the system after a long check (hundreds of MB of
+  // tuples, rows and indexes at 150,000 pods) only when much of it lies
+  // free. A trim after every long check gave back pages that the next check
+  // faulted in and the kernel zeroed again: 8-13% of the run's CPU on the
+  // bench's 150k snapshots. Never trimming kept peak RSS under the 0.3x
+  // target here, but each check thread has a malloc arena of its own, and
+  // with many cores what they keep free would add up (bench/README.md,
+  // ninth pass).
+  static constexpr double kLongCheckMs = 50;
+  static constexpr size_t kTrimWhenFreeBytes = size_t(128) << 20;
+  static void trim_if_much_free() {
+    if (::mallinfo2().fordblks >= kTrimWhenFreeBytes) ::malloc_trim(0);
+  }
 
   // Checks walking the same large table together (see kcql::SteppedRun):
   // each range of rows is read from memory once for all of them.
@@ -279,6 +288,7 @@ class Execution {
       t.result.duration_ms = std::chrono::duration<double, std::milli>(spent[j]).count();
       done(t);
     }
+    trim_if_much_free();
   }
 
   static void feed_in_steps(std::vector<std::unique_ptr<kcql::SteppedRun>>& runs, std::vector<Clock::duration>& spent) {
