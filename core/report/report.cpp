@@ -73,12 +73,17 @@ std::string Finding::fingerprint(std::string_view check_id) const {
     }
   };
   // Over the text as reports store it (invalid UTF-8 replaced), so a finding
-  // read back from a file has the same identity as when it was found.
-  feed(detail::valid_utf8(check_id));
+  // read back from a file has the same identity as when it was found. ASCII
+  // text is its own stored form: no copy (a report can hold 150,000).
+  auto feed_text = [&feed](std::string_view s) {
+    if (std::all_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x80; })) feed(s);
+    else feed(detail::valid_utf8(s));
+  };
+  feed_text(check_id);
   feed("\x1f");
-  feed(detail::valid_utf8(object));
+  feed_text(object);
   feed("\x1f");
-  feed(detail::valid_utf8(message));
+  feed_text(message);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
