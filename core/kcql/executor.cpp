@@ -1010,6 +1010,23 @@ bool plain_selector(const Value& sel) {
 
 LabelPair label_pair(const packed::Member& m) { return {m.key_id, m.value().get_string()}; }
 
+// The pairs every row a selector matches carries, for probing the label
+// index: a Service-style map's own, or with selector_matches a
+// LabelSelector's matchLabels (its matchExpressions are then tested on those
+// rows alone by the function itself). None when the selector has no such
+// pairs: an empty LabelSelector, or matchExpressions only, can match a row
+// that carries no pair at all.
+std::optional<packed::Ref> required_pairs(const plan::Node& call, const Value& sel) {
+  if (plain_selector(sel)) return sel.as_json();
+  if (call.fn->name != "selector_matches" || !sel.is_object()) return std::nullopt;
+  static const packed::FixedKey kMatchLabels("matchLabels");
+  packed::Ref match_labels = sel.as_json().find(kMatchLabels.id());
+  if (!match_labels || !match_labels.is_object() || match_labels.empty()) return std::nullopt;
+  for (const auto& kv : match_labels.members())
+    if (!kv.value().is_string()) return std::nullopt;
+  return match_labels;
+}
+
 }  // namespace
 
 void Executor::build(int slot) {
@@ -1153,9 +1170,9 @@ Value Executor::exists(int slot, const Frame& frame) {
   };
   if (st.label_call) {
     Value sel = evaluate(*st.label_call->args[0], probe, *this);
-    if (plain_selector(sel)) {
+    if (std::optional<packed::Ref> pairs = required_pairs(*st.label_call, sel)) {
       std::optional<std::span<const uint32_t>> fewest;
-      for (const auto& kv : sel.as_json().members()) {
+      for (const auto& kv : pairs->members()) {
         std::span<const uint32_t> rows = st.label_rows.rows(label_pair(kv));
         if (!fewest || rows.size() < fewest->size()) fewest = rows;
       }

@@ -393,6 +393,41 @@ TEST(Query, ExistsAndNotExistsAreDecorrelated) {
   EXPECT_EQ(column(with), (Strings{"\"cp-1\"", "\"worker-a\"", "\"worker-b\""}));
 }
 
+// A decorrelated EXISTS with selector_matches probes the inner rows by label
+// pair: a Service-style map's pairs, or a LabelSelector's matchLabels (its
+// matchExpressions then tested on those rows). The answers equal those of the
+// same test made row by row (wrapped in coalesce, which the index does not
+// take), whatever the selector: empty, matchExpressions only, a pair no pod
+// carries, a pair with a failing expression, a plain map.
+TEST(Query, SelectorIndexAnswersAsTheFunctionDoes) {
+  const std::string selectors = R"([
+    {"n": "match-labels", "ns": "shop", "s": {"matchLabels": {"app": "web"}}},
+    {"n": "match-labels-and-expression", "ns": "shop",
+     "s": {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": ["frontend"]}]}},
+    {"n": "expression-fails", "ns": "shop",
+     "s": {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["frontend"]}]}},
+    {"n": "two-pairs-one-missing", "ns": "shop", "s": {"matchLabels": {"app": "web", "tier": "backend"}}},
+    {"n": "no-pod-carries", "ns": "shop", "s": {"matchLabels": {"app": "gone"}}},
+    {"n": "other-namespace", "ns": "jobs", "s": {"matchLabels": {"app": "web"}}},
+    {"n": "empty-selects-all", "ns": "jobs", "s": {}},
+    {"n": "empty-match-labels", "ns": "jobs", "s": {"matchLabels": {}}},
+    {"n": "expressions-only", "ns": "shop", "s": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}},
+    {"n": "does-not-exist", "ns": "kube-system",
+     "s": {"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}},
+    {"n": "plain-map", "ns": "shop", "s": {"app": "cart"}},
+    {"n": "unicode", "ns": "shop", "s": {"matchLabels": {"app": "caf\u00e9"}}}
+  ])";
+  auto answer = [&](const std::string& test) {
+    return column(run("SELECT x.n FROM UNNEST(json_decode('" + selectors + "')) AS x WHERE EXISTS (SELECT 1 FROM "
+                      "k8s.pods p WHERE p.metadata.namespace = x.ns AND " + test + ") ORDER BY x.n"));
+  };
+  const Strings indexed = answer("selector_matches(x.s, p.metadata.labels)");
+  EXPECT_EQ(indexed, answer("coalesce(selector_matches(x.s, p.metadata.labels), FALSE)"));
+  EXPECT_EQ(indexed, (Strings{"\"does-not-exist\"", "\"empty-match-labels\"", "\"empty-selects-all\"",
+                              "\"expressions-only\"", "\"match-labels\"", "\"match-labels-and-expression\"",
+                              "\"plain-map\"", "\"unicode\""}));
+}
+
 TEST(Query, NestedCorrelationThroughTwoSubqueries) {
   // Nodes hosting a pod of a namespace that has a Service: the innermost
   // subquery refers to the outer subquery's pod.
