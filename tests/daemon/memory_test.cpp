@@ -13,9 +13,11 @@
 // Between runs RSS wanders by some 8% either way with no trend (which pages
 // glibc's arenas keep depends on the threads' interleaving), so one sample
 // against another says nothing. A leak is a trend: the median of runs
-// 801-1000 against the median of runs 101-300. 5% of the ~29 MiB this process
-// holds, over the 700 runs between them, is a leak of 2 KiB a run; a sample
-// above 1.25x the warm-up's plateau fails at once.
+// 801-1000 against the median of runs 101-300. The heap's level can still
+// shift and stay (one CI run: +7.7% between those medians, another -3.9%,
+// with no leak), so the bound is 15%: of the ~29 MiB this process holds,
+// over the 700 runs between them, a leak of 6 KiB a run; a sample above
+// 1.25x the warm-up's plateau fails at once.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -109,7 +111,7 @@ TEST(DaemonMemory, AThousandInspectionsKeepRssFlat) {
   EXPECT_EQ(failed, 0);
   // Each run began a new key-dictionary generation: replaced, not grown.
   EXPECT_GE(packed::generation() - generation_before, uint64_t(kRuns));
-  EXPECT_LE(late_median, early_median * 1.05) << "RSS grew more than 5% from runs 101-300 to runs 801-1000";
+  EXPECT_LE(late_median, early_median * 1.15) << "RSS grew more than 15% from runs 101-300 to runs 801-1000";
   EXPECT_LE(peak, warm * 1.25) << "a sample after the warm-up is more than 1.25x the warm-up's plateau";
 }
 
