@@ -161,54 +161,6 @@ class RowOutputs {
   size_t saved_at_;
 };
 
-// A label as an index key: the key's id and the value's text, which lives in
-// the table's rows for as long as the executor holds the table. No string
-// is built per label: an index over 150,000 pods' labels allocates only its
-// row lists.
-struct LabelPair {
-  uint32_t key_id;
-  std::string_view value;
-  bool operator==(const LabelPair&) const = default;
-};
-struct LabelPairHash {
-  size_t operator()(const LabelPair& p) const {
-    return std::hash<std::string_view>()(p.value) ^ (size_t(p.key_id) * 0x9E3779B97F4A7C15ULL);
-  }
-};
-
-// Rows by label pair, every pair's rows in one shared array: 166,000 pods
-// with 590,000 labels cost 4 bytes a label rather than a vector (and its
-// slack) per distinct pair and a hash node per pair.
-class LabelIndex {
- public:
-  // Rows are added in ascending order, and keep it.
-  void add(const LabelPair& pair, uint32_t row) {
-    auto [it, fresh] = ids_.try_emplace(pair, uint32_t(ids_.size()));
-    added_.push_back({it->second, row});
-  }
-  // After the last add: packs the rows by pair.
-  void seal() {
-    offsets_.assign(ids_.size() + 1, 0);
-    for (const auto& [id, row] : added_) ++offsets_[id + 1];
-    for (size_t i = 1; i < offsets_.size(); ++i) offsets_[i] += offsets_[i - 1];
-    rows_.resize(added_.size());
-    std::vector<uint32_t> next(offsets_.begin(), offsets_.end() - 1);
-    for (const auto& [id, row] : added_) rows_[next[id]++] = row;
-    added_ = {};
-  }
-  std::span<const uint32_t> rows(const LabelPair& pair) const {
-    auto it = ids_.find(pair);
-    if (it == ids_.end()) return {};
-    return {rows_.data() + offsets_[it->second], rows_.data() + offsets_[it->second + 1]};
-  }
-
- private:
-  std::unordered_map<LabelPair, uint32_t, LabelPairHash> ids_;
-  std::vector<std::pair<uint32_t, uint32_t>> added_;  // (pair id, row) until seal()
-  std::vector<uint32_t> offsets_;                     // pair id -> its first row in rows_
-  std::vector<uint32_t> rows_;
-};
-
 // The networks of a join's build side, by (family, prefix length, masked
 // address): an address is looked up once per prefix length present, so
 // joining N addresses against M networks costs about N x (distinct prefix
@@ -298,6 +250,10 @@ class Executor : public Runtime {
     // carry one of the selector's pairs instead of the whole key group.
     const plan::Node* label_call = nullptr;
     LabelIndex label_rows;
+    // Or the table's own index of those labels, when the inner rows are
+    // the table's rows in order (see whole_table_labels).
+    const LabelIndex* table_labels = nullptr;
+    const LabelIndex& labels() const { return table_labels ? *table_labels : label_rows; }
     // The other way round, selector_matches(inner selector, outer labels):
     // inner rows by the first pair of their plain-map selector, and the rows
     // whose selector is anything else (always candidates).
@@ -1008,8 +964,6 @@ bool plain_selector(const Value& sel) {
   return true;
 }
 
-LabelPair label_pair(const packed::Member& m) { return {m.key_id, m.value().get_string()}; }
-
 // The pairs every row a selector matches carries, for probing the label
 // index: a Service-style map's own, or with selector_matches a
 // LabelSelector's matchLabels (its matchExpressions are then tested on those
@@ -1025,6 +979,31 @@ std::optional<packed::Ref> required_pairs(const plan::Node& call, const Value& s
   for (const auto& kv : match_labels.members())
     if (!kv.value().is_string()) return std::nullopt;
   return match_labels;
+}
+
+// The path of `labels` in the rows of `s`'s table when the inner rows of
+// `s` are that table's rows, all of them, in order: one table source (not a
+// WITH query), no filter, no lookup, no UNNEST, and `labels` a plain field
+// path of its rows. Inner row t is then table row t, and the table's shared
+// label index answers for the subquery.
+std::optional<std::vector<uint32_t>> whole_table_labels(const plan::Select& s, const plan::Node& labels) {
+  if (s.sources.size() != 1) return std::nullopt;
+  const plan::Source& src = s.sources[0];
+  if (src.kind != plan::Source::Kind::Table || src.with >= 0 || !src.scan_filter.empty() || !src.lookups.empty() ||
+      !src.after.empty() || src.expand != 0)
+    return std::nullopt;
+  const plan::Node* col = &labels;
+  if (labels.kind == plan::NodeKind::Path) {
+    col = labels.args[0].get();
+    for (const auto& st : labels.steps)
+      if (st.kind != ast::PathStep::Kind::Field || st.key_id == packed::kNoKey) return std::nullopt;
+  }
+  if (col->kind != plan::NodeKind::Column || col->depth != 0 || col->source != 0 || col->key_id == packed::kNoKey)
+    return std::nullopt;
+  std::vector<uint32_t> path{col->key_id};
+  if (labels.kind == plan::NodeKind::Path)
+    for (const auto& st : labels.steps) path.push_back(st.key_id);
+  return path;
 }
 
 }  // namespace
@@ -1058,20 +1037,24 @@ void Executor::build(int slot) {
         Value sel = evaluate(*st.selector_call->args[0], frame, *this);
         if (plain_selector(sel)) {
           packed::Member first = *sel.as_json().members().begin();
-          st.selector_rows.add(label_pair(first), uint32_t(t));
+          st.selector_rows.add(LabelPair::of(first), uint32_t(t));
         } else {
           st.general_selector_rows.push_back(uint32_t(t));
         }
       }
       st.selector_rows.seal();
     } else if ((st.label_call = indexable_selector(sub.residual, true))) {
+      if (auto path = whole_table_labels(s, *st.label_call->args[1])) {
+        const TableData* data = table_of(s.sources[0]);
+        if (data && data->rows.size() == st.inner.size()) {
+          st.table_labels = &data->labels(*path);
+          return;
+        }
+      }
       for (size_t t = 0; t < st.inner.size(); ++t) {
         Frame frame{st.inner.at(t), nullptr};
         Value labels = evaluate(*st.label_call->args[1], frame, *this);
-        if (!labels.is_object()) continue;
-        for (const auto& kv : labels.as_json().members())
-          if (kv.value().is_string())
-            st.label_rows.add(label_pair(kv), uint32_t(t));
+        if (labels.is_object()) st.label_rows.add_map(labels.as_json(), uint32_t(t));
       }
       st.label_rows.seal();
     }
@@ -1171,9 +1154,9 @@ Value Executor::exists(int slot, const Frame& frame) {
   if (st.label_call) {
     Value sel = evaluate(*st.label_call->args[0], probe, *this);
     if (std::optional<packed::Ref> pairs = required_pairs(*st.label_call, sel)) {
-      std::optional<std::span<const uint32_t>> fewest;
+      std::optional<LabelIndex::Rows> fewest;
       for (const auto& kv : pairs->members()) {
-        std::span<const uint32_t> rows = st.label_rows.rows(label_pair(kv));
+        LabelIndex::Rows rows = st.labels().rows(LabelPair::of(kv));
         if (!fewest || rows.size() < fewest->size()) fewest = rows;
       }
       for (uint32_t t : *fewest)
@@ -1187,7 +1170,7 @@ Value Executor::exists(int slot, const Frame& frame) {
     if (labels.is_object())
       for (const auto& kv : labels.as_json().members()) {
         if (found || !kv.value().is_string()) continue;
-        for (uint32_t t : st.selector_rows.rows(label_pair(kv)))
+        for (uint32_t t : st.selector_rows.rows(LabelPair::of(kv)))
           if (!visit(t)) break;
       }
     for (uint32_t t : st.general_selector_rows)

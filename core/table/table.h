@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/table/label_index.h"
 #include "core/table/packed.h"
 #include "core/util/error.h"
 
@@ -145,11 +146,29 @@ struct TableData {
   using PathIndex = std::unordered_map<std::string_view, std::vector<uint32_t>>;
   const PathIndex& index(const std::vector<uint32_t>& path) const;
 
+  // Rows by the text members of the map at a path (pods by
+  // metadata.labels), built on first use and shared the same way: the
+  // checks that match Service, PodDisruptionBudget or policy selectors
+  // against every pod's labels each probe one index, rather than each
+  // building its own over 590,000 labels.
+  const LabelIndex& labels(const std::vector<uint32_t>& path) const;
+
  private:
-  struct Indexes {
-    std::mutex mutex;
-    std::map<std::vector<uint32_t>, std::unique_ptr<PathIndex>> by_path;
+  // One index per path, each built once by the first query to ask; a query
+  // waits only for the index it asked for, not for another path's.
+  template <class Index>
+  struct Built {
+    std::once_flag once;
+    Index index;
   };
+  struct Indexes {
+    std::mutex mutex;  // guards the maps, not the indexes in them
+    std::map<std::vector<uint32_t>, std::unique_ptr<Built<PathIndex>>> by_path;
+    std::map<std::vector<uint32_t>, std::unique_ptr<Built<LabelIndex>>> labels_by_path;
+  };
+  // The value at `path` (key ids from the row down) in row `r`; absent if
+  // some step is not an object or lacks the key.
+  packed::Ref at_path(uint32_t r, const std::vector<uint32_t>& path) const;
   std::unique_ptr<Indexes> indexes_ = std::make_unique<Indexes>();  // a pointer keeps TableData movable
 };
 
