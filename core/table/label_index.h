@@ -7,7 +7,6 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
-#include <tuple>
 #include <string_view>
 #include <utility>
 #include <vector>

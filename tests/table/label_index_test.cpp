@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include <map>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
