@@ -4,6 +4,7 @@
 #include <emmintrin.h>
 #endif
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace kapi {
@@ -26,7 +27,79 @@ const char* quote_or_backslash(const char* p, const char* end) {
   while (p < end && *p != '"' && *p != '\\') ++p;
   return p;
 }
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// One block of 64 bytes, a bit per byte (bit k for byte k).
+struct Block {
+  uint64_t quote = 0, backslash = 0;
+  uint64_t bracket = 0;     // { } [ ]
+  uint64_t structural = 0;  // { } [ ] : ,
+  uint64_t low = 0;         // bytes up to 0x20: whitespace, or a control byte
+};
+
+Block classify(const char* p) {
+  Block b;
+#if defined(__SSE2__)
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    auto bits = [k](__m128i m) {
+      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(m))) << (16 * k);
+    };
+    // Setting bit 5 folds '[' onto '{' and ']' onto '}'.
+    const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i bracket = _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{')),
+                                         _mm_cmpeq_epi8(folded, _mm_set1_epi8('}')));
+    const __m128i separator = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+    b.quote |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    b.backslash |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    b.bracket |= bits(bracket);
+    b.structural |= bits(_mm_or_si128(bracket, separator));
+    b.low |= bits(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(' ')), _mm_set1_epi8(' ')));
+  }
+#else
+  for (int k = 0; k < 64; ++k) {
+    const uint64_t bit = uint64_t{1} << k;
+    const unsigned char c = static_cast<unsigned char>(p[k]);
+    if (c == '"') b.quote |= bit;
+    if (c == '\\') b.backslash |= bit;
+    if ((c | 0x20) == '{' || (c | 0x20) == '}') b.bracket |= bit;
+    if ((c | 0x20) == '{' || (c | 0x20) == '}' || c == ':' || c == ',') b.structural |= bit;
+    if (c <= 0x20) b.low |= bit;
+  }
+#endif
+  return b;
 }
+
+// The bytes that a backslash escapes: a run of backslashes escapes the byte
+// after it when the run is odd ("\\\\" is one escaped backslash, "\\\\\"" a
+// quote). `carry` is 1 when the previous block's last run escapes this
+// block's first byte, and becomes the same for the next block; `len` is how
+// many of the 64 bytes are real.
+uint64_t escaped_bytes(uint64_t backslash, uint64_t& carry, size_t len) {
+  constexpr uint64_t kEven = 0x5555555555555555ull;
+  backslash &= ~carry;  // an escaped backslash escapes nothing
+  const uint64_t starts = backslash & ~(backslash << 1);
+  // Adding a run's first bit to the run carries to the byte after it.
+  const uint64_t after_even_runs = (backslash + (starts & kEven)) & ~backslash;
+  uint64_t sum = 0;
+  const bool odd_run_at_end = __builtin_add_overflow(backslash, starts & ~kEven, &sum);
+  const uint64_t after_odd_runs = sum & ~backslash;
+  // A run is odd when it starts and ends on bytes of different parity.
+  const uint64_t escaped = (after_even_runs & ~kEven) | (after_odd_runs & kEven) | carry;
+  carry = len == 64 ? uint64_t{odd_run_at_end} : (escaped >> len) & 1;
+  return escaped;
+}
+
+// Bit k set when an odd number of bits 0..k are: from each quote up to the
+// next, the bytes of a string with its opening quote.
+uint64_t prefix_xor(uint64_t x) {
+  for (int shift = 1; shift < 64; shift *= 2) x ^= x << shift;
+  return x;
+}
+
+int highest_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
+}  // namespace
 
 void ListSplitter::fail(const char* what) const {
   throw std::runtime_error(std::string(what) + " in " + name_ + " at byte " + std::to_string(total_));
@@ -54,6 +127,104 @@ size_t ListSplitter::skip_whitespace(const char* p, size_t i, size_t n) {
           " MiB of whitespace in a row (the kube-apiserver driver's limit)").c_str());
   }
   return j;
+}
+
+// Below an item's members (and below its metadata's members) the byte loop
+// reads nothing but the nesting, yet that is most of a List's bytes:
+// scan_nested reads it 64 bytes at a time, with a bit per byte for quotes,
+// backslashes and brackets, and visits only the brackets outside strings.
+bool ListSplitter::nested_scan_applies() const {
+  return in_items_ && item_.active && stack_.size() > (in_metadata_ ? 4u : 3u);
+}
+
+// Reads from p[i] (outside a string) up to the bracket that closes the level
+// the byte loop reads again, or to the end of the chunk; returns where it
+// stopped. Keys are not told from values on the way (no bit 1 in stack_):
+// only a string left open at the end of the chunk asks, and the last
+// structural character before it answers.
+size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
+  const size_t read_again = in_metadata_ ? 4 : 3;
+  size_t entry = i;            // whitespace before here is counted in entry_ws
+  uint64_t entry_ws = ws_run_;
+  uint64_t escape_carry = 0, in_string_carry = 0;
+  size_t open_quote = npos;
+  char tail[64];
+  // The whitespace run that ends at `at`, as the byte loop would count it.
+  auto whitespace_before = [&](size_t at) {
+    size_t j = at;
+    while (j > entry && is_space(p[j - 1])) --j;
+    return (at - j) + (j == entry ? entry_ws : 0);
+  };
+  while (i < n) {
+    const size_t len = std::min<size_t>(64, n - i);
+    const char* block = p + i;
+    if (len < 64) {
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, block, len);
+      block = tail;
+    }
+    const Block b = classify(block);
+    const uint64_t real = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+    if (!in_string_carry && (b.low | ~real) == ~uint64_t{0}) {
+      // Only whitespace (or a control byte): counted and bounded as the
+      // byte loop does.
+      ws_run_ = whitespace_before(i);
+      size_t j = skip_whitespace(p, i, n);
+      if (j == i) {
+        ws_run_ = 0;
+        ++j;
+      }
+      i = entry = j;
+      entry_ws = ws_run_;
+      escape_carry = 0;
+      continue;
+    }
+    const uint64_t quotes = b.quote & real & ~escaped_bytes(b.backslash & real, escape_carry, len);
+    const uint64_t in_string = prefix_xor(quotes) ^ (0 - in_string_carry);
+    const uint64_t outside = ~in_string & real;
+    if (const uint64_t s = b.structural & outside) last_structural_ = block[highest_bit(s)];
+    for (uint64_t e = b.bracket & outside; e; e &= e - 1) {
+      const int k = __builtin_ctzll(e);
+      const char c = block[k];
+      if (c == '{' || c == '[') {
+        stack_.push_back(c == '{' ? kObj : 0);
+        continue;
+      }
+      if (((stack_.back() & kObj) != 0) != (c == '}')) {
+        total_ = offset_ + i + k;
+        fail("malformed JSON (mismatched bracket)");
+      }
+      stack_.pop_back();
+      if (stack_.size() == read_again) {
+        last_structural_ = c;
+        ws_run_ = 0;
+        return i + k + 1;
+      }
+    }
+    if (const uint64_t opening = quotes & in_string) open_quote = i + highest_bit(opening);
+    in_string_carry = (in_string >> (len - 1)) & 1;
+    i += len;
+  }
+  if (in_string_carry) {
+    end_nested_scan_in_string(open_quote, escape_carry != 0);
+  } else {
+    ws_run_ = whitespace_before(n);
+  }
+  return n;
+}
+
+// The chunk ended inside a string that scan_nested read: the state the byte
+// loop would have at this point.
+void ListSplitter::end_nested_scan_in_string(size_t open_quote, bool escaped) {
+  in_str_ = true;
+  esc_ = escaped;
+  str_capture_ = false;
+  str_is_key_ = (stack_.back() & kObj) && (last_structural_ == '{' || last_structural_ == ',');
+  ws_run_ = 0;
+  if (!str_is_key_) {
+    value_quote_pos_ = item_pos(open_quote);
+    value_quote_at_ = offset_ + open_quote;
+  }
 }
 
 void ListSplitter::end_string(const char* p, size_t i) {
@@ -173,12 +344,17 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
       ++i;
       continue;
     }
+    if (nested_scan_applies()) {
+      i = scan_nested(p, i, n);
+      continue;
+    }
     char c = p[i];
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+    if (is_space(c)) {
       i = skip_whitespace(p, i, n);
       continue;
     }
     ws_run_ = 0;
+    if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',') last_structural_ = c;
     switch (c) {
       case '"': {
         if (stack_.empty()) { total_ = offset_ + i; fail("malformed JSON"); }

@@ -87,6 +87,9 @@ class ListSplitter {
   [[noreturn]] void fail(const char* what) const;
   void check_held();
   size_t skip_whitespace(const char* p, size_t i, size_t n);
+  bool nested_scan_applies() const;
+  size_t scan_nested(const char* p, size_t i, size_t n);
+  void end_nested_scan_in_string(size_t open_quote, bool escaped);
   void end_string(const char* p, size_t i);
   void emit_item(std::string_view json, const Sink& sink);
   void end_root(const Sink& sink);
@@ -98,7 +101,8 @@ class ListSplitter {
   uint64_t ws_run_ = 0;  // whitespace bytes in a row so far
   uint64_t total_ = 0;   // bytes consumed before the current chunk
   uint64_t offset_ = 0;  // offset of the current chunk
-  std::vector<uint8_t> stack_;  // bit0 object, bit1 expecting key
+  std::vector<uint8_t> stack_;  // bit0 object, bit1 expecting key (not kept below an item's members: see scan_nested)
+  char last_structural_ = 0;    // the last of { } [ ] : , outside strings
   bool in_str_ = false;
   bool esc_ = false;
   bool str_capture_ = false;

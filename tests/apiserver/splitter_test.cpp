@@ -234,3 +234,112 @@ TEST(Splitter, SkippingFollowsThePathThroughArrays) {
     EXPECT_EQ(s.skipped_strings(), 1u);
   }
 }
+
+namespace {
+// Every item the splitter gives for `doc` fed in pieces of `chunk`, as Boost.JSON reads it.
+std::vector<json::value> split_items(const std::string& doc, size_t chunk, kapi::SplitLimits limits = {},
+                                     std::vector<std::string> read_paths = {}) {
+  std::vector<json::value> items;
+  kapi::ListSplitter s("doc", limits);
+  if (!read_paths.empty()) s.skip_unread_strings(read_paths);
+  auto sink = [&](const kapi::SplitItem& it) {
+    items.push_back(json::parse(it.json));
+    ASSERT_NE(it.members, nullptr);
+    for (const auto& m : *it.members) {
+      json::value one = json::parse("{" + std::string(it.json.substr(m.start, m.end - m.start)) + "}");
+      EXPECT_EQ(one.as_object().begin()->key(), m.key);
+    }
+  };
+  for (size_t off = 0; off < doc.size(); off += chunk) s.feed(doc.data() + off, std::min(chunk, doc.size() - off), sink);
+  s.finish(sink);
+  return items;
+}
+}  // namespace
+
+// Below an item's members the splitter reads 64 bytes at a time (quotes,
+// backslashes and brackets as bit masks). Strings with every run of
+// backslashes, brackets and quotes inside them, at every offset within a
+// block, compact and indented, in every piece size: the same items as
+// Boost.JSON reads.
+TEST(Splitter, NestedValuesReadInBlocksGiveTheSameItems) {
+  json::array items;
+  for (size_t pad = 0; pad < 70; ++pad) {
+    json::object annotations, spec;
+    for (size_t run = 0; run <= 5; ++run) {
+      std::string tricky = std::string(pad, 'p') + std::string(run, '\\') + "\"}]{[,:" + std::string(run, '\\');
+      annotations["a" + std::to_string(run)] = tricky;
+      spec["s" + std::to_string(run)] = json::array{tricky, json::object{{tricky, json::array{1, tricky}}}};
+    }
+    items.push_back(json::object{{"metadata", {{"name", "x" + std::to_string(pad)}, {"annotations", annotations}}},
+                                 {"spec", spec}});
+  }
+  json::object list{{"kind", "PodList"}, {"apiVersion", "v1"}, {"items", items}};
+  const std::string compact = json::serialize(list);
+  std::string indented;  // every token on its own line, indented by its depth
+  for (size_t i = 0, depth = 0; i < compact.size(); ++i) {
+    char c = compact[i];
+    indented += c;
+    if (c == '"') {
+      for (++i; compact[i] != '"'; ++i) {
+        indented += compact[i];
+        if (compact[i] == '\\') indented += compact[++i];
+      }
+      indented += '"';
+    } else if (c == '{' || c == '[' || c == ',') {
+      depth += c != ',';
+      indented += "\n" + std::string(depth * 3, ' ');
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  for (const std::string* doc : {&compact, static_cast<const std::string*>(&indented)}) {
+    for (size_t chunk : {size_t(1), size_t(7), size_t(63), size_t(64), size_t(65), size_t(127), size_t(4096), doc->size()}) {
+      std::vector<json::value> got = split_items(*doc, chunk);
+      ASSERT_EQ(got.size(), items.size()) << "chunk " << chunk;
+      for (size_t k = 0; k < got.size(); ++k) ASSERT_EQ(got[k], items[k]) << "item " << k << ", chunk " << chunk;
+    }
+  }
+}
+
+// A long string that nothing reads is skipped when it is a value, in an
+// object or an array, and kept when it is a key: the splitter tells them
+// apart where the string is cut by the end of a piece.
+TEST(Splitter, LongNestedKeysAreKeptAndValuesSkipped) {
+  const std::string big(3u << 20, 'k');
+  const std::string doc = R"({"items":[{"metadata":{"name":"n"},"spec":{"x":{")" + big + R"(":"v","a":1,")" + big + R"(b":"v"},"y":[")" + big +
+                          R"(","z"],"w":")" + big + R"("}}]})";
+  for (size_t chunk : {size_t(4096), size_t(65536)}) {
+    std::vector<json::value> got = split_items(doc, chunk, {}, {"metadata.name"});
+    ASSERT_EQ(got.size(), 1u);
+    const json::object& spec = got[0].at("spec").as_object();
+    EXPECT_TRUE(spec.at("x").as_object().contains(big)) << "a first key is kept";
+    EXPECT_TRUE(spec.at("x").as_object().contains(big + "b")) << "a key after a comma is kept";
+    EXPECT_TRUE(spec.at("y").at(0).is_null()) << "an array's value is skipped";
+    EXPECT_EQ(spec.at("y").at(1), "z");
+    EXPECT_TRUE(spec.at("w").is_null()) << "an object's value is skipped";
+  }
+}
+
+// The bounds and errors of the byte loop hold inside nested values too.
+TEST(Splitter, NestedValuesKeepTheLimitsAndErrors) {
+  kapi::SplitLimits limits;
+  limits.max_whitespace_run = 4096;
+  auto doc = [](size_t spaces) {
+    return R"({"items":[{"spec":{"a":[1,)" + std::string(spaces, ' ') + R"(2]}}]})";
+  };
+  for (size_t chunk : {size_t(5), size_t(64), size_t(1000)}) {
+    EXPECT_EQ(split_items(doc(4000), chunk, limits).size(), 1u);
+    try {
+      split_items(doc(5000), chunk, limits);
+      ADD_FAILURE() << "5000 spaces in a row passed a limit of 4096";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("of whitespace in a row"), std::string::npos) << e.what();
+    }
+    try {
+      split_items(R"({"items":[{"spec":{"a":[1,{"b":2]}}]})", chunk);
+      ADD_FAILURE() << "a mismatched bracket passed";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "malformed JSON (mismatched bracket) in doc at byte 32");
+    }
+  }
+}
