@@ -321,6 +321,33 @@ std::string scope_desc(const ListTarget& t) {
   throw std::runtime_error("listing " + t.resource + " " + scope_desc(t) + " failed: HTTP " + std::to_string(s) + ": " + m);
 }
 
+// The objects a LIST produced, as 64-bit hashes of their uids (about 1 MB
+// for 150,000): asked only when the LIST is read again (a page after a
+// dropped connection, or from scratch after 410 Gone), so they are appended
+// while reading and sorted once when reading again starts.
+class SeenObjects {
+ public:
+  void add(uint64_t hash) { hashes_.push_back(hash); }
+  // Reading again starts: `contains` answers for everything added so far.
+  void seal() {
+    std::sort(hashes_.begin(), hashes_.end());
+    hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
+    sealed_ = hashes_.size();
+  }
+  bool contains(uint64_t hash) const {
+    return std::binary_search(hashes_.begin(), hashes_.begin() + static_cast<std::ptrdiff_t>(sealed_), hash);
+  }
+  size_t size() const { return hashes_.size(); }
+  void clear() {
+    hashes_.clear();
+    sealed_ = 0;
+  }
+
+ private:
+  std::vector<uint64_t> hashes_;
+  size_t sealed_ = 0;  // hashes_[0, sealed_) are sorted
+};
+
 class ListScan : public ks::Scan {
  public:
   // With `capture`, rows go there instead of to the batch (a watched
@@ -357,6 +384,7 @@ class ListScan : public ks::Scan {
                   std::string(e.what()) + "; reading the page of " + t_.resource + " again");
         body_.reset();
         relisted_ = true;
+        seen_.seal();
         continue;
       }
       if (n == 0) {
@@ -385,8 +413,8 @@ class ListScan : public ks::Scan {
         if (!it.uid.empty()) {
           // 64-bit hashes of uids: ~6 MB for 150,000 objects.
           uint64_t h = std::hash<std::string_view>()(it.uid);
-          if (relisted_ && seen_.count(h)) return;
-          if (track_uids_) seen_.insert(h);
+          if (relisted_ && seen_.contains(h)) return;
+          if (track_uids_) seen_.add(h);
         }
       }
       if (capture_) {
@@ -467,6 +495,7 @@ class ListScan : public ks::Scan {
                     "continue token for " + t_.resource + " expired (410 Gone); relisting from scratch, skipping the " +
                         std::to_string(seen_.size()) + " objects already read");
           relisted_ = true;
+          seen_.seal();
           continue_.clear();
           target = first_page();
           if (capture_) {
@@ -523,7 +552,7 @@ class ListScan : public ks::Scan {
   bool track_uids_ = false;
   int relists_ = 0;
   int pages_ = 0;
-  std::unordered_set<uint64_t> seen_;
+  SeenObjects seen_;
   ListCapture* capture_ = nullptr;
   std::string resource_version_;
 };
