@@ -94,7 +94,13 @@ uint64_t escaped_bytes(uint64_t backslash, uint64_t& carry, size_t len) {
 // Bit k set when an odd number of bits 0..k are: from each quote up to the
 // next, the bytes of a string with its opening quote.
 uint64_t prefix_xor(uint64_t x) {
-  for (int shift = 1; shift < 64; shift *= 2) x ^= x << shift;
+  // Written out: shifts by constants, which a loop (not unrolled at -O2) did not get.
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
   return x;
 }
 
@@ -148,6 +154,7 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
   uint64_t entry_ws = ws_run_;
   uint64_t escape_carry = 0, in_string_carry = 0;
   size_t open_quote = npos;
+  size_t last_structural_at = npos;  // in p; last_structural_ is set from it on the way out
   char tail[64];
   // The whitespace run that ends at `at`, as the byte loop would count it.
   auto whitespace_before = [&](size_t at) {
@@ -182,7 +189,7 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
     const uint64_t quotes = b.quote & real & ~escaped_bytes(b.backslash & real, escape_carry, len);
     const uint64_t in_string = prefix_xor(quotes) ^ (0 - in_string_carry);
     const uint64_t outside = ~in_string & real;
-    if (const uint64_t s = b.structural & outside) last_structural_ = block[highest_bit(s)];
+    if (const uint64_t s = b.structural & outside) last_structural_at = i + highest_bit(s);
     for (uint64_t e = b.bracket & outside; e; e &= e - 1) {
       const int k = __builtin_ctzll(e);
       const char c = block[k];
@@ -205,6 +212,7 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
     in_string_carry = (in_string >> (len - 1)) & 1;
     i += len;
   }
+  if (last_structural_at != npos) last_structural_ = p[last_structural_at];
   if (in_string_carry) {
     end_nested_scan_in_string(open_quote, escape_carry != 0);
   } else {
