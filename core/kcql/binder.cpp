@@ -779,39 +779,21 @@ void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<st
   // source: the executor reads only the rows the table's index gives.
   auto note_lookup = [&](const NodePtr& c, size_t k) {
     plan::Source& src = sources[k];
-    std::string dotted;
-    auto field_path = [&](const Node& n, std::vector<uint32_t>& path) {
-      const Node* col = &n;
-      if (n.kind == NodeKind::Path) {
-        col = n.args[0].get();
-        for (const auto& st : n.steps)
-          if (st.kind != ast::PathStep::Kind::Field) return false;
-      }
-      if (col->kind != NodeKind::Column || col->depth != 0 || col->source != int(k)) return false;
-      path.push_back(col->key_id);
-      dotted = col->column;
-      if (n.kind == NodeKind::Path)
-        for (const auto& st : n.steps) {
-          path.push_back(st.key_id);
-          dotted += "." + st.field;
-        }
-      return true;
-    };
+    std::optional<plan::FieldPath> path;
     auto text = [](const Node& n) { return n.kind == NodeKind::Const && n.value.is_string(); };
-    std::vector<uint32_t> path;
     std::vector<std::string> values;
     if (c->kind == NodeKind::Binary && c->op == ast::Op::Eq) {
       for (int side = 0; side < 2 && values.empty(); ++side)
-        if (text(*c->args[size_t(1 - side)]) && field_path(*c->args[size_t(side)], path))
+        if (text(*c->args[size_t(1 - side)]) && (path = plan::field_path(*c->args[size_t(side)], int(k))))
           values.emplace_back(c->args[size_t(1 - side)]->value.as_string());
-    } else if (c->kind == NodeKind::InList && !c->negated && field_path(*c->args[0], path)) {
+    } else if (c->kind == NodeKind::InList && !c->negated && (path = plan::field_path(*c->args[0], int(k)))) {
       for (size_t i = 1; i < c->args.size(); ++i) {
         if (!text(*c->args[i])) return;
         values.emplace_back(c->args[i]->value.as_string());
       }
     }
     if (values.empty()) return;
-    src.lookups.push_back({std::move(path), std::move(values), c->text, std::move(dotted)});
+    src.lookups.push_back({std::move(path->keys), std::move(values), c->text, std::move(path->dotted)});
   };
   // A subquery that unnests the outer row's arrays runs per outer row, so
   // references to that row are placed like any other (it is in scope).

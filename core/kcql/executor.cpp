@@ -992,18 +992,11 @@ std::optional<std::vector<uint32_t>> whole_table_labels(const plan::Select& s, c
   if (src.kind != plan::Source::Kind::Table || src.with >= 0 || !src.scan_filter.empty() || !src.lookups.empty() ||
       !src.after.empty() || src.expand != 0)
     return std::nullopt;
-  const plan::Node* col = &labels;
-  if (labels.kind == plan::NodeKind::Path) {
-    col = labels.args[0].get();
-    for (const auto& st : labels.steps)
-      if (st.kind != ast::PathStep::Kind::Field || st.key_id == packed::kNoKey) return std::nullopt;
-  }
-  if (col->kind != plan::NodeKind::Column || col->depth != 0 || col->source != 0 || col->key_id == packed::kNoKey)
+  std::optional<plan::FieldPath> path = plan::field_path(labels, 0);
+  // A key the dictionary could not take names nothing the table's index holds.
+  if (!path || std::find(path->keys.begin(), path->keys.end(), packed::kNoKey) != path->keys.end())
     return std::nullopt;
-  std::vector<uint32_t> path{col->key_id};
-  if (labels.kind == plan::NodeKind::Path)
-    for (const auto& st : labels.steps) path.push_back(st.key_id);
-  return path;
+  return std::move(path->keys);
 }
 
 }  // namespace

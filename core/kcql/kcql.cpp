@@ -207,6 +207,23 @@ static void explain_branch(const PlanImpl& p, const Select& s, int indent, std::
   if (s.limit) line(out, indent, "limit: " + std::to_string(*s.limit));
 }
 
+std::optional<FieldPath> field_path(const Node& n, int source) {
+  const Node* col = &n;
+  if (n.kind == NodeKind::Path) {
+    col = n.args[0].get();
+    for (const auto& st : n.steps)
+      if (st.kind != ast::PathStep::Kind::Field) return std::nullopt;
+  }
+  if (col->kind != NodeKind::Column || col->depth != 0 || col->source != source) return std::nullopt;
+  FieldPath out{{col->key_id}, col->column};
+  if (n.kind == NodeKind::Path)
+    for (const auto& st : n.steps) {
+      out.keys.push_back(st.key_id);
+      out.dotted += "." + st.field;
+    }
+  return out;
+}
+
 std::string explain(const PlanImpl& p) {
   std::string out;
   if (!p.param_names.empty()) {

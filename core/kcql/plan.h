@@ -202,4 +202,14 @@ struct PlanImpl {
 
 std::string explain(const PlanImpl& plan);
 
+// A plain field path of source `source` of the query it is bound in
+// (`p.metadata.labels`): its key ids, the column's first, and its dotted
+// text. Nothing for any other node (an index or wildcard step, another
+// source's column, an outer query's).
+struct FieldPath {
+  std::vector<uint32_t> keys;
+  std::string dotted;
+};
+std::optional<FieldPath> field_path(const Node& n, int source);
+
 }  // namespace kinspect::kcql::plan

@@ -17,7 +17,7 @@ namespace kinspect {
 
 // A label as an index key: the key's id and the value's text, which lives in
 // the table's rows for as long as the table does. No string is built per
-// label: an index over 150,000 pods' labels allocates only its row lists.
+// label: the index holds only the pair's hash and the row (see LabelIndex).
 struct LabelPair {
   uint32_t key_id;
   std::string_view value;
