@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 
 namespace kinspect::packed {
 
@@ -22,23 +20,31 @@ namespace {
 // Ids are handed out in order. Their texts live in fixed-size pages that are
 // never moved, so key_name() reads without a lock: an id only reaches a
 // reader through a row, which was published to it after the id was written.
+//
+// Why not a std::unordered_map of std::string: a cluster's rows can bring
+// hundreds of thousands of distinct keys (label and annotation keys unique
+// to one object, ConfigMap data keys), each new one a miss in every
+// thread's cache. A node per key and a heap string per key cost about 150
+// bytes and three dependent cache misses a lookup. Here the index is a flat
+// table of (hash, id) probed linearly, texts are packed into arena blocks,
+// and growing rehashes from the stored hashes without reading a text.
 class KeyDictionary {
  public:
   static constexpr uint32_t kPageBits = 12;
   static constexpr uint32_t kPageSize = 1u << kPageBits;
   static constexpr uint32_t kPages = 1u << 16;  // 2^28 ids at most: the ceiling of any key_limit()
 
-  explicit KeyDictionary(uint64_t generation) : generation_(generation) {}
+  explicit KeyDictionary(uint64_t generation) : generation_(generation), slots_(kFirstSlots) {}
 
   uint32_t find(std::string_view key) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = ids_.find(key);
-    return it == ids_.end() ? kNoKey : it->second;
+    return slots_[probe(key, hash_of(key))].id;
   }
   uint32_t intern(std::string_view key, uint32_t limit) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = ids_.find(key);
-    if (it != ids_.end()) return it->second;
+    uint64_t h = hash_of(key);
+    size_t at = probe(key, h);
+    if (slots_[at].id != kNoKey) return slots_[at].id;
     if (count_ >= limit) throw KeyDictionaryFull(full_message(limit));
     uint32_t id = count_;
     uint32_t page = id >> kPageBits;
@@ -46,10 +52,10 @@ class KeyDictionary {
       owned_pages_.push_back(std::make_unique<std::string_view[]>(kPageSize));
       pages_[page].store(owned_pages_.back().get(), std::memory_order_release);
     }
-    const std::string& text = texts_.emplace_back(key);
-    pages_[page].load(std::memory_order_relaxed)[id & (kPageSize - 1)] = text;
-    ids_.emplace(text, id);
+    pages_[page].load(std::memory_order_relaxed)[id & (kPageSize - 1)] = keep(key);
+    slots_[at] = {uint32_t(h), id};
     ++count_;
+    if (count_ * 2 > slots_.size()) grow();
     return id;
   }
   std::string_view name(uint32_t id) const {
@@ -63,6 +69,55 @@ class KeyDictionary {
   }
 
  private:
+  struct Slot {
+    uint32_t hash = 0;  // the low half of the key's hash, which also chose the slot
+    uint32_t id = kNoKey;
+  };
+  static constexpr size_t kFirstSlots = 4096;
+  static constexpr size_t kTextBlock = 64u << 10;
+
+  static uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+  // The slot holding `key`, or the empty slot where it would go. The table
+  // is at most half full, so a probe ends within a few slots.
+  size_t probe(std::string_view key, uint64_t h) const {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.id == kNoKey || (s.hash == uint32_t(h) && name(s.id) == key)) return i;
+    }
+  }
+  void grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    size_t mask = bigger.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.id == kNoKey) continue;
+      size_t i = s.hash & mask;  // table sizes stay below 2^32
+      while (bigger[i].id != kNoKey) i = (i + 1) & mask;
+      bigger[i] = s;
+    }
+    slots_.swap(bigger);
+  }
+  // A copy of the key's text that never moves: keys are packed into 64 KiB
+  // blocks, a longer one gets a block of its own.
+  std::string_view keep(std::string_view key) {
+    if (key.size() > kTextBlock / 4) {
+      texts_.push_back(std::make_unique<char[]>(key.size()));
+      std::memcpy(texts_.back().get(), key.data(), key.size());
+      return {texts_.back().get(), key.size()};
+    }
+    if (text_left_ < key.size()) {
+      texts_.push_back(std::make_unique<char[]>(kTextBlock));
+      text_at_ = texts_.back().get();
+      text_left_ = kTextBlock;
+    }
+    char* at = text_at_;
+    if (!key.empty()) std::memcpy(at, key.data(), key.size());
+    text_at_ += key.size();
+    text_left_ -= key.size();
+    return {at, key.size()};
+  }
+
   std::string full_message(uint32_t limit) const {
     return "the key dictionary of packed rows is full: generation " + std::to_string(generation_) +
            " already holds its bound of " + std::to_string(limit) +
@@ -71,8 +126,10 @@ class KeyDictionary {
 
   const uint64_t generation_;
   std::mutex mutex_;
-  std::unordered_map<std::string_view, uint32_t> ids_;
-  std::deque<std::string> texts_;  // a deque never moves its elements
+  std::vector<Slot> slots_;  // a power of two in size
+  std::vector<std::unique_ptr<char[]>> texts_;
+  char* text_at_ = nullptr;
+  size_t text_left_ = 0;
   std::vector<std::unique_ptr<std::string_view[]>> owned_pages_;
   std::atomic<std::string_view*> pages_[kPages] = {};
   uint32_t count_ = 0;
