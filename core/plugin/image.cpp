@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,8 +19,21 @@ FileStamp stamp_from(const struct stat& st) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Copies all of `in` into `out`; false on a read or write error.
+// Copies all of `in` into `out`; false on a read or write error. The
+// kernel copies file to file itself (sendfile), without a round trip of
+// every 64 KiB through this process: plugins with debug information are
+// tens of megabytes each and every run pins all of them. A kernel or file
+// system that refuses gets the plain loop.
 bool copy_all(int in, int out) {
+  off_t offset = 0;
+  while (true) {
+    ssize_t n = ::sendfile(out, in, &offset, size_t(1) << 30);
+    if (n > 0) continue;
+    if (n == 0) return true;
+    if (errno == EINTR) continue;
+    if (offset != 0 || (errno != EINVAL && errno != ENOSYS)) return false;
+    break;
+  }
   char buf[1 << 16];
   while (true) {
     ssize_t n = ::read(in, buf, sizeof buf);
