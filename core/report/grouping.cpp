@@ -2,6 +2,9 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/report/detail.h"
 #include "core/util/categories.h"
@@ -160,17 +163,40 @@ std::string valid_utf8(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The first byte from s[i] on that a JSON string cannot hold as it is (a
+// control byte, '"', '\\') or that starts a multi-byte sequence, or
+// s.size(). A report of 150,000 findings writes about 100 MB of plain text;
+// with SSE2 (every x86-64) 16 bytes are tested at once.
+size_t plain_end(std::string_view s, size_t i) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  while (s.size() - i >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed: bytes from 0x80 on are negative, so below 0x20 as well.
+    __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (int hits = _mm_movemask_epi8(special)) return i + size_t(__builtin_ctz(static_cast<unsigned>(hits)));
+    i += 16;
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+  }
+  return i;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   size_t i = 0, run = 0;  // s[run, i) needs no escape and is not yet copied
   auto flush = [&] { out.append(s.substr(run, i - run)); };
-  while (i < s.size()) {
+  while ((i = plain_end(s, i)) < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
     if (c >= 0x80) {
       if (size_t len = utf8_sequence(s, i)) {
         i += len;

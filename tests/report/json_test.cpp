@@ -328,6 +328,10 @@ TEST(JsonReport, StringEscapingMatchesBoostJsonOnAnyBytes) {
   size_t total = 0;
   for (const auto& s : cases) total += s.size();
   EXPECT_GT(total, 5000u * 8);  // the random cases are not empty
+  // Long plain runs (read 16 bytes at a time) with one byte or sequence to
+  // escape, repair or keep at every offset around and across those blocks.
+  for (std::string special : {"\"", "\\", "\n", "\x01", "\x7f", "\xC3\xA9", "\xE2\x9C\x93", "\xFF", "\xC3"})
+    for (size_t at = 0; at <= 40; ++at) cases.push_back(std::string(at, 'a') + special + std::string(40 - at, 'z'));
   for (const auto& s : cases) {
     std::string mine;
     kinspect::report::detail::append_json_string(mine, s);
