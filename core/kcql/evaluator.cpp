@@ -147,6 +147,19 @@ Value computed_step(const Value& cur, const Value& key) {
   return {};
 }
 
+// Follows a run of field steps from `obj` on packed values alone, and
+// leaves `step` at the last one: `p.metadata.ownerReferences` needs no Value
+// for `p.metadata`. An absent member or a non-object on the way is NULL, as
+// a step at a time gives.
+packed::Ref follow_fields(packed::Ref obj, const plan::Step*& step, const plan::Step* end) {
+  packed::Ref r = obj.find(step->key_id);
+  while (step + 1 != end && step[1].kind == ast::PathStep::Kind::Field) {
+    if (!r || !r.is_object()) return {};
+    r = r.find((++step)->key_id);
+  }
+  return r;
+}
+
 Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, const Frame& frame, Runtime& rt) {
   using K = ast::PathStep::Kind;
   for (; step != end; ++step) {
@@ -154,7 +167,7 @@ Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, cons
     switch (step->kind) {
       case K::Field:
         if (!cur.is_object()) return {};
-        cur = Value::json(cur.as_json().find(step->key_id));
+        cur = Value::json(follow_fields(cur.as_json(), step, end));
         break;
       case K::Index: {
         if (!cur.is_array()) return {};

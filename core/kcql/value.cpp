@@ -11,28 +11,6 @@ namespace kinspect::kcql {
 
 namespace json = boost::json;
 
-Value Value::json(packed::Ref j) {
-  using packed::Tag;
-  if (!j) return {};
-  switch (j.tag()) {
-    case Tag::Null: return {};
-    case Tag::False: return boolean(false);
-    case Tag::True: return boolean(true);
-    case Tag::Int: return integer(j.get_int64());
-    case Tag::UInt: return real(double(j.get_uint64()));  // only values above INT64_MAX are UInt
-    case Tag::Double: return real(j.get_double());
-    case Tag::String: return string(j.get_string());
-    case Tag::Array:
-    case Tag::Object: {
-      Value v;
-      v.kind_ = ValueKind::Json;
-      v.j_ = j.data();
-      return v;
-    }
-  }
-  return {};
-}
-
 std::string_view Arena::copy(std::string_view s) {
   char* p = allocate_chars(s.size());
   if (!s.empty()) std::memcpy(p, s.data(), s.size());

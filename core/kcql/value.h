@@ -64,6 +64,29 @@ class Value {
   size_t n_ = 0;
 };
 
+// Inline: every field a query reads passes through it.
+inline Value Value::json(packed::Ref j) {
+  using packed::Tag;
+  if (!j) return {};
+  switch (j.tag()) {
+    case Tag::Null: return {};
+    case Tag::False: return boolean(false);
+    case Tag::True: return boolean(true);
+    case Tag::Int: return integer(j.get_int64());
+    case Tag::UInt: return real(double(j.get_uint64()));  // only values above INT64_MAX are UInt
+    case Tag::Double: return real(j.get_double());
+    case Tag::String: return string(j.get_string());
+    case Tag::Array:
+    case Tag::Object: {
+      Value v;
+      v.kind_ = ValueKind::Json;
+      v.j_ = j.data();
+      return v;
+    }
+  }
+  return {};
+}
+
 // Memory for values computed during one execution (concatenated strings,
 // flattened arrays, decoded JSON): a bump allocator, freed at once when the
 // execution ends. mark()/release() drop what a filter computed for one row,
