@@ -6,7 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/table/packed.h"
 #include "core/table/row_parser.h"
@@ -100,4 +103,40 @@ TEST(KeyDictionary, APinMovesWithItsOwner) {
   c = std::move(b);  // c's own pin is released, b's taken over: one held
   packed::GenerationResult r = packed::begin_generation();
   EXPECT_NE(r.error.find("held by 1 user(s)"), std::string::npos) << r.error;
+}
+
+// Many distinct keys from several threads at once (label and annotation keys
+// unique to each object): the table grows many times over while other
+// threads intern and read names, and every key keeps one id whose name is
+// its text, whatever thread asked first. Keys of every length up to one past
+// a text block's limit for sharing a block.
+TEST(KeyDictionary, ManyDistinctKeysFromManyThreadsKeepOneIdEach) {
+  constexpr int kThreads = 4, kKeys = 60000;
+  auto key_of = [](int i) {
+    std::string k = "example.com/k" + std::to_string(i) + "-";
+    k.append(size_t(i % 97), char('a' + i % 26));
+    if (i % 20000 == 7) k.append(16 * 1024, 'x');  // longer than a shared block takes
+    return k;
+  };
+  std::vector<std::vector<uint32_t>> ids(kThreads, std::vector<uint32_t>(kKeys));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      // Each thread walks the keys from another starting point, so the first
+      // to intern a key differs from key to key.
+      for (int n = 0; n < kKeys; ++n) {
+        int i = (n + t * (kKeys / kThreads)) % kKeys;
+        ids[t][i] = packed::intern(key_of(i));
+      }
+    });
+  for (auto& th : threads) th.join();
+  std::set<uint32_t> distinct;
+  for (int i = 0; i < kKeys; ++i) {
+    for (int t = 1; t < kThreads; ++t) ASSERT_EQ(ids[t][i], ids[0][i]) << "key " << i << " in thread " << t;
+    ASSERT_EQ(packed::key_name(ids[0][i]), key_of(i)) << "key " << i;
+    ASSERT_EQ(packed::lookup(key_of(i)), ids[0][i]) << "key " << i;
+    distinct.insert(ids[0][i]);
+  }
+  EXPECT_EQ(distinct.size(), size_t(kKeys)) << "two keys share an id";
+  EXPECT_EQ(packed::lookup("example.com/never-interned"), packed::kNoKey);
 }
