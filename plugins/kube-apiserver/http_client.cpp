@@ -38,6 +38,18 @@ namespace kapi {
 struct HttpConn;
 namespace {
 
+// The TLS 1.3 suites offered, AES-128-GCM first, as Go's clients (kubectl,
+// client-go) order them on machines with AES instructions. A Go API server
+// takes its own order and picks AES-128-GCM anyway; a server that follows
+// the client's order (OpenSSL's default, as the test server) would otherwise
+// pick OpenSSL's first, AES-256-GCM, which decrypts a 1.2 GB LIST at two
+// thirds of the speed (`openssl speed -evp`: 2.8 against 4.2 GB/s) for no
+// gain in what the client can trust. All three suites stay offered; TLS 1.2
+// keeps OpenSSL's defaults.
+void prefer_aes128(boost::asio::ssl::context& c) {
+  SSL_CTX_set_ciphersuites(c.native_handle(), "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+}
+
 struct Url {
   std::string scheme, host, port, path;
   std::string userinfo;
@@ -223,6 +235,7 @@ struct ApiClient::Impl {
     auto c = std::make_shared<ssl::context>(ssl::context::tls_client);
     c->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    prefer_aes128(*c);
     boost::system::error_code ec;
     if (conn.insecure) {
       c->set_verify_mode(ssl::verify_none);
@@ -502,6 +515,7 @@ struct HttpConn {
       close();
       throw std::runtime_error(msg);
     }
+    if (m.log) m.log(3, "connected to " + m.shown_server + " over " + SSL_get_version(ssl) + " with " + SSL_get_cipher_name(ssl));
   }
 
   // Sends the request and reads the response header. Throws on transport errors.

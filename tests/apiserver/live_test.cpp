@@ -139,6 +139,17 @@ TEST_F(Live, PaginatedListFillsApiVersionAndKind) {
   EXPECT_EQ(str(d.rows[0], "apiVersion"), "apps/v1");
 }
 
+// The server follows the client's order of TLS 1.3 suites (OpenSSL's
+// default, as many servers do): kinspect asks for AES-128-GCM first, as
+// kubectl does, and the debug log names what was agreed.
+TEST_F(Live, TlsPrefersAes128AsKubectlDoes) {
+  Cluster c("live-cipher");
+  auto p = plugin(c.config(c.token_kubeconfig()));
+  auto r = p->scan("k8s.pods");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_NE(p->all_logs().find("over TLSv1.3 with TLS_AES_128_GCM_SHA256"), std::string::npos) << p->all_logs();
+}
+
 TEST_F(Live, ConsistentReadAndNamespaceConstraint) {
   Cluster c("live-consistent");
   auto p = plugin(c.config(c.token_kubeconfig(), ",\"consistent_read\":true"));
