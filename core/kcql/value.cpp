@@ -1,4 +1,5 @@
 #include "core/kcql/value.h"
+#include "core/util/short_bytes.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -82,7 +83,7 @@ bool equal(const Value& a, const Value& b) {
   switch (a.kind()) {
     case ValueKind::Null: return false;
     case ValueKind::Bool: return a.as_bool() == b.as_bool();
-    case ValueKind::String: return a.as_string() == b.as_string();
+    case ValueKind::String: return short_bytes::equal(a.as_string(), b.as_string());
     case ValueKind::Json: return json_equal(a.as_json(), b.as_json());
     default: return false;
   }

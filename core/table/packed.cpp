@@ -1,4 +1,5 @@
 #include "core/table/packed.h"
+#include "core/util/short_bytes.h"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -84,7 +85,7 @@ class KeyDictionary {
     size_t mask = slots_.size() - 1;
     for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.id == kNoKey || (s.hash == uint32_t(h) && name(s.id) == key)) return i;
+      if (s.id == kNoKey || (s.hash == uint32_t(h) && short_bytes::equal(name(s.id), key))) return i;
     }
   }
   void grow() {
@@ -171,11 +172,8 @@ size_t slot_of(std::string_view key) {
   size_t n = key.size();
   if (n == 0) return 0;
   uint64_t h = n * 0x9E3779B97F4A7C15ULL;
-  uint64_t head = 0, tail = 0;
-  std::memcpy(&head, key.data(), std::min<size_t>(n, 8));
-  std::memcpy(&tail, key.data() + n - std::min<size_t>(n, 8), std::min<size_t>(n, 8));
-  h ^= head * 0xC2B2AE3D27D4EB4FULL;
-  h ^= (tail + 0x165667B19E3779F9ULL) * 0x85EBCA77C2B2AE63ULL;
+  h ^= short_bytes::head(key.data(), n) * 0xC2B2AE3D27D4EB4FULL;
+  h ^= (short_bytes::tail(key.data(), n) + 0x165667B19E3779F9ULL) * 0x85EBCA77C2B2AE63ULL;
   return size_t(h ^ (h >> 29)) & (kCacheSlots - 1);
 }
 
@@ -184,7 +182,7 @@ template <class Slow>
 uint32_t cached(std::string_view key, Slow&& slow) {
   CacheSlot& s = t_cache[slot_of(key)];
   uint64_t generation = generations().number.load(std::memory_order_acquire);
-  if (s.generation == generation && s.id != kNoKey && s.text == key) return s.id;
+  if (s.generation == generation && s.id != kNoKey && short_bytes::equal(s.text, key)) return s.id;
   uint32_t id = slow();
   if (id != kNoKey) s = {dictionary().name(id), id, generation};
   return id;

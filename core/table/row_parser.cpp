@@ -1,4 +1,5 @@
 #include "core/table/row_parser.h"
+#include "core/util/short_bytes.h"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <simdjson.h>
@@ -21,7 +22,7 @@ struct Projection::Node {
 
   const Node* child(std::string_view key) const {
     for (const auto& [k, n] : flat)
-      if (k.size() == key.size() && std::memcmp(k.data(), key.data(), key.size()) == 0) return n;
+      if (short_bytes::equal(k, key)) return n;
     return nullptr;
   }
   void freeze() {
