@@ -8,12 +8,18 @@
 // past the end.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
 namespace kinspect::short_bytes {
+
+// head() joins two overlapping loads by shifting, which lines their shared
+// bytes up only in little-endian order (x86-64 and arm64, what kinspect
+// builds for).
+static_assert(std::endian::native == std::endian::little, "short_bytes assumes a little-endian machine");
 
 // The first min(n, 8) bytes of p as a little-endian word, zeros above.
 inline uint64_t head(const char* p, size_t n) {

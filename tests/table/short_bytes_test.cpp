@@ -18,7 +18,8 @@ uint64_t head_by_memcpy(const char* p, size_t n) {
   return v;
 }
 
-// n bytes, each different from its neighbours.
+// n bytes of a pattern that does not repeat within a word, so a load of the
+// wrong bytes would not happen to match.
 std::string text(size_t n, char seed) {
   std::string s(n, '\0');
   for (size_t i = 0; i < n; ++i) s[i] = char(seed + 7 * i + (i * i) % 13);
