@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -110,7 +111,10 @@ void note_if_down(PluginRegistry& registry, const char* table, const Error& e, s
   if (LoadedPlugin* owner = registry.owner(table)) down = SourceDown{std::string(owner->name()), e};
 }
 
-ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline, std::optional<SourceDown>& down) {
+// Detection reads k8s.nodes with `nodes` (detection's paths and the
+// checks'), and leaves the rows in run.early_fetches for the checks, so the
+// run lists the nodes once: at 5,000 nodes that is tens of megabytes.
+ClusterDetection detect(PluginRegistry& registry, const ScanSpec& nodes, PreparedRun& run, Clock::time_point run_deadline) {
   CancelToken budget;
   budget.deadline = std::min(Clock::now() + std::chrono::seconds(60), run_deadline);
   std::shared_ptr<const TableData> version_rows, node_rows;
@@ -118,16 +122,51 @@ ClusterDetection detect(PluginRegistry& registry, Clock::time_point run_deadline
   if (registry.find("k8s.version")) {
     auto v = registry.fetch(ScanSpec{"k8s.version", {}, {}}, &budget);
     if (v) version_rows = *v;
-    else problem = v.error().message(), note_if_down(registry, "k8s.version", v.error(), down);
+    else problem = v.error().message(), note_if_down(registry, "k8s.version", v.error(), run.source_down);
   }
-  if (registry.find("k8s.nodes") && !down) {
-    auto n = registry.fetch(ScanSpec{"k8s.nodes", {}, detection_node_paths()}, &budget);
-    if (n) node_rows = *n;
-    else if (problem.empty()) problem = n.error().message(), note_if_down(registry, "k8s.nodes", n.error(), down);
+  if (registry.find("k8s.nodes") && !run.source_down) {
+    auto t0 = Clock::now();
+    auto n = registry.fetch(nodes, &budget);
+    if (n) {
+      node_rows = *n;
+      run.early_fetches.push_back({nodes, node_rows, std::chrono::duration<double, std::milli>(Clock::now() - t0).count()});
+    } else if (problem.empty()) {
+      problem = n.error().message(), note_if_down(registry, "k8s.nodes", n.error(), run.source_down);
+    }
   }
   ClusterDetection det = detect_cluster(version_rows.get(), node_rows.get());
   if (!problem.empty()) det.why.push_back("could not read the cluster: " + problem);
   return det;
+}
+
+// What detection reads of k8s.nodes, widened to what `scans` read of it
+// (and what the daemon keeps of object tables), so one fetch serves both.
+ScanSpec nodes_scan(const std::vector<std::vector<ScanSpec>>& scans, const RunConfig& cfg) {
+  ScanSpec nodes{"k8s.nodes", {}, detection_node_paths()};
+  for (const auto& list : scans)
+    for (const auto& s : list)
+      if (s.key() == nodes.key()) nodes.merge(s);
+  if (cfg.on_object_table && !nodes.paths.empty())
+    for (const auto& p : cfg.object_paths)
+      if (std::find(nodes.paths.begin(), nodes.paths.end(), p) == nodes.paths.end()) nodes.paths.push_back(p);
+  return nodes;
+}
+
+// Before the profile is chosen, the checks it will run are not known: what
+// every KCQL check of the catalog reads, each bound with its defaults. A
+// check that does not bind adds nothing; should the profile's checks read
+// more, execution lists the nodes again (ScanSpec::covers).
+std::vector<std::vector<ScanSpec>> catalog_scans(const CheckCatalog& catalog, PluginRegistry& registry) {
+  std::vector<std::vector<ScanSpec>> scans;
+  for (const auto& def : catalog.checks)
+    if (auto bound = kcql::bind_check(def, registry)) scans.push_back(bound->plan.scans());
+  return scans;
+}
+
+std::vector<std::vector<ScanSpec>> task_scans(const std::vector<Task>& tasks) {
+  std::vector<std::vector<ScanSpec>> scans;
+  for (const auto& t : tasks) scans.push_back(t.scans);
+  return scans;
 }
 
 // The inspected host's name for a host run: node.host's hostname when a
@@ -422,7 +461,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
     const auto& made_for = run.profile->scenarios;
     if (made_for.size() == 1 && made_for[0] != cfg.scenario) run.report.scenario = made_for[0];
   } else {
-    det = detect(registry, cfg.deadline, run.source_down);
+    det = detect(registry, nodes_scan(catalog_scans(catalog, registry), cfg), run, cfg.deadline);
     auto m = catalog.profiles.select(ProfileTarget{det->version, det->types, cfg.scenario});
     if (!m) return std::move(m).error();
     run.profile = m->profile;
@@ -441,7 +480,9 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
   Binder binder(registry, cfg, *run.profile);
   for (const CheckInfo* ci : *selected) run.tasks.push_back(binder.bind(*ci, catalog.checks));
 
-  if (!det) det = reads_cluster(run.tasks) ? detect(registry, cfg.deadline, run.source_down) : host_detection(registry, run.report);
+  if (!det)
+    det = reads_cluster(run.tasks) ? detect(registry, nodes_scan(task_scans(run.tasks), cfg), run, cfg.deadline)
+                                   : host_detection(registry, run.report);
   if (Status st = check_target_not_older(cfg, *det); !st.ok()) return st.error();
   describe_cluster(*det, cfg, why, run.report);
   return run;

@@ -56,6 +56,15 @@ struct SourceDown {
   Error error;
 };
 
+// A table read before the checks were bound: k8s.nodes, which detection
+// reads with the paths the checks read too, so that the run reads the
+// nodes once. Execution takes it for the fetch it covers (ScanSpec::covers).
+struct EarlyFetch {
+  ScanSpec spec;
+  std::shared_ptr<const TableData> data;
+  double duration_ms = 0;
+};
+
 struct PreparedRun {
   // The bound plans and the rows fetched for them hold key ids of the
   // current key dictionary (core/table/packed.h): no new generation begins
@@ -72,6 +81,7 @@ struct PreparedRun {
   // The report's header (cluster facts, profile, scenario) without results.
   report::Report report;
   std::vector<Task> tasks;
+  std::vector<EarlyFetch> early_fetches;
 };
 
 // Configuration problems (unknown --param, bad profiles, no matching

@@ -45,21 +45,6 @@ Projection::Projection(const std::vector<std::string>& paths) {
   root_->freeze();
 }
 
-namespace {
-
-// "a.b\\.c" -> {"a", "b.c"}: a dot after a backslash belongs to the key.
-std::vector<std::string> path_keys(std::string_view path) {
-  std::vector<std::string> keys(1);
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '\\' && i + 1 < path.size() && path[i + 1] == '.') keys.back() += path[++i];
-    else if (path[i] == '.') keys.emplace_back();
-    else keys.back() += path[i];
-  }
-  return keys;
-}
-
-}  // namespace
-
 void Projection::add(const std::string& path) {
   Node* n = root_.get();
   const std::vector<std::string> keys = path_keys(path);

@@ -51,6 +51,31 @@ void ScanSpec::merge(const ScanSpec& other) {
   constraints = narrowest_common(constraints, other.constraints);
 }
 
+std::vector<std::string> path_keys(std::string_view path) {
+  std::vector<std::string> keys(1);
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '\\' && i + 1 < path.size() && path[i + 1] == '.') keys.back() += path[++i];
+    else if (path[i] == '.') keys.emplace_back();
+    else keys.back() += path[i];
+  }
+  return keys;
+}
+
+bool ScanSpec::covers(const ScanSpec& other) const {
+  if (key() != other.key() || !constraints.empty()) return false;
+  if (paths.empty()) return true;  // every column
+  if (other.paths.empty()) return false;
+  std::vector<std::vector<std::string>> kept;
+  for (const auto& p : paths) kept.push_back(path_keys(p));
+  auto inside = [](const std::vector<std::string>& path, const std::vector<std::string>& whole) {
+    return whole.size() <= path.size() && std::equal(whole.begin(), whole.end(), path.begin());
+  };
+  return std::all_of(other.paths.begin(), other.paths.end(), [&](const std::string& p) {
+    const std::vector<std::string> keys = path_keys(p);
+    return std::any_of(kept.begin(), kept.end(), [&](const auto& k) { return inside(keys, k); });
+  });
+}
+
 std::string ScanConstraint::text() const {
   auto quoted = [](const std::string& v) {
     std::string q = "'";

@@ -121,7 +121,17 @@ struct ScanSpec {
   // Widens this fetch to serve `other` too (same key()): the union of the
   // paths (none means every column) and the constraints both agree on.
   void merge(const ScanSpec& other);
+
+  // Whether rows fetched for this spec hold all that `other` reads, so they
+  // can serve it instead of a second fetch: the same key(), every row (no
+  // constraint here), and each of `other`'s paths read whole here or inside
+  // a path read whole here.
+  bool covers(const ScanSpec& other) const;
 };
+
+// The keys of a projection path: "a.b\\.c" -> {"a", "b.c"} (a dot after a
+// backslash belongs to the key).
+std::vector<std::string> path_keys(std::string_view path);
 
 // The constraints that hold for every one of several readers of one fetch:
 // a path they all constrain, with the union of their values. A reader that

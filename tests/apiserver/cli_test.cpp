@@ -66,6 +66,34 @@ TEST(Cli, ForbiddenTableSkipsOnlyItsChecksAndTheRunSaysIncomplete) {
   }
 }
 
+// Detection reads the nodes with the paths the checks read too, and the
+// checks take those rows: a whole run lists the nodes once, whether the
+// profile is detected or named.
+TEST(Cli, RunListsTheNodesOnce) {
+  Cluster c("cli-nodes-once");
+  std::string kc = c.cert_kubeconfig();
+  for (const std::string profile : {"", " --profile self-hosted-inspection"}) {
+    size_t before = c.server->lists("/api/v1/nodes");
+    // The test server serves no apps/v1: those checks are not checked (3).
+    auto run = run_command(kinspect_cmd("run --format json --fail-on none --kubeconfig " + sh_quote(kc) + profile));
+    ASSERT_EQ(run.exit_code, 3) << run.err;
+    EXPECT_EQ(c.server->lists("/api/v1/nodes") - before, 1u) << "profile '" << profile << "'";
+    json::value rep = json::parse(run.out);
+    EXPECT_EQ(rep.at("cluster").at("nodes").to_number<uint64_t>(), 3u);
+    size_t node_checks = 0;
+    for (const auto& ch : rep.at("checks").as_array()) {
+      if (ch.at("category").as_string() != "nodes") continue;
+      ++node_checks;
+      EXPECT_NE(ch.at("status").as_string(), "error") << ch.at("id") << ": " << ch.at("reason");
+    }
+    EXPECT_GT(node_checks, 5u) << profile;
+    bool nodes_listed = false;
+    for (const auto& t : rep.at("tables").as_array())
+      nodes_listed = nodes_listed || (t.at("name").as_string() == "k8s.nodes()" && t.at("rows").to_number<uint64_t>() == 3);
+    EXPECT_TRUE(nodes_listed) << "the report lists k8s.nodes with its rows";
+  }
+}
+
 TEST(Cli, NoClusterIsAClearError) {
   EnvGuard env{"KUBECONFIG", "HOME", "KUBERNETES_SERVICE_HOST"};
   setenv("HOME", "/nonexistent", 1);
