@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <sstream>
@@ -76,6 +77,11 @@ class Execution {
         fetches_(s.fetches.size()), fetch_done_(s.fetches.size(), false), taken_(s.units.size(), false),
         unread_(s.readers) {
     for (const auto& f : s.fetches) prefetched_.tables[f.key()];
+    // Rows detection read that no fetch of this run takes (its checks read
+    // more of the nodes) are not held through the run.
+    for (auto& e : run_.early_fetches)
+      if (std::none_of(s.fetches.begin(), s.fetches.end(), [&](const ScanSpec& f) { return e.spec.covers(f); }))
+        e.data.reset();
   }
 
   std::vector<report::TableFetch> go() {
