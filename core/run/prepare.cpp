@@ -152,14 +152,28 @@ ScanSpec nodes_scan(const std::vector<std::vector<ScanSpec>>& scans, const RunCo
   return nodes;
 }
 
+// The ids of `infos` that --check's selectors (ids, globs, tag:, category:) name.
+std::set<std::string> named_by_check_option(const std::vector<CheckInfo>& infos, const RunConfig& cfg) {
+  Profile narrow;
+  narrow.include = cfg.checks;
+  std::set<std::string> ids;
+  for (const auto* c : ProfileSet::select_checks(narrow, infos, cfg.inputs)) ids.insert(c->id);
+  return ids;
+}
+
 // Before the profile is chosen, the checks it will run are not known: what
-// every KCQL check of the catalog reads, each bound with its defaults. A
-// check that does not bind adds nothing; should the profile's checks read
-// more, execution lists the nodes again (ScanSpec::covers).
-std::vector<std::vector<ScanSpec>> catalog_scans(const CheckCatalog& catalog, PluginRegistry& registry) {
+// every KCQL check of the catalog that --check names (all without it)
+// reads, each bound with its defaults. A check that does not bind adds
+// nothing; should the profile's checks read more, execution lists the
+// nodes again (ScanSpec::covers).
+std::vector<std::vector<ScanSpec>> catalog_scans(const CheckCatalog& catalog, const std::vector<CheckInfo>& infos,
+                                                 PluginRegistry& registry, const RunConfig& cfg) {
+  const std::set<std::string> named = cfg.checks.empty() ? std::set<std::string>() : named_by_check_option(infos, cfg);
   std::vector<std::vector<ScanSpec>> scans;
-  for (const auto& def : catalog.checks)
+  for (const auto& def : catalog.checks) {
+    if (!cfg.checks.empty() && !named.count(def.id)) continue;
     if (auto bound = kcql::bind_check(def, registry)) scans.push_back(bound->plan.scans());
+  }
   return scans;
 }
 
@@ -242,15 +256,11 @@ Expected<const Profile*> named_profile(const ProfileSet& profiles, const std::st
 // by --check.
 Expected<std::vector<const CheckInfo*>> selected_checks(const Profile& profile, const std::vector<CheckInfo>& infos,
                                                         const RunConfig& cfg) {
-  const std::vector<std::string>& narrow_to = cfg.checks;
   std::vector<const CheckInfo*> selected = ProfileSet::select_checks(profile, infos, cfg.inputs);
-  if (narrow_to.empty()) return selected;
-  Profile narrow;
-  narrow.include = narrow_to;
+  if (cfg.checks.empty()) return selected;
   std::vector<CheckInfo> sub;
   for (const auto* c : selected) sub.push_back(*c);
-  std::set<std::string> keep;
-  for (const auto* c : ProfileSet::select_checks(narrow, sub, cfg.inputs)) keep.insert(c->id);
+  const std::set<std::string> keep = named_by_check_option(sub, cfg);
   std::erase_if(selected, [&](const CheckInfo* c) { return !keep.count(c->id); });
   if (selected.empty()) return Error("--check selects none of the checks of profile '" + profile.name + "'");
   return selected;
@@ -461,7 +471,7 @@ Expected<PreparedRun> prepare_run(const CheckCatalog& catalog, PluginRegistry& r
     const auto& made_for = run.profile->scenarios;
     if (made_for.size() == 1 && made_for[0] != cfg.scenario) run.report.scenario = made_for[0];
   } else {
-    det = detect(registry, nodes_scan(catalog_scans(catalog, registry), cfg), run, cfg.deadline);
+    det = detect(registry, nodes_scan(catalog_scans(catalog, infos, registry, cfg), cfg), run, cfg.deadline);
     auto m = catalog.profiles.select(ProfileTarget{det->version, det->types, cfg.scenario});
     if (!m) return std::move(m).error();
     run.profile = m->profile;
