@@ -116,18 +116,58 @@ struct ValueSame {
   bool operator()(const Value& a, const Value& b) const { return same(a, b); }
 };
 
+// One aggregate of one group. A GROUP BY over 150,000 pods keeps tens of
+// thousands of these per aggregate: what few aggregates use (the inputs
+// array_agg and string_agg collect, the set of a DISTINCT's values beyond
+// its first) is allocated only by them.
 struct AggState {
   int64_t count = 0;
   int64_t sum_int = 0;
   double sum_real = 0;
   bool real = false;
+  bool has_first = false;  // DISTINCT: `first` holds the first value
   Value best;
   Value best_key;  // max_by, min_by
-  std::vector<Value> items;
-  std::vector<Value> order_keys;  // ordered aggregates: each item's keys, flat
-  std::string text;
+  Value first;     // DISTINCT: most groups see one value, and need no set
+  struct Collected {
+    std::vector<Value> items;
+    std::vector<Value> order_keys;  // ordered aggregates: each item's keys, flat
+    std::string text;
+  };
+  std::unique_ptr<Collected> collected;
   std::unique_ptr<std::unordered_set<Value, ValueHash, ValueSame>> seen;
+
+  Collected& collect() {
+    if (!collected) collected = std::make_unique<Collected>();
+    return *collected;
+  }
+  // Whether `v` is new to this DISTINCT aggregate (and now seen).
+  bool first_sight(const Value& v) {
+    if (!has_first) {
+      first = v;
+      has_first = true;
+      return true;
+    }
+    if (!seen) {
+      if (ValueSame()(first, v)) return false;
+      seen = std::make_unique<std::unordered_set<Value, ValueHash, ValueSame>>();
+      seen->insert(first);
+    }
+    return seen->insert(v).second;
+  }
 };
+
+// An aggregate's function, named once per query rather than per row.
+enum class AggFn : uint8_t { Count, Sum, Avg, Min, Max, ArrayAgg, StringAgg, Other };
+AggFn agg_fn(const std::string& name) {
+  static const std::pair<std::string_view, AggFn> names[] = {
+      {"count", AggFn::Count}, {"sum", AggFn::Sum},       {"avg", AggFn::Avg},
+      {"min", AggFn::Min},     {"max", AggFn::Max},       {"array_agg", AggFn::ArrayAgg},
+      {"string_agg", AggFn::StringAgg}};
+  for (const auto& [n, fn] : names)
+    if (name == n) return fn;
+  return AggFn::Other;
+}
 
 // Result rows of one query level, flat: outputs, extras, then ORDER BY keys.
 struct Rows {
@@ -609,7 +649,7 @@ void Executor::project_extras(const plan::Select& s, Rows& rows) {
 // An ordered aggregate's inputs, sorted by their keys (stable: ties keep
 // the input order). As in PostgreSQL, NULL keys come last ascending and
 // first descending. string_agg's text is then joined in that order.
-static void sort_inputs(const plan::Aggregate& agg, AggState& st) {
+static void sort_inputs(const plan::Aggregate& agg, AggState::Collected& st) {
   const size_t nk = agg.order.size();
   std::vector<size_t> order(st.items.size());
   std::iota(order.begin(), order.end(), 0);
@@ -638,6 +678,8 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
   std::vector<size_t> representative;  // a tuple of each group, for bare columns
   std::vector<AggState> states;
   std::vector<Value> key(nkeys);
+  std::vector<AggFn> fns(naggs);
+  for (size_t a = 0; a < naggs; ++a) fns[a] = agg_fn(s.aggregates[a].name);
   if (nkeys == 0) {
     // Without GROUP BY there is exactly one group, even over no rows.
     representative.push_back(SIZE_MAX);
@@ -663,7 +705,7 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
     for (size_t a = 0; a < naggs; ++a) {
       const plan::Aggregate& agg = s.aggregates[a];
       AggState& st = states[g * naggs + a];
-      const std::string& fn = agg.name;
+      const AggFn fn = fns[a];
       if (!agg.arg) {
         ++st.count;
         continue;
@@ -676,53 +718,53 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
         if (k.is_null()) continue;
         bool comparable = true;
         int c = st.best_key.is_null() ? 0 : compare(k, st.best_key, comparable);
-        if (st.best_key.is_null() || (comparable && (fn == "min_by" ? c < 0 : c > 0))) st.best_key = k, st.best = v;
+        if (st.best_key.is_null() || (comparable && (agg.name == "min_by" ? c < 0 : c > 0))) st.best_key = k, st.best = v;
         continue;
       }
       if (v.is_null()) continue;
-      if (agg.distinct) {
-        if (!st.seen) st.seen = std::make_unique<std::unordered_set<Value, ValueHash, ValueSame>>();
-        if (!st.seen->insert(v).second) continue;
-      }
+      if (agg.distinct && !st.first_sight(v)) continue;
       ++st.count;
-      if (fn == "sum" || fn == "avg") {
+      if (fn == AggFn::Sum || fn == AggFn::Avg) {
         if (!v.is_number()) continue;
         if (v.is_int() && !st.real && !__builtin_add_overflow(st.sum_int, v.as_int(), &st.sum_int)) {
         } else {
           if (!st.real) st.sum_real = double(st.sum_int), st.real = true;
           st.sum_real += v.as_double();
         }
-      } else if (fn == "min" || fn == "max") {
+      } else if (fn == AggFn::Min || fn == AggFn::Max) {
         bool comparable = true;
         int c = st.best.is_null() ? 0 : compare(v, st.best, comparable);
-        if (st.best.is_null() || (comparable && (fn == "min" ? c < 0 : c > 0))) st.best = v;
-      } else if (fn == "array_agg" || !agg.order.empty()) {
-        st.items.push_back(v);
-        for (const auto& [k, desc] : agg.order) st.order_keys.push_back(evaluate(*k, frame, *this));
-      } else if (fn == "string_agg") {
-        if (st.count > 1) st.text += agg.separator.as_string();
-        append_text(st.text, v);
+        if (st.best.is_null() || (comparable && (fn == AggFn::Min ? c < 0 : c > 0))) st.best = v;
+      } else if (fn == AggFn::ArrayAgg || !agg.order.empty()) {
+        AggState::Collected& c = st.collect();
+        c.items.push_back(v);
+        for (const auto& [k, desc] : agg.order) c.order_keys.push_back(evaluate(*k, frame, *this));
+      } else if (fn == AggFn::StringAgg) {
+        std::string& text = st.collect().text;
+        if (st.count > 1) text += agg.separator.as_string();
+        append_text(text, v);
       }
     }
     if (failed()) return;
   }
   for (size_t a = 0; a < naggs; ++a)
     if (!s.aggregates[a].order.empty())
-      for (size_t g = 0; g < representative.size(); ++g) sort_inputs(s.aggregates[a], states[g * naggs + a]);
+      for (size_t g = 0; g < representative.size(); ++g)
+        if (auto& c = states[g * naggs + a].collected) sort_inputs(s.aggregates[a], *c);
   std::vector<Value> values(naggs);
   std::vector<packed::Ref> nulls(std::max<size_t>(tuples.width, 1));
   for (size_t g = 0; g < representative.size(); ++g) {
     for (size_t a = 0; a < naggs; ++a) {
       const plan::Aggregate& agg = s.aggregates[a];
       AggState& st = states[g * naggs + a];
-      const std::string& fn = agg.name;
+      const AggFn fn = fns[a];
       Value v;
-      if (fn == "count") v = Value::integer(st.count);
-      else if (fn == "sum") v = st.count == 0 ? Value() : st.real ? Value::real(st.sum_real) : Value::integer(st.sum_int);
-      else if (fn == "avg") v = st.count == 0 ? Value() : Value::real((st.real ? st.sum_real : double(st.sum_int)) / double(st.count));
-      else if (fn == "min" || fn == "max" || agg.key) v = st.best;
-      else if (fn == "array_agg") v = make_array(*arena, st.items);
-      else if (fn == "string_agg") v = st.count == 0 ? Value() : arena->string(st.text);
+      if (fn == AggFn::Count) v = Value::integer(st.count);
+      else if (fn == AggFn::Sum) v = st.count == 0 ? Value() : st.real ? Value::real(st.sum_real) : Value::integer(st.sum_int);
+      else if (fn == AggFn::Avg) v = st.count == 0 ? Value() : Value::real((st.real ? st.sum_real : double(st.sum_int)) / double(st.count));
+      else if (fn == AggFn::Min || fn == AggFn::Max || agg.key) v = st.best;
+      else if (fn == AggFn::ArrayAgg) v = make_array(*arena, st.collected ? st.collected->items : std::vector<Value>{});
+      else if (fn == AggFn::StringAgg) v = st.count == 0 ? Value() : arena->string(st.collect().text);
       values[a] = v;
     }
     size_t rep = representative[g];

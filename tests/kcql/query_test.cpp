@@ -486,6 +486,20 @@ TEST(Query, GroupByHavingAndAggregates) {
   EXPECT_EQ(json::serialize(rs.rows[2]), R"(["kube-system",2,2,2,2,"coredns-76f75df574-4bz2k","kube-proxy-h7j8k"])");
 }
 
+// Most groups of a DISTINCT aggregate see one value, kept without a set; the
+// set starts at the second value and must still know the first.
+TEST(Query, DistinctAggregatesPerGroupFromTheFirstValueOn) {
+  auto rs = run("SELECT r.g AS g, count(DISTINCT r.v) AS n, sum(DISTINCT r.v) AS total, "
+                "array_agg(DISTINCT r.v) AS vs FROM UNNEST(json_decode('["
+                "{\"g\":\"one\",\"v\":5},{\"g\":\"one\",\"v\":5},"
+                "{\"g\":\"two\",\"v\":1},{\"g\":\"two\",\"v\":2},{\"g\":\"two\",\"v\":1},"
+                "{\"g\":\"two\",\"v\":2},{\"g\":\"nul\",\"v\":null},{\"g\":\"mix\",\"v\":\"5\"},"
+                "{\"g\":\"mix\",\"v\":5}]')) r GROUP BY g ORDER BY g");
+  EXPECT_EQ(column(rs, 1), (Strings{"2", "0", "1", "2"}));  // mix, nul, one, two
+  EXPECT_EQ(column(rs, 2), (Strings{"5", "null", "5", "3"}));
+  EXPECT_EQ(column(rs, 3), (Strings{R"(["5",5])", "[]", "[5]", "[1,2]"}));
+}
+
 TEST(Query, AggregatesOverNoRows) {
   auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
   EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
