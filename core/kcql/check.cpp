@@ -606,7 +606,17 @@ Expected<BoundCheck> bind_check(const CheckDef& check, const Catalog& catalog, c
 }
 
 RowSink FindingsCollector::sink() {
-  return [this](const Value* out, const Value* extras) {
+  auto expect = [this](size_t rows) {
+    // Room for what the budget lets through at the least: findings of a
+    // hundred bytes or more as JSON (a finding's object and message alone
+    // are about that), so that a query of millions of tiny rows that will
+    // fail its budget does not reserve for all of them first.
+    const size_t fit = static_cast<size_t>(options_.output_budget / 100);
+    const size_t room = std::min(rows, fit);
+    if (expect_) expect_(room);
+    else if (!keep_) findings_.reserve(findings_.size() + room);
+  };
+  auto row = [this](const Value* out, const Value* extras) {
     if (over_) return;
     const auto& outputs = check_.plan.impl().root.outputs;
     Finding f;
@@ -624,6 +634,7 @@ RowSink FindingsCollector::sink() {
     if (keep_) keep_(std::move(f));
     else findings_.push_back(std::move(f));
   };
+  return RowSink(std::move(row), std::move(expect));
 }
 
 Expected<std::vector<Finding>> FindingsCollector::take() {
@@ -638,10 +649,10 @@ Expected<std::vector<Finding>> FindingsCollector::take() {
 }
 
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider, const ExecOptions& options,
-                                         FindingsCollector::Keep keep) {
+                                         FindingsCollector::Keep keep, FindingsCollector::Expect expect) {
   ExecOptions opts = options;
   if (opts.label == "query") opts.label = "check " + check.def->id;
-  FindingsCollector findings(check, opts, std::move(keep));
+  FindingsCollector findings(check, opts, std::move(keep), std::move(expect));
   auto examined = run_plan(check.plan.impl(), provider, opts, findings.sink());
   if (!examined) return std::move(examined).error();
   return findings.take();

@@ -136,8 +136,11 @@ class FindingsCollector {
   // take(). A caller that turns findings into something else (a report)
   // then never holds a check's findings twice.
   using Keep = std::function<void(Finding&&)>;
-  FindingsCollector(const BoundCheck& check, const ExecOptions& options, Keep keep = {})
-      : check_(check), options_(options), keep_(std::move(keep)) {}
+  // Told how many rows the check's query gave before they become findings
+  // (at most that many findings follow), to make room for them once.
+  using Expect = std::function<void(size_t findings)>;
+  FindingsCollector(const BoundCheck& check, const ExecOptions& options, Keep keep = {}, Expect expect = {})
+      : check_(check), options_(options), keep_(std::move(keep)), expect_(std::move(expect)) {}
   RowSink sink();
   // The findings kept here, or the budget's error: then whatever a Keep
   // took is to be thrown away too.
@@ -147,12 +150,14 @@ class FindingsCollector {
   const BoundCheck& check_;
   ExecOptions options_;
   Keep keep_;
+  Expect expect_;
   std::vector<Finding> findings_;
   uint64_t bytes_ = 0;
   bool over_ = false;
 };
 Expected<std::vector<Finding>> run_check(const BoundCheck& check, TableProvider& provider,
-                                         const ExecOptions& options = {}, FindingsCollector::Keep keep = {});
+                                         const ExecOptions& options = {}, FindingsCollector::Keep keep = {},
+                                         FindingsCollector::Expect expect = {});
 
 // Binds every check and returns every diagnostic (none: all good). With
 // `warnings`, also collects what binds but may run badly (Plan::warnings),

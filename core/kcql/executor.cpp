@@ -1299,7 +1299,8 @@ Status prepare(Executor& ex, const plan::PlanImpl& plan, const ExecOptions& opti
 
 Expected<uint64_t> emit_rows(Executor& ex, const plan::PlanImpl& plan, Rows& rows, const RowSink& sink) {
   if (ex.failed()) return failure(ex, plan);
-  for (size_t r = 0; r < rows.size(); ++r) sink(rows.at(r), rows.at(r) + rows.outputs);
+  if (sink.expect) sink.expect(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) sink.row(rows.at(r), rows.at(r) + rows.outputs);
   return ex.examined();
 }
 

@@ -12,9 +12,19 @@
 
 namespace kinspect::kcql {
 
-// Called once per result row with the outputs and the extras (see
-// plan::Select::extras). The values live until run_plan returns.
-using RowSink = std::function<void(const Value* outputs, const Value* extras)>;
+// Where a query's result rows go. `row` is called once per result row with
+// the outputs and the extras (see plan::Select::extras); the values live
+// until run_plan returns. `expect`, when set, is told first how many rows
+// come, so that whoever keeps them makes room once (a check's 75,000
+// findings would otherwise be moved through a dozen growing arrays).
+struct RowSink {
+  using Row = std::function<void(const Value* outputs, const Value* extras)>;
+  using Expect = std::function<void(size_t rows)>;
+  template <class F>
+  RowSink(F row_fn, Expect expect_fn = {}) : row(std::move(row_fn)), expect(std::move(expect_fn)) {}
+  Row row;
+  Expect expect;
+};
 
 // Returns the number of rows examined.
 Expected<uint64_t> run_plan(const plan::PlanImpl& plan, TableProvider& provider, const ExecOptions& options,

@@ -219,6 +219,9 @@ class Execution {
   static kcql::FindingsCollector::Keep into_result(Task& t) {
     return [&t](kcql::Finding&& f) { add_kcql_finding(t.result, std::move(f)); };
   }
+  static kcql::FindingsCollector::Expect room_in_result(Task& t) {
+    return [&t](size_t n) { t.result.findings.reserve(t.result.findings.size() + n); };
+  }
 
   void take_findings(Task& t, Expected<std::vector<kcql::Finding>> findings) {
     if (findings) {
@@ -258,7 +261,8 @@ class Execution {
     Task& t = run_.tasks[i];
     auto t1 = Clock::now();
     if (tables_ready(t)) {
-      if (t.bound) take_findings(t, kcql::run_check(*t.bound, prefetched_, check_options(t.result), into_result(t)));
+      if (t.bound)
+        take_findings(t, kcql::run_check(*t.bound, prefetched_, check_options(t.result), into_result(t), room_in_result(t)));
       else if (t.native) run_native(t);
     }
     t.result.duration_ms = ms_since(t1);
@@ -300,7 +304,7 @@ class Execution {
       Task& t = run_.tasks[unit[j]];
       auto t1 = Clock::now();
       if (runs[j]) {
-        kcql::FindingsCollector findings(*t.bound, check_options(t.result), into_result(t));
+        kcql::FindingsCollector findings(*t.bound, check_options(t.result), into_result(t), room_in_result(t));
         auto examined = runs[j]->finish(findings.sink());
         take_findings(t, examined ? findings.take() : Expected<std::vector<kcql::Finding>>(examined.error()));
         runs[j].reset();

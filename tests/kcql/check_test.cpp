@@ -109,6 +109,38 @@ TEST(Checks, EquivalenceClauses) {
   EXPECT_EQ(none[0].target, "") << "no TARGET, no target";
 }
 
+// A caller that keeps findings itself is told first how many rows may
+// become findings, to make room once; the count is bounded by what the
+// output budget lets through, so a query of many tiny rows that will fail
+// its budget does not reserve for all of them.
+TEST(Checks, KeepersAreToldHowManyFindingsComeFirst) {
+  auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
+  ASSERT_TRUE(checks.ok());
+  FixtureCatalog catalog;
+  auto bound = bind_check(find(*checks, "node-not-ready"), catalog, {{"grace", "1m"}});
+  ASSERT_TRUE(bound.ok());
+  FixtureProvider provider;
+  ExecOptions options;
+  options.now = kNow;
+  std::vector<size_t> told;
+  size_t kept = 0, told_before_first = SIZE_MAX;
+  auto keep = [&](Finding&&) {
+    if (kept++ == 0) told_before_first = told.size();
+  };
+  auto out = run_check(*bound, provider, options, keep, [&](size_t n) { told.push_back(n); });
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  EXPECT_EQ(kept, 2u);  // worker-b and worker-c
+  ASSERT_EQ(told, std::vector<size_t>{2});
+  EXPECT_EQ(told_before_first, 1u);
+  options.output_budget = 150;  // room for one finding of 100 bytes
+  told.clear();
+  kept = 0;
+  auto capped = run_check(*bound, provider, options, keep, [&](size_t n) { told.push_back(n); });
+  EXPECT_EQ(told, std::vector<size_t>{1});
+  ASSERT_FALSE(capped.ok());  // the two findings are more than 150 bytes
+  EXPECT_NE(capped.error().message().find("output budget"), std::string::npos) << capped.error().message();
+}
+
 TEST(Checks, ParameterOverridesAtBindAndExecution) {
   auto checks = parse_checks(read_file(checks_dir() + "/nodes.kcql"), "nodes.kcql");
   ASSERT_TRUE(checks.ok());
