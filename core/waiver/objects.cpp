@@ -173,8 +173,10 @@ ObjectIndex read_finding_objects(PluginRegistry& reg, const report::Report& rep,
       index_rows(kind, *rows, objects);  // read whole by the run itself
       continue;
     }
-    for (const auto& where : lookups(finding_objects(rep, kind), narrow))
-      add_objects(reg, kind, table, where, Wanted{labels}, objects);
+    // Read whole (not narrow), the table needs no list of the findings'
+    // objects: building one costs a parse and a set entry per finding.
+    const std::vector<ObjectRef> wanted = narrow ? finding_objects(rep, kind) : std::vector<ObjectRef>{};
+    for (const auto& where : lookups(wanted, narrow)) add_objects(reg, kind, table, where, Wanted{labels}, objects);
   }
   return objects;
 }
