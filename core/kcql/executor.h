@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@ struct RowSink {
   using Row = std::function<void(const Value* outputs, const Value* extras)>;
   using Expect = std::function<void(size_t rows)>;
   template <class F>
+    requires std::is_invocable_v<F&, const Value*, const Value*>
   RowSink(F row_fn, Expect expect_fn = {}) : row(std::move(row_fn)), expect(std::move(expect_fn)) {}
   Row row;
   Expect expect;
