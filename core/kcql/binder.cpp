@@ -158,6 +158,7 @@ class Binder {
   void place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,
                      const std::vector<NodePtr>& where);
   void hash_unnest_groups(plan::Select& out);
+  void mark_before_last(plan::Select& out) const;
   void bind_union(const ast::Select& s, Scope& scope, plan::Select& out, bool root);
   void warn_quadratic_joins(const Scope& scope, const plan::Select& out);
   int bind_subquery(const ast::Select& s, plan::Subquery::Kind kind, const Ctx& ctx, SourcePos pos);
@@ -465,6 +466,7 @@ void Binder::bind_select(const ast::Select& s, Scope& scope, plan::Select& out, 
     error(s.having->pos, "HAVING needs GROUP BY or an aggregate", "use WHERE to filter rows");
   place_filters(scope, out, on_conjuncts, where);
   hash_unnest_groups(out);
+  mark_before_last(out);
   warn_quadratic_joins(scope, out);
   if (!s.unions.empty()) bind_union(s, scope, out, root);
 }
@@ -737,6 +739,19 @@ Refs Binder::refs(const Node& n) const {
   for (const auto& s : n.steps)
     if (s.filter) merge(refs(*s.filter));
   return r;
+}
+
+// See plan::Select::output_before_last. Subqueries count the rows they read
+// of this query (Refs); an aggregate's value belongs to a group, not a tuple.
+void Binder::mark_before_last(plan::Select& out) const {
+  const size_t n = out.sources.size();
+  if (n < 2 || n > 64) return;
+  auto before_last = [&](const NodePtr& e) {
+    const Refs r = refs(*e);
+    return !r.aggregate && (r.mask >> (n - 1)) == 0;
+  };
+  for (const auto& o : out.outputs) out.output_before_last.push_back(before_last(o.expr));
+  for (const auto& k : out.group_keys) out.key_before_last.push_back(before_last(k));
 }
 
 void Binder::place_filters(Scope& scope, plan::Select& out, const std::vector<std::vector<NodePtr>>& on_conjuncts,

@@ -170,6 +170,29 @@ AggFn agg_fn(const std::string& name) {
 }
 
 // Result rows of one query level, flat: outputs, extras, then ORDER BY keys.
+// Which tuple the values of expressions that read none of a query level's
+// last source (plan::Select::output_before_last, key_before_last) were
+// computed for: the next tuple reuses them when its rows before the last
+// are the same ones, as a pod's are for each of its containers.
+class BeforeLast {
+ public:
+  BeforeLast(const std::vector<bool>& which, size_t width)
+      : which_(which), width_(width), any_(std::find(which.begin(), which.end(), true) != which.end()) {}
+  // Whether any expression reads only the rows before the last.
+  bool any() const { return any_; }
+  bool reads_before_last(size_t i) const { return which_[i]; }
+  // Whether the values held were computed for a tuple with the same rows
+  // before the last as `tuple`.
+  bool current(const packed::Ref* tuple) const { return held_ && std::equal(tuple, tuple + width_ - 1, held_); }
+  void hold(const packed::Ref* tuple) { held_ = tuple; }
+
+ private:
+  const std::vector<bool>& which_;
+  size_t width_;
+  bool any_;
+  const packed::Ref* held_ = nullptr;  // into the query level's Tuples, which outlive this
+};
+
 struct Rows {
   size_t outputs = 0, extras = 0, keys = 0;
   std::vector<Value> data;
@@ -347,7 +370,9 @@ class Executor : public Runtime {
   // for `frame`; its values go to `arena`.
   bool run_per_row(int slot, const Frame& frame, Arena* arena, Rows& rows);
   void aggregate(const plan::Select& s, const Frame* outer, const Tuples& tuples, Rows& out);
-  void project(const plan::Select& s, const Frame& frame, Rows& out);
+  // `shared`, when given, holds the values of the outputs that read none of
+  // the last source's rows (plan::Select::output_before_last) for this tuple.
+  void project(const plan::Select& s, const Frame& frame, Rows& out, const Value* shared = nullptr);
   void project_extras(const plan::Select& s, Rows& rows);
   void finish(const plan::Select& s, Rows& rows, bool repeats_dropped);
 
@@ -627,9 +652,10 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
   return !failed();
 }
 
-void Executor::project(const plan::Select& s, const Frame& frame, Rows& out) {
+void Executor::project(const plan::Select& s, const Frame& frame, Rows& out, const Value* shared) {
   const size_t row = out.data.size();
-  for (const auto& o : s.outputs) out.data.push_back(evaluate(*o.expr, frame, *this));
+  for (size_t i = 0; i < s.outputs.size(); ++i)
+    out.data.push_back(shared && s.output_before_last[i] ? shared[i] : evaluate(*s.outputs[i].expr, frame, *this));
   RowOutputs outputs(*this, out.data, row);
   if (!s.extras_after_distinct)  // else finish() computes them for the rows it keeps
     for (const auto& e : s.extras) out.data.push_back(evaluate(*e, frame, *this));
@@ -685,11 +711,17 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
     representative.push_back(SIZE_MAX);
     states.resize(naggs);
   }
+  BeforeLast shared(s.key_before_last, tuples.width);
   for (size_t t = 0; t < tuples.size(); ++t) {
     Frame frame{tuples.at(t), outer};
     size_t g = 0;
     if (nkeys) {
-      for (size_t i = 0; i < nkeys; ++i) key[i] = evaluate(*s.group_keys[i], frame, *this);
+      // Values stay in the arena until the run ends: key[i] of the previous
+      // tuple is still good when its rows before the last are this one's.
+      const bool reuse = shared.any() && shared.current(tuples.at(t));
+      for (size_t i = 0; i < nkeys; ++i)
+        if (!reuse || !shared.reads_before_last(i)) key[i] = evaluate(*s.group_keys[i], frame, *this);
+      shared.hold(tuples.at(t));
       int64_t found = groups.find_same(key.data());
       if (found < 0) {
         g = representative.size();
@@ -906,23 +938,40 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
     // that room would never be used.
     size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
     if (!repeats_dropped) out.data.reserve(out.data.size() + expected * out.stride());
+    BeforeLast shared(s.output_before_last, tuples.width);
+    std::vector<Value> shared_values(shared.any() ? s.outputs.size() : 0);
+    // Where shared_values begin in the arena while no row kept points into
+    // them: when every row computed from them went as a repeat, they are
+    // garbage once the tuples move on.
+    std::optional<Arena::Mark> shared_unused_from;
     for (size_t t = 0; t < tuples.size(); ++t) {
       if (early && out.size() >= size_t(*s.limit)) break;
       if (for_exists && out.size() > 0) break;
+      const Frame frame{tuples.at(t), outer};
+      if (shared.any() && !shared.current(frame.tuple)) {
+        if (shared_unused_from) arena->release(*shared_unused_from);
+        if (repeats_dropped) shared_unused_from = arena->mark();
+        for (size_t i = 0; i < s.outputs.size(); ++i)
+          if (shared.reads_before_last(i)) shared_values[i] = evaluate(*s.outputs[i].expr, frame, *this);
+        if (failed()) return false;
+        shared.hold(frame.tuple);
+      }
+      const Value* shared_now = shared.any() ? shared_values.data() : nullptr;
       if (!repeats_dropped) {
-        project(s, Frame{tuples.at(t), outer}, out);
+        project(s, frame, out, shared_now);
         if (failed()) return false;
         continue;
       }
       const size_t row = out.data.size();
       const Arena::Mark mark = arena->mark();
-      project(s, Frame{tuples.at(t), outer}, out);
+      project(s, frame, out, shared_now);
       if (failed()) return false;
       if (seen->find_same(out.data.data() + row) >= 0) {
         out.data.resize(row);
         arena->release(mark);
         continue;
       }
+      shared_unused_from.reset();
       seen->add(out.data.data() + row, 0);
       if (s.extras_after_distinct) {
         RowOutputs outputs(*this, out.data, row);

@@ -139,6 +139,13 @@ struct Select {
   std::vector<Output> outputs;
   std::vector<NodePtr> extras;  // evaluated with the outputs (check templates)
   std::vector<std::pair<NodePtr, bool>> order;  // expression, descending
+  // Per output, and per GROUP BY key: whether it reads none of the last
+  // source's rows (a pod's owner in `FROM k8s.pods p, UNNEST(p.spec.containers)
+  // c`). Consecutive tuples that share the rows before the last share its
+  // value, so it is computed once for them (once per pod, not per container).
+  // Empty when there is one source.
+  std::vector<bool> output_before_last;
+  std::vector<bool> key_before_last;
   bool distinct = false;
   // DISTINCT, and the extras read only outputs: they are computed once per
   // distinct row, after duplicates are dropped, not once per input row.

@@ -500,6 +500,28 @@ TEST(Query, DistinctAggregatesPerGroupFromTheFirstValueOn) {
   EXPECT_EQ(column(rs, 3), (Strings{R"(["5",5])", "[]", "[5]", "[1,2]"}));
 }
 
+// What reads only the rows before the last source (an object's own fields
+// beside UNNEST of its array) is computed once per object and shared by its
+// elements' rows: right for each object, also after an object whose rows
+// were all dropped as repeats (the memory of its values is reused).
+TEST(Query, ValuesOfTheRowsBeforeTheLastAreSharedByTheirElements) {
+  const std::string objects =
+      "UNNEST(json_decode('["
+      "{\"team\":\"a\",\"app\":\"x\",\"cs\":[\"web\",\"log\"]},"
+      "{\"team\":\"a\",\"app\":\"x\",\"cs\":[\"web\",\"log\"]},"
+      "{\"team\":\"b\",\"app\":\"y\",\"cs\":[\"web\"]},"
+      "{\"team\":\"a\",\"app\":\"x\",\"cs\":[\"log\",\"db\"]}]')) o, UNNEST(o.cs) c";
+  auto rs = run("SELECT DISTINCT upper(o.team) || '/' || o.app AS owner, c AS container FROM " + objects);
+  EXPECT_EQ(column(rs, 0), (Strings{R"("A/x")", R"("A/x")", R"("B/y")", R"("A/x")"}));
+  EXPECT_EQ(column(rs, 1), (Strings{R"("web")", R"("log")", R"("web")", R"("db")"}));
+  auto all = run("SELECT upper(o.team) || '/' || o.app AS owner, c AS container FROM " + objects);
+  EXPECT_EQ(column(all, 0), (Strings{R"("A/x")", R"("A/x")", R"("A/x")", R"("A/x")", R"("B/y")", R"("A/x")", R"("A/x")"}));
+  auto grouped = run("SELECT upper(o.team) || '/' || o.app AS owner, count(*) AS n FROM " + objects +
+                     " GROUP BY owner ORDER BY owner");
+  EXPECT_EQ(column(grouped, 0), (Strings{R"("A/x")", R"("B/y")"}));
+  EXPECT_EQ(column(grouped, 1), (Strings{"6", "1"}));
+}
+
 TEST(Query, AggregatesOverNoRows) {
   auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
   EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
