@@ -9,6 +9,7 @@
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/kcql/evaluator.h"
 #include "core/kcql/functions.h"
@@ -52,18 +53,21 @@ class KeyIndex {
     next_.push_back(kNone);
     // Entries of one hash are chained in insertion order, so that join output
     // follows input order.
-    auto [it, inserted] = chains_.try_emplace(hash(key), Chain{entry, entry});
-    if (!inserted) {
-      next_[it->second.tail] = entry;
-      it->second.tail = entry;
+    if ((chains_used_ + 1) * 2 > slots_.size()) grow();
+    const size_t h = hash(key);
+    Slot& slot = slots_[probe(h)];
+    if (slot.head == kNone) {
+      slot = {h, entry, entry};
+      ++chains_used_;
+    } else {
+      next_[slot.tail] = entry;
+      slot.tail = entry;
     }
   }
 
   // The payload of a key the same as `key`, or -1.
   int64_t find_same(const Value* key) const {
-    auto it = chains_.find(hash(key));
-    if (it == chains_.end()) return -1;
-    for (uint32_t e = it->second.head; e != kNone; e = next_[e])
+    for (uint32_t e = chain_of(hash(key)); e != kNone; e = next_[e])
       if (matches(e, key, true)) return payloads_[e];
     return -1;
   }
@@ -71,9 +75,7 @@ class KeyIndex {
   // Calls f(payload) for each key equal to `key` until f returns false.
   template <class F>
   void for_each_equal(const Value* key, F&& f) const {
-    auto it = chains_.find(hash(key));
-    if (it == chains_.end()) return;
-    for (uint32_t e = it->second.head; e != kNone; e = next_[e])
+    for (uint32_t e = chain_of(hash(key)); e != kNone; e = next_[e])
       if (matches(e, key, false) && !f(payloads_[e])) return;
   }
 
@@ -81,14 +83,38 @@ class KeyIndex {
     keys_.reserve(n * width_);
     payloads_.reserve(n);
     next_.reserve(n);
-    chains_.reserve(n);
+    while (n * 2 > slots_.size()) grow();
   }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
-  struct Chain {
-    uint32_t head, tail;
+  // The chain of one hash: open addressing, at most half full, so that a
+  // DISTINCT or GROUP BY over 150,000 rows allocates no node per key.
+  struct Slot {
+    size_t hash = 0;
+    uint32_t head = kNone, tail = kNone;  // head kNone: an empty slot
   };
+  // The slot of hash `h`, or the empty one where it would go.
+  size_t probe(size_t h) const {
+    const size_t mask = slots_.size() - 1;
+    size_t at = mix(h) & mask;
+    while (slots_[at].head != kNone && slots_[at].hash != h) at = (at + 1) & mask;
+    return at;
+  }
+  uint32_t chain_of(size_t h) const { return slots_.empty() ? kNone : slots_[probe(h)].head; }
+  void grow() {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(16, slots_.size() * 2)));
+    for (const Slot& o : old)
+      if (o.head != kNone) slots_[probe(o.hash)] = o;
+  }
+  // Spreads the key hash's bits over the slot index (hash_value of a small
+  // integer is the integer itself).
+  static size_t mix(size_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+  }
   size_t hash(const Value* key) const {
     size_t h = 0;
     for (size_t i = 0; i < width_; ++i) h = h * 1000003 ^ hash_value(key[i]);
@@ -106,7 +132,8 @@ class KeyIndex {
   std::vector<Value> keys_;
   std::vector<uint32_t> payloads_;
   std::vector<uint32_t> next_;
-  std::unordered_map<size_t, Chain> chains_;
+  std::vector<Slot> slots_;
+  size_t chains_used_ = 0;
 };
 
 struct ValueHash {
@@ -158,12 +185,12 @@ struct AggState {
 };
 
 // An aggregate's function, named once per query rather than per row.
-enum class AggFn : uint8_t { Count, Sum, Avg, Min, Max, ArrayAgg, StringAgg, Other };
+enum class AggFn : uint8_t { Count, Sum, Avg, Min, Max, MinBy, MaxBy, ArrayAgg, StringAgg, Other };
 AggFn agg_fn(const std::string& name) {
   static const std::pair<std::string_view, AggFn> names[] = {
       {"count", AggFn::Count}, {"sum", AggFn::Sum},       {"avg", AggFn::Avg},
       {"min", AggFn::Min},     {"max", AggFn::Max},       {"array_agg", AggFn::ArrayAgg},
-      {"string_agg", AggFn::StringAgg}};
+      {"string_agg", AggFn::StringAgg}, {"min_by", AggFn::MinBy}, {"max_by", AggFn::MaxBy}};
   for (const auto& [n, fn] : names)
     if (name == n) return fn;
   return AggFn::Other;
@@ -750,7 +777,7 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
         if (k.is_null()) continue;
         bool comparable = true;
         int c = st.best_key.is_null() ? 0 : compare(k, st.best_key, comparable);
-        if (st.best_key.is_null() || (comparable && (agg.name == "min_by" ? c < 0 : c > 0))) st.best_key = k, st.best = v;
+        if (st.best_key.is_null() || (comparable && (fn == AggFn::MinBy ? c < 0 : c > 0))) st.best_key = k, st.best = v;
         continue;
       }
       if (v.is_null()) continue;
