@@ -196,7 +196,6 @@ AggFn agg_fn(const std::string& name) {
   return AggFn::Other;
 }
 
-// Result rows of one query level, flat: outputs, extras, then ORDER BY keys.
 // Which tuple the values of expressions that read none of a query level's
 // last source (plan::Select::output_before_last, key_before_last) were
 // computed for: the next tuple reuses them when its rows before the last
@@ -220,6 +219,7 @@ class BeforeLast {
   const packed::Ref* held_ = nullptr;  // into the query level's Tuples, which outlive this
 };
 
+// Result rows of one query level, flat: outputs, extras, then ORDER BY keys.
 struct Rows {
   size_t outputs = 0, extras = 0, keys = 0;
   std::vector<Value> data;

@@ -143,7 +143,7 @@ struct Select {
   // source's rows (a pod's owner in `FROM k8s.pods p, UNNEST(p.spec.containers)
   // c`). Consecutive tuples that share the rows before the last share its
   // value, so it is computed once for them (once per pod, not per container).
-  // Empty when there is one source.
+  // Empty with one source (or more than 64).
   std::vector<bool> output_before_last;
   std::vector<bool> key_before_last;
   bool distinct = false;
