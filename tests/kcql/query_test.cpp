@@ -520,6 +520,11 @@ TEST(Query, ValuesOfTheRowsBeforeTheLastAreSharedByTheirElements) {
                      " GROUP BY owner ORDER BY owner");
   EXPECT_EQ(column(grouped, 0), (Strings{R"("A/x")", R"("B/y")"}));
   EXPECT_EQ(column(grouped, 1), (Strings{"6", "1"}));
+  // One key shared by an object's elements, one read from each element.
+  auto mixed = run("SELECT upper(o.team) || '/' || o.app AS owner, c AS container, count(*) AS n FROM " + objects +
+                   " GROUP BY owner, container ORDER BY owner, container");
+  EXPECT_EQ(column(mixed, 1), (Strings{R"("db")", R"("log")", R"("web")", R"("web")"}));
+  EXPECT_EQ(column(mixed, 2), (Strings{"1", "3", "2", "1"}));
 }
 
 TEST(Query, AggregatesOverNoRows) {
