@@ -19,7 +19,7 @@ std::string_view Arena::copy(std::string_view s) {
 }
 
 packed::Ref Arena::keep(const packed::Writer& w) {
-  const std::string& bytes = w.bytes();
+  std::string_view bytes = w.bytes();
   void* p = do_allocate(bytes.size(), 1);
   std::memcpy(p, bytes.data(), bytes.size());
   return packed::Ref(static_cast<const uint8_t*>(p));

@@ -304,6 +304,15 @@ Ref Store::add(std::string_view bytes) {
   return Ref(at);
 }
 
+void Writer::grow(size_t n) {
+  size_t want = std::max({size_ + n, capacity_ * 2, size_t(256)});
+  char* p = static_cast<char*>(std::realloc(buf_.get(), want));
+  if (!p) throw std::bad_alloc();
+  buf_.release();
+  buf_.reset(p);
+  capacity_ = want;
+}
+
 void Writer::json(const json::value& v) {
   switch (v.kind()) {
     case json::kind::null: null_value(); break;

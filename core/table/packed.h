@@ -305,62 +305,97 @@ inline Ref Member::value() const { return Ref(value_ptr); }
 // around their contents; in an object, key() precedes each value.
 class Writer {
  public:
-  std::string& bytes() { return buf_; }
-  const std::string& bytes() const { return buf_; }
-  void clear() { buf_.clear(); }
+  Writer() = default;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  Writer(Writer&& o) noexcept : buf_(std::move(o.buf_)), size_(o.size_), capacity_(o.capacity_) { o.size_ = o.capacity_ = 0; }
+  Writer& operator=(Writer&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = o.size_, capacity_ = o.capacity_;
+    o.size_ = o.capacity_ = 0;
+    return *this;
+  }
 
-  void null_value() { buf_.push_back(char(Tag::Null)); }
-  void boolean(bool b) { buf_.push_back(char(b ? Tag::True : Tag::False)); }
+  std::string_view bytes() const { return {buf_.get(), size_}; }
+  void clear() { size_ = 0; }
+
+  // Each value reserves its room once and then stores bytes: a row is
+  // written a byte or two at a time, and a string's push_back checked the
+  // capacity (and wrote a terminator) for every one of them.
+  void null_value() { *room(1) = char(Tag::Null), ++size_; }
+  void boolean(bool b) { *room(1) = char(b ? Tag::True : Tag::False), ++size_; }
   void int64(int64_t v) {
-    buf_.push_back(char(Tag::Int));
-    varint((uint64_t(v) << 1) ^ uint64_t(v >> 63));
+    char* p = room(1 + kMaxVarint);
+    *p++ = char(Tag::Int);
+    end_at(varint(p, (uint64_t(v) << 1) ^ uint64_t(v >> 63)));
   }
   void uint64(uint64_t v) {
     if (v <= uint64_t(INT64_MAX)) return int64(int64_t(v));
-    buf_.push_back(char(Tag::UInt));
-    fixed(&v);
+    fixed(Tag::UInt, &v);
   }
-  void real(double d) {
-    buf_.push_back(char(Tag::Double));
-    fixed(&d);
-  }
+  void real(double d) { fixed(Tag::Double, &d); }
   void string(std::string_view s) {
-    buf_.push_back(char(Tag::String));
-    varint(s.size());
-    buf_.append(s);
+    char* p = room(1 + kMaxVarint + s.size());
+    *p++ = char(Tag::String);
+    p = varint(p, s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    end_at(p + s.size());
   }
   // Returns where the container starts, for close().
   size_t open_array() { return open(Tag::Array); }
   size_t open_object() { return open(Tag::Object); }
   void close(size_t start) {
-    uint32_t body = uint32_t(buf_.size() - start - detail::kHeader);
-    std::memcpy(&buf_[start + 1], &body, 4);
+    uint32_t body = uint32_t(size_ - start - detail::kHeader);
+    std::memcpy(buf_.get() + start + 1, &body, 4);
   }
-  void key(uint32_t id) { varint(id); }
-  void key(std::string_view k) { varint(intern(k)); }
+  void key(uint32_t id) { end_at(varint(room(kMaxVarint), id)); }
+  void key(std::string_view k) { key(intern(k)); }
   // A value that is already packed, copied as it is.
-  void raw(Ref r) { buf_.append(reinterpret_cast<const char*>(r.data()), r.encoded_size()); }
+  void raw(Ref r) {
+    size_t n = r.encoded_size();
+    std::memcpy(room(n), r.data(), n);
+    size_ += n;
+  }
   void json(const boost::json::value& v);
 
  private:
+  static constexpr size_t kMaxVarint = 10;  // a uint64_t, 7 bits a byte
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+
+  // Where the next n bytes go; size_ moves when they are written.
+  char* room(size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return buf_.get() + size_;
+  }
+  void grow(size_t n);
+  void end_at(char* p) { size_ = size_t(p - buf_.get()); }
   size_t open(Tag t) {
-    size_t at = buf_.size();
-    buf_.push_back(char(t));
-    buf_.append(4, '\0');
+    size_t at = size_;
+    char* p = room(detail::kHeader);
+    *p = char(t);
+    std::memset(p + 1, 0, 4);
+    size_ += detail::kHeader;
     return at;
   }
-  void varint(uint64_t v) {
+  static char* varint(char* p, uint64_t v) {
     while (v >= 0x80) {
-      buf_.push_back(char(uint8_t(v) | 0x80));
+      *p++ = char(uint8_t(v) | 0x80);
       v >>= 7;
     }
-    buf_.push_back(char(uint8_t(v)));
+    *p++ = char(uint8_t(v));
+    return p;
   }
   template <class T>
-  void fixed(const T* v) {
-    buf_.append(reinterpret_cast<const char*>(v), sizeof(T));
+  void fixed(Tag t, const T* v) {
+    char* p = room(1 + sizeof(T));
+    *p = char(t);
+    std::memcpy(p + 1, v, sizeof(T));
+    size_ += 1 + sizeof(T);
   }
-  std::string buf_;
+  std::unique_ptr<char, Free> buf_;
+  size_t size_ = 0, capacity_ = 0;
 };
 
 // Append-only storage for the rows of one table: large chunks, so a table of

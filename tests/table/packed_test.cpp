@@ -19,7 +19,7 @@ namespace {
 std::string pack(const json::value& v) {
   packed::Writer w;
   w.json(v);
-  return w.bytes();
+  return std::string(w.bytes());
 }
 
 packed::Ref view_of(const std::string& bytes) { return packed::Ref(reinterpret_cast<const uint8_t*>(bytes.data())); }
@@ -117,6 +117,33 @@ TEST(Packed, DictionaryIsConsistentAcrossThreads) {
     EXPECT_EQ(packed::key_name(ids[0][size_t(k)]), "thread-key-" + std::to_string(k));
     EXPECT_EQ(packed::lookup("thread-key-" + std::to_string(k)), ids[0][size_t(k)]);
   }
+}
+
+// The writer reserves room per value, not per byte: values of every size,
+// across many growths of its buffer and a move, read back as written.
+TEST(Packed, AWriterKeepsEveryValueAcrossItsGrowthAndAMove) {
+  packed::Writer w;
+  json::array want;
+  size_t at = w.open_array();
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(static_cast<size_t>(i * 7 % 300), char('a' + i % 26));
+    w.string(s);
+    w.int64(int64_t(i) * -123456789);
+    w.real(i + 0.5);
+    w.uint64(UINT64_MAX - uint64_t(i));
+    w.boolean(i % 2 == 0);
+    w.null_value();
+    want.insert(want.end(), {json::value(s), json::value(int64_t(i) * -123456789), json::value(i + 0.5),
+                             json::value(UINT64_MAX - uint64_t(i)), json::value(i % 2 == 0), json::value(nullptr)});
+  }
+  w.close(at);
+  packed::Writer moved = std::move(w);
+  EXPECT_TRUE(w.bytes().empty());
+  const std::string bytes(moved.bytes());
+  EXPECT_EQ(packed::to_json(view_of(bytes)), json::value(want));
+  moved.clear();
+  moved.int64(7);
+  EXPECT_EQ(packed::to_json(view_of(std::string(moved.bytes()))), json::value(7));
 }
 
 TEST(Packed, StoreKeepsRowsStableAcrossChunks) {
