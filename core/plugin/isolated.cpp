@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "core/plugin/image.h"
+#include "core/table/row_parser.h"
 #include "core/util/huge_pages.h"
 #include "core/util/log.h"
 
@@ -517,6 +518,7 @@ class Worker {
     shared_->populate(int(slot), len, false);
     return std::string_view(shared_->slot(int(slot)), len);
   }
+  size_t slot_bytes() const { return shared_ ? shared_->slot_bytes() : 0; }
   // After a request: the worker gave the slots' pages back (drain); they
   // are faulted in again here when the next batch comes.
   void release_slots() {
@@ -829,6 +831,9 @@ class IsolatedPlugin final : public LoadedPlugin {
             break;
           }
         }
+        // A batch in a slot has the rest of the slot after it (not the
+        // other slot: the worker may be filling that one).
+        BatchTail tail(*batch, t == kShared ? w->slot_bytes() - batch->size() : 0);
         Status st = sink(*batch);
         if (!st.ok()) {
           // The worker would keep sending; stopping it is the clean way out.

@@ -83,7 +83,7 @@ class ProjectingHandler {
     skipping_ = 0;
     next_ = root ? Mode{Mode::Project, root} : Mode{Mode::Whole, nullptr};
   }
-  const std::string& bytes() const { return out_.bytes(); }
+  std::string_view bytes() const { return out_.bytes(); }
 
   bool on_document_begin(ec&) { return true; }
   bool on_document_end(ec&) { return true; }
@@ -234,13 +234,18 @@ class DomRows {
   // Packs every row of `batch` into `out` and returns true, or adds nothing
   // and returns false.
   bool feed(std::string_view batch, const Projection::Node* root, TableData& out) {
-    padded_.resize(batch.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(padded_.data(), batch.data(), batch.size());
+    const char* json = batch.data();
+    if (BatchTail::readable_after(batch) < simdjson::SIMDJSON_PADDING) {
+      padded_.resize(batch.size() + simdjson::SIMDJSON_PADDING);
+      std::memcpy(padded_.data(), batch.data(), batch.size());
+      json = padded_.data();
+      ++copied_;
+    }
     // Windows of about 1 MiB keep simdjson's index and tape in cache (a
     // batch is up to 4 MiB); a row longer than a window (a large ConfigMap
     // or CRD) is read with the whole batch as one window.
-    if (!read(batch.size(), std::min(batch.size(), kWindow), root) &&
-        (batch.size() <= kWindow || !read(batch.size(), batch.size(), root)))
+    if (!read(json, batch.size(), std::min(batch.size(), kWindow), root) &&
+        (batch.size() <= kWindow || !read(json, batch.size(), batch.size(), root)))
       return false;
     std::string_view bytes = out_.bytes();
     for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i++])
@@ -248,16 +253,18 @@ class DomRows {
     return true;
   }
 
+  uint64_t copied() const { return copied_; }
+
  private:
   static constexpr size_t kWindow = 1u << 20;
 
-  // Packs every row of the padded batch into out_, or returns false.
-  bool read(size_t size, size_t window, const Projection::Node* root) {
+  // Packs every row of the batch at `json` (padded) into out_, or returns false.
+  bool read(const char* json, size_t size, size_t window, const Projection::Node* root) {
     namespace dom = simdjson::dom;
     out_.clear();
     ends_.clear();
     dom::document_stream rows;
-    if (parser_.parse_many(padded_.data(), size, std::max<size_t>(window, 1024)).get(rows)) return false;
+    if (parser_.parse_many(json, size, std::max<size_t>(window, 1024)).get(rows)) return false;
     for (auto row : rows) {
       dom::element e;
       if (row.get(e) || !e.is_object()) return false;
@@ -324,11 +331,28 @@ class DomRows {
 
   simdjson::dom::parser parser_ = unthreaded();
   std::string padded_;
+  uint64_t copied_ = 0;
   packed::Writer out_;
   std::vector<size_t> ends_;  // where each row of out_ ends
 };
 
 }  // namespace
+
+namespace {
+thread_local const BatchTail* innermost_tail = nullptr;
+}  // namespace
+
+BatchTail::BatchTail(std::string_view batch, size_t readable_after)
+    : begin_(batch.data()), size_(batch.size()), readable_after_(readable_after), outer_(innermost_tail) {
+  innermost_tail = this;
+}
+
+BatchTail::~BatchTail() { innermost_tail = outer_; }
+
+size_t BatchTail::readable_after(std::string_view batch) {
+  const BatchTail* t = innermost_tail;
+  return t && t->begin_ == batch.data() && t->size_ == batch.size() ? t->readable_after_ : 0;
+}
 
 struct RowParser::Impl {
   Projection projection;
@@ -343,6 +367,8 @@ RowParser::RowParser(Projection projection) : impl_(std::make_unique<Impl>()) {
 }
 
 RowParser::~RowParser() = default;
+
+uint64_t RowParser::copied_batches() const { return impl_->dom.copied(); }
 
 Status RowParser::feed(std::string_view batch, TableData& out, std::string_view source) {
   if (!impl_->projection.error().empty()) return Error(std::string(source) + ": " + impl_->projection.error());

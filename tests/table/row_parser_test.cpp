@@ -4,6 +4,11 @@
 
 #include <boost/json.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "core/table/row_parser.h"
 
 using namespace kinspect;
@@ -207,4 +212,63 @@ TEST(RowParser, BothParsersProjectAlike) {
   EXPECT_EQ(json::serialize(fast[0]), json::serialize(slow[0]));
   EXPECT_EQ(json::serialize(fast[0].at("spec")),
             R"({"containers":[{"image":"i1","livenessProbe":{}},{"image":"i2","ports":[]}]})");
+}
+
+TEST(BatchTail, VouchesOnlyForItsOwnBatchAndNests) {
+  const std::string a = "{\"a\":1}\n", b = "{\"b\":2}\n";
+  EXPECT_EQ(BatchTail::readable_after(a), 0u);
+  {
+    BatchTail outer(a, 100);
+    EXPECT_EQ(BatchTail::readable_after(a), 100u);
+    EXPECT_EQ(BatchTail::readable_after(b), 0u);
+    EXPECT_EQ(BatchTail::readable_after(std::string_view(a).substr(0, 3)), 0u);  // same start, not the batch
+    {
+      BatchTail inner(b, 64);
+      EXPECT_EQ(BatchTail::readable_after(b), 64u);
+      EXPECT_EQ(BatchTail::readable_after(a), 0u);  // the innermost tail is the one asked
+    }
+    EXPECT_EQ(BatchTail::readable_after(a), 100u);
+  }
+  EXPECT_EQ(BatchTail::readable_after(a), 0u);
+}
+
+// simdjson reads up to 64 bytes past a document: a batch that ends right
+// before a page nothing may read is copied into a padded buffer first,
+// unless its producer vouches for the bytes after it (a shared slot); then
+// it is read where it lies, whatever those bytes hold, and no further.
+TEST(RowParser, ReadsABatchInPlaceOnlyWhereTheBytesAfterItAreVouchedFor) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  char* base = static_cast<char*>(map);
+  ASSERT_EQ(mprotect(base + 2 * page, page, PROT_NONE), 0);
+  const std::string batch = "{\"a\":1,\"s\":\"x\"}\n{\"a\":2,\"s\":\"end\"}";
+  const json::value want = json::parse("[{\"a\":1,\"s\":\"x\"},{\"a\":2,\"s\":\"end\"}]");
+  auto rows_of = [&](std::string_view at, uint64_t& copied) {
+    RowParser p{Projection({"a", "s"})};
+    TableData data;
+    Status st = p.feed(at, data, "table t");
+    EXPECT_TRUE(st.ok()) << st.error().message();
+    copied = p.copied_batches();
+    json::array rows;
+    for (packed::Ref r : data.rows) rows.push_back(packed::to_json(r));
+    return json::value(rows);
+  };
+
+  char* flush = base + 2 * page - batch.size();  // ends where the unreadable page begins
+  std::memcpy(flush, batch.data(), batch.size());
+  uint64_t copied = 0;
+  EXPECT_EQ(rows_of({flush, batch.size()}, copied), want);
+  EXPECT_EQ(copied, 1u);
+
+  char* vouched = base + 2 * page - 64 - batch.size();  // 64 readable bytes after it, of junk
+  std::memcpy(vouched, batch.data(), batch.size());
+  std::memset(vouched + batch.size(), '"', 32);
+  std::memset(vouched + batch.size() + 32, '7', 32);
+  {
+    BatchTail tail({vouched, batch.size()}, 64);
+    EXPECT_EQ(rows_of({vouched, batch.size()}, copied), want);
+    EXPECT_EQ(copied, 0u);
+  }
+  munmap(map, 3 * page);
 }
