@@ -831,8 +831,9 @@ class IsolatedPlugin final : public LoadedPlugin {
             break;
           }
         }
-        // A batch in a slot has the rest of the slot after it (not the
-        // other slot: the worker may be filling that one).
+        // A batch in a slot has the rest of the slot after it, and both
+        // hold still while they are parsed: the worker writes a slot only
+        // after its ack (not the other slot: it may be filling that one).
         BatchTail tail(*batch, t == kShared ? w->slot_bytes() - batch->size() : 0);
         Status st = sink(*batch);
         if (!st.ok()) {
