@@ -2,6 +2,7 @@
 
 
 #include <cmath>
+#include <cstring>
 
 namespace kinspect::kcql {
 
@@ -227,6 +228,24 @@ Value apply_steps(Value cur, const plan::Step* step, const plan::Step* end, cons
   return cur;
 }
 
+// `l || r`. Two strings (names joined into an owner, a prefix and a hash)
+// go straight into the arena; other kinds as text through a buffer.
+Value concat(Arena& arena, const Value& l, const Value& r) {
+  if (l.is_string() && r.is_string()) {
+    const std::string_view a = l.as_string(), b = r.as_string();
+    if (b.empty()) return l;
+    if (a.empty()) return r;
+    char* out = arena.allocate_chars(a.size() + b.size());
+    std::memcpy(out, a.data(), a.size());
+    std::memcpy(out + a.size(), b.data(), b.size());
+    return Value::string({out, a.size() + b.size()});
+  }
+  std::string s;
+  append_text(s, l);
+  append_text(s, r);
+  return arena.string(s);
+}
+
 Value call(const Node& n, const Frame& frame, Runtime& rt) {
   constexpr size_t kInline = 8;
   Value inline_args[kInline];
@@ -290,13 +309,9 @@ Value evaluate(const Node& n, const Frame& frame, Runtime& rt) {
       switch (n.op) {
         case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
           return comparison(n.op, l, r);
-        case Op::Concat: {
+        case Op::Concat:
           if (l.is_null() || r.is_null()) return {};
-          std::string s;
-          append_text(s, l);
-          append_text(s, r);
-          return rt.arena->string(s);
-        }
+          return concat(*rt.arena, l, r);
         default:
           if (l.is_null() || r.is_null()) return {};
           return arithmetic(n.op, l, r);

@@ -221,7 +221,11 @@ void append_text(std::string& out, const Value& v, std::string_view null_text) {
   switch (v.kind()) {
     case ValueKind::Null: out += null_text; break;
     case ValueKind::Bool: out += v.as_bool() ? "true" : "false"; break;
-    case ValueKind::Int: out += std::to_string(v.as_int()); break;
+    case ValueKind::Int: {
+      char digits[24];
+      out.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int()).ptr);
+      break;
+    }
     case ValueKind::Real: append_real(out, v.as_double()); break;
     case ValueKind::String: out += v.as_string(); break;
     case ValueKind::Json: packed::append_json_text(out, v.as_json()); break;
