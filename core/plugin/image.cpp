@@ -1,11 +1,14 @@
 #include "core/plugin/image.h"
 
+#include "core/plugin/elf_debug.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,34 +22,62 @@ FileStamp stamp_from(const struct stat& st) {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Copies all of `in` into `out`; false on a read or write error. The
-// kernel copies file to file itself (sendfile), without a round trip of
-// every 64 KiB through this process: plugins with debug information are
-// tens of megabytes each and every run pins all of them. A kernel or file
-// system that refuses gets the plain loop.
-bool copy_all(int in, int out) {
-  off_t offset = 0;
-  while (true) {
-    ssize_t n = ::sendfile(out, in, &offset, size_t(1) << 30);
+// Copies bytes [from, to) of `in` to the same offsets of `out`; false on a
+// read or write error. The kernel copies file to file itself (sendfile),
+// without a round trip of every 64 KiB through this process. A kernel or
+// file system that refuses gets the plain loop. A file that ends early is
+// not an error here: the stamp taken after the copy tells.
+bool copy_range(int in, int out, uint64_t from, uint64_t to) {
+  if (::lseek(out, off_t(from), SEEK_SET) < 0) return false;
+  off_t offset = off_t(from);
+  while (uint64_t(offset) < to) {
+    ssize_t n = ::sendfile(out, in, &offset, size_t(std::min<uint64_t>(to - uint64_t(offset), 1u << 30)));
     if (n > 0) continue;
     if (n == 0) return true;
     if (errno == EINTR) continue;
-    if (offset != 0 || (errno != EINVAL && errno != ENOSYS)) return false;
+    if (uint64_t(offset) != from || (errno != EINVAL && errno != ENOSYS)) return false;
     break;
   }
   char buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(in, buf, sizeof buf);
+  while (uint64_t(offset) < to) {
+    ssize_t n = ::pread(in, buf, size_t(std::min<uint64_t>(sizeof buf, to - uint64_t(offset))), offset);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
     for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buf + done, size_t(n - done));
+      ssize_t w = ::pwrite(out, buf + done, size_t(n - done), offset + done);
       if (w < 0 && errno == EINTR) continue;
       if (w < 0) return false;
       done += w;
     }
+    offset += n;
   }
+  return true;
+}
+
+bool write_at(int fd, const std::string& bytes, uint64_t offset) {
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t w = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return false;
+    done += size_t(w);
+  }
+  return true;
+}
+
+// Copies a plugin file of `size` bytes into `out`, all but its debug
+// sections (core/plugin/elf_debug.h): those stay a hole in the copy, which
+// keeps the file's size and layout, and its section table says so.
+bool copy_image(int in, int out, uint64_t size) {
+  std::optional<DebugSections> debug = find_debug_sections(in, size);
+  if (!debug) return copy_range(in, out, 0, size);
+  uint64_t at = 0;
+  for (const auto& [begin, end] : debug->ranges) {
+    if (!copy_range(in, out, at, begin)) return false;
+    at = end;
+  }
+  return copy_range(in, out, at, size) && ::ftruncate(out, off_t(size)) == 0 &&
+         write_at(out, debug->headers, debug->headers_offset);
 }
 
 }  // namespace
@@ -76,7 +107,7 @@ Expected<std::shared_ptr<const PluginImage>> PluginImage::pin(const std::string&
     ::close(in);
     return Error("cannot pin a copy in memory: " + errno_text());
   }
-  bool copied = copy_all(in, image->fd_);
+  bool copied = copy_image(in, image->fd_, uint64_t(before.st_size));
   struct stat after {};
   bool stable = ::fstat(in, &after) == 0 && stamp_from(after) == stamp_from(before);
   ::close(in);

@@ -76,3 +76,5 @@ TEST(Fuzz, CloudAliyunOutputsFindNoCrash) { fuzz("cloud_aliyun_fuzz", "cloud-ali
 TEST(Fuzz, ProbeUrlSplitterRoundTrips) { fuzz("url_fuzz", "probe-url", "10"); }
 // Schedules of kinspect serve (core/daemon/cron.cpp).
 TEST(Fuzz, CronScheduleParserFindsNextFireTimesOrALocatedError) { fuzz("cron_fuzz", "cron", "15"); }
+// The debug sections of a plugin file being pinned (core/plugin/elf_debug.cpp).
+TEST(Fuzz, ElfDebugSectionsLieInsideTheFileOrNothingIsLeftOut) { fuzz("elf_debug_fuzz", "elf-debug", "10"); }
