@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     int fd = open(argv[i], O_RDONLY);
     struct stat st {};
-    if (fd < 0 || fstat(fd, &st) != 0) {
-      std::fprintf(stderr, "%s: cannot open\n", argv[i]);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      std::fprintf(stderr, "%s: cannot open as a file (give the snapshot's .json files, not its folder)\n", argv[i]);
       return 2;
     }
     if (st.st_size == 0) {
@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     }
     void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
+    if (p == MAP_FAILED) {
+      std::fprintf(stderr, "%s: cannot map\n", argv[i]);
+      return 2;
+    }
     boost::json::basic_parser<Counting> parser(opts);
     boost::json::error_code ec;
     parser.write_some(false, static_cast<const char*>(p), static_cast<size_t>(st.st_size), ec);
