@@ -247,12 +247,9 @@ void ListSplitter::end_string(const char* p, size_t i) {
   if (depth == 4) {
     if (str_is_key_) {
       meta_key_ = str_;
-      if (str_ == "managedFields"sv) {
-        mf_ = true;
-        mf_first_ = meta_members_ == 1;
-        mf_start_ = meta_key_start_;
-        mf_comma_ = meta_key_comma_;
-        mf_end_ = npos;
+      if (!meta_members_.empty()) {
+        meta_members_.back().read = metadata_member_read(str_);
+        meta_members_.back().managed_fields = str_ == "managedFields"sv;
       }
     }
     else if (meta_key_ == "uid"sv) item_uid_ = str_;
@@ -289,14 +286,13 @@ void ListSplitter::emit_item(std::string_view json, const Sink& sink) {
   bool ok = !members_.empty();
   for (const auto& m : members_) ok = ok && m.end != npos && m.end <= json.size();
   if (ok) it.members = &members_;
-  if (mf_ && mf_end_ != npos && mf_start_ != npos) {
-    it.has_managed_fields = true;
-    if (!mf_first_ && mf_comma_ != npos) {
-      it.mf_cut_start = mf_comma_;
-      it.mf_cut_end = mf_end_;
-    } else {
-      it.mf_cut_start = mf_start_;
-      it.mf_cut_end = json[mf_end_] == ',' ? mf_end_ + 1 : mf_end_;
+  if (!meta_twice_ && meta_open_ != npos && meta_close_ != npos && meta_close_ < json.size()) {
+    bool whole = true;
+    for (const auto& m : meta_members_) whole = whole && m.start > meta_open_ && m.end <= meta_close_;
+    if (whole) {
+      it.metadata = &meta_members_;
+      it.metadata_open = meta_open_;
+      it.metadata_close = meta_close_;
     }
   }
   ++items_;
@@ -387,9 +383,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
           if (depth == 3) {
             members_.push_back(SplitMember{std::string(), item_pos(i), npos});
           } else if (depth == 4 && in_metadata_) {
-            ++meta_members_;
-            meta_key_start_ = item_pos(i);
-            meta_key_comma_ = last_meta_comma_;
+            meta_members_.push_back(MetadataMember{item_pos(i), npos});
           }
         }
         break;
@@ -432,10 +426,12 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
           item_uid_.clear();
           meta_key_.clear();
           members_.clear();
-          meta_members_ = 0;
-          last_meta_comma_ = meta_key_start_ = meta_key_comma_ = npos;
-          mf_ = mf_first_ = false;
-          mf_start_ = mf_end_ = mf_comma_ = npos;
+          meta_members_.clear();
+          meta_open_ = meta_close_ = npos;
+          meta_twice_ = false;
+        } else if (depth == 3 && in_metadata_ && item_.active && c == '{') {
+          meta_twice_ = meta_twice_ || meta_open_ != npos;
+          meta_open_ = item_pos(i);
         }
         stack_.push_back(c == '{' ? (kObj | kKey) : 0);
         break;
@@ -448,7 +444,10 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
         }
         if (in_items_ && item_.active) {
           if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) members_.back().end = item_pos(i);
-          else if (stack_.size() == 4 && in_metadata_ && mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
+          else if (stack_.size() == 4 && in_metadata_ && c == '}') {
+            if (!meta_members_.empty() && meta_members_.back().end == npos) meta_members_.back().end = item_pos(i);
+            meta_close_ = item_pos(i);
+          }
         }
         stack_.pop_back();
         size_t depth = stack_.size();
@@ -484,8 +483,7 @@ void ListSplitter::feed(const char* p, size_t n, const Sink& sink) {
           if (stack_.size() == 3 && !members_.empty() && members_.back().end == npos) {
             members_.back().end = item_pos(i);
           } else if (stack_.size() == 4 && in_metadata_) {
-            if (mf_ && mf_end_ == npos) mf_end_ = item_pos(i);
-            last_meta_comma_ = item_pos(i);
+            if (!meta_members_.empty() && meta_members_.back().end == npos) meta_members_.back().end = item_pos(i);
           }
         }
         break;
@@ -550,6 +548,28 @@ std::vector<std::string> keys_at_end(std::string_view prefix) {
 }
 
 }  // namespace
+
+void ListSplitter::skip_unread_strings(std::vector<std::string> read_paths) {
+  read_paths_ = std::move(read_paths);
+  metadata_read_.clear();
+  metadata_read_whole_ = read_paths_.empty();
+  for (const auto& rp : read_paths_) {
+    std::string_view p = rp;
+    if (!p.starts_with("metadata")) continue;
+    p.remove_prefix(8);
+    if (p.empty() || p[0] != '.') {
+      metadata_read_whole_ = metadata_read_whole_ || p.empty() || p[0] == '[';
+      continue;
+    }
+    p.remove_prefix(1);
+    std::string_view key = p.substr(0, p.find_first_of(".["));
+    if (std::find(metadata_read_.begin(), metadata_read_.end(), key) == metadata_read_.end()) metadata_read_.emplace_back(key);
+  }
+}
+
+bool ListSplitter::metadata_member_read(std::string_view key) const {
+  return metadata_read_whole_ || std::find(metadata_read_.begin(), metadata_read_.end(), key) != metadata_read_.end();
+}
 
 // A path is read when a read path leads to it or through it ("metadata"
 // reads metadata.annotations.x; "spec.containers.image" reads through

@@ -21,6 +21,14 @@ struct SplitMember {
   size_t end = static_cast<size_t>(-1);
 };
 
+// A member of an item's metadata: [start, end) runs from its key's quote to
+// the comma or brace after its value.
+struct MetadataMember {
+  size_t start = 0, end = 0;
+  bool read = true;             // a read path leads to it (all are, without read paths)
+  bool managed_fields = false;  // it is metadata.managedFields
+};
+
 struct SplitItem {
   std::string_view json;         // the serialized object
   std::string_view kind;         // its own "kind", if has_kind
@@ -32,9 +40,12 @@ struct SplitItem {
   std::string_view list_api_version;  // the enclosing List's apiVersion when known
   // Members of List items (empty for a single top-level object).
   const std::vector<SplitMember>* members = nullptr;
-  // The bytes to cut to drop metadata.managedFields (with one comma), if present.
-  bool has_managed_fields = false;
-  size_t mf_cut_start = 0, mf_cut_end = 0;
+  // The members of the item's metadata object, so that a row can leave out
+  // what the scan does not read (managedFields, annotations, ...): set when
+  // the item has one metadata object, seen whole; `metadata_open` and
+  // `metadata_close` are its braces in `json`.
+  const std::vector<MetadataMember>* metadata = nullptr;
+  size_t metadata_open = 0, metadata_close = 0;
 };
 
 // Bounds that keep a hostile document from holding memory or time. A
@@ -58,7 +69,9 @@ class ListSplitter {
   // The dotted paths the scan reads ("metadata.name", "spec.containers");
   // long string values elsewhere are skipped (SplitLimits::skip_string_over).
   // Empty (the default): everything is read, nothing is skipped.
-  void skip_unread_strings(std::vector<std::string> read_paths) { read_paths_ = std::move(read_paths); }
+  // The same paths say which members of an item's metadata are read
+  // (SplitItem::metadata).
+  void skip_unread_strings(std::vector<std::string> read_paths);
   // String values skipped so far.
   size_t skipped_strings() const { return skipped_; }
 
@@ -121,9 +134,10 @@ class ListSplitter {
   size_t item_pos(size_t i) const { return item_.buf.size() + i - item_.start; }
   std::vector<SplitMember> members_;
   static constexpr size_t npos = static_cast<size_t>(-1);
-  size_t meta_members_ = 0, last_meta_comma_ = npos, meta_key_start_ = npos, meta_key_comma_ = npos;
-  bool mf_ = false, mf_first_ = false;
-  size_t mf_start_ = npos, mf_end_ = npos, mf_comma_ = npos;
+  std::vector<MetadataMember> meta_members_;
+  size_t meta_open_ = npos, meta_close_ = npos;
+  bool meta_twice_ = false;  // a second "metadata" member: its spans are not told apart
+  bool metadata_member_read(std::string_view key) const;
   bool item_has_kind_ = false, item_has_api_ = false;
   Capture item_, root_, meta_;
   size_t items_ = 0;
@@ -134,6 +148,9 @@ class ListSplitter {
   bool skipping_ = false;
   size_t skipped_ = 0;
   std::vector<std::string> read_paths_;
+  // From read_paths_: every metadata member is read, or these are.
+  bool metadata_read_whole_ = true;
+  std::vector<std::string> metadata_read_;
 };
 
 }  // namespace kapi

@@ -68,6 +68,71 @@ TEST(Splitter, EveryChunkSizeGivesTheSameRows) {
   }
 }
 
+namespace {
+// The rows write_item gives for `doc` fed in pieces of `chunk`, for a scan of `read` paths.
+std::vector<std::string> projected(const std::string& doc, size_t chunk, const std::vector<std::string>& read) {
+  std::string batch;
+  kinspect::sdk::BatchWriter out(batch);
+  kapi::ListSplitter s("doc");
+  kapi::RowOptions opts;
+  opts.project = true;
+  for (const auto& p : read) {
+    std::string top = p.substr(0, p.find('.'));
+    if (std::find(opts.keep.begin(), opts.keep.end(), top) == opts.keep.end()) opts.keep.push_back(top);
+  }
+  opts.read_paths = read;
+  // As row_options() sets it: managedFields go unless a path reads them.
+  opts.strip_managed_fields = std::none_of(read.begin(), read.end(), [](const std::string& p) {
+    return p.rfind("metadata.managedFields", 0) == 0;
+  });
+  s.skip_unread_strings(read);
+  auto sink = [&](const kapi::SplitItem& it) { kapi::write_item(out, it, kapi::identify(it, "", ""), opts); };
+  for (size_t off = 0; off < doc.size(); off += chunk) s.feed(doc.data() + off, std::min(chunk, doc.size() - off), sink);
+  s.finish(sink);
+  std::vector<std::string> rows;
+  for (size_t a = 0, b; a < batch.size(); a = b + 1) {
+    b = batch.find('\n', a);
+    if (b == std::string::npos) b = batch.size();
+    rows.push_back(json::serialize(json::parse(std::string_view(batch).substr(a, b - a))));
+  }
+  return rows;
+}
+}  // namespace
+
+// A row carries, of an item's metadata, only the members a read path leads
+// to: the host would drop the others (annotations, uid, managedFields) after
+// copying and parsing them.
+TEST(Splitter, RowsLeaveOutTheMetadataMembersNoPathReads) {
+  const std::string doc =
+      R"({"kind":"PodList","apiVersion":"v1","items":[)"
+      R"({"metadata":{"annotations":{"sidecar":"{\"x\":[1,2]}"},"name":"a","uid":"u1","namespace":"n",)"
+      R"("managedFields":[{"manager":"m"}],"labels":{"app":"web"}},"spec":{"nodeName":"w1"}},)"
+      R"({ "metadata" : { "name" : "b" , "labels" : { } } , "spec" : { } },)"
+      R"({"metadata":{"uid":"u3","annotations":{}},"spec":{"nodeName":"w3"}},)"
+      R"({"metadata":{"name":"twice"},"spec":{},"metadata":{"uid":"u4","name":"again"}},)"
+      R"({"metadata":[],"spec":{}}]})";
+  const std::vector<std::string> read = {"metadata.name", "metadata.labels.app", "spec.nodeName"};
+  const std::vector<std::string> want = {
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"app":"web"}},"spec":{"nodeName":"w1"}})",
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"b","labels":{}},"spec":{}})",
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{},"spec":{"nodeName":"w3"}})",
+      // Two metadata members: neither is cut (uid stays). Boost.JSON, which
+      // reads the rows here, keeps the last of duplicate keys.
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"uid":"u4","name":"again"},"spec":{}})",
+      R"({"apiVersion":"v1","kind":"Pod","metadata":[],"spec":{}})"};
+  for (size_t chunk : {size_t(1), size_t(2), size_t(7), size_t(64), doc.size()})
+    EXPECT_EQ(projected(doc, chunk, read), want) << "chunk " << chunk;
+
+  // Reading metadata whole keeps every member but managedFields; reading
+  // managedFields keeps it.
+  auto whole = projected(doc, 5, {"metadata"});
+  EXPECT_EQ(json::parse(whole[0]).at("metadata").as_object().size(), 5u) << whole[0];
+  EXPECT_FALSE(json::parse(whole[0]).at("metadata").as_object().contains("managedFields"));
+  auto mf = projected(doc, 5, {"metadata.managedFields", "metadata.uid"});
+  EXPECT_EQ(json::serialize(json::parse(mf[0]).at("metadata")), R"({"uid":"u1","managedFields":[{"manager":"m"}]})");
+  EXPECT_EQ(json::serialize(json::parse(mf[2]).at("metadata")), R"({"uid":"u3"})");
+}
+
 TEST(Splitter, StringsWithBracketsAndEscapes) {
   std::string doc = R"({"kind":"ConfigMapList","apiVersion":"v1","items":[{"metadata":{"name":"a\"}]{["},"data":{"x":"\\","y":"]}\"\\\""}},{"metadata":{"name":"b"}}]})";
   for (size_t chunk : {1, 2, 3, 1000}) {

@@ -69,7 +69,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (it.members)
       for (const auto& m : *it.members)
         if (m.start > m.end || m.end > it.json.size()) std::abort();
-    if (it.has_managed_fields && (it.mf_cut_start > it.mf_cut_end || it.mf_cut_end > it.json.size())) std::abort();
+    if (it.metadata) {
+      size_t after = it.metadata_open;
+      for (const auto& m : *it.metadata) {
+        if (m.start <= after || m.end < m.start || m.end > it.metadata_close) std::abort();
+        after = m.end;
+      }
+      if (it.metadata_close >= it.json.size() || it.json[it.metadata_open] != '{' || it.json[it.metadata_close] != '}') std::abort();
+    }
     boost::system::error_code ec;
     got.push_back(boost::json::parse(it.json, ec));
     if (!ec && got.back().is_object()) check_members(it, got.back().as_object());
