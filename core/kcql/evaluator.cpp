@@ -15,6 +15,7 @@ void Runtime::set_budget(uint64_t rows, std::chrono::milliseconds time, unsigned
   row_budget_ = rows;
   time_budget_ = time;
   check_interval_ = interval ? interval : 1;
+  until_clock_ = check_interval_;
   label_ = std::move(label);
   deadline_ = std::chrono::steady_clock::now() + time;
 }
