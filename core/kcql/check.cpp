@@ -503,6 +503,14 @@ std::vector<BoundCheck::Part> bind_template(const Template& t, size_t& next_extr
 }
 
 void render(std::string& out, const std::vector<BoundCheck::Part>& parts, const Value* extras) {
+  // Sized once for the literals and text values: a message grew through
+  // four or five reallocations, for each of 150,000 findings.
+  size_t size = out.size();
+  for (const auto& p : parts) {
+    if (p.extra < 0) size += p.literal.size();
+    else size += extras[p.extra].is_string() ? extras[p.extra].as_string().size() : 24;
+  }
+  out.reserve(size);
   for (const auto& p : parts) {
     if (p.extra < 0) out += p.literal;
     else append_text(out, extras[p.extra], "<none>");

@@ -1,7 +1,6 @@
 #include "core/report/report.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/report/detail.h"
 
@@ -84,9 +83,9 @@ std::string Finding::fingerprint(std::string_view check_id) const {
   feed_text(object);
   feed("\x1f");
   feed_text(message);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) hex[size_t(i)] = "0123456789abcdef"[h & 15];
+  return hex;
 }
 
 std::string describe(const Scope& s) {

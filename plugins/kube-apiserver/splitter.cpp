@@ -561,9 +561,10 @@ void ListSplitter::skip_unread_strings(std::vector<std::string> read_paths) {
       metadata_read_whole_ = metadata_read_whole_ || p.empty() || p[0] == '[';
       continue;
     }
-    p.remove_prefix(1);
-    std::string_view key = p.substr(0, p.find_first_of(".["));
-    if (std::find(metadata_read_.begin(), metadata_read_.end(), key) == metadata_read_.end()) metadata_read_.emplace_back(key);
+    // The member's name: up to the next unescaped '.' or an index ("a\.b" is "a.b").
+    std::string key;
+    for (size_t i = 1; i < p.size() && p[i] != '.' && p[i] != '['; ++i) key += p[i] == '\\' && i + 1 < p.size() ? p[++i] : p[i];
+    if (std::find(metadata_read_.begin(), metadata_read_.end(), key) == metadata_read_.end()) metadata_read_.push_back(key);
   }
 }
 

@@ -131,6 +131,9 @@ TEST(Splitter, RowsLeaveOutTheMetadataMembersNoPathReads) {
   auto mf = projected(doc, 5, {"metadata.managedFields", "metadata.uid"});
   EXPECT_EQ(json::serialize(json::parse(mf[0]).at("metadata")), R"({"uid":"u1","managedFields":[{"manager":"m"}]})");
   EXPECT_EQ(json::serialize(json::parse(mf[2]).at("metadata")), R"({"uid":"u3"})");
+  // A member whose name has a dot, escaped in the path as the binder writes it.
+  const std::string dotted = R"({"items":[{"metadata":{"we.ird":1,"we":2,"name":"x"}}]})";
+  EXPECT_EQ(projected(dotted, 3, {"metadata.we\\.ird"}), std::vector<std::string>{R"({"metadata":{"we.ird":1}})"});
 }
 
 TEST(Splitter, StringsWithBracketsAndEscapes) {
