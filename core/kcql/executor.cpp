@@ -961,12 +961,10 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
     }
     // Every tuple gives one row: sized once, the output is not copied into
     // ever larger blocks (each a fresh mapping whose pages fault in) as it
-    // grows to hundreds of thousands of rows. When repeats go, room for up
-    // to 262,144 rows: pages of it no row reaches are never touched, so
-    // they cost address space, not memory.
+    // grows to hundreds of thousands of rows. Not when repeats go: most of
+    // that room would never be used.
     size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
-    if (repeats_dropped) expected = std::min(expected, size_t(1) << 18);
-    out.data.reserve(out.data.size() + expected * out.stride());
+    if (!repeats_dropped) out.data.reserve(out.data.size() + expected * out.stride());
     BeforeLast shared(s.output_before_last, tuples.width);
     std::vector<Value> shared_values(shared.any() ? s.outputs.size() : 0);
     // Where shared_values begin in the arena while no row kept points into
