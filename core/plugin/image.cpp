@@ -22,6 +22,16 @@ FileStamp stamp_from(const struct stat& st) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+bool write_at(int fd, std::string_view bytes, uint64_t offset) {
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t w = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return false;
+    done += size_t(w);
+  }
+  return true;
+}
+
 // Copies bytes [from, to) of `in` to the same offsets of `out`; false on a
 // read or write error. The kernel copies file to file itself (sendfile),
 // without a round trip of every 64 KiB through this process. A kernel or
@@ -44,23 +54,8 @@ bool copy_range(int in, int out, uint64_t from, uint64_t to) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::pwrite(out, buf + done, size_t(n - done), offset + done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return false;
-      done += w;
-    }
+    if (!write_at(out, std::string_view(buf, size_t(n)), uint64_t(offset))) return false;
     offset += n;
-  }
-  return true;
-}
-
-bool write_at(int fd, const std::string& bytes, uint64_t offset) {
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t w = ::pwrite(fd, bytes.data() + done, bytes.size() - done, off_t(offset + done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return false;
-    done += size_t(w);
   }
   return true;
 }

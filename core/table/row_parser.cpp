@@ -336,10 +336,8 @@ class DomRows {
   std::vector<size_t> ends_;  // where each row of out_ ends
 };
 
-}  // namespace
-
-namespace {
 thread_local const BatchTail* innermost_tail = nullptr;
+
 }  // namespace
 
 BatchTail::BatchTail(std::string_view batch, size_t readable_after)
