@@ -24,36 +24,35 @@ enum class ValueKind : uint8_t { Null, Bool, Int, Real, String, Json };
 class Value {
  public:
   Value() : i_(0) {}
-  static Value boolean(bool b) { Value v; v.kind_ = ValueKind::Bool; v.b_ = b; return v; }
-  static Value integer(int64_t i) { Value v; v.kind_ = ValueKind::Int; v.i_ = i; return v; }
-  static Value real(double d) { Value v; v.kind_ = ValueKind::Real; v.d_ = d; return v; }
+  static Value boolean(bool b) { Value v; v.meta_ = uint64_t(ValueKind::Bool); v.b_ = b; return v; }
+  static Value integer(int64_t i) { Value v; v.meta_ = uint64_t(ValueKind::Int); v.i_ = i; return v; }
+  static Value real(double d) { Value v; v.meta_ = uint64_t(ValueKind::Real); v.d_ = d; return v; }
   // `s` must outlive the value: table storage, the Arena or the plan.
   static Value string(std::string_view s) {
-    Value v; v.kind_ = ValueKind::String; v.s_ = s.data(); v.n_ = s.size(); return v;
+    Value v; v.meta_ = uint64_t(s.size()) << 8 | uint64_t(ValueKind::String); v.s_ = s.data(); return v;
   }
   // Scalars inside JSON become the matching scalar kind; objects and arrays stay
   // views. An absent Ref is SQL NULL (a missing field or a NULL-extended row).
   static Value json(packed::Ref j);
 
-  ValueKind kind() const { return kind_; }
-  bool is_null() const { return kind_ == ValueKind::Null; }
-  bool is_bool() const { return kind_ == ValueKind::Bool; }
-  bool is_int() const { return kind_ == ValueKind::Int; }
-  bool is_number() const { return kind_ == ValueKind::Int || kind_ == ValueKind::Real; }
-  bool is_string() const { return kind_ == ValueKind::String; }
-  bool is_json() const { return kind_ == ValueKind::Json; }
-  bool is_array() const { return kind_ == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Array; }
-  bool is_object() const { return kind_ == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Object; }
+  ValueKind kind() const { return ValueKind(uint8_t(meta_)); }
+  bool is_null() const { return kind() == ValueKind::Null; }
+  bool is_bool() const { return kind() == ValueKind::Bool; }
+  bool is_int() const { return kind() == ValueKind::Int; }
+  bool is_number() const { return kind() == ValueKind::Int || kind() == ValueKind::Real; }
+  bool is_string() const { return kind() == ValueKind::String; }
+  bool is_json() const { return kind() == ValueKind::Json; }
+  bool is_array() const { return kind() == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Array; }
+  bool is_object() const { return kind() == ValueKind::Json && packed::Tag(*j_) == packed::Tag::Object; }
 
   bool as_bool() const { return b_; }
   int64_t as_int() const { return i_; }
-  double as_double() const { return kind_ == ValueKind::Int ? double(i_) : d_; }
-  std::string_view as_string() const { return {s_, n_}; }
+  double as_double() const { return kind() == ValueKind::Int ? double(i_) : d_; }
+  std::string_view as_string() const { return {s_, size_t(meta_ >> 8)}; }
   // The array or object of a Json value.
   packed::Ref as_json() const { return packed::Ref(j_); }
 
  private:
-  ValueKind kind_ = ValueKind::Null;
   union {
     bool b_;
     int64_t i_;
@@ -61,8 +60,11 @@ class Value {
     const uint8_t* j_;
     const char* s_;
   };
-  size_t n_ = 0;
+  // The kind in the low byte, a string's length above it: one word, so that
+  // a Value is 16 bytes (rows, group keys and aggregates are arrays of them).
+  uint64_t meta_ = 0;
 };
+static_assert(sizeof(Value) == 16);
 
 // Inline: every field a query reads passes through it.
 inline Value Value::json(packed::Ref j) {
@@ -79,7 +81,7 @@ inline Value Value::json(packed::Ref j) {
     case Tag::Array:
     case Tag::Object: {
       Value v;
-      v.kind_ = ValueKind::Json;
+      v.meta_ = uint64_t(ValueKind::Json);
       v.j_ = j.data();
       return v;
     }
