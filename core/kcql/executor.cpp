@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -729,7 +730,10 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
   const size_t nkeys = s.group_keys.size(), naggs = s.aggregates.size();
   KeyIndex groups(nkeys);
   std::vector<size_t> representative;  // a tuple of each group, for bare columns
-  std::vector<AggState> states;
+  // Groups are found one at a time: in a deque their states never move, where
+  // a vector doubling its way to 300,000 states copied them and faulted in
+  // twice their pages (a fifth of a whole run's page faults at 150k pods).
+  std::deque<AggState> states;
   std::vector<Value> key(nkeys);
   std::vector<AggFn> fns(naggs);
   for (size_t a = 0; a < naggs; ++a) fns[a] = agg_fn(s.aggregates[a].name);
