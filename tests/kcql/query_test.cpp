@@ -527,6 +527,27 @@ TEST(Query, ValuesOfTheRowsBeforeTheLastAreSharedByTheirElements) {
   EXPECT_EQ(column(mixed, 2), (Strings{"1", "3", "2", "1"}));
 }
 
+// Thousands of groups, each found one at a time among interleaved rows:
+// every group's aggregates stay its own while more groups are added.
+TEST(Query, ManyGroupsKeepTheirOwnAggregates) {
+  constexpr int kRows = 20000, kGroups = 3001;
+  auto rs = run("SELECT g % " + std::to_string(kGroups) + " AS k, count(*) AS n, sum(g) AS s, min(g) AS lo, max(g) AS hi, "
+                "array_agg(g) AS a FROM UNNEST(generate_series(1, " + std::to_string(kRows) + ")) AS g GROUP BY k ORDER BY k");
+  ASSERT_EQ(rs.rows.size(), size_t(kGroups));
+  for (int k = 0; k < kGroups; ++k) {
+    const json::array& row = rs.rows[size_t(k)];
+    int64_t n = 0, sum = 0, lo = INT64_MAX, hi = 0;
+    json::array all;
+    for (int g = k == 0 ? kGroups : k; g <= kRows; g += kGroups) ++n, sum += g, lo = std::min<int64_t>(lo, g), hi = g, all.push_back(g);
+    ASSERT_EQ(row.at(0).as_int64(), k);
+    EXPECT_EQ(row.at(1).as_int64(), n) << "group " << k;
+    EXPECT_EQ(row.at(2).as_int64(), sum) << "group " << k;
+    EXPECT_EQ(row.at(3).as_int64(), lo) << "group " << k;
+    EXPECT_EQ(row.at(4).as_int64(), hi) << "group " << k;
+    EXPECT_EQ(row.at(5).as_array(), all) << "group " << k;
+  }
+}
+
 TEST(Query, AggregatesOverNoRows) {
   auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
   EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
