@@ -732,7 +732,7 @@ void Executor::aggregate(const plan::Select& s, const Frame* outer, const Tuples
   std::vector<size_t> representative;  // a tuple of each group, for bare columns
   // Groups are found one at a time: in a deque their states never move, where
   // a vector doubling its way to 300,000 states copied them and faulted in
-  // twice their pages (a fifth of a whole run's page faults at 150k pods).
+  // twice their pages (a fifth of the parent's page faults at 150k pods).
   std::deque<AggState> states;
   std::vector<Value> key(nkeys);
   std::vector<AggFn> fns(naggs);
