@@ -22,6 +22,10 @@ using plan::NodePtr;
 
 namespace {
 
+// The most rows a DISTINCT reserves room for before it knows how many stay
+// (about 64 MB of address space for a row of four values).
+constexpr size_t kDistinctRowsReserved = size_t(1) << 20;
+
 // Rows of one query level after its joins: `width` row pointers per tuple,
 // stored flat so that a million tuples are one allocation.
 struct Tuples {
@@ -963,12 +967,15 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
       seen.emplace(out.outputs);
       out.extras = s.extras.size();
     }
-    // Every tuple gives one row: sized once, the output is not copied into
-    // ever larger blocks (each a fresh mapping whose pages fault in) as it
-    // grows to hundreds of thousands of rows. Not when repeats go: most of
-    // that room would never be used.
+    // Every tuple gives at most one row: sized once, the output is not
+    // copied into ever larger blocks (each a fresh mapping whose pages fault
+    // in, and are zeroed, again) as it grows to hundreds of thousands of
+    // rows. When repeats go, most of that room may stay unused, which costs
+    // address space only: pages fault in where rows are written. Hence the
+    // cap, past which the vector grows as vectors do.
     size_t expected = for_exists ? 1 : early ? std::min(tuples.size(), size_t(*s.limit)) : tuples.size();
-    if (!repeats_dropped) out.data.reserve(out.data.size() + expected * out.stride());
+    if (repeats_dropped) expected = std::min(expected, kDistinctRowsReserved);
+    out.data.reserve(out.data.size() + expected * out.stride());
     BeforeLast shared(s.output_before_last, tuples.width);
     std::vector<Value> shared_values(shared.any() ? s.outputs.size() : 0);
     // Where shared_values begin in the arena while no row kept points into
