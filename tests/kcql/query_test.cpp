@@ -548,6 +548,21 @@ TEST(Query, ManyGroupsKeepTheirOwnAggregates) {
   }
 }
 
+// DISTINCT without ORDER BY keeps the first of equal rows, in input order,
+// over many rows with repeats far apart (the room it reserves up front is
+// mostly left unused here).
+TEST(Query, DistinctOverManyRowsKeepsFirstOfEachInOrder) {
+  constexpr int kRows = 50000, kKeys = 1237;
+  auto rs = run("SELECT DISTINCT g % " + std::to_string(kKeys) + " AS k, (g % " + std::to_string(kKeys) +
+                ") * 2 AS twice FROM UNNEST(generate_series(1, " + std::to_string(kRows) + ")) AS g");
+  ASSERT_EQ(rs.rows.size(), size_t(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    const int64_t k = (i + 1) % kKeys;  // g = 1, 2, ..., kKeys: keys 1 .. kKeys-1, then 0
+    EXPECT_EQ(rs.rows[size_t(i)].at(0).as_int64(), k) << "row " << i;
+    EXPECT_EQ(rs.rows[size_t(i)].at(1).as_int64(), 2 * k) << "row " << i;
+  }
+}
+
 TEST(Query, AggregatesOverNoRows) {
   auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
   EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
