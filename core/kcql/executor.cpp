@@ -406,6 +406,14 @@ class Executor : public Runtime {
   // the last source's rows (plan::Select::output_before_last) for this tuple.
   void project(const plan::Select& s, const Frame& frame, Rows& out, const Value* shared = nullptr);
   void project_extras(const plan::Select& s, Rows& rows);
+  // A value a result row keeps, with the arena's garbage from computing it
+  // dropped (Arena::keep_only).
+  Value evaluate_kept(const plan::Node& e, const Frame& frame) {
+    Arena* a = arena;
+    const Arena::Mark m = a->mark();
+    Value v = evaluate(e, frame, *this);
+    return failed() ? v : a->keep_only(v, m);
+  }
   void finish(const plan::Select& s, Rows& rows, bool repeats_dropped);
 
   const plan::PlanImpl& plan_;
@@ -687,11 +695,11 @@ bool Executor::run_sources(const plan::Select& s, const Frame* outer, Tuples& ou
 void Executor::project(const plan::Select& s, const Frame& frame, Rows& out, const Value* shared) {
   const size_t row = out.data.size();
   for (size_t i = 0; i < s.outputs.size(); ++i)
-    out.data.push_back(shared && s.output_before_last[i] ? shared[i] : evaluate(*s.outputs[i].expr, frame, *this));
+    out.data.push_back(shared && s.output_before_last[i] ? shared[i] : evaluate_kept(*s.outputs[i].expr, frame));
   RowOutputs outputs(*this, out.data, row);
   if (!s.extras_after_distinct)  // else finish() computes them for the rows it keeps
-    for (const auto& e : s.extras) out.data.push_back(evaluate(*e, frame, *this));
-  for (const auto& [key, desc] : s.order) out.data.push_back(evaluate(*key, frame, *this));
+    for (const auto& e : s.extras) out.data.push_back(evaluate_kept(*e, frame));
+  for (const auto& [key, desc] : s.order) out.data.push_back(evaluate_kept(*key, frame));
 }
 
 // The extras of the rows DISTINCT kept, from their outputs alone.
@@ -700,7 +708,7 @@ void Executor::project_extras(const plan::Select& s, Rows& rows) {
     const size_t row = i * rows.stride();
     RowOutputs outputs(*this, rows.data, row);
     for (size_t e = 0; e < s.extras.size(); ++e)
-      rows.data[row + rows.outputs + e] = evaluate(*s.extras[e], Frame{}, *this);
+      rows.data[row + rows.outputs + e] = evaluate_kept(*s.extras[e], Frame{});
   }
 }
 
@@ -1013,7 +1021,7 @@ bool Executor::finish_select(const plan::Select& s, const Frame* outer, Tuples& 
       seen->add(out.data.data() + row, 0);
       if (s.extras_after_distinct) {
         RowOutputs outputs(*this, out.data, row);
-        for (const auto& e : s.extras) out.data.push_back(evaluate(*e, Frame{}, *this));
+        for (const auto& e : s.extras) out.data.push_back(evaluate_kept(*e, Frame{}));
         if (failed()) return false;
       }
     }

@@ -55,7 +55,7 @@ void* Arena::do_allocate(size_t bytes, size_t align) {
     }
     size_t size = std::max<size_t>(bytes + align, chunks_.empty() ? 16 * 1024 : chunks_.back().size * 2);
     size = std::min<size_t>(size, std::max<size_t>(bytes + align, 16 * 1024 * 1024));
-    chunks_.push_back(Chunk{std::make_unique<char[]>(size), size, 0});
+    chunks_.push_back(Chunk{std::make_unique_for_overwrite<char[]>(size), size, 0});  // pages fault in as used
     current_ = chunks_.size() - 1;
   }
 }
@@ -64,6 +64,33 @@ void Arena::release(Mark m) {
   if (chunks_.empty()) return;
   current_ = m.chunk;
   chunks_[current_].used = m.used;
+}
+
+bool Arena::allocated_since(Mark m, const void* p) const {
+  const char* q = static_cast<const char*>(p);
+  for (size_t c = m.chunk; c <= current_ && c < chunks_.size(); ++c) {
+    const char* from = chunks_[c].data.get() + (c == m.chunk ? m.used : 0);
+    if (q >= from && q < chunks_[c].data.get() + chunks_[c].used) return true;
+  }
+  return false;
+}
+
+Value Arena::keep_only(const Value& v, Mark m) {
+  if (v.is_string() && allocated_since(m, v.as_string().data())) {
+    kept_.assign(v.as_string());
+    release(m);
+    return string(kept_);
+  }
+  if (v.is_json() && allocated_since(m, v.as_json().data())) {
+    const packed::Ref j = v.as_json();
+    kept_.assign(reinterpret_cast<const char*>(j.data()), j.encoded_size());
+    release(m);
+    char* at = allocate_chars(kept_.size());
+    std::memcpy(at, kept_.data(), kept_.size());
+    return Value::json(packed::Ref(reinterpret_cast<const uint8_t*>(at)));
+  }
+  release(m);  // a scalar, or bytes from before `m` (a row's own string)
+  return v;
 }
 
 size_t Arena::bytes_reserved() const {
