@@ -67,30 +67,33 @@ void Arena::release(Mark m) {
 }
 
 bool Arena::allocated_since(Mark m, const void* p) const {
-  const char* q = static_cast<const char*>(p);
+  const auto q = reinterpret_cast<uintptr_t>(p);
   for (size_t c = m.chunk; c <= current_ && c < chunks_.size(); ++c) {
-    const char* from = chunks_[c].data.get() + (c == m.chunk ? m.used : 0);
-    if (q >= from && q < chunks_[c].data.get() + chunks_[c].used) return true;
+    const auto base = reinterpret_cast<uintptr_t>(chunks_[c].data.get());
+    if (q >= base + (c == m.chunk ? m.used : 0) && q < base + chunks_[c].used) return true;
   }
   return false;
 }
 
 Value Arena::keep_only(const Value& v, Mark m) {
-  if (v.is_string() && allocated_since(m, v.as_string().data())) {
-    kept_.assign(v.as_string());
-    release(m);
-    return string(kept_);
+  const char* from = nullptr;
+  size_t n = 0;
+  if (v.is_string()) {
+    from = v.as_string().data();
+    n = v.as_string().size();
+  } else if (v.is_json()) {
+    from = reinterpret_cast<const char*>(v.as_json().data());
+    n = v.as_json().encoded_size();
   }
-  if (v.is_json() && allocated_since(m, v.as_json().data())) {
-    const packed::Ref j = v.as_json();
-    kept_.assign(reinterpret_cast<const char*>(j.data()), j.encoded_size());
-    release(m);
-    char* at = allocate_chars(kept_.size());
-    std::memcpy(at, kept_.data(), kept_.size());
-    return Value::json(packed::Ref(reinterpret_cast<const uint8_t*>(at)));
-  }
-  release(m);  // a scalar, or bytes from before `m` (a row's own string)
-  return v;
+  const bool ours = from && n && allocated_since(m, from);
+  release(m);
+  if (!ours) return v;  // a scalar, or bytes from before `m` or from elsewhere (a row's own string)
+  // The bytes' own chunk has room for them, so this lands at or before them
+  // and never makes a chunk: a move within the memory just freed.
+  char* to = allocate_chars(n);
+  std::memmove(to, from, n);
+  if (v.is_string()) return Value::string(std::string_view(to, n));
+  return Value::json(packed::Ref(reinterpret_cast<const uint8_t*>(to)));
 }
 
 size_t Arena::bytes_reserved() const {

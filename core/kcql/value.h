@@ -120,11 +120,13 @@ class Arena final : public boost::json::memory_resource {
   Mark mark() const { return {current_, chunks_.empty() ? 0 : chunks_[current_].used}; }
   // Frees everything allocated since `m` (the memory is reused).
   void release(Mark m);
-  // `v`, computed since `m`, with everything else allocated since `m`
-  // freed: its string or JSON bytes move to where `m` was. An expression
-  // leaves its intermediate results behind (replace() then lower() in a
-  // template: two strings for the one kept), and a check with 150,000
-  // findings would hold them all to its end.
+  // Frees everything allocated since `m` except `v`'s own bytes, which move
+  // to the first room after `m` (a string's or packed JSON's; `v` from
+  // before `m` or from elsewhere is returned as it is). Every other value
+  // allocated since `m` is invalid afterwards. An expression leaves its
+  // intermediate results behind ('/' || ns || '/', then replace(), then
+  // lower() in a template: three strings for the one kept), and a check with
+  // 75,000 findings would hold them all to its end.
   Value keep_only(const Value& v, Mark m);
   size_t bytes_reserved() const;
 
@@ -143,7 +145,6 @@ class Arena final : public boost::json::memory_resource {
   std::vector<Chunk> chunks_;
   size_t current_ = 0;
   boost::json::storage_ptr storage_;
-  std::string kept_;  // keep_only's copy of the bytes it moves
 };
 
 // SQL equality on two non-NULL values: numbers compare by value whatever their

@@ -61,15 +61,63 @@ TEST(Arena, KeepOnlyFreesWhatAScalarLeftBehind) {
 TEST(Arena, KeepOnlyMovesAResultBackAcrossChunks) {
   Arena arena;
   arena.copy("start");
+  const size_t first_chunk = arena.bytes_reserved();
   const Arena::Mark m = arena.mark();
-  // More than the first chunk holds: the result lands in a later chunk.
-  std::string_view garbage = arena.copy(std::string(40000, 'g'));
-  std::string big(30000, 'r');
+  // More than the first chunk holds: the garbage and the result each take a later chunk.
+  std::string_view garbage = arena.copy(std::string(4 * first_chunk, 'g'));
+  std::string big(2 * first_chunk, 'r');
   big[0] = 'R';
   Value result = arena.string(big);
+  ASSERT_GT(arena.bytes_reserved(), 6 * first_chunk);  // the chunks were crossed
   Value kept = arena.keep_only(result, m);
   EXPECT_EQ(kept.as_string(), big);
   EXPECT_EQ(kept.as_string().data(), garbage.data());
+}
+
+TEST(Arena, KeepOnlyMovesOverItsOwnBytesInALaterChunk) {
+  Arena arena;
+  arena.copy("start");
+  const size_t first_chunk = arena.bytes_reserved();
+  // A later chunk made, then given back: what follows reuses it.
+  const Arena::Mark m0 = arena.mark();
+  arena.copy(std::string(2 * first_chunk, 'x'));
+  arena.release(m0);
+  const Arena::Mark m = arena.mark();
+  // Too big for the first chunk's room: into the chunk kept from before.
+  std::string_view garbage = arena.copy(std::string(first_chunk - 3, 'g'));
+  std::string text(first_chunk, 'r');
+  for (size_t i = 0; i < text.size(); i += 7) text[i] = char('a' + i % 26);
+  Value long_result = arena.string(text);
+  ASSERT_EQ(long_result.as_string().data(), garbage.data() + garbage.size());
+  const size_t reserved = arena.bytes_reserved();
+  // It fits nowhere before its own chunk: it moves to that chunk's start,
+  // over its own first bytes (the two ranges overlap).
+  Value kept = arena.keep_only(long_result, m);
+  EXPECT_EQ(kept.as_string(), text);
+  EXPECT_EQ(kept.as_string().data(), garbage.data());
+  EXPECT_EQ(arena.bytes_reserved(), reserved);  // no chunk made for the move
+}
+
+TEST(Arena, KeepOnlyMovesAShortResultBackToTheMarksChunk) {
+  Arena arena;
+  std::string_view start = arena.copy("start");
+  const size_t first_chunk = arena.bytes_reserved();
+  const Arena::Mark m = arena.mark();
+  arena.copy(std::string(first_chunk, 'g'));  // garbage in a new chunk
+  Value result = arena.string("short");        // after it, in that chunk
+  Value kept = arena.keep_only(result, m);
+  EXPECT_EQ(kept.as_string(), "short");
+  EXPECT_EQ(kept.as_string().data(), start.data() + start.size());
+}
+
+TEST(Arena, KeepOnlyReturnsAValueOfAnotherArenaAsItIs) {
+  Arena arena, other;
+  Value elsewhere = other.string("kept by another arena");
+  const Arena::Mark m = arena.mark();
+  std::string_view garbage = arena.copy("scratch");
+  Value kept = arena.keep_only(elsewhere, m);
+  EXPECT_EQ(kept.as_string().data(), elsewhere.as_string().data());
+  EXPECT_EQ(arena.copy("z").data(), garbage.data());
 }
 
 }  // namespace

@@ -563,6 +563,27 @@ TEST(Query, DistinctOverManyRowsKeepsFirstOfEachInOrder) {
   }
 }
 
+// Each output and ORDER BY key of a row keeps only its own bytes in the
+// arena (Arena::keep_only): over many rows and arena chunks, every row's
+// computed text must still be its own, and the order that of its keys.
+TEST(Query, ComputedOutputsAndKeysStayIntactOverManyRows) {
+  constexpr int kRows = 30000;
+  auto rs = run("SELECT 'x-' || g AS a, replace(lower('ROW ' || g), ' ', '-' || (g % 3) || '-') AS b "
+                "FROM UNNEST(generate_series(1, " + std::to_string(kRows) + ")) AS g ORDER BY 'k' || (g % 1000) || '.' || g");
+  ASSERT_EQ(rs.rows.size(), size_t(kRows));
+  std::string previous_key;
+  for (size_t i = 0; i < rs.rows.size(); ++i) {
+    const std::string a(rs.rows[i].at(0).as_string());
+    ASSERT_EQ(a.rfind("x-", 0), 0u) << "row " << i << ": " << a;
+    const int g = std::stoi(a.substr(2));
+    EXPECT_EQ(std::string(rs.rows[i].at(1).as_string()), "row-" + std::to_string(g % 3) + "-" + std::to_string(g))
+        << "row " << i;
+    const std::string key = "k" + std::to_string(g % 1000) + "." + std::to_string(g);
+    EXPECT_LT(previous_key, key) << "row " << i;
+    previous_key = key;
+  }
+}
+
 TEST(Query, AggregatesOverNoRows) {
   auto rs = run("SELECT count(*), sum(1), avg(1), max(1), array_agg(1), string_agg('x', ',') FROM k8s.pods p WHERE FALSE");
   EXPECT_EQ(json::serialize(rs.rows.at(0)), R"([0,null,null,null,[],null])");
