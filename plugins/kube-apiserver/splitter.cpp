@@ -1,6 +1,11 @@
 #include "splitter.h"
 
-#if defined(__SSE2__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+// AVX2 and AVX-512BW scans are built into functions of their own, chosen
+// at run time; the rest of the file keeps the baseline instruction set.
+#define KAPI_WIDE_BLOCK_SCANS 1
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 #include <algorithm>
@@ -43,45 +48,14 @@ struct Block {
   uint64_t low = 0;         // bytes up to 0x20: whitespace, or a control byte
 };
 
-Block classify(const char* p) {
-  Block b;
-#if defined(__SSE2__)
-  for (int k = 0; k < 4; ++k) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    auto bits = [k](__m128i m) {
-      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(m))) << (16 * k);
-    };
-    // Setting bit 5 folds '[' onto '{' and ']' onto '}'.
-    const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i bracket = _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{')),
-                                         _mm_cmpeq_epi8(folded, _mm_set1_epi8('}')));
-    const __m128i separator = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
-    b.quote |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-    b.backslash |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-    b.bracket |= bits(bracket);
-    b.structural |= bits(_mm_or_si128(bracket, separator));
-    b.low |= bits(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(' ')), _mm_set1_epi8(' ')));
-  }
-#else
-  for (int k = 0; k < 64; ++k) {
-    const uint64_t bit = uint64_t{1} << k;
-    const unsigned char c = static_cast<unsigned char>(p[k]);
-    if (c == '"') b.quote |= bit;
-    if (c == '\\') b.backslash |= bit;
-    if ((c | 0x20) == '{' || (c | 0x20) == '}') b.bracket |= bit;
-    if ((c | 0x20) == '{' || (c | 0x20) == '}' || c == ':' || c == ',') b.structural |= bit;
-    if (c <= 0x20) b.low |= bit;
-  }
-#endif
-  return b;
-}
-
 // The bytes that a backslash escapes: a run of backslashes escapes the byte
 // after it when the run is odd ("\\\\" is one escaped backslash, "\\\\\"" a
 // quote). `carry` is 1 when the previous block's last run escapes this
 // block's first byte, and becomes the same for the next block; `len` is how
 // many of the 64 bytes are real.
 uint64_t escaped_bytes(uint64_t backslash, uint64_t& carry, size_t len) {
+  // Most blocks have no backslash: nothing is escaped and nothing carries.
+  if ((backslash | carry) == 0) return 0;
   constexpr uint64_t kEven = 0x5555555555555555ull;
   backslash &= ~carry;  // an escaped backslash escapes nothing
   const uint64_t starts = backslash & ~(backslash << 1);
@@ -96,17 +70,115 @@ uint64_t escaped_bytes(uint64_t backslash, uint64_t& carry, size_t len) {
   return escaped;
 }
 
-// Bit k set when an odd number of bits 0..k are: from each quote up to the
-// next, the bytes of a string with its opening quote.
-uint64_t prefix_xor(uint64_t x) {
-  // Written out: shifts by constants, which a loop (not unrolled at -O2) did not get.
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
+// The block scans of BlockScan. Each gives the same Block for the same 64
+// bytes, and prefix_xor: bit k set when an odd number of bits 0..k are (from
+// each quote up to the next, the bytes of a string with its opening quote).
+struct GenericBlocks {
+  static Block classify(const char* p) {
+    Block b;
+#if defined(__SSE2__)
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      auto bits = [k](__m128i m) {
+        return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(m))) << (16 * k);
+      };
+      // Setting bit 5 folds '[' onto '{' and ']' onto '}'.
+      const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      const __m128i bracket = _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{')),
+                                           _mm_cmpeq_epi8(folded, _mm_set1_epi8('}')));
+      const __m128i separator =
+          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+      b.quote |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+      b.backslash |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+      b.bracket |= bits(bracket);
+      b.structural |= bits(_mm_or_si128(bracket, separator));
+      b.low |= bits(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(' ')), _mm_set1_epi8(' ')));
+    }
+#else
+    for (int k = 0; k < 64; ++k) {
+      const uint64_t bit = uint64_t{1} << k;
+      const unsigned char c = static_cast<unsigned char>(p[k]);
+      if (c == '"') b.quote |= bit;
+      if (c == '\\') b.backslash |= bit;
+      if ((c | 0x20) == '{' || (c | 0x20) == '}') b.bracket |= bit;
+      if ((c | 0x20) == '{' || (c | 0x20) == '}' || c == ':' || c == ',') b.structural |= bit;
+      if (c <= 0x20) b.low |= bit;
+    }
+#endif
+    return b;
+  }
+  static uint64_t prefix_xor(uint64_t x) {
+    // Written out: shifts by constants, which a loop (not unrolled at -O2) did not get.
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+  }
+};
+
+#if defined(KAPI_WIDE_BLOCK_SCANS)
+// A carry-less multiplication by all ones is the prefix xor in one instruction.
+[[gnu::target("pclmul")]] inline uint64_t clmul_prefix_xor(uint64_t x) {
+  const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)), _mm_set1_epi8(-1), 0);
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(product));
+}
+
+struct Avx2Blocks {
+  [[gnu::target("avx2,pclmul")]] static Block classify(const char* p) {
+    Block b;
+    for (int k = 0; k < 2; ++k) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
+      const __m256i folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+      const __m256i bracket = _mm256_or_si256(_mm256_cmpeq_epi8(folded, _mm256_set1_epi8('{')),
+                                              _mm256_cmpeq_epi8(folded, _mm256_set1_epi8('}')));
+      const __m256i separator =
+          _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8(',')));
+      const __m256i low = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(' ')), _mm256_set1_epi8(' '));
+      // (No lambda for the masks: a lambda would not inherit this function's target.)
+      const int shift = 32 * k;
+      b.quote |= uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))))) << shift;
+      b.backslash |= uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))))) << shift;
+      b.bracket |= uint64_t(uint32_t(_mm256_movemask_epi8(bracket))) << shift;
+      b.structural |= uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_or_si256(bracket, separator)))) << shift;
+      b.low |= uint64_t(uint32_t(_mm256_movemask_epi8(low))) << shift;
+    }
+    return b;
+  }
+  [[gnu::target("avx2,pclmul")]] static uint64_t prefix_xor(uint64_t x) { return clmul_prefix_xor(x); }
+};
+
+struct Avx512Blocks {
+  [[gnu::target("avx512bw,pclmul")]] static Block classify(const char* p) {
+    Block b;
+    const __m512i v = _mm512_loadu_si512(p);
+    const __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    b.quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+    b.backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+    b.bracket = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('{')) | _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('}'));
+    b.structural = b.bracket | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','));
+    b.low = _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(' '));
+    return b;
+  }
+  [[gnu::target("avx512bw,pclmul")]] static uint64_t prefix_xor(uint64_t x) { return clmul_prefix_xor(x); }
+};
+#endif
+
+bool cpu_runs(BlockScan scan) {
+  switch (scan) {
+    case BlockScan::Generic:
+      return true;
+#if defined(KAPI_WIDE_BLOCK_SCANS)
+    case BlockScan::Avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+    case BlockScan::Avx512:
+      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("pclmul");
+#endif
+    default:
+      return false;
+  }
 }
 
 int highest_bit(uint64_t x) { return 63 - __builtin_clzll(x); }
@@ -153,7 +225,8 @@ bool ListSplitter::nested_scan_applies() const {
 // stopped. Keys are not told from values on the way (no bit 1 in stack_):
 // only a string left open at the end of the chunk asks, and the last
 // structural character before it answers.
-size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
+template <class Blocks>
+[[gnu::always_inline]] inline size_t ListSplitter::scan_nested_with(const char* p, size_t i, size_t n) {
   const size_t read_again = in_metadata_ ? 4 : 3;
   size_t entry = i;            // whitespace before here is counted in entry_ws
   uint64_t entry_ws = ws_run_;
@@ -175,7 +248,7 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
       std::memcpy(tail, block, len);
       block = tail;
     }
-    const Block b = classify(block);
+    const Block b = Blocks::classify(block);
     const uint64_t real = len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
     if (!in_string_carry && (b.low | ~real) == ~uint64_t{0}) {
       // Only whitespace (or a control byte): counted and bounded as the
@@ -192,7 +265,7 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
       continue;
     }
     const uint64_t quotes = b.quote & real & ~escaped_bytes(b.backslash & real, escape_carry, len);
-    const uint64_t in_string = prefix_xor(quotes) ^ (0 - in_string_carry);
+    const uint64_t in_string = Blocks::prefix_xor(quotes) ^ (0 - in_string_carry);
     const uint64_t outside = ~in_string & real;
     if (const uint64_t s = b.structural & outside) last_structural_at = i + highest_bit(s);
     for (uint64_t e = b.bracket & outside; e; e &= e - 1) {
@@ -224,6 +297,44 @@ size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
     ws_run_ = whitespace_before(n);
   }
   return n;
+}
+
+size_t ListSplitter::scan_nested(const char* p, size_t i, size_t n) {
+  switch (scan_) {
+    case BlockScan::Avx512:
+      return scan_nested_avx512(p, i, n);
+    case BlockScan::Avx2:
+      return scan_nested_avx2(p, i, n);
+    default:
+      return scan_nested_with<GenericBlocks>(p, i, n);
+  }
+}
+
+// The loop is inlined into a function per instruction set, whose target
+// lets the wide classify be inlined in turn: one loop, built three ways.
+#if defined(KAPI_WIDE_BLOCK_SCANS)
+[[gnu::target("avx2,pclmul")]] size_t ListSplitter::scan_nested_avx2(const char* p, size_t i, size_t n) {
+  return scan_nested_with<Avx2Blocks>(p, i, n);
+}
+[[gnu::target("avx512bw,pclmul")]] size_t ListSplitter::scan_nested_avx512(const char* p, size_t i, size_t n) {
+  return scan_nested_with<Avx512Blocks>(p, i, n);
+}
+#else
+size_t ListSplitter::scan_nested_avx2(const char* p, size_t i, size_t n) { return scan_nested_with<GenericBlocks>(p, i, n); }
+size_t ListSplitter::scan_nested_avx512(const char* p, size_t i, size_t n) { return scan_nested_with<GenericBlocks>(p, i, n); }
+#endif
+
+BlockScan ListSplitter::best_block_scan() {
+  static const BlockScan best = cpu_runs(BlockScan::Avx512) ? BlockScan::Avx512
+                                : cpu_runs(BlockScan::Avx2) ? BlockScan::Avx2
+                                                            : BlockScan::Generic;
+  return best;
+}
+
+bool ListSplitter::use_block_scan(BlockScan scan) {
+  if (!cpu_runs(scan)) return false;
+  scan_ = scan;
+  return true;
 }
 
 // The chunk ended inside a string that scan_nested read: the state the byte

@@ -60,6 +60,13 @@ struct SplitLimits {
   size_t skip_string_over = 1u << 20;
 };
 
+// How the splitter reads the nested bytes of an item, 64 at a time (see
+// ListSplitter::scan_nested): with SSE2 (every x86-64; plain C++ elsewhere),
+// AVX2 or AVX-512BW. All read the same bytes the same way; they differ only
+// in how many bytes one instruction compares. A splitter starts with the
+// widest this CPU runs.
+enum class BlockScan { Generic, Avx2, Avx512 };
+
 class ListSplitter {
  public:
   using Sink = std::function<void(const SplitItem&)>;
@@ -78,6 +85,13 @@ class ListSplitter {
   void feed(const char* p, size_t n, const Sink& sink);
   // Call at end of input; throws std::runtime_error if the document is truncated.
   void finish(const Sink& sink);
+
+  // The widest block scan this CPU runs.
+  static BlockScan best_block_scan();
+  // Reads with `scan` from here on (tests compare the scans on one input);
+  // false, and nothing changes, when this CPU cannot run it.
+  bool use_block_scan(BlockScan scan);
+  BlockScan block_scan() const { return scan_; }
 
   uint64_t bytes() const { return total_; }
   // The last top-level document's "metadata" object (raw JSON), kind and apiVersion.
@@ -102,6 +116,11 @@ class ListSplitter {
   size_t skip_whitespace(const char* p, size_t i, size_t n);
   bool nested_scan_applies() const;
   size_t scan_nested(const char* p, size_t i, size_t n);
+  // scan_nested's loop, built once per instruction set (splitter.cpp).
+  template <class Blocks>
+  size_t scan_nested_with(const char* p, size_t i, size_t n);
+  size_t scan_nested_avx2(const char* p, size_t i, size_t n);
+  size_t scan_nested_avx512(const char* p, size_t i, size_t n);
   void end_nested_scan_in_string(size_t open_quote, bool escaped);
   void end_string(const char* p, size_t i);
   void emit_item(std::string_view json, const Sink& sink);
@@ -111,6 +130,7 @@ class ListSplitter {
 
   std::string name_;
   SplitLimits limits_;
+  BlockScan scan_ = best_block_scan();
   uint64_t ws_run_ = 0;  // whitespace bytes in a row so far
   uint64_t total_ = 0;   // bytes consumed before the current chunk
   uint64_t offset_ = 0;  // offset of the current chunk

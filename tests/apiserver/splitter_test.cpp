@@ -411,3 +411,73 @@ TEST(Splitter, NestedValuesKeepTheLimitsAndErrors) {
     }
   }
 }
+
+namespace {
+
+// Everything a splitter reports for `doc` fed in pieces of `chunk` with
+// `scan`: each item's bytes, member spans and metadata spans, the held
+// state at the end, and the error if one is thrown.
+std::string split_trace(const std::string& doc, size_t chunk, kapi::BlockScan scan) {
+  kapi::ListSplitter s("doc");
+  if (!s.use_block_scan(scan)) return "scan not run here";
+  s.skip_unread_strings({"metadata.name", "spec.containers"});
+  std::string trace;
+  auto sink = [&](const kapi::SplitItem& it) {
+    trace += "item " + std::string(it.json) + " uid=" + std::string(it.uid) + "\n";
+    if (it.members)
+      for (const auto& m : *it.members) trace += " member " + m.key + " " + std::to_string(m.start) + "-" + std::to_string(m.end) + "\n";
+    if (it.metadata)
+      for (const auto& m : *it.metadata)
+        trace += " meta " + std::to_string(m.start) + "-" + std::to_string(m.end) + (m.read ? " read" : "") + "\n";
+  };
+  try {
+    for (size_t off = 0; off < doc.size(); off += chunk) s.feed(doc.data() + off, std::min(chunk, doc.size() - off), sink);
+    s.finish(sink);
+    trace += "end items=" + std::to_string(s.items()) + " skipped=" + std::to_string(s.skipped_strings());
+  } catch (const std::exception& e) {
+    trace += std::string("error: ") + e.what();
+  }
+  return trace;
+}
+
+// Nested values that put every case of the block scan on 64-byte block
+// edges: runs of backslashes of each length before a quote, brackets and
+// separators inside strings, whitespace-only blocks, control bytes.
+std::string nested_item(int k) {
+  std::string s = "{\"metadata\":{\"name\":\"p" + std::to_string(k) + "\",\"labels\":{\"a\":\"" + std::string(k % 70, 'x') +
+                  "\"},\"uid\":\"u" + std::to_string(k) + "\"},\"spec\":{\"containers\":[{\"args\":[";
+  for (int r = 0; r < 9; ++r) s += (r ? "," : "") + std::string("\"") + std::string(k % 61, 'y') + std::string(r, '\\') + (r % 2 ? "\"\"" : "\"");
+  s += "],\"brackets\":\"{[}]:,\\\"\",\"pad\":[" + std::string(k % 130, ' ') + "{}],\"deep\":[[[{\"x\":{\"y\":[1,2,{\"z\":null}]}}]]]}]}}";
+  return s;
+}
+
+}  // namespace
+
+TEST(Splitter, EveryBlockScanReadsAsTheGenericOne) {
+  std::vector<kapi::BlockScan> wide;
+  for (auto scan : {kapi::BlockScan::Avx2, kapi::BlockScan::Avx512})
+    if (kapi::ListSplitter("probe").use_block_scan(scan)) wide.push_back(scan);
+  if (wide.empty()) GTEST_SKIP() << "this CPU runs neither AVX2 nor AVX-512BW: only the generic scan exists here";
+  std::string list = "{\"kind\":\"PodList\",\"items\":[";
+  for (int k = 0; k < 140; ++k) list += (k ? "," : "") + nested_item(k);
+  list += "]}";
+  std::vector<std::string> docs = {list, read_file(data("kind_kube-system_PodList.json")), read_file(data("kubectl_List.json"))};
+  // Broken documents: the same error at the same byte from every scan.
+  std::string mismatched = list;
+  mismatched.replace(mismatched.find("{\"z\":null}"), 10, "{\"z\":null]");
+  std::string truncated = list.substr(0, list.size() / 2);
+  docs.push_back(mismatched);
+  docs.push_back(truncated);
+  for (size_t d = 0; d < docs.size(); ++d)
+    for (size_t chunk : {1, 7, 63, 64, 65, 200, 4096, 1 << 20}) {
+      std::string generic = split_trace(docs[d], chunk, kapi::BlockScan::Generic);
+      if (d == 3) {
+        EXPECT_NE(generic.find("error: malformed JSON (mismatched bracket) in doc at byte "), std::string::npos);
+      } else if (d == 4) {
+        EXPECT_NE(generic.find("error: truncated JSON"), std::string::npos);
+      } else {
+        EXPECT_EQ(generic.find("error"), std::string::npos) << generic.substr(generic.rfind('\n') + 1);
+      }
+      for (auto scan : wide) EXPECT_EQ(split_trace(docs[d], chunk, scan), generic) << "doc " << d << " chunk " << chunk << " scan " << int(scan);
+    }
+}
