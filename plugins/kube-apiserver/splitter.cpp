@@ -167,6 +167,9 @@ struct Avx512Blocks {
 #endif
 
 bool cpu_runs(BlockScan scan) {
+#if defined(KAPI_WIDE_BLOCK_SCANS)
+  __builtin_cpu_init();  // idempotent; needed if a splitter is ever made before libgcc's constructor ran
+#endif
   switch (scan) {
     case BlockScan::Generic:
       return true;
