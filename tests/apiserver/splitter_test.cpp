@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "fixture.h"
@@ -417,8 +418,8 @@ namespace {
 // Everything a splitter reports for `doc` fed in pieces of `chunk` with
 // `scan`: each item's bytes, member spans and metadata spans, the held
 // state at the end, and the error if one is thrown.
-std::string split_trace(const std::string& doc, size_t chunk, kapi::BlockScan scan) {
-  kapi::ListSplitter s("doc");
+std::string split_trace(const std::string& doc, size_t chunk, kapi::BlockScan scan, kapi::SplitLimits limits = {}) {
+  kapi::ListSplitter s("doc", limits);
   if (!s.use_block_scan(scan)) return "scan not run here";
   s.skip_unread_strings({"metadata.name", "spec.containers"});
   std::string trace;
@@ -442,9 +443,12 @@ std::string split_trace(const std::string& doc, size_t chunk, kapi::BlockScan sc
 
 // Nested values that put every case of the block scan on 64-byte block
 // edges: runs of backslashes of each length before a quote, brackets and
-// separators inside strings, whitespace-only blocks, control bytes.
+// separators inside strings, whitespace-only blocks, control bytes (a tab in
+// a string, raw bytes 0x01 and 0x1f: not valid JSON in a string, but the
+// splitter passes them on and must classify them alike).
 std::string nested_item(int k) {
   std::string s = "{\"metadata\":{\"name\":\"p" + std::to_string(k) + "\",\"labels\":{\"a\":\"" + std::string(k % 70, 'x') +
+                  "\",\"ctl\":\"a\tb\x01" "c\x1f" + std::string(k % 40, 'w') +
                   "\"},\"uid\":\"u" + std::to_string(k) + "\"},\"spec\":{\"containers\":[{\"args\":[";
   for (int r = 0; r < 9; ++r) s += (r ? "," : "") + std::string("\"") + std::string(k % 61, 'y') + std::string(r, '\\') + (r % 2 ? "\"\"" : "\"");
   s += "],\"brackets\":\"{[}]:,\\\"\",\"pad\":[" + std::string(k % 130, ' ') + "{}],\"deep\":[[[{\"x\":{\"y\":[1,2,{\"z\":null}]}}]]]}]}}";
@@ -457,7 +461,13 @@ TEST(Splitter, EveryBlockScanReadsAsTheGenericOne) {
   std::vector<kapi::BlockScan> wide;
   for (auto scan : {kapi::BlockScan::Avx2, kapi::BlockScan::Avx512})
     if (kapi::ListSplitter("probe").use_block_scan(scan)) wide.push_back(scan);
+#if defined(__x86_64__)
+  // A CPU that has them must be offered them (else this test would pass by comparing nothing).
+  EXPECT_EQ(kapi::ListSplitter("probe").use_block_scan(kapi::BlockScan::Avx2), bool(__builtin_cpu_supports("avx2")));
+  EXPECT_EQ(kapi::ListSplitter("probe").use_block_scan(kapi::BlockScan::Avx512), bool(__builtin_cpu_supports("avx512bw")));
+#endif
   if (wide.empty()) GTEST_SKIP() << "this CPU runs neither AVX2 nor AVX-512BW: only the generic scan exists here";
+  for (auto scan : wide) std::printf("comparing the %s scan with the generic one\n", scan == kapi::BlockScan::Avx2 ? "AVX2" : "AVX-512BW");
   std::string list = "{\"kind\":\"PodList\",\"items\":[";
   for (int k = 0; k < 140; ++k) list += (k ? "," : "") + nested_item(k);
   list += "]}";
@@ -480,4 +490,25 @@ TEST(Splitter, EveryBlockScanReadsAsTheGenericOne) {
       }
       for (auto scan : wide) EXPECT_EQ(split_trace(docs[d], chunk, scan), generic) << "doc " << d << " chunk " << chunk << " scan " << int(scan);
     }
+  // Low limits, so that the structural and whitespace masks decide the
+  // output: strings over 16 bytes at unread paths are skipped (which asks
+  // the last structural byte whether a string left open is a key), and a
+  // run of more than 140 blanks inside an item is refused.
+  kapi::SplitLimits low;
+  low.skip_string_over = 16;
+  low.max_whitespace_run = 140;  // the list's own pads reach 129
+  std::string padded = list;
+  padded.replace(padded.find("\"pad\":[") + 7, 0, std::string(300, ' '));
+  for (size_t chunk : {1, 7, 63, 64, 65, 200, 4096}) {
+    std::string skipping = split_trace(list, chunk, kapi::BlockScan::Generic, low);
+    // Strings are skipped when a piece ends inside one, which small pieces make sure of.
+    if (chunk <= 65) EXPECT_EQ(skipping.find("skipped=0"), std::string::npos) << skipping.substr(skipping.rfind('\n') + 1);
+    EXPECT_EQ(skipping.find("error"), std::string::npos) << skipping.substr(skipping.rfind('\n') + 1);
+    std::string refused = split_trace(padded, chunk, kapi::BlockScan::Generic, low);
+    EXPECT_NE(refused.find("error: more than"), std::string::npos) << refused.substr(refused.rfind('\n') + 1);
+    for (auto scan : wide) {
+      EXPECT_EQ(split_trace(list, chunk, scan, low), skipping) << "chunk " << chunk << " scan " << int(scan);
+      EXPECT_EQ(split_trace(padded, chunk, scan, low), refused) << "chunk " << chunk << " scan " << int(scan);
+    }
+  }
 }

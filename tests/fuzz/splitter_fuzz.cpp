@@ -49,9 +49,14 @@ void check_members(const kapi::SplitItem& it, const boost::json::object& expect)
 
 // What a splitter with `scan` reports for `in` fed in pieces: items with
 // their spans, then the error if one was thrown.
-std::string trace(std::string_view in, size_t piece, const kapi::SplitLimits& limits, kapi::BlockScan scan) {
+std::string trace(std::string_view in, size_t piece, kapi::SplitLimits limits, kapi::BlockScan scan) {
+  // Strings past 16 bytes at unread paths are skipped: the skip asks the
+  // last structural byte whether an open string is a key, so every mask of
+  // the block scan shapes the output.
+  limits.skip_string_over = 16;
   kapi::ListSplitter splitter("fuzz.json", limits);
   if (!splitter.use_block_scan(scan)) std::abort();
+  splitter.skip_unread_strings({"metadata.name", "spec.containers"});
   std::string out;
   auto sink = [&](const kapi::SplitItem& it) {
     out.append(it.json).append("\n");
@@ -66,7 +71,7 @@ std::string trace(std::string_view in, size_t piece, const kapi::SplitLimits& li
   } catch (const std::exception& e) {
     out += e.what();
   }
-  return out;
+  return out + " skipped " + std::to_string(splitter.skipped_strings());
 }
 
 size_t longest_whitespace_run(std::string_view in) {
