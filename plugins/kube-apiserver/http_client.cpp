@@ -1,6 +1,8 @@
 // The only translation unit of the plugin that includes Beast/Asio.
 #include "http_client.h"
 
+#include "tls_channel.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +13,7 @@
 #include <boost/json.hpp>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -346,15 +349,34 @@ struct HttpConn {
   ApiClient::Impl& m;
   asio::io_context ioc;
   std::shared_ptr<ssl::context> ctx;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;  // https
-  std::unique_ptr<beast::tcp_stream> plain;                       // http
-  bool open() const { return stream || plain; }
-  beast::tcp_stream& tcp() { return stream ? beast::get_lowest_layer(*stream) : *plain; }
-  template <class F>
-  void with(F&& f) {
-    if (stream) f(*stream);
-    else f(*plain);
-  }
+  // Asio resolves, connects and speaks to a proxy; after that, requests and
+  // answers go through the socket directly (tls, or plain http), without
+  // blocking: Wire reads, send_all writes, wait_for polls.
+  std::unique_ptr<beast::tcp_stream> tcps;
+  std::unique_ptr<TlsChannel> tls;  // https, once connected
+  bool open() const { return tcps != nullptr; }
+  beast::tcp_stream& tcp() { return *tcps; }
+  int fd() { return tcps->socket().native_handle(); }
+  bool want_write = false;  // what the last operation that could not go on waits for
+  // Beast's SyncReadStream over the connection: never blocks (would_block
+  // when nothing is at hand; wait_for() waits for more).
+  struct Wire {
+    HttpConn& c;
+    template <class Buffers>
+    size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+      ec = {};
+      for (auto b : beast::buffers_range_ref(buffers))
+        if (b.size() > 0) return c.receive(static_cast<char*>(b.data()), b.size(), ec);
+      return 0;
+    }
+    template <class Buffers>
+    size_t read_some(const Buffers& buffers) {
+      boost::system::error_code ec;
+      size_t n = read_some(buffers, ec);
+      if (ec) throw boost::system::system_error(ec);
+      return n;
+    }
+  };
   beast::flat_buffer buffer;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser;
   bool busy = false;  // a request was sent whose answer is not read to its end
@@ -402,12 +424,12 @@ struct HttpConn {
   }
 
   void close() {
+    tls.reset();
     if (open()) {
       boost::system::error_code ec;
       tcp().socket().close(ec);
     }
-    stream.reset();
-    plain.reset();
+    tcps.reset();
     parser.reset();
     buffer.clear();
     busy = false;
@@ -416,13 +438,9 @@ struct HttpConn {
   void connect() {
     const Connection& conn = m.conn;
     const Url& url = m.url;
-    const bool tls = url.scheme == "https";
-    if (tls) {
-      ctx = m.context();
-      stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *ctx);
-    } else {
-      plain = std::make_unique<beast::tcp_stream>(ioc);
-    }
+    const bool https = url.scheme == "https";
+    if (https) ctx = m.context();
+    tcps = std::make_unique<beast::tcp_stream>(ioc);
     buffer.clear();
     // Beast reads at most the buffer's free space: left at the size of a
     // header, each 16 KiB TLS record came out in some 35 SSL_read calls.
@@ -440,10 +458,10 @@ struct HttpConn {
       close();
       throw std::runtime_error("cannot resolve " + dial.host + ": " + ec.message());
     }
-    auto& tcps = tcp();
-    tcps.expires_after(m.timeout());
+    auto& sock = tcp();
+    sock.expires_after(m.timeout());
     ec = run([&](boost::system::error_code& out) {
-      tcps.async_connect(results, [&](boost::system::error_code e, const tcp::endpoint&) { out = e; });
+      sock.async_connect(results, [&](boost::system::error_code e, const tcp::endpoint&) { out = e; });
     });
     if (ec) {
       close();
@@ -452,8 +470,8 @@ struct HttpConn {
                                (m.proxy ? "proxy " + ApiClient::Impl::authority(dial) + " for " : std::string()) +
                                m.shown_server + ": " + what);
     }
-    // Bodies are read synchronously (read_raw): never block there, poll.
-    tcps.socket().non_blocking(true, ec);
+    // After the connect, the socket is read and written directly: never block there, poll.
+    sock.socket().non_blocking(true, ec);
     if (ec) {
       close();
       throw std::runtime_error("cannot make the socket to " + m.shown_server + " non-blocking: " + ec.message());
@@ -462,15 +480,15 @@ struct HttpConn {
       http::request<http::empty_body> req{http::verb::connect, ApiClient::Impl::authority(url), 11};
       req.set(http::field::host, ApiClient::Impl::authority(url));
       if (!m.proxy->userinfo.empty()) req.set(http::field::proxy_authorization, "Basic " + base64_encode(m.proxy->userinfo));
-      tcps.expires_after(m.timeout());
+      sock.expires_after(m.timeout());
       ec = run([&](boost::system::error_code& out) {
-        http::async_write(tcps, req, [&](boost::system::error_code e, size_t) { out = e; });
+        http::async_write(sock, req, [&](boost::system::error_code e, size_t) { out = e; });
       });
       http::response_parser<http::empty_body> p;
       p.skip(true);
       if (!ec)
         ec = run([&](boost::system::error_code& out) {
-          http::async_read(tcps, buffer, p, [&](boost::system::error_code e, size_t) { out = e; });
+          http::async_read(sock, buffer, p, [&](boost::system::error_code e, size_t) { out = e; });
         });
       std::string pname = "proxy " + ApiClient::Impl::authority(*m.proxy);
       if (ec) {
@@ -485,8 +503,9 @@ struct HttpConn {
       }
       buffer.clear();
     }
-    if (!tls) return;
-    SSL* ssl = stream->native_handle();
+    if (!https) return;
+    tls = std::make_unique<TlsChannel>(ctx->native_handle(), fd());
+    SSL* ssl = tls->native();
     std::string name = conn.tls_server_name.empty() ? url.host : conn.tls_server_name;
     if (!is_ip(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
     if (!conn.insecure) {
@@ -494,10 +513,7 @@ struct HttpConn {
       if (is_ip(name)) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
       else X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
     }
-    tcps.expires_after(m.timeout());
-    ec = run([&](boost::system::error_code& out) {
-      stream->async_handshake(ssl::stream_base::client, [&](boost::system::error_code e) { out = e; });
-    });
+    ec = drive([&] { return tls->handshake(); });
     if (ec) {
       long vr = SSL_get_verify_result(ssl);
       std::string msg = "TLS handshake with " + m.shown_server + " failed: ";
@@ -538,7 +554,7 @@ struct HttpConn {
     this->target = target;
     body_bytes = wire_bytes = 0;
     gzipped = false;
-    if (stream && ctx != m.context()) close();  // made with an older client certificate
+    if (tls && ctx != m.context()) close();  // made with an older client certificate
     reused = open();
     method = write ? write->method : std::string("GET");
     const Url& url = m.url;
@@ -565,11 +581,83 @@ struct HttpConn {
   boost::system::error_code write_request() {
     if (!open()) connect();
     ++m.requests;
-    auto& tcps = tcp();
-    tcps.expires_after(m.timeout());
-    return run([&](boost::system::error_code& out) {
-      with([&](auto& s) { http::async_write(s, request, [&](boost::system::error_code e, size_t) { out = e; }); });
-    });
+    std::ostringstream bytes;
+    bytes << request;
+    return send_all(bytes.str());
+  }
+
+  // Writes all of `bytes`, waiting up to the timeout whenever the socket
+  // takes no more.
+  boost::system::error_code send_all(const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      boost::system::error_code ec;
+      size_t put = transmit(bytes.data() + done, bytes.size() - done, ec);
+      done += put;
+      if (ec == asio::error::would_block) ec = wait_for(m.timeout());
+      if (ec) return ec;
+    }
+    return {};
+  }
+
+  // Runs a TLS operation until it is done, waiting up to the timeout each
+  // time it asks for the socket.
+  template <class Op>
+  boost::system::error_code drive(Op&& op) {
+    for (;;) {
+      IoStatus st = op();
+      if (st == IoStatus::Done) return {};
+      boost::system::error_code ec = settle(st);
+      if (ec == asio::error::would_block) ec = wait_for(m.timeout());
+      if (ec) return ec;
+    }
+  }
+
+  // An operation's status as Asio would have reported it; would_block when
+  // it waits for the socket (want_write says which way).
+  boost::system::error_code settle(IoStatus st) {
+    want_write = st == IoStatus::WantWrite;
+    switch (st) {
+      case IoStatus::Done: return {};
+      case IoStatus::WantRead:
+      case IoStatus::WantWrite: return asio::error::would_block;
+      case IoStatus::Eof: return asio::error::eof;
+      case IoStatus::Truncated: return ssl::error::stream_truncated;
+      case IoStatus::Failed: break;
+    }
+    if (tls->error()) return {static_cast<int>(tls->error()), asio::error::get_ssl_category()};
+    return {tls->sys_errno() ? tls->sys_errno() : EIO, boost::system::system_category()};
+  }
+
+  // Up to n bytes from the connection as they arrive (never blocks).
+  size_t receive(char* buf, size_t n, boost::system::error_code& ec) {
+    size_t got = 0;
+    if (tls) {
+      ec = settle(tls->read(buf, n, got));
+      return got;
+    }
+    want_write = false;
+    ssize_t r = ::recv(fd(), buf, n, 0);
+    if (r > 0) return static_cast<size_t>(r);
+    if (r == 0) ec = asio::error::eof;
+    else ec = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? boost::system::error_code(asio::error::would_block)
+                                                                        : boost::system::error_code(errno, boost::system::system_category());
+    return 0;
+  }
+
+  // Some of n bytes to the connection (never blocks).
+  size_t transmit(const char* buf, size_t n, boost::system::error_code& ec) {
+    size_t put = 0;
+    if (tls) {
+      ec = settle(tls->write(buf, n, put));
+      return put;
+    }
+    want_write = true;
+    ssize_t r = ::send(fd(), buf, n, MSG_NOSIGNAL);
+    if (r >= 0) return static_cast<size_t>(r);
+    ec = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? boost::system::error_code(asio::error::would_block)
+                                                                   : boost::system::error_code(errno, boost::system::system_category());
+    return 0;
   }
 
   // Reads the response header of the request start() sent; its status.
@@ -580,13 +668,11 @@ struct HttpConn {
       parser = std::make_unique<http::response_parser<http::buffer_body>>();
       parser->body_limit(boost::none);
       parser->header_limit(64 * 1024);
-      if (!ec) {
-        tcp().expires_after(m.timeout());
-        ec = run([&](boost::system::error_code& out) {
-          with([&](auto& s) {
-            http::async_read_header(s, buffer, *parser, [&](boost::system::error_code e, size_t) { out = e; });
-          });
-        });
+      while (!ec) {
+        Wire wire{*this};
+        http::read_header(wire, buffer, *parser, ec);
+        if (ec != asio::error::would_block) break;
+        ec = wait_for(m.timeout());
       }
       if (ec) {
         close();
@@ -710,7 +796,7 @@ struct HttpConn {
       }
       if (size_t got = read_arrived(buf, n)) return got;
       if (parser->is_done()) continue;  // its last bytes carried no body
-      if (auto ec = wait_readable(std::min<std::chrono::milliseconds>(m.timeout(), left))) fail_read(ec);
+      if (auto ec = wait_for(std::min<std::chrono::milliseconds>(m.timeout(), left))) fail_read(ec);
     }
   }
 
@@ -726,7 +812,8 @@ struct HttpConn {
       body.data = buf + got;
       body.size = n - got;
       boost::system::error_code ec;
-      with([&](auto& s) { http::read_some(s, buffer, *parser, ec); });
+      Wire wire{*this};
+      http::read_some(wire, buffer, *parser, ec);
       got = n - body.size;
       if (ec == asio::error::would_block) break;
       if (ec && ec != http::error::need_buffer) fail_read(ec);
@@ -744,11 +831,12 @@ struct HttpConn {
                              (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
   }
 
-  // Waits up to `limit` for the socket to be readable: no error when it is,
-  // beast's timeout when it is not, operation_aborted once interrupted (an
-  // fd of -1 is ignored by poll).
-  boost::system::error_code wait_readable(std::chrono::milliseconds limit) {
-    pollfd fds[2] = {{tcp().socket().native_handle(), POLLIN, 0}, {m.wake_fd, POLLIN, 0}};
+  // Waits up to `limit` for the socket to be readable (or writable, when
+  // the last operation wants to write): no error when it is, beast's
+  // timeout when it is not, operation_aborted once interrupted (an fd of
+  // -1 is ignored by poll).
+  boost::system::error_code wait_for(std::chrono::milliseconds limit) {
+    pollfd fds[2] = {{fd(), static_cast<short>(want_write ? POLLOUT : POLLIN), 0}, {m.wake_fd, POLLIN, 0}};
     const auto until = Clock::now() + limit;
     for (;;) {
       if (m.interrupted) return asio::error::operation_aborted;

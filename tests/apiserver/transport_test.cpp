@@ -1,0 +1,151 @@
+// The HTTP client's transport: OpenSSL run on the socket (tls_channel.h),
+// or the socket alone for http://. A body must come out byte for byte
+// however the server frames it and however little the reader asks for at
+// a time; a request larger than the sockets' buffers must go out whole; a
+// connection cut mid-body is an error, never a body that ends early.
+#include "fixture.h"
+#include "http_client.h"
+#include "kubeconfig.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+using namespace kapitest;
+
+namespace {
+
+// Every byte value, in an order that repeats nowhere near a record's size.
+std::string noise(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  uint32_t x = seed;
+  for (char& c : s) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+std::unique_ptr<kapi::ApiClient> client_for(const std::string& kubeconfig, bool writes = false) {
+  kapi::ResolveOptions ro;
+  ro.kubeconfig = kubeconfig;
+  auto conn = kapi::resolve_connection(ro, [](int, const std::string&) {});
+  if (!conn) return nullptr;
+  kapi::ClientOptions co;
+  co.timeout_seconds = 20;
+  co.max_retries = 0;
+  co.allow_writes = writes;
+  return std::make_unique<kapi::ApiClient>(std::move(*conn), co, nullptr);
+}
+
+std::string read_in_steps(kapi::BodyReader& body, size_t step) {
+  std::string out, buf(step, '\0');
+  while (size_t n = body.read(buf.data(), step)) out.append(buf.data(), n);
+  return out;
+}
+
+// What /blob answers: a body, framed as asked.
+struct Blob {
+  const std::string* body = nullptr;
+  bool chunked = false;
+  size_t chunk = 4096;
+};
+
+void serve_blob(Server& server, const Blob& blob) {
+  server.hook([&blob](const Request& r, Response& out) {
+    if (r.path != "/blob") return false;
+    out.content_type = "application/octet-stream";
+    out.body = *blob.body;
+    out.chunked = blob.chunked;
+    out.chunk_size = blob.chunk;
+    return true;
+  });
+}
+
+}  // namespace
+
+TEST(Transport, BodiesArriveByteForByteOverTlsAndPlainHttp) {
+  const std::string dir = temp_dir("transport-bodies");
+  Certs certs = make_certs(dir);
+  const std::string big = noise((8u << 20) + 13, 7), small = noise((1u << 20) + 5, 11);
+  for (bool plain : {false, true}) {
+    Server server(certs, plain);
+    server.add_token("good-token", "token-user");
+    const std::string kc =
+        write_kubeconfig(dir + (plain ? "/kc-plain" : "/kc-tls"), server.url(),
+                         plain ? std::string() : "    certificate-authority: " + certs.ca_file + "\n", "    token: good-token\n");
+    auto client = client_for(kc);
+    ASSERT_TRUE(client);
+    struct Case {
+      const std::string* body;
+      bool chunked;
+      size_t chunk, step;
+    };
+    Blob blob;
+    serve_blob(server, blob);
+    // Whole-length bodies, chunks that straddle TLS records (16 KiB) and the
+    // read-ahead (128 KiB), tiny chunks, and reads of 3 bytes at a time.
+    for (const Case& k : {Case{&big, false, 0, 64 * 1024}, Case{&big, true, 7001, 1 << 20}, Case{&small, true, 100, 4096},
+                          Case{&small, false, 0, 3}}) {
+      blob = Blob{k.body, k.chunked, k.chunk};
+      SCOPED_TRACE(std::string(plain ? "http" : "https") + (k.chunked ? " chunked " + std::to_string(k.chunk) : " whole") +
+                   ", reads of " + std::to_string(k.step));
+      auto body = client->get("/blob", "application/octet-stream");
+      std::string got = read_in_steps(*body, k.step);
+      ASSERT_EQ(got.size(), k.body->size());
+      EXPECT_TRUE(got == *k.body) << "the bytes differ";
+    }
+    // Every body was read to its end, so one connection served them all.
+    EXPECT_EQ(server.connections(), 1u);
+  }
+}
+
+TEST(Transport, AConnectionCutMidBodyIsAnErrorNotAShortBody) {
+  Cluster c("transport-cut");
+  const std::string body = noise(3u << 20, 5);
+  c.server->hook([&](const Request& r, Response& out) {
+    if (r.path != "/blob") return false;
+    out.body = body;
+    out.cut_after = body.size() / 2 + 1;
+    return true;
+  });
+  auto client = client_for(c.token_kubeconfig());
+  ASSERT_TRUE(client);
+  auto reader = client->get("/blob");
+  std::string got, error;
+  try {
+    got = read_in_steps(*reader, 64 * 1024);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  EXPECT_FALSE(error.empty()) << "a body cut after " << got.size() << " of " << body.size() << " bytes ended as if whole";
+  EXPECT_NE(error.find("reading the response from " + c.server->url()), std::string::npos) << error;
+  EXPECT_LT(got.size(), body.size());
+}
+
+// 32 MiB is more than the two sockets' buffers hold, so the client's
+// writes stop and wait for the server to read (the TLS write's WantWrite).
+TEST(Transport, AWriteLargerThanTheSocketBuffersGoesOutWhole) {
+  Cluster c("transport-write");
+  const std::string body = noise(32u << 20, 3);
+  std::mutex mu;
+  std::string received;
+  c.server->hook([&](const Request& r, Response& out) {
+    if (r.path != "/api/v1/namespaces/default/configmaps") return false;
+    std::lock_guard<std::mutex> lock(mu);
+    received = r.body;
+    out.status = 201;
+    out.body = "{}";
+    return true;
+  });
+  auto client = client_for(c.token_kubeconfig(), /*writes=*/true);
+  ASSERT_TRUE(client);
+  auto w = client->write("POST", "/api/v1/namespaces/default/configmaps", body, "application/octet-stream");
+  EXPECT_EQ(w.status, 201);
+  EXPECT_EQ(w.body, "{}");
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(received.size(), body.size());
+  EXPECT_TRUE(received == body) << "the server received other bytes";
+}
