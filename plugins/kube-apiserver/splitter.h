@@ -91,7 +91,6 @@ class ListSplitter {
   // Reads with `scan` from here on (tests compare the scans on one input);
   // false, and nothing changes, when this CPU cannot run it.
   bool use_block_scan(BlockScan scan);
-  BlockScan block_scan() const { return scan_; }
 
   uint64_t bytes() const { return total_; }
   // The last top-level document's "metadata" object (raw JSON), kind and apiVersion.
