@@ -502,7 +502,9 @@ TEST(Splitter, EveryBlockScanReadsAsTheGenericOne) {
   for (size_t chunk : {1, 7, 63, 64, 65, 200, 4096}) {
     std::string skipping = split_trace(list, chunk, kapi::BlockScan::Generic, low);
     // Strings are skipped when a piece ends inside one, which small pieces make sure of.
-    if (chunk <= 65) EXPECT_EQ(skipping.find("skipped=0"), std::string::npos) << skipping.substr(skipping.rfind('\n') + 1);
+    if (chunk <= 65) {
+      EXPECT_EQ(skipping.find("skipped=0"), std::string::npos) << skipping.substr(skipping.rfind('\n') + 1);
+    }
     EXPECT_EQ(skipping.find("error"), std::string::npos) << skipping.substr(skipping.rfind('\n') + 1);
     std::string refused = split_trace(padded, chunk, kapi::BlockScan::Generic, low);
     EXPECT_NE(refused.find("error: more than"), std::string::npos) << refused.substr(refused.rfind('\n') + 1);

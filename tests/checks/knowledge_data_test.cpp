@@ -56,8 +56,9 @@ TEST(KnowledgeData, RemovalComesAfterDeprecationAndLastUse) {
     EXPECT_EQ(*knowledge::parse_minor(e.at("removed_in")), *knowledge::parse_minor(e.at("last_usable")) + 1) << e.at("gate");
   auto flags = knowledge::parse_data_file(read_data("kubelet-flags.yaml"), spec("k8s.removed_kubelet_flags"));
   for (const auto& e : flags.entries)
-    if (e.count("deprecated_in"))
+    if (e.count("deprecated_in")) {
       EXPECT_LT(*knowledge::parse_minor(e.at("deprecated_in")), *knowledge::parse_minor(e.at("removed_in"))) << e.at("flag");
+    }
 }
 
 TEST(KnowledgeData, BadInputNamesFileLineAndColumn) {

@@ -106,5 +106,7 @@ TEST(Knowledge, ServesTheUpgradeDataTables) {
   EXPECT_EQ(removed.at("AppArmor"), 33);
   EXPECT_EQ(removed.at("ServerSideApply"), 32);
   for (const auto& r : rows("k8s.kube_proxy_modes"))
-    if (r.at("mode").as_string() == "ipvs") EXPECT_TRUE(r.at("removed_in_minor").is_null());
+    if (r.at("mode").as_string() == "ipvs") {
+      EXPECT_TRUE(r.at("removed_in_minor").is_null());
+    }
 }

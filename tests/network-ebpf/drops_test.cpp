@@ -243,7 +243,9 @@ TEST_F(Drops, TheDirectLoadProgramRunsWhereTheKernelAllowsIt) {
   const bool has_direct = attached.find("name kinspect_kfree_skb \n") != std::string::npos;
   const bool has_probe = attached.find("name kinspect_kfree_skb_probe_read") != std::string::npos;
   EXPECT_NE(has_direct, has_probe) << "exactly one of the two programs is attached:\n" << attached;
-  if (direct) EXPECT_TRUE(has_direct) << "kernel " << u.release << ":\n" << attached;
+  if (direct) {
+    EXPECT_TRUE(has_direct) << "kernel " << u.release << ":\n" << attached;
+  }
 }
 
 TEST_F(Drops, BadArgumentsFailAtOnceNamingTheArgument) {

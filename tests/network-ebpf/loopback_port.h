@@ -30,7 +30,9 @@ class LoopbackPort {
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
-    if (mode == Mode::kOpen) EXPECT_EQ(::listen(fd_, 16), 0);
+    if (mode == Mode::kOpen) {
+      EXPECT_EQ(::listen(fd_, 16), 0);
+    }
     if (mode == Mode::kSilent) fill_accept_queue();
   }
   ~LoopbackPort() {

@@ -121,7 +121,9 @@ TEST(IptablesSave, KubeProxyShapedDump) {
   EXPECT_EQ(masq->target_options[0].first, "--random-fully");
   EXPECT_EQ(masq->target_options[0].second, "");
   for (const auto& c : d.chains)
-    if (c.table == "nat" && c.chain == "KUBE-SERVICES") EXPECT_EQ(c.rules, 3);
+    if (c.table == "nat" && c.chain == "KUBE-SERVICES") {
+      EXPECT_EQ(c.rules, 3);
+    }
 }
 
 TEST(IptablesSave, MalformedLinesAreReportedAndTheRestIsRead) {
@@ -148,7 +150,9 @@ TEST(IptablesSave, MalformedLinesAreReportedAndTheRestIsRead) {
   // `iptables -L --line-numbers` shows; NOPE is no chain and counts nowhere.
   EXPECT_EQ(d.rules[1].position, 6);
   for (const auto& c : d.chains)
-    if (c.chain == "INPUT") EXPECT_EQ(c.rules, 6);
+    if (c.chain == "INPUT") {
+      EXPECT_EQ(c.rules, 6);
+    }
   EXPECT_EQ(d.rules[1].dports[0].from, 53);
 }
 
@@ -263,7 +267,9 @@ TEST(KubeProxyIpvs, IptablesRulesWithIpsetMatches) {
   ASSERT_NE(unmark, nullptr);
   EXPECT_EQ(find_match(*unmark, "mark")->options[0].second, "!0x4000/0x4000");
   for (const auto& c : d.chains)
-    if (c.table == "nat" && c.chain == "KUBE-SERVICES") EXPECT_EQ(c.rules, 3);
+    if (c.table == "nat" && c.chain == "KUBE-SERVICES") {
+      EXPECT_EQ(c.rules, 3);
+    }
 }
 
 TEST(KubeProxyIpvs, VirtualServersOfServicesAndNodePorts) {
