@@ -586,29 +586,31 @@ struct HttpConn {
     return send_all(bytes.str());
   }
 
-  // Writes all of `bytes`, waiting up to the timeout whenever the socket
+  // Writes all of `bytes` within the timeout, waiting whenever the socket
   // takes no more.
   boost::system::error_code send_all(const std::string& bytes) {
+    const auto until = Clock::now() + m.timeout();
     size_t done = 0;
     while (done < bytes.size()) {
       boost::system::error_code ec;
       size_t put = transmit(bytes.data() + done, bytes.size() - done, ec);
       done += put;
-      if (ec == asio::error::would_block) ec = wait_for(m.timeout());
+      if (ec == asio::error::would_block) ec = wait_until(until);
       if (ec) return ec;
     }
     return {};
   }
 
-  // Runs a TLS operation until it is done, waiting up to the timeout each
-  // time it asks for the socket.
+  // Runs a TLS operation (the handshake) until it is done, within the
+  // timeout, waiting whenever it asks for the socket.
   template <class Op>
   boost::system::error_code drive(Op&& op) {
+    const auto until = Clock::now() + m.timeout();
     for (;;) {
       IoStatus st = op();
       if (st == IoStatus::Done) return {};
       boost::system::error_code ec = settle(st);
-      if (ec == asio::error::would_block) ec = wait_for(m.timeout());
+      if (ec == asio::error::would_block) ec = wait_until(until);
       if (ec) return ec;
     }
   }
@@ -668,11 +670,14 @@ struct HttpConn {
       parser = std::make_unique<http::response_parser<http::buffer_body>>();
       parser->body_limit(boost::none);
       parser->header_limit(64 * 1024);
+      // The whole header within the timeout: a server that drips it a byte
+      // at a time does not hold the client for longer.
+      const auto header_until = Clock::now() + m.timeout();
       while (!ec) {
         Wire wire{*this};
         http::read_header(wire, buffer, *parser, ec);
         if (ec != asio::error::would_block) break;
-        ec = wait_for(m.timeout());
+        ec = wait_until(header_until);
       }
       if (ec) {
         close();
@@ -847,6 +852,13 @@ struct HttpConn {
       if (r == 0) return beast::error::timeout;
       if (errno != EINTR) return {errno, boost::system::system_category()};
     }
+  }
+
+  // As wait_for, but never past `until`.
+  boost::system::error_code wait_until(Clock::time_point until) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) return beast::error::timeout;
+    return wait_for(left);
   }
 
   void finish_body() {

@@ -9,9 +9,16 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 using namespace kapitest;
 
@@ -28,13 +35,13 @@ std::string noise(size_t n, uint32_t seed) {
   return s;
 }
 
-std::unique_ptr<kapi::ApiClient> client_for(const std::string& kubeconfig, bool writes = false) {
+std::unique_ptr<kapi::ApiClient> client_for(const std::string& kubeconfig, bool writes = false, int timeout_seconds = 20) {
   kapi::ResolveOptions ro;
   ro.kubeconfig = kubeconfig;
   auto conn = kapi::resolve_connection(ro, [](int, const std::string&) {});
   if (!conn) return nullptr;
   kapi::ClientOptions co;
-  co.timeout_seconds = 20;
+  co.timeout_seconds = timeout_seconds;
   co.max_retries = 0;
   co.allow_writes = writes;
   return std::make_unique<kapi::ApiClient>(std::move(*conn), co, nullptr);
@@ -148,4 +155,53 @@ TEST(Transport, AWriteLargerThanTheSocketBuffersGoesOutWhole) {
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(received.size(), body.size());
   EXPECT_TRUE(received == body) << "the server received other bytes";
+}
+
+// A plain http:// server that answers one request by sending its response
+// header a byte every 100 ms (about 4 s in all). The header has the
+// request timeout as a whole, not each wait for its next byte.
+TEST(Transport, AHeaderDrippedByteByByteEndsAtTheTimeout) {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  std::thread server([listener] {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, size_t(n));
+    }
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    for (char ch : answer) {
+      if (::send(c, &ch, 1, MSG_NOSIGNAL) != 1) break;  // the client gave up
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::close(c);
+  });
+  const std::string dir = temp_dir("transport-drip-header");
+  const std::string kc = write_kubeconfig(dir + "/kc", "http://127.0.0.1:" + std::to_string(port), "", "    token: t\n");
+  auto client = client_for(kc, false, /*timeout_seconds=*/1);
+  ASSERT_TRUE(client);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string error;
+  try {
+    client->get_all("/version");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  server.join();
+  ::close(listener);
+  EXPECT_NE(error.find("timed out after 1s"), std::string::npos) << (error.empty() ? "the dripped answer was taken" : error);
+  EXPECT_LT(took, 2.5) << "the header's timeout was per byte, not for the whole header";
 }
