@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace beast = boost::beast;
@@ -504,7 +505,12 @@ struct HttpConn {
       buffer.clear();
     }
     if (!https) return;
-    tls = std::make_unique<TlsChannel>(ctx->native_handle(), fd());
+    try {
+      tls = std::make_unique<TlsChannel>(ctx->native_handle(), fd());
+    } catch (...) {
+      close();
+      throw;
+    }
     SSL* ssl = tls->native();
     std::string name = conn.tls_server_name.empty() ? url.host : conn.tls_server_name;
     if (!is_ip(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
@@ -579,17 +585,19 @@ struct HttpConn {
   }
 
   boost::system::error_code write_request() {
+    // An interrupted client sends nothing more (a write-back PATCH least of all).
+    if (m.interrupted) return asio::error::operation_aborted;
     if (!open()) connect();
     ++m.requests;
-    std::ostringstream bytes;
-    bytes << request;
-    return send_all(bytes.str());
+    std::ostringstream header;
+    header << request.base();  // the body goes out as it is, not copied into a stream
+    const auto until = Clock::now() + m.timeout();
+    if (auto ec = send_all(header.str(), until)) return ec;
+    return send_all(request.body(), until);
   }
 
-  // Writes all of `bytes` within the timeout, waiting whenever the socket
-  // takes no more.
-  boost::system::error_code send_all(const std::string& bytes) {
-    const auto until = Clock::now() + m.timeout();
+  // Writes all of `bytes` by `until`, waiting whenever the socket takes no more.
+  boost::system::error_code send_all(std::string_view bytes, Clock::time_point until) {
     size_t done = 0;
     while (done < bytes.size()) {
       boost::system::error_code ec;

@@ -1,5 +1,6 @@
 // A TLS session that OpenSSL runs directly on a connected, non-blocking
-// socket (SSL_set_fd), for the HTTP client's requests and bodies.
+// socket (through a BIO of our own), for the HTTP client's requests and
+// bodies.
 //
 // Why not Asio's ssl::stream: it reads the socket at most 17 KiB at a time
 // into a buffer of its own and hands the bytes to OpenSSL through a BIO

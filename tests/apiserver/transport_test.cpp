@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -70,6 +72,31 @@ void serve_blob(Server& server, const Blob& blob) {
     return true;
   });
 }
+
+// A listening socket on 127.0.0.1 for a server written in the test itself.
+struct Listener {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int port = 0;
+  Listener() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 4) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      return;
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() {
+    if (fd >= 0) ::close(fd);
+  }
+  // The next connection, or -1 when none comes within 10 s (the test then
+  // fails on what the client saw instead of hanging).
+  int accept_one() const {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 10000) == 1 ? ::accept(fd, nullptr, nullptr) : -1;
+  }
+};
 
 }  // namespace
 
@@ -158,21 +185,18 @@ TEST(Transport, AWriteLargerThanTheSocketBuffersGoesOutWhole) {
 }
 
 // A plain http:// server that answers one request by sending its response
-// header a byte every 100 ms (about 4 s in all). The header has the
+// header a byte every 100 ms (about 7 s in all). The header has the
 // request timeout as a whole, not each wait for its next byte.
 TEST(Transport, AHeaderDrippedByteByByteEndsAtTheTimeout) {
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
-  std::thread server([listener] {
-    int c = ::accept(listener, nullptr, nullptr);
+  Listener listener;
+  ASSERT_GT(listener.port, 0);
+  const std::string dir = temp_dir("transport-drip-header");
+  const std::string kc =
+      write_kubeconfig(dir + "/kc", "http://127.0.0.1:" + std::to_string(listener.port), "", "    token: t\n");
+  auto client = client_for(kc, false, /*timeout_seconds=*/1);
+  ASSERT_TRUE(client);
+  std::thread server([&listener] {
+    int c = listener.accept_one();
     if (c < 0) return;
     std::string request;
     char buf[4096];
@@ -188,10 +212,6 @@ TEST(Transport, AHeaderDrippedByteByByteEndsAtTheTimeout) {
     }
     ::close(c);
   });
-  const std::string dir = temp_dir("transport-drip-header");
-  const std::string kc = write_kubeconfig(dir + "/kc", "http://127.0.0.1:" + std::to_string(port), "", "    token: t\n");
-  auto client = client_for(kc, false, /*timeout_seconds=*/1);
-  ASSERT_TRUE(client);
   const auto t0 = std::chrono::steady_clock::now();
   std::string error;
   try {
@@ -201,7 +221,61 @@ TEST(Transport, AHeaderDrippedByteByByteEndsAtTheTimeout) {
   }
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   server.join();
-  ::close(listener);
   EXPECT_NE(error.find("timed out after 1s"), std::string::npos) << (error.empty() ? "the dripped answer was taken" : error);
   EXPECT_LT(took, 2.5) << "the header's timeout was per byte, not for the whole header";
+}
+
+// A TLS server that answers one GET, then closes the kept-alive connection
+// (FIN), and closes the next connection right after its handshake. The
+// client's next write goes out on the closed connection: the kernel marks
+// the socket broken pipe (EPIPE), which without MSG_NOSIGNAL raises
+// SIGPIPE and ends the whole process, as OpenSSL's own socket BIO (it
+// writes with write()) did.
+TEST(Transport, WritingToAConnectionTheServerClosedIsAnErrorNotSigpipe) {
+  const std::string dir = temp_dir("transport-closed");
+  Certs certs = make_certs(dir);
+  Listener listener;
+  ASSERT_GT(listener.port, 0);
+  const std::string kc = write_kubeconfig(dir + "/kc", "https://127.0.0.1:" + std::to_string(listener.port),
+                                          "    certificate-authority: " + certs.ca_file + "\n", "    token: t\n");
+  auto client = client_for(kc, /*writes=*/true, /*timeout_seconds=*/10);
+  ASSERT_TRUE(client);
+  std::thread server([&] {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(ctx, certs.server_cert_file.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx, certs.server_key_file.c_str(), SSL_FILETYPE_PEM);
+    for (int round = 0; round < 2; ++round) {
+      int c = listener.accept_one();
+      if (c < 0) break;
+      SSL* ssl = SSL_new(ctx);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1 && round == 0) {
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+          int n = SSL_read(ssl, buf, sizeof buf);
+          if (n <= 0) break;
+          request.append(buf, size_t(n));
+        }
+        const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+        SSL_write(ssl, answer.data(), int(answer.size()));
+        SSL_shutdown(ssl);
+      }
+      SSL_free(ssl);
+      ::close(c);
+    }
+    SSL_CTX_free(ctx);
+  });
+  EXPECT_EQ(client->get_all("/version"), "{}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server's FIN arrives: the pooled connection is closed
+  std::string error;
+  try {
+    client->write("POST", "/api/v1/namespaces/default/configmaps", noise(8u << 20, 9), "application/json");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  server.join();
+  // Still running: the write failed as an error (its retry on a new
+  // connection met the second close).
+  EXPECT_FALSE(error.empty()) << "a write to closed connections succeeded";
 }
