@@ -100,6 +100,13 @@ bool is_ip(const std::string& h) {
 }
 
 
+// A non-blocking socket call's errno as Asio reports it: would_block when
+// the call would have waited (or was interrupted), else the system error.
+boost::system::error_code socket_error(int err) {
+  if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return asio::error::would_block;
+  return {err, boost::system::system_category()};
+}
+
 // Wakes every poll() on an eventfd, for good (it is never read).
 void make_readable(int eventfd) {
   if (eventfd < 0) return;
@@ -649,9 +656,7 @@ struct HttpConn {
     want_write = false;
     ssize_t r = ::recv(fd(), buf, n, 0);
     if (r > 0) return static_cast<size_t>(r);
-    if (r == 0) ec = asio::error::eof;
-    else ec = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? boost::system::error_code(asio::error::would_block)
-                                                                        : boost::system::error_code(errno, boost::system::system_category());
+    ec = r == 0 ? boost::system::error_code(asio::error::eof) : socket_error(errno);
     return 0;
   }
 
@@ -665,8 +670,7 @@ struct HttpConn {
     want_write = true;
     ssize_t r = ::send(fd(), buf, n, MSG_NOSIGNAL);
     if (r >= 0) return static_cast<size_t>(r);
-    ec = errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? boost::system::error_code(asio::error::would_block)
-                                                                   : boost::system::error_code(errno, boost::system::system_category());
+    ec = socket_error(errno);
     return 0;
   }
 
